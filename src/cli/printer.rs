@@ -1,0 +1,53 @@
+//! The one place that writes to stdout and stderr.
+//!
+//! Writes that fail because the reader went away (a closed pipe, `flowc … | head`)
+//! are ignored, and the run ends quietly.
+
+use std::io::{self, IsTerminal, Write};
+
+use crate::diagnostic::render::human::Color;
+
+/// Writes program output to stdout and messages to stderr.
+#[derive(Debug)]
+pub struct Printer {
+    color: Color,
+}
+
+impl Printer {
+    /// A printer that colours stderr when it is a terminal and `NO_COLOR` is unset.
+    pub fn new() -> Self {
+        let color = if io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+            Color::Always
+        } else {
+            Color::Never
+        };
+        Self { color }
+    }
+
+    /// Whether human diagnostics should be coloured.
+    pub fn color(&self) -> Color {
+        self.color
+    }
+
+    /// Writes program output (reports, JSON) to stdout.
+    pub fn out(&self, text: &str) {
+        let mut stdout = io::stdout().lock();
+        if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+            // The reader is gone; nothing useful can be printed any more.
+        }
+    }
+
+    /// Writes messages (diagnostics, summaries, errors) to stderr.
+    pub fn err(&self, text: &str) {
+        let mut stderr = io::stderr().lock();
+        if stderr.write_all(text.as_bytes()).and_then(|()| stderr.flush()).is_err() {
+            // stderr is closed; there is nowhere left to report to.
+        }
+    }
+}
+
+impl Default for Printer {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,124 @@
+//! Stable diagnostic codes, grouped by the stage that finds the problem.
+//!
+//! `L1xx` load, `S2xx` schema and model validation, `Q3xx` SQL, `G4xx` graph,
+//! `P5xx` permissions and quality, `R6xx` render, `D7xx` deploy. A code is named for
+//! the problem, never for the fix, and never changes meaning once released.
+
+use std::fmt;
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident = $code:literal ),* $(,)?) => {
+        /// A stable diagnostic code.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// Every code, in code order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// The code as shown to users, e.g. `G402`.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => $code,)* }
+            }
+
+            /// The problem's name, e.g. `CyclicDependency`.
+            pub const fn name(self) -> &'static str {
+                match self { $(Code::$variant => stringify!($variant),)* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// A file is not valid UTF-8.
+    InvalidUtf8 = "L101",
+    /// A file is larger than flowc reads.
+    FileTooLarge = "L102",
+    /// A YAML file does not parse.
+    YamlSyntax = "L103",
+    /// A mapping has the same key twice.
+    DuplicateKey = "L104",
+    /// A YAML feature flowc does not accept (several documents, custom tags, merge keys).
+    UnsupportedYaml = "L105",
+    /// A path in the repository points at a file that does not exist.
+    MissingFile = "L106",
+    /// A path leaves the repository (`..`, absolute, or a symlink out).
+    PathEscapesRepository = "L107",
+    /// A flow folder has no `flow.yaml`.
+    MissingFlowFile = "L108",
+    /// A file could not be read.
+    UnreadableFile = "L109",
+
+    /// A key the schema does not allow.
+    UnknownKey = "S201",
+    /// A required key is missing.
+    MissingKey = "S202",
+    /// A value has the wrong type.
+    WrongType = "S203",
+    /// A value is out of the allowed set, range or pattern.
+    InvalidValue = "S204",
+    /// Two flows share a name.
+    DuplicateFlow = "S205",
+    /// Two tasks in one flow share a name.
+    DuplicateTask = "S206",
+    /// A flow's name differs from its folder's name.
+    FlowNameMismatch = "S207",
+    /// A team is referenced but not declared in `flowc.yaml`.
+    UnknownTeam = "S208",
+    /// A cron schedule does not parse.
+    InvalidSchedule = "S209",
+    /// A task field that its type does not use, or a field its type needs.
+    TaskTypeMismatch = "S210",
+    /// A table is declared twice among the sources.
+    DuplicateSource = "S211",
+    /// A connection is referenced but not declared.
+    UnknownConnection = "S212",
+
+    /// A SQL statement does not parse.
+    SqlSyntax = "Q301",
+    /// A `${name}` placeholder names no parameter or built-in.
+    UnknownTemplateVariable = "Q302",
+    /// A `${`, `{{`, `{%` or `{#` is never closed.
+    UnterminatedPlaceholder = "Q303",
+    /// A SQL file holds no statement.
+    EmptySql = "Q304",
+    /// A sparksql task writes no table.
+    NoTableWritten = "Q305",
+
+    /// Several tasks write the same table.
+    DuplicateWriter = "G401",
+    /// Tasks depend on each other in a circle.
+    CyclicDependency = "G402",
+    /// A table is read, but no task writes it and it is not a declared source.
+    UndeclaredSource = "G403",
+    /// A `depends_on` names a task that does not exist.
+    UnknownTask = "G404",
+    /// A task writes a table declared as an external source.
+    SourceTableWritten = "G405",
+    /// A `depends_on` names the task itself.
+    SelfDependency = "G406",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn codes_are_unique_and_grouped_by_stage() {
+        let mut seen = BTreeSet::new();
+        for code in Code::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate code {code}");
+            let stage = code.as_str().as_bytes()[0];
+            assert!(b"LSQGPRD".contains(&stage), "unknown stage letter in {code}");
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Source files and positions.
+//!
+//! Every file flowc reads is registered once in a [`SourceMap`] and referred to by a
+//! [`FileId`]. A [`Span`] is a byte range in one file; line and column (1-based, the
+//! column counted in characters) are computed from it only when a diagnostic is shown.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Index of a file in a [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(u32);
+
+impl FileId {
+    /// The id of the `index`-th file of a source map.
+    pub const fn from_index(index: u32) -> Self {
+        Self(index)
+    }
+
+    /// The position of the file in its source map.
+    pub const fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A byte range `start..end` in one source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// The file the range is in.
+    pub file: FileId,
+    /// Byte offset of the first byte.
+    pub start: u32,
+    /// Byte offset one past the last byte (equal to `start` for a point).
+    pub end: u32,
+}
+
+impl Span {
+    /// A span over `start..end` in `file`.
+    pub const fn new(file: FileId, start: u32, end: u32) -> Self {
+        Self { file, start, end }
+    }
+
+    /// A span covering the whole of a file's first line, or its start when empty.
+    pub const fn file_start(file: FileId) -> Self {
+        Self { file, start: 0, end: 0 }
+    }
+
+    /// The byte range as `usize` bounds.
+    pub const fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// A 1-based line and column (the column counts characters, not bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineCol {
+    /// 1-based line number.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+}
+
+impl fmt::Display for LineCol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.column)
+    }
+}
+
+/// One file's path (as shown to users) and text.
+#[derive(Debug)]
+pub struct SourceFile {
+    path: String,
+    text: Arc<str>,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    fn new(path: String, text: Arc<str>) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| (i + 1) as u32))
+            .collect();
+        Self { path, text, line_starts }
+    }
+
+    /// The path shown in diagnostics: relative to the repository, with `/` separators.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The file's full text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The file's text as a shared string.
+    pub fn shared_text(&self) -> Arc<str> {
+        Arc::clone(&self.text)
+    }
+
+    /// Line and column of a byte offset (clamped to the file, snapped to a char boundary).
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        let offset = self.floor_char_boundary(offset as usize);
+        let line_index = match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let line_start = self.line_starts[line_index] as usize;
+        let column = self.text[line_start..offset].chars().count() + 1;
+        LineCol { line: line_index as u32 + 1, column: column as u32 }
+    }
+
+    /// Byte offset of a 1-based line and character column, if it lies in the file.
+    pub fn offset_of(&self, position: LineCol) -> Option<u32> {
+        let line_start = *self.line_starts.get(position.line.checked_sub(1)? as usize)? as usize;
+        let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
+        let line = &self.text[line_start..line_end];
+        let wanted = position.column.checked_sub(1)? as usize;
+        let in_line = line
+            .char_indices()
+            .map(|(i, _)| i)
+            .chain(std::iter::once(line.len()))
+            .nth(wanted)?;
+        Some((line_start + in_line) as u32)
+    }
+
+    fn floor_char_boundary(&self, offset: usize) -> usize {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+}
+
+/// All files read in one run, addressed by [`FileId`].
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// An empty source map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Registers a file and returns its id.
+    pub fn add(&mut self, path: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(SourceFile::new(path.into(), text.into()));
+        id
+    }
+
+    /// The file behind an id.
+    ///
+    /// # Panics
+    /// Only when the id came from another source map, which is a bug in flowc.
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id.index()]
+    }
+
+    /// Line and column where a span starts.
+    pub fn line_col(&self, span: Span) -> LineCol {
+        self.file(span.file).line_col(span.start)
+    }
+
+    /// Number of files registered.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether no file is registered.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let mut map = SourceMap::new();
+        let id = map.add("a.sql", "select 1;\n  héllo wörld\n");
+        let file = map.file(id);
+        assert_eq!(file.line_col(0), LineCol { line: 1, column: 1 });
+        assert_eq!(file.line_col(10), LineCol { line: 2, column: 1 });
+        // "  héllo " is 9 bytes but 8 characters: `w` is the 9th character.
+        let w = file.text().find('w').unwrap() as u32;
+        assert_eq!(file.line_col(w), LineCol { line: 2, column: 9 });
+    }
+
+    #[test]
+    fn offset_of_inverts_line_col() {
+        let mut map = SourceMap::new();
+        let id = map.add("a.sql", "ab\nçd\n");
+        let file = map.file(id);
+        for offset in [0, 1, 3, 5, 6] {
+            let position = file.line_col(offset);
+            assert_eq!(file.offset_of(position), Some(offset));
+        }
+        assert_eq!(file.offset_of(LineCol { line: 9, column: 1 }), None);
+    }
+
+    #[test]
+    fn offsets_past_the_end_are_clamped() {
+        let mut map = SourceMap::new();
+        let id = map.add("a.sql", "ab");
+        assert_eq!(map.file(id).line_col(99), LineCol { line: 1, column: 3 });
+    }
+}

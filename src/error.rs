@@ -1,0 +1,39 @@
+//! Failures of flowc itself, as opposed to problems in the user's input.
+//!
+//! A problem in the input is a [`crate::diagnostic::Diagnostic`] and exits 1; an
+//! [`Error`] means flowc could not do its job (a missing repository, I/O) and exits 2.
+
+use std::path::PathBuf;
+
+/// Why flowc could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The repository path does not exist or is not a directory.
+    #[error("no repository at `{}`: {reason}", path.display())]
+    NoRepository {
+        /// The path given.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("cannot {action} `{}`: {source}", path.display())]
+    Io {
+        /// What flowc was doing: `read`, `write`, `list`…
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A broken invariant: a bug in flowc.
+    #[error("internal error: {0}\nthis is a bug in flowc {version}; please report it", version = env!("CARGO_PKG_VERSION"))]
+    Internal(String),
+}
+
+impl Error {
+    /// An I/O error with the path and action that failed.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io { action, path: path.into(), source }
+    }
+}

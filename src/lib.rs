@@ -1,0 +1,22 @@
+//! flowc compiles a git repository of data pipelines — YAML flows and SparkSQL files —
+//! into validated, dependency-ordered jobs.
+//!
+//! The compiler is a pipeline of stages, each a module with one job and plain data
+//! types between them:
+//!
+//! 1. [`load`]: repository → source files and span-keeping YAML trees;
+//! 2. [`validate`]: JSON Schema validation of every YAML file, then the typed [`model`];
+//! 3. [`sql`]: SparkSQL parsing, and the tables each task reads and writes;
+//! 4. [`graph`]: the task dependency graph across flows, cycles, duplicate writers.
+//!
+//! Every stage reports problems as [`diagnostic::Diagnostic`] values with spans and
+//! collects all of them; the next stage runs only on input without errors. Start
+//! reading at [`check::check`], which runs the stages in order.
+
+pub mod cli;
+pub mod diagnostic;
+mod error;
+pub mod model;
+pub mod sql;
+
+pub use error::Error;

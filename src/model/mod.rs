@@ -1,0 +1,5 @@
+//! The typed, validated model of a pipeline repository.
+
+mod ids;
+
+pub use ids::{FlowId, TableName, TaskId};
