@@ -13,10 +13,14 @@
 //! collects all of them; the next stage runs only on input without errors. Start
 //! reading at [`check::check`], which runs the stages in order.
 
+pub mod check;
 pub mod cli;
 pub mod diagnostic;
 mod error;
+pub mod graph;
+pub mod load;
 pub mod model;
 pub mod sql;
+pub mod validate;
 
 pub use error::Error;

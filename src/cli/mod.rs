@@ -1,6 +1,8 @@
 //! The command line: clap definitions and one file per subcommand.
 
+mod check;
 mod printer;
+mod schema;
 mod sql;
 
 use std::path::PathBuf;
@@ -22,9 +24,52 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Validate a repository: YAML schemas, SQL syntax, dependencies, cycles.
+    Check(CheckArgs),
+    /// Print the JSON Schema of `flowc.yaml` (project) or `flow.yaml` (flow), for editors.
+    Schema(SchemaArgs),
     /// Analyse one SQL file or statement list on its own.
     #[command(subcommand)]
     Sql(SqlCommand),
+}
+
+/// Arguments of `flowc check`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CheckArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub(crate) format: CheckFormat,
+}
+
+/// Output formats of `flowc check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckFormat {
+    /// Source lines with carets on stderr, the summary on stdout.
+    Human,
+    /// One JSON document on stdout: `{"diagnostics": [...], "summary": {...}}`.
+    Json,
+    /// GitHub Actions `::error file=…,line=…,col=…::` annotations on stdout.
+    Github,
+}
+
+/// Arguments of `flowc schema`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SchemaArgs {
+    /// Which schema.
+    #[arg(value_enum)]
+    pub(crate) kind: SchemaName,
+}
+
+/// The schemas `flowc schema` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SchemaName {
+    /// `flowc.yaml`.
+    Project,
+    /// `flows/<flow>/flow.yaml`.
+    Flow,
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,6 +116,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let printer = Printer::new();
     let result = match &cli.command {
+        Command::Check(args) => check::run(args, &printer),
+        Command::Schema(args) => schema::run(args, &printer),
         Command::Sql(SqlCommand::Lineage(args)) => sql::lineage(args, &printer),
     };
     exit_code(result, &printer)

@@ -14,9 +14,7 @@ where
         let score = strsim::normalized_damerau_levenshtein(&name, &candidate.to_ascii_lowercase());
         let better = match best {
             None => true,
-            Some((best_score, best_name)) => {
-                score > best_score || (score == best_score && candidate < best_name)
-            }
+            Some((best_score, best_name)) => score > best_score || (score == best_score && candidate < best_name),
         };
         if better {
             best = Some((score, candidate));
@@ -53,6 +51,6 @@ mod tests {
 
     #[test]
     fn ties_break_by_name() {
-        assert_eq!(closest("ab", ["ac", "aa"]), Some("aa"));
+        assert_eq!(closest("abcd", ["abcf", "abce"]), Some("abce"));
     }
 }

@@ -1,5 +1,36 @@
 //! The typed, validated model of a pipeline repository.
+//!
+//! Built by [`crate::validate`] from YAML documents that passed their JSON Schema, so
+//! its types only hold well-formed values. Every value a later stage may report on
+//! keeps its [`Span`](crate::diagnostic::Span).
 
+mod flow;
 mod ids;
+mod project;
 
+pub use flow::{
+    Duration, Flow, KylinTask, MlTask, Schedule, SparkSqlTask, SyncSource, SyncTarget, SyncTask, Task, TaskKind,
+    TriggerTask, WaitFor,
+};
 pub use ids::{FlowId, TableName, TaskId};
+pub use project::{
+    AirflowVersion, Connection, Environment, Priority, PriorityLevel, Project, SourceTable, Spanned, Team,
+};
+
+/// The whole repository: the project and its flows, sorted by name.
+#[derive(Clone, Debug)]
+pub struct Repository {
+    /// `flowc.yaml`.
+    pub project: Project,
+    /// Every flow, sorted by name.
+    pub flows: Vec<Flow>,
+}
+
+impl Repository {
+    /// Every task of every flow, in flow then task order.
+    pub fn tasks(&self) -> impl Iterator<Item = (&Flow, &Task)> {
+        self.flows
+            .iter()
+            .flat_map(|flow| flow.tasks.iter().map(move |task| (flow, task)))
+    }
+}

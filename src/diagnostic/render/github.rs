@@ -69,8 +69,7 @@ mod tests {
     fn hostile_text_cannot_start_a_new_command() {
         let mut sources = SourceMap::new();
         let file = sources.add("a,b:c.sql", "x");
-        let diagnostic =
-            Diagnostic::error(Code::SqlSyntax, "bad\n::error::injected").at(Span::new(file, 0, 1));
+        let diagnostic = Diagnostic::error(Code::SqlSyntax, "bad\n::error::injected").at(Span::new(file, 0, 1));
         let line = render(&diagnostic, &sources);
         assert_eq!(line.matches('\n').count(), 1);
         assert!(line.contains("file=a%2Cb%3Ac.sql"));

@@ -1,0 +1,230 @@
+//! `check`: run load → validate → SQL analysis → graph on a repository.
+//!
+//! Each stage runs only when the stages before it found no error, and every
+//! diagnostic found is kept, sorted by file and position for stable output.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+
+use crate::Error;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap};
+use crate::graph::{DependencyGraph, TaskIo};
+use crate::load::{self, FileSource};
+use crate::model::{Repository, TableName, TaskId, TaskKind};
+use crate::sql::{self, SqlOptions, TableRef};
+
+/// Template variables every SQL file may use besides its parameters.
+pub const BUILTIN_VARIABLES: &[&str] = &["bizdate", "bizdate_nodash", "env", "flow", "project", "task"];
+
+/// What a check found.
+#[derive(Debug)]
+pub struct CheckReport {
+    /// Every file read, for rendering diagnostics.
+    pub sources: SourceMap,
+    /// Every problem found, sorted.
+    pub diagnostics: Diagnostics,
+    /// The model, when validation succeeded.
+    pub repository: Option<Repository>,
+    /// Reads and writes per task, when analysis ran.
+    pub task_io: BTreeMap<TaskId, TaskIo>,
+    /// The dependency graph, when the repository has no errors.
+    pub graph: Option<DependencyGraph>,
+}
+
+impl CheckReport {
+    /// Number of flows.
+    pub fn flow_count(&self) -> usize {
+        self.repository.as_ref().map_or(0, |r| r.flows.len())
+    }
+
+    /// Number of tasks.
+    pub fn task_count(&self) -> usize {
+        self.repository.as_ref().map_or(0, |r| r.tasks().count())
+    }
+
+    /// Number of distinct tables read or written.
+    pub fn table_count(&self) -> usize {
+        let tables: BTreeSet<&TableName> = self
+            .task_io
+            .values()
+            .flat_map(|io| {
+                io.reads
+                    .iter()
+                    .chain(&io.writes)
+                    .map(|t| &t.name)
+                    .chain(&io.external_reads)
+            })
+            .collect();
+        tables.len()
+    }
+}
+
+/// Checks the repository behind `tree`.
+pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
+    let mut loaded = load::load(tree)?;
+    let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
+    let validated = crate::validate::validate(&loaded)?;
+    diagnostics.extend(validated.diagnostics);
+    let mut sources = loaded.sources;
+    let mut report = CheckReport {
+        sources: SourceMap::new(),
+        diagnostics: Diagnostics::new(),
+        repository: None,
+        task_io: BTreeMap::new(),
+        graph: None,
+    };
+    if let Some(repository) = validated.repository {
+        let sql_files = read_sql_files(tree, &repository, &mut sources, &mut diagnostics)?;
+        let task_io = analyze(&repository, &sql_files, &sources, &mut diagnostics);
+        if !diagnostics.has_errors() {
+            let (graph, found) = crate::graph::build(&repository, &task_io);
+            diagnostics.extend(found);
+            report.graph = graph;
+        }
+        report.task_io = task_io;
+        report.repository = Some(repository);
+    }
+    diagnostics.sort();
+    report.sources = sources;
+    report.diagnostics = diagnostics;
+    Ok(report)
+}
+
+/// Reads the SQL file of every sparksql task.
+fn read_sql_files(
+    tree: &dyn FileSource,
+    repository: &Repository,
+    sources: &mut SourceMap,
+    diagnostics: &mut Diagnostics,
+) -> Result<BTreeMap<TaskId, FileId>, Error> {
+    let mut files = BTreeMap::new();
+    let mut read: BTreeMap<String, Option<FileId>> = BTreeMap::new();
+    for (_, task) in repository.tasks() {
+        let TaskKind::SparkSql(spark) = &task.kind else {
+            continue;
+        };
+        let path = &spark.sql.value;
+        let file = match read.get(path) {
+            Some(file) => *file,
+            None => {
+                let file = match load::read_text(tree, sources, path, Some(spark.sql.span))? {
+                    Ok(file) => Some(file),
+                    Err(diagnostic) => {
+                        diagnostics.push(diagnostic);
+                        None
+                    }
+                };
+                read.insert(path.clone(), file);
+                file
+            }
+        };
+        if let Some(file) = file {
+            files.insert(task.id.clone(), file);
+        }
+    }
+    Ok(files)
+}
+
+/// Analyses every SQL file in parallel and collects each task's reads and writes.
+fn analyze(
+    repository: &Repository,
+    sql_files: &BTreeMap<TaskId, FileId>,
+    sources: &SourceMap,
+    diagnostics: &mut Diagnostics,
+) -> BTreeMap<TaskId, TaskIo> {
+    let tasks: Vec<_> = repository.tasks().collect();
+    let results: Vec<(TaskId, TaskIo, Vec<Diagnostic>)> = tasks
+        .par_iter()
+        .map(|(_, task)| {
+            let declared = |tables: &[crate::model::Spanned<TableName>]| -> Vec<TableRef> {
+                tables
+                    .iter()
+                    .map(|t| TableRef {
+                        name: t.value.clone(),
+                        span: t.span,
+                    })
+                    .collect()
+            };
+            match &task.kind {
+                TaskKind::SparkSql(spark) => {
+                    let Some(&file) = sql_files.get(&task.id) else {
+                        return (task.id.clone(), TaskIo::default(), Vec::new());
+                    };
+                    let mut known: BTreeSet<String> = task.params.keys().cloned().collect();
+                    known.extend(BUILTIN_VARIABLES.iter().map(|v| (*v).to_owned()));
+                    let options = SqlOptions {
+                        default_database: spark.default_database.as_deref(),
+                        params: Some(&task.params),
+                        known_variables: Some(&known),
+                    };
+                    let analysis = sql::analyze(file, sources.file(file).text(), &options);
+                    let mut found = analysis.diagnostics;
+                    if analysis.writes.is_empty() && !found.iter().any(Diagnostic::is_error) {
+                        found.push(
+                            Diagnostic::warning(Code::NoTableWritten, format!("task `{}` writes no table", task.id))
+                                .at(spark.sql.span)
+                                .with_label("this SQL file only reads")
+                                .with_help("a sparksql task should INSERT into or CREATE the table it produces"),
+                        );
+                    }
+                    let io = TaskIo {
+                        reads: analysis.reads,
+                        writes: analysis.writes,
+                        external_reads: Vec::new(),
+                    };
+                    (task.id.clone(), io, found)
+                }
+                TaskKind::Sync(sync) => {
+                    let target = &sync.target.table;
+                    let external = sync
+                        .source
+                        .table
+                        .as_ref()
+                        .map(|t| TableName::new(&format!("{}.{}", sync.source.connection.value, t.value)))
+                        .into_iter()
+                        .collect();
+                    let io = TaskIo {
+                        reads: Vec::new(),
+                        writes: vec![TableRef {
+                            name: target.value.clone(),
+                            span: target.span,
+                        }],
+                        external_reads: external,
+                    };
+                    (task.id.clone(), io, Vec::new())
+                }
+                TaskKind::Ml(ml) => {
+                    let io = TaskIo {
+                        reads: declared(&ml.reads),
+                        writes: declared(&ml.writes),
+                        external_reads: Vec::new(),
+                    };
+                    (task.id.clone(), io, Vec::new())
+                }
+                TaskKind::Kylin(kylin) => {
+                    let io = TaskIo {
+                        reads: declared(&kylin.reads),
+                        writes: declared(&kylin.writes),
+                        external_reads: Vec::new(),
+                    };
+                    (task.id.clone(), io, Vec::new())
+                }
+                TaskKind::Trigger(trigger) => {
+                    let io = TaskIo {
+                        reads: Vec::new(),
+                        writes: declared(&trigger.writes),
+                        external_reads: Vec::new(),
+                    };
+                    (task.id.clone(), io, Vec::new())
+                }
+            }
+        })
+        .collect();
+    let mut task_io = BTreeMap::new();
+    for (id, io, found) in results {
+        diagnostics.extend(found);
+        task_io.insert(id, io);
+    }
+    task_io
+}

@@ -1,0 +1,77 @@
+//! `flowc check`: validate a repository and print every diagnostic and a summary.
+
+use serde_json::json;
+
+use super::{CheckArgs, CheckFormat, Outcome, Printer};
+use crate::Error;
+use crate::check::{CheckReport, check};
+use crate::diagnostic::render::{github, human, json as json_render};
+use crate::load::WorkTree;
+
+/// Runs `flowc check`.
+pub(crate) fn run(args: &CheckArgs, printer: &Printer) -> Result<Outcome, Error> {
+    let tree = WorkTree::open(&args.repo)?;
+    let report = check(&tree)?;
+    match args.format {
+        CheckFormat::Human => {
+            let mut text = String::new();
+            for diagnostic in &report.diagnostics {
+                text.push_str(&human::render(diagnostic, &report.sources, printer.color()));
+            }
+            printer.err(&text);
+            printer.out(&format!("{}\n", summary(&report)));
+        }
+        CheckFormat::Json => {
+            let diagnostics: Vec<_> = report
+                .diagnostics
+                .iter()
+                .map(|d| json_render::to_value(d, &report.sources))
+                .collect();
+            let value = json!({
+                "diagnostics": diagnostics,
+                "summary": {
+                    "flows": report.flow_count(),
+                    "tasks": report.task_count(),
+                    "tables": report.table_count(),
+                    "errors": report.diagnostics.error_count(),
+                    "warnings": report.diagnostics.warning_count(),
+                },
+            });
+            printer.out(&format!("{value:#}\n"));
+        }
+        CheckFormat::Github => {
+            let mut text = String::new();
+            for diagnostic in &report.diagnostics {
+                text.push_str(&github::render(diagnostic, &report.sources));
+            }
+            text.push_str(&summary(&report));
+            text.push('\n');
+            printer.out(&text);
+        }
+    }
+    Ok(if report.diagnostics.has_errors() {
+        Outcome::InputErrors
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{count} {word}s")
+    }
+}
+
+/// `N flows, M tasks, K tables: E errors, W warnings`.
+fn summary(report: &CheckReport) -> String {
+    format!(
+        "{}, {}, {}: {}, {}",
+        plural(report.flow_count(), "flow"),
+        plural(report.task_count(), "task"),
+        plural(report.table_count(), "table"),
+        plural(report.diagnostics.error_count(), "error"),
+        plural(report.diagnostics.warning_count(), "warning"),
+    )
+}

@@ -1,0 +1,94 @@
+//! Cycles in the dependency graph, reported with their full path.
+//!
+//! Each strongly connected component with more than one task holds at least one cycle.
+//! For each, the shortest cycle through the component's smallest task id is reported,
+//! with neighbours visited in id order, so the message is the same on every run.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
+use petgraph::visit::EdgeRef;
+
+use super::{Edge, EdgeReason};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::TaskId;
+
+/// One diagnostic per cyclic component.
+pub(super) fn find(graph: &DiGraph<TaskId, Edge>) -> Vec<Diagnostic> {
+    let mut components: Vec<Vec<NodeIndex>> = tarjan_scc(graph)
+        .into_iter()
+        .filter(|component| component.len() > 1)
+        .collect();
+    for component in &mut components {
+        component.sort_by(|a, b| graph[*a].cmp(&graph[*b]));
+    }
+    components.sort_by(|a, b| graph[a[0]].cmp(&graph[b[0]]));
+    components
+        .iter()
+        .filter_map(|component| describe(graph, component))
+        .collect()
+}
+
+/// The shortest path of edges from `start` back to `start` inside `component`.
+fn shortest_cycle(graph: &DiGraph<TaskId, Edge>, component: &[NodeIndex], start: NodeIndex) -> Option<Vec<EdgeIndex>> {
+    let inside = |n: NodeIndex| component.binary_search_by(|c| graph[*c].cmp(&graph[n])).is_ok();
+    let mut came_by: BTreeMap<NodeIndex, EdgeIndex> = BTreeMap::new();
+    let mut queue = VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        let mut out: Vec<_> = graph.edges(node).filter(|e| inside(e.target())).collect();
+        out.sort_by(|a, b| graph[a.target()].cmp(&graph[b.target()]));
+        for edge in out {
+            let next = edge.target();
+            if next == start {
+                let mut path = vec![edge.id()];
+                let mut at = node;
+                while at != start {
+                    let via = came_by[&at];
+                    path.push(via);
+                    at = graph.edge_endpoints(via)?.0;
+                }
+                path.reverse();
+                return Some(path);
+            }
+            if let std::collections::btree_map::Entry::Vacant(slot) = came_by.entry(next) {
+                slot.insert(edge.id());
+                queue.push_back(next);
+            }
+        }
+    }
+    None
+}
+
+fn describe(graph: &DiGraph<TaskId, Edge>, component: &[NodeIndex]) -> Option<Diagnostic> {
+    let start = component[0];
+    let path = shortest_cycle(graph, component, start)?;
+    let mut text = graph[start].to_string();
+    for &edge in &path {
+        let (_, to) = graph.edge_endpoints(edge)?;
+        match &graph[edge].reason {
+            EdgeReason::Table(table) => text.push_str(&format!(" → {table} → {}", graph[to])),
+            EdgeReason::Manual => text.push_str(&format!(" → (depends_on) → {}", graph[to])),
+        }
+    }
+    let first = &graph[path[0]];
+    let mut diagnostic = Diagnostic::error(Code::CyclicDependency, format!("dependency cycle: {text}"))
+        .at(first.span)
+        .with_label(match &first.reason {
+            EdgeReason::Table(table) => format!("reads `{table}`, which is downstream of this task"),
+            EdgeReason::Manual => "this dependency closes the cycle".to_owned(),
+        });
+    for &edge in &path[1..] {
+        let (from, to) = graph.edge_endpoints(edge)?;
+        let label = match &graph[edge].reason {
+            EdgeReason::Table(table) => format!("`{}` reads `{table}` written by `{}`", graph[to], graph[from]),
+            EdgeReason::Manual => format!("`{}` depends on `{}`", graph[to], graph[from]),
+        };
+        diagnostic = diagnostic.with_secondary(graph[edge].span, label);
+    }
+    if component.len() > path.len() {
+        let others: Vec<String> = component.iter().map(|n| format!("`{}`", graph[*n])).collect();
+        diagnostic = diagnostic.with_note(format!("all tasks caught in cycles here: {}", others.join(", ")));
+    }
+    Some(diagnostic.with_help("break the cycle: one of these tasks must stop reading the other's output"))
+}

@@ -1,0 +1,277 @@
+//! Stage 4, graph: the task dependency graph across the whole repository.
+//!
+//! Input: the [`Repository`] and, per task, the tables it reads and writes ([`TaskIo`]).
+//! Task B depends on task A when B reads a table A writes, in any flow; manual
+//! `depends_on` entries add edges too. Output: a [`DependencyGraph`] when there is no
+//! error, and diagnostics for duplicate writers, cycles (with their full path),
+//! unknown or self `depends_on`, writes to declared sources, and reads of tables
+//! nobody writes (warnings, with "did you mean"). Pure: no I/O.
+//!
+//! A task that reads the table it writes (an incremental update) is not a cycle.
+
+mod cycle;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::diagnostic::suggest::did_you_mean;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
+use crate::model::{Repository, TableName, TaskId};
+use crate::sql::TableRef;
+
+/// The tables one task reads and writes.
+#[derive(Clone, Debug, Default)]
+pub struct TaskIo {
+    /// Tables read that may be written by other tasks.
+    pub reads: Vec<TableRef>,
+    /// Tables written.
+    pub writes: Vec<TableRef>,
+    /// Tables read from outside the warehouse (a sync task's source system).
+    pub external_reads: Vec<TableName>,
+}
+
+/// Why one task depends on another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EdgeReason {
+    /// The downstream task reads a table the upstream task writes.
+    Table(TableName),
+    /// A `depends_on` entry.
+    Manual,
+}
+
+/// An edge `upstream → downstream`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Edge {
+    /// Why the edge exists.
+    pub reason: EdgeReason,
+    /// Where the evidence is written: the table name in the reader's SQL, or the
+    /// `depends_on` entry.
+    pub span: Span,
+    /// Whether the two tasks are in different flows (such edges become sensors).
+    pub cross_flow: bool,
+}
+
+/// The dependency graph of every task in the repository.
+#[derive(Debug)]
+pub struct DependencyGraph {
+    graph: DiGraph<TaskId, Edge>,
+    nodes: BTreeMap<TaskId, NodeIndex>,
+    writers: BTreeMap<TableName, TaskId>,
+}
+
+impl DependencyGraph {
+    /// Number of tasks.
+    pub fn task_count(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    /// The task that writes a table, if any.
+    pub fn writer(&self, table: &TableName) -> Option<&TaskId> {
+        self.writers.get(table)
+    }
+
+    /// Every edge as `(upstream, downstream, edge)`, sorted.
+    pub fn edges(&self) -> Vec<(&TaskId, &TaskId, &Edge)> {
+        let mut edges: Vec<_> = self
+            .graph
+            .edge_indices()
+            .filter_map(|e| {
+                let (a, b) = self.graph.edge_endpoints(e)?;
+                Some((&self.graph[a], &self.graph[b], &self.graph[e]))
+            })
+            .collect();
+        edges.sort_by(|x, y| {
+            (x.0, x.1)
+                .cmp(&(y.0, y.1))
+                .then_with(|| reason_key(&x.2.reason).cmp(&reason_key(&y.2.reason)))
+        });
+        edges
+    }
+
+    /// The tasks a task directly depends on, sorted.
+    pub fn upstream(&self, task: &TaskId) -> Vec<&TaskId> {
+        self.neighbours(task, petgraph::Direction::Incoming)
+    }
+
+    /// The tasks that directly depend on a task, sorted.
+    pub fn downstream(&self, task: &TaskId) -> Vec<&TaskId> {
+        self.neighbours(task, petgraph::Direction::Outgoing)
+    }
+
+    fn neighbours(&self, task: &TaskId, direction: petgraph::Direction) -> Vec<&TaskId> {
+        let Some(&node) = self.nodes.get(task) else {
+            return Vec::new();
+        };
+        let set: BTreeSet<&TaskId> = self
+            .graph
+            .neighbors_directed(node, direction)
+            .map(|n| &self.graph[n])
+            .collect();
+        set.into_iter().collect()
+    }
+}
+
+fn reason_key(reason: &EdgeReason) -> Option<&TableName> {
+    match reason {
+        EdgeReason::Table(table) => Some(table),
+        EdgeReason::Manual => None,
+    }
+}
+
+/// Builds the graph and reports every problem in it.
+pub fn build(repository: &Repository, io: &BTreeMap<TaskId, TaskIo>) -> (Option<DependencyGraph>, Diagnostics) {
+    let mut diagnostics = Diagnostics::new();
+    let mut graph = DiGraph::new();
+    let mut nodes = BTreeMap::new();
+    for (_, task) in repository.tasks() {
+        nodes
+            .entry(task.id.clone())
+            .or_insert_with(|| graph.add_node(task.id.clone()));
+    }
+    let empty = TaskIo::default();
+    let io_of = |task: &TaskId| io.get(task).unwrap_or(&empty);
+
+    // Writers of every table, in task order.
+    let mut writers: BTreeMap<&TableName, Vec<(&TaskId, Span)>> = BTreeMap::new();
+    for (_, task) in repository.tasks() {
+        for write in &io_of(&task.id).writes {
+            writers.entry(&write.name).or_default().push((&task.id, write.span));
+        }
+    }
+    let sources: BTreeMap<&TableName, Span> = repository.project.sources.iter().map(|s| (&s.table, s.span)).collect();
+    for (table, list) in &writers {
+        if list.len() > 1 {
+            let names: Vec<String> = list.iter().map(|(t, _)| format!("`{t}`")).collect();
+            let (_, first_span) = list[0];
+            for (_, span) in &list[1..] {
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::DuplicateWriter,
+                        format!(
+                            "table `{table}` is written by {} tasks: {}",
+                            list.len(),
+                            names.join(", ")
+                        ),
+                    )
+                    .at(*span)
+                    .with_label("written here")
+                    .with_secondary(first_span, "also written here")
+                    .with_help(
+                        "each table has exactly one writing task; merge the writes or write to different tables",
+                    ),
+                );
+            }
+        }
+        if let Some(&declared) = sources.get(table) {
+            for (task, span) in list {
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::SourceTableWritten,
+                        format!("task `{task}` writes `{table}`, which is declared as an external source"),
+                    )
+                    .at(*span)
+                    .with_label("written here")
+                    .with_secondary(declared, "declared as a source here")
+                    .with_help("remove the table from `sources:` in flowc.yaml, or stop writing it"),
+                );
+            }
+        }
+    }
+    let writer_of: BTreeMap<&TableName, &TaskId> = writers.iter().map(|(t, list)| (*t, list[0].0)).collect();
+    let known_tables: BTreeSet<&str> = writer_of
+        .keys()
+        .map(|t| t.as_str())
+        .chain(sources.keys().map(|t| t.as_str()))
+        .collect();
+
+    for (flow, task) in repository.tasks() {
+        let reader = nodes[&task.id];
+        for read in &io_of(&task.id).reads {
+            match writer_of.get(&read.name) {
+                Some(&writer) if writer != &task.id => {
+                    let edge = Edge {
+                        reason: EdgeReason::Table(read.name.clone()),
+                        span: read.span,
+                        cross_flow: writer.flow() != &flow.id,
+                    };
+                    graph.add_edge(nodes[writer], reader, edge);
+                }
+                Some(_) => {}
+                None if sources.contains_key(&read.name) => {}
+                None => {
+                    let mut diagnostic = Diagnostic::warning(
+                        Code::UndeclaredSource,
+                        format!(
+                            "table `{}` is read but no task writes it and it is not a declared source",
+                            read.name
+                        ),
+                    )
+                    .at(read.span)
+                    .with_label("read here");
+                    diagnostic = diagnostic.with_help(
+                        did_you_mean(read.name.as_str(), known_tables.iter().copied()).unwrap_or_else(|| {
+                            format!("declare it under `sources:` in flowc.yaml: `- table: {}`", read.name)
+                        }),
+                    );
+                    diagnostics.push(diagnostic);
+                }
+            }
+        }
+        for dependency in &task.depends_on {
+            let target = if dependency.value.contains('.') {
+                let (flow_name, task_name) = dependency.value.split_once('.').unwrap_or_default();
+                TaskId::new(crate::model::FlowId::new(flow_name), task_name)
+            } else {
+                TaskId::new(flow.id.clone(), dependency.value.as_str())
+            };
+            if target == task.id {
+                diagnostics.push(
+                    Diagnostic::error(Code::SelfDependency, format!("task `{}` depends on itself", task.id))
+                        .at(dependency.span)
+                        .with_label("names the task itself")
+                        .with_help("remove this entry"),
+                );
+                continue;
+            }
+            let Some(&upstream) = nodes.get(&target) else {
+                let candidates: Vec<String> = nodes
+                    .keys()
+                    .map(|id| {
+                        if id.flow() == &flow.id {
+                            id.task().to_owned()
+                        } else {
+                            id.to_string()
+                        }
+                    })
+                    .collect();
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::UnknownTask,
+                        format!("`depends_on` names unknown task `{}`", dependency.value),
+                    )
+                    .at(dependency.span)
+                    .with_label("no such task")
+                    .with_help(
+                        did_you_mean(&dependency.value, candidates.iter().map(String::as_str))
+                            .unwrap_or_else(|| "write `task` for a task of this flow, or `flow.task`".to_owned()),
+                    ),
+                );
+                continue;
+            };
+            let edge = Edge {
+                reason: EdgeReason::Manual,
+                span: dependency.span,
+                cross_flow: target.flow() != &flow.id,
+            };
+            graph.add_edge(upstream, reader, edge);
+        }
+    }
+
+    diagnostics.extend(cycle::find(&graph));
+    if diagnostics.has_errors() {
+        return (None, diagnostics);
+    }
+    let writers = writer_of.into_iter().map(|(t, w)| (t.clone(), w.clone())).collect();
+    (Some(DependencyGraph { graph, nodes, writers }), diagnostics)
+}

@@ -1,0 +1,186 @@
+//! Stage 1, load: repository → source files and span-keeping YAML trees.
+//!
+//! Input: a [`FileSource`] (a work tree today, a git revision later). Output: a
+//! [`LoadedRepo`] holding every file read in a [`SourceMap`], the parsed `flowc.yaml`
+//! and `flows/<flow>/flow.yaml` trees, and the diagnostics found on the way (invalid
+//! UTF-8, oversized files, YAML syntax, duplicate keys). This is one of the few stages
+//! that touches the outside world; everything after it is pure.
+
+mod source;
+pub mod yaml;
+
+pub use source::{FileSource, MAX_FILE_BYTES, ReadOutcome, WorkTree};
+pub use yaml::{YamlEntry, YamlNode, YamlValue};
+
+use crate::Error;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap, Span};
+
+/// The project file at the repository root.
+pub const PROJECT_FILE: &str = "flowc.yaml";
+/// The folder holding one sub-folder per flow.
+pub const FLOWS_DIR: &str = "flows";
+/// The flow file inside each flow folder.
+pub const FLOW_FILE: &str = "flow.yaml";
+
+/// A parsed YAML file.
+#[derive(Debug)]
+pub struct Document {
+    /// The file's id in the source map.
+    pub file: FileId,
+    /// Its root value.
+    pub root: YamlNode,
+}
+
+/// One `flows/<folder>/flow.yaml`.
+#[derive(Debug)]
+pub struct FlowDocument {
+    /// The flow folder's name.
+    pub folder: String,
+    /// The parsed file, or `None` when it could not be read or parsed (a diagnostic says why).
+    pub document: Option<Document>,
+}
+
+/// Everything read from a repository's YAML files.
+#[derive(Debug)]
+pub struct LoadedRepo {
+    /// Every file read, for locating diagnostics.
+    pub sources: SourceMap,
+    /// `flowc.yaml`, unless it did not parse.
+    pub project: Option<Document>,
+    /// The flows, sorted by folder name.
+    pub flows: Vec<FlowDocument>,
+    /// Problems found while loading.
+    pub diagnostics: Diagnostics,
+}
+
+/// Reads `flowc.yaml` and every `flows/*/flow.yaml`.
+///
+/// A folder without `flowc.yaml` is not a flowc repository: that is an [`Error`], not a
+/// diagnostic, because there is nothing to check.
+pub fn load(tree: &dyn FileSource) -> Result<LoadedRepo, Error> {
+    let mut sources = SourceMap::new();
+    let mut diagnostics = Diagnostics::new();
+    if matches!(tree.read(PROJECT_FILE)?, ReadOutcome::NotFound) {
+        return Err(Error::NoRepository {
+            path: PROJECT_FILE.into(),
+            reason: "there is no flowc.yaml at its root (is this a flowc repository?)".into(),
+        });
+    }
+    let project = read_yaml(tree, &mut sources, &mut diagnostics, PROJECT_FILE)?;
+    let mut flows = Vec::new();
+    for folder in tree.sub_folders(FLOWS_DIR)? {
+        let path = format!("{FLOWS_DIR}/{folder}/{FLOW_FILE}");
+        if matches!(tree.read(&path)?, ReadOutcome::NotFound) {
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::MissingFlowFile,
+                    format!("folder `{FLOWS_DIR}/{folder}` has no {FLOW_FILE}"),
+                )
+                .with_help(format!("add `{path}`, or move the folder out of `{FLOWS_DIR}/`")),
+            );
+            continue;
+        }
+        let document = read_yaml(tree, &mut sources, &mut diagnostics, &path)?;
+        flows.push(FlowDocument { folder, document });
+    }
+    Ok(LoadedRepo {
+        sources,
+        project,
+        flows,
+        diagnostics,
+    })
+}
+
+fn read_yaml(
+    tree: &dyn FileSource,
+    sources: &mut SourceMap,
+    diagnostics: &mut Diagnostics,
+    path: &str,
+) -> Result<Option<Document>, Error> {
+    let file = match read_text(tree, sources, path, None)? {
+        Ok(file) => file,
+        Err(diagnostic) => {
+            diagnostics.push(diagnostic);
+            return Ok(None);
+        }
+    };
+    let (root, found) = yaml::parse(sources.file(file), file);
+    let failed = found.iter().any(Diagnostic::is_error);
+    diagnostics.extend(found);
+    Ok(match root {
+        Some(root) if !failed => Some(Document { file, root }),
+        Some(_) => None,
+        None => {
+            if !failed {
+                diagnostics.push(
+                    Diagnostic::error(Code::YamlSyntax, "the file is empty")
+                        .at(Span::file_start(file))
+                        .with_help("every YAML file in a flowc repository holds a mapping"),
+                );
+            }
+            None
+        }
+    })
+}
+
+/// Reads a repository file as UTF-8 text and registers it.
+///
+/// `referenced_at` is the YAML value that named the file, where a missing or escaping
+/// path is reported. Returns the file id, or the diagnostic that explains why the file
+/// cannot be used.
+pub fn read_text(
+    tree: &dyn FileSource,
+    sources: &mut SourceMap,
+    path: &str,
+    referenced_at: Option<Span>,
+) -> Result<Result<FileId, Diagnostic>, Error> {
+    let locate = |diagnostic: Diagnostic, sources: &mut SourceMap| match referenced_at {
+        Some(span) => diagnostic.at(span),
+        None => diagnostic.at(Span::file_start(sources.add(path, ""))),
+    };
+    let bytes = match tree.read(path)? {
+        ReadOutcome::Bytes(bytes) => bytes,
+        ReadOutcome::NotFound => {
+            let diagnostic = Diagnostic::error(Code::MissingFile, format!("file `{path}` does not exist"))
+                .with_label("named here")
+                .with_help("check the path; it is relative to the flow's folder");
+            return Ok(Err(locate(diagnostic, sources)));
+        }
+        ReadOutcome::NotAFile => {
+            let diagnostic = Diagnostic::error(Code::MissingFile, format!("`{path}` is a folder, not a file"))
+                .with_label("named here")
+                .with_help("name a file");
+            return Ok(Err(locate(diagnostic, sources)));
+        }
+        ReadOutcome::Escapes => {
+            let diagnostic = Diagnostic::error(
+                Code::PathEscapesRepository,
+                format!("path `{path}` leaves the repository"),
+            )
+            .with_label("points outside the repository")
+            .with_help("keep every file inside the repository, and name it relative to the flow's folder");
+            return Ok(Err(locate(diagnostic, sources)));
+        }
+        ReadOutcome::TooLarge(size) => {
+            let file = sources.add(path, "");
+            return Ok(Err(Diagnostic::error(
+                Code::FileTooLarge,
+                format!("file is {size} bytes, more than flowc reads ({MAX_FILE_BYTES} bytes)"),
+            )
+            .at(referenced_at.unwrap_or(Span::file_start(file)))
+            .with_help("split it into smaller files")));
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Ok(sources.add(path, text))),
+        Err(error) => {
+            let valid = error.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            let file = sources.add(path, text);
+            Ok(Err(Diagnostic::error(Code::InvalidUtf8, "file is not valid UTF-8")
+                .at(Span::new(file, valid as u32, valid as u32))
+                .with_label("first invalid byte")
+                .with_help("save the file as UTF-8")))
+        }
+    }
+}

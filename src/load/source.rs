@@ -1,0 +1,176 @@
+//! Where repository files come from.
+//!
+//! [`FileSource`] hides whether files are read from a work tree or (later) from a git
+//! revision, so the rest of the loader never touches the filesystem directly. Paths
+//! are repository-relative with `/` separators; a path that would leave the repository
+//! is refused, never read.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::Error;
+
+/// Files larger than this are not read (a pipeline file this big is a mistake).
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The result of reading one repository file.
+#[derive(Debug)]
+pub enum ReadOutcome {
+    /// The file's bytes.
+    Bytes(Vec<u8>),
+    /// No such file.
+    NotFound,
+    /// The path leaves the repository (absolute, `..` above the root, or a symlink out).
+    Escapes,
+    /// The file is larger than [`MAX_FILE_BYTES`]; its size is given.
+    TooLarge(u64),
+    /// The path names a folder, not a file.
+    NotAFile,
+}
+
+/// A tree of repository files.
+pub trait FileSource: Sync {
+    /// Reads a repository-relative file.
+    fn read(&self, path: &str) -> Result<ReadOutcome, Error>;
+
+    /// Names of the sub-folders of a repository-relative folder, sorted; empty when the
+    /// folder does not exist.
+    fn sub_folders(&self, path: &str) -> Result<Vec<String>, Error>;
+}
+
+/// Files in a directory on disk.
+#[derive(Debug)]
+pub struct WorkTree {
+    root: PathBuf,
+    canonical_root: PathBuf,
+}
+
+impl WorkTree {
+    /// A work tree rooted at `root`, which must be an existing folder.
+    pub fn open(root: &Path) -> Result<Self, Error> {
+        let canonical_root = root.canonicalize().map_err(|e| Error::NoRepository {
+            path: root.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        if !canonical_root.is_dir() {
+            return Err(Error::NoRepository {
+                path: root.to_path_buf(),
+                reason: "not a folder".into(),
+            });
+        }
+        Ok(Self {
+            root: root.to_path_buf(),
+            canonical_root,
+        })
+    }
+
+    /// The folder the tree is rooted at, as given.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+/// Joins a repository-relative path onto `root`, refusing absolute paths and `..`
+/// that climbs above the root.
+fn contained(root: &Path, path: &str) -> Option<PathBuf> {
+    let mut depth = 0usize;
+    let mut joined = root.to_path_buf();
+    for component in Path::new(path).components() {
+        match component {
+            Component::Normal(part) => {
+                depth += 1;
+                joined.push(part);
+            }
+            Component::CurDir => {}
+            Component::ParentDir => {
+                depth = depth.checked_sub(1)?;
+                joined.pop();
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(joined)
+}
+
+impl FileSource for WorkTree {
+    fn read(&self, path: &str) -> Result<ReadOutcome, Error> {
+        let Some(full) = contained(&self.canonical_root, path) else {
+            return Ok(ReadOutcome::Escapes);
+        };
+        let canonical = match full.canonicalize() {
+            Ok(canonical) => canonical,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ReadOutcome::NotFound),
+            Err(e) => return Err(Error::io("read", full, e)),
+        };
+        if !canonical.starts_with(&self.canonical_root) {
+            return Ok(ReadOutcome::Escapes);
+        }
+        let metadata = std::fs::metadata(&canonical).map_err(|e| Error::io("read", &full, e))?;
+        if !metadata.is_file() {
+            return Ok(ReadOutcome::NotAFile);
+        }
+        if metadata.len() > MAX_FILE_BYTES {
+            return Ok(ReadOutcome::TooLarge(metadata.len()));
+        }
+        std::fs::read(&canonical)
+            .map(ReadOutcome::Bytes)
+            .map_err(|e| Error::io("read", full, e))
+    }
+
+    fn sub_folders(&self, path: &str) -> Result<Vec<String>, Error> {
+        let Some(full) = contained(&self.canonical_root, path) else {
+            return Ok(Vec::new());
+        };
+        let entries = match std::fs::read_dir(&full) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("list", full, e)),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io("list", &full, e))?;
+            let is_dir = entry
+                .file_type()
+                .map_err(|e| Error::io("list", entry.path(), e))?
+                .is_dir();
+            if is_dir && let Some(name) = entry.file_name().to_str() {
+                if !name.starts_with('.') {
+                    names.push(name.to_owned());
+                }
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_components_may_not_climb_above_the_root() {
+        let root = Path::new("/repo");
+        assert_eq!(
+            contained(root, "flows/a/../b/x.sql"),
+            Some(PathBuf::from("/repo/flows/b/x.sql"))
+        );
+        assert_eq!(contained(root, "flows/../../etc/passwd"), None);
+        assert_eq!(contained(root, "/etc/passwd"), None);
+        assert_eq!(contained(root, "./a.sql"), Some(PathBuf::from("/repo/a.sql")));
+    }
+
+    #[test]
+    fn symlinks_out_of_the_tree_are_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.sql"), "select 1").unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::write(repo.path().join("ok.sql"), "select 1").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(outside.path().join("secret.sql"), repo.path().join("link.sql")).unwrap();
+        let tree = WorkTree::open(repo.path()).unwrap();
+        assert!(matches!(tree.read("ok.sql").unwrap(), ReadOutcome::Bytes(_)));
+        assert!(matches!(tree.read("missing.sql").unwrap(), ReadOutcome::NotFound));
+        #[cfg(unix)]
+        assert!(matches!(tree.read("link.sql").unwrap(), ReadOutcome::Escapes));
+    }
+}

@@ -1,0 +1,276 @@
+//! A flow file, `flows/<flow>/flow.yaml`, and its tasks.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::diagnostic::{FileId, Span};
+use crate::model::{FlowId, Priority, Spanned, TableName, TaskId};
+
+/// When a flow runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Schedule {
+    /// A five-field cron expression.
+    Cron(String),
+    /// A preset such as `@daily`.
+    Preset(String),
+    /// Only when triggered from outside.
+    Triggered,
+}
+
+/// A duration in seconds, written as `90s`, `15m`, `2h`, `1h30m`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Duration(pub u64);
+
+impl Duration {
+    /// Parses the schema's duration form; `None` when it does not match.
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut total: u64 = 0;
+        let mut number: u64 = 0;
+        let mut digits = 0;
+        for c in text.chars() {
+            if let Some(d) = c.to_digit(10) {
+                number = number.checked_mul(10)?.checked_add(u64::from(d))?;
+                digits += 1;
+                continue;
+            }
+            let unit = match c {
+                'd' => 86_400,
+                'h' => 3_600,
+                'm' => 60,
+                's' => 1,
+                _ => return None,
+            };
+            if digits == 0 {
+                return None;
+            }
+            total = total.checked_add(number.checked_mul(unit)?)?;
+            number = 0;
+            digits = 0;
+        }
+        (digits == 0 && !text.is_empty()).then_some(Self(total))
+    }
+}
+
+impl fmt::Display for Duration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}s", self.0)
+    }
+}
+
+/// One flow.
+#[derive(Clone, Debug)]
+pub struct Flow {
+    /// The flow's name.
+    pub id: FlowId,
+    /// The file it was read from.
+    pub file: FileId,
+    /// The flow folder, repository-relative (`flows/payments`).
+    pub folder: String,
+    /// Where the name is written.
+    pub name_span: Span,
+    /// Owning team.
+    pub owner: Spanned<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// When it runs.
+    pub schedule: Spanned<Schedule>,
+    /// First logical date, `YYYY-MM-DD`.
+    pub start_date: Option<String>,
+    /// Default priority of its tasks.
+    pub priority: Priority,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Database for unqualified table names in its SQL.
+    pub default_database: Option<String>,
+    /// Concurrent runs allowed.
+    pub max_active_runs: Option<u32>,
+    /// Concurrent tasks allowed.
+    pub max_active_tasks: Option<u32>,
+    /// Template parameters for its SQL.
+    pub params: BTreeMap<String, String>,
+    /// Its tasks, in file order.
+    pub tasks: Vec<Task>,
+}
+
+/// One task, with the flow's defaults already applied.
+#[derive(Clone, Debug)]
+pub struct Task {
+    /// `flow.task`.
+    pub id: TaskId,
+    /// Where the name is written.
+    pub name_span: Span,
+    /// Free text.
+    pub description: Option<String>,
+    /// Manual dependencies as written: `task` or `flow.task`.
+    pub depends_on: Vec<Spanned<String>>,
+    /// Priority level (the task's own, else the flow's).
+    pub priority: Priority,
+    /// Retries.
+    pub retries: Option<u32>,
+    /// Delay between retries.
+    pub retry_delay: Option<Duration>,
+    /// Execution timeout.
+    pub timeout: Option<Duration>,
+    /// Template parameters of the task (project and flow ones merged in).
+    pub params: BTreeMap<String, String>,
+    /// What the task does.
+    pub kind: TaskKind,
+}
+
+/// What a task does; one variant per `type`.
+#[derive(Clone, Debug)]
+pub enum TaskKind {
+    /// `type: sparksql`.
+    SparkSql(SparkSqlTask),
+    /// `type: sync`.
+    Sync(SyncTask),
+    /// `type: ml`.
+    Ml(MlTask),
+    /// `type: kylin`.
+    Kylin(KylinTask),
+    /// `type: trigger`.
+    Trigger(TriggerTask),
+}
+
+impl TaskKind {
+    /// The `type` as written in YAML.
+    pub const fn type_name(&self) -> &'static str {
+        match self {
+            TaskKind::SparkSql(_) => "sparksql",
+            TaskKind::Sync(_) => "sync",
+            TaskKind::Ml(_) => "ml",
+            TaskKind::Kylin(_) => "kylin",
+            TaskKind::Trigger(_) => "trigger",
+        }
+    }
+}
+
+/// A SQL file run by Spark.
+#[derive(Clone, Debug)]
+pub struct SparkSqlTask {
+    /// The SQL file, repository-relative; the span is the `sql:` value.
+    pub sql: Spanned<String>,
+    /// Spark configuration (flow defaults merged in).
+    pub conf: BTreeMap<String, String>,
+    /// Database for unqualified names (the task's, else the flow's, else the project's).
+    pub default_database: Option<String>,
+}
+
+/// A DataX data sync.
+#[derive(Clone, Debug)]
+pub struct SyncTask {
+    /// Where data comes from.
+    pub source: SyncSource,
+    /// Where it goes.
+    pub target: SyncTarget,
+}
+
+/// The source side of a sync.
+#[derive(Clone, Debug)]
+pub struct SyncSource {
+    /// Connection name.
+    pub connection: Spanned<String>,
+    /// Source table, in the source system.
+    pub table: Option<Spanned<String>>,
+    /// Source query, instead of a table.
+    pub query: Option<String>,
+    /// Columns read.
+    pub columns: Vec<String>,
+    /// Filter.
+    pub filter: Option<String>,
+    /// Split key.
+    pub split_key: Option<String>,
+}
+
+/// The target side of a sync.
+#[derive(Clone, Debug)]
+pub struct SyncTarget {
+    /// Target table.
+    pub table: Spanned<TableName>,
+    /// Partition spec, e.g. `dt=${bizdate}`.
+    pub partition: Option<String>,
+    /// `overwrite` or `append`.
+    pub write_mode: String,
+    /// Columns written.
+    pub columns: Vec<String>,
+}
+
+/// A machine-learning job submitted to Spark.
+#[derive(Clone, Debug)]
+pub struct MlTask {
+    /// PySpark file or JAR.
+    pub application: String,
+    /// Main class of a JAR.
+    pub main_class: Option<String>,
+    /// Arguments.
+    pub args: Vec<String>,
+    /// Spark configuration.
+    pub conf: BTreeMap<String, String>,
+    /// Declared inputs.
+    pub reads: Vec<Spanned<TableName>>,
+    /// Declared outputs.
+    pub writes: Vec<Spanned<TableName>>,
+}
+
+/// A Kylin cube build.
+#[derive(Clone, Debug)]
+pub struct KylinTask {
+    /// Cube name.
+    pub cube: String,
+    /// Kylin project.
+    pub project: String,
+    /// `build`, `merge` or `refresh`.
+    pub build_type: String,
+    /// Declared inputs.
+    pub reads: Vec<Spanned<TableName>>,
+    /// Declared outputs.
+    pub writes: Vec<Spanned<TableName>>,
+}
+
+/// A task that waits for an external signal.
+#[derive(Clone, Debug)]
+pub struct TriggerTask {
+    /// The signal waited for.
+    pub wait_for: WaitFor,
+    /// Tables the external system is known to have written when the signal comes.
+    pub writes: Vec<Spanned<TableName>>,
+}
+
+/// The external signal a trigger task waits for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WaitFor {
+    /// An HTTP endpoint answers successfully.
+    Http {
+        /// Airflow HTTP connection id.
+        connection: String,
+        /// Path polled.
+        endpoint: String,
+    },
+    /// A marker file exists.
+    File {
+        /// The file.
+        path: String,
+    },
+    /// A table partition exists.
+    Partition {
+        /// The table.
+        table: TableName,
+        /// The partition spec.
+        partition: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_add_their_parts() {
+        assert_eq!(Duration::parse("90s"), Some(Duration(90)));
+        assert_eq!(Duration::parse("1h30m"), Some(Duration(5400)));
+        assert_eq!(Duration::parse("2d"), Some(Duration(172_800)));
+        assert_eq!(Duration::parse("15"), None);
+        assert_eq!(Duration::parse("m"), None);
+        assert_eq!(Duration::parse(""), None);
+    }
+}

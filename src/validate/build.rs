@@ -1,0 +1,542 @@
+//! Schema-valid YAML → typed model.
+//!
+//! The JSON Schema has already accepted the document, so the shapes here cannot fail;
+//! a mismatch between schema and these types is a bug in flowc and is reported as
+//! [`Error::Internal`]. Spans come from the YAML tree by JSON pointer.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::Error;
+use crate::load::{Document, YamlNode};
+use crate::model::{
+    AirflowVersion, Connection, Duration, Environment, Flow, FlowId, KylinTask, MlTask, Priority, PriorityLevel,
+    Project, Schedule, SourceTable, Spanned, SparkSqlTask, SyncSource, SyncTarget, SyncTask, TableName, Task, TaskId,
+    TaskKind, Team, TriggerTask, WaitFor,
+};
+
+#[derive(Deserialize)]
+struct RawProject {
+    project: String,
+    #[serde(default)]
+    sql: RawSql,
+    #[serde(default)]
+    airflow: RawAirflow,
+    environments: BTreeMap<String, RawEnvironment>,
+    #[serde(default)]
+    priorities: BTreeMap<Priority, RawPriorityLevel>,
+    #[serde(default)]
+    connections: BTreeMap<String, RawConnection>,
+    #[serde(default)]
+    sources: Vec<RawSource>,
+    #[serde(default)]
+    teams: BTreeMap<String, RawTeam>,
+    #[serde(default)]
+    params: BTreeMap<String, Value>,
+}
+
+#[derive(Default, Deserialize)]
+struct RawSql {
+    default_database: Option<String>,
+}
+
+#[derive(Default, Deserialize)]
+struct RawAirflow {
+    version: Option<AirflowVersion>,
+}
+
+#[derive(Deserialize)]
+struct RawEnvironment {
+    #[serde(default)]
+    dag_prefix: String,
+    #[serde(default)]
+    databases: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct RawPriorityLevel {
+    pool: Option<String>,
+    pool_slots: Option<u32>,
+    weight: Option<u32>,
+    yarn_queue: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawConnection {
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+#[derive(Deserialize)]
+struct RawSource {
+    table: String,
+}
+
+#[derive(Deserialize)]
+struct RawTeam {
+    github: Option<String>,
+    #[serde(default)]
+    platform: bool,
+}
+
+#[derive(Deserialize)]
+struct RawFlow {
+    name: String,
+    owner: String,
+    description: Option<String>,
+    schedule: String,
+    start_date: Option<String>,
+    priority: Option<Priority>,
+    #[serde(default)]
+    tags: Vec<String>,
+    default_database: Option<String>,
+    max_active_runs: Option<u32>,
+    max_active_tasks: Option<u32>,
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default)]
+    params: BTreeMap<String, Value>,
+    tasks: Vec<RawTask>,
+}
+
+#[derive(Default, Deserialize)]
+struct RawDefaults {
+    retries: Option<u32>,
+    retry_delay: Option<String>,
+    timeout: Option<String>,
+    #[serde(default)]
+    conf: BTreeMap<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct RawTask {
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    description: Option<String>,
+    #[serde(default)]
+    depends_on: Vec<String>,
+    priority: Option<Priority>,
+    retries: Option<u32>,
+    retry_delay: Option<String>,
+    timeout: Option<String>,
+    #[serde(default)]
+    params: BTreeMap<String, Value>,
+    // sparksql
+    sql: Option<String>,
+    #[serde(default)]
+    conf: BTreeMap<String, Value>,
+    default_database: Option<String>,
+    // sync
+    source: Option<RawSyncSource>,
+    target: Option<RawSyncTarget>,
+    // ml
+    application: Option<String>,
+    main_class: Option<String>,
+    #[serde(default)]
+    args: Vec<String>,
+    // kylin
+    cube: Option<String>,
+    project: Option<String>,
+    build_type: Option<String>,
+    // trigger
+    wait_for: Option<RawWaitFor>,
+    // ml, kylin, trigger
+    #[serde(default)]
+    reads: Vec<String>,
+    #[serde(default)]
+    writes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawSyncSource {
+    connection: String,
+    table: Option<String>,
+    query: Option<String>,
+    #[serde(default)]
+    columns: Vec<String>,
+    #[serde(rename = "where")]
+    filter: Option<String>,
+    split_key: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawSyncTarget {
+    table: String,
+    partition: Option<String>,
+    write_mode: Option<String>,
+    #[serde(default)]
+    columns: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawWaitFor {
+    kind: String,
+    endpoint: Option<String>,
+    connection: Option<String>,
+    path: Option<String>,
+    table: Option<String>,
+    partition: Option<String>,
+}
+
+fn from_json<T: DeserializeOwned>(document: &Document) -> Result<T, Error> {
+    serde_json::from_value(document.root.to_json())
+        .map_err(|e| Error::Internal(format!("a schema-valid document does not fit the model: {e}")))
+}
+
+/// A scalar parameter value as the text it stands for in SQL.
+fn param_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn params(raw: BTreeMap<String, Value>) -> BTreeMap<String, String> {
+    raw.into_iter().map(|(k, v)| (k, param_text(&v))).collect()
+}
+
+/// Looks up spans in one document.
+struct Spans<'a> {
+    root: &'a YamlNode,
+}
+
+impl Spans<'_> {
+    fn at(&self, pointer: &str) -> crate::diagnostic::Span {
+        self.root.pointer(pointer).map_or(self.root.span, |node| node.span)
+    }
+
+    fn spanned<T>(&self, value: T, pointer: &str) -> Spanned<T> {
+        Spanned {
+            value,
+            span: self.at(pointer),
+        }
+    }
+
+    fn tables(&self, names: Vec<String>, pointer: &str) -> Vec<Spanned<TableName>> {
+        names
+            .into_iter()
+            .enumerate()
+            .map(|(i, name)| self.spanned(TableName::new(&name), &format!("{pointer}/{i}")))
+            .collect()
+    }
+}
+
+/// Builds the project model from a schema-valid `flowc.yaml`.
+pub(super) fn project(document: &Document) -> Result<Project, Error> {
+    let raw: RawProject = from_json(document)?;
+    let spans = Spans { root: &document.root };
+    let priorities = Priority::ALL
+        .into_iter()
+        .map(|priority| {
+            let mut level = PriorityLevel::default_for(priority);
+            if let Some(set) = raw.priorities.get(&priority) {
+                level.pool = set.pool.clone().unwrap_or(level.pool);
+                level.pool_slots = set.pool_slots.unwrap_or(level.pool_slots);
+                level.weight = set.weight.unwrap_or(level.weight);
+                level.yarn_queue = set.yarn_queue.clone().unwrap_or(level.yarn_queue);
+            }
+            (priority, level)
+        })
+        .collect();
+    let mut sources: Vec<SourceTable> = raw
+        .sources
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| SourceTable {
+            table: TableName::new(&s.table),
+            span: spans.at(&format!("/sources/{i}/table")),
+        })
+        .collect();
+    sources.sort_by(|a, b| a.table.cmp(&b.table).then(a.span.cmp(&b.span)));
+    Ok(Project {
+        file: document.file,
+        name: raw.project,
+        default_database: raw.sql.default_database,
+        airflow_version: raw.airflow.version.unwrap_or(AirflowVersion::V2_10),
+        environments: raw
+            .environments
+            .into_iter()
+            .map(|(name, env)| {
+                let environment = Environment {
+                    name: name.clone(),
+                    dag_prefix: env.dag_prefix,
+                    databases: env.databases,
+                };
+                (name, environment)
+            })
+            .collect(),
+        priorities,
+        connections: raw
+            .connections
+            .into_iter()
+            .map(|(name, c)| {
+                let span = spans
+                    .root
+                    .entry("connections")
+                    .and_then(|e| e.value.entry(&name))
+                    .map_or(spans.root.span, |e| e.key_span);
+                (
+                    name.clone(),
+                    Connection {
+                        name,
+                        kind: c.kind,
+                        span,
+                    },
+                )
+            })
+            .collect(),
+        sources,
+        teams: raw
+            .teams
+            .into_iter()
+            .map(|(name, t)| {
+                (
+                    name.clone(),
+                    Team {
+                        name,
+                        github: t.github,
+                        platform: t.platform,
+                    },
+                )
+            })
+            .collect(),
+        params: params(raw.params),
+    })
+}
+
+/// Builds one flow from a schema-valid `flow.yaml` in `folder` (repository-relative).
+pub(super) fn flow(document: &Document, folder: &str, project: &Project) -> Result<Flow, Error> {
+    let raw: RawFlow = from_json(document)?;
+    let spans = Spans { root: &document.root };
+    let id = FlowId::new(raw.name.clone());
+    let schedule = match raw.schedule.as_str() {
+        "none" => Schedule::Triggered,
+        preset if preset.starts_with('@') => Schedule::Preset(preset.to_owned()),
+        cron => Schedule::Cron(cron.split_whitespace().collect::<Vec<_>>().join(" ")),
+    };
+    let flow_priority = raw.priority.unwrap_or(Priority::Normal);
+    let flow_default_database = raw
+        .default_database
+        .clone()
+        .or_else(|| project.default_database.clone());
+    let mut flow_params = project.params.clone();
+    flow_params.extend(params(raw.params));
+    let defaults = raw.defaults;
+    let default_conf = params(defaults.conf);
+    let tasks = raw
+        .tasks
+        .into_iter()
+        .enumerate()
+        .map(|(i, task)| {
+            let at = format!("/tasks/{i}");
+            let mut task_params = flow_params.clone();
+            task_params.extend(params(task.params));
+            let mut conf = default_conf.clone();
+            conf.extend(params(task.conf));
+            let kind = task_kind(
+                task.kind.as_str(),
+                &at,
+                &spans,
+                folder,
+                conf,
+                flow_default_database.as_ref(),
+                TaskFields {
+                    sql: task.sql,
+                    default_database: task.default_database,
+                    source: task.source,
+                    target: task.target,
+                    application: task.application,
+                    main_class: task.main_class,
+                    args: task.args,
+                    cube: task.cube,
+                    project: task.project,
+                    build_type: task.build_type,
+                    wait_for: task.wait_for,
+                    reads: task.reads,
+                    writes: task.writes,
+                },
+            )?;
+            Ok(Task {
+                id: TaskId::new(id.clone(), task.name),
+                name_span: spans.at(&format!("{at}/name")),
+                description: task.description,
+                depends_on: task
+                    .depends_on
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, d)| spans.spanned(d, &format!("{at}/depends_on/{j}")))
+                    .collect(),
+                priority: task.priority.unwrap_or(flow_priority),
+                retries: task.retries.or(defaults.retries),
+                retry_delay: task
+                    .retry_delay
+                    .or_else(|| defaults.retry_delay.clone())
+                    .as_deref()
+                    .and_then(Duration::parse),
+                timeout: task
+                    .timeout
+                    .or_else(|| defaults.timeout.clone())
+                    .as_deref()
+                    .and_then(Duration::parse),
+                params: task_params,
+                kind,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(Flow {
+        id,
+        file: document.file,
+        folder: folder.to_owned(),
+        name_span: spans.at("/name"),
+        owner: spans.spanned(raw.owner, "/owner"),
+        description: raw.description,
+        schedule: spans.spanned(schedule, "/schedule"),
+        start_date: raw.start_date,
+        priority: flow_priority,
+        tags: raw.tags,
+        default_database: flow_default_database,
+        max_active_runs: raw.max_active_runs,
+        max_active_tasks: raw.max_active_tasks,
+        params: flow_params,
+        tasks,
+    })
+}
+
+/// The type-specific fields of a raw task.
+struct TaskFields {
+    sql: Option<String>,
+    default_database: Option<String>,
+    source: Option<RawSyncSource>,
+    target: Option<RawSyncTarget>,
+    application: Option<String>,
+    main_class: Option<String>,
+    args: Vec<String>,
+    cube: Option<String>,
+    project: Option<String>,
+    build_type: Option<String>,
+    wait_for: Option<RawWaitFor>,
+    reads: Vec<String>,
+    writes: Vec<String>,
+}
+
+fn missing(field: &str) -> Error {
+    Error::Internal(format!("schema-valid task lacks `{field}`"))
+}
+
+fn task_kind(
+    kind: &str,
+    at: &str,
+    spans: &Spans<'_>,
+    folder: &str,
+    conf: BTreeMap<String, String>,
+    flow_default_database: Option<&String>,
+    fields: TaskFields,
+) -> Result<TaskKind, Error> {
+    Ok(match kind {
+        "sparksql" => {
+            let sql = fields.sql.ok_or_else(|| missing("sql"))?;
+            TaskKind::SparkSql(SparkSqlTask {
+                sql: spans.spanned(join_path(folder, &sql), &format!("{at}/sql")),
+                conf,
+                default_database: fields.default_database.or_else(|| flow_default_database.cloned()),
+            })
+        }
+        "sync" => {
+            let source = fields.source.ok_or_else(|| missing("source"))?;
+            let target = fields.target.ok_or_else(|| missing("target"))?;
+            TaskKind::Sync(SyncTask {
+                source: SyncSource {
+                    connection: spans.spanned(source.connection, &format!("{at}/source/connection")),
+                    table: source.table.map(|t| spans.spanned(t, &format!("{at}/source/table"))),
+                    query: source.query,
+                    columns: source.columns,
+                    filter: source.filter,
+                    split_key: source.split_key,
+                },
+                target: SyncTarget {
+                    table: spans.spanned(TableName::new(&target.table), &format!("{at}/target/table")),
+                    partition: target.partition,
+                    write_mode: target.write_mode.unwrap_or_else(|| "overwrite".to_owned()),
+                    columns: target.columns,
+                },
+            })
+        }
+        "ml" => TaskKind::Ml(MlTask {
+            application: fields.application.ok_or_else(|| missing("application"))?,
+            main_class: fields.main_class,
+            args: fields.args,
+            conf,
+            reads: spans.tables(fields.reads, &format!("{at}/reads")),
+            writes: spans.tables(fields.writes, &format!("{at}/writes")),
+        }),
+        "kylin" => TaskKind::Kylin(KylinTask {
+            cube: fields.cube.ok_or_else(|| missing("cube"))?,
+            project: fields.project.ok_or_else(|| missing("project"))?,
+            build_type: fields.build_type.unwrap_or_else(|| "build".to_owned()),
+            reads: spans.tables(fields.reads, &format!("{at}/reads")),
+            writes: spans.tables(fields.writes, &format!("{at}/writes")),
+        }),
+        "trigger" => {
+            let wait = fields.wait_for.ok_or_else(|| missing("wait_for"))?;
+            let wait_for = match wait.kind.as_str() {
+                "http" => WaitFor::Http {
+                    connection: wait.connection.ok_or_else(|| missing("wait_for.connection"))?,
+                    endpoint: wait.endpoint.ok_or_else(|| missing("wait_for.endpoint"))?,
+                },
+                "file" => WaitFor::File {
+                    path: wait.path.ok_or_else(|| missing("wait_for.path"))?,
+                },
+                _ => WaitFor::Partition {
+                    table: TableName::new(&wait.table.ok_or_else(|| missing("wait_for.table"))?),
+                    partition: wait.partition.ok_or_else(|| missing("wait_for.partition"))?,
+                },
+            };
+            TaskKind::Trigger(TriggerTask {
+                wait_for,
+                writes: spans.tables(fields.writes, &format!("{at}/writes")),
+            })
+        }
+        other => return Err(Error::Internal(format!("schema-valid task has unknown type `{other}`"))),
+    })
+}
+
+/// `folder/path`, lexically normalised; `..` is kept when it climbs above the root,
+/// so the loader can refuse it.
+fn join_path(folder: &str, path: &str) -> String {
+    if path.starts_with('/') || path.contains('\\') || path.get(1..2) == Some(":") {
+        return path.to_owned();
+    }
+    let mut parts: Vec<&str> = folder.split('/').filter(|p| !p.is_empty()).collect();
+    let mut escaped = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    escaped.push("..");
+                }
+            }
+            other => parts.push(other),
+        }
+    }
+    escaped.extend(parts);
+    escaped.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sql_paths_are_joined_to_the_flow_folder() {
+        assert_eq!(join_path("flows/pay", "load.sql"), "flows/pay/load.sql");
+        assert_eq!(join_path("flows/pay", "./sql/load.sql"), "flows/pay/sql/load.sql");
+        assert_eq!(join_path("flows/pay", "../common/x.sql"), "flows/common/x.sql");
+        assert_eq!(join_path("flows/pay", "../../../etc/x.sql"), "../etc/x.sql");
+        assert_eq!(join_path("flows/pay", "/etc/x.sql"), "/etc/x.sql");
+    }
+}

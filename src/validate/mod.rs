@@ -1,0 +1,200 @@
+//! Stage 2, validate: YAML documents → the typed [`Repository`] model.
+//!
+//! Input: a [`LoadedRepo`]. Every document is checked against its embedded JSON
+//! Schema, and every violation is reported. Schema-valid documents are turned into
+//! the model, which is then checked for what a schema cannot express: flow names that
+//! match their folders, unique flow and task names, declared teams and connections,
+//! cron expressions that parse. Output: the model when there is no error, and all
+//! diagnostics either way. Pure: no I/O.
+
+mod build;
+pub mod schema;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+pub use schema::SchemaKind;
+
+use crate::Error;
+use crate::diagnostic::suggest::did_you_mean;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
+use crate::load::{FLOWS_DIR, LoadedRepo};
+use crate::model::{Flow, Project, Repository, Schedule, TaskKind};
+
+/// What validation produced.
+#[derive(Debug)]
+pub struct Validated {
+    /// The model, when the repository has no errors so far.
+    pub repository: Option<Repository>,
+    /// Every problem found.
+    pub diagnostics: Diagnostics,
+}
+
+/// Validates every document and builds the model.
+pub fn validate(loaded: &LoadedRepo) -> Result<Validated, Error> {
+    let mut diagnostics = Diagnostics::new();
+    let project = match &loaded.project {
+        Some(document) => {
+            let found = schema::validate(SchemaKind::Project, document);
+            let clean = found.is_empty();
+            diagnostics.extend(found);
+            if clean { Some(build::project(document)?) } else { None }
+        }
+        None => None,
+    };
+    if let Some(project) = &project {
+        check_project(project, &mut diagnostics);
+    }
+
+    let mut flows = Vec::new();
+    for flow_document in &loaded.flows {
+        let Some(document) = &flow_document.document else {
+            continue;
+        };
+        let found = schema::validate(SchemaKind::Flow, document);
+        let clean = found.is_empty();
+        diagnostics.extend(found);
+        if let (true, Some(project)) = (clean, &project) {
+            let folder = format!("{FLOWS_DIR}/{}", flow_document.folder);
+            let flow = build::flow(document, &folder, project)?;
+            check_flow(&flow, &flow_document.folder, project, &mut diagnostics);
+            flows.push(flow);
+        }
+    }
+    check_unique_flow_names(&flows, &mut diagnostics);
+
+    let repository = match project {
+        Some(project) if !diagnostics.has_errors() && !loaded.diagnostics.has_errors() => {
+            flows.sort_by(|a, b| a.id.cmp(&b.id));
+            Some(Repository { project, flows })
+        }
+        _ => None,
+    };
+    Ok(Validated {
+        repository,
+        diagnostics,
+    })
+}
+
+fn check_project(project: &Project, diagnostics: &mut Diagnostics) {
+    let mut first: BTreeMap<_, Span> = BTreeMap::new();
+    for source in &project.sources {
+        if let Some(previous) = first.get(&source.table) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::DuplicateSource,
+                    format!("source table `{}` is declared twice", source.table),
+                )
+                .at(source.span)
+                .with_label("declared again here")
+                .with_secondary(*previous, "first declared here")
+                .with_help("remove one of the declarations"),
+            );
+        } else {
+            first.insert(&source.table, source.span);
+        }
+    }
+}
+
+fn check_flow(flow: &Flow, folder: &str, project: &Project, diagnostics: &mut Diagnostics) {
+    if flow.id.as_str() != folder {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::FlowNameMismatch,
+                format!("flow `{}` is in folder `{FLOWS_DIR}/{folder}`", flow.id),
+            )
+            .at(flow.name_span)
+            .with_label("differs from the folder name")
+            .with_help(format!(
+                "name the flow `{folder}`, or rename its folder to `{}`",
+                flow.id
+            )),
+        );
+    }
+    if !project.teams.contains_key(&flow.owner.value) {
+        let mut diagnostic = Diagnostic::error(Code::UnknownTeam, format!("unknown team `{}`", flow.owner.value))
+            .at(flow.owner.span)
+            .with_label("not declared under `teams:` in flowc.yaml");
+        diagnostic = diagnostic.with_help(
+            did_you_mean(&flow.owner.value, project.teams.keys().map(String::as_str)).unwrap_or_else(|| {
+                format!(
+                    "declare the team under `teams:` in flowc.yaml: `{}: {{}}`",
+                    flow.owner.value
+                )
+            }),
+        );
+        diagnostics.push(diagnostic);
+    }
+    if let Schedule::Cron(expression) = &flow.schedule.value {
+        let parser = croner::parser::CronParser::builder()
+            .seconds(croner::parser::Seconds::Disallowed)
+            .year(croner::parser::Year::Disallowed)
+            .build();
+        if let Err(error) = parser.parse(expression) {
+            diagnostics.push(
+                Diagnostic::error(Code::InvalidSchedule, format!("invalid cron expression `{expression}`"))
+                    .at(flow.schedule.span)
+                    .with_label(lowercase(&error.to_string()))
+                    .with_help("write five fields: minute hour day-of-month month day-of-week, e.g. \"30 2 * * *\""),
+            );
+        }
+    }
+    let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+    for task in &flow.tasks {
+        if let Some(previous) = seen.get(task.id.task()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::DuplicateTask,
+                    format!("task `{}` is defined twice in flow `{}`", task.id.task(), flow.id),
+                )
+                .at(task.name_span)
+                .with_label("defined again here")
+                .with_secondary(*previous, "first defined here")
+                .with_help("give each task of a flow its own name"),
+            );
+        } else {
+            seen.insert(task.id.task(), task.name_span);
+        }
+        if let TaskKind::Sync(sync) = &task.kind
+            && !project.connections.contains_key(&sync.source.connection.value)
+        {
+            let name = &sync.source.connection.value;
+            diagnostics.push(
+                Diagnostic::error(Code::UnknownConnection, format!("unknown connection `{name}`"))
+                    .at(sync.source.connection.span)
+                    .with_label("not declared under `connections:` in flowc.yaml")
+                    .with_help(
+                        did_you_mean(name, project.connections.keys().map(String::as_str))
+                            .unwrap_or_else(|| "declare it under `connections:` in flowc.yaml".to_owned()),
+                    ),
+            );
+        }
+    }
+}
+
+fn check_unique_flow_names(flows: &[Flow], diagnostics: &mut Diagnostics) {
+    let mut seen: BTreeMap<&str, &Flow> = BTreeMap::new();
+    let mut reported = BTreeSet::new();
+    for flow in flows {
+        if let Some(previous) = seen.get(flow.id.as_str()) {
+            if reported.insert(flow.folder.as_str()) {
+                diagnostics.push(
+                    Diagnostic::error(Code::DuplicateFlow, format!("flow name `{}` is used twice", flow.id))
+                        .at(flow.name_span)
+                        .with_label(format!("in `{}`", flow.folder))
+                        .with_secondary(previous.name_span, format!("also in `{}`", previous.folder))
+                        .with_help("every flow needs its own name, equal to its folder name"),
+                );
+            }
+        } else {
+            seen.insert(flow.id.as_str(), flow);
+        }
+    }
+}
+
+fn lowercase(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,467 @@
+//! JSON Schema validation of YAML documents, with every violation located.
+//!
+//! The schemas in `schemas/` are embedded in the binary and are the single source of
+//! truth for the file formats. Each violation the jsonschema crate reports carries an
+//! instance path (a JSON pointer); the span-keeping YAML tree turns it back into the
+//! `file:line:col` of the offending key or value.
+
+use std::sync::OnceLock;
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{ValidationError, Validator};
+use serde_json::Value;
+
+use crate::diagnostic::suggest::did_you_mean;
+use crate::diagnostic::{Code, Diagnostic, Span};
+use crate::load::{Document, YamlNode, YamlValue};
+
+/// The file formats flowc validates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SchemaKind {
+    /// `flowc.yaml`.
+    Project,
+    /// `flows/<flow>/flow.yaml`.
+    Flow,
+}
+
+impl SchemaKind {
+    /// Every schema, for `flowc schema`.
+    pub const ALL: [SchemaKind; 2] = [SchemaKind::Project, SchemaKind::Flow];
+
+    /// The schema's file name in `schemas/`.
+    pub const fn file_name(self) -> &'static str {
+        match self {
+            SchemaKind::Project => "flowc.schema.json",
+            SchemaKind::Flow => "flow.schema.json",
+        }
+    }
+
+    /// The schema's text, as embedded at build time.
+    pub const fn text(self) -> &'static str {
+        match self {
+            SchemaKind::Project => include_str!("../../schemas/flowc.schema.json"),
+            SchemaKind::Flow => include_str!("../../schemas/flow.schema.json"),
+        }
+    }
+
+    /// The short name used on the command line (`flowc schema project`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            SchemaKind::Project => "project",
+            SchemaKind::Flow => "flow",
+        }
+    }
+
+    fn compiled(self) -> &'static Compiled {
+        static PROJECT: OnceLock<Compiled> = OnceLock::new();
+        static FLOW: OnceLock<Compiled> = OnceLock::new();
+        let cell = match self {
+            SchemaKind::Project => &PROJECT,
+            SchemaKind::Flow => &FLOW,
+        };
+        cell.get_or_init(|| Compiled::new(self))
+    }
+}
+
+struct Compiled {
+    schema: Value,
+    validator: Validator,
+}
+
+impl Compiled {
+    fn new(kind: SchemaKind) -> Self {
+        // The schemas are part of flowc; a test proves each one parses and compiles,
+        // so a failure here can only be a bug in flowc itself.
+        #[allow(clippy::expect_used)]
+        let schema: Value = serde_json::from_str(kind.text()).expect("embedded schema is valid JSON");
+        #[allow(clippy::expect_used)]
+        let validator = jsonschema::draft202012::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("embedded schema compiles");
+        Self { schema, validator }
+    }
+}
+
+/// Validates a document against its schema; returns one diagnostic per violation.
+pub fn validate(kind: SchemaKind, document: &Document) -> Vec<Diagnostic> {
+    let compiled = kind.compiled();
+    let instance = document.root.to_json();
+    let mut diagnostics = Vec::new();
+    for error in compiled.validator.iter_errors(&instance) {
+        diagnostics.extend(describe(&error, &document.root, compiled, &instance));
+    }
+    diagnostics
+}
+
+/// The YAML node at an instance path, or the closest ancestor that exists.
+fn node_at<'a>(root: &'a YamlNode, pointer: &str) -> &'a YamlNode {
+    let mut pointer = pointer;
+    loop {
+        if let Some(node) = root.pointer(pointer) {
+            return node;
+        }
+        match pointer.rfind('/') {
+            Some(i) => pointer = &pointer[..i],
+            None => return root,
+        }
+    }
+}
+
+/// Where to point for a problem with a whole mapping: its first key, not the whole block.
+fn mapping_head(node: &YamlNode) -> Span {
+    match &node.value {
+        YamlValue::Map(entries) => entries.first().map_or(node.span, |e| e.key_span),
+        _ => node.span,
+    }
+}
+
+/// A short name for what sits at an instance path, e.g. "task `load_orders`".
+fn context(root: &YamlNode, pointer: &str) -> String {
+    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+    let node = node_at(root, pointer);
+    let name = node.entry("name").and_then(|e| e.value.as_str());
+    match (segments.as_slice(), name) {
+        ([], _) => "the file".to_owned(),
+        (["tasks", _], Some(name)) => format!("task `{name}`"),
+        (["tasks", index], None) => format!("task #{}", index.parse::<usize>().map_or(0, |i| i + 1)),
+        ([.., last], _) => format!("`{last}`"),
+    }
+}
+
+fn json_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "nothing (null)",
+        Value::Bool(_) => "a boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+fn expected_type_name(kind: &TypeKind) -> String {
+    let name = |t: &str| match t {
+        "string" => "a string",
+        "integer" => "an integer",
+        "number" => "a number",
+        "boolean" => "a boolean",
+        "array" => "a list",
+        "object" => "a mapping",
+        "null" => "nothing",
+        _ => "a value",
+    };
+    match kind {
+        TypeKind::Single(t) => name(&t.to_string()).to_owned(),
+        TypeKind::Multiple(set) => {
+            let names: Vec<&str> = set.iter().map(|t| name(&t.to_string())).collect();
+            names.join(" or ")
+        }
+    }
+}
+
+/// The schema object a keyword at `schema_path` belongs to.
+fn parent_schema<'a>(schema: &'a Value, schema_path: &str) -> Option<&'a Value> {
+    let parent = schema_path.rsplit_once('/').map_or("", |(parent, _)| parent);
+    schema.pointer(parent)
+}
+
+/// Keys a mapping may hold: its schema's `properties`, plus those of every `allOf`
+/// branch whose `if` the instance satisfies (the per-task-type fields).
+fn allowed_keys(schema_root: &Value, object_schema: &Value, instance: &Value) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut add = |schema: &Value| {
+        if let Some(Value::Object(properties)) = schema.get("properties") {
+            keys.extend(properties.keys().cloned());
+        }
+    };
+    add(object_schema);
+    if let Some(Value::Array(branches)) = object_schema.get("allOf") {
+        for branch in branches {
+            let applies = branch
+                .get("if")
+                .and_then(|condition| jsonschema::validator_for(condition).ok())
+                .is_some_and(|condition| condition.is_valid(instance));
+            if !applies {
+                continue;
+            }
+            if let Some(then) = branch.get("then") {
+                add(then);
+                if let Some(target) = then
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix('#'))
+                {
+                    if let Some(resolved) = schema_root.pointer(target) {
+                        add(resolved);
+                    }
+                }
+            }
+        }
+    }
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+fn describe(
+    error: &ValidationError<'_>,
+    root: &YamlNode,
+    compiled: &Compiled,
+    instance_root: &Value,
+) -> Vec<Diagnostic> {
+    let pointer = error.instance_path().as_str();
+    let schema_path = error.schema_path().as_str();
+    let node = node_at(root, pointer);
+    let instance = error.instance();
+    let where_ = context(root, pointer);
+    let description = parent_schema(&compiled.schema, schema_path)
+        .and_then(|s| s.get("description"))
+        .and_then(Value::as_str);
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            let object_schema = parent_schema(&compiled.schema, schema_path).unwrap_or(&Value::Null);
+            let object = instance_root.pointer(pointer).unwrap_or(&Value::Null);
+            let allowed = allowed_keys(&compiled.schema, object_schema, object);
+            unexpected
+                .iter()
+                .map(|key| {
+                    let span = node.entry(key).map_or(node.span, |e| e.key_span);
+                    let mut diagnostic =
+                        Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}` in {where_}"))
+                            .at(span)
+                            .with_label("not allowed here");
+                    let help = did_you_mean(key, allowed.iter().map(String::as_str)).unwrap_or_else(|| {
+                        if allowed.is_empty() {
+                            "remove it".to_owned()
+                        } else {
+                            format!("remove it; allowed keys are {}", quote_list(&allowed))
+                        }
+                    });
+                    diagnostic = diagnostic.with_help(help);
+                    diagnostic
+                })
+                .collect()
+        }
+        ValidationErrorKind::Required { property } => {
+            let key = property.as_str().unwrap_or_default();
+            let property_description = parent_schema(&compiled.schema, schema_path)
+                .and_then(|s| s.pointer(&format!("/properties/{key}/description")))
+                .and_then(Value::as_str);
+            let mut help = format!("add `{key}:`");
+            if let Some(text) = property_description {
+                help.push_str(&format!(" — {}", lowercase_first(text)));
+            }
+            vec![
+                Diagnostic::error(Code::MissingKey, format!("missing key `{key}` in {where_}"))
+                    .at(mapping_head(node))
+                    .with_label(format!("`{key}` is required here"))
+                    .with_help(help),
+            ]
+        }
+        ValidationErrorKind::Type { kind } => {
+            let expected = expected_type_name(kind);
+            let found = json_type_name(instance);
+            let mut diagnostic = Diagnostic::error(
+                Code::WrongType,
+                format!("expected {expected} for {where_}, found {found}"),
+            )
+            .at(node.span)
+            .with_label(format!("expected {expected}"));
+            if expected.contains("string") && matches!(instance.as_ref(), Value::Number(_) | Value::Bool(_)) {
+                diagnostic = diagnostic.with_help("quote the value to make it a string, e.g. \"2.10\"");
+            } else if let Some(text) = description {
+                diagnostic = diagnostic.with_help(lowercase_first(text));
+            }
+            vec![diagnostic]
+        }
+        ValidationErrorKind::Enum { options } => {
+            let allowed: Vec<String> = options
+                .as_array()
+                .map(|values| {
+                    values
+                        .iter()
+                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let value = display_value(instance);
+            let help = match instance.as_ref() {
+                Value::Number(_) | Value::Bool(_) => {
+                    format!("quote the value to make it a string; use one of {}", quote_list(&allowed))
+                }
+                other => other
+                    .as_str()
+                    .and_then(|s| did_you_mean(s, allowed.iter().map(String::as_str)))
+                    .unwrap_or_else(|| format!("use one of {}", quote_list(&allowed))),
+            };
+            vec![
+                Diagnostic::error(Code::InvalidValue, format!("{value} is not a valid value for {where_}"))
+                    .at(node.span)
+                    .with_label(format!("expected one of {}", quote_list(&allowed)))
+                    .with_help(help),
+            ]
+        }
+        ValidationErrorKind::Pattern { .. } | ValidationErrorKind::Format { .. } => {
+            let value = display_value(instance);
+            let (object, what) = match error.kind() {
+                ValidationErrorKind::Format { format } => (format!("not a valid {format}"), format.clone()),
+                _ => ("does not have the expected form".to_owned(), "value".to_owned()),
+            };
+            let pattern_owner = if schema_path.ends_with("/propertyNames/pattern") || pointer.is_empty() {
+                None
+            } else {
+                description
+            };
+            let mut diagnostic = Diagnostic::error(Code::InvalidValue, format!("{value} for {where_} is {object}"))
+                .at(node.span)
+                .with_label(format!("invalid {what}"));
+            if let Some(text) = pattern_owner.or(description) {
+                diagnostic = diagnostic.with_help(lowercase_first(text));
+            }
+            vec![diagnostic]
+        }
+        ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::OneOfMultipleValid { .. } => {
+            let options = parent_schema(&compiled.schema, schema_path)
+                .and_then(|s| s.get("oneOf"))
+                .and_then(Value::as_array)
+                .map(|branches| {
+                    branches
+                        .iter()
+                        .filter_map(|b| b.pointer("/required/0").and_then(Value::as_str).map(str::to_owned))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            let message = if options.is_empty() {
+                format!("{where_} matches none of the allowed forms")
+            } else {
+                format!("{where_} needs exactly one of {}", quote_list(&options))
+            };
+            vec![
+                Diagnostic::error(Code::InvalidValue, message)
+                    .at(mapping_head(node))
+                    .with_help("keep one of them and remove the others"),
+            ]
+        }
+        _ => {
+            let message = lowercase_first(&error.masked().to_string());
+            vec![
+                Diagnostic::error(Code::InvalidValue, format!("{where_}: {message}"))
+                    .at(node.span)
+                    .with_label("invalid value"),
+            ]
+        }
+    }
+}
+
+fn display_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("`{s}`"),
+        other => format!("`{other}`"),
+    }
+}
+
+fn quote_list(items: &[String]) -> String {
+    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{LineCol, SourceMap};
+    use crate::load::yaml;
+
+    fn check(kind: SchemaKind, text: &str) -> (Vec<Diagnostic>, SourceMap) {
+        let mut sources = SourceMap::new();
+        let file = sources.add("x.yaml", text);
+        let (root, found) = yaml::parse(sources.file(file), file);
+        assert!(found.is_empty(), "{found:?}");
+        let document = Document {
+            file,
+            root: root.unwrap(),
+        };
+        (validate(kind, &document), sources)
+    }
+
+    #[test]
+    fn embedded_schemas_compile() {
+        for kind in SchemaKind::ALL {
+            let _ = kind.compiled();
+        }
+    }
+
+    #[test]
+    fn every_violation_is_reported_and_located() {
+        let text = "name: pay\nowner: 7\nschedule: \"@daily\"\nstart_date: 2024-01-01\nbogus: 1\ntasks:\n  - name: a\n    type: sparksql\n";
+        let (diagnostics, sources) = check(SchemaKind::Flow, text);
+        let mut found: Vec<(Code, LineCol)> = diagnostics
+            .iter()
+            .map(|d| (d.code, sources.line_col(d.span.unwrap())))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            vec![
+                (Code::UnknownKey, LineCol { line: 5, column: 1 }),
+                (Code::MissingKey, LineCol { line: 7, column: 5 }),
+                (Code::WrongType, LineCol { line: 2, column: 8 }),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_task_keys_suggest_the_type_specific_key() {
+        let text = "name: pay\nowner: t\nschedule: none\ntasks:\n  - name: a\n    type: sparksql\n    sql: a.sql\n    cnf: {}\n";
+        let (diagnostics, _) = check(SchemaKind::Flow, text);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].code, Code::UnknownKey);
+        assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `conf`?"));
+    }
+
+    #[test]
+    fn a_key_of_another_task_type_is_unknown() {
+        let text = "name: pay\nowner: t\nschedule: none\ntasks:\n  - name: a\n    type: kylin\n    cube: c\n    project: p\n    reads: [x.y]\n    sql: a.sql\n";
+        let (diagnostics, _) = check(SchemaKind::Flow, text);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(
+            diagnostics[0].message.contains("unknown key `sql` in task `a`"),
+            "{diagnostics:?}"
+        );
+    }
+
+    #[test]
+    fn enum_values_get_did_you_mean() {
+        let text = "name: pay\nowner: t\nschedule: none\npriority: importnat\ntasks:\n  - name: a\n    type: sparksql\n    sql: a.sql\n";
+        let (diagnostics, _) = check(SchemaKind::Flow, text);
+        assert_eq!(diagnostics[0].code, Code::InvalidValue);
+        assert_eq!(diagnostics[0].help.as_deref(), Some("did you mean `important`?"));
+    }
+
+    #[test]
+    fn unquoted_version_number_asks_for_quotes() {
+        let text = "project: p\nairflow:\n  version: 2.10\nenvironments: {dev: {}, prod: {}}\n";
+        let (diagnostics, _) = check(SchemaKind::Project, text);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].code, Code::InvalidValue);
+        assert!(diagnostics[0].message.contains("`2.1` is not a valid value"), "{diagnostics:?}");
+        assert!(diagnostics[0].help.as_deref().unwrap().contains("quote"));
+    }
+
+    #[test]
+    fn invalid_dates_are_rejected() {
+        let text = "name: pay\nowner: t\nschedule: \"@daily\"\nstart_date: 2024-02-30\ntasks:\n  - name: a\n    type: sparksql\n    sql: a.sql\n";
+        let (diagnostics, _) = check(SchemaKind::Flow, text);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(diagnostics[0].message.contains("not a valid date"), "{diagnostics:?}");
+    }
+}
