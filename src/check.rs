@@ -30,12 +30,14 @@ pub struct CheckReport {
     pub task_io: BTreeMap<TaskId, TaskIo>,
     /// The dependency graph, when the repository has no errors.
     pub graph: Option<DependencyGraph>,
+    /// Flow files found, whether or not they validated.
+    flow_files: usize,
 }
 
 impl CheckReport {
     /// Number of flows.
     pub fn flow_count(&self) -> usize {
-        self.repository.as_ref().map_or(0, |r| r.flows.len())
+        self.repository.as_ref().map_or(self.flow_files, |r| r.flows.len())
     }
 
     /// Number of tasks.
@@ -73,6 +75,7 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
         repository: None,
         task_io: BTreeMap::new(),
         graph: None,
+        flow_files: loaded.flows.len(),
     };
     if let Some(repository) = validated.repository {
         let sql_files = read_sql_files(tree, &repository, &mut sources, &mut diagnostics)?;

@@ -290,7 +290,10 @@ fn describe(
             let value = display_value(instance);
             let help = match instance.as_ref() {
                 Value::Number(_) | Value::Bool(_) => {
-                    format!("quote the value to make it a string; use one of {}", quote_list(&allowed))
+                    format!(
+                        "quote the value to make it a string; use one of {}",
+                        quote_list(&allowed)
+                    )
                 }
                 other => other
                     .as_str()
@@ -453,7 +456,10 @@ mod tests {
         let (diagnostics, _) = check(SchemaKind::Project, text);
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         assert_eq!(diagnostics[0].code, Code::InvalidValue);
-        assert!(diagnostics[0].message.contains("`2.1` is not a valid value"), "{diagnostics:?}");
+        assert!(
+            diagnostics[0].message.contains("`2.1` is not a valid value"),
+            "{diagnostics:?}"
+        );
         assert!(diagnostics[0].help.as_deref().unwrap().contains("quote"));
     }
 

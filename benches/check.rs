@@ -1,0 +1,104 @@
+//! `cargo bench --bench check`: time `flowc check` on generated repositories.
+//!
+//! Generates repositories of 1,000 and 10,000 sparksql tasks (100 tasks per flow,
+//! each reading two tables written by earlier tasks, many of them in other flows) in a
+//! temporary folder, then times the whole check — load, schema validation, SQL
+//! analysis and the dependency graph — over a few runs and prints the best and median.
+//! Set `FLOWC_BENCH_TASKS=N` to time one size instead.
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use flowc::check::check;
+use flowc::load::WorkTree;
+
+const TASKS_PER_FLOW: usize = 100;
+const RUNS: usize = 5;
+
+fn write(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("create bench folder");
+    }
+    std::fs::write(path, text).expect("write bench file");
+}
+
+/// A repository of `tasks` sparksql tasks with realistic SQL and cross-flow reads.
+fn generate(root: &Path, tasks: usize) {
+    write(
+        &root.join("flowc.yaml"),
+        "project: bench\nenvironments: {dev: {dag_prefix: dev__}, prod: {}}\nteams: {data: {}}\nsources:\n  - table: ods.events\n",
+    );
+    let flows = tasks.div_ceil(TASKS_PER_FLOW);
+    for flow in 0..flows {
+        let mut yaml = format!(
+            "name: f{flow:04}\nowner: data\nschedule: \"@daily\"\nstart_date: 2024-01-01\nparams: {{region: cn}}\ntasks:\n"
+        );
+        for local in 0..TASKS_PER_FLOW.min(tasks - flow * TASKS_PER_FLOW) {
+            let n = flow * TASKS_PER_FLOW + local;
+            let _ = write!(
+                yaml,
+                "  - name: t{local:03}\n    type: sparksql\n    sql: t{local:03}.sql\n"
+            );
+            let a = if n == 0 {
+                "ods.events".to_owned()
+            } else {
+                format!("dwd.t{:05}", n / 2)
+            };
+            let b = if n < 3 {
+                "ods.events".to_owned()
+            } else {
+                format!("dwd.t{:05}", n - 3)
+            };
+            let sql = format!(
+                "-- task {n}: joins two upstream tables\n\
+                 WITH recent AS (\n  SELECT id, amount, merchant_id FROM {a}\n  WHERE dt = '${{bizdate}}' AND region = '${{region}}'\n)\n\
+                 INSERT OVERWRITE TABLE dwd.t{n:05} PARTITION (dt = '${{bizdate}}')\n\
+                 SELECT r.id, r.merchant_id, SUM(r.amount) AS amount,\n       COUNT(DISTINCT o.user_id) AS users,\n       \
+                 ROW_NUMBER() OVER (PARTITION BY r.merchant_id ORDER BY SUM(r.amount) DESC) AS rnk\n\
+                 FROM recent r\nLEFT JOIN {b} o ON r.id = o.id AND o.dt = '{{{{ ds }}}}'\n\
+                 WHERE r.amount > 0 AND r.merchant_id IN (SELECT id FROM {a} WHERE status = 'active')\n\
+                 GROUP BY r.id, r.merchant_id;\n"
+            );
+            write(&root.join(format!("flows/f{flow:04}/t{local:03}.sql")), &sql);
+        }
+        write(&root.join(format!("flows/f{flow:04}/flow.yaml")), &yaml);
+    }
+}
+
+fn time(root: &Path) -> (Duration, Duration, usize) {
+    let mut samples = Vec::new();
+    let mut edges = 0;
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        let tree = WorkTree::open(root).expect("open bench repository");
+        let report = check(&tree).expect("check runs");
+        samples.push(started.elapsed());
+        assert!(
+            !report.diagnostics.has_errors(),
+            "generated repository has errors: {:?}",
+            report.diagnostics
+        );
+        edges = report.graph.as_ref().map_or(0, |g| g.edges().len());
+    }
+    samples.sort();
+    (samples[0], samples[RUNS / 2], edges)
+}
+
+fn main() {
+    let sizes: Vec<usize> = match std::env::var("FLOWC_BENCH_TASKS").ok().and_then(|v| v.parse().ok()) {
+        Some(n) => vec![n],
+        None => vec![1_000, 10_000],
+    };
+    for tasks in sizes {
+        let dir = tempfile::tempdir().expect("temp dir");
+        generate(dir.path(), tasks);
+        let (best, median, edges) = time(dir.path());
+        println!(
+            "check/{tasks} tasks: best {:.0} ms, median {:.0} ms ({edges} edges, {RUNS} runs, {} threads)",
+            best.as_secs_f64() * 1e3,
+            median.as_secs_f64() * 1e3,
+            rayon::current_num_threads(),
+        );
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: formatting, lints, unit, integration and
+# snapshot tests, and the bundled example. Installs what the tests need by itself.
+# Usage: scripts/test.sh            (the README's test command; CI runs it too)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "==> cargo clippy (warnings are errors)"
+cargo clippy --all-targets --locked -- -D warnings
+
+echo "==> cargo test"
+# insta must never write or accept snapshots on its own here: a changed snapshot fails.
+INSTA_UPDATE=no CI="${CI:-true}" cargo test --all-targets --locked
+
+echo "==> flowc check examples/wingpay"
+cargo run --quiet --locked -- check examples/wingpay
