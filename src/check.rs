@@ -108,19 +108,18 @@ fn read_sql_files(
             continue;
         };
         let path = &spark.sql.value;
-        let file = match read.get(path) {
-            Some(file) => *file,
-            None => {
-                let file = match load::read_text(tree, sources, path, Some(spark.sql.span))? {
-                    Ok(file) => Some(file),
-                    Err(diagnostic) => {
-                        diagnostics.push(diagnostic);
-                        None
-                    }
-                };
-                read.insert(path.clone(), file);
-                file
-            }
+        let file = if let Some(file) = read.get(path) {
+            *file
+        } else {
+            let file = match load::read_text(tree, sources, path, Some(spark.sql.span))? {
+                Ok(file) => Some(file),
+                Err(diagnostic) => {
+                    diagnostics.push(diagnostic);
+                    None
+                }
+            };
+            read.insert(path.clone(), file);
+            file
         };
         if let Some(file) = file {
             files.insert(task.id.clone(), file);

@@ -117,7 +117,7 @@ pub fn run() -> ExitCode {
     let printer = Printer::new();
     let result = match &cli.command {
         Command::Check(args) => check::run(args, &printer),
-        Command::Schema(args) => schema::run(args, &printer),
+        Command::Schema(args) => Ok(schema::run(args, &printer)),
         Command::Sql(SqlCommand::Lineage(args)) => sql::lineage(args, &printer),
     };
     exit_code(result, &printer)

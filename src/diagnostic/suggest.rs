@@ -14,7 +14,11 @@ where
         let score = strsim::normalized_damerau_levenshtein(&name, &candidate.to_ascii_lowercase());
         let better = match best {
             None => true,
-            Some((best_score, best_name)) => score > best_score || (score == best_score && candidate < best_name),
+            Some((best_score, best_name)) => match score.total_cmp(&best_score) {
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Equal => candidate < best_name,
+                std::cmp::Ordering::Less => false,
+            },
         };
         if better {
             best = Some((score, candidate));

@@ -5,6 +5,7 @@
 //! with neighbours visited in id order, so the message is the same on every run.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt::Write as _;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
@@ -67,8 +68,12 @@ fn describe(graph: &DiGraph<TaskId, Edge>, component: &[NodeIndex]) -> Option<Di
     for &edge in &path {
         let (_, to) = graph.edge_endpoints(edge)?;
         match &graph[edge].reason {
-            EdgeReason::Table(table) => text.push_str(&format!(" → {table} → {}", graph[to])),
-            EdgeReason::Manual => text.push_str(&format!(" → (depends_on) → {}", graph[to])),
+            EdgeReason::Table(table) => {
+                let _ = write!(text, " → {table} → {}", graph[to]);
+            }
+            EdgeReason::Manual => {
+                let _ = write!(text, " → (depends_on) → {}", graph[to]);
+            }
         }
     }
     let first = &graph[path[0]];

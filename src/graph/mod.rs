@@ -275,3 +275,183 @@ pub fn build(repository: &Repository, io: &BTreeMap<TaskId, TaskIo>) -> (Option<
     let writers = writer_of.into_iter().map(|(t, w)| (t.clone(), w.clone())).collect();
     (Some(DependencyGraph { graph, nodes, writers }), diagnostics)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::check;
+    use crate::diagnostic::LineCol;
+    use crate::load::MemoryTree;
+
+    const PROJECT: &str =
+        "project: t\nenvironments: {dev: {}, prod: {}}\nteams: {data: {}}\nsources:\n  - table: ext.raw\n";
+
+    /// `(name, reads, writes, depends_on)` of one task.
+    type TaskSpec<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a [&'a str]);
+
+    /// A flow of kylin tasks; kylin tasks declare their tables, so these tests do not
+    /// depend on the SQL stage.
+    fn flow(name: &str, tasks: &[TaskSpec<'_>]) -> String {
+        use std::fmt::Write as _;
+        let mut yaml = format!("name: {name}\nowner: data\nschedule: none\ntasks:\n");
+        for (task, reads, writes, depends_on) in tasks {
+            let _ = write!(
+                yaml,
+                "  - name: {task}\n    type: kylin\n    cube: c\n    project: p\n    reads: [{}]\n    writes: [{}]\n    depends_on: [{}]\n",
+                reads.join(", "),
+                writes.join(", "),
+                depends_on.join(", ")
+            );
+        }
+        yaml
+    }
+
+    fn run(flows: &[(&str, String)]) -> crate::check::CheckReport {
+        let mut tree = MemoryTree::new().with("flowc.yaml", PROJECT);
+        for (name, yaml) in flows {
+            tree = tree.with(&format!("flows/{name}/flow.yaml"), yaml.as_str());
+        }
+        check(&tree).unwrap()
+    }
+
+    fn codes(report: &crate::check::CheckReport) -> Vec<Code> {
+        report.diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn readers_depend_on_writers_across_flows() {
+        let report = run(&[
+            ("a", flow("a", &[("load", &["ext.raw"], &["dwd.x"], &[])])),
+            (
+                "b",
+                flow(
+                    "b",
+                    &[
+                        ("use", &["dwd.x"], &["dws.y"], &[]),
+                        ("more", &["dws.y"], &["ads.z"], &[]),
+                    ],
+                ),
+            ),
+        ]);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        let graph = report.graph.unwrap();
+        let edges: Vec<(String, String, bool)> = graph
+            .edges()
+            .iter()
+            .map(|(a, b, e)| (a.to_string(), b.to_string(), e.cross_flow))
+            .collect();
+        assert_eq!(
+            edges,
+            vec![
+                ("a.load".into(), "b.use".into(), true),
+                ("b.use".into(), "b.more".into(), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn reading_your_own_output_is_not_a_cycle() {
+        let report = run(&[("a", flow("a", &[("inc", &["dwd.x", "ext.raw"], &["dwd.x"], &[])]))]);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        assert!(report.graph.unwrap().edges().is_empty());
+    }
+
+    #[test]
+    fn cycle_reports_full_path_from_the_smallest_task() {
+        let report = run(&[
+            ("a", flow("a", &[("one", &["dwd.z"], &["dwd.x"], &[])])),
+            (
+                "b",
+                flow(
+                    "b",
+                    &[
+                        ("two", &["dwd.x"], &["dwd.y"], &[]),
+                        ("three", &["dwd.y"], &["dwd.z"], &[]),
+                    ],
+                ),
+            ),
+        ]);
+        assert_eq!(codes(&report), vec![Code::CyclicDependency]);
+        let diagnostic = report.diagnostics.iter().next().unwrap();
+        assert_eq!(
+            diagnostic.message,
+            "dependency cycle: a.one → dwd.x → b.two → dwd.y → b.three → dwd.z → a.one"
+        );
+        assert_eq!(diagnostic.labels.len(), 2);
+        assert!(report.graph.is_none());
+    }
+
+    #[test]
+    fn manual_dependencies_take_part_in_cycles() {
+        let report = run(&[(
+            "a",
+            flow(
+                "a",
+                &[("one", &[], &["dwd.x"], &["two"]), ("two", &["dwd.x"], &["dwd.y"], &[])],
+            ),
+        )]);
+        assert_eq!(codes(&report), vec![Code::CyclicDependency]);
+        assert!(
+            report
+                .diagnostics
+                .iter()
+                .next()
+                .unwrap()
+                .message
+                .contains("(depends_on)")
+        );
+    }
+
+    #[test]
+    fn duplicate_writers_name_every_writer() {
+        let report = run(&[
+            ("a", flow("a", &[("one", &[], &["dwd.x"], &[])])),
+            ("b", flow("b", &[("two", &[], &["DWD.X"], &[])])),
+        ]);
+        assert_eq!(codes(&report), vec![Code::DuplicateWriter]);
+        let diagnostic = report.diagnostics.iter().next().unwrap();
+        assert!(
+            diagnostic.message.contains("`a.one`, `b.two`"),
+            "{}",
+            diagnostic.message
+        );
+        assert_eq!(
+            report.sources.line_col(diagnostic.span.unwrap()),
+            LineCol { line: 10, column: 14 }
+        );
+    }
+
+    #[test]
+    fn unknown_dependencies_get_a_suggestion() {
+        let report = run(&[
+            ("a", flow("a", &[("load", &[], &["dwd.x"], &[])])),
+            (
+                "b",
+                flow("b", &[("use", &[], &["dwd.y"], &["a.lod", "nothing_like_it"])]),
+            ),
+        ]);
+        assert_eq!(codes(&report), vec![Code::UnknownTask, Code::UnknownTask]);
+        let helps: Vec<_> = report.diagnostics.iter().map(|d| d.help.clone().unwrap()).collect();
+        assert_eq!(helps[0], "did you mean `a.load`?");
+        assert!(helps[1].contains("flow.task"));
+    }
+
+    #[test]
+    fn self_dependency_and_source_writes_are_errors() {
+        let report = run(&[("a", flow("a", &[("one", &[], &["ext.raw"], &["one"])]))]);
+        assert_eq!(codes(&report), vec![Code::SourceTableWritten, Code::SelfDependency]);
+    }
+
+    #[test]
+    fn unknown_tables_warn_with_did_you_mean() {
+        let report = run(&[
+            ("a", flow("a", &[("one", &["ext.raw"], &["dwd.orders"], &[])])),
+            ("b", flow("b", &[("two", &["dwd.order"], &["dws.y"], &[])])),
+        ]);
+        assert_eq!(codes(&report), vec![Code::UndeclaredSource]);
+        let diagnostic = report.diagnostics.iter().next().unwrap();
+        assert!(!diagnostic.is_error());
+        assert_eq!(diagnostic.help.as_deref(), Some("did you mean `dwd.orders`?"));
+        assert!(report.graph.is_some(), "warnings do not stop the graph");
+    }
+}

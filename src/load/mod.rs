@@ -9,7 +9,7 @@
 mod source;
 pub mod yaml;
 
-pub use source::{FileSource, MAX_FILE_BYTES, ReadOutcome, WorkTree};
+pub use source::{FileSource, MAX_FILE_BYTES, MemoryTree, ReadOutcome, WorkTree};
 pub use yaml::{YamlEntry, YamlNode, YamlValue};
 
 use crate::Error;

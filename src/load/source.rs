@@ -132,14 +132,70 @@ impl FileSource for WorkTree {
                 .file_type()
                 .map_err(|e| Error::io("list", entry.path(), e))?
                 .is_dir();
-            if is_dir && let Some(name) = entry.file_name().to_str() {
-                if !name.starts_with('.') {
-                    names.push(name.to_owned());
-                }
+            if is_dir
+                && let Some(name) = entry.file_name().to_str()
+                && !name.starts_with('.')
+            {
+                names.push(name.to_owned());
             }
         }
         names.sort();
         Ok(names)
+    }
+}
+
+/// Files held in memory, keyed by repository-relative path: for tests, and for
+/// callers that already have the files (e.g. read from a git object database).
+#[derive(Debug, Default)]
+pub struct MemoryTree {
+    files: std::collections::BTreeMap<String, Vec<u8>>,
+}
+
+impl MemoryTree {
+    /// An empty tree.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces a file.
+    #[must_use]
+    pub fn with(mut self, path: &str, contents: impl Into<Vec<u8>>) -> Self {
+        self.files.insert(path.to_owned(), contents.into());
+        self
+    }
+}
+
+/// `path` normalised lexically, or `None` when it leaves the root.
+fn normalise(path: &str) -> Option<String> {
+    contained(Path::new(""), path).map(|p| p.to_string_lossy().replace('\\', "/"))
+}
+
+impl FileSource for MemoryTree {
+    fn read(&self, path: &str) -> Result<ReadOutcome, Error> {
+        let Some(path) = normalise(path) else {
+            return Ok(ReadOutcome::Escapes);
+        };
+        match self.files.get(&path) {
+            Some(bytes) if bytes.len() as u64 > MAX_FILE_BYTES => Ok(ReadOutcome::TooLarge(bytes.len() as u64)),
+            Some(bytes) => Ok(ReadOutcome::Bytes(bytes.clone())),
+            None if self.files.keys().any(|k| k.starts_with(&format!("{path}/"))) => Ok(ReadOutcome::NotAFile),
+            None => Ok(ReadOutcome::NotFound),
+        }
+    }
+
+    fn sub_folders(&self, path: &str) -> Result<Vec<String>, Error> {
+        let Some(path) = normalise(path) else {
+            return Ok(Vec::new());
+        };
+        let prefix = format!("{path}/");
+        let folders: std::collections::BTreeSet<String> = self
+            .files
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .filter_map(|rest| rest.split_once('/').map(|(folder, _)| folder.to_owned()))
+            .filter(|folder| !folder.starts_with('.'))
+            .collect();
+        Ok(folders.into_iter().collect())
     }
 }
 
@@ -157,6 +213,20 @@ mod tests {
         assert_eq!(contained(root, "flows/../../etc/passwd"), None);
         assert_eq!(contained(root, "/etc/passwd"), None);
         assert_eq!(contained(root, "./a.sql"), Some(PathBuf::from("/repo/a.sql")));
+    }
+
+    #[test]
+    fn memory_trees_list_folders_and_refuse_escapes() {
+        let tree = MemoryTree::new()
+            .with("flows/a/flow.yaml", "x")
+            .with("flows/b/c/d.sql", "y");
+        assert_eq!(tree.sub_folders("flows").unwrap(), vec!["a", "b"]);
+        assert!(matches!(
+            tree.read("flows/a/../a/flow.yaml").unwrap(),
+            ReadOutcome::Bytes(_)
+        ));
+        assert!(matches!(tree.read("../x").unwrap(), ReadOutcome::Escapes));
+        assert!(matches!(tree.read("flows/b").unwrap(), ReadOutcome::NotAFile));
     }
 
     #[test]

@@ -273,7 +273,7 @@ impl Builder<'_> {
                 Some(Frame::Map {
                     entries, pending_key, ..
                 }) => match pending_key.take() {
-                    None => *pending_key = self.key(&node),
+                    None => *pending_key = Some(self.key(&node)),
                     Some((key, key_span)) => {
                         if let Some(first) = entries.iter().find(|e| e.key == key) {
                             self.diagnostics.push(
@@ -313,7 +313,7 @@ impl Builder<'_> {
     }
 
     /// A mapping key must be a scalar; its text is used as is.
-    fn key(&mut self, node: &YamlNode) -> Option<(String, Span)> {
+    fn key(&mut self, node: &YamlNode) -> (String, Span) {
         let text = match &node.value {
             YamlValue::String(s) => s.clone(),
             YamlValue::Null => "null".to_owned(),
@@ -336,7 +336,7 @@ impl Builder<'_> {
         } else {
             text
         };
-        Some((text, node.span))
+        (text, node.span)
     }
 
     fn check_tag(&mut self, tag: Option<String>, span: saphyr_parser::Span) {

@@ -188,14 +188,13 @@ fn allowed_keys(schema_root: &Value, object_schema: &Value, instance: &Value) ->
             }
             if let Some(then) = branch.get("then") {
                 add(then);
-                if let Some(target) = then
+                if let Some(resolved) = then
                     .get("$ref")
                     .and_then(Value::as_str)
                     .and_then(|r| r.strip_prefix('#'))
+                    .and_then(|target| schema_root.pointer(target))
                 {
-                    if let Some(resolved) = schema_root.pointer(target) {
-                        add(resolved);
-                    }
+                    add(resolved);
                 }
             }
         }
@@ -252,7 +251,8 @@ fn describe(
                 .and_then(Value::as_str);
             let mut help = format!("add `{key}:`");
             if let Some(text) = property_description {
-                help.push_str(&format!(" — {}", lowercase_first(text)));
+                help.push_str(" — ");
+                help.push_str(&lowercase_first(text));
             }
             vec![
                 Diagnostic::error(Code::MissingKey, format!("missing key `{key}` in {where_}"))
