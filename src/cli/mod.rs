@@ -1,6 +1,7 @@
 //! The command line: clap definitions and one file per subcommand.
 
 mod check;
+mod graph;
 mod printer;
 mod schema;
 mod sql;
@@ -26,6 +27,8 @@ pub struct Cli {
 enum Command {
     /// Validate a repository: YAML schemas, SQL syntax, dependencies, cycles.
     Check(CheckArgs),
+    /// Show the inferred dependencies and each task's reads and writes.
+    Graph(GraphArgs),
     /// Print the JSON Schema of `flowc.yaml` (project) or `flow.yaml` (flow), for editors.
     Schema(SchemaArgs),
     /// Analyse one SQL file or statement list on its own.
@@ -53,6 +56,28 @@ pub(crate) enum CheckFormat {
     Json,
     /// GitHub Actions `::error file=…,line=…,col=…::` annotations on stdout.
     Github,
+}
+
+/// Arguments of `flowc graph`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct GraphArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+    pub(crate) format: GraphFormat,
+}
+
+/// Output formats of `flowc graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GraphFormat {
+    /// Each task with its reads, writes and upstream tasks.
+    Text,
+    /// `{"tasks": {...}, "edges": [...]}`.
+    Json,
+    /// Graphviz DOT, one cluster per flow; cross-flow edges dashed.
+    Dot,
 }
 
 /// Arguments of `flowc schema`.
@@ -117,6 +142,7 @@ pub fn run() -> ExitCode {
     let printer = Printer::new();
     let result = match &cli.command {
         Command::Check(args) => check::run(args, &printer),
+        Command::Graph(args) => graph::run(args, &printer),
         Command::Schema(args) => Ok(schema::run(args, &printer)),
         Command::Sql(SqlCommand::Lineage(args)) => sql::lineage(args, &printer),
     };
