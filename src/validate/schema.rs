@@ -225,8 +225,12 @@ fn describe(
             let object_schema = parent_schema(&compiled.schema, schema_path).unwrap_or(&Value::Null);
             let object = instance_root.pointer(pointer).unwrap_or(&Value::Null);
             let allowed = allowed_keys(&compiled.schema, object_schema, object);
+            // With `unevaluatedProperties`, a key of the task's own type counts as
+            // unevaluated when another error fails its type's branch; that error is
+            // reported on its own, so only keys that are allowed nowhere are unknown.
             unexpected
                 .iter()
+                .filter(|key| !allowed.contains(key))
                 .map(|key| {
                     let span = node.entry(key).map_or(node.span, |e| e.key_span);
                     let mut diagnostic =
@@ -290,7 +294,10 @@ fn describe(
             let value = display_value(instance);
             let help = match instance.as_ref() {
                 Value::Number(_) | Value::Bool(_) => {
-                    format!("quote the value to make it a string; use one of {}", quote_list(&allowed))
+                    format!(
+                        "quote the value to make it a string; use one of {}",
+                        quote_list(&allowed)
+                    )
                 }
                 other => other
                     .as_str()
@@ -308,7 +315,7 @@ fn describe(
             let value = display_value(instance);
             let (object, what) = match error.kind() {
                 ValidationErrorKind::Format { format } => (format!("not a valid {format}"), format.clone()),
-                _ => ("does not have the expected form".to_owned(), "value".to_owned()),
+                _ => ("not in the expected form".to_owned(), "value".to_owned()),
             };
             let pattern_owner = if schema_path.ends_with("/propertyNames/pattern") || pointer.is_empty() {
                 None
@@ -440,6 +447,14 @@ mod tests {
     }
 
     #[test]
+    fn a_failing_task_branch_does_not_make_its_keys_unknown() {
+        let text = "name: pay\nowner: t\nschedule: none\ntasks:\n  - name: a\n    type: ml\n    reads: [x.y]\n    writes: [x.z]\n";
+        let (diagnostics, _) = check(SchemaKind::Flow, text);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].code, Code::MissingKey);
+    }
+
+    #[test]
     fn enum_values_get_did_you_mean() {
         let text = "name: pay\nowner: t\nschedule: none\npriority: importnat\ntasks:\n  - name: a\n    type: sparksql\n    sql: a.sql\n";
         let (diagnostics, _) = check(SchemaKind::Flow, text);
@@ -453,7 +468,10 @@ mod tests {
         let (diagnostics, _) = check(SchemaKind::Project, text);
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         assert_eq!(diagnostics[0].code, Code::InvalidValue);
-        assert!(diagnostics[0].message.contains("`2.1` is not a valid value"), "{diagnostics:?}");
+        assert!(
+            diagnostics[0].message.contains("`2.1` is not a valid value"),
+            "{diagnostics:?}"
+        );
         assert!(diagnostics[0].help.as_deref().unwrap().contains("quote"));
     }
 
