@@ -165,9 +165,10 @@ pub fn read_text(
             let file = sources.add(path, "");
             return Ok(Err(Diagnostic::error(
                 Code::FileTooLarge,
-                format!("file is {size} bytes, more than flowc reads ({MAX_FILE_BYTES} bytes)"),
+                format!("file `{path}` is {size} bytes, more than flowc reads ({MAX_FILE_BYTES} bytes)"),
             )
             .at(referenced_at.unwrap_or(Span::file_start(file)))
+            .with_label("too large")
             .with_help("split it into smaller files")));
         }
     };

@@ -224,8 +224,12 @@ fn describe(
             let object_schema = parent_schema(&compiled.schema, schema_path).unwrap_or(&Value::Null);
             let object = instance_root.pointer(pointer).unwrap_or(&Value::Null);
             let allowed = allowed_keys(&compiled.schema, object_schema, object);
+            // With `unevaluatedProperties`, a key of the task's own type counts as
+            // unevaluated when another error fails its type's branch; that error is
+            // reported on its own, so only keys that are allowed nowhere are unknown.
             unexpected
                 .iter()
+                .filter(|key| !allowed.contains(key))
                 .map(|key| {
                     let span = node.entry(key).map_or(node.span, |e| e.key_span);
                     let mut diagnostic =
@@ -311,7 +315,7 @@ fn describe(
             let value = display_value(instance);
             let (object, what) = match error.kind() {
                 ValidationErrorKind::Format { format } => (format!("not a valid {format}"), format.clone()),
-                _ => ("does not have the expected form".to_owned(), "value".to_owned()),
+                _ => ("not in the expected form".to_owned(), "value".to_owned()),
             };
             let pattern_owner = if schema_path.ends_with("/propertyNames/pattern") || pointer.is_empty() {
                 None
@@ -440,6 +444,14 @@ mod tests {
             diagnostics[0].message.contains("unknown key `sql` in task `a`"),
             "{diagnostics:?}"
         );
+    }
+
+    #[test]
+    fn a_failing_task_branch_does_not_make_its_keys_unknown() {
+        let text = "name: pay\nowner: t\nschedule: none\ntasks:\n  - name: a\n    type: ml\n    reads: [x.y]\n    writes: [x.z]\n";
+        let (diagnostics, _) = check(SchemaKind::Flow, text);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].code, Code::MissingKey);
     }
 
     #[test]

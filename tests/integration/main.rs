@@ -1,0 +1,3 @@
+//! Integration tests: the real `flowc` binary run on repositories, one module per area.
+
+mod check_fixtures;
