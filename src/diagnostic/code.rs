@@ -48,8 +48,6 @@ codes! {
     PathEscapesRepository = "L107",
     /// A flow folder has no `flow.yaml`.
     MissingFlowFile = "L108",
-    /// A file could not be read.
-    UnreadableFile = "L109",
 
     /// A key the schema does not allow.
     UnknownKey = "S201",
@@ -69,8 +67,6 @@ codes! {
     UnknownTeam = "S208",
     /// A cron schedule does not parse.
     InvalidSchedule = "S209",
-    /// A task field that its type does not use, or a field its type needs.
-    TaskTypeMismatch = "S210",
     /// A table is declared twice among the sources.
     DuplicateSource = "S211",
     /// A connection is referenced but not declared.

@@ -95,5 +95,11 @@ fn describe(graph: &DiGraph<TaskId, Edge>, component: &[NodeIndex]) -> Option<Di
         let others: Vec<String> = component.iter().map(|n| format!("`{}`", graph[*n])).collect();
         diagnostic = diagnostic.with_note(format!("all tasks caught in cycles here: {}", others.join(", ")));
     }
-    Some(diagnostic.with_help("break the cycle: one of these tasks must stop reading the other's output"))
+    let manual = path.iter().any(|&edge| graph[edge].reason == EdgeReason::Manual);
+    let help = if manual {
+        "break the cycle: remove one of these `depends_on` entries, or stop one of these tasks reading the other's output"
+    } else {
+        "break the cycle: one of these tasks must stop reading the other's output"
+    };
+    Some(diagnostic.with_help(help))
 }

@@ -62,7 +62,7 @@ pub fn load(tree: &dyn FileSource) -> Result<LoadedRepo, Error> {
     let mut diagnostics = Diagnostics::new();
     if matches!(tree.read(PROJECT_FILE)?, ReadOutcome::NotFound) {
         return Err(Error::NoRepository {
-            path: PROJECT_FILE.into(),
+            path: tree.location().into(),
             reason: "there is no flowc.yaml at its root (is this a flowc repository?)".into(),
         });
     }
@@ -153,12 +153,19 @@ pub fn read_text(
             return Ok(Err(locate(diagnostic, sources)));
         }
         ReadOutcome::Escapes => {
+            // Show the path as the user wrote it, not as joined to the flow folder.
+            let written = referenced_at
+                .and_then(|span| sources.file(span.file).text().get(span.range()))
+                .map_or(path, |text| text.trim_matches(|c| c == '"' || c == '\''));
             let diagnostic = Diagnostic::error(
                 Code::PathEscapesRepository,
-                format!("path `{path}` leaves the repository"),
+                format!("path `{written}` leads outside the repository"),
             )
-            .with_label("points outside the repository")
-            .with_help("keep every file inside the repository, and name it relative to the flow's folder");
+            .with_label("resolves outside the repository (through `..`, an absolute path or a symbolic link)")
+            .with_help(
+                "keep every file inside the repository and name it relative to the flow's folder; \
+                 a symbolic link must point inside the repository too",
+            );
             return Ok(Err(locate(diagnostic, sources)));
         }
         ReadOutcome::TooLarge(size) => {

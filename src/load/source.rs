@@ -35,6 +35,9 @@ pub trait FileSource: Sync {
     /// Names of the sub-folders of a repository-relative folder, sorted; empty when the
     /// folder does not exist.
     fn sub_folders(&self, path: &str) -> Result<Vec<String>, Error>;
+
+    /// Where the files come from, for messages: a folder path, or a revision.
+    fn location(&self) -> String;
 }
 
 /// Files in a directory on disk.
@@ -116,6 +119,10 @@ impl FileSource for WorkTree {
             .map_err(|e| Error::io("read", full, e))
     }
 
+    fn location(&self) -> String {
+        self.root.display().to_string()
+    }
+
     fn sub_folders(&self, path: &str) -> Result<Vec<String>, Error> {
         let Some(full) = contained(&self.canonical_root, path) else {
             return Ok(Vec::new());
@@ -171,6 +178,10 @@ fn normalise(path: &str) -> Option<String> {
 }
 
 impl FileSource for MemoryTree {
+    fn location(&self) -> String {
+        "<memory>".to_owned()
+    }
+
     fn read(&self, path: &str) -> Result<ReadOutcome, Error> {
         let Some(path) = normalise(path) else {
             return Ok(ReadOutcome::Escapes);

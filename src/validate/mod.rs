@@ -130,10 +130,14 @@ fn check_flow(flow: &Flow, folder: &str, project: &Project, diagnostics: &mut Di
             .year(croner::parser::Year::Disallowed)
             .build();
         if let Err(error) = parser.parse(expression) {
+            let label = bad_cron_field(&parser, expression).map_or_else(
+                || lowercase(&error.to_string()),
+                |(field, value)| format!("`{value}` is not a valid {field}"),
+            );
             diagnostics.push(
                 Diagnostic::error(Code::InvalidSchedule, format!("invalid cron expression `{expression}`"))
                     .at(flow.schedule.span)
-                    .with_label(lowercase(&error.to_string()))
+                    .with_label(label)
                     .with_help("write five fields: minute hour day-of-month month day-of-week, e.g. \"30 2 * * *\""),
             );
         }
@@ -189,6 +193,25 @@ fn check_unique_flow_names(flows: &[Flow], diagnostics: &mut Diagnostics) {
             seen.insert(flow.id.as_str(), flow);
         }
     }
+}
+
+/// The first cron field that is wrong on its own, with its name.
+fn bad_cron_field<'a>(parser: &croner::parser::CronParser, expression: &'a str) -> Option<(&'static str, &'a str)> {
+    const FIELDS: [&str; 5] = [
+        "minute (0-59)",
+        "hour (0-23)",
+        "day of month (1-31)",
+        "month (1-12)",
+        "day of week (0-7)",
+    ];
+    let parts: Vec<&str> = expression.split_whitespace().collect();
+    if parts.len() != FIELDS.len() {
+        return None;
+    }
+    (0..FIELDS.len()).find_map(|i| {
+        let probe: Vec<&str> = (0..FIELDS.len()).map(|j| if i == j { parts[j] } else { "*" }).collect();
+        parser.parse(&probe.join(" ")).is_err().then_some((FIELDS[i], parts[i]))
+    })
 }
 
 fn lowercase(text: &str) -> String {

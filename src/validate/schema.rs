@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::load::{Document, YamlNode, YamlValue};
+use crate::load::{Document, YamlEntry, YamlNode, YamlValue};
 
 /// The file formats flowc validates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +41,14 @@ impl SchemaKind {
         match self {
             SchemaKind::Project => include_str!("../../schemas/flowc.schema.json"),
             SchemaKind::Flow => include_str!("../../schemas/flow.schema.json"),
+        }
+    }
+
+    /// How the file is named in messages.
+    const fn file_label(self) -> &'static str {
+        match self {
+            SchemaKind::Project => "flowc.yaml",
+            SchemaKind::Flow => "flow.yaml",
         }
     }
 
@@ -87,11 +95,23 @@ impl Compiled {
 pub fn validate(kind: SchemaKind, document: &Document) -> Vec<Diagnostic> {
     let compiled = kind.compiled();
     let instance = document.root.to_json();
-    let mut diagnostics = Vec::new();
-    for error in compiled.validator.iter_errors(&instance) {
-        diagnostics.extend(describe(&error, &document.root, compiled, &instance));
-    }
-    diagnostics
+    let errors: Vec<ValidationError<'_>> = compiled.validator.iter_errors(&instance).collect();
+    // When a task's `type` itself is invalid, which keys belong to the task is unknown:
+    // report the type, not every other key as "unknown".
+    let bad_discriminators: Vec<String> = errors
+        .iter()
+        .map(|e| e.instance_path().as_str())
+        .filter_map(|path| path.strip_suffix("/type"))
+        .map(str::to_owned)
+        .collect();
+    errors
+        .iter()
+        .filter(|e| {
+            let follow_on = matches!(e.kind(), ValidationErrorKind::UnevaluatedProperties { .. });
+            !(follow_on && bad_discriminators.iter().any(|p| p == e.instance_path().as_str()))
+        })
+        .flat_map(|e| describe(e, &document.root, compiled, &instance, kind.file_label()))
+        .collect()
 }
 
 /// The YAML node at an instance path, or the closest ancestor that exists.
@@ -117,12 +137,13 @@ fn mapping_head(node: &YamlNode) -> Span {
 }
 
 /// A short name for what sits at an instance path, e.g. "task `load_orders`".
-fn context(root: &YamlNode, pointer: &str) -> String {
+fn context(root: &YamlNode, pointer: &str, file_label: &str) -> String {
     let segments: Vec<&str> = pointer.split('/').skip(1).collect();
     let node = node_at(root, pointer);
     let name = node.entry("name").and_then(|e| e.value.as_str());
     match (segments.as_slice(), name) {
-        ([], _) => "the file".to_owned(),
+        ([], Some(name)) => format!("flow `{name}`"),
+        ([], None) => file_label.to_owned(),
         (["tasks", _], Some(name)) => format!("task `{name}`"),
         (["tasks", index], None) => format!("task #{}", index.parse::<usize>().map_or(0, |i| i + 1)),
         ([.., last], _) => format!("`{last}`"),
@@ -209,12 +230,13 @@ fn describe(
     root: &YamlNode,
     compiled: &Compiled,
     instance_root: &Value,
+    file_label: &str,
 ) -> Vec<Diagnostic> {
     let pointer = error.instance_path().as_str();
     let schema_path = error.schema_path().as_str();
     let node = node_at(root, pointer);
     let instance = error.instance();
-    let where_ = context(root, pointer);
+    let where_ = context(root, pointer, file_label);
     let description = parent_schema(&compiled.schema, schema_path)
         .and_then(|s| s.get("description"))
         .and_then(Value::as_str);
@@ -341,16 +363,31 @@ fn describe(
                         .collect::<Vec<_>>()
                 })
                 .unwrap_or_default();
+            let present: Vec<&YamlEntry> = options.iter().filter_map(|key| node.entry(key)).collect();
             let message = if options.is_empty() {
                 format!("{where_} matches none of the allowed forms")
             } else {
                 format!("{where_} needs exactly one of {}", quote_list(&options))
             };
-            vec![
-                Diagnostic::error(Code::InvalidValue, message)
+            let diagnostic = match present.as_slice() {
+                [] => Diagnostic::error(Code::MissingKey, message)
                     .at(mapping_head(node))
-                    .with_help("keep one of them and remove the others"),
-            ]
+                    .with_label(format!(
+                        "neither {} is given",
+                        quote_list(&options).replace(", ", " nor ")
+                    ))
+                    .with_help(format!("add one of {}", quote_list(&options))),
+                [first, rest @ ..] => {
+                    let mut diagnostic = Diagnostic::error(Code::InvalidValue, message)
+                        .at(first.key_span)
+                        .with_label("given here");
+                    for other in rest {
+                        diagnostic = diagnostic.with_secondary(other.key_span, "and here");
+                    }
+                    diagnostic.with_help("keep one of them and remove the others")
+                }
+            };
+            vec![diagnostic]
         }
         _ => {
             let message = lowercase_first(&error.masked().to_string());

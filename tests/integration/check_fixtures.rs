@@ -41,7 +41,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("invalid_flow_name", &["S204"]),
     ("invalid_schedule_pattern", &["S204"]),
     ("invalid_start_date", &["S204"]),
-    ("invalid_task_type", &["S201", "S204"]),
+    ("invalid_task_type", &["S204"]),
     ("missing_prod_environment", &["S202"]),
     ("missing_required_key", &["S202"]),
     ("missing_sql_file", &["L106"]),
@@ -65,7 +65,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("sql_path_symlink_out", &["L107"]),
     ("sql_syntax_error", &["Q301"]),
     ("sql_two_syntax_errors", &["Q301", "Q301"]),
-    ("sync_source_neither_table_nor_query", &["S204"]),
+    ("sync_source_neither_table_nor_query", &["S202"]),
     ("sync_source_table_and_query", &["S204"]),
     ("sync_target_is_declared_source", &["G405"]),
     ("task_key_of_other_type", &["S201"]),
@@ -104,14 +104,7 @@ const NEEDS_SQL_ANALYSER: &[&str] = &[
 ];
 
 /// Codes no fixture produces, each with the reason.
-const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
-    (
-        "L109",
-        "never emitted: an unreadable file is an I/O error (exit 2), not a diagnostic",
-    ),
-    ("Q305", "a warning; needs the SQL analyser and a clean repository"),
-    ("S210", "never emitted: a key of another task type is reported as S201"),
-];
+const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[("Q305", "a warning; needs the SQL analyser and a clean repository")];
 
 const MIB: usize = 1024 * 1024;
 
