@@ -11,8 +11,9 @@ SELECT
     COUNT(DISTINCT l.ip)                           AS ip_cnt,
     MIN(l.login_at)                                AS first_login_at,
     MAX(l.login_at)                                AS last_login_at,
-    -- how many distinct users the device served today: a classic fraud signal
-    MAX(COUNT(DISTINCT l.user_id)) OVER (PARTITION BY l.device_id) AS users_on_device
+    -- rows are (user, device) pairs, so this counts the users the device served
+    -- today: a classic fraud signal
+    COUNT(*) OVER (PARTITION BY l.device_id)       AS users_on_device
 FROM dwd.dwd_usr_login_di l
 LEFT JOIN ods.risk_device_fingerprint f
        ON f.device_id = l.device_id
