@@ -40,9 +40,10 @@ pub(crate) fn run(args: &CheckArgs, printer: &Printer) -> Result<Outcome, Error>
             printer.out(&format!("{value:#}\n"));
         }
         CheckFormat::Github => {
+            let prefix = github_prefix(&args.repo);
             let mut text = String::new();
             for diagnostic in &report.diagnostics {
-                text.push_str(&github::render(diagnostic, &report.sources));
+                text.push_str(&github::render(diagnostic, &report.sources, &prefix));
             }
             text.push_str(&summary(&report));
             text.push('\n');
@@ -54,6 +55,21 @@ pub(crate) fn run(args: &CheckArgs, printer: &Printer) -> Result<Outcome, Error>
     } else {
         Outcome::Clean
     })
+}
+
+/// The repository folder as a `/`-separated prefix when it is a relative path below
+/// the current folder (where GitHub Actions runs), else nothing.
+fn github_prefix(repo: &std::path::Path) -> String {
+    use std::path::Component;
+    let mut parts = Vec::new();
+    for component in repo.components() {
+        match component {
+            Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            _ => return String::new(),
+        }
+    }
+    parts.iter().map(|p| format!("{p}/")).collect()
 }
 
 fn plural(count: usize, word: &str) -> String {

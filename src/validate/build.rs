@@ -216,11 +216,14 @@ impl Spans<'_> {
         }
     }
 
-    fn tables(&self, names: Vec<String>, pointer: &str) -> Vec<Spanned<TableName>> {
+    fn tables(&self, names: Vec<String>, pointer: &str, database: Option<&String>) -> Vec<Spanned<TableName>> {
         names
             .into_iter()
             .enumerate()
-            .map(|(i, name)| self.spanned(TableName::new(&name), &format!("{pointer}/{i}")))
+            .map(|(i, name)| {
+                let table = TableName::new(&name).qualified_with(database.map(String::as_str));
+                self.spanned(table, &format!("{pointer}/{i}"))
+            })
             .collect()
     }
 }
@@ -247,7 +250,7 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
         .into_iter()
         .enumerate()
         .map(|(i, s)| SourceTable {
-            table: TableName::new(&s.table),
+            table: TableName::new(&s.table).qualified_with(raw.sql.default_database.as_deref()),
             span: spans.at(&format!("/sources/{i}/table")),
         })
         .collect();
@@ -458,7 +461,10 @@ fn task_kind(
                     split_key: source.split_key,
                 },
                 target: SyncTarget {
-                    table: spans.spanned(TableName::new(&target.table), &format!("{at}/target/table")),
+                    table: spans.spanned(
+                        TableName::new(&target.table).qualified_with(flow_default_database.map(String::as_str)),
+                        &format!("{at}/target/table"),
+                    ),
                     partition: target.partition,
                     write_mode: target.write_mode.unwrap_or_else(|| "overwrite".to_owned()),
                     columns: target.columns,
@@ -470,15 +476,15 @@ fn task_kind(
             main_class: fields.main_class,
             args: fields.args,
             conf,
-            reads: spans.tables(fields.reads, &format!("{at}/reads")),
-            writes: spans.tables(fields.writes, &format!("{at}/writes")),
+            reads: spans.tables(fields.reads, &format!("{at}/reads"), flow_default_database),
+            writes: spans.tables(fields.writes, &format!("{at}/writes"), flow_default_database),
         }),
         "kylin" => TaskKind::Kylin(KylinTask {
             cube: fields.cube.ok_or_else(|| missing("cube"))?,
             project: fields.project.ok_or_else(|| missing("project"))?,
             build_type: fields.build_type.unwrap_or_else(|| "build".to_owned()),
-            reads: spans.tables(fields.reads, &format!("{at}/reads")),
-            writes: spans.tables(fields.writes, &format!("{at}/writes")),
+            reads: spans.tables(fields.reads, &format!("{at}/reads"), flow_default_database),
+            writes: spans.tables(fields.writes, &format!("{at}/writes"), flow_default_database),
         }),
         "trigger" => {
             let wait = fields.wait_for.ok_or_else(|| missing("wait_for"))?;
@@ -491,13 +497,14 @@ fn task_kind(
                     path: wait.path.ok_or_else(|| missing("wait_for.path"))?,
                 },
                 _ => WaitFor::Partition {
-                    table: TableName::new(&wait.table.ok_or_else(|| missing("wait_for.table"))?),
+                    table: TableName::new(&wait.table.ok_or_else(|| missing("wait_for.table"))?)
+                        .qualified_with(flow_default_database.map(String::as_str)),
                     partition: wait.partition.ok_or_else(|| missing("wait_for.partition"))?,
                 },
             };
             TaskKind::Trigger(TriggerTask {
                 wait_for,
-                writes: spans.tables(fields.writes, &format!("{at}/writes")),
+                writes: spans.tables(fields.writes, &format!("{at}/writes"), flow_default_database),
             })
         }
         other => return Err(Error::Internal(format!("schema-valid task has unknown type `{other}`"))),
