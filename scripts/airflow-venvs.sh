@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Creates (once) and reuses the Python virtual environments with pinned Airflow
+# 2.10.5 and 3.3.2 that the rendering tests load DAG files in. Idempotent: a venv whose
+# stamp matches its lock list is reused as is.
+#   .venv/airflow-2.10   apache-airflow 2.10.5 + providers, constraints tests/airflow/locks/airflow-2.10.5-py3.11.txt
+#   .venv/airflow-3      apache-airflow 3.3.2  + providers, constraints tests/airflow/locks/airflow-3.3.2-py3.11.txt
+# The Spark provider is installed without its dependencies: importing its operators
+# does not import pyspark, and pyspark alone is about 490 MB.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD/.venv"
+mkdir -p "$root"
+python="${FLOWC_PYTHON:-python3}"
+
+if ! "$python" -m uv --version >/dev/null 2>&1; then
+  if [ ! -x "$root/tools/bin/uv" ]; then
+    "$python" -m venv "$root/tools"
+    "$root/tools/bin/pip" install --quiet "uv==0.9.*"
+  fi
+  uv="$root/tools/bin/uv"
+else
+  uv="$python -m uv"
+fi
+
+make_venv() {
+  local name=$1 airflow=$2 lock=$3; shift 3
+  local venv="$root/$name" stamp
+  stamp=$(sha256sum "$lock" "$0" | sha256sum | cut -c1-16)
+  if [ -f "$venv/.flowc-stamp" ] && [ "$(cat "$venv/.flowc-stamp")" = "$stamp" ]; then
+    echo "airflow venv $name: up to date"
+    return
+  fi
+  echo "airflow venv $name: installing apache-airflow==$airflow"
+  rm -rf "$venv"
+  $uv venv --quiet --python "$python" "$venv"
+  # Airflow and the providers in one command, so a provider cannot upgrade Airflow.
+  $uv pip install --quiet --python "$venv/bin/python" -c "$lock" "apache-airflow==$airflow" "$@"
+  $uv pip install --quiet --python "$venv/bin/python" --no-deps -c "$lock" apache-airflow-providers-apache-spark
+  # This environment sets PYTHONDONTWRITEBYTECODE; compile once so DAG loads stay fast.
+  "$venv/bin/python" -m compileall -q "$venv/lib" >/dev/null 2>&1 || true
+  echo "$stamp" > "$venv/.flowc-stamp"
+}
+
+make_venv airflow-2.10 2.10.5 tests/airflow/locks/airflow-2.10.5-py3.11.txt \
+  apache-airflow-providers-standard apache-airflow-providers-apache-kylin \
+  apache-airflow-providers-common-sql apache-airflow-providers-http "universal-pathlib<0.3"
+make_venv airflow-3 3.3.2 tests/airflow/locks/airflow-3.3.2-py3.11.txt \
+  apache-airflow-providers-standard apache-airflow-providers-apache-kylin \
+  apache-airflow-providers-common-sql apache-airflow-providers-http
