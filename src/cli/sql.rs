@@ -1,10 +1,89 @@
 //! `flowc sql lineage`: analyse one SQL file on its own.
 
-use super::{Outcome, Printer, SqlLineageArgs};
+use std::io::Read;
+use std::path::Path;
+
+use super::{LineageFormat, Outcome, Printer, SqlLineageArgs};
 use crate::Error;
+use crate::diagnostic::render::human;
+use crate::diagnostic::{Code, Diagnostic, SourceMap, Span};
+use crate::sql::{SqlOptions, TableRef, analyze};
+
+/// The path shown for standard input.
+const STDIN_PATH: &str = "<stdin>";
 
 /// Runs `flowc sql lineage`.
 pub(crate) fn lineage(args: &SqlLineageArgs, printer: &Printer) -> Result<Outcome, Error> {
-    let _ = (args, printer);
+    let (path, bytes) = read_input(&args.file)?;
+    let mut sources = SourceMap::new();
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let valid = error.utf8_error().valid_up_to() as u32;
+            let file = sources.add(path, String::from_utf8_lossy(error.as_bytes()).into_owned());
+            let diagnostic = Diagnostic::error(Code::InvalidUtf8, "the file is not valid UTF-8")
+                .at(Span::new(file, valid, valid))
+                .with_label("invalid byte here")
+                .with_help("save the file as UTF-8");
+            printer.err(&human::render(&diagnostic, &sources, printer.color()));
+            return Ok(Outcome::InputErrors);
+        }
+    };
+    let file = sources.add(path, text.as_str());
+    let options = SqlOptions { default_database: args.default_db.as_deref(), ..SqlOptions::default() };
+    let analysis = analyze(file, &text, &options);
+
+    for diagnostic in &analysis.diagnostics {
+        printer.err(&human::render(diagnostic, &sources, printer.color()));
+    }
+    if analysis.diagnostics.iter().any(Diagnostic::is_error) {
+        return Ok(Outcome::InputErrors);
+    }
+    let output = match args.format {
+        LineageFormat::Json => json(&analysis.reads, &analysis.writes),
+        LineageFormat::Text => text_report(&analysis.reads, &analysis.writes),
+    };
+    printer.out(&output);
     Ok(Outcome::Clean)
+}
+
+/// The file's path as shown and its bytes; `-` reads standard input.
+fn read_input(file: &Path) -> Result<(String, Vec<u8>), Error> {
+    let mut bytes = Vec::new();
+    if file == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|source| Error::io("read", STDIN_PATH, source))?;
+        return Ok((STDIN_PATH.to_owned(), bytes));
+    }
+    let bytes = std::fs::read(file).map_err(|source| Error::io("read", file, source))?;
+    Ok((file.to_string_lossy().replace('\\', "/"), bytes))
+}
+
+/// `{"sources": [...], "targets": [...]}`, names sorted (they come sorted).
+fn json(reads: &[TableRef], writes: &[TableRef]) -> String {
+    let list = |tables: &[TableRef]| {
+        tables
+            .iter()
+            .map(|table| serde_json::Value::from(table.name.as_str()).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!("{{\"sources\": [{}], \"targets\": [{}]}}\n", list(reads), list(writes))
+}
+
+/// `sources:` and `targets:`, one table per indented line.
+fn text_report(reads: &[TableRef], writes: &[TableRef]) -> String {
+    let mut out = String::new();
+    for (title, tables) in [("sources", reads), ("targets", writes)] {
+        out.push_str(title);
+        out.push_str(":\n");
+        for table in tables {
+            out.push_str("  ");
+            out.push_str(table.name.as_str());
+            out.push('\n');
+        }
+    }
+    out
 }

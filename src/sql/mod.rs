@@ -5,10 +5,32 @@
 //! Output: a [`SqlAnalysis`] — sorted, de-duplicated reads and writes, each with the span
 //! of its first mention, and every diagnostic found, located in the *original* text.
 //! Pure: no I/O.
+//!
+//! The stage runs in three steps, one file each:
+//! 1. [`placeholder`]: template placeholders are replaced by same-length text, so
+//!    every position the parser reports is a position in the original file;
+//! 2. [`parse`]: tokens, split into statements, parsed with [`SparkDialect`] (sqlparser's
+//!    Spark dialect plus the Spark syntax it lacks); [`ParsedSql`] keeps the ASTs for
+//!    later rewrites;
+//! 3. `tables`: the tables each statement reads and writes.
+//!
+//! [`analyze`] runs all three and checks placeholder names.
+
+mod dialect;
+mod location;
+pub mod parse;
+pub mod placeholder;
+mod syntax_error;
+mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::diagnostic::{Diagnostic, FileId, Span};
+pub use dialect::SparkDialect;
+pub use parse::{ParsedSql, ParsedStatement, SparkCommand, SparkStatement, parse};
+pub use placeholder::{Placeholder, PlaceholderKind};
+
+use crate::diagnostic::suggest::did_you_mean;
+use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 use crate::model::TableName;
 
 /// What the analyser needs besides the text.
@@ -45,6 +67,38 @@ pub struct SqlAnalysis {
 
 /// Analyses one SQL file. `file` is the id the text was registered under.
 pub fn analyze(file: FileId, text: &str, options: &SqlOptions<'_>) -> SqlAnalysis {
-    let _ = (file, text, options);
-    SqlAnalysis::default()
+    let parsed = parse(file, text);
+    let tables = tables::extract(&parsed, text, options);
+    let mut diagnostics = parsed.diagnostics;
+    if let Some(known) = options.known_variables {
+        diagnostics.extend(unknown_variables(&parsed.placeholders, known));
+    }
+    diagnostics.sort_by_key(|d| (d.span.map(|s| (s.start, s.end)), d.code));
+    SqlAnalysis { reads: tables.reads, writes: tables.writes, diagnostics }
+}
+
+/// Q302 for every `${name}` whose name is not known.
+fn unknown_variables<'a>(
+    placeholders: &'a [Placeholder],
+    known: &'a BTreeSet<String>,
+) -> impl Iterator<Item = Diagnostic> + 'a {
+    placeholders
+        .iter()
+        .filter(|p| p.kind == PlaceholderKind::Parameter && !known.contains(&p.name))
+        .map(move |p| {
+            let diagnostic = Diagnostic::error(
+                Code::UnknownTemplateVariable,
+                format!("unknown template variable `{}`", p.name),
+            )
+            .at(p.span)
+            .with_label("not a known parameter");
+            match did_you_mean(&p.name, known.iter().map(String::as_str)) {
+                Some(help) => diagnostic.with_help(help),
+                None if known.is_empty() => diagnostic.with_help("no parameters are defined here"),
+                None => diagnostic.with_note(format!(
+                    "known parameters: {}",
+                    known.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+                )),
+            }
+        })
 }

@@ -1,0 +1,135 @@
+//! The one adapter from sqlparser's string errors to located Q301 diagnostics.
+//!
+//! sqlparser reports `Expected: X, found: Y at Line: 3, Column: 7`; the location is
+//! recovered from that suffix and turned into a byte span in the original file (the
+//! token found there, when there is one), and the message rewritten in flowc's style:
+//! "expected X, found `Y`". Errors without a location point at the statement start.
+
+use sqlparser::parser::ParserError;
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, TokenizerError};
+
+use super::location::LineIndex;
+use crate::diagnostic::{Code, Diagnostic, Span};
+
+/// Longest text of a found token quoted in a message, in characters.
+const MAX_FOUND_CHARS: usize = 40;
+
+/// What the adapter needs to place an error.
+pub(crate) struct ErrorContext<'a> {
+    /// Line index of the text the tokenizer read.
+    pub(crate) index: &'a LineIndex<'a>,
+    /// The original text, to quote what was found.
+    pub(crate) original: &'a str,
+    /// The tokens of the statement, to widen a position to the token there.
+    pub(crate) tokens: &'a [TokenWithSpan],
+    /// Where the statement starts, for errors without a location.
+    pub(crate) statement: Span,
+    /// The parser's recursion limit, for the message.
+    pub(crate) recursion_limit: usize,
+}
+
+/// Turns a parser error into a Q301 diagnostic.
+pub(crate) fn parser_error(error: &ParserError, context: &ErrorContext<'_>) -> Diagnostic {
+    match error {
+        ParserError::ParserError(message) | ParserError::TokenizerError(message) => {
+            let (message, location) = split_location(message);
+            located(message, location, context)
+        }
+        ParserError::RecursionLimitExceeded => Diagnostic::error(
+            Code::SqlSyntax,
+            format!(
+                "statement nests too deeply (more than {} levels)",
+                context.recursion_limit
+            ),
+        )
+        .at(context.statement)
+        .with_label("in this statement")
+        .with_help("split the statement, e.g. with a common table expression"),
+    }
+}
+
+/// Turns a tokenizer error into a Q301 diagnostic.
+pub(crate) fn tokenizer_error(error: &TokenizerError, context: &ErrorContext<'_>) -> Diagnostic {
+    located(&error.message, Some(error.location), context)
+}
+
+fn located(message: &str, location: Option<Location>, context: &ErrorContext<'_>) -> Diagnostic {
+    let offset = location.and_then(|location| context.index.offset(location));
+    let span = offset.map_or(context.statement, |offset| token_span_at(offset, context));
+    let (message, label) = match message.strip_prefix("Expected: ").and_then(|m| m.rsplit_once(", found: ")) {
+        Some((expected, found)) => {
+            let at_end = found == "EOF";
+            let found = if at_end {
+                "end of statement".to_owned()
+            } else {
+                format!("`{}`", quote_found(found, span, context))
+            };
+            let label = if at_end { "statement ends here".to_owned() } else { format!("unexpected {found}") };
+            (format!("expected {expected}, found {found}"), label)
+        }
+        None => (lowercase_first(message.trim()), "here".to_owned()),
+    };
+    Diagnostic::error(Code::SqlSyntax, message).at(span).with_label(label)
+}
+
+/// Splits `… at Line: L, Column: C` into the message and its location.
+fn split_location(message: &str) -> (&str, Option<Location>) {
+    let Some((text, position)) = message.rsplit_once(" at Line: ") else {
+        return (message, None);
+    };
+    let location = position.split_once(", Column: ").and_then(|(line, column)| {
+        Some(Location { line: line.trim().parse().ok()?, column: column.trim().parse().ok()? })
+    });
+    match location {
+        Some(location) => (text, Some(location)),
+        None => (message, None),
+    }
+}
+
+/// The span of the token starting at `offset`, or the point itself.
+fn token_span_at(offset: u32, context: &ErrorContext<'_>) -> Span {
+    context
+        .tokens
+        .iter()
+        .filter(|token| !matches!(token.token, Token::Whitespace(_) | Token::EOF))
+        .filter_map(|token| context.index.span(token.span))
+        .find(|span| span.start == offset && span.end > span.start)
+        .unwrap_or_else(|| Span::new(context.index.file(), offset, offset))
+}
+
+/// What was found, as written in the original file (placeholders included).
+fn quote_found(found: &str, span: Span, context: &ErrorContext<'_>) -> String {
+    let written = context.original.get(span.range()).filter(|text| !text.is_empty()).unwrap_or(found);
+    let mut quoted: String = written.chars().take(MAX_FOUND_CHARS).collect();
+    if written.chars().count() > MAX_FOUND_CHARS {
+        quoted.push('…');
+    }
+    quoted
+}
+
+fn lowercase_first(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => "syntax error".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_suffix_is_split_off() {
+        let (message, location) = split_location("Expected: ), found: x at Line: 3, Column: 7");
+        assert_eq!(message, "Expected: ), found: x");
+        assert_eq!(location, Some(Location { line: 3, column: 7 }));
+        assert_eq!(split_location("no location"), ("no location", None));
+    }
+
+    #[test]
+    fn messages_start_lowercase() {
+        assert_eq!(lowercase_first("Unterminated string literal"), "unterminated string literal");
+        assert_eq!(lowercase_first(""), "syntax error");
+    }
+}

@@ -1,0 +1,316 @@
+//! The tables a parsed file reads and writes.
+//!
+//! Input: a [`ParsedSql`] and [`SqlOptions`]. Output: reads and writes, each sorted by
+//! name, once, with the span of the table's first mention in the original file.
+//!
+//! Rules, in Spark's terms:
+//! - written: the target of `INSERT`, CTAS, a permanent `CREATE VIEW … AS`, `MERGE`,
+//!   `UPDATE` and `DELETE`; every branch of a multi-insert;
+//! - read: every table in a `FROM`, `JOIN`, subquery, `MERGE … USING`, of any statement;
+//! - neither: CTE names (within the query that defines them, and only after their own
+//!   definition unless `RECURSIVE`), temporary views and cached tables defined earlier
+//!   in the file, table-valued functions, `VALUES`, directories, and the tables of DDL
+//!   and utility statements (`DROP`, `TRUNCATE`, `ALTER`, `ANALYZE`, `REFRESH`…);
+//! - `USE db` sets the database of later unqualified names.
+
+use std::collections::{BTreeMap, HashSet};
+use std::convert::Infallible;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    FromTable, ObjectName, ObjectNamePart, Query, Spanned, Statement, TableFactor, TableObject, Use,
+    Visit, Visitor,
+};
+
+use super::location::LineIndex;
+use super::parse::{ParsedSql, SparkStatement};
+use super::placeholder::{Placeholder, PlaceholderKind};
+use super::{SqlOptions, TableRef};
+use crate::diagnostic::Span;
+use crate::model::TableName;
+
+/// Reads and writes of one file.
+#[derive(Debug, Default)]
+pub(crate) struct Tables {
+    pub(crate) reads: Vec<TableRef>,
+    pub(crate) writes: Vec<TableRef>,
+}
+
+/// Collects the tables of every statement of `parsed`, in order.
+pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'_>) -> Tables {
+    let Some(file) = parsed.statements.first().map(|statement| statement.span.file) else {
+        return Tables::default();
+    };
+    let namer = Namer {
+        index: LineIndex::new(file, &parsed.sanitized),
+        original,
+        placeholders: &parsed.placeholders,
+        params: options.params,
+    };
+    let mut default_database = options.default_database.map(str::to_lowercase);
+    let mut temporary: HashSet<TableName> = HashSet::new();
+    let mut reads = Mentions::default();
+    let mut writes = Mentions::default();
+
+    for parsed_statement in &parsed.statements {
+        let SparkStatement::Sql(statement) = &parsed_statement.kind else {
+            continue;
+        };
+        match statement.as_ref() {
+            Statement::Use(target) => {
+                if let Some(database) = used_database(target, &namer) {
+                    default_database = Some(database);
+                }
+            }
+            // EXPLAIN runs nothing.
+            Statement::Explain { .. } | Statement::ExplainTable { .. } => {}
+            statement => {
+                let mut visitor = TableVisitor {
+                    namer: &namer,
+                    temporary: &temporary,
+                    default_database: default_database.as_deref(),
+                    fallback: parsed_statement.span,
+                    scopes: Vec::new(),
+                    targets: Vec::new(),
+                    reads: Vec::new(),
+                    writes: Vec::new(),
+                    defined: Vec::new(),
+                };
+                let ControlFlow::Continue(()) = statement.visit(&mut visitor);
+                let TableVisitor { reads: new_reads, writes: new_writes, defined, .. } = visitor;
+                reads.extend(new_reads);
+                writes.extend(new_writes);
+                temporary.extend(defined);
+            }
+        }
+    }
+    Tables { reads: reads.into_refs(), writes: writes.into_refs() }
+}
+
+/// Tables by name with their earliest mention.
+#[derive(Debug, Default)]
+struct Mentions(BTreeMap<TableName, Span>);
+
+impl Mentions {
+    fn extend(&mut self, mentions: Vec<(TableName, Span)>) {
+        for (name, span) in mentions {
+            self.0
+                .entry(name)
+                .and_modify(|first| {
+                    if span.start < first.start {
+                        *first = span;
+                    }
+                })
+                .or_insert(span);
+        }
+    }
+
+    fn into_refs(self) -> Vec<TableRef> {
+        self.0.into_iter().map(|(name, span)| TableRef { name, span }).collect()
+    }
+}
+
+fn used_database(target: &Use, namer: &Namer<'_>) -> Option<String> {
+    match target {
+        Use::Object(name) | Use::Database(name) | Use::Schema(name) | Use::Catalog(name) => {
+            Some(namer.name(name).0.as_str().to_owned())
+        }
+        // Spark has no `USE DEFAULT` keyword: it is the database named `default`.
+        Use::Default => Some("default".to_owned()),
+        _ => None,
+    }
+}
+
+/// Turns AST names into table names as written, with known placeholders resolved.
+struct Namer<'a> {
+    index: LineIndex<'a>,
+    original: &'a str,
+    placeholders: &'a [Placeholder],
+    params: Option<&'a BTreeMap<String, String>>,
+}
+
+impl Namer<'_> {
+    /// The unqualified-as-written name and its span in the original file.
+    fn name(&self, name: &ObjectName) -> (TableName, Option<Span>) {
+        let span = self.index.span(name.span());
+        let templated = span.and_then(|span| self.templated_name(span));
+        let table = templated.unwrap_or_else(|| {
+            TableName::from_parts(name.0.iter().map(|part| match part {
+                ObjectNamePart::Identifier(ident) => ident.value.as_str(),
+                ObjectNamePart::Function(function) => function.name.value.as_str(),
+            }))
+        });
+        (table, span)
+    }
+
+    /// The name as written, placeholders replaced by known values, when the name
+    /// contains any placeholder.
+    fn templated_name(&self, span: Span) -> Option<TableName> {
+        let first = self.placeholders.partition_point(|p| p.span.end <= span.start);
+        let inside: Vec<&Placeholder> = self.placeholders[first..]
+            .iter()
+            .take_while(|p| p.span.start < span.end)
+            .filter(|p| matches!(p.kind, PlaceholderKind::Parameter | PlaceholderKind::Expression))
+            .collect();
+        if inside.is_empty() {
+            return None;
+        }
+        let mut text = String::new();
+        let mut at = span.start as usize;
+        for placeholder in inside {
+            let range = placeholder.span.range();
+            text.push_str(self.original.get(at..range.start)?);
+            let value = self.params.and_then(|params| params.get(&placeholder.name));
+            text.push_str(value.map_or_else(|| self.original.get(range.clone()).unwrap_or(""), String::as_str));
+            at = range.end;
+        }
+        text.push_str(self.original.get(at..span.end as usize)?);
+        Some(TableName::new(&text))
+    }
+}
+
+/// The CTE names one query defines.
+struct CteScope {
+    names: Vec<String>,
+    /// The CTE queries, to notice when one has been visited.
+    queries: Vec<*const Query>,
+    /// How many of the names are visible: those defined before the CTE being visited.
+    visible: usize,
+}
+
+struct TableVisitor<'a> {
+    namer: &'a Namer<'a>,
+    temporary: &'a HashSet<TableName>,
+    default_database: Option<&'a str>,
+    /// Span for names without a location.
+    fallback: Span,
+    scopes: Vec<CteScope>,
+    /// Target table factors of MERGE, UPDATE and DELETE: written, not read.
+    targets: Vec<*const TableFactor>,
+    reads: Vec<(TableName, Span)>,
+    writes: Vec<(TableName, Span)>,
+    /// Temporary views and cached tables this statement defines.
+    defined: Vec<TableName>,
+}
+
+impl TableVisitor<'_> {
+    fn is_cte(&self, name: &TableName) -> bool {
+        !name.as_str().contains('.')
+            && self
+                .scopes
+                .iter()
+                .any(|scope| scope.names[..scope.visible].iter().any(|cte| cte == name.as_str()))
+    }
+
+    /// The table a name refers to, or `None` for a temporary view or cached table.
+    fn table(&self, name: &ObjectName) -> Option<(TableName, Span)> {
+        let (raw, span) = self.namer.name(name);
+        if self.temporary.contains(&raw) {
+            return None;
+        }
+        Some((raw.qualified_with(self.default_database), span.unwrap_or(self.fallback)))
+    }
+
+    fn write(&mut self, name: &ObjectName) {
+        if let Some(table) = self.table(name) {
+            self.writes.push(table);
+        }
+    }
+
+    fn define(&mut self, name: &ObjectName) {
+        self.defined.push(self.namer.name(name).0);
+    }
+
+    fn write_target(&mut self, target: &TableFactor) {
+        if let TableFactor::Table { name, .. } = target {
+            self.write(name);
+        }
+        self.targets.push(target);
+    }
+}
+
+impl Visitor for TableVisitor<'_> {
+    type Break = Infallible;
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
+        let (names, queries, recursive) = match &query.with {
+            Some(with) => (
+                with.cte_tables.iter().map(|cte| cte.alias.name.value.to_lowercase()).collect(),
+                with.cte_tables.iter().map(|cte| &raw const *cte.query).collect(),
+                with.recursive,
+            ),
+            None => (Vec::new(), Vec::new(), false),
+        };
+        let visible = if recursive { names.len() } else { 0 };
+        self.scopes.push(CteScope { names, queries, visible });
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
+        self.scopes.pop();
+        if let Some(parent) = self.scopes.last_mut() {
+            if let Some(position) = parent.queries.iter().position(|&cte| std::ptr::eq(cte, query)) {
+                parent.visible = parent.visible.max(position + 1);
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<Self::Break> {
+        match statement {
+            Statement::Insert(insert) => {
+                if let TableObject::TableName(name) = &insert.table {
+                    self.write(name);
+                }
+            }
+            Statement::CreateTable(create) if create.query.is_some() => {
+                if create.temporary {
+                    self.define(&create.name);
+                } else {
+                    self.write(&create.name);
+                }
+            }
+            Statement::CreateView(view) => {
+                if view.temporary {
+                    self.define(&view.name);
+                    // A global temporary view is read as `global_temp.name`.
+                    let (name, _) = self.namer.name(&view.name);
+                    self.defined.push(name.qualified_with(Some("global_temp")));
+                } else {
+                    self.write(&view.name);
+                }
+            }
+            Statement::Cache { table_name, query: Some(_), .. } => self.define(table_name),
+            Statement::Merge(merge) => self.write_target(&merge.table),
+            Statement::Update(update) => self.write_target(&update.table.relation),
+            Statement::Delete(delete) => {
+                for name in &delete.tables {
+                    self.write(name);
+                }
+                let (FromTable::WithFromKeyword(tables) | FromTable::WithoutKeyword(tables)) = &delete.from;
+                for table in tables {
+                    self.write_target(&table.relation);
+                }
+            }
+            _ => {}
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<Self::Break> {
+        let TableFactor::Table { name, args: None, .. } = factor else {
+            return ControlFlow::Continue(());
+        };
+        if self.targets.iter().any(|&target| std::ptr::eq(target, factor)) {
+            return ControlFlow::Continue(());
+        }
+        let (raw, _) = self.namer.name(name);
+        if self.is_cte(&raw) {
+            return ControlFlow::Continue(());
+        }
+        if let Some(table) = self.table(name) {
+            self.reads.push(table);
+        }
+        ControlFlow::Continue(())
+    }
+}
