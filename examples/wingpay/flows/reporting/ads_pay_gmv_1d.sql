@@ -1,5 +1,5 @@
 -- ads.ads_pay_gmv_1d: GMV per channel and day with day-over-day change.
--- Airflow macros are allowed next to ${...}: {{ ds }} is the run's logical date.
+-- Airflow macros are allowed next to flowc parameters: {{ ds }} is the run's logical date.
 WITH today AS (
     SELECT c.channel,
            SUM(c.amount_cny)      AS gmv_cny,
