@@ -20,6 +20,7 @@ mod error;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod render;
 pub mod sql;
 pub mod validate;
 

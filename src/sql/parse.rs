@@ -125,7 +125,12 @@ pub fn parse(file: FileId, text: &str) -> ParsedSql {
                 .with_help("add the statement this task runs, or remove the task"),
         );
     }
-    ParsedSql { statements, placeholders: sanitized.placeholders, diagnostics, sanitized: sanitized.text }
+    ParsedSql {
+        statements,
+        placeholders: sanitized.placeholders,
+        diagnostics,
+        sanitized: sanitized.text,
+    }
 }
 
 fn is_significant(token: &TokenWithSpan) -> bool {
@@ -154,7 +159,9 @@ fn tokenize(
                     recursion_limit: RECURSION_LIMIT,
                 };
                 diagnostics.push(syntax_error::tokenizer_error(&error, &context));
-                let at = index.offset(error.location).map_or(text.len(), |offset| offset as usize);
+                let at = index
+                    .offset(error.location)
+                    .map_or(text.len(), |offset| offset as usize);
                 let resume = current[at.min(current.len())..]
                     .find(';')
                     .map_or(current.len(), |n| at + n + 1);
@@ -169,7 +176,10 @@ fn tokenize(
 /// newlines.
 fn blank_prefix(text: &str, end: usize) -> String {
     let end = end.min(text.len());
-    let prefix: String = text[..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
+    let prefix: String = text[..end]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect();
     // Multi-byte characters became one space: pad so that the length stays the same.
     let mut out = String::with_capacity(text.len());
     out.push_str(&prefix);
@@ -180,8 +190,14 @@ fn blank_prefix(text: &str, end: usize) -> String {
 
 fn statement_span(chunk: &[TokenWithSpan], index: &LineIndex<'_>) -> Span {
     // The chunk is trimmed: its first and last tokens are significant.
-    let start = chunk.first().and_then(|token| index.span(token.span)).map_or(0, |span| span.start);
-    let end = chunk.last().and_then(|token| index.span(token.span)).map_or(start, |span| span.end);
+    let start = chunk
+        .first()
+        .and_then(|token| index.span(token.span))
+        .map_or(0, |span| span.start);
+    let end = chunk
+        .last()
+        .and_then(|token| index.span(token.span))
+        .map_or(start, |span| span.end);
     Span::new(index.file(), start, end)
 }
 
@@ -191,11 +207,18 @@ fn parse_statement(chunk: &[TokenWithSpan]) -> Result<Vec<SparkStatement>, Parse
     move_clauses_after_having(&mut tokens);
     // An explicit end token, located right after the statement, so that "found EOF"
     // errors point at the end of the statement rather than nowhere.
-    let end = chunk.last().map_or(Location { line: 0, column: 0 }, |token| token.span.end);
-    tokens.push(TokenWithSpan::new(Token::EOF, sqlparser::tokenizer::Span::new(end, end)));
+    let end = chunk
+        .last()
+        .map_or(Location { line: 0, column: 0 }, |token| token.span.end);
+    tokens.push(TokenWithSpan::new(
+        Token::EOF,
+        sqlparser::tokenizer::Span::new(end, end),
+    ));
 
     let dialect = SparkDialect::default();
-    let mut parser = Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(tokens);
+    let mut parser = Parser::new(&dialect)
+        .with_recursion_limit(RECURSION_LIMIT)
+        .with_tokens_with_locations(tokens);
     let first = word_value(&parser.peek_token_ref().token);
     let statements = match first.as_deref() {
         Some("add" | "list" | "refresh" | "clear") => vec![SparkStatement::Command(parse_command(&mut parser)?)],
@@ -204,7 +227,11 @@ fn parse_statement(chunk: &[TokenWithSpan]) -> Result<Vec<SparkStatement>, Parse
             let with_token = parser.next_token();
             let recursive = parser.parse_keyword(Keyword::RECURSIVE);
             let cte_tables = parser.parse_comma_separated(Parser::parse_cte)?;
-            let with = With { with_token: AttachedToken(with_token), recursive, cte_tables };
+            let with = With {
+                with_token: AttachedToken(with_token),
+                recursive,
+                cte_tables,
+            };
             parse_from_first(&mut parser, Some(with))?
         }
         _ => vec![SparkStatement::Sql(Box::new(parser.parse_statement()?))],
@@ -245,7 +272,11 @@ fn parse_command(parser: &mut Parser) -> Result<SparkCommand, ParserError> {
             while parser.peek_token_ref().token != Token::EOF {
                 parser.advance_token();
             }
-            Ok(if is_add { SparkCommand::AddResource } else { SparkCommand::ListResources })
+            Ok(if is_add {
+                SparkCommand::AddResource
+            } else {
+                SparkCommand::ListResources
+            })
         }
         "refresh" => match &parser.peek_token_ref().token {
             Token::SingleQuotedString(_) | Token::DoubleQuotedString(_) => {
@@ -301,7 +332,10 @@ fn parse_from_first(parser: &mut Parser, with: Option<With>) -> Result<Vec<Spark
         let statement = if is_keyword(&token.token, Keyword::INSERT) {
             parser.advance_token();
             let mut statement = parser.parse_insert(token)?;
-            if let Statement::Insert(Insert { source: Some(query), .. }) = &mut statement {
+            if let Statement::Insert(Insert {
+                source: Some(query), ..
+            }) = &mut statement
+            {
                 complete_branch(query, &from, with.as_ref());
             }
             statement
@@ -368,9 +402,7 @@ fn clause_group_after(tokens: &[TokenWithSpan], having: usize) -> Option<(usize,
             Token::RParen if depth == 0 => return start.map(|start| (start, i)),
             Token::RParen => depth -= 1,
             Token::Word(word) if depth == 0 && word.quote_style.is_none() => match word.keyword {
-                Keyword::CLUSTER | Keyword::DISTRIBUTE | Keyword::SORT
-                    if start.is_none() && next_is_by(tokens, i) =>
-                {
+                Keyword::CLUSTER | Keyword::DISTRIBUTE | Keyword::SORT if start.is_none() && next_is_by(tokens, i) => {
                     start = Some(i);
                 }
                 Keyword::ORDER
@@ -415,7 +447,12 @@ mod tests {
         parse(file(), text)
             .diagnostics
             .iter()
-            .map(|d| (d.message.clone(), d.span.map_or(String::new(), |s| text[s.range()].to_owned())))
+            .map(|d| {
+                (
+                    d.message.clone(),
+                    d.span.map_or(String::new(), |s| text[s.range()].to_owned()),
+                )
+            })
             .collect()
     }
 
@@ -428,10 +465,17 @@ mod tests {
         assert_eq!(parsed.statements.len(), 2);
         assert!(parsed.statements.iter().all(|s| s.multi_insert == Some(0)));
         for statement in &parsed.statements {
-            let SparkStatement::Sql(sql) = &statement.kind else { panic!("not sql") };
-            let Statement::Insert(insert) = sql.as_ref() else { panic!("not an insert") };
+            let SparkStatement::Sql(sql) = &statement.kind else {
+                panic!("not sql")
+            };
+            let Statement::Insert(insert) = sql.as_ref() else {
+                panic!("not an insert")
+            };
             let source = insert.source.as_ref().map(ToString::to_string).unwrap_or_default();
-            assert!(source.contains("FROM ods.src AS s") || source.contains("FROM ods.src s"), "{source}");
+            assert!(
+                source.contains("FROM ods.src AS s") || source.contains("FROM ods.src s"),
+                "{source}"
+            );
         }
     }
 

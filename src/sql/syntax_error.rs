@@ -56,7 +56,10 @@ pub(crate) fn tokenizer_error(error: &TokenizerError, context: &ErrorContext<'_>
 fn located(message: &str, location: Option<Location>, context: &ErrorContext<'_>) -> Diagnostic {
     let offset = location.and_then(|location| context.index.offset(location));
     let span = offset.map_or(context.statement, |offset| token_span_at(offset, context));
-    let (message, label) = match message.strip_prefix("Expected: ").and_then(|m| m.rsplit_once(", found: ")) {
+    let (message, label) = match message
+        .strip_prefix("Expected: ")
+        .and_then(|m| m.rsplit_once(", found: "))
+    {
         Some((expected, found)) => {
             let at_end = found == "EOF";
             let found = if at_end {
@@ -64,7 +67,11 @@ fn located(message: &str, location: Option<Location>, context: &ErrorContext<'_>
             } else {
                 format!("`{}`", quote_found(found, span, context))
             };
-            let label = if at_end { "statement ends here".to_owned() } else { format!("unexpected {found}") };
+            let label = if at_end {
+                "statement ends here".to_owned()
+            } else {
+                format!("unexpected {found}")
+            };
             (format!("expected {expected}, found {found}"), label)
         }
         None => (lowercase_first(message.trim()), "here".to_owned()),
@@ -78,7 +85,10 @@ fn split_location(message: &str) -> (&str, Option<Location>) {
         return (message, None);
     };
     let location = position.split_once(", Column: ").and_then(|(line, column)| {
-        Some(Location { line: line.trim().parse().ok()?, column: column.trim().parse().ok()? })
+        Some(Location {
+            line: line.trim().parse().ok()?,
+            column: column.trim().parse().ok()?,
+        })
     });
     match location {
         Some(location) => (text, Some(location)),
@@ -99,7 +109,11 @@ fn token_span_at(offset: u32, context: &ErrorContext<'_>) -> Span {
 
 /// What was found, as written in the original file (placeholders included).
 fn quote_found(found: &str, span: Span, context: &ErrorContext<'_>) -> String {
-    let written = context.original.get(span.range()).filter(|text| !text.is_empty()).unwrap_or(found);
+    let written = context
+        .original
+        .get(span.range())
+        .filter(|text| !text.is_empty())
+        .unwrap_or(found);
     let mut quoted: String = written.chars().take(MAX_FOUND_CHARS).collect();
     if written.chars().count() > MAX_FOUND_CHARS {
         quoted.push('…');
@@ -129,7 +143,10 @@ mod tests {
 
     #[test]
     fn messages_start_lowercase() {
-        assert_eq!(lowercase_first("Unterminated string literal"), "unterminated string literal");
+        assert_eq!(
+            lowercase_first("Unterminated string literal"),
+            "unterminated string literal"
+        );
         assert_eq!(lowercase_first(""), "syntax error");
     }
 }

@@ -18,8 +18,7 @@ use std::convert::Infallible;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    FromTable, ObjectName, ObjectNamePart, Query, Spanned, Statement, TableFactor, TableObject, Use,
-    Visit, Visitor,
+    FromTable, ObjectName, ObjectNamePart, Query, Spanned, Statement, TableFactor, TableObject, Use, Visit, Visitor,
 };
 
 use super::location::LineIndex;
@@ -77,14 +76,22 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
                     defined: Vec::new(),
                 };
                 let ControlFlow::Continue(()) = statement.visit(&mut visitor);
-                let TableVisitor { reads: new_reads, writes: new_writes, defined, .. } = visitor;
+                let TableVisitor {
+                    reads: new_reads,
+                    writes: new_writes,
+                    defined,
+                    ..
+                } = visitor;
                 reads.extend(new_reads);
                 writes.extend(new_writes);
                 temporary.extend(defined);
             }
         }
     }
-    Tables { reads: reads.into_refs(), writes: writes.into_refs() }
+    Tables {
+        reads: reads.into_refs(),
+        writes: writes.into_refs(),
+    }
 }
 
 /// Tables by name with their earliest mention.
@@ -235,14 +242,21 @@ impl Visitor for TableVisitor<'_> {
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
         let (names, queries, recursive) = match &query.with {
             Some(with) => (
-                with.cte_tables.iter().map(|cte| cte.alias.name.value.to_lowercase()).collect(),
+                with.cte_tables
+                    .iter()
+                    .map(|cte| cte.alias.name.value.to_lowercase())
+                    .collect(),
                 with.cte_tables.iter().map(|cte| &raw const *cte.query).collect(),
                 with.recursive,
             ),
             None => (Vec::new(), Vec::new(), false),
         };
         let visible = if recursive { names.len() } else { 0 };
-        self.scopes.push(CteScope { names, queries, visible });
+        self.scopes.push(CteScope {
+            names,
+            queries,
+            visible,
+        });
         ControlFlow::Continue(())
     }
 
@@ -280,7 +294,11 @@ impl Visitor for TableVisitor<'_> {
                     self.write(&view.name);
                 }
             }
-            Statement::Cache { table_name, query: Some(_), .. } => self.define(table_name),
+            Statement::Cache {
+                table_name,
+                query: Some(_),
+                ..
+            } => self.define(table_name),
             Statement::Merge(merge) => self.write_target(&merge.table),
             Statement::Update(update) => self.write_target(&update.table.relation),
             Statement::Delete(delete) => {

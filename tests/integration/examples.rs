@@ -33,7 +33,11 @@ fn every_example_checks_clean_without_warnings() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(0), "{}:\n{stdout}\n{stderr}", dir.display());
-        assert!(stdout.trim_end().ends_with(": 0 errors, 0 warnings"), "{}: {stdout}\n{stderr}", dir.display());
+        assert!(
+            stdout.trim_end().ends_with(": 0 errors, 0 warnings"),
+            "{}: {stdout}\n{stderr}",
+            dir.display()
+        );
         assert!(stderr.is_empty(), "{}: {stderr}", dir.display());
     }
 }
@@ -49,7 +53,12 @@ fn wingpay_is_big_enough_to_be_the_main_example() {
 #[test]
 fn wingpay_lineage_and_dependencies() {
     let output = flowc(&["graph", "examples/wingpay"]);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     insta::assert_snapshot!("wingpay_graph", String::from_utf8_lossy(&output.stdout));
 }
 
@@ -60,7 +69,10 @@ fn wingpay_graph_json_marks_cross_flow_edges() {
     let edges = graph["edges"].as_array().expect("edges");
     let cross = edges.iter().filter(|e| e["cross_flow"] == true).count();
     assert!(cross >= 5, "expected cross-flow edges, got {cross}");
-    assert!(edges.iter().any(|e| e["cross_flow"] == false), "expected same-flow edges");
+    assert!(
+        edges.iter().any(|e| e["cross_flow"] == false),
+        "expected same-flow edges"
+    );
 }
 
 #[test]
