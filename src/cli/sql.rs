@@ -30,7 +30,10 @@ pub(crate) fn lineage(args: &SqlLineageArgs, printer: &Printer) -> Result<Outcom
         }
     };
     let file = sources.add(path, text.as_str());
-    let options = SqlOptions { default_database: args.default_db.as_deref(), ..SqlOptions::default() };
+    let options = SqlOptions {
+        default_database: args.default_db.as_deref(),
+        ..SqlOptions::default()
+    };
     let analysis = analyze(file, &text, &options);
 
     for diagnostic in &analysis.diagnostics {

@@ -79,7 +79,11 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| (i + 1) as u32))
             .collect();
-        Self { path, text, line_starts }
+        Self {
+            path,
+            text,
+            line_starts,
+        }
     }
 
     /// The path shown in diagnostics: relative to the repository, with `/` separators.
@@ -106,13 +110,18 @@ impl SourceFile {
         };
         let line_start = self.line_starts[line_index] as usize;
         let column = self.text[line_start..offset].chars().count() + 1;
-        LineCol { line: line_index as u32 + 1, column: column as u32 }
+        LineCol {
+            line: line_index as u32 + 1,
+            column: column as u32,
+        }
     }
 
     /// Byte offset of a 1-based line and character column, if it lies in the file.
     pub fn offset_of(&self, position: LineCol) -> Option<u32> {
         let line_start = *self.line_starts.get(position.line.checked_sub(1)? as usize)? as usize;
-        let line_end = self.text[line_start..].find('\n').map_or(self.text.len(), |i| line_start + i);
+        let line_end = self.text[line_start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| line_start + i);
         let line = &self.text[line_start..line_end];
         let wanted = position.column.checked_sub(1)? as usize;
         let in_line = line

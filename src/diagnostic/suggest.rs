@@ -14,9 +14,11 @@ where
         let score = strsim::normalized_damerau_levenshtein(&name, &candidate.to_ascii_lowercase());
         let better = match best {
             None => true,
-            Some((best_score, best_name)) => {
-                score > best_score || (score == best_score && candidate < best_name)
-            }
+            Some((best_score, best_name)) => match score.total_cmp(&best_score) {
+                std::cmp::Ordering::Greater => true,
+                std::cmp::Ordering::Equal => candidate < best_name,
+                std::cmp::Ordering::Less => false,
+            },
         };
         if better {
             best = Some((score, candidate));
@@ -53,6 +55,6 @@ mod tests {
 
     #[test]
     fn ties_break_by_name() {
-        assert_eq!(closest("ab", ["ac", "aa"]), Some("aa"));
+        assert_eq!(closest("abcd", ["abcf", "abce"]), Some("abce"));
     }
 }

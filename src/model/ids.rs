@@ -34,7 +34,10 @@ pub struct TaskId {
 impl TaskId {
     /// The id of task `task` in flow `flow`.
     pub fn new(flow: FlowId, task: impl Into<String>) -> Self {
-        Self { flow, task: task.into() }
+        Self {
+            flow,
+            task: task.into(),
+        }
     }
 
     /// The flow the task belongs to.

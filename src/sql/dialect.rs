@@ -87,12 +87,7 @@ impl Dialect for SparkDialect {
         supports_pipe_operator,
     );
 
-    fn parse_infix(
-        &self,
-        parser: &mut Parser,
-        expr: &Expr,
-        precedence: u8,
-    ) -> Option<Result<Expr, ParserError>> {
+    fn parse_infix(&self, parser: &mut Parser, expr: &Expr, precedence: u8) -> Option<Result<Expr, ParserError>> {
         self.base.parse_infix(parser, expr, precedence)
     }
 
@@ -158,7 +153,9 @@ fn parse_create_table_using(parser: &mut Parser) -> Result<Statement, ParserErro
     parser.expect_keyword_is(Keyword::CREATE)?;
     let or_replace = parser.parse_keywords(&[Keyword::OR, Keyword::REPLACE]);
     let external = parser.parse_keyword(Keyword::EXTERNAL);
-    let temporary = parser.parse_one_of_keywords(&[Keyword::TEMPORARY, Keyword::TEMP]).is_some();
+    let temporary = parser
+        .parse_one_of_keywords(&[Keyword::TEMPORARY, Keyword::TEMP])
+        .is_some();
     parser.expect_keyword_is(Keyword::TABLE)?;
     let if_not_exists = parser.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
     let name = parser.parse_object_name(false)?;
@@ -193,7 +190,11 @@ fn parse_create_table_using(parser: &mut Parser) -> Result<Statement, ParserErro
             break;
         }
     }
-    let query = if parser.parse_keyword(Keyword::AS) { Some(parser.parse_query()?) } else { None };
+    let query = if parser.parse_keyword(Keyword::AS) {
+        Some(parser.parse_query()?)
+    } else {
+        None
+    };
 
     // The AST has one slot for table options: OPTIONS wins over TBLPROPERTIES.
     let table_options = if !options.is_empty() {
@@ -243,7 +244,11 @@ fn parse_clustered_by(parser: &mut Parser) -> Result<ClusteredBy, ParserError> {
     parser.expect_keyword_is(Keyword::INTO)?;
     let num_buckets = parser.parse_number_value()?.value;
     parser.expect_keyword_is(Keyword::BUCKETS)?;
-    Ok(ClusteredBy { columns, sorted_by, num_buckets })
+    Ok(ClusteredBy {
+        columns,
+        sorted_by,
+        num_buckets,
+    })
 }
 
 /// Spark's `(key [=] value, …)` option list, after `OPTIONS` or `TBLPROPERTIES`: a key
@@ -326,5 +331,11 @@ fn parse_insert_directory_using(parser: &mut Parser) -> Result<Statement, Parser
         path
     };
     let source = parser.parse_query()?;
-    Ok(Statement::Directory { overwrite: true, local, path, file_format: None, source })
+    Ok(Statement::Directory {
+        overwrite: true,
+        local,
+        path,
+        file_format: None,
+        source,
+    })
 }

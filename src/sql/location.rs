@@ -35,7 +35,12 @@ impl<'a> LineIndex<'a> {
                 (!line.is_ascii()).then(|| line.char_indices().map(|(at, _)| at as u32).collect())
             })
             .collect();
-        Self { text, file, line_starts, char_offsets }
+        Self {
+            text,
+            file,
+            line_starts,
+            char_offsets,
+        }
     }
 
     /// The file the offsets belong to.
@@ -49,7 +54,10 @@ impl<'a> LineIndex<'a> {
         let line = usize::try_from(location.line).ok()?.checked_sub(1)?;
         let column = usize::try_from(location.column).ok()?.checked_sub(1)?;
         let start = *self.line_starts.get(line)? as usize;
-        let end = self.line_starts.get(line + 1).map_or(self.text.len(), |&next| next as usize);
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |&next| next as usize);
         let in_line = match self.char_offsets.get(line).and_then(Option::as_ref) {
             Some(offsets) => offsets.get(column).map_or(end - start, |&at| at as usize),
             None => column.min(end - start),

@@ -74,7 +74,11 @@ pub fn analyze(file: FileId, text: &str, options: &SqlOptions<'_>) -> SqlAnalysi
         diagnostics.extend(unknown_variables(&parsed.placeholders, known));
     }
     diagnostics.sort_by_key(|d| (d.span.map(|s| (s.start, s.end)), d.code));
-    SqlAnalysis { reads: tables.reads, writes: tables.writes, diagnostics }
+    SqlAnalysis {
+        reads: tables.reads,
+        writes: tables.writes,
+        diagnostics,
+    }
 }
 
 /// Q302 for every `${name}` whose name is not known.
@@ -97,7 +101,11 @@ fn unknown_variables<'a>(
                 None if known.is_empty() => diagnostic.with_help("no parameters are defined here"),
                 None => diagnostic.with_note(format!(
                     "known parameters: {}",
-                    known.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ")
+                    known
+                        .iter()
+                        .map(|name| format!("`{name}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             }
         })

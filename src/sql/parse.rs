@@ -125,7 +125,12 @@ pub fn parse(file: FileId, text: &str) -> ParsedSql {
                 .with_help("add the statement this task runs, or remove the task"),
         );
     }
-    ParsedSql { statements, placeholders: sanitized.placeholders, diagnostics, sanitized: sanitized.text }
+    ParsedSql {
+        statements,
+        placeholders: sanitized.placeholders,
+        diagnostics,
+        sanitized: sanitized.text,
+    }
 }
 
 fn is_significant(token: &TokenWithSpan) -> bool {
@@ -154,7 +159,9 @@ fn tokenize(
                     recursion_limit: RECURSION_LIMIT,
                 };
                 diagnostics.push(syntax_error::tokenizer_error(&error, &context));
-                let at = index.offset(error.location).map_or(text.len(), |offset| offset as usize);
+                let at = index
+                    .offset(error.location)
+                    .map_or(text.len(), |offset| offset as usize);
                 let resume = current[at.min(current.len())..]
                     .find(';')
                     .map_or(current.len(), |n| at + n + 1);
@@ -169,7 +176,10 @@ fn tokenize(
 /// newlines.
 fn blank_prefix(text: &str, end: usize) -> String {
     let end = end.min(text.len());
-    let prefix: String = text[..end].chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
+    let prefix: String = text[..end]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect();
     // Multi-byte characters became one space: pad so that the length stays the same.
     let mut out = String::with_capacity(text.len());
     out.push_str(&prefix);
@@ -180,8 +190,14 @@ fn blank_prefix(text: &str, end: usize) -> String {
 
 fn statement_span(chunk: &[TokenWithSpan], index: &LineIndex<'_>) -> Span {
     // The chunk is trimmed: its first and last tokens are significant.
-    let start = chunk.first().and_then(|token| index.span(token.span)).map_or(0, |span| span.start);
-    let end = chunk.last().and_then(|token| index.span(token.span)).map_or(start, |span| span.end);
+    let start = chunk
+        .first()
+        .and_then(|token| index.span(token.span))
+        .map_or(0, |span| span.start);
+    let end = chunk
+        .last()
+        .and_then(|token| index.span(token.span))
+        .map_or(start, |span| span.end);
     Span::new(index.file(), start, end)
 }
 
@@ -191,21 +207,34 @@ fn parse_statement(chunk: &[TokenWithSpan]) -> Result<Vec<SparkStatement>, Parse
     move_clauses_after_having(&mut tokens);
     // An explicit end token, located right after the statement, so that "found EOF"
     // errors point at the end of the statement rather than nowhere.
-    let end = chunk.last().map_or(Location { line: 0, column: 0 }, |token| token.span.end);
-    tokens.push(TokenWithSpan::new(Token::EOF, sqlparser::tokenizer::Span::new(end, end)));
+    let end = chunk
+        .last()
+        .map_or(Location { line: 0, column: 0 }, |token| token.span.end);
+    tokens.push(TokenWithSpan::new(
+        Token::EOF,
+        sqlparser::tokenizer::Span::new(end, end),
+    ));
 
     let dialect = SparkDialect::default();
-    let mut parser = Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(tokens);
+    let mut parser = Parser::new(&dialect)
+        .with_recursion_limit(RECURSION_LIMIT)
+        .with_tokens_with_locations(tokens);
     let first = word_value(&parser.peek_token_ref().token);
     let statements = match first.as_deref() {
-        Some("add" | "list" | "refresh" | "clear") => vec![SparkStatement::Command(parse_command(&mut parser)?)],
+        Some("add" | "list" | "refresh" | "clear") => {
+            vec![SparkStatement::Command(parse_command(&mut parser)?)]
+        }
         Some("from") => parse_from_first(&mut parser, None)?,
         Some("with") if with_is_followed_by_from(chunk) => {
             let with_token = parser.next_token();
             let recursive = parser.parse_keyword(Keyword::RECURSIVE);
             let cte_tables = parser.parse_comma_separated(Parser::parse_cte)?;
-            let with = With { with_token: AttachedToken(with_token), recursive, cte_tables };
-            parse_from_first(&mut parser, Some(with))?
+            let with = With {
+                with_token: AttachedToken(with_token),
+                recursive,
+                cte_tables,
+            };
+            parse_from_first(&mut parser, Some(&with))?
         }
         _ => vec![SparkStatement::Sql(Box::new(parser.parse_statement()?))],
     };
@@ -245,7 +274,11 @@ fn parse_command(parser: &mut Parser) -> Result<SparkCommand, ParserError> {
             while parser.peek_token_ref().token != Token::EOF {
                 parser.advance_token();
             }
-            Ok(if is_add { SparkCommand::AddResource } else { SparkCommand::ListResources })
+            Ok(if is_add {
+                SparkCommand::AddResource
+            } else {
+                SparkCommand::ListResources
+            })
         }
         "refresh" => match &parser.peek_token_ref().token {
             Token::SingleQuotedString(_) | Token::DoubleQuotedString(_) => {
@@ -280,7 +313,9 @@ fn with_is_followed_by_from(chunk: &[TokenWithSpan]) -> bool {
             Token::RParen => depth = depth.saturating_sub(1),
             Token::Word(word) if depth == 0 => match word.keyword {
                 Keyword::FROM => return true,
-                Keyword::SELECT | Keyword::INSERT | Keyword::VALUES | Keyword::TABLE => return false,
+                Keyword::SELECT | Keyword::INSERT | Keyword::VALUES | Keyword::TABLE => {
+                    return false;
+                }
                 _ => {}
             },
             _ => {}
@@ -292,7 +327,7 @@ fn with_is_followed_by_from(chunk: &[TokenWithSpan]) -> bool {
 /// `FROM src INSERT … SELECT … [INSERT … SELECT …]…` or `FROM src SELECT …`: one
 /// statement per branch, each branch's query completed with the shared `FROM` (and the
 /// `WITH` clause, if the statement has one).
-fn parse_from_first(parser: &mut Parser, with: Option<With>) -> Result<Vec<SparkStatement>, ParserError> {
+fn parse_from_first(parser: &mut Parser, with: Option<&With>) -> Result<Vec<SparkStatement>, ParserError> {
     parser.expect_keyword_is(Keyword::FROM)?;
     let from = parser.parse_comma_separated(Parser::parse_table_and_joins)?;
     let mut statements = Vec::new();
@@ -301,13 +336,16 @@ fn parse_from_first(parser: &mut Parser, with: Option<With>) -> Result<Vec<Spark
         let statement = if is_keyword(&token.token, Keyword::INSERT) {
             parser.advance_token();
             let mut statement = parser.parse_insert(token)?;
-            if let Statement::Insert(Insert { source: Some(query), .. }) = &mut statement {
-                complete_branch(query, &from, with.as_ref());
+            if let Statement::Insert(Insert {
+                source: Some(query), ..
+            }) = &mut statement
+            {
+                complete_branch(query, &from, with);
             }
             statement
         } else if is_keyword(&token.token, Keyword::SELECT) {
             let mut query = parser.parse_query()?;
-            complete_branch(&mut query, &from, with.as_ref());
+            complete_branch(&mut query, &from, with);
             Statement::Query(query)
         } else if statements.is_empty() {
             return parser.expected("INSERT or SELECT after the FROM clause", token);
@@ -345,12 +383,12 @@ fn complete_branch(query: &mut Query, from: &[TableWithJoins], with: Option<&Wit
 fn move_clauses_after_having(tokens: &mut [TokenWithSpan]) {
     let mut i = 0;
     while i < tokens.len() {
-        if is_keyword(&tokens[i].token, Keyword::HAVING) {
-            if let Some((start, end)) = clause_group_after(tokens, i) {
-                tokens[i..end].rotate_left(start - i);
-                // The HAVING is now at `i + (end - start)`; carry on inside it.
-                i += end - start;
-            }
+        if is_keyword(&tokens[i].token, Keyword::HAVING)
+            && let Some((start, end)) = clause_group_after(tokens, i)
+        {
+            tokens[i..end].rotate_left(start - i);
+            // The HAVING is now at `i + (end - start)`; carry on inside it.
+            i += end - start;
         }
         i += 1;
     }
@@ -368,9 +406,7 @@ fn clause_group_after(tokens: &[TokenWithSpan], having: usize) -> Option<(usize,
             Token::RParen if depth == 0 => return start.map(|start| (start, i)),
             Token::RParen => depth -= 1,
             Token::Word(word) if depth == 0 && word.quote_style.is_none() => match word.keyword {
-                Keyword::CLUSTER | Keyword::DISTRIBUTE | Keyword::SORT
-                    if start.is_none() && next_is_by(tokens, i) =>
-                {
+                Keyword::CLUSTER | Keyword::DISTRIBUTE | Keyword::SORT if start.is_none() && next_is_by(tokens, i) => {
                     start = Some(i);
                 }
                 Keyword::ORDER
@@ -415,7 +451,12 @@ mod tests {
         parse(file(), text)
             .diagnostics
             .iter()
-            .map(|d| (d.message.clone(), d.span.map_or(String::new(), |s| text[s.range()].to_owned())))
+            .map(|d| {
+                (
+                    d.message.clone(),
+                    d.span.map_or(String::new(), |s| text[s.range()].to_owned()),
+                )
+            })
             .collect()
     }
 
@@ -428,10 +469,17 @@ mod tests {
         assert_eq!(parsed.statements.len(), 2);
         assert!(parsed.statements.iter().all(|s| s.multi_insert == Some(0)));
         for statement in &parsed.statements {
-            let SparkStatement::Sql(sql) = &statement.kind else { panic!("not sql") };
-            let Statement::Insert(insert) = sql.as_ref() else { panic!("not an insert") };
+            let SparkStatement::Sql(sql) = &statement.kind else {
+                panic!("not sql")
+            };
+            let Statement::Insert(insert) = sql.as_ref() else {
+                panic!("not an insert")
+            };
             let source = insert.source.as_ref().map(ToString::to_string).unwrap_or_default();
-            assert!(source.contains("FROM ods.src AS s") || source.contains("FROM ods.src s"), "{source}");
+            assert!(
+                source.contains("FROM ods.src AS s") || source.contains("FROM ods.src s"),
+                "{source}"
+            );
         }
     }
 
@@ -470,7 +518,13 @@ mod tests {
     #[test]
     fn syntax_error_points_at_original_column() {
         let text = "SELECT '${bizdate}' AS d, ${x} FROM t GROUP a";
-        assert_eq!(errors(text), [("expected end of statement, found `GROUP`".to_owned(), "GROUP".to_owned())]);
+        assert_eq!(
+            errors(text),
+            [(
+                "expected end of statement, found `GROUP`".to_owned(),
+                "GROUP".to_owned()
+            )]
+        );
         let span = parse(file(), text).diagnostics[0].span.map(|s| s.start);
         assert_eq!(span, Some(text.find("GROUP").unwrap_or_default() as u32));
     }

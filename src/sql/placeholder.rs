@@ -101,10 +101,12 @@ pub fn sanitize(file: FileId, text: &str) -> Sanitized {
     }
     // Only ASCII bytes were written, and only over whole placeholders (which start and
     // end with ASCII delimiters) or ASCII openers, so the text is still UTF-8.
-    let text = String::from_utf8(out).unwrap_or_else(|error| {
-        String::from_utf8_lossy(error.as_bytes()).into_owned()
-    });
-    Sanitized { text, placeholders, diagnostics }
+    let text = String::from_utf8(out).unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned());
+    Sanitized {
+        text,
+        placeholders,
+        diagnostics,
+    }
 }
 
 fn unterminated(file: FileId, at: usize, kind: PlaceholderKind, closer: &str) -> Diagnostic {
@@ -114,11 +116,18 @@ fn unterminated(file: FileId, at: usize, kind: PlaceholderKind, closer: &str) ->
         PlaceholderKind::Statement => "{%",
         PlaceholderKind::Comment => "{#",
     };
-    let where_ = if kind == PlaceholderKind::Parameter { " on the same line" } else { "" };
-    Diagnostic::error(Code::UnterminatedPlaceholder, format!("unterminated placeholder `{opener}`"))
-        .at(Span::new(file, at as u32, at as u32 + 2))
-        .with_label(format!("`{opener}` is never closed"))
-        .with_help(format!("close it with `{closer}`{where_}"))
+    let where_ = if kind == PlaceholderKind::Parameter {
+        " on the same line"
+    } else {
+        ""
+    };
+    Diagnostic::error(
+        Code::UnterminatedPlaceholder,
+        format!("unterminated placeholder `{opener}`"),
+    )
+    .at(Span::new(file, at as u32, at as u32 + 2))
+    .with_label(format!("`{opener}` is never closed"))
+    .with_help(format!("close it with `{closer}`{where_}"))
 }
 
 /// Turns a placeholder into one identifier-like word: `_` and ASCII alphanumerics up to
@@ -201,7 +210,12 @@ mod tests {
         let sanitized = sanitize(file(), text);
         let spans: Vec<_> = sanitized.diagnostics.iter().filter_map(|d| d.span).collect();
         assert_eq!(spans, [Span::new(file(), 19, 21), Span::new(file(), 33, 35)]);
-        assert!(sanitized.diagnostics.iter().all(|d| d.code == Code::UnterminatedPlaceholder));
+        assert!(
+            sanitized
+                .diagnostics
+                .iter()
+                .all(|d| d.code == Code::UnterminatedPlaceholder)
+        );
         assert_eq!(sanitized.text.len(), text.len());
     }
 

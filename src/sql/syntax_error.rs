@@ -69,7 +69,11 @@ fn located(message: &str, location: Option<Location>, context: &ErrorContext<'_>
             } else {
                 format!("`{}`", quote_found(found, span, context))
             };
-            let label = if at_end { "statement ends here".to_owned() } else { format!("unexpected {found}") };
+            let label = if at_end {
+                "statement ends here".to_owned()
+            } else {
+                format!("unexpected {found}")
+            };
             (format!("expected {expected}, found {found}"), label)
         }
         None => (lowercase_first(message.trim()), "here".to_owned()),
@@ -83,7 +87,10 @@ fn split_location(message: &str) -> (&str, Option<Location>) {
         return (message, None);
     };
     let location = position.split_once(", Column: ").and_then(|(line, column)| {
-        Some(Location { line: line.trim().parse().ok()?, column: column.trim().parse().ok()? })
+        Some(Location {
+            line: line.trim().parse().ok()?,
+            column: column.trim().parse().ok()?,
+        })
     });
     match location {
         Some(location) => (text, Some(location)),
@@ -162,7 +169,10 @@ mod tests {
             statement: Span::new(index.file(), 0, 0),
             recursion_limit: 50,
         };
-        for raw in ["Expected: an expression, found: FROM", "Expected an expression, found: FROM"] {
+        for raw in [
+            "Expected: an expression, found: FROM",
+            "Expected an expression, found: FROM",
+        ] {
             let diagnostic = located(raw, Some(Location { line: 1, column: 11 }), &context);
             assert_eq!(diagnostic.message, "expected an expression, found `FROM`");
             assert_eq!(diagnostic.span, Some(Span::new(index.file(), 10, 10)));
@@ -171,7 +181,10 @@ mod tests {
 
     #[test]
     fn messages_start_lowercase() {
-        assert_eq!(lowercase_first("Unterminated string literal"), "unterminated string literal");
+        assert_eq!(
+            lowercase_first("Unterminated string literal"),
+            "unterminated string literal"
+        );
         assert_eq!(lowercase_first(""), "syntax error");
     }
 }

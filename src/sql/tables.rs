@@ -18,8 +18,7 @@ use std::convert::Infallible;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    FromTable, ObjectName, ObjectNamePart, Query, Spanned, Statement, TableFactor, TableObject, Use,
-    Visit, Visitor,
+    FromTable, ObjectName, ObjectNamePart, Query, Spanned, Statement, TableFactor, TableObject, Use, Visit, Visitor,
 };
 
 use super::location::LineIndex;
@@ -77,14 +76,22 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
                     defined: Vec::new(),
                 };
                 let ControlFlow::Continue(()) = statement.visit(&mut visitor);
-                let TableVisitor { reads: new_reads, writes: new_writes, defined, .. } = visitor;
+                let TableVisitor {
+                    reads: new_reads,
+                    writes: new_writes,
+                    defined,
+                    ..
+                } = visitor;
                 reads.extend(new_reads);
                 writes.extend(new_writes);
                 temporary.extend(defined);
             }
         }
     }
-    Tables { reads: reads.into_refs(), writes: writes.into_refs() }
+    Tables {
+        reads: reads.into_refs(),
+        writes: writes.into_refs(),
+    }
 }
 
 /// Tables by name with their earliest mention.
@@ -235,23 +242,30 @@ impl Visitor for TableVisitor<'_> {
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
         let (names, queries, recursive) = match &query.with {
             Some(with) => (
-                with.cte_tables.iter().map(|cte| cte.alias.name.value.to_lowercase()).collect(),
+                with.cte_tables
+                    .iter()
+                    .map(|cte| cte.alias.name.value.to_lowercase())
+                    .collect(),
                 with.cte_tables.iter().map(|cte| &raw const *cte.query).collect(),
                 with.recursive,
             ),
             None => (Vec::new(), Vec::new(), false),
         };
         let visible = if recursive { names.len() } else { 0 };
-        self.scopes.push(CteScope { names, queries, visible });
+        self.scopes.push(CteScope {
+            names,
+            queries,
+            visible,
+        });
         ControlFlow::Continue(())
     }
 
     fn post_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
         self.scopes.pop();
-        if let Some(parent) = self.scopes.last_mut() {
-            if let Some(position) = parent.queries.iter().position(|&cte| std::ptr::eq(cte, query)) {
-                parent.visible = parent.visible.max(position + 1);
-            }
+        if let Some(parent) = self.scopes.last_mut()
+            && let Some(position) = parent.queries.iter().position(|&cte| std::ptr::eq(cte, query))
+        {
+            parent.visible = parent.visible.max(position + 1);
         }
         ControlFlow::Continue(())
     }
@@ -280,7 +294,11 @@ impl Visitor for TableVisitor<'_> {
                     self.write(&view.name);
                 }
             }
-            Statement::Cache { table_name, query: Some(_), .. } => self.define(table_name),
+            Statement::Cache {
+                table_name,
+                query: Some(_),
+                ..
+            } => self.define(table_name),
             Statement::Merge(merge) => self.write_target(&merge.table),
             Statement::Update(update) => self.write_target(&update.table.relation),
             Statement::Delete(delete) => {
@@ -358,8 +376,7 @@ mod tests {
 
     #[test]
     fn merge_target_is_written_not_read() {
-        let (reads, writes) =
-            names("MERGE INTO t.a USING s.b ON a.id = b.id WHEN MATCHED THEN UPDATE SET *");
+        let (reads, writes) = names("MERGE INTO t.a USING s.b ON a.id = b.id WHEN MATCHED THEN UPDATE SET *");
         assert_eq!((reads, writes), (vec!["s.b".to_owned()], vec!["t.a".to_owned()]));
     }
 
@@ -369,13 +386,19 @@ mod tests {
             "CREATE TEMP VIEW v AS SELECT * FROM s.a; CACHE TABLE c AS SELECT * FROM s.b;\n\
              INSERT INTO t.x SELECT * FROM v JOIN c USING (id)",
         );
-        assert_eq!((reads, writes), (vec!["s.a".to_owned(), "s.b".to_owned()], vec!["t.x".to_owned()]));
+        assert_eq!(
+            (reads, writes),
+            (vec!["s.a".to_owned(), "s.b".to_owned()], vec!["t.x".to_owned()])
+        );
     }
 
     #[test]
     fn known_params_resolve_templated_names() {
         let params = BTreeMap::from([("src_db".to_owned(), "ODS".to_owned())]);
-        let options = SqlOptions { params: Some(&params), ..SqlOptions::default() };
+        let options = SqlOptions {
+            params: Some(&params),
+            ..SqlOptions::default()
+        };
         let analysis = run(
             "INSERT INTO ${dst}.t SELECT * FROM ${src_db}.orders JOIN x_${region}_y USING (id)",
             &options,
@@ -397,7 +420,10 @@ mod tests {
     #[test]
     fn unknown_variable_suggests_a_known_one() {
         let known = BTreeSet::from(["bizdate".to_owned(), "region".to_owned()]);
-        let options = SqlOptions { known_variables: Some(&known), ..SqlOptions::default() };
+        let options = SqlOptions {
+            known_variables: Some(&known),
+            ..SqlOptions::default()
+        };
         let analysis = run("SELECT * FROM t WHERE dt = '${bizdat}' AND r = '${region}'", &options);
         let [diagnostic] = analysis.diagnostics.as_slice() else {
             panic!("{:#?}", analysis.diagnostics)

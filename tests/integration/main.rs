@@ -22,7 +22,12 @@ pub(crate) fn flowc_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("flowc starts");
-    child.stdin.take().expect("stdin is piped").write_all(stdin).expect("stdin is written");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin)
+        .expect("stdin is written");
     child.wait_with_output().expect("flowc runs")
 }
 

@@ -21,10 +21,9 @@ fn corpus_reads_and_writes_match_expectations() {
     for case in &cases {
         let name = case.file_name().and_then(|n| n.to_str()).expect("utf-8 file name");
         let expected_path = case.with_extension("json");
-        let expected: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(&expected_path).expect("expectation exists"),
-        )
-        .expect("expectation is JSON");
+        let expected: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&expected_path).expect("expectation exists"))
+                .expect("expectation is JSON");
         let output = flowc_in(corpus_dir(), &["sql", "lineage", "--format", "json", name], b"");
         let stdout = text(&output.stdout);
         let actual: Option<serde_json::Value> = serde_json::from_str(&stdout).ok();
@@ -35,7 +34,13 @@ fn corpus_reads_and_writes_match_expectations() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases fail:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases fail:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -58,7 +63,10 @@ INSERT OVERWRITE TABLE dwd.views PARTITION (dt='${bizdate}') SELECT e.id WHERE e
 
 #[test]
 fn stdin_is_the_default_input_and_text_is_the_default_format() {
-    let output = flowc(&["sql", "lineage"], b"INSERT INTO a.t SELECT * FROM b.s JOIN b.r USING (id)");
+    let output = flowc(
+        &["sql", "lineage"],
+        b"INSERT INTO a.t SELECT * FROM b.s JOIN b.r USING (id)",
+    );
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout), "sources:\n  b.r\n  b.s\ntargets:\n  a.t\n");
 }
@@ -66,7 +74,10 @@ fn stdin_is_the_default_input_and_text_is_the_default_format() {
 #[test]
 fn default_db_qualifies_unqualified_names_until_use() {
     let sql = "INSERT INTO t1 SELECT * FROM s1;\nUSE other;\nINSERT INTO t2 SELECT * FROM ods.s2;";
-    let output = flowc(&["sql", "lineage", "--default-db", "DWD", "--format", "json"], sql.as_bytes());
+    let output = flowc(
+        &["sql", "lineage", "--default-db", "DWD", "--format", "json"],
+        sql.as_bytes(),
+    );
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(
         text(&output.stdout),
@@ -120,7 +131,11 @@ fn empty_file_is_an_error() {
 fn missing_file_is_a_failure_of_flowc() {
     let output = flowc(&["sql", "lineage", "no/such/file.sql"], b"");
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("cannot read `no/such/file.sql`"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("cannot read `no/such/file.sql`"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[test]
@@ -130,7 +145,10 @@ fn non_utf8_file_is_reported() {
     let output = flowc_in(dir.path(), &["sql", "lineage", "latin1.sql"], b"");
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("error[L101]") && stderr.contains("latin1.sql:1:12"), "{stderr}");
+    assert!(
+        stderr.contains("error[L101]") && stderr.contains("latin1.sql:1:12"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -15,7 +15,11 @@ fn escape_property(text: &str) -> String {
 }
 
 /// One diagnostic as one workflow-command line (with its newline).
-pub fn render(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
+///
+/// `path_prefix` is put before every file path: GitHub resolves annotation paths from
+/// the checkout's root, which differs from the flowc repository's root when the
+/// repository lives in a sub-folder (e.g. `examples/wingpay/`).
+pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, path_prefix: &str) -> String {
     let command = match diagnostic.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -25,7 +29,10 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
         let file = sources.file(span.file);
         let start = file.line_col(span.start);
         let end = file.line_col(span.end);
-        properties.push(format!("file={}", escape_property(file.path())));
+        properties.push(format!(
+            "file={}",
+            escape_property(&format!("{path_prefix}{}", file.path()))
+        ));
         properties.push(format!("line={}", start.line));
         properties.push(format!("col={}", start.column));
         if end.line > start.line {
@@ -59,19 +66,26 @@ mod tests {
             .at(Span::new(file, 15, 16))
             .with_help("check the spelling");
         assert_eq!(
-            render(&diagnostic, &sources),
+            render(&diagnostic, &sources, ""),
             "::error file=flows/a/x.sql,line=2,col=9,endColumn=10,title=Q301 SqlSyntax::\
              expected end of statement, found `t`%0Ahelp: check the spelling\n"
         );
     }
 
     #[test]
+    fn paths_are_prefixed_with_the_repository_folder() {
+        let mut sources = SourceMap::new();
+        let file = sources.add("flowc.yaml", "x");
+        let diagnostic = Diagnostic::error(Code::SqlSyntax, "m").at(Span::new(file, 0, 1));
+        assert!(render(&diagnostic, &sources, "examples/wingpay/").contains("file=examples/wingpay/flowc.yaml,"));
+    }
+
+    #[test]
     fn hostile_text_cannot_start_a_new_command() {
         let mut sources = SourceMap::new();
         let file = sources.add("a,b:c.sql", "x");
-        let diagnostic =
-            Diagnostic::error(Code::SqlSyntax, "bad\n::error::injected").at(Span::new(file, 0, 1));
-        let line = render(&diagnostic, &sources);
+        let diagnostic = Diagnostic::error(Code::SqlSyntax, "bad\n::error::injected").at(Span::new(file, 0, 1));
+        let line = render(&diagnostic, &sources, "");
         assert_eq!(line.matches('\n').count(), 1);
         assert!(line.contains("file=a%2Cb%3Ac.sql"));
         assert!(line.contains("bad%0A::error::injected"));

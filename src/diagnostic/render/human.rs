@@ -39,7 +39,9 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, color: Color) -> Str
             for label in &diagnostic.labels {
                 if label.span.file == span.file {
                     snippet = snippet.annotation(
-                        AnnotationKind::Context.span(label.span.range()).label(label.message.as_str()),
+                        AnnotationKind::Context
+                            .span(label.span.range())
+                            .label(label.message.as_str()),
                     );
                 } else {
                     other_files.push(label);
@@ -49,14 +51,11 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, color: Color) -> Str
             for label in other_files {
                 let other = sources.file(label.span.file);
                 group = group.element(
-                    Snippet::source(other.text())
-                        .path(other.path())
-                        .fold(true)
-                        .annotation(
-                            AnnotationKind::Context
-                                .span(label.span.range())
-                                .label(label.message.as_str()),
-                        ),
+                    Snippet::source(other.text()).path(other.path()).fold(true).annotation(
+                        AnnotationKind::Context
+                            .span(label.span.range())
+                            .label(label.message.as_str()),
+                    ),
                 );
             }
             group

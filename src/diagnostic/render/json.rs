@@ -63,14 +63,14 @@ mod tests {
         let mut sources = SourceMap::new();
         let file = sources.add("a.sql", "select\n  x from");
         let diagnostic = Diagnostic::error(Code::SqlSyntax, "expected a table name")
-            .at(Span::new(file, 16, 16))
+            .at(Span::new(file, 11, 11))
             .with_help("name the table");
         let value = to_value(&diagnostic, &sources);
         assert_eq!(value["code"], "Q301");
         assert_eq!(value["name"], "SqlSyntax");
         assert_eq!(value["file"], "a.sql");
         assert_eq!(value["line"], 2);
-        assert_eq!(value["column"], 10);
+        assert_eq!(value["column"], 5);
         assert_eq!(value["help"], "name the table");
     }
 }
