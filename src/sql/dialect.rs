@@ -91,6 +91,12 @@ impl Dialect for SparkDialect {
         self.base.parse_infix(parser, expr, precedence)
     }
 
+    // In a multi-insert (`FROM src INSERT …`), `INSERT` ends the FROM clause; it is
+    // never an implicit table alias.
+    fn is_table_alias(&self, keyword: &Keyword, parser: &mut Parser) -> bool {
+        *keyword != Keyword::INSERT && self.base.is_table_alias(keyword, parser)
+    }
+
     fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
         if is_create_table_using(parser) {
             Some(parse_create_table_using(parser))

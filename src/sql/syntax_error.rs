@@ -54,12 +54,14 @@ pub(crate) fn tokenizer_error(error: &TokenizerError, context: &ErrorContext<'_>
 }
 
 fn located(message: &str, location: Option<Location>, context: &ErrorContext<'_>) -> Diagnostic {
-    let offset = location.and_then(|location| context.index.offset(location));
-    let span = offset.map_or(context.statement, |offset| token_span_at(offset, context));
-    let (message, label) = match message
+    let expectation = message
         .strip_prefix("Expected: ")
-        .and_then(|m| m.rsplit_once(", found: "))
-    {
+        .or_else(|| message.strip_prefix("Expected "))
+        .and_then(|rest| rest.rsplit_once(", found: "));
+    let offset = location.and_then(|location| context.index.offset(location));
+    let found_token = expectation.map(|(_, found)| found).filter(|&found| found != "EOF");
+    let span = offset.map_or(context.statement, |offset| token_span_at(offset, found_token, context));
+    let (message, label) = match expectation {
         Some((expected, found)) => {
             let at_end = found == "EOF";
             let found = if at_end {
@@ -96,15 +98,30 @@ fn split_location(message: &str) -> (&str, Option<Location>) {
     }
 }
 
-/// The span of the token starting at `offset`, or the point itself.
-fn token_span_at(offset: u32, context: &ErrorContext<'_>) -> Span {
-    context
-        .tokens
-        .iter()
-        .filter(|token| !matches!(token.token, Token::Whitespace(_) | Token::EOF))
-        .filter_map(|token| context.index.span(token.span))
-        .find(|span| span.start == offset && span.end > span.start)
-        .unwrap_or_else(|| Span::new(context.index.file(), offset, offset))
+/// The span of the token the error is about: the one starting at `offset`, unless it is
+/// not the token found and that token comes just before (sqlparser sometimes reports
+/// the position after the token it names); else the point itself.
+fn token_span_at(offset: u32, found: Option<&str>, context: &ErrorContext<'_>) -> Span {
+    let tokens = || {
+        context
+            .tokens
+            .iter()
+            .filter(|token| !matches!(token.token, Token::Whitespace(_) | Token::EOF))
+            .filter_map(|token| Some((token, context.index.span(token.span)?)))
+    };
+    let at = tokens().find(|(_, span)| span.start == offset && span.end > span.start);
+    let is_found = |token: &TokenWithSpan| found.is_some_and(|found| token.token.to_string() == found);
+    match at {
+        Some((token, span)) if is_found(token) || found.is_none() => span,
+        _ => {
+            let before = tokens().take_while(|(_, span)| span.start < offset).last();
+            match (before, at) {
+                (Some((token, span)), _) if is_found(token) => span,
+                (_, Some((_, span))) => span,
+                _ => Span::new(context.index.file(), offset, offset),
+            }
+        }
+    }
 }
 
 /// What was found, as written in the original file (placeholders included).
@@ -112,6 +129,7 @@ fn quote_found(found: &str, span: Span, context: &ErrorContext<'_>) -> String {
     let written = context
         .original
         .get(span.range())
+        .and_then(|text| text.lines().next())
         .filter(|text| !text.is_empty())
         .unwrap_or(found);
     let mut quoted: String = written.chars().take(MAX_FOUND_CHARS).collect();
@@ -139,6 +157,26 @@ mod tests {
         assert_eq!(message, "Expected: ), found: x");
         assert_eq!(location, Some(Location { line: 3, column: 7 }));
         assert_eq!(split_location("no location"), ("no location", None));
+    }
+
+    #[test]
+    fn both_spellings_of_expected_are_rewritten() {
+        let index = LineIndex::new(crate::diagnostic::FileId::from_index(0), "SELECT a, FROM t");
+        let context = ErrorContext {
+            index: &index,
+            original: "SELECT a, FROM t",
+            tokens: &[],
+            statement: Span::new(index.file(), 0, 0),
+            recursion_limit: 50,
+        };
+        for raw in [
+            "Expected: an expression, found: FROM",
+            "Expected an expression, found: FROM",
+        ] {
+            let diagnostic = located(raw, Some(Location { line: 1, column: 11 }), &context);
+            assert_eq!(diagnostic.message, "expected an expression, found `FROM`");
+            assert_eq!(diagnostic.span, Some(Span::new(index.file(), 10, 10)));
+        }
     }
 
     #[test]

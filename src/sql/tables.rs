@@ -262,10 +262,10 @@ impl Visitor for TableVisitor<'_> {
 
     fn post_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
         self.scopes.pop();
-        if let Some(parent) = self.scopes.last_mut() {
-            if let Some(position) = parent.queries.iter().position(|&cte| std::ptr::eq(cte, query)) {
-                parent.visible = parent.visible.max(position + 1);
-            }
+        if let Some(parent) = self.scopes.last_mut()
+            && let Some(position) = parent.queries.iter().position(|&cte| std::ptr::eq(cte, query))
+        {
+            parent.visible = parent.visible.max(position + 1);
         }
         ControlFlow::Continue(())
     }
@@ -330,5 +330,115 @@ impl Visitor for TableVisitor<'_> {
             self.reads.push(table);
         }
         ControlFlow::Continue(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use crate::diagnostic::{Code, FileId};
+    use crate::sql::{SqlAnalysis, SqlOptions, analyze};
+
+    fn run(text: &str, options: &SqlOptions<'_>) -> SqlAnalysis {
+        analyze(FileId::from_index(0), text, options)
+    }
+
+    fn names(text: &str) -> (Vec<String>, Vec<String>) {
+        let analysis = run(text, &SqlOptions::default());
+        assert!(analysis.diagnostics.is_empty(), "{:#?}", analysis.diagnostics);
+        let list = |refs: &[crate::sql::TableRef]| refs.iter().map(|r| r.name.to_string()).collect();
+        (list(&analysis.reads), list(&analysis.writes))
+    }
+
+    #[test]
+    fn cte_names_are_not_tables() {
+        let (reads, writes) =
+            names("WITH a AS (SELECT * FROM s.x), b AS (SELECT * FROM a) INSERT INTO t.y SELECT * FROM b");
+        assert_eq!((reads, writes), (vec!["s.x".to_owned()], vec!["t.y".to_owned()]));
+    }
+
+    #[test]
+    fn cte_is_not_visible_in_its_own_definition() {
+        let (reads, _) = names("WITH x AS (SELECT * FROM x) SELECT * FROM x");
+        assert_eq!(reads, ["x"]);
+    }
+
+    #[test]
+    fn multi_insert_writes_every_branch() {
+        let (reads, writes) = names(
+            "FROM s.src INSERT OVERWRITE TABLE t.a SELECT x WHERE k = 1 \
+             INSERT INTO TABLE t.b SELECT y WHERE k = 2",
+        );
+        assert_eq!(reads, ["s.src"]);
+        assert_eq!(writes, ["t.a", "t.b"]);
+    }
+
+    #[test]
+    fn merge_target_is_written_not_read() {
+        let (reads, writes) = names("MERGE INTO t.a USING s.b ON a.id = b.id WHEN MATCHED THEN UPDATE SET *");
+        assert_eq!((reads, writes), (vec!["s.b".to_owned()], vec!["t.a".to_owned()]));
+    }
+
+    #[test]
+    fn temporary_views_and_cached_tables_are_not_tables() {
+        let (reads, writes) = names(
+            "CREATE TEMP VIEW v AS SELECT * FROM s.a; CACHE TABLE c AS SELECT * FROM s.b;\n\
+             INSERT INTO t.x SELECT * FROM v JOIN c USING (id)",
+        );
+        assert_eq!(
+            (reads, writes),
+            (vec!["s.a".to_owned(), "s.b".to_owned()], vec!["t.x".to_owned()])
+        );
+    }
+
+    #[test]
+    fn known_params_resolve_templated_names() {
+        let params = BTreeMap::from([("src_db".to_owned(), "ODS".to_owned())]);
+        let options = SqlOptions {
+            params: Some(&params),
+            ..SqlOptions::default()
+        };
+        let analysis = run(
+            "INSERT INTO ${dst}.t SELECT * FROM ${src_db}.orders JOIN x_${region}_y USING (id)",
+            &options,
+        );
+        let reads: Vec<_> = analysis.reads.iter().map(|r| r.name.to_string()).collect();
+        let writes: Vec<_> = analysis.writes.iter().map(|r| r.name.to_string()).collect();
+        assert_eq!(reads, ["ods.orders", "x_${region}_y"]);
+        assert_eq!(writes, ["${dst}.t"]);
+    }
+
+    #[test]
+    fn table_ref_spans_point_at_the_first_mention() {
+        let text = "SELECT * FROM s.a;\nSELECT * FROM S.A x JOIN `s`.`b` USING (id)";
+        let analysis = run(text, &SqlOptions::default());
+        let spans: Vec<_> = analysis.reads.iter().map(|r| &text[r.span.range()]).collect();
+        assert_eq!(spans, ["s.a", "`s`.`b`"]);
+    }
+
+    #[test]
+    fn unknown_variable_suggests_a_known_one() {
+        let known = BTreeSet::from(["bizdate".to_owned(), "region".to_owned()]);
+        let options = SqlOptions {
+            known_variables: Some(&known),
+            ..SqlOptions::default()
+        };
+        let analysis = run("SELECT * FROM t WHERE dt = '${bizdat}' AND r = '${region}'", &options);
+        let [diagnostic] = analysis.diagnostics.as_slice() else {
+            panic!("{:#?}", analysis.diagnostics)
+        };
+        assert_eq!(diagnostic.code, Code::UnknownTemplateVariable);
+        assert_eq!(diagnostic.message, "unknown template variable `bizdat`");
+        assert_eq!(diagnostic.help.as_deref(), Some("did you mean `bizdate`?"));
+    }
+
+    #[test]
+    fn ddl_and_utility_statements_touch_no_table() {
+        let (reads, writes) = names(
+            "DROP TABLE IF EXISTS a.b; TRUNCATE TABLE a.c; ALTER TABLE a.d ADD PARTITION (dt='1');\n\
+             REFRESH TABLE a.e; ANALYZE TABLE a.f COMPUTE STATISTICS; MSCK REPAIR TABLE a.g",
+        );
+        assert!(reads.is_empty() && writes.is_empty(), "{reads:?} {writes:?}");
     }
 }

@@ -1,4 +1,39 @@
-//! Integration tests: the real `flowc` binary run on repositories, one module per area.
+//! Integration tests: one binary, one module per area, each driving the real `flowc`.
 
 mod check_fixtures;
 mod examples;
+mod sql_lineage;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// Runs `flowc` with `args`, feeding `stdin` to it.
+pub(crate) fn flowc(args: &[&str], stdin: &[u8]) -> Output {
+    flowc_in(Path::new(env!("CARGO_MANIFEST_DIR")), args, stdin)
+}
+
+/// Runs `flowc` in `dir` with `args`, feeding `stdin` to it.
+pub(crate) fn flowc_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flowc"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("flowc starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(stdin)
+        .expect("stdin is written");
+    child.wait_with_output().expect("flowc runs")
+}
+
+/// A process's stdout or stderr as text.
+pub(crate) fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
