@@ -78,7 +78,73 @@ fn located(message: &str, location: Option<Location>, context: &ErrorContext<'_>
         }
         None => (lowercase_first(message.trim()), "here".to_owned()),
     };
-    Diagnostic::error(Code::SqlSyntax, message).at(span).with_label(label)
+    let diagnostic = Diagnostic::error(Code::SqlSyntax, message).at(span).with_label(label);
+    match misspelled_keyword(span, context) {
+        Some((word_span, keyword)) if word_span != span => diagnostic
+            .with_secondary(word_span, format!("`{keyword}` misspelled?"))
+            .with_help(format!("did you mean `{keyword}`?")),
+        Some((_, keyword)) => diagnostic.with_help(format!("did you mean `{keyword}`?")),
+        None => diagnostic,
+    }
+}
+
+/// Clause keywords a typo most often hides behind.
+const KEYWORDS: &[&str] = &[
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "GROUP",
+    "ORDER",
+    "HAVING",
+    "JOIN",
+    "INNER",
+    "OUTER",
+    "LEFT",
+    "RIGHT",
+    "INSERT",
+    "INTO",
+    "OVERWRITE",
+    "TABLE",
+    "PARTITION",
+    "UNION",
+    "LIMIT",
+    "WITH",
+    "DISTINCT",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "DISTRIBUTE",
+    "CLUSTER",
+    "SORT",
+    "LATERAL",
+    "VIEW",
+    "CREATE",
+    "USING",
+];
+
+/// The word at or just before the error that looks like a misspelled keyword (`FORM`
+/// for `FROM`), with the keyword.
+fn misspelled_keyword(span: Span, context: &ErrorContext<'_>) -> Option<(Span, &'static str)> {
+    let words: Vec<(Span, String)> = context
+        .tokens
+        .iter()
+        .filter_map(|token| match &token.token {
+            Token::Word(word) if word.quote_style.is_none() => {
+                Some((context.index.span(token.span)?, word.value.to_ascii_uppercase()))
+            }
+            _ => None,
+        })
+        .filter(|(word_span, _)| word_span.start <= span.start)
+        .collect();
+    words.iter().rev().take(2).find_map(|(word_span, word)| {
+        if word.len() < 4 || KEYWORDS.contains(&word.as_str()) {
+            return None;
+        }
+        let keyword = crate::diagnostic::suggest::closest(word, KEYWORDS.iter().copied())?;
+        let keyword = KEYWORDS.iter().copied().find(|k| *k == keyword)?;
+        Some((*word_span, keyword))
+    })
 }
 
 /// Splits `… at Line: L, Column: C` into the message and its location.
@@ -186,5 +252,24 @@ mod tests {
             "unterminated string literal"
         );
         assert_eq!(lowercase_first(""), "syntax error");
+    }
+    fn help_for(sql: &str) -> Option<String> {
+        let analysis = crate::sql::analyze(
+            crate::diagnostic::FileId::from_index(0),
+            sql,
+            &crate::sql::SqlOptions::default(),
+        );
+        analysis.diagnostics.first().and_then(|d| d.help.clone())
+    }
+
+    #[test]
+    fn misspelled_clause_keywords_get_did_you_mean() {
+        assert_eq!(help_for("SELECT a\nFORM t").as_deref(), Some("did you mean `FROM`?"));
+        assert_eq!(help_for("SELEC a FROM t").as_deref(), Some("did you mean `SELECT`?"));
+    }
+
+    #[test]
+    fn column_names_are_not_mistaken_for_keywords() {
+        assert_eq!(help_for("SELECT a FROM t WHERE (a > 1"), None);
     }
 }
