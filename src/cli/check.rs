@@ -69,7 +69,11 @@ fn github_prefix(repo: &std::path::Path) -> String {
             _ => return String::new(),
         }
     }
-    parts.iter().map(|p| format!("{p}/")).collect()
+    parts.iter().fold(String::new(), |mut prefix, part| {
+        prefix.push_str(part);
+        prefix.push('/');
+        prefix
+    })
 }
 
 fn plural(count: usize, word: &str) -> String {

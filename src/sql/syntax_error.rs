@@ -126,11 +126,25 @@ const KEYWORDS: &[&str] = &[
 /// The word at or just before the error that looks like a misspelled keyword (`FORM`
 /// for `FROM`), with the keyword.
 fn misspelled_keyword(span: Span, context: &ErrorContext<'_>) -> Option<(Span, &'static str)> {
-    let words: Vec<(Span, String)> = context
+    let tokens: Vec<&TokenWithSpan> = context
         .tokens
         .iter()
-        .filter_map(|token| match &token.token {
-            Token::Word(word) if word.quote_style.is_none() => {
+        .filter(|token| !matches!(token.token, Token::Whitespace(_)))
+        .collect();
+    // A name (a table after FROM, a part of `db.table`) is not a keyword typo.
+    let is_name = |i: usize| {
+        let before = i.checked_sub(1).and_then(|j| tokens.get(j)).map(|t| &t.token);
+        let after = tokens.get(i + 1).map(|t| &t.token);
+        matches!(before, Some(Token::Period))
+            || matches!(after, Some(Token::Period))
+            || matches!(before, Some(Token::Word(w)) if ["FROM", "JOIN", "TABLE", "INTO", "UPDATE", "AS"]
+                .contains(&w.value.to_ascii_uppercase().as_str()))
+    };
+    let words: Vec<(Span, String)> = tokens
+        .iter()
+        .enumerate()
+        .filter_map(|(i, token)| match &token.token {
+            Token::Word(word) if word.quote_style.is_none() && !is_name(i) => {
                 Some((context.index.span(token.span)?, word.value.to_ascii_uppercase()))
             }
             _ => None,
@@ -271,5 +285,7 @@ mod tests {
     #[test]
     fn column_names_are_not_mistaken_for_keywords() {
         assert_eq!(help_for("SELECT a FROM t WHERE (a > 1"), None);
+        assert_eq!(help_for("SELECT SUM(amount) FROM ods.orders GROUP;"), None);
+        assert_eq!(help_for("SELECT amount FROM orders GROUP;"), None);
     }
 }

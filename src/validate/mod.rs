@@ -130,7 +130,7 @@ fn check_flow(flow: &Flow, folder: &str, project: &Project, diagnostics: &mut Di
             .year(croner::parser::Year::Disallowed)
             .build();
         if let Err(error) = parser.parse(expression) {
-            let label = bad_cron_field(&parser, expression).map_or_else(
+            let label = bad_cron_field(parser, expression).map_or_else(
                 || lowercase(&error.to_string()),
                 |(field, value)| format!("`{value}` is not a valid {field}"),
             );
@@ -196,7 +196,7 @@ fn check_unique_flow_names(flows: &[Flow], diagnostics: &mut Diagnostics) {
 }
 
 /// The first cron field that is wrong on its own, with its name.
-fn bad_cron_field<'a>(parser: &croner::parser::CronParser, expression: &'a str) -> Option<(&'static str, &'a str)> {
+fn bad_cron_field(parser: croner::parser::CronParser, expression: &str) -> Option<(&'static str, &str)> {
     const FIELDS: [&str; 5] = [
         "minute (0-59)",
         "hour (0-23)",
