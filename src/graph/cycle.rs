@@ -76,20 +76,18 @@ fn describe(graph: &DiGraph<TaskId, Edge>, component: &[NodeIndex]) -> Option<Di
             }
         }
     }
-    let first = &graph[path[0]];
-    let mut diagnostic = Diagnostic::error(Code::CyclicDependency, format!("dependency cycle: {text}"))
-        .at(first.span)
-        .with_label(match &first.reason {
-            EdgeReason::Table(table) => format!("reads `{table}`, which is downstream of this task"),
-            EdgeReason::Manual => "this dependency closes the cycle".to_owned(),
-        });
-    for &edge in &path[1..] {
+    let label = |edge: EdgeIndex| -> Option<String> {
         let (from, to) = graph.edge_endpoints(edge)?;
-        let label = match &graph[edge].reason {
+        Some(match &graph[edge].reason {
             EdgeReason::Table(table) => format!("`{}` reads `{table}` written by `{}`", graph[to], graph[from]),
             EdgeReason::Manual => format!("`{}` depends on `{}`", graph[to], graph[from]),
-        };
-        diagnostic = diagnostic.with_secondary(graph[edge].span, label);
+        })
+    };
+    let mut diagnostic = Diagnostic::error(Code::CyclicDependency, format!("dependency cycle: {text}"))
+        .at(graph[path[0]].span)
+        .with_label(label(path[0])?);
+    for &edge in &path[1..] {
+        diagnostic = diagnostic.with_secondary(graph[edge].span, label(edge)?);
     }
     if component.len() > path.len() {
         let others: Vec<String> = component.iter().map(|n| format!("`{}`", graph[*n])).collect();
