@@ -11,7 +11,7 @@ use crate::Error;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap};
 use crate::graph::{DependencyGraph, TaskIo};
 use crate::load::{self, FileSource};
-use crate::model::{Repository, TableName, TaskId, TaskKind};
+use crate::model::{Repository, Spanned, TableName, TaskId, TaskKind};
 use crate::sql::{self, SqlOptions, TableRef};
 
 /// Template variables every SQL file may use besides its parameters.
@@ -128,6 +128,24 @@ fn read_sql_files(
     Ok(files)
 }
 
+/// The reads and writes a task declares in YAML (ml, kylin and trigger tasks).
+fn declared(reads: &[Spanned<TableName>], writes: &[Spanned<TableName>]) -> TaskIo {
+    let refs = |tables: &[Spanned<TableName>]| -> Vec<TableRef> {
+        tables
+            .iter()
+            .map(|t| TableRef {
+                name: t.value.clone(),
+                span: t.span,
+            })
+            .collect()
+    };
+    TaskIo {
+        reads: refs(reads),
+        writes: refs(writes),
+        external_reads: Vec::new(),
+    }
+}
+
 /// Analyses every SQL file in parallel and collects each task's reads and writes.
 fn analyze(
     repository: &Repository,
@@ -138,89 +156,57 @@ fn analyze(
     let tasks: Vec<_> = repository.tasks().collect();
     let results: Vec<(TaskId, TaskIo, Vec<Diagnostic>)> = tasks
         .par_iter()
-        .map(|(_, task)| {
-            let declared = |tables: &[crate::model::Spanned<TableName>]| -> Vec<TableRef> {
-                tables
-                    .iter()
-                    .map(|t| TableRef {
-                        name: t.value.clone(),
-                        span: t.span,
-                    })
-                    .collect()
-            };
-            match &task.kind {
-                TaskKind::SparkSql(spark) => {
-                    let Some(&file) = sql_files.get(&task.id) else {
-                        return (task.id.clone(), TaskIo::default(), Vec::new());
-                    };
-                    let mut known: BTreeSet<String> = task.params.keys().cloned().collect();
-                    known.extend(BUILTIN_VARIABLES.iter().map(|v| (*v).to_owned()));
-                    let options = SqlOptions {
-                        default_database: spark.default_database.as_deref(),
-                        params: Some(&task.params),
-                        known_variables: Some(&known),
-                    };
-                    let analysis = sql::analyze(file, sources.file(file).text(), &options);
-                    let mut found = analysis.diagnostics;
-                    if analysis.writes.is_empty() && !found.iter().any(Diagnostic::is_error) {
-                        found.push(
-                            Diagnostic::warning(Code::NoTableWritten, format!("task `{}` writes no table", task.id))
-                                .at(spark.sql.span)
-                                .with_label("this SQL file only reads")
-                                .with_help("a sparksql task should INSERT into or CREATE the table it produces"),
-                        );
-                    }
-                    let io = TaskIo {
-                        reads: analysis.reads,
-                        writes: analysis.writes,
-                        external_reads: Vec::new(),
-                    };
-                    (task.id.clone(), io, found)
+        .map(|(_, task)| match &task.kind {
+            TaskKind::SparkSql(spark) => {
+                let Some(&file) = sql_files.get(&task.id) else {
+                    return (task.id.clone(), TaskIo::default(), Vec::new());
+                };
+                let mut known: BTreeSet<String> = task.params.keys().cloned().collect();
+                known.extend(BUILTIN_VARIABLES.iter().map(|v| (*v).to_owned()));
+                let options = SqlOptions {
+                    default_database: spark.default_database.as_deref(),
+                    params: Some(&task.params),
+                    known_variables: Some(&known),
+                };
+                let analysis = sql::analyze(file, sources.file(file).text(), &options);
+                let mut found = analysis.diagnostics;
+                if analysis.writes.is_empty() && !found.iter().any(Diagnostic::is_error) {
+                    found.push(
+                        Diagnostic::warning(Code::NoTableWritten, format!("task `{}` writes no table", task.id))
+                            .at(spark.sql.span)
+                            .with_label("this SQL file only reads")
+                            .with_help("a sparksql task should INSERT into or CREATE the table it produces"),
+                    );
                 }
-                TaskKind::Sync(sync) => {
-                    let target = &sync.target.table;
-                    let external = sync
-                        .source
-                        .table
-                        .as_ref()
-                        .map(|t| TableName::new(&format!("{}.{}", sync.source.connection.value, t.value)))
-                        .into_iter()
-                        .collect();
-                    let io = TaskIo {
-                        reads: Vec::new(),
-                        writes: vec![TableRef {
-                            name: target.value.clone(),
-                            span: target.span,
-                        }],
-                        external_reads: external,
-                    };
-                    (task.id.clone(), io, Vec::new())
-                }
-                TaskKind::Ml(ml) => {
-                    let io = TaskIo {
-                        reads: declared(&ml.reads),
-                        writes: declared(&ml.writes),
-                        external_reads: Vec::new(),
-                    };
-                    (task.id.clone(), io, Vec::new())
-                }
-                TaskKind::Kylin(kylin) => {
-                    let io = TaskIo {
-                        reads: declared(&kylin.reads),
-                        writes: declared(&kylin.writes),
-                        external_reads: Vec::new(),
-                    };
-                    (task.id.clone(), io, Vec::new())
-                }
-                TaskKind::Trigger(trigger) => {
-                    let io = TaskIo {
-                        reads: Vec::new(),
-                        writes: declared(&trigger.writes),
-                        external_reads: Vec::new(),
-                    };
-                    (task.id.clone(), io, Vec::new())
-                }
+                let io = TaskIo {
+                    reads: analysis.reads,
+                    writes: analysis.writes,
+                    external_reads: Vec::new(),
+                };
+                (task.id.clone(), io, found)
             }
+            TaskKind::Sync(sync) => {
+                let target = &sync.target.table;
+                let external = sync
+                    .source
+                    .table
+                    .as_ref()
+                    .map(|t| TableName::new(&format!("{}.{}", sync.source.connection.value, t.value)))
+                    .into_iter()
+                    .collect();
+                let io = TaskIo {
+                    reads: Vec::new(),
+                    writes: vec![TableRef {
+                        name: target.value.clone(),
+                        span: target.span,
+                    }],
+                    external_reads: external,
+                };
+                (task.id.clone(), io, Vec::new())
+            }
+            TaskKind::Ml(ml) => (task.id.clone(), declared(&ml.reads, &ml.writes), Vec::new()),
+            TaskKind::Kylin(kylin) => (task.id.clone(), declared(&kylin.reads, &kylin.writes), Vec::new()),
+            TaskKind::Trigger(trigger) => (task.id.clone(), declared(&[], &trigger.writes), Vec::new()),
         })
         .collect();
     let mut task_io = BTreeMap::new();
