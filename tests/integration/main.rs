@@ -2,6 +2,7 @@
 
 mod check_fixtures;
 mod examples;
+mod mutations;
 mod sql_lineage;
 
 use std::io::Write;
