@@ -56,14 +56,17 @@ fn example_files() -> Vec<(String, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/wingpay");
     let mut files = vec![(
         "flowc.yaml".to_owned(),
-        std::fs::read_to_string(root.join("flowc.yaml")).unwrap(),
+        std::fs::read_to_string(root.join("flowc.yaml")).expect("example file readable"),
     )];
     for flow in ["payments", "risk"] {
-        for entry in std::fs::read_dir(root.join("flows").join(flow)).unwrap() {
-            let path = entry.unwrap().path();
+        for entry in std::fs::read_dir(root.join("flows").join(flow)).expect("example file readable") {
+            let path = entry.expect("example file readable").path();
             if path.is_file() {
-                let name = format!("flows/{flow}/{}", path.file_name().unwrap().to_string_lossy());
-                files.push((name, std::fs::read_to_string(&path).unwrap()));
+                let name = format!(
+                    "flows/{flow}/{}",
+                    path.file_name().expect("example file readable").to_string_lossy()
+                );
+                files.push((name, std::fs::read_to_string(&path).expect("example file readable")));
             }
         }
     }
