@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 
 use crate::Error;
+use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap};
 use crate::graph::{DependencyGraph, TaskIo};
 use crate::load::{self, FileSource};
@@ -113,7 +114,14 @@ fn read_sql_files(
         } else {
             let file = match load::read_text(tree, sources, path, Some(spark.sql.span))? {
                 Ok(file) => Some(file),
-                Err(diagnostic) => {
+                Err(mut diagnostic) => {
+                    if diagnostic.code == Code::MissingFile {
+                        let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+                        let present = tree.files(folder)?;
+                        if let Some(help) = did_you_mean(name, present.iter().map(String::as_str)) {
+                            diagnostic.help = Some(help);
+                        }
+                    }
                     diagnostics.push(diagnostic);
                     None
                 }

@@ -38,6 +38,10 @@ pub trait FileSource: Sync {
 
     /// Where the files come from, for messages: a folder path, or a revision.
     fn location(&self) -> String;
+
+    /// Names of the files directly in a repository-relative folder, sorted; empty when
+    /// the folder does not exist.
+    fn files(&self, path: &str) -> Result<Vec<String>, Error>;
 }
 
 /// Files in a directory on disk.
@@ -123,6 +127,30 @@ impl FileSource for WorkTree {
         self.root.display().to_string()
     }
 
+    fn files(&self, path: &str) -> Result<Vec<String>, Error> {
+        let Some(full) = contained(&self.canonical_root, path) else {
+            return Ok(Vec::new());
+        };
+        let entries = match std::fs::read_dir(&full) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("list", full, e)),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io("list", &full, e))?;
+            let is_file = entry
+                .file_type()
+                .map_err(|e| Error::io("list", entry.path(), e))?
+                .is_file();
+            if is_file && let Some(name) = entry.file_name().to_str() {
+                names.push(name.to_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+
     fn sub_folders(&self, path: &str) -> Result<Vec<String>, Error> {
         let Some(full) = contained(&self.canonical_root, path) else {
             return Ok(Vec::new());
@@ -180,6 +208,24 @@ fn normalise(path: &str) -> Option<String> {
 impl FileSource for MemoryTree {
     fn location(&self) -> String {
         "<memory>".to_owned()
+    }
+
+    fn files(&self, path: &str) -> Result<Vec<String>, Error> {
+        let Some(path) = normalise(path) else {
+            return Ok(Vec::new());
+        };
+        let prefix = if path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}/")
+        };
+        Ok(self
+            .files
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .filter(|rest| !rest.contains('/'))
+            .map(str::to_owned)
+            .collect())
     }
 
     fn read(&self, path: &str) -> Result<ReadOutcome, Error> {
