@@ -98,6 +98,32 @@ fn contained(root: &Path, path: &str) -> Option<PathBuf> {
     Some(joined)
 }
 
+impl WorkTree {
+    /// Sorted names of the entries of a folder whose file type passes `keep`.
+    fn entries(&self, path: &str, keep: fn(&std::fs::FileType) -> bool) -> Result<Vec<String>, Error> {
+        let Some(full) = contained(&self.canonical_root, path) else {
+            return Ok(Vec::new());
+        };
+        let entries = match std::fs::read_dir(&full) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io("list", full, e)),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io("list", &full, e))?;
+            let kind = entry.file_type().map_err(|e| Error::io("list", entry.path(), e))?;
+            if keep(&kind)
+                && let Some(name) = entry.file_name().to_str()
+            {
+                names.push(name.to_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
+    }
+}
+
 impl FileSource for WorkTree {
     fn read(&self, path: &str) -> Result<ReadOutcome, Error> {
         let Some(full) = contained(&self.canonical_root, path) else {
@@ -128,54 +154,13 @@ impl FileSource for WorkTree {
     }
 
     fn files(&self, path: &str) -> Result<Vec<String>, Error> {
-        let Some(full) = contained(&self.canonical_root, path) else {
-            return Ok(Vec::new());
-        };
-        let entries = match std::fs::read_dir(&full) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io("list", full, e)),
-        };
-        let mut names = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io("list", &full, e))?;
-            let is_file = entry
-                .file_type()
-                .map_err(|e| Error::io("list", entry.path(), e))?
-                .is_file();
-            if is_file && let Some(name) = entry.file_name().to_str() {
-                names.push(name.to_owned());
-            }
-        }
-        names.sort();
-        Ok(names)
+        self.entries(path, |kind| kind.is_file())
     }
 
     fn sub_folders(&self, path: &str) -> Result<Vec<String>, Error> {
-        let Some(full) = contained(&self.canonical_root, path) else {
-            return Ok(Vec::new());
-        };
-        let entries = match std::fs::read_dir(&full) {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::io("list", full, e)),
-        };
-        let mut names = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io("list", &full, e))?;
-            let is_dir = entry
-                .file_type()
-                .map_err(|e| Error::io("list", entry.path(), e))?
-                .is_dir();
-            if is_dir
-                && let Some(name) = entry.file_name().to_str()
-                && !name.starts_with('.')
-            {
-                names.push(name.to_owned());
-            }
-        }
-        names.sort();
-        Ok(names)
+        let mut folders = self.entries(path, |kind| kind.is_dir())?;
+        folders.retain(|name| !name.starts_with('.'));
+        Ok(folders)
     }
 }
 
