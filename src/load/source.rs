@@ -154,11 +154,11 @@ impl FileSource for WorkTree {
     }
 
     fn files(&self, path: &str) -> Result<Vec<String>, Error> {
-        self.entries(path, |kind| kind.is_file())
+        self.entries(path, std::fs::FileType::is_file)
     }
 
     fn sub_folders(&self, path: &str) -> Result<Vec<String>, Error> {
-        let mut folders = self.entries(path, |kind| kind.is_dir())?;
+        let mut folders = self.entries(path, std::fs::FileType::is_dir)?;
         folders.retain(|name| !name.starts_with('.'));
         Ok(folders)
     }
