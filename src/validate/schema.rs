@@ -272,8 +272,16 @@ fn describe(
         }
         ValidationErrorKind::Required { property } => {
             let key = property.as_str().unwrap_or_default();
+            let property = format!("/properties/{key}/description");
+            // A key required by an `if`/`then` is described where the object's own
+            // schema lists it, above the `then`.
+            let conditional_owner = schema_path.rfind("/then/").map(|i| &schema_path[..i]);
             let property_description = parent_schema(&compiled.schema, schema_path)
-                .and_then(|s| s.pointer(&format!("/properties/{key}/description")))
+                .and_then(|s| s.pointer(&property))
+                .or_else(|| {
+                    let owner = conditional_owner?;
+                    compiled.schema.pointer(owner)?.pointer(&property)
+                })
                 .and_then(Value::as_str);
             let mut help = format!("add `{key}:`");
             if let Some(text) = property_description {
