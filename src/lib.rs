@@ -7,7 +7,9 @@
 //! 1. [`load`]: repository → source files and span-keeping YAML trees;
 //! 2. [`validate`]: JSON Schema validation of every YAML file, then the typed [`model`];
 //! 3. [`sql`]: SparkSQL parsing, and the tables each task reads and writes;
-//! 4. [`graph`]: the task dependency graph across flows, cycles, duplicate writers.
+//! 4. [`graph`]: the task dependency graph across flows, cycles, duplicate writers;
+//! 5. [`render`]: (in progress) rendered files; today the Python-literal escaping every
+//!    value of a DAG file goes through.
 //!
 //! Every stage reports problems as [`diagnostic::Diagnostic`] values with spans and
 //! collects all of them; the next stage runs only on input without errors. Start

@@ -9,7 +9,7 @@
 //! The stage runs in three steps, one file each:
 //! 1. [`placeholder`]: template placeholders are replaced by same-length text, so
 //!    every position the parser reports is a position in the original file;
-//! 2. [`parse`]: tokens, split into statements, parsed with [`SparkDialect`] (sqlparser's
+//! 2. [`parse()`]: tokens, split into statements, parsed with [`SparkDialect`] (sqlparser's
 //!    Spark dialect plus the Spark syntax it lacks); [`ParsedSql`] keeps the ASTs for
 //!    later rewrites;
 //! 3. `tables`: the tables each statement reads and writes.
