@@ -61,14 +61,17 @@ def load_pools(path):
 
 
 def new_dagbag(folder):
+    # Built outside the `except` block, so import errors of DAG files are not chained
+    # to this ImportError in their tracebacks.
     try:  # Airflow 3.x
         from airflow.dag_processing.dagbag import DagBag
 
-        return DagBag(dag_folder=folder)
+        extra = {}
     except ImportError:  # Airflow 2.x
         from airflow.models.dagbag import DagBag
 
-        return DagBag(dag_folder=folder, include_examples=False)
+        extra = {"include_examples": False}
+    return DagBag(dag_folder=folder, **extra)
 
 
 def core_timetable(timetable):
