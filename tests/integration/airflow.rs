@@ -120,13 +120,8 @@ pub(crate) fn inspect(version: AirflowVersion, dag_folder: &Path, pools: Option<
 }
 
 /// Each folder is loaded once per version and shared by the tests that read it.
-fn cached(
-    cache: &'static [OnceLock<Value>; 2],
-    version: AirflowVersion,
-    folder: &str,
-) -> &'static Value {
-    cache[version.index()]
-        .get_or_init(|| inspect(version, &fixture(folder), Some(&fixture("pools.json"))))
+fn cached(cache: &'static [OnceLock<Value>; 2], version: AirflowVersion, folder: &str) -> &'static Value {
+    cache[version.index()].get_or_init(|| inspect(version, &fixture(folder), Some(&fixture("pools.json"))))
 }
 
 fn sample(version: AirflowVersion) -> &'static Value {
@@ -152,6 +147,7 @@ fn keys(value: &Value) -> BTreeSet<&str> {
 /// upstream, downstream, pool, pool_slots, priority_weight, weight_rule, queue,
 /// retries, mode.
 #[allow(clippy::type_complexity)]
+#[rustfmt::skip]
 const SAMPLE_TASKS: &[(
     &str,
     &str,
@@ -188,9 +184,30 @@ fn check_sample(version: AirflowVersion) {
         "{version:?}"
     );
     for (dag_id, file, cron, tags, owner, max_active_runs) in [
-        ("sales_daily", "sales_daily.py", "30 2 * * *", json!(["flowc", "sales"]), "data-platform", 1),
-        ("orders_daily", "orders_daily.py", "30 2 * * *", json!(["orders"]), "orders-team", 16),
-        ("orders_hourly", "orders_daily.py", "15 * * * *", json!(["hourly", "orders"]), "orders-team", 2),
+        (
+            "sales_daily",
+            "sales_daily.py",
+            "30 2 * * *",
+            json!(["flowc", "sales"]),
+            "data-platform",
+            1,
+        ),
+        (
+            "orders_daily",
+            "orders_daily.py",
+            "30 2 * * *",
+            json!(["orders"]),
+            "orders-team",
+            16,
+        ),
+        (
+            "orders_hourly",
+            "orders_daily.py",
+            "15 * * * *",
+            json!(["hourly", "orders"]),
+            "orders-team",
+            2,
+        ),
     ] {
         let dag = &dags[dag_id];
         let context = format!("{version:?} {dag_id}");
@@ -257,7 +274,9 @@ fn airflow_versions_render_the_same_partition() {
     );
     let from_file = &v2["dags"]["orders_daily"]["tasks"]["aggregate_orders"]["rendered"]["sql"];
     assert!(
-        from_file.as_str().is_some_and(|sql| sql.contains("PARTITION (dt='2024-03-05')")),
+        from_file
+            .as_str()
+            .is_some_and(|sql| sql.contains("PARTITION (dt='2024-03-05')")),
         "{from_file}"
     );
     for dag_id in keys(&v2["dags"]) {
@@ -286,9 +305,16 @@ fn airflow_versions_render_the_same_partition() {
 fn check_broken(version: AirflowVersion) {
     let out = broken(version);
     assert_eq!(keys(&out["dags"]), BTreeSet::from(["bad_templates"]), "{version:?}");
-    assert_eq!(keys(&out["import_errors"]), BTreeSet::from(["import_error.py"]), "{version:?}");
+    assert_eq!(
+        keys(&out["import_errors"]),
+        BTreeSet::from(["import_error.py"]),
+        "{version:?}"
+    );
     let import_error = out["import_errors"]["import_error.py"].as_str().expect("a message");
-    assert!(import_error.contains("No module named 'flowc_no_such_module'"), "{import_error}");
+    assert!(
+        import_error.contains("No module named 'flowc_no_such_module'"),
+        "{import_error}"
+    );
     let problems: Vec<&str> = out["problems"]
         .as_array()
         .expect("problems is a list")
@@ -305,7 +331,8 @@ fn check_broken(version: AirflowVersion) {
     ];
     if version == AirflowVersion::V3 {
         // `next_ds` is a 2.x context key only.
-        expected.push("bad_templates/removed_in_3: bash_command: render failed: UndefinedError: 'next_ds' is undefined");
+        expected
+            .push("bad_templates/removed_in_3: bash_command: render failed: UndefinedError: 'next_ds' is undefined");
     }
     for want in &expected {
         assert!(
