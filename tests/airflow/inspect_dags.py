@@ -39,12 +39,16 @@ def parse_args(argv):
 
 def configure_environment(home):
     """Everything Airflow reads at import time; must run before `import airflow`."""
+    # Airflow's defaults only, whatever the caller's environment holds. Not
+    # UNIT_TEST_MODE: its unit_tests.cfg sets [scheduler] create_cron_data_intervals
+    # = true, which on 3.x would hide the cron-string CronTriggerTimetable trap.
+    for name in list(os.environ):
+        if name.startswith("AIRFLOW__") or name == "AIRFLOW_CONFIG":
+            del os.environ[name]
     os.environ["AIRFLOW_HOME"] = home
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-    os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "True"
     os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "ERROR"
     os.environ["AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT"] = "120"
-    os.environ.pop("AIRFLOW__CORE__DAGS_FOLDER", None)
     warnings.simplefilter("ignore")
 
 
@@ -347,6 +351,8 @@ def inspect(args):
     import airflow
 
     folder = os.path.abspath(args.dag_folder)
+    if not os.path.isdir(folder):
+        raise SystemExit(f"inspect_dags.py: {args.dag_folder}: not a folder")
     is_v2 = airflow.__version__.startswith("2.")
     pools = load_pools(args.pools)
     run_day = datetime.strptime(args.logical_date, "%Y-%m-%d").replace(tzinfo=timezone.utc)

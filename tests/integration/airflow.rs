@@ -354,3 +354,17 @@ fn airflow_2_10_reports_each_problem_of_the_broken_dags() {
 fn airflow_3_reports_each_problem_of_the_broken_dags() {
     check_broken(AirflowVersion::V3);
 }
+
+/// The harness sees the trap the sample DAGs avoid: a plain cron string gets a
+/// different timetable on 3.x, and the run for the same `ds` starts a day earlier.
+#[test]
+fn airflow_harness_detects_the_cron_string_trap() {
+    static CACHE: [OnceLock<Value>; 2] = [OnceLock::new(), OnceLock::new()];
+    let [v2, v3] = AirflowVersion::ALL.map(|version| cached(&CACHE, version, "trap_dags"));
+    let (dag2, dag3) = (&v2["dags"]["cron_string"], &v3["dags"]["cron_string"]);
+    assert_eq!(dag2["timetable"], "CronDataIntervalTimetable");
+    assert_eq!(dag3["timetable"], "CronTriggerTimetable");
+    assert_eq!(dag2["sample_run"]["run_after"], "2024-03-06T02:30:00+00:00");
+    assert_eq!(dag3["sample_run"]["run_after"], "2024-03-05T02:30:00+00:00");
+    assert_ne!(dag2["sample_run"], dag3["sample_run"]);
+}
