@@ -178,6 +178,8 @@ def template_context(dag, task, run, is_v2):
         "outlets": [],
     }
     if is_v2:
+        from airflow.configuration import conf as airflow_conf
+
         # Context keys that exist on 2.x and are gone on 3.x.
         context.update(
             {
@@ -189,7 +191,7 @@ def template_context(dag, task, run, is_v2):
                 "yesterday_ds_nodash": (logical_date - timedelta(days=1)).strftime("%Y%m%d"),
                 "tomorrow_ds": (logical_date + timedelta(days=1)).strftime("%Y-%m-%d"),
                 "tomorrow_ds_nodash": (logical_date + timedelta(days=1)).strftime("%Y%m%d"),
-                "conf": None,
+                "conf": airflow_conf,
             }
         )
     return context
