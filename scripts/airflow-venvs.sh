@@ -7,6 +7,7 @@
 # The Spark provider is installed without its dependencies: importing its operators
 # does not import pyspark, and pyspark alone is about 490 MB.
 set -euo pipefail
+script="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/.."
 root="$PWD/.venv"
 mkdir -p "$root"
@@ -25,7 +26,8 @@ fi
 make_venv() {
   local name=$1 airflow=$2 lock=$3; shift 3
   local venv="$root/$name" stamp
-  stamp=$(sha256sum "$lock" "$0" | sha256sum | cut -c1-16)
+  # Contents only: the path the script is started by (relative, absolute) must not matter.
+  stamp=$(cat "$lock" "$script" | sha256sum | cut -c1-16)
   if [ -f "$venv/.flowc-stamp" ] && [ "$(cat "$venv/.flowc-stamp")" = "$stamp" ]; then
     echo "airflow venv $name: up to date"
     return

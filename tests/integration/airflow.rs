@@ -1,0 +1,370 @@
+//! Loads DAG folders in real Airflow 2.10.5 and 3.3.2 (venvs made by
+//! `scripts/airflow-venvs.sh`) through `tests/airflow/inspect_dags.py`, and checks the
+//! hand-written sample and broken folders. See `tests/airflow/README.md`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+
+use crate::text;
+
+/// The day whose scheduled run every templated field is rendered for.
+pub(crate) const SAMPLE_LOGICAL_DATE: &str = "2024-03-05";
+
+/// The Airflow versions flowc renders DAG files for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AirflowVersion {
+    V2_10,
+    V3,
+}
+
+impl AirflowVersion {
+    pub(crate) const ALL: [Self; 2] = [Self::V2_10, Self::V3];
+
+    fn venv(self) -> &'static str {
+        match self {
+            Self::V2_10 => "airflow-2.10",
+            Self::V3 => "airflow-3",
+        }
+    }
+
+    /// What `airflow.__version__` starts with.
+    fn version_prefix(self) -> &'static str {
+        match self {
+            Self::V2_10 => "2.10.",
+            Self::V3 => "3.3.",
+        }
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Self::V2_10 => 0,
+            Self::V3 => 1,
+        }
+    }
+}
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures/airflow").join(name)
+}
+
+/// Creates or reuses the Airflow venvs, once per test process; fails with the
+/// script's output if it fails.
+fn ensure_venvs() {
+    static VENVS: OnceLock<Result<(), String>> = OnceLock::new();
+    let result = VENVS.get_or_init(|| {
+        let output = Command::new("bash")
+            .arg(repo().join("scripts/airflow-venvs.sh"))
+            .current_dir(repo())
+            .output()
+            .map_err(|error| format!("cannot run bash: {error}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{}\n{}{}",
+                output.status,
+                text(&output.stdout),
+                text(&output.stderr)
+            ))
+        }
+    });
+    if let Err(message) = result {
+        panic!("scripts/airflow-venvs.sh failed: {message}");
+    }
+}
+
+/// Loads `dag_folder` in a real Airflow `version` and returns the harness's JSON
+/// description of it (rendered for [`SAMPLE_LOGICAL_DATE`]); `pools` is a pools file
+/// whose names are the only known pools besides `default_pool`.
+pub(crate) fn inspect(version: AirflowVersion, dag_folder: &Path, pools: Option<&Path>) -> Value {
+    ensure_venvs();
+    let python = repo().join(".venv").join(version.venv()).join("bin/python");
+    let mut command = Command::new(python);
+    command
+        .arg(repo().join("tests/airflow/inspect_dags.py"))
+        .arg(dag_folder)
+        .args(["--logical-date", SAMPLE_LOGICAL_DATE])
+        .current_dir(repo());
+    if let Some(pools) = pools {
+        command.arg("--pools").arg(pools);
+    }
+    let output = command.output().expect("the venv's python runs");
+    assert!(
+        output.status.success(),
+        "inspect_dags.py on {} with {version:?} failed ({}):\n{}",
+        dag_folder.display(),
+        output.status,
+        text(&output.stderr)
+    );
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "inspect_dags.py printed no JSON ({error}):\n{}\n{}",
+            text(&output.stdout),
+            text(&output.stderr)
+        )
+    });
+    let reported = value["airflow_version"].as_str().expect("airflow_version is a string");
+    assert!(
+        reported.starts_with(version.version_prefix()),
+        "{version:?} venv runs Airflow {reported}"
+    );
+    value
+}
+
+/// Each folder is loaded once per version and shared by the tests that read it.
+fn cached(cache: &'static [OnceLock<Value>; 2], version: AirflowVersion, folder: &str) -> &'static Value {
+    cache[version.index()].get_or_init(|| inspect(version, &fixture(folder), Some(&fixture("pools.json"))))
+}
+
+fn sample(version: AirflowVersion) -> &'static Value {
+    static CACHE: [OnceLock<Value>; 2] = [OnceLock::new(), OnceLock::new()];
+    cached(&CACHE, version, "sample_dags")
+}
+
+fn broken(version: AirflowVersion) -> &'static Value {
+    static CACHE: [OnceLock<Value>; 2] = [OnceLock::new(), OnceLock::new()];
+    cached(&CACHE, version, "broken_dags")
+}
+
+fn keys(value: &Value) -> BTreeSet<&str> {
+    value
+        .as_object()
+        .expect("a JSON object")
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
+/// The tasks as written in `tests/fixtures/airflow/sample_dags`: dag, task, operator,
+/// upstream, downstream, pool, pool_slots, priority_weight, weight_rule, queue,
+/// retries, mode.
+#[allow(clippy::type_complexity)]
+#[rustfmt::skip]
+const SAMPLE_TASKS: &[(
+    &str,
+    &str,
+    &str,
+    &[&str],
+    &[&str],
+    &str,
+    u64,
+    u64,
+    &str,
+    &str,
+    u64,
+    Option<&str>,
+)] = &[
+    ("sales_daily", "wait_orders", "ExternalTaskSensor", &[], &["load_sales"], "sensors", 1, 1, "downstream", "sensors", 0, Some("reschedule")),
+    ("sales_daily", "wait_landing", "FileSensor", &[], &["load_sales"], "sensors", 1, 1, "downstream", "sensors", 0, Some("reschedule")),
+    ("sales_daily", "load_sales", "SparkSqlOperator", &["wait_landing", "wait_orders"], &["build_cube"], "spark", 2, 10, "absolute", "spark", 3, None),
+    ("sales_daily", "build_cube", "KylinCubeOperator", &["load_sales"], &["notify"], "kylin", 1, 5, "upstream", "default", 2, None),
+    ("sales_daily", "notify", "BashOperator", &["build_cube"], &[], "default_pool", 1, 1, "downstream", "default", 1, None),
+    ("orders_daily", "api_ready", "HttpSensor", &[], &["load_orders"], "sensors", 1, 1, "downstream", "sensors", 1, Some("poke")),
+    ("orders_daily", "load_orders", "SparkSubmitOperator", &["api_ready"], &["aggregate_orders"], "spark", 3, 20, "downstream", "spark", 4, None),
+    ("orders_daily", "aggregate_orders", "SparkSqlOperator", &["load_orders"], &[], "spark", 1, 1, "downstream", "spark", 1, None),
+    ("orders_hourly", "refresh_hourly", "SparkSqlOperator", &[], &[], "spark", 1, 1, "downstream", "spark", 1, None),
+];
+
+fn check_sample(version: AirflowVersion) {
+    let out = sample(version);
+    assert_eq!(out["import_errors"], json!({}), "{version:?}");
+    assert_eq!(out["problems"], json!([]), "{version:?}");
+    let dags = &out["dags"];
+    assert_eq!(
+        keys(dags),
+        BTreeSet::from(["orders_daily", "orders_hourly", "sales_daily"]),
+        "{version:?}"
+    );
+    for (dag_id, file, cron, tags, owner, max_active_runs) in [
+        (
+            "sales_daily",
+            "sales_daily.py",
+            "30 2 * * *",
+            json!(["flowc", "sales"]),
+            "data-platform",
+            1,
+        ),
+        (
+            "orders_daily",
+            "orders_daily.py",
+            "30 2 * * *",
+            json!(["orders"]),
+            "orders-team",
+            16,
+        ),
+        (
+            "orders_hourly",
+            "orders_daily.py",
+            "15 * * * *",
+            json!(["hourly", "orders"]),
+            "orders-team",
+            2,
+        ),
+    ] {
+        let dag = &dags[dag_id];
+        let context = format!("{version:?} {dag_id}");
+        assert_eq!(dag["fileloc"], file, "{context}");
+        assert_eq!(dag["timetable"], "CronDataIntervalTimetable", "{context}");
+        assert_eq!(dag["cron"], cron, "{context}");
+        assert_eq!(dag["catchup"], false, "{context}");
+        assert_eq!(dag["tags"], tags, "{context}");
+        assert_eq!(dag["owner"], owner, "{context}");
+        assert_eq!(dag["max_active_runs"], max_active_runs, "{context}");
+        assert_eq!(dag["start_date"], "2024-01-01T00:00:00+00:00", "{context}");
+    }
+    assert_eq!(dags["sales_daily"]["params"], json!({"region": "eu"}));
+    assert_eq!(dags["sales_daily"]["max_active_tasks"], 4);
+    let mut expected_tasks = BTreeSet::new();
+    for &(dag_id, task_id, operator, upstream, downstream, pool, slots, weight, rule, queue, retries, mode) in
+        SAMPLE_TASKS
+    {
+        expected_tasks.insert((dag_id, task_id));
+        let task = &dags[dag_id]["tasks"][task_id];
+        let context = format!("{version:?} {dag_id}.{task_id}: {task}");
+        assert_eq!(task["operator"], operator, "{context}");
+        assert_eq!(task["upstream"], json!(upstream), "{context}");
+        assert_eq!(task["downstream"], json!(downstream), "{context}");
+        assert_eq!(task["pool"], pool, "{context}");
+        assert_eq!(task["pool_slots"], slots, "{context}");
+        assert_eq!(task["priority_weight"], weight, "{context}");
+        assert_eq!(task["weight_rule"], rule, "{context}");
+        assert_eq!(task["queue"], queue, "{context}");
+        assert_eq!(task["retries"], retries, "{context}");
+        assert_eq!(task["mode"], json!(mode), "{context}");
+    }
+    let actual_tasks: BTreeSet<(&str, &str)> = ["sales_daily", "orders_daily", "orders_hourly"]
+        .into_iter()
+        .flat_map(|dag_id| keys(&dags[dag_id]["tasks"]).into_iter().map(move |task| (dag_id, task)))
+        .collect();
+    assert_eq!(actual_tasks, expected_tasks, "{version:?}");
+    let load_sales = &dags["sales_daily"]["tasks"]["load_sales"];
+    assert_eq!(load_sales["retry_delay_seconds"], 600.0);
+    assert_eq!(load_sales["execution_timeout_seconds"], 7200.0);
+    assert_eq!(dags["sales_daily"]["tasks"]["notify"]["trigger_rule"], "all_done");
+}
+
+#[test]
+fn airflow_2_10_loads_the_sample_dags_as_written() {
+    check_sample(AirflowVersion::V2_10);
+}
+
+#[test]
+fn airflow_3_loads_the_sample_dags_as_written() {
+    check_sample(AirflowVersion::V3);
+}
+
+/// The daily-partition trap: with `CronDataIntervalTimetable` given explicitly, the
+/// run for 2024-03-05 and every rendered field are the same on both versions.
+#[test]
+fn airflow_versions_render_the_same_partition() {
+    let [v2, v3] = AirflowVersion::ALL.map(sample);
+    let sql = &v2["dags"]["sales_daily"]["tasks"]["load_sales"]["rendered"]["sql"];
+    assert_eq!(
+        sql,
+        "INSERT OVERWRITE TABLE dw.sales PARTITION (dt='2024-03-05') \
+         SELECT * FROM ods.sales WHERE dt='2024-03-05' AND region='eu'"
+    );
+    let from_file = &v2["dags"]["orders_daily"]["tasks"]["aggregate_orders"]["rendered"]["sql"];
+    assert!(
+        from_file
+            .as_str()
+            .is_some_and(|sql| sql.contains("PARTITION (dt='2024-03-05')")),
+        "{from_file}"
+    );
+    for dag_id in keys(&v2["dags"]) {
+        let (dag2, dag3) = (&v2["dags"][dag_id], &v3["dags"][dag_id]);
+        assert_eq!(dag2["sample_run"], dag3["sample_run"], "{dag_id}");
+        for task_id in keys(&dag2["tasks"]) {
+            let (r2, r3) = (&dag2["tasks"][task_id]["rendered"], &dag3["tasks"][task_id]["rendered"]);
+            // 3.x providers template a few more fields (connection ids); compare the shared ones.
+            for field in keys(r2).intersection(&keys(r3)) {
+                assert_eq!(r2[*field], r3[*field], "{dag_id}.{task_id}.{field}");
+            }
+        }
+    }
+    assert_eq!(
+        v3["dags"]["sales_daily"]["sample_run"],
+        json!({
+            "run_type": "scheduled",
+            "logical_date": "2024-03-05T02:30:00+00:00",
+            "data_interval_start": "2024-03-05T02:30:00+00:00",
+            "data_interval_end": "2024-03-06T02:30:00+00:00",
+            "run_after": "2024-03-06T02:30:00+00:00",
+        })
+    );
+}
+
+fn check_broken(version: AirflowVersion) {
+    let out = broken(version);
+    assert_eq!(keys(&out["dags"]), BTreeSet::from(["bad_templates"]), "{version:?}");
+    assert_eq!(
+        keys(&out["import_errors"]),
+        BTreeSet::from(["import_error.py"]),
+        "{version:?}"
+    );
+    let import_error = out["import_errors"]["import_error.py"].as_str().expect("a message");
+    assert!(
+        import_error.contains("No module named 'flowc_no_such_module'"),
+        "{import_error}"
+    );
+    let problems: Vec<&str> = out["problems"]
+        .as_array()
+        .expect("problems is a list")
+        .iter()
+        .map(|problem| problem.as_str().expect("a problem is a string"))
+        .collect();
+    let mut expected = vec![
+        "bad_templates/jinja_syntax: bash_command: template syntax error line 1",
+        "bad_templates/missing_sql_file: sql: template file not found: 'sql/no_such_file.sql'",
+        "bad_templates/undefined_param: bash_command: render failed: UndefinedError",
+        "bad_templates/undefined_variable: bash_command: render failed: UndefinedError: 'no_such_variable' is undefined",
+        "bad_templates/unknown_pool: unknown pool 'no_such_pool'",
+        "unbound.py: no DAG found at module level",
+    ];
+    if version == AirflowVersion::V3 {
+        // `next_ds` is a 2.x context key only.
+        expected
+            .push("bad_templates/removed_in_3: bash_command: render failed: UndefinedError: 'next_ds' is undefined");
+    }
+    for want in &expected {
+        assert!(
+            problems.iter().any(|problem| problem.starts_with(want)),
+            "{version:?}: no problem starting with {want:?} in {problems:#?}"
+        );
+    }
+    assert_eq!(problems.len(), expected.len(), "{version:?}: {problems:#?}");
+    let fine = &out["dags"]["bad_templates"]["tasks"]["fine"]["rendered"]["bash_command"];
+    assert_eq!(fine, "echo 2024-03-05 eu", "{version:?}");
+}
+
+#[test]
+fn airflow_2_10_reports_each_problem_of_the_broken_dags() {
+    check_broken(AirflowVersion::V2_10);
+}
+
+#[test]
+fn airflow_3_reports_each_problem_of_the_broken_dags() {
+    check_broken(AirflowVersion::V3);
+}
+
+/// The harness sees the trap the sample DAGs avoid: a plain cron string gets a
+/// different timetable on 3.x, and the run for the same `ds` starts a day earlier.
+#[test]
+fn airflow_harness_detects_the_cron_string_trap() {
+    static CACHE: [OnceLock<Value>; 2] = [OnceLock::new(), OnceLock::new()];
+    let [v2, v3] = AirflowVersion::ALL.map(|version| cached(&CACHE, version, "trap_dags"));
+    let (dag2, dag3) = (&v2["dags"]["cron_string"], &v3["dags"]["cron_string"]);
+    assert_eq!(dag2["timetable"], "CronDataIntervalTimetable");
+    assert_eq!(dag3["timetable"], "CronTriggerTimetable");
+    assert_eq!(dag2["sample_run"]["run_after"], "2024-03-06T02:30:00+00:00");
+    assert_eq!(dag3["sample_run"]["run_after"], "2024-03-05T02:30:00+00:00");
+    assert_ne!(dag2["sample_run"], dag3["sample_run"]);
+}
