@@ -70,29 +70,26 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
     let validated = crate::validate::validate(&loaded)?;
     diagnostics.extend(validated.diagnostics);
     let mut sources = loaded.sources;
-    let mut report = CheckReport {
-        sources: SourceMap::new(),
-        diagnostics: Diagnostics::new(),
-        repository: None,
-        task_io: BTreeMap::new(),
-        graph: None,
-        flow_files: loaded.flows.len(),
-    };
-    if let Some(repository) = validated.repository {
-        let sql_files = read_sql_files(tree, &repository, &mut sources, &mut diagnostics)?;
-        let task_io = analyze(&repository, &sql_files, &sources, &mut diagnostics);
+    let mut task_io = BTreeMap::new();
+    let mut graph = None;
+    if let Some(repository) = &validated.repository {
+        let sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
+        task_io = analyze(repository, &sql_files, &sources, &mut diagnostics);
         if !diagnostics.has_errors() {
-            let (graph, found) = crate::graph::build(&repository, &task_io);
+            let (built, found) = crate::graph::build(repository, &task_io);
             diagnostics.extend(found);
-            report.graph = graph;
+            graph = built;
         }
-        report.task_io = task_io;
-        report.repository = Some(repository);
     }
     diagnostics.sort();
-    report.sources = sources;
-    report.diagnostics = diagnostics;
-    Ok(report)
+    Ok(CheckReport {
+        sources,
+        diagnostics,
+        repository: validated.repository,
+        task_io,
+        graph,
+        flow_files: loaded.flows.len(),
+    })
 }
 
 /// Reads the SQL file of every sparksql task.

@@ -5,7 +5,7 @@ use serde_json::json;
 use super::{CheckArgs, CheckFormat, Outcome, Printer};
 use crate::Error;
 use crate::check::{CheckReport, check};
-use crate::diagnostic::render::{github, human, json as json_render};
+use crate::diagnostic::render::{github, json as json_render};
 use crate::load::WorkTree;
 
 /// Runs `flowc check`.
@@ -14,11 +14,7 @@ pub(crate) fn run(args: &CheckArgs, printer: &Printer) -> Result<Outcome, Error>
     let report = check(&tree)?;
     match args.format {
         CheckFormat::Human => {
-            let mut text = String::new();
-            for diagnostic in &report.diagnostics {
-                text.push_str(&human::render(diagnostic, &report.sources, printer.color()));
-            }
-            printer.err(&text);
+            printer.diagnostics(&report.diagnostics, &report.sources);
             printer.out(&format!("{}\n", summary(&report)));
         }
         CheckFormat::Json => {

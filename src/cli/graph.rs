@@ -7,7 +7,6 @@ use serde_json::{Map, Value, json};
 use super::{GraphArgs, GraphFormat, Outcome, Printer};
 use crate::Error;
 use crate::check::{CheckReport, check};
-use crate::diagnostic::render::human;
 use crate::graph::{DependencyGraph, EdgeReason};
 use crate::load::WorkTree;
 use crate::model::Repository;
@@ -16,11 +15,7 @@ use crate::model::Repository;
 pub(crate) fn run(args: &GraphArgs, printer: &Printer) -> Result<Outcome, Error> {
     let tree = WorkTree::open(&args.repo)?;
     let report = check(&tree)?;
-    let mut text = String::new();
-    for diagnostic in &report.diagnostics {
-        text.push_str(&human::render(diagnostic, &report.sources, printer.color()));
-    }
-    printer.err(&text);
+    printer.diagnostics(&report.diagnostics, &report.sources);
     let (Some(repository), Some(graph)) = (&report.repository, &report.graph) else {
         printer.err("error: the dependency graph cannot be built until the errors above are fixed\n");
         return Ok(Outcome::InputErrors);

@@ -5,7 +5,8 @@
 
 use std::io::{self, IsTerminal, Write};
 
-use crate::diagnostic::render::human::Color;
+use crate::diagnostic::render::human::{self, Color};
+use crate::diagnostic::{Diagnostic, SourceMap};
 
 /// Writes program output to stdout and messages to stderr.
 #[derive(Debug)]
@@ -35,6 +36,15 @@ impl Printer {
         if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
             // The reader is gone; nothing useful can be printed any more.
         }
+    }
+
+    /// Writes diagnostics to stderr in the human format.
+    pub fn diagnostics<'a>(&self, diagnostics: impl IntoIterator<Item = &'a Diagnostic>, sources: &SourceMap) {
+        let text: String = diagnostics
+            .into_iter()
+            .map(|d| human::render(d, sources, self.color))
+            .collect();
+        self.err(&text);
     }
 
     /// Writes messages (diagnostics, summaries, errors) to stderr.

@@ -5,8 +5,7 @@ use std::path::Path;
 
 use super::{LineageFormat, Outcome, Printer, SqlLineageArgs};
 use crate::Error;
-use crate::diagnostic::render::human;
-use crate::diagnostic::{Code, Diagnostic, SourceMap, Span};
+use crate::diagnostic::{Diagnostic, SourceMap};
 use crate::sql::{SqlOptions, TableRef, analyze};
 
 /// The path shown for standard input.
@@ -16,29 +15,21 @@ const STDIN_PATH: &str = "<stdin>";
 pub(crate) fn lineage(args: &SqlLineageArgs, printer: &Printer) -> Result<Outcome, Error> {
     let (path, bytes) = read_input(&args.file)?;
     let mut sources = SourceMap::new();
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(error) => {
-            let valid = error.utf8_error().valid_up_to() as u32;
-            let file = sources.add(path, String::from_utf8_lossy(error.as_bytes()).into_owned());
-            let diagnostic = Diagnostic::error(Code::InvalidUtf8, "the file is not valid UTF-8")
-                .at(Span::new(file, valid, valid))
-                .with_label("invalid byte here")
-                .with_help("save the file as UTF-8");
-            printer.err(&human::render(&diagnostic, &sources, printer.color()));
+    let file = match crate::load::register_text(&mut sources, &path, bytes) {
+        Ok(file) => file,
+        Err(diagnostic) => {
+            printer.diagnostics([&diagnostic], &sources);
             return Ok(Outcome::InputErrors);
         }
     };
-    let file = sources.add(path, text.as_str());
+    let text = sources.file(file).shared_text();
     let options = SqlOptions {
         default_database: args.default_db.as_deref(),
         ..SqlOptions::default()
     };
     let analysis = analyze(file, &text, &options);
 
-    for diagnostic in &analysis.diagnostics {
-        printer.err(&human::render(diagnostic, &sources, printer.color()));
-    }
+    printer.diagnostics(&analysis.diagnostics, &sources);
     if analysis.diagnostics.iter().any(Diagnostic::is_error) {
         return Ok(Outcome::InputErrors);
     }

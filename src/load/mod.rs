@@ -179,16 +179,24 @@ pub fn read_text(
             .with_help("split it into smaller files")));
         }
     };
+    Ok(register_text(sources, path, bytes))
+}
+
+/// Registers `bytes` as the text of `path`, or explains where they stop being UTF-8.
+// A diagnostic is the error here by design (like `read_text`'s inner result); it is
+// returned once per bad file, so its size does not matter.
+#[allow(clippy::result_large_err)]
+pub fn register_text(sources: &mut SourceMap, path: &str, bytes: Vec<u8>) -> Result<FileId, Diagnostic> {
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(Ok(sources.add(path, text))),
+        Ok(text) => Ok(sources.add(path, text)),
         Err(error) => {
             let valid = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
             let file = sources.add(path, text);
-            Ok(Err(Diagnostic::error(Code::InvalidUtf8, "file is not valid UTF-8")
+            Err(Diagnostic::error(Code::InvalidUtf8, "file is not valid UTF-8")
                 .at(Span::new(file, valid as u32, valid as u32))
                 .with_label("first invalid byte")
-                .with_help("save the file as UTF-8")))
+                .with_help("save the file as UTF-8"))
         }
     }
 }
