@@ -4,8 +4,9 @@
 # stamp matches its lock list is reused as is.
 #   .venv/airflow-2.10   apache-airflow 2.10.5 + providers, constraints tests/airflow/locks/airflow-2.10.5-py3.11.txt
 #   .venv/airflow-3      apache-airflow 3.3.2  + providers, constraints tests/airflow/locks/airflow-3.3.2-py3.11.txt
-# The Spark provider is installed without its dependencies: importing its operators
-# does not import pyspark, and pyspark alone is about 490 MB.
+# The Spark and Hive providers are installed without their dependencies: importing
+# their operators and sensors does not import pyspark (about 490 MB alone) or the Hive
+# clients (hmsclient, pyhive, thrift), which only running them needs.
 set -euo pipefail
 script="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/.."
@@ -37,7 +38,8 @@ make_venv() {
   $uv venv --quiet --python "$python" "$venv"
   # Airflow and the providers in one command, so a provider cannot upgrade Airflow.
   $uv pip install --quiet --python "$venv/bin/python" -c "$lock" "apache-airflow==$airflow" "$@"
-  $uv pip install --quiet --python "$venv/bin/python" --no-deps -c "$lock" apache-airflow-providers-apache-spark
+  $uv pip install --quiet --python "$venv/bin/python" --no-deps -c "$lock" \
+    apache-airflow-providers-apache-spark apache-airflow-providers-apache-hive
   # This environment sets PYTHONDONTWRITEBYTECODE; compile once so DAG loads stay fast.
   "$venv/bin/python" -m compileall -q "$venv/lib" >/dev/null 2>&1 || true
   echo "$stamp" > "$venv/.flowc-stamp"
