@@ -3,6 +3,7 @@
 Usage (with the python of one of the venvs made by scripts/airflow-venvs.sh):
 
     python tests/airflow/inspect_dags.py DAG_FOLDER [--logical-date 2024-03-05] [--pools pools.json]
+        [--conf '{"bizdate": "2024-03-05"}'] [--import-pools pools.json]
 
 Prints one JSON object on stdout (see tests/airflow/README.md). Import errors and
 problems are data: the exit code is 0 whenever the script itself ran to the end.
@@ -12,9 +13,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -34,7 +37,30 @@ def parse_args(argv):
         "--pools",
         help="JSON list of pool names, or Airflow `pools import` format {name: {slots, description}}",
     )
+    parser.add_argument(
+        "--conf",
+        type=json_object,
+        default={},
+        help="JSON object: the sample runs' dag_run.conf, merged over the params like a "
+        "run triggered with that conf",
+    )
+    parser.add_argument(
+        "--import-pools",
+        metavar="POOLS_JSON",
+        help="run `airflow db migrate` and `airflow pools import POOLS_JSON` in the "
+        "isolated AIRFLOW_HOME and report the result as pools_import",
+    )
     return parser.parse_args(argv)
+
+
+def json_object(text):
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise argparse.ArgumentTypeError(f"not JSON: {error}") from error
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object")
+    return value
 
 
 def configure_environment(home):
@@ -127,7 +153,7 @@ def sample_run(dag, day):
 class SampleDagRun:
     """The attributes of a DagRun templates commonly read."""
 
-    def __init__(self, dag, run, run_id):
+    def __init__(self, dag, run, run_id, conf):
         self.dag_id = dag.dag_id
         self.run_id = run_id
         self.run_type = run["run_type"]
@@ -135,19 +161,79 @@ class SampleDagRun:
         self.data_interval_start = run["data_interval_start"]
         self.data_interval_end = run["data_interval_end"]
         self.run_after = run["run_after"]
-        self.conf = {}
-        self.external_trigger = False
+        self.conf = dict(conf)
+        self.external_trigger = bool(conf)
 
 
 def dump_params(params):
     if params is None:
         return {}
     if hasattr(params, "dump"):
-        return dict(params.dump())
+        try:
+            return dict(params.dump())
+        except Exception:  # noqa: BLE001 - a Param without a default may not dump
+            return {key: value for key, (value, _) in param_values(params).items()}
     return dict(params)
 
 
-def template_context(dag, task, run, is_v2):
+NO_VALUE = object()
+
+
+def param_values(params):
+    """{key: (value or NO_VALUE, Param or None)} without resolving (validating) anything."""
+    found = {}
+    if params is None:
+        return found
+    get_param = getattr(params, "get_param", None)
+    for key in params:
+        param = get_param(key) if get_param else None
+        if param is None or not hasattr(param, "value"):
+            found[key] = (params[key], None)
+            continue
+        # `has_value` compares with the NOTSET singleton, but a deep-copied Param (task
+        # params on both versions) holds a copy of it: check the type too.
+        has_value = getattr(param, "has_value", True) and type(param.value).__name__ != "ArgNotSet"
+        found[key] = (param.value if has_value else NO_VALUE, param)
+    return found
+
+
+def params_spec(params):
+    """{key: {"default", "has_default", "schema", "description"}} for every DAG param."""
+    spec = {}
+    for key, (value, param) in param_values(params).items():
+        spec[key] = {
+            "default": None if value is NO_VALUE else jsonable(value),
+            "has_default": value is not NO_VALUE,
+            "schema": jsonable(dict(getattr(param, "schema", None) or {})),
+            "description": getattr(param, "description", None),
+        }
+    return spec
+
+
+def run_params(dag, task, conf):
+    """The params a run triggered with `conf` sees: defaults (DAG's, overlaid by the
+    task's), then conf merged over them ([core] dag_run_conf_overrides_params is on by
+    default). A param without a default and without a conf value is left out, so a
+    template reading it fails like it would in Airflow. Returns (params, errors): a
+    conf value its Param's schema rejects is an error."""
+    values = {**param_values(dag.params), **param_values(task.params)}
+    params, errors = {}, []
+    for key, (value, param) in values.items():
+        if key in conf:
+            value = conf[key]
+            if param is not None and hasattr(param, "resolve"):
+                try:  # on a copy: resolve() stores the value in the Param
+                    value = copy.deepcopy(param).resolve(value=value)
+                except Exception as error:  # noqa: BLE001 - schema violations are data
+                    errors.append(f"conf: param {key!r}: {type(error).__name__}: {error}")
+        if value is not NO_VALUE:
+            params[key] = value
+    for key, value in conf.items():
+        params.setdefault(key, value)
+    return params, errors
+
+
+def template_context(dag, task, run, is_v2, conf=None):
     """The keys both versions provide (plus the 2.x-only ones on 2.x)."""
     try:
         from airflow.sdk.execution_time import macros
@@ -158,14 +244,15 @@ def template_context(dag, task, run, is_v2):
     ds = logical_date.strftime("%Y-%m-%d")
     ts = logical_date.isoformat()
     run_id = f"{run['run_type']}__{ts}"
-    params = {**dump_params(dag.params), **dump_params(task.params)}
+    conf = conf or {}
+    params, _ = run_params(dag, task, conf)
     context = {
         "dag": dag,
         "task": task,
         "macros": macros,
         "params": params,
         "run_id": run_id,
-        "dag_run": SampleDagRun(dag, run, run_id),
+        "dag_run": SampleDagRun(dag, run, run_id, conf),
         "ds": ds,
         "ds_nodash": ds.replace("-", ""),
         "ts": ts,
@@ -276,11 +363,117 @@ def weight_rule_name(rule):
     return f"{type(rule).__module__}.{type(rule).__qualname__}"
 
 
-def describe_task(dag, task, env, run, is_v2, pools, problems):
+def asset_uris(items):
+    """Dataset (2.10) / Asset (3.x) URIs of inlets, outlets or a schedule condition,
+    in order; any/all conditions (`objects`) are flattened, aliases become `alias:NAME`."""
+    uris = []
+    for item in items or []:
+        uri = getattr(item, "uri", None)
+        if isinstance(uri, str):
+            uris.append(uri)
+        elif getattr(item, "objects", None) is not None:
+            uris.extend(asset_uris(item.objects))
+        elif isinstance(getattr(item, "name", None), str):
+            uris.append(f"alias:{item.name}")
+        else:
+            uris.append(str(item))
+    return uris
+
+
+def schedule_assets(dag):
+    """The asset (dataset) URIs an asset-scheduled DAG waits for, else None. 2.10
+    timetables all carry a dataset_condition (a null one unless dataset-triggered);
+    the 3.3 Task SDK AssetAll has no iter_assets, so `objects` is walked."""
+    timetable = dag.timetable
+    if not any(word in type(timetable).__name__ for word in ("Asset", "Dataset")):
+        return None
+    for attribute in ("asset_condition", "dataset_condition"):
+        condition = getattr(timetable, attribute, None)
+        if condition is not None:
+            return asset_uris([condition]) or None
+    return None
+
+
+def class_names(task):
+    return {cls.__name__ for cls in type(task).__mro__}
+
+
+def external_task_details(task, context, where, problems):
+    """ExternalTaskSensor: what it waits for, and which upstream run (logical date)."""
+    delta = getattr(task, "execution_delta", None)
+    date_fn = getattr(task, "execution_date_fn", None)
+    details = {
+        "external_dag_id": task.external_dag_id,
+        "external_task_id": getattr(task, "external_task_id", None),
+        "execution_delta_seconds": seconds(delta),
+        "has_execution_date_fn": date_fn is not None,
+        "allowed_states": jsonable(getattr(task, "allowed_states", None)),
+        "failed_states": jsonable(getattr(task, "failed_states", None)),
+    }
+    logical_date = context["logical_date"]
+    if delta is not None:
+        details["execution_delta_target"] = jsonable(logical_date - delta)
+    if date_fn is not None:
+        try:
+            if hasattr(task, "_handle_execution_date_fn"):
+                # The sensor's own call: logical date first, the context as keyword
+                # arguments (filtered to the function's signature), plus `context`.
+                result = task._handle_execution_date_fn(context=context)
+            else:
+                from airflow.utils.operator_helpers import make_kwargs_callable
+
+                kwargs = {k: v for k, v in context.items() if k not in {"execution_date", "logical_date"}}
+                kwargs["context"] = context
+                result = make_kwargs_callable(date_fn)(logical_date, **kwargs)
+        except Exception as error:  # noqa: BLE001 - a failing function is data
+            problems.append(f"{where}: execution_date_fn failed: {type(error).__name__}: {error}")
+            result = None
+        details["execution_date_fn_result"] = jsonable(result)
+    return details
+
+
+def operator_details(task, context, is_sensor, where, problems):
+    """Settings that are not templated fields, for the operators flowc writes."""
+    details = {}
+    names = class_names(task)
+    if is_sensor:
+        details["poke_interval_seconds"] = float(task.poke_interval)
+        details["timeout_seconds"] = float(task.timeout) if task.timeout is not None else None
+    if hasattr(task, "external_dag_id") and hasattr(task, "execution_delta"):
+        details.update(external_task_details(task, context, where, problems))
+    if "SparkSqlOperator" in names:
+        details.update(
+            {
+                "spark_conf": jsonable(getattr(task, "_conf", None)),
+                "yarn_queue": getattr(task, "_yarn_queue", None),
+                "spark_name": getattr(task, "_name", None),
+                "conn_id": getattr(task, "_conn_id", None),
+            }
+        )
+    if "SparkSubmitOperator" in names:
+        details.update(
+            {
+                "spark_conf": jsonable(getattr(task, "conf", getattr(task, "_conf", None))),
+                "application": getattr(task, "application", getattr(task, "_application", None)),
+                "spark_name": getattr(task, "name", getattr(task, "_name", None)),
+                "yarn_queue": getattr(task, "_yarn_queue", None),
+                "conn_id": getattr(task, "_conn_id", None),
+            }
+        )
+    if "KylinCubeOperator" in names:
+        for attribute in ("kylin_conn_id", "project", "cube", "command"):
+            details[attribute] = jsonable(getattr(task, attribute, None))
+    for attribute in ("http_conn_id", "metastore_conn_id"):
+        if hasattr(task, attribute):
+            details[attribute] = jsonable(getattr(task, attribute))
+    return details
+
+
+def describe_task(dag, task, env, run, is_v2, pools, conf, problems):
     where = f"{dag.dag_id}/{task.task_id}"
     if pools is not None and task.pool != "default_pool" and task.pool not in pools:
         problems.append(f"{where}: unknown pool {task.pool!r}")
-    context = template_context(dag, task, run, is_v2)
+    context = template_context(dag, task, run, is_v2, conf)
     rendered = {}
     for field in task.template_fields:
         value = getattr(task, field, None)
@@ -297,7 +490,9 @@ def describe_task(dag, task, env, run, is_v2, pools, problems):
             continue
         rendered[field] = jsonable(result)
     is_sensor = hasattr(task, "poke_interval") and hasattr(task, "mode")
+    details = operator_details(task, context, is_sensor, where, problems)
     return {
+        **details,
         "operator": task.task_type,
         "upstream": sorted(task.upstream_task_ids),
         "downstream": sorted(task.downstream_task_ids),
@@ -314,6 +509,8 @@ def describe_task(dag, task, env, run, is_v2, pools, problems):
         "doc_md": task.doc_md,
         "template_fields": list(task.template_fields),
         "rendered": rendered,
+        "inlets": asset_uris(getattr(task, "inlets", None)),
+        "outlets": asset_uris(getattr(task, "outlets", None)),
     }
 
 
@@ -325,9 +522,11 @@ def cron_expression(timetable):
     return None
 
 
-def describe_dag(dag, run_day, is_v2, pools, problems):
+def describe_dag(dag, run_day, is_v2, pools, conf, problems):
     env = strict_env(dag)
     run = sample_run(dag, run_day)
+    _, conf_errors = run_params(dag, dag, conf)
+    problems.extend(f"{dag.dag_id}: {message}" for message in conf_errors)
     start_date = dag.start_date
     return {
         "fileloc": os.path.basename(dag.fileloc),
@@ -340,10 +539,12 @@ def describe_dag(dag, run_day, is_v2, pools, problems):
         "max_active_tasks": dag.max_active_tasks,
         "start_date": start_date.isoformat() if start_date else None,
         "params": jsonable(dump_params(dag.params)),
+        "params_spec": params_spec(dag.params),
+        "schedule_assets": schedule_assets(dag),
         "description": dag.description,
         "sample_run": jsonable(run),
         "tasks": {
-            task.task_id: describe_task(dag, task, env, run, is_v2, pools, problems)
+            task.task_id: describe_task(dag, task, env, run, is_v2, pools, conf, problems)
             for task in sorted(dag.tasks, key=lambda t: t.task_id)
         },
     }
@@ -367,7 +568,7 @@ def inspect(args):
     dags = {}
     for dag_id in sorted(bag.dags):
         try:
-            dags[dag_id] = describe_dag(bag.dags[dag_id], run_day, is_v2, pools, problems)
+            dags[dag_id] = describe_dag(bag.dags[dag_id], run_day, is_v2, pools, args.conf, problems)
         except Exception as error:  # noqa: BLE001 - one DAG must not hide the others
             problems.append(f"{dag_id}: could not be described: {type(error).__name__}: {error}")
     # A file that yields neither a DAG nor an import error usually forgot to bind its DAG.
