@@ -90,6 +90,54 @@ def load_pools(path):
     raise SystemExit(f"--pools {path}: expected a JSON list or object")
 
 
+def airflow_cli(home, *args):
+    """This venv's `airflow` CLI in the isolated AIRFLOW_HOME: (exit code, stdout, stderr)."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "airflow", *args],
+        cwd=home,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return completed.returncode, completed.stdout, completed.stderr
+
+
+def json_tail(text):
+    """The JSON value in `text` after any log lines the CLI printed before it."""
+    decoder = json.JSONDecoder()
+    for index, char in enumerate(text):
+        if char in "[{" and (index == 0 or text[index - 1] == "\n"):
+            try:
+                value, _ = decoder.raw_decode(text[index:])
+            except json.JSONDecodeError:
+                continue
+            return value
+    raise ValueError(f"no JSON in: {text[-2000:]}")
+
+
+def import_pools(home, path):
+    """`airflow db migrate`, `airflow pools import PATH`, then the pools read back with
+    `airflow pools list -o json`: {"ok", "output", "pools": {name: slots}}."""
+    path = os.path.abspath(path)
+    code, out, err = airflow_cli(home, "db", "migrate")
+    if code != 0:
+        return {"ok": False, "output": f"airflow db migrate failed ({code}):\n{out}{err}", "pools": {}}
+    code, out, err = airflow_cli(home, "pools", "import", path)
+    output = (out + err).strip()
+    if code != 0:
+        return {"ok": False, "output": output, "pools": {}}
+    list_code, list_out, list_err = airflow_cli(home, "pools", "list", "-o", "json")
+    try:
+        if list_code != 0:
+            raise ValueError(f"exit code {list_code}: {list_err}")
+        pools = {item["pool"]: int(item["slots"]) for item in json_tail(list_out)}
+    except (ValueError, KeyError, TypeError) as error:
+        return {"ok": False, "output": f"{output}\nairflow pools list failed: {error}", "pools": {}}
+    return {"ok": True, "output": output, "pools": pools}
+
+
 def new_dagbag(folder):
     # Built outside the `except` block, so import errors of DAG files are not chained
     # to this ImportError in their tracebacks.
@@ -550,7 +598,7 @@ def describe_dag(dag, run_day, is_v2, pools, conf, problems):
     }
 
 
-def inspect(args):
+def inspect(args, home):
     import airflow
 
     folder = os.path.abspath(args.dag_folder)
@@ -579,12 +627,15 @@ def inspect(args):
             path = os.path.realpath(os.path.join(directory, name))
             if name.endswith(".py") and path not in loaded and path not in failed:
                 problems.append(f"{os.path.relpath(path, folder)}: no DAG found at module level")
-    return {
+    result = {
         "airflow_version": airflow.__version__,
         "import_errors": import_errors,
         "dags": dags,
         "problems": sorted(problems),
     }
+    if args.import_pools:
+        result["pools_import"] = import_pools(home, args.import_pools)
+    return result
 
 
 def main(argv):
@@ -596,7 +647,7 @@ def main(argv):
     os.dup2(2, 1)
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            result = inspect(args)
+            result = inspect(args, home)
         json.dump(result, json_out, indent=2, sort_keys=True)
         json_out.write("\n")
         json_out.flush()

@@ -85,6 +85,17 @@ fn ensure_venvs() {
 /// description of it (rendered for [`SAMPLE_LOGICAL_DATE`]); `pools` is a pools file
 /// whose names are the only known pools besides `default_pool`.
 pub(crate) fn inspect(version: AirflowVersion, dag_folder: &Path, pools: Option<&Path>) -> Value {
+    inspect_with(version, dag_folder, pools, &[])
+}
+
+/// [`inspect`] with more arguments for `inspect_dags.py`, e.g.
+/// `["--conf", r#"{"bizdate": "2024-03-04"}"#]` or `["--import-pools", path]`.
+pub(crate) fn inspect_with(
+    version: AirflowVersion,
+    dag_folder: &Path,
+    pools: Option<&Path>,
+    extra_args: &[&std::ffi::OsStr],
+) -> Value {
     ensure_venvs();
     let python = repo().join(".venv").join(version.venv()).join("bin/python");
     let mut command = Command::new(python);
@@ -96,6 +107,7 @@ pub(crate) fn inspect(version: AirflowVersion, dag_folder: &Path, pools: Option<
     if let Some(pools) = pools {
         command.arg("--pools").arg(pools);
     }
+    command.args(extra_args);
     let output = command.output().expect("the venv's python runs");
     assert!(
         output.status.success(),
@@ -261,6 +273,38 @@ fn airflow_3_loads_the_sample_dags_as_written() {
     check_sample(AirflowVersion::V3);
 }
 
+/// Runs `check` for both versions in parallel (each Airflow load takes seconds); a
+/// panic in either fails the test.
+fn for_both_versions(check: impl Fn(AirflowVersion) + Sync) {
+    std::thread::scope(|scope| {
+        for version in AirflowVersion::ALL {
+            let check = &check;
+            scope.spawn(move || check(version));
+        }
+    });
+}
+
+fn trap(version: AirflowVersion) -> &'static Value {
+    static CACHE: [OnceLock<Value>; 2] = [OnceLock::new(), OnceLock::new()];
+    cached(&CACHE, version, "trap_dags")
+}
+
+/// The conf `sensor_dags` is loaded with: the run of `bizdate_triggered` is triggered
+/// for business day 2024-03-04.
+const BIZDATE_CONF: &str = r#"{"bizdate": "2024-03-04"}"#;
+
+fn sensors(version: AirflowVersion) -> &'static Value {
+    static CACHE: [OnceLock<Value>; 2] = [OnceLock::new(), OnceLock::new()];
+    CACHE[version.index()].get_or_init(|| {
+        inspect_with(
+            version,
+            &fixture("sensor_dags"),
+            Some(&fixture("pools.json")),
+            &["--conf".as_ref(), BIZDATE_CONF.as_ref()],
+        )
+    })
+}
+
 /// The daily-partition trap: with `CronDataIntervalTimetable` given explicitly, the
 /// run for 2024-03-05 and every rendered field are the same on both versions.
 #[test]
@@ -359,12 +403,246 @@ fn airflow_3_reports_each_problem_of_the_broken_dags() {
 /// different timetable on 3.x, and the run for the same `ds` starts a day earlier.
 #[test]
 fn airflow_harness_detects_the_cron_string_trap() {
-    static CACHE: [OnceLock<Value>; 2] = [OnceLock::new(), OnceLock::new()];
-    let [v2, v3] = AirflowVersion::ALL.map(|version| cached(&CACHE, version, "trap_dags"));
+    let [v2, v3] = AirflowVersion::ALL.map(trap);
     let (dag2, dag3) = (&v2["dags"]["cron_string"], &v3["dags"]["cron_string"]);
     assert_eq!(dag2["timetable"], "CronDataIntervalTimetable");
     assert_eq!(dag3["timetable"], "CronTriggerTimetable");
     assert_eq!(dag2["sample_run"]["run_after"], "2024-03-06T02:30:00+00:00");
     assert_eq!(dag3["sample_run"]["run_after"], "2024-03-05T02:30:00+00:00");
     assert_ne!(dag2["sample_run"], dag3["sample_run"]);
+}
+
+/// With the Hive provider installed, 3.x validates `hive://` asset URIs (host,
+/// database and table): a URI 2.10 takes as written fails the import of the file.
+#[test]
+fn airflow_harness_detects_the_hive_asset_uri_trap() {
+    let [v2, v3] = AirflowVersion::ALL.map(trap);
+    assert_eq!(
+        v2["dags"]["hive_asset_uri"]["tasks"]["publish"]["outlets"],
+        json!(["hive://dw/sales"])
+    );
+    assert_eq!(keys(&v2["import_errors"]), BTreeSet::new());
+    assert!(v3["dags"].get("hive_asset_uri").is_none());
+    let error = v3["import_errors"]["hive_asset_uri.py"]
+        .as_str()
+        .expect("an import error for hive_asset_uri.py on 3.x");
+    assert!(
+        error.contains("URI format hive:// must contain database, schema, and table names"),
+        "{error}"
+    );
+}
+
+/// A task's report without the keys every task has: what `operator_details` added.
+fn details(task: &Value) -> Value {
+    let mut object = task.as_object().expect("a task is an object").clone();
+    for common in [
+        "operator",
+        "upstream",
+        "downstream",
+        "pool",
+        "pool_slots",
+        "priority_weight",
+        "weight_rule",
+        "queue",
+        "retries",
+        "retry_delay_seconds",
+        "execution_timeout_seconds",
+        "trigger_rule",
+        "doc_md",
+        "template_fields",
+        "rendered",
+    ] {
+        object.remove(common);
+    }
+    Value::Object(object)
+}
+
+fn check_sensors(version: AirflowVersion) {
+    let out = sensors(version);
+    assert_eq!(out["import_errors"], json!({}), "{version:?}");
+    assert_eq!(out["problems"], json!([]), "{version:?}");
+    assert_eq!(
+        keys(&out["dags"]),
+        BTreeSet::from(["bizdate_triggered", "sales_consumer", "sensors_daily"]),
+        "{version:?}"
+    );
+    let tasks = &out["dags"]["sensors_daily"]["tasks"];
+    let expected = [
+        (
+            "wait_orders",
+            json!({
+                "mode": "reschedule", "poke_interval_seconds": 300.0, "timeout_seconds": 7200.0,
+                "external_dag_id": "orders_daily", "external_task_id": "load_orders",
+                "execution_delta_seconds": 3600.0, "has_execution_date_fn": false,
+                // The sample run's logical date 2024-03-05T02:30 minus one hour.
+                "execution_delta_target": "2024-03-05T01:30:00+00:00",
+                "allowed_states": ["success"], "failed_states": ["failed", "upstream_failed"],
+                "inlets": [], "outlets": [],
+            }),
+        ),
+        (
+            "wait_partition",
+            json!({
+                "mode": "reschedule", "poke_interval_seconds": 600.0, "timeout_seconds": 3600.0,
+                "metastore_conn_id": "metastore_default", "inlets": [], "outlets": [],
+            }),
+        ),
+        (
+            "api_ready",
+            json!({
+                "mode": "poke", "poke_interval_seconds": 60.0, "timeout_seconds": 600.0,
+                "http_conn_id": "orders_api", "inlets": [], "outlets": [],
+            }),
+        ),
+        (
+            "load_sales",
+            json!({
+                "mode": null,
+                "spark_conf": "spark.executor.memory=4g,spark.sql.shuffle.partitions=200",
+                "yarn_queue": "etl", "spark_name": "load_sales", "conn_id": "spark_sql_default",
+                "inlets": [], "outlets": ["hive://metastore:9083/dw/sales"],
+            }),
+        ),
+        (
+            "build_cube",
+            json!({
+                "mode": null, "kylin_conn_id": "kylin_default", "project": "sales",
+                "cube": "sales_cube", "command": "build",
+                "inlets": ["hive://metastore:9083/dw/sales"], "outlets": [],
+            }),
+        ),
+    ];
+    assert_eq!(
+        keys(tasks),
+        expected.iter().map(|(task_id, _)| *task_id).collect(),
+        "{version:?}"
+    );
+    for (task_id, want) in &expected {
+        assert_eq!(details(&tasks[*task_id]), *want, "{version:?} {task_id}");
+    }
+    assert_eq!(
+        tasks["wait_partition"]["rendered"]["partition_names"],
+        json!(["ods.orders/dt=2024-03-05"]),
+        "{version:?}"
+    );
+    assert_eq!(
+        tasks["api_ready"]["rendered"]["endpoint"], "ready/2024-03-05",
+        "{version:?}"
+    );
+    assert_eq!(
+        out["dags"]["sensors_daily"]["schedule_assets"],
+        Value::Null,
+        "{version:?}"
+    );
+    assert_eq!(
+        out["dags"]["sales_consumer"]["schedule_assets"],
+        json!(["hive://metastore:9083/dw/sales", "hive://metastore:9083/dw/orders"]),
+        "{version:?}"
+    );
+
+    let triggered = &out["dags"]["bizdate_triggered"];
+    assert_eq!(
+        triggered["params_spec"],
+        json!({
+            "bizdate": {
+                "default": null, "has_default": false, "description": "business day to rebuild",
+                "schema": {"type": "string", "format": "date"},
+            },
+            "region": {
+                "default": "eu", "has_default": true, "description": null,
+                "schema": {"type": "string", "enum": ["eu", "us"]},
+            },
+        }),
+        "{version:?}"
+    );
+    assert_eq!(triggered["schedule_assets"], Value::Null, "{version:?}");
+    let wait_sales = &triggered["tasks"]["wait_sales"];
+    assert_eq!(wait_sales["has_execution_date_fn"], true, "{version:?}");
+    assert_eq!(wait_sales["execution_delta_seconds"], Value::Null, "{version:?}");
+    // The function reads params["bizdate"] (from --conf): the sensor waits for the
+    // sales_daily run whose ds is 2024-03-04, not for the triggered run's own date.
+    assert_eq!(
+        wait_sales["execution_date_fn_result"], "2024-03-04T02:30:00+00:00",
+        "{version:?}"
+    );
+    assert_eq!(
+        triggered["tasks"]["rebuild"]["rendered"]["bash_command"], "echo 2024-03-04 eu 2024-03-04",
+        "{version:?}"
+    );
+}
+
+#[test]
+fn airflow_2_10_reports_sensor_and_operator_settings() {
+    check_sensors(AirflowVersion::V2_10);
+}
+
+#[test]
+fn airflow_3_reports_sensor_and_operator_settings() {
+    check_sensors(AirflowVersion::V3);
+}
+
+/// Without `--conf`, a param without a default is not in the context (Airflow would
+/// not create the run): templates and the execution_date_fn reading it fail; a conf
+/// value the param's schema rejects is reported.
+#[test]
+fn airflow_harness_needs_conf_for_params_without_default() {
+    for_both_versions(|version| {
+        let folder = fixture("sensor_dags");
+        let without = inspect(version, &folder, None);
+        let problems: Vec<&str> = without["problems"]
+            .as_array()
+            .expect("problems is a list")
+            .iter()
+            .map(|problem| problem.as_str().expect("a problem is a string"))
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                "bizdate_triggered/rebuild: bash_command: render failed: UndefinedError: \
+                 'dict object' has no attribute 'bizdate'",
+                "bizdate_triggered/wait_sales: execution_date_fn failed: KeyError: 'bizdate'",
+            ],
+            "{version:?}"
+        );
+        let wait_sales = &without["dags"]["bizdate_triggered"]["tasks"]["wait_sales"];
+        assert_eq!(wait_sales["execution_date_fn_result"], Value::Null, "{version:?}");
+
+        let invalid = inspect_with(
+            version,
+            &folder,
+            None,
+            &[
+                "--conf".as_ref(),
+                r#"{"bizdate": "2024-03-04", "region": "asia"}"#.as_ref(),
+            ],
+        );
+        let problems = invalid["problems"].as_array().expect("problems is a list");
+        assert_eq!(problems.len(), 1, "{version:?}: {problems:#?}");
+        let problem = problems[0].as_str().expect("a problem is a string");
+        assert!(
+            problem.starts_with("bizdate_triggered: conf: param 'region': ParamValidationError: 'asia' is not one of"),
+            "{version:?}: {problem}"
+        );
+    });
+}
+
+/// The pools file (the format flowc writes) imports with `airflow pools import`.
+#[test]
+fn airflow_imports_the_pools_file() {
+    for_both_versions(|version| {
+        let pools = fixture("pools.json");
+        let out = inspect_with(
+            version,
+            &fixture("trap_dags"),
+            None,
+            &["--import-pools".as_ref(), pools.as_os_str()],
+        );
+        let report = &out["pools_import"];
+        assert_eq!(report["ok"], true, "{version:?}: {report}");
+        assert_eq!(
+            report["pools"],
+            json!({"default_pool": 128, "sensors": 16, "spark": 8, "kylin": 2}),
+            "{version:?}: {report}"
+        );
+    });
 }
