@@ -31,6 +31,8 @@ pub struct CheckReport {
     pub task_io: BTreeMap<TaskId, TaskIo>,
     /// The dependency graph, when the repository has no errors.
     pub graph: Option<DependencyGraph>,
+    /// The SQL file of every sparksql task whose file could be read.
+    pub sql_files: BTreeMap<TaskId, FileId>,
     /// Flow files found, whether or not they validated.
     flow_files: usize,
 }
@@ -72,8 +74,9 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
     let mut sources = loaded.sources;
     let mut task_io = BTreeMap::new();
     let mut graph = None;
+    let mut sql_files = BTreeMap::new();
     if let Some(repository) = &validated.repository {
-        let sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
+        sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
         task_io = analyze(repository, &sql_files, &sources, &mut diagnostics);
         if !diagnostics.has_errors() {
             let (built, found) = crate::graph::build(repository, &task_io);
@@ -88,6 +91,7 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
         repository: validated.repository,
         task_io,
         graph,
+        sql_files,
         flow_files: loaded.flows.len(),
     })
 }
@@ -168,9 +172,11 @@ fn analyze(
                 };
                 let mut known: BTreeSet<String> = task.params.keys().cloned().collect();
                 known.extend(BUILTIN_VARIABLES.iter().map(|v| (*v).to_owned()));
+                let params: BTreeMap<String, String> =
+                    task.params.iter().map(|(name, value)| (name.clone(), value.to_string())).collect();
                 let options = SqlOptions {
                     default_database: spark.default_database.as_deref(),
-                    params: Some(&task.params),
+                    params: Some(&params),
                     known_variables: Some(&known),
                 };
                 let analysis = sql::analyze(file, sources.file(file).text(), &options);

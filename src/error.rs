@@ -26,6 +26,9 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// The command line asks for something the repository does not have.
+    #[error("{0}")]
+    Usage(String),
     /// A broken invariant: a bug in flowc.
     #[error("internal error: {0}\nthis is a bug in flowc {version}; please report it", version = env!("CARGO_PKG_VERSION"))]
     Internal(String),

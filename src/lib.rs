@@ -22,6 +22,7 @@ mod error;
 pub mod graph;
 pub mod load;
 pub mod model;
+pub mod output;
 pub mod render;
 pub mod sql;
 pub mod validate;

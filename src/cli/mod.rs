@@ -1,10 +1,12 @@
 //! The command line: clap definitions and one file per subcommand.
 
 mod check;
+mod compile;
 mod graph;
 mod printer;
 mod schema;
 mod sql;
+mod templates;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,6 +29,8 @@ pub struct Cli {
 enum Command {
     /// Validate a repository: YAML schemas, SQL syntax, dependencies, cycles.
     Check(CheckArgs),
+    /// Render Airflow DAG files, pools and a manifest for each environment.
+    Compile(CompileArgs),
     /// Show the inferred dependencies and each task's reads and writes.
     Graph(GraphArgs),
     /// Print the JSON Schema of `flowc.yaml` (project) or `flow.yaml` (flow), for editors.
@@ -34,6 +38,56 @@ enum Command {
     /// Analyse one SQL file or statement list on its own.
     #[command(subcommand)]
     Sql(SqlCommand),
+    /// List the templates DAG files are rendered with, and which the repository overrides.
+    Templates(TemplatesArgs),
+}
+
+/// Arguments of `flowc compile`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CompileArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// Environment to compile; repeat for several. Default: every environment.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Vec<String>,
+    /// Output folder; each environment goes to OUT/<env>/.
+    #[arg(long, value_name = "DIR", default_value = "build")]
+    pub(crate) out: PathBuf,
+    /// Render for this Airflow version instead of `airflow.version` in flowc.yaml.
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub(crate) airflow_version: Option<AirflowVersionArg>,
+}
+
+/// Airflow versions on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AirflowVersionArg {
+    /// Airflow 2.10.
+    #[value(name = "2.10")]
+    V2_10,
+    /// Airflow 3.x.
+    #[value(name = "3")]
+    V3,
+}
+
+impl From<AirflowVersionArg> for crate::model::AirflowVersion {
+    fn from(value: AirflowVersionArg) -> Self {
+        match value {
+            AirflowVersionArg::V2_10 => Self::V2_10,
+            AirflowVersionArg::V3 => Self::V3,
+        }
+    }
+}
+
+/// Arguments of `flowc templates`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TemplatesArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// Print the text of one template (as the repository would render it).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) show: Option<String>,
 }
 
 /// Arguments of `flowc check`.
@@ -142,6 +196,8 @@ pub fn run() -> ExitCode {
     let printer = Printer::new();
     let result = match &cli.command {
         Command::Check(args) => check::run(args, &printer),
+        Command::Compile(args) => compile::run(args, &printer),
+        Command::Templates(args) => templates::run(args, &printer),
         Command::Graph(args) => graph::run(args, &printer),
         Command::Schema(args) => Ok(schema::run(args, &printer)),
         Command::Sql(SqlCommand::Lineage(args)) => sql::lineage(args, &printer),

@@ -95,6 +95,15 @@ codes! {
     SourceTableWritten = "G405",
     /// A `depends_on` names the task itself.
     SelfDependency = "G406",
+
+    /// Two flows or tasks get the same Airflow id.
+    IdCollision = "R601",
+    /// A cross-flow dependency joins two schedules whose runs cannot be matched.
+    ScheduleMisaligned = "R602",
+    /// A sparksql task asks for `spark_submit` but no SQL runner is configured.
+    MissingSqlRunner = "R603",
+    /// A template does not render (a repository's own override, usually).
+    TemplateError = "R604",
 }
 
 impl fmt::Display for Code {

@@ -188,6 +188,12 @@ impl Diagnostics {
                 .then_with(|| a.message.cmp(&b.message))
         });
     }
+
+    /// Drops repeats of the diagnostic before (the same problem found twice, e.g. once
+    /// per environment); sort first.
+    pub fn dedup(&mut self) {
+        self.0.dedup();
+    }
 }
 
 impl Extend<Diagnostic> for Diagnostics {

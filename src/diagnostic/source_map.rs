@@ -8,7 +8,7 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Index of a file in a [`SourceMap`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(u32);
 
 impl FileId {
@@ -171,6 +171,11 @@ impl SourceMap {
     /// Line and column where a span starts.
     pub fn line_col(&self, span: Span) -> LineCol {
         self.file(span.file).line_col(span.start)
+    }
+
+    /// Every file, in registration order.
+    pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter()
     }
 
     /// Number of files registered.

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::diagnostic::{FileId, Span};
-use crate::model::{FlowId, Priority, Spanned, TableName, TaskId};
+use crate::model::{CrossFlowMode, FlowId, ParamValue, Priority, Spanned, TableName, TaskId};
 
 /// When a flow runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -86,8 +86,12 @@ pub struct Flow {
     pub max_active_runs: Option<u32>,
     /// Concurrent tasks allowed.
     pub max_active_tasks: Option<u32>,
+    /// Whether Airflow back-fills missed runs (off unless set).
+    pub catchup: bool,
+    /// How its tasks wait for other flows' tasks (the project's setting unless set).
+    pub cross_flow: CrossFlowMode,
     /// Template parameters for its SQL.
-    pub params: BTreeMap<String, String>,
+    pub params: BTreeMap<String, ParamValue>,
     /// Its tasks, in file order.
     pub tasks: Vec<Task>,
 }
@@ -112,7 +116,7 @@ pub struct Task {
     /// Execution timeout.
     pub timeout: Option<Duration>,
     /// Template parameters of the task (project and flow ones merged in).
-    pub params: BTreeMap<String, String>,
+    pub params: BTreeMap<String, ParamValue>,
     /// What the task does.
     pub kind: TaskKind,
 }
@@ -154,6 +158,17 @@ pub struct SparkSqlTask {
     pub conf: BTreeMap<String, String>,
     /// Database for unqualified names (the task's, else the flow's, else the project's).
     pub default_database: Option<String>,
+    /// The Airflow operator that runs it.
+    pub operator: SparkSqlOperator,
+}
+
+/// The operator a sparksql task is rendered with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SparkSqlOperator {
+    /// `SparkSqlOperator` (`spark-sql -f`), the default.
+    SparkSql,
+    /// `SparkSubmitOperator` running the project's `sql_runner` on the SQL text.
+    SparkSubmit,
 }
 
 /// A DataX data sync.
@@ -232,6 +247,10 @@ pub struct KylinTask {
 pub struct TriggerTask {
     /// The signal waited for.
     pub wait_for: WaitFor,
+    /// How often to check (the project's sensor default unless set).
+    pub poke_interval: Option<Duration>,
+    /// How long to wait before failing (the project's sensor default unless set).
+    pub timeout: Option<Duration>,
     /// Tables the external system is known to have written when the signal comes.
     pub writes: Vec<Spanned<TableName>>,
 }

@@ -6,15 +6,17 @@
 
 mod flow;
 mod ids;
+mod param;
 mod project;
 
 pub use flow::{
     Duration, Flow, KylinTask, MlTask, Schedule, SparkSqlTask, SyncSource, SyncTarget, SyncTask, Task, TaskKind,
-    TriggerTask, WaitFor,
+    SparkSqlOperator, TriggerTask, WaitFor,
 };
 pub use ids::{FlowId, TableName, TaskId};
+pub use param::ParamValue;
 pub use project::{
-    AirflowVersion, Connection, Environment, Priority, PriorityLevel, Project, SourceTable, Spanned, Team,
+    AirflowSettings, AirflowVersion, Connection, CrossFlowMode, DataxThrottle, Environment, Priority, PriorityLevel, Project, SourceTable, Spanned, Team,
 };
 
 /// The whole repository: the project and its flows, sorted by name.

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::diagnostic::{FileId, Span};
-use crate::model::TableName;
+use crate::model::{Duration, ParamValue, TableName};
 
 /// A value with the span it was written at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +25,86 @@ pub enum AirflowVersion {
     /// Airflow 3.x.
     #[serde(rename = "3")]
     V3,
+}
+
+impl AirflowVersion {
+    /// The version as written in `flowc.yaml`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AirflowVersion::V2_10 => "2.10",
+            AirflowVersion::V3 => "3",
+        }
+    }
+}
+
+/// How a task waits for a task of another flow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrossFlowMode {
+    /// An `ExternalTaskSensor` (reschedule mode) on the upstream task's run of the same
+    /// business date.
+    Sensor,
+    /// The flow is scheduled by the datasets (2.10) or assets (3.x) its upstream tasks
+    /// update, instead of by the clock.
+    Asset,
+}
+
+/// The `airflow:` section of `flowc.yaml`, defaults filled in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AirflowSettings {
+    /// Target Airflow version.
+    pub version: AirflowVersion,
+    /// Connection id of `SparkSqlOperator`.
+    pub spark_sql_conn_id: String,
+    /// Connection id of `SparkSubmitOperator`.
+    pub spark_conn_id: String,
+    /// Connection id of `KylinCubeOperator`.
+    pub kylin_conn_id: String,
+    /// Hive metastore connection id of partition sensors.
+    pub metastore_conn_id: String,
+    /// Filesystem connection id of file sensors.
+    pub fs_conn_id: String,
+    /// The command a sync task runs, before its job options and file.
+    pub datax_command: String,
+    /// Where DataX job files are, as seen by the workers; Jinja, rendered at run time.
+    pub datax_job_root: String,
+    /// PySpark file or JAR that runs a SQL text, for sparksql tasks with
+    /// `operator: spark_submit`.
+    pub sql_runner: Option<String>,
+    /// How often sensors check.
+    pub poke_interval: Duration,
+    /// How long sensors wait before failing.
+    pub sensor_timeout: Duration,
+    /// How cross-flow dependencies are rendered, unless a flow says otherwise.
+    pub cross_flow: CrossFlowMode,
+}
+
+impl Default for AirflowSettings {
+    fn default() -> Self {
+        Self {
+            version: AirflowVersion::V2_10,
+            spark_sql_conn_id: "spark_sql_default".to_owned(),
+            spark_conn_id: "spark_default".to_owned(),
+            kylin_conn_id: "kylin_default".to_owned(),
+            metastore_conn_id: "metastore_default".to_owned(),
+            fs_conn_id: "fs_default".to_owned(),
+            datax_command: "python ${DATAX_HOME}/bin/datax.py".to_owned(),
+            datax_job_root: "{{ dag.folder }}/../datax".to_owned(),
+            sql_runner: None,
+            poke_interval: Duration(300),
+            sensor_timeout: Duration(6 * 3600),
+            cross_flow: CrossFlowMode::Sensor,
+        }
+    }
+}
+
+/// DataX speed limits of a priority level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DataxThrottle {
+    /// Concurrent channels.
+    pub channels: u32,
+    /// Bytes per second of the whole job (split evenly over the channels).
+    pub bytes_per_second: u64,
 }
 
 /// A priority level: decides pool, weight and queue of a task.
@@ -62,23 +142,37 @@ pub struct PriorityLevel {
     pub pool_slots: u32,
     /// `priority_weight` of its tasks.
     pub weight: u32,
+    /// `weight_rule` of its tasks: `absolute` (the default, so a core task always
+    /// outranks a normal one), `downstream` or `upstream`.
+    pub weight_rule: String,
     /// YARN queue of its Spark jobs.
     pub yarn_queue: String,
+    /// Celery/worker queue of its tasks; Airflow's `default` when unset.
+    pub queue: Option<String>,
+    /// DataX throttling of its sync tasks.
+    pub datax: DataxThrottle,
 }
 
 impl PriorityLevel {
     /// flowc's default settings for a level.
     pub fn default_for(priority: Priority) -> Self {
-        let (slots, weight) = match priority {
-            Priority::Core => (32, 100),
-            Priority::Important => (16, 10),
-            Priority::Normal => (8, 1),
+        const MIB: u64 = 1024 * 1024;
+        let (slots, weight, channels, bytes) = match priority {
+            Priority::Core => (32, 100, 8, 64 * MIB),
+            Priority::Important => (16, 10, 4, 32 * MIB),
+            Priority::Normal => (8, 1, 2, 8 * MIB),
         };
         Self {
             pool: format!("{}_pool", priority.as_str()),
             pool_slots: slots,
             weight,
+            weight_rule: "absolute".to_owned(),
             yarn_queue: format!("root.{}", priority.as_str()),
+            queue: None,
+            datax: DataxThrottle {
+                channels,
+                bytes_per_second: bytes,
+            },
         }
     }
 }
@@ -92,6 +186,8 @@ pub struct Environment {
     pub dag_prefix: String,
     /// Database mapping applied to every table a task reads or writes.
     pub databases: BTreeMap<String, String>,
+    /// Pool slot counts of this environment, overriding the priority levels' ones.
+    pub pool_slots: BTreeMap<Priority, u32>,
 }
 
 /// A named connection to a source system; credentials only by reference.
@@ -134,8 +230,8 @@ pub struct Project {
     pub name: String,
     /// Database for unqualified table names.
     pub default_database: Option<String>,
-    /// Target Airflow version.
-    pub airflow_version: AirflowVersion,
+    /// The `airflow:` section.
+    pub airflow: AirflowSettings,
     /// Environments by name.
     pub environments: BTreeMap<String, Environment>,
     /// Settings of each priority level.
@@ -147,5 +243,5 @@ pub struct Project {
     /// Teams by name.
     pub teams: BTreeMap<String, Team>,
     /// Project-wide template parameters.
-    pub params: BTreeMap<String, String>,
+    pub params: BTreeMap<String, ParamValue>,
 }

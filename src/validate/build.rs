@@ -13,9 +13,9 @@ use serde_json::Value;
 use crate::Error;
 use crate::load::{Document, YamlNode};
 use crate::model::{
-    AirflowVersion, Connection, Duration, Environment, Flow, FlowId, KylinTask, MlTask, Priority, PriorityLevel,
-    Project, Schedule, SourceTable, Spanned, SparkSqlTask, SyncSource, SyncTarget, SyncTask, TableName, Task, TaskId,
-    TaskKind, Team, TriggerTask, WaitFor,
+    AirflowSettings, AirflowVersion, Connection, CrossFlowMode, DataxThrottle, Duration, Environment, Flow, FlowId,
+    KylinTask, MlTask, ParamValue, Priority, PriorityLevel, Project, Schedule, SourceTable, Spanned, SparkSqlOperator,
+    SparkSqlTask, SyncSource, SyncTarget, SyncTask, TableName, Task, TaskId, TaskKind, Team, TriggerTask, WaitFor,
 };
 
 #[derive(Deserialize)]
@@ -46,6 +46,47 @@ struct RawSql {
 #[derive(Default, Deserialize)]
 struct RawAirflow {
     version: Option<AirflowVersion>,
+    spark_sql_conn_id: Option<String>,
+    spark_conn_id: Option<String>,
+    kylin_conn_id: Option<String>,
+    metastore_conn_id: Option<String>,
+    fs_conn_id: Option<String>,
+    datax_command: Option<String>,
+    datax_job_root: Option<String>,
+    sql_runner: Option<String>,
+    #[serde(default)]
+    sensor: RawSensor,
+    cross_flow: Option<CrossFlowMode>,
+}
+
+#[derive(Default, Deserialize)]
+struct RawSensor {
+    poke_interval: Option<String>,
+    timeout: Option<String>,
+}
+
+impl RawAirflow {
+    fn settings(self) -> AirflowSettings {
+        let default = AirflowSettings::default();
+        AirflowSettings {
+            version: self.version.unwrap_or(default.version),
+            spark_sql_conn_id: self.spark_sql_conn_id.unwrap_or(default.spark_sql_conn_id),
+            spark_conn_id: self.spark_conn_id.unwrap_or(default.spark_conn_id),
+            kylin_conn_id: self.kylin_conn_id.unwrap_or(default.kylin_conn_id),
+            metastore_conn_id: self.metastore_conn_id.unwrap_or(default.metastore_conn_id),
+            fs_conn_id: self.fs_conn_id.unwrap_or(default.fs_conn_id),
+            datax_command: self.datax_command.unwrap_or(default.datax_command),
+            datax_job_root: self.datax_job_root.unwrap_or(default.datax_job_root),
+            sql_runner: self.sql_runner,
+            poke_interval: duration(self.sensor.poke_interval.as_deref()).unwrap_or(default.poke_interval),
+            sensor_timeout: duration(self.sensor.timeout.as_deref()).unwrap_or(default.sensor_timeout),
+            cross_flow: self.cross_flow.unwrap_or(default.cross_flow),
+        }
+    }
+}
+
+fn duration(text: Option<&str>) -> Option<Duration> {
+    text.and_then(Duration::parse)
 }
 
 #[derive(Deserialize)]
@@ -54,6 +95,8 @@ struct RawEnvironment {
     dag_prefix: String,
     #[serde(default)]
     databases: BTreeMap<String, String>,
+    #[serde(default)]
+    pool_slots: BTreeMap<Priority, u32>,
 }
 
 #[derive(Deserialize)]
@@ -61,7 +104,16 @@ struct RawPriorityLevel {
     pool: Option<String>,
     pool_slots: Option<u32>,
     weight: Option<u32>,
+    weight_rule: Option<String>,
     yarn_queue: Option<String>,
+    queue: Option<String>,
+    datax: Option<RawDatax>,
+}
+
+#[derive(Deserialize)]
+struct RawDatax {
+    channels: Option<u32>,
+    bytes_per_second: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +147,9 @@ struct RawFlow {
     default_database: Option<String>,
     max_active_runs: Option<u32>,
     max_active_tasks: Option<u32>,
+    #[serde(default)]
+    catchup: bool,
+    cross_flow: Option<CrossFlowMode>,
     #[serde(default)]
     defaults: RawDefaults,
     #[serde(default)]
@@ -130,6 +185,7 @@ struct RawTask {
     #[serde(default)]
     conf: BTreeMap<String, Value>,
     default_database: Option<String>,
+    operator: Option<String>,
     // sync
     source: Option<RawSyncSource>,
     target: Option<RawSyncTarget>,
@@ -180,6 +236,8 @@ struct RawWaitFor {
     path: Option<String>,
     table: Option<String>,
     partition: Option<String>,
+    poke_interval: Option<String>,
+    timeout: Option<String>,
 }
 
 fn from_json<T: DeserializeOwned>(document: &Document) -> Result<T, Error> {
@@ -195,7 +253,11 @@ fn param_text(value: &Value) -> String {
     }
 }
 
-fn params(raw: BTreeMap<String, Value>) -> BTreeMap<String, String> {
+fn params(raw: BTreeMap<String, Value>) -> BTreeMap<String, ParamValue> {
+    raw.into_iter().map(|(k, v)| (k, ParamValue::from_json(&v))).collect()
+}
+
+fn conf(raw: BTreeMap<String, Value>) -> BTreeMap<String, String> {
     raw.into_iter().map(|(k, v)| (k, param_text(&v))).collect()
 }
 
@@ -240,7 +302,15 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
                 level.pool = set.pool.clone().unwrap_or(level.pool);
                 level.pool_slots = set.pool_slots.unwrap_or(level.pool_slots);
                 level.weight = set.weight.unwrap_or(level.weight);
+                level.weight_rule = set.weight_rule.clone().unwrap_or(level.weight_rule);
                 level.yarn_queue = set.yarn_queue.clone().unwrap_or(level.yarn_queue);
+                level.queue = set.queue.clone().or(level.queue);
+                if let Some(datax) = &set.datax {
+                    level.datax = DataxThrottle {
+                        channels: datax.channels.unwrap_or(level.datax.channels),
+                        bytes_per_second: datax.bytes_per_second.unwrap_or(level.datax.bytes_per_second),
+                    };
+                }
             }
             (priority, level)
         })
@@ -259,7 +329,7 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
         file: document.file,
         name: raw.project,
         default_database: raw.sql.default_database,
-        airflow_version: raw.airflow.version.unwrap_or(AirflowVersion::V2_10),
+        airflow: raw.airflow.settings(),
         environments: raw
             .environments
             .into_iter()
@@ -268,6 +338,7 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
                     name: name.clone(),
                     dag_prefix: env.dag_prefix,
                     databases: env.databases,
+                    pool_slots: env.pool_slots,
                 };
                 (name, environment)
             })
@@ -329,7 +400,7 @@ pub(super) fn flow(document: &Document, folder: &str, project: &Project) -> Resu
     let mut flow_params = project.params.clone();
     flow_params.extend(params(raw.params));
     let defaults = raw.defaults;
-    let default_conf = params(defaults.conf);
+    let default_conf = conf(defaults.conf);
     let tasks = raw
         .tasks
         .into_iter()
@@ -338,18 +409,19 @@ pub(super) fn flow(document: &Document, folder: &str, project: &Project) -> Resu
             let at = format!("/tasks/{i}");
             let mut task_params = flow_params.clone();
             task_params.extend(params(task.params));
-            let mut conf = default_conf.clone();
-            conf.extend(params(task.conf));
+            let mut task_conf = default_conf.clone();
+            task_conf.extend(conf(task.conf));
             let kind = task_kind(
                 task.kind.as_str(),
                 &at,
                 &spans,
                 folder,
-                conf,
+                task_conf,
                 flow_default_database.as_ref(),
                 TaskFields {
                     sql: task.sql,
                     default_database: task.default_database,
+                    operator: task.operator,
                     source: task.source,
                     target: task.target,
                     application: task.application,
@@ -404,6 +476,8 @@ pub(super) fn flow(document: &Document, folder: &str, project: &Project) -> Resu
         default_database: flow_default_database,
         max_active_runs: raw.max_active_runs,
         max_active_tasks: raw.max_active_tasks,
+        catchup: raw.catchup,
+        cross_flow: raw.cross_flow.unwrap_or(project.airflow.cross_flow),
         params: flow_params,
         tasks,
     })
@@ -413,6 +487,7 @@ pub(super) fn flow(document: &Document, folder: &str, project: &Project) -> Resu
 struct TaskFields {
     sql: Option<String>,
     default_database: Option<String>,
+    operator: Option<String>,
     source: Option<RawSyncSource>,
     target: Option<RawSyncTarget>,
     application: Option<String>,
@@ -446,6 +521,10 @@ fn task_kind(
                 sql: spans.spanned(join_path(folder, &sql), &format!("{at}/sql")),
                 conf,
                 default_database: fields.default_database.or_else(|| flow_default_database.cloned()),
+                operator: match fields.operator.as_deref() {
+                    Some("spark_submit") => SparkSqlOperator::SparkSubmit,
+                    _ => SparkSqlOperator::SparkSql,
+                },
             })
         }
         "sync" => {
@@ -488,6 +567,8 @@ fn task_kind(
         }),
         "trigger" => {
             let wait = fields.wait_for.ok_or_else(|| missing("wait_for"))?;
+            let poke_interval = duration(wait.poke_interval.as_deref());
+            let timeout = duration(wait.timeout.as_deref());
             let wait_for = match wait.kind.as_str() {
                 "http" => WaitFor::Http {
                     connection: wait.connection.ok_or_else(|| missing("wait_for.connection"))?,
@@ -504,6 +585,8 @@ fn task_kind(
             };
             TaskKind::Trigger(TriggerTask {
                 wait_for,
+                poke_interval,
+                timeout,
                 writes: spans.tables(fields.writes, &format!("{at}/writes"), flow_default_database),
             })
         }

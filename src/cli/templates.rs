@@ -1,0 +1,38 @@
+//! `flowc templates`: the templates a repository's DAG files are rendered with.
+
+use super::{Outcome, Printer, TemplatesArgs};
+use crate::Error;
+use crate::load::WorkTree;
+use crate::render::Templates;
+use crate::render::templates::Origin;
+
+/// Runs `flowc templates`.
+pub(crate) fn run(args: &TemplatesArgs, printer: &Printer) -> Result<Outcome, Error> {
+    let tree = WorkTree::open(&args.repo)?;
+    let templates = match Templates::load(&tree)? {
+        Ok(templates) => templates,
+        Err(problems) => {
+            printer.diagnostics(&problems, &crate::diagnostic::SourceMap::new());
+            return Ok(Outcome::InputErrors);
+        }
+    };
+    if let Some(name) = &args.show {
+        let Some(template) = templates.iter().find(|t| t.name == name.as_str()) else {
+            let names: Vec<&str> = templates.iter().map(|t| t.name).collect();
+            return Err(Error::Usage(format!("no template `{name}`; templates: {}", names.join(", "))));
+        };
+        printer.out(&template.text);
+        return Ok(Outcome::Clean);
+    }
+    let mut text = String::new();
+    for template in templates.iter() {
+        let origin = match template.origin {
+            Origin::Builtin => "built-in".to_owned(),
+            Origin::Repository => format!("overridden by templates/{}", template.name),
+        };
+        text.push_str(&format!("{:<28} {origin}\n", template.name));
+    }
+    text.push_str("\nOverride one by copying it (`flowc templates --show NAME`) to templates/NAME in the repository.\n");
+    printer.out(&text);
+    Ok(Outcome::Clean)
+}
