@@ -98,7 +98,7 @@ pub fn compile(
             match tree.read(source)? {
                 ReadOutcome::Bytes(bytes) => {
                     inputs.insert(source.clone(), bytes.clone());
-                    files.insert(format!("dags/{path}"), bytes);
+                    files.insert(path.clone(), bytes);
                 }
                 _ => {
                     let task = plan

@@ -33,7 +33,8 @@ pub struct EnvironmentPlan {
     pub pools: BTreeMap<String, PoolPlan>,
     /// SQL templates to write next to the DAG files: path under `dags/` → text.
     pub sql_files: BTreeMap<String, String>,
-    /// Application files of ml tasks to copy: path under `dags/` → repository path.
+    /// Application files of ml tasks to copy: path under `<out>/<env>/` (outside
+    /// `dags/`, so the scheduler never imports them) → repository path.
     pub app_files: BTreeMap<String, String>,
 }
 
@@ -865,7 +866,7 @@ impl Builder<'_> {
                     let path = join(&flow.folder, &ml.application);
                     source_file = Some(path.clone());
                     self.app_files.insert(format!("apps/{path}"), path.clone());
-                    format!("{{{{ dag.folder }}}}/apps/{}", jinja::escape(&path))
+                    format!("{{{{ dag.folder }}}}/../apps/{}", jinja::escape(&path))
                 };
                 let mut conf: BTreeMap<String, String> =
                     ml.conf.iter().map(|(k, v)| (k.clone(), jinja::value(v, &subs))).collect();
