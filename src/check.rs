@@ -84,8 +84,7 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
             graph = built;
         }
     }
-    diagnostics.sort();
-    Ok(CheckReport {
+    let mut report = CheckReport {
         sources,
         diagnostics,
         repository: validated.repository,
@@ -93,7 +92,30 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
         graph,
         sql_files,
         flow_files: loaded.flows.len(),
-    })
+    };
+    report.diagnostics.extend(plan_problems(&report));
+    report.diagnostics.sort();
+    report.diagnostics.dedup();
+    Ok(report)
+}
+
+/// What rendering would refuse (schedules that cannot be aligned, id collisions),
+/// found by planning every environment without rendering anything.
+fn plan_problems(report: &CheckReport) -> Diagnostics {
+    let mut found = Diagnostics::default();
+    let (Some(repository), Some(graph)) = (&report.repository, &report.graph) else {
+        return found;
+    };
+    if report.diagnostics.has_errors() {
+        return found;
+    }
+    let version = repository.project.airflow.version;
+    for environment in repository.project.environments.values() {
+        if let Err(problems) = crate::render::plan::plan(report, repository, graph, environment, version) {
+            found.extend(problems);
+        }
+    }
+    found
 }
 
 /// Reads the SQL file of every sparksql task.

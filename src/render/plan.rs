@@ -598,7 +598,7 @@ impl Builder<'_> {
                 self.diagnostics.push(
                     Diagnostic::error(
                         Code::IdCollision,
-                        format!("task id `{task_id}` is taken: flowc names the sensor that waits for `{upstream}` so"),
+                        format!("task name `{task_id}` is the id flowc gives the sensor that waits for `{upstream}`"),
                     )
                     .at(*span)
                     .with_help("rename this task; `wait__<flow>__<task>` ids are reserved for cross-flow sensors"),

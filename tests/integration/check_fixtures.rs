@@ -18,6 +18,7 @@ use serde_json::Value;
 /// Every fixture and the error codes `flowc check` must report for it, one entry per
 /// error (warnings are not listed), sorted.
 const CASES: &[(&str, &[&str])] = &[
+    ("asset_flow_with_schedule", &["R602"]),
     ("cycle_across_flows", &["G402"]),
     ("cycle_across_flows_declared", &["G402"]),
     ("cycle_three_tasks_declared", &["G402"]),
@@ -45,6 +46,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("missing_prod_environment", &["S202"]),
     ("missing_required_key", &["S202"]),
     ("missing_sql_file", &["L106"]),
+    ("missing_sql_runner", &["R603"]),
     ("missing_start_date", &["S202"]),
     ("missing_task_type_field", &["S202"]),
     ("multiple_yaml_documents", &["L105"]),
@@ -52,8 +54,10 @@ const CASES: &[(&str, &[&str])] = &[
     ("non_utf8_yaml", &["L101"]),
     ("oversized_sql_file", &["L102"]),
     ("retries_out_of_range", &["S204"]),
+    ("schedule_misaligned", &["R602", "R602"]),
     ("self_depends_on", &["G406"]),
     ("self_depends_on_qualified", &["G406"]),
+    ("sensor_id_collision", &["R601"]),
     (
         "several_errors_at_once",
         &["L103", "S201", "S202", "S203", "S204", "S204"],
@@ -104,7 +108,10 @@ const NEEDS_SQL_ANALYSER: &[&str] = &[
 ];
 
 /// Codes no fixture produces, each with the reason.
-const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[("Q305", "a warning; needs the SQL analyser and a clean repository")];
+const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
+    ("Q305", "a warning; needs the SQL analyser and a clean repository"),
+    ("R604", "found by `flowc compile` (a repository template that does not render): tests/integration/compile.rs"),
+];
 
 const MIB: usize = 1024 * 1024;
 
