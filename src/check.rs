@@ -194,8 +194,11 @@ fn analyze(
                 };
                 let mut known: BTreeSet<String> = task.params.keys().cloned().collect();
                 known.extend(BUILTIN_VARIABLES.iter().map(|v| (*v).to_owned()));
-                let params: BTreeMap<String, String> =
-                    task.params.iter().map(|(name, value)| (name.clone(), value.to_string())).collect();
+                let params: BTreeMap<String, String> = task
+                    .params
+                    .iter()
+                    .map(|(name, value)| (name.clone(), value.to_string()))
+                    .collect();
                 let options = SqlOptions {
                     default_database: spark.default_database.as_deref(),
                     params: Some(&params),

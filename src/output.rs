@@ -33,7 +33,10 @@ pub struct Staged {
 
 /// Writes every environment's files aside under `out`. Nothing in `out/<env>` is
 /// touched yet.
-pub fn stage<'a>(out: &Path, environments: impl IntoIterator<Item = (&'a str, &'a BTreeMap<String, Vec<u8>>)>) -> Result<Staged, Error> {
+pub fn stage<'a>(
+    out: &Path,
+    environments: impl IntoIterator<Item = (&'a str, &'a BTreeMap<String, Vec<u8>>)>,
+) -> Result<Staged, Error> {
     fs::create_dir_all(out).map_err(|e| Error::io("create", out, e))?;
     let temp = tempfile::Builder::new()
         .prefix(".flowc-staging-")
@@ -90,14 +93,19 @@ fn is_plain_relative(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
         && !path.contains('\\')
-        && path.split('/').all(|part| !part.is_empty() && part != "." && part != "..")
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..")
 }
 
 fn move_into_place(source: &Path, target: &Path, files: &[String]) -> Result<WriteSummary, Error> {
     let previous = previous_outputs(target);
     let mut summary = WriteSummary::default();
     let manifest = "manifest.json";
-    let ordered = files.iter().filter(|f| *f != manifest).chain(files.iter().filter(|f| *f == manifest));
+    let ordered = files
+        .iter()
+        .filter(|f| *f != manifest)
+        .chain(files.iter().filter(|f| *f == manifest));
     for path in ordered {
         let from = source.join(path);
         let to = target.join(path);
@@ -140,29 +148,57 @@ mod tests {
     use super::*;
 
     fn files(items: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
-        items.iter().map(|(p, t)| ((*p).to_owned(), t.as_bytes().to_vec())).collect()
+        items
+            .iter()
+            .map(|(p, t)| ((*p).to_owned(), t.as_bytes().to_vec()))
+            .collect()
     }
 
     fn manifest(outputs: &[&str]) -> String {
-        let outputs: serde_json::Map<String, serde_json::Value> =
-            outputs.iter().map(|p| ((*p).to_owned(), serde_json::Value::from("x"))).collect();
+        let outputs: serde_json::Map<String, serde_json::Value> = outputs
+            .iter()
+            .map(|p| ((*p).to_owned(), serde_json::Value::from("x")))
+            .collect();
         serde_json::json!({ "outputs": outputs }).to_string()
     }
 
     #[test]
     fn stale_outputs_go_and_foreign_files_stay() {
         let out = tempfile::tempdir().expect("temp dir");
-        let first = files(&[("dags/a.py", "a"), ("dags/b.py", "b"), ("manifest.json", &manifest(&["dags/a.py", "dags/b.py"]))]);
-        stage(out.path(), [("prod", &first)]).expect("stage").commit().expect("commit");
+        let first = files(&[
+            ("dags/a.py", "a"),
+            ("dags/b.py", "b"),
+            ("manifest.json", &manifest(&["dags/a.py", "dags/b.py"])),
+        ]);
+        stage(out.path(), [("prod", &first)])
+            .expect("stage")
+            .commit()
+            .expect("commit");
         fs::write(out.path().join("prod/dags/mine.py"), "hand-written").expect("write");
         let second = files(&[("dags/a.py", "a2"), ("manifest.json", &manifest(&["dags/a.py"]))]);
-        let summary = stage(out.path(), [("prod", &second)]).expect("stage").commit().expect("commit");
-        assert_eq!(summary, vec![WriteSummary { written: 2, unchanged: 0, removed: 1 }]);
+        let summary = stage(out.path(), [("prod", &second)])
+            .expect("stage")
+            .commit()
+            .expect("commit");
+        assert_eq!(
+            summary,
+            vec![WriteSummary {
+                written: 2,
+                unchanged: 0,
+                removed: 1
+            }]
+        );
         assert!(!out.path().join("prod/dags/b.py").exists());
         assert_eq!(fs::read_to_string(out.path().join("prod/dags/a.py")).expect("a"), "a2");
-        assert_eq!(fs::read_to_string(out.path().join("prod/dags/mine.py")).expect("mine"), "hand-written");
+        assert_eq!(
+            fs::read_to_string(out.path().join("prod/dags/mine.py")).expect("mine"),
+            "hand-written"
+        );
         // No staging folder is left behind.
-        let left: Vec<_> = fs::read_dir(out.path()).expect("list").map(|e| e.expect("entry").file_name()).collect();
+        let left: Vec<_> = fs::read_dir(out.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
         assert_eq!(left, vec![std::ffi::OsString::from("prod")]);
     }
 

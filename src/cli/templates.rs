@@ -1,5 +1,7 @@
 //! `flowc templates`: the templates a repository's DAG files are rendered with.
 
+use std::fmt::Write as _;
+
 use super::{Outcome, Printer, TemplatesArgs};
 use crate::Error;
 use crate::load::WorkTree;
@@ -19,7 +21,10 @@ pub(crate) fn run(args: &TemplatesArgs, printer: &Printer) -> Result<Outcome, Er
     if let Some(name) = &args.show {
         let Some(template) = templates.iter().find(|t| t.name == name.as_str()) else {
             let names: Vec<&str> = templates.iter().map(|t| t.name).collect();
-            return Err(Error::Usage(format!("no template `{name}`; templates: {}", names.join(", "))));
+            return Err(Error::Usage(format!(
+                "no template `{name}`; templates: {}",
+                names.join(", ")
+            )));
         };
         printer.out(&template.text);
         return Ok(Outcome::Clean);
@@ -30,9 +35,11 @@ pub(crate) fn run(args: &TemplatesArgs, printer: &Printer) -> Result<Outcome, Er
             Origin::Builtin => "built-in".to_owned(),
             Origin::Repository => format!("overridden by templates/{}", template.name),
         };
-        text.push_str(&format!("{:<28} {origin}\n", template.name));
+        let _ = writeln!(text, "{:<28} {origin}", template.name);
     }
-    text.push_str("\nOverride one by copying it (`flowc templates --show NAME`) to templates/NAME in the repository.\n");
+    text.push_str(
+        "\nOverride one by copying it (`flowc templates --show NAME`) to templates/NAME in the repository.\n",
+    );
     printer.out(&text);
     Ok(Outcome::Clean)
 }

@@ -10,13 +10,14 @@ mod param;
 mod project;
 
 pub use flow::{
-    Duration, Flow, KylinTask, MlTask, Schedule, SparkSqlTask, SyncSource, SyncTarget, SyncTask, Task, TaskKind,
-    SparkSqlOperator, TriggerTask, WaitFor,
+    Duration, Flow, KylinTask, MlTask, Schedule, SparkSqlOperator, SparkSqlTask, SyncSource, SyncTarget, SyncTask,
+    Task, TaskKind, TriggerTask, WaitFor,
 };
 pub use ids::{FlowId, TableName, TaskId};
 pub use param::ParamValue;
 pub use project::{
-    AirflowSettings, AirflowVersion, Connection, CrossFlowMode, DataxThrottle, Environment, Priority, PriorityLevel, Project, SourceTable, Spanned, Team,
+    AirflowSettings, AirflowVersion, Connection, CrossFlowMode, DataxThrottle, Environment, Priority, PriorityLevel,
+    Project, SourceTable, Spanned, Team,
 };
 
 /// The whole repository: the project and its flows, sorted by name.

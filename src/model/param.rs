@@ -58,6 +58,9 @@ mod tests {
         assert_eq!(number.to_string(), "0.01");
         assert_eq!(number.to_json(), serde_json::json!(0.01));
         assert_eq!(ParamValue::from_json(&serde_json::json!(true)).to_string(), "true");
-        assert_eq!(ParamValue::from_json(&serde_json::json!("CNY")).to_json(), serde_json::json!("CNY"));
+        assert_eq!(
+            ParamValue::from_json(&serde_json::json!("CNY")).to_json(),
+            serde_json::json!("CNY")
+        );
     }
 }

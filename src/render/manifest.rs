@@ -113,16 +113,33 @@ fn task(task: &TaskPlan) -> Value {
         "outlets": task.outlets,
     });
     let extra = match &task.operator {
-        Operator::SparkSqlOperator { sql, yarn_queue, conn_id, name, .. } => {
+        Operator::SparkSqlOperator {
+            sql,
+            yarn_queue,
+            conn_id,
+            name,
+            ..
+        } => {
             json!({"sql_template": format!("dags/{sql}"), "yarn_queue": yarn_queue, "conn_id": conn_id, "spark_name": name})
         }
         Operator::SparkSubmitOperator { conf, conn_id, .. } => {
             json!({"yarn_queue": conf.get("spark.yarn.queue"), "conn_id": conn_id})
         }
-        Operator::BashOperator { datax_channels, datax_bytes_per_second, datax_job, .. } => {
+        Operator::BashOperator {
+            datax_channels,
+            datax_bytes_per_second,
+            datax_job,
+            ..
+        } => {
             json!({"datax_job": datax_job, "datax_channels": datax_channels, "datax_bytes_per_second": datax_bytes_per_second})
         }
-        Operator::ExternalTaskSensor { external_dag_id, external_task_id, execution_delta_seconds, bizdate_minute_of_day, .. } => {
+        Operator::ExternalTaskSensor {
+            external_dag_id,
+            external_task_id,
+            execution_delta_seconds,
+            bizdate_minute_of_day,
+            ..
+        } => {
             json!({
                 "external_dag_id": external_dag_id,
                 "external_task_id": external_task_id,

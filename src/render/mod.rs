@@ -75,7 +75,7 @@ pub fn compile(
     let env = match templates.environment() {
         Ok(env) => env,
         Err(diagnostic) => {
-            diagnostics.push(diagnostic);
+            diagnostics.push(*diagnostic);
             return Ok(Err(diagnostics));
         }
     };
@@ -95,12 +95,11 @@ pub fn compile(
             .collect();
         let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
         for (path, source) in &plan.app_files {
-            match tree.read(source)? {
-                ReadOutcome::Bytes(bytes) => {
-                    inputs.insert(source.clone(), bytes.clone());
-                    files.insert(path.clone(), bytes);
-                }
-                _ => {
+            if let ReadOutcome::Bytes(bytes) = tree.read(source)? {
+                inputs.insert(source.clone(), bytes.clone());
+                files.insert(path.clone(), bytes);
+            } else {
+                {
                     let task = plan
                         .dags
                         .iter()
@@ -126,18 +125,24 @@ pub fn compile(
         }
         for template in templates.iter() {
             if template.origin == templates::Origin::Repository {
-                inputs.insert(format!("templates/{}", template.name), template.text.as_bytes().to_vec());
+                inputs.insert(
+                    format!("templates/{}", template.name),
+                    template.text.as_bytes().to_vec(),
+                );
             }
         }
         for (path, text) in &plan.sql_files {
             files.insert(format!("dags/{path}"), text.as_bytes().to_vec());
         }
-        let uses_assets = plan
-            .dags
-            .iter()
-            .any(|d| matches!(d.schedule, plan::SchedulePlan::Assets { .. }) || d.tasks.iter().any(|t| !t.outlets.is_empty()));
+        let uses_assets = plan.dags.iter().any(|d| {
+            matches!(d.schedule, plan::SchedulePlan::Assets { .. }) || d.tasks.iter().any(|t| !t.outlets.is_empty())
+        });
         for dag in &plan.dags {
-            let source_hash = hash_files(dag.sources.iter().filter_map(|s| inputs.get(s).map(|b| (s.as_str(), b))));
+            let source_hash = hash_files(
+                dag.sources
+                    .iter()
+                    .filter_map(|s| inputs.get(s).map(|b| (s.as_str(), b))),
+            );
             let context = DagContext {
                 dag,
                 environment: &environment.name,
@@ -155,7 +160,11 @@ pub fn compile(
                     files.insert(format!("dags/{}.py", dag.dag_id), text.into_bytes());
                 }
                 Err(error) => {
-                    let span = repository.flows.iter().find(|f| f.id.as_str() == dag.flow).map(|f| f.name_span);
+                    let span = repository
+                        .flows
+                        .iter()
+                        .find(|f| f.id.as_str() == dag.flow)
+                        .map(|f| f.name_span);
                     diagnostics.push(templates::template_diagnostic(templates, &error, span));
                 }
             }

@@ -6,6 +6,7 @@
 //! has already gone through [`super::jinja`].
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use serde::Serialize;
 use serde_json::Value;
@@ -326,7 +327,13 @@ const RESERVED_NAMES: &[&str] = &[
 /// Characters Airflow allows in DAG and task ids.
 fn sanitize_id(text: &str) -> String {
     text.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -367,7 +374,10 @@ pub(crate) fn plan(
             builder.diagnostics.push(
                 Diagnostic::error(
                     Code::IdCollision,
-                    format!("flows `{}` and `{}` get the same DAG id `{}`", other.id, flow.id, dag.dag_id),
+                    format!(
+                        "flows `{}` and `{}` get the same DAG id `{}`",
+                        other.id, flow.id, dag.dag_id
+                    ),
                 )
                 .at(flow.name_span)
                 .with_help("DAG ids keep only letters, digits, `_`, `-` and `.`: rename one of the flows"),
@@ -394,7 +404,11 @@ fn pools(project: &Project, environment: &Environment) -> BTreeMap<String, PoolP
     let mut pools = BTreeMap::new();
     for priority in Priority::ALL {
         let level = level(project, priority);
-        let slots = environment.pool_slots.get(&priority).copied().unwrap_or(level.pool_slots);
+        let slots = environment
+            .pool_slots
+            .get(&priority)
+            .copied()
+            .unwrap_or(level.pool_slots);
         pools.entry(level.pool.clone()).or_insert_with(|| PoolPlan {
             slots,
             description: format!(
@@ -425,7 +439,11 @@ fn asset_uri(environment: &Environment, upstream: &TaskId, reason: &EdgeReason) 
 }
 
 /// The assets each task updates for asset-scheduled flows downstream of it.
-fn outlets(repository: &Repository, graph: &DependencyGraph, environment: &Environment) -> BTreeMap<TaskId, Vec<String>> {
+fn outlets(
+    repository: &Repository,
+    graph: &DependencyGraph,
+    environment: &Environment,
+) -> BTreeMap<TaskId, Vec<String>> {
     let asset_flows: BTreeSet<&str> = repository
         .flows
         .iter()
@@ -527,7 +545,10 @@ impl Builder<'_> {
         let mut tasks: Vec<TaskPlan> = Vec::new();
         let mut vars: BTreeSet<String> = RESERVED_NAMES.iter().map(|s| (*s).to_owned()).collect();
         let mut task_ids: BTreeMap<String, Span> = BTreeMap::new();
-        let mut sources = BTreeSet::from(["flowc.yaml".to_owned(), self.report.sources.file(flow.file).path().to_owned()]);
+        let mut sources = BTreeSet::from([
+            "flowc.yaml".to_owned(),
+            self.report.sources.file(flow.file).path().to_owned(),
+        ]);
         // The flow's own tasks first, so their variables keep their names.
         let mut own: Vec<TaskPlan> = Vec::new();
         for task in &flow.tasks {
@@ -679,10 +700,15 @@ impl Builder<'_> {
                     self.diagnostics.push(
                         Diagnostic::error(
                             Code::ScheduleMisaligned,
-                            format!("flow `{}` is scheduled by assets but reads nothing from another flow", flow.id),
+                            format!(
+                                "flow `{}` is scheduled by assets but reads nothing from another flow",
+                                flow.id
+                            ),
                         )
                         .at(flow.schedule.span)
-                        .with_help("give it a cron schedule, or use `cross_flow: sensor` so `schedule: none` means triggered"),
+                        .with_help(
+                            "give it a cron schedule, or use `cross_flow: sensor` so `schedule: none` means triggered",
+                        ),
                     );
                 }
                 SchedulePlan::Assets {
@@ -701,7 +727,10 @@ impl Builder<'_> {
             self.diagnostics.push(
                 Diagnostic::error(
                     Code::ScheduleMisaligned,
-                    format!("flow `{}` uses `cross_flow: asset` but also has a time schedule", flow.id),
+                    format!(
+                        "flow `{}` uses `cross_flow: asset` but also has a time schedule",
+                        flow.id
+                    ),
                 )
                 .at(flow.schedule.span)
                 .with_help("an asset-scheduled flow runs when its upstream tables are updated: set `schedule: none`"),
@@ -868,8 +897,11 @@ impl Builder<'_> {
                     self.app_files.insert(format!("apps/{path}"), path.clone());
                     format!("{{{{ dag.folder }}}}/../apps/{}", jinja::escape(&path))
                 };
-                let mut conf: BTreeMap<String, String> =
-                    ml.conf.iter().map(|(k, v)| (k.clone(), jinja::value(v, &subs))).collect();
+                let mut conf: BTreeMap<String, String> = ml
+                    .conf
+                    .iter()
+                    .map(|(k, v)| (k.clone(), jinja::value(v, &subs)))
+                    .collect();
                 conf.insert("spark.yarn.queue".to_owned(), level.yarn_queue.clone());
                 Operator::SparkSubmitOperator {
                     application,
@@ -882,7 +914,8 @@ impl Builder<'_> {
             }
             TaskKind::Kylin(kylin) => {
                 let (bizdate, _) = Bizdate::of(flow).expressions();
-                let days = format!("((macros.datetime.strptime({bizdate}, '%Y-%m-%d') - macros.datetime(1970, 1, 1)).days");
+                let days =
+                    format!("((macros.datetime.strptime({bizdate}, '%Y-%m-%d') - macros.datetime(1970, 1, 1)).days");
                 Operator::KylinCubeOperator {
                     conn_id: airflow.kylin_conn_id.clone(),
                     project: jinja::value(&kylin.project, &subs),
@@ -1064,11 +1097,18 @@ fn task_doc(task: &Task, reads: &[String], writes: &[String], source: Option<&st
         doc.push_str(description);
     }
     if let Some(source) = source {
-        doc.push_str(&format!("\n\n- Source: `{source}`"));
+        let _ = write!(doc, "\n\n- Source: `{source}`");
     } else {
         doc.push('\n');
     }
-    doc.push_str(&format!("\n- Reads: {}\n- Writes: {}", code_list(reads), code_list(writes)));
+    let _ = write!(
+        doc,
+        "
+- Reads: {}
+- Writes: {}",
+        code_list(reads),
+        code_list(writes)
+    );
     doc
 }
 
@@ -1080,7 +1120,7 @@ fn dag_doc(flow: &Flow, sources: &BTreeSet<String>) -> String {
     }
     doc.push_str("\n\nGenerated by flowc from:\n");
     for source in sources {
-        doc.push_str(&format!("\n- `{source}`"));
+        let _ = write!(doc, "\n- `{source}`");
     }
     doc
 }

@@ -195,7 +195,10 @@ mod tests {
 
     #[test]
     fn schedules_that_cannot_line_up_are_refused() {
-        assert_eq!(align(&cron("none"), &cron("0 1 * * *")), Err(Misalignment::UpstreamUnscheduled));
+        assert_eq!(
+            align(&cron("none"), &cron("0 1 * * *")),
+            Err(Misalignment::UpstreamUnscheduled)
+        );
         assert!(matches!(
             align(&cron("0 1 * * 1"), &cron("0 2 * * *")),
             Err(Misalignment::MissingDays { .. })

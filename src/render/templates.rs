@@ -18,8 +18,14 @@ use crate::render::python;
 
 /// The built-in templates: name → text.
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("airflow/dag.py.jinja", include_str!("../../templates/airflow/dag.py.jinja")),
-    ("airflow/operators.jinja", include_str!("../../templates/airflow/operators.jinja")),
+    (
+        "airflow/dag.py.jinja",
+        include_str!("../../templates/airflow/dag.py.jinja"),
+    ),
+    (
+        "airflow/operators.jinja",
+        include_str!("../../templates/airflow/operators.jinja"),
+    ),
 ];
 
 /// Where a template comes from.
@@ -56,17 +62,20 @@ impl Templates {
         for (name, text) in BUILTIN {
             let path = format!("templates/{name}");
             let template = match tree.read(&path)? {
-                ReadOutcome::Bytes(bytes) => match String::from_utf8(bytes) {
-                    Ok(text) => Template {
+                ReadOutcome::Bytes(bytes) => {
+                    let Ok(text) = String::from_utf8(bytes) else {
+                        problems.push(Diagnostic::error(
+                            Code::InvalidUtf8,
+                            format!("{path} is not valid UTF-8"),
+                        ));
+                        continue;
+                    };
+                    Template {
                         name,
                         origin: Origin::Repository,
                         text,
-                    },
-                    Err(_) => {
-                        problems.push(Diagnostic::error(Code::InvalidUtf8, format!("{path} is not valid UTF-8")));
-                        continue;
                     }
-                },
+                }
                 ReadOutcome::NotFound | ReadOutcome::NotAFile => Template {
                     name,
                     origin: Origin::Builtin,
@@ -110,7 +119,7 @@ impl Templates {
 
     /// A rendering environment over these templates; a template that does not parse
     /// is an error naming it and the line.
-    pub(crate) fn environment(&self) -> Result<Environment<'_>, Diagnostic> {
+    pub(crate) fn environment(&self) -> Result<Environment<'_>, Box<Diagnostic>> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_keep_trailing_newline(true);
@@ -128,7 +137,7 @@ impl Templates {
         env.add_filter("ident", ident);
         for template in &self.templates {
             env.add_template(template.name, &template.text)
-                .map_err(|error| template_diagnostic(self, &error, None))?;
+                .map_err(|error| Box::new(template_diagnostic(self, &error, None)))?;
         }
         Ok(env)
     }
@@ -148,7 +157,10 @@ fn python_literal(value: &Value) -> Result<String, TemplateError> {
         return Err(TemplateError::new(ErrorKind::UndefinedError, "undefined value printed"));
     }
     let json = serde_json::to_value(value).map_err(|error| {
-        TemplateError::new(ErrorKind::BadSerialization, format!("value has no Python form: {error}"))
+        TemplateError::new(
+            ErrorKind::BadSerialization,
+            format!("value has no Python form: {error}"),
+        )
     })?;
     Ok(python::literal(&json))
 }

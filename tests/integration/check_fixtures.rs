@@ -110,7 +110,10 @@ const NEEDS_SQL_ANALYSER: &[&str] = &[
 /// Codes no fixture produces, each with the reason.
 const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
     ("Q305", "a warning; needs the SQL analyser and a clean repository"),
-    ("R604", "found by `flowc compile` (a repository template that does not render): tests/integration/compile.rs"),
+    (
+        "R604",
+        "found by `flowc compile` (a repository template that does not render): tests/integration/compile.rs",
+    ),
 ];
 
 const MIB: usize = 1024 * 1024;

@@ -2,6 +2,7 @@
 
 mod airflow;
 mod check_fixtures;
+mod compile;
 mod examples;
 mod mutations;
 mod sql_lineage;
