@@ -111,7 +111,14 @@ fn plan_problems(report: &CheckReport) -> Diagnostics {
     }
     let version = repository.project.airflow.version;
     for environment in repository.project.environments.values() {
-        if let Err(problems) = crate::render::plan::plan(report, repository, graph, environment, version) {
+        if let Err(problems) = crate::render::plan::plan(
+            report,
+            repository,
+            graph,
+            environment,
+            version,
+            crate::render::plan::PlanMode::Check,
+        ) {
             found.extend(problems);
         }
     }

@@ -293,7 +293,8 @@ mod tests {
     /// depend on the SQL stage.
     fn flow(name: &str, tasks: &[TaskSpec<'_>]) -> String {
         use std::fmt::Write as _;
-        let mut yaml = format!("name: {name}\nowner: data\nschedule: \"0 2 * * *\"\nstart_date: \"2024-01-01\"\ntasks:\n");
+        let mut yaml =
+            format!("name: {name}\nowner: data\nschedule: \"0 2 * * *\"\nstart_date: \"2024-01-01\"\ntasks:\n");
         for (task, reads, writes, depends_on) in tasks {
             let _ = write!(
                 yaml,

@@ -80,7 +80,7 @@ pub fn compile(
         }
     };
     for environment in &options.environments {
-        let plan = match plan::plan(report, repository, graph, environment, version) {
+        let plan = match plan::plan(report, repository, graph, environment, version, plan::PlanMode::Render) {
             Ok(plan) => plan,
             Err(found) => {
                 diagnostics.extend(found);

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::check::CheckReport;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
-use crate::graph::{DependencyGraph, EdgeReason};
+use crate::graph::{DependencyGraph, Edge, EdgeReason};
 use crate::model::{
     AirflowVersion, CrossFlowMode, Environment, Flow, Priority, PriorityLevel, Project, Repository, Schedule,
     SparkSqlOperator, Task, TaskId, TaskKind, WaitFor,
@@ -347,6 +347,16 @@ fn sensor_task_id(upstream: &TaskId) -> String {
     sanitize_id(&format!("wait__{}__{}", upstream.flow(), upstream.task()))
 }
 
+/// What a plan is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PlanMode {
+    /// Everything, SQL templates included.
+    Render,
+    /// Only the problems rendering would find (`flowc check`); SQL templates are left
+    /// empty.
+    Check,
+}
+
 /// Builds the plan of every DAG of one environment.
 pub(crate) fn plan(
     report: &CheckReport,
@@ -354,18 +364,27 @@ pub(crate) fn plan(
     graph: &DependencyGraph,
     environment: &Environment,
     version: AirflowVersion,
+    mode: PlanMode,
 ) -> Result<EnvironmentPlan, Diagnostics> {
     let mut builder = Builder {
         report,
         repository,
         project: &repository.project,
-        graph,
         environment,
         diagnostics: Diagnostics::default(),
         sql_files: BTreeMap::new(),
         app_files: BTreeMap::new(),
         outlets: outlets(repository, graph, environment),
+        edges_into: BTreeMap::new(),
+        render_sql: mode == PlanMode::Render,
     };
+    for (upstream, downstream, edge) in graph.edges() {
+        builder
+            .edges_into
+            .entry(downstream.flow().as_str())
+            .or_default()
+            .push((upstream, downstream, edge));
+    }
     let mut dags = Vec::with_capacity(repository.flows.len());
     let mut dag_ids: BTreeMap<String, &Flow> = BTreeMap::new();
     for flow in &repository.flows {
@@ -466,12 +485,15 @@ struct Builder<'a> {
     report: &'a CheckReport,
     repository: &'a Repository,
     project: &'a Project,
-    graph: &'a DependencyGraph,
     environment: &'a Environment,
     diagnostics: Diagnostics,
     sql_files: BTreeMap<String, String>,
     app_files: BTreeMap<String, String>,
     outlets: BTreeMap<TaskId, Vec<String>>,
+    /// Every edge, grouped by the downstream task's flow, in `graph.edges()` order.
+    edges_into: BTreeMap<&'a str, Vec<(&'a TaskId, &'a TaskId, &'a Edge)>>,
+    /// Whether SQL templates are built (not when only checking).
+    render_sql: bool,
 }
 
 /// How `${bizdate}` is computed in a flow's runs.
@@ -570,10 +592,8 @@ impl Builder<'_> {
             .map(|(task, plan)| (task.id.task(), plan.var.clone()))
             .collect();
         let mut needs_bizdate_run = false;
-        for (upstream, downstream, edge) in self.graph.edges() {
-            if downstream.flow() != &flow.id {
-                continue;
-            }
+        let edges = self.edges_into.get(flow.id.as_str()).cloned().unwrap_or_default();
+        for (upstream, downstream, edge) in edges {
             let Some(down_var) = var_of.get(downstream.task()) else {
                 continue;
             };
@@ -831,6 +851,7 @@ impl Builder<'_> {
                     .report
                     .sql_files
                     .get(&task.id)
+                    .filter(|_| self.render_sql)
                     .map(|&file| jinja::sql(file, self.report.sources.file(file).text(), &subs))
                     .unwrap_or_default();
                 match spark.operator {
