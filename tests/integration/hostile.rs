@@ -303,7 +303,10 @@ fn check_version(hostile: &Hostile, version: AirflowVersion) {
         "{version:?}"
     );
     for (path, bytes) in &first {
-        assert!(second[path] == *bytes, "{version:?}: {path} differs between two compiles");
+        assert!(
+            second[path] == *bytes,
+            "{version:?}: {path} differs between two compiles"
+        );
     }
 
     let dags = out.join("prod/dags");
@@ -348,10 +351,18 @@ fn check_version(hostile: &Hostile, version: AirflowVersion) {
 
     // Templated fields, as Airflow renders them.
     let rendered_field = |task: &str, field: &str| tasks[task]["rendered"][field].clone();
-    assert_eq!(rendered_field("wait_http", "endpoint"), json!(r("endpoint")), "{version:?}");
+    assert_eq!(
+        rendered_field("wait_http", "endpoint"),
+        json!(r("endpoint")),
+        "{version:?}"
+    );
     assert_eq!(rendered_field("wait_file", "filepath"), json!(r("path")), "{version:?}");
     assert_eq!(rendered_field("cube", "cube"), json!(r("cube")), "{version:?}");
-    assert_eq!(rendered_field("cube", "project"), json!(r("kylin project")), "{version:?}");
+    assert_eq!(
+        rendered_field("cube", "project"),
+        json!(r("kylin project")),
+        "{version:?}"
+    );
     // Partition specs are normalised by design: split on `,` and `/`, each part
     // trimmed and stripped of quotes; the hostile text stays data all the same.
     let spec = rendered(&format!("dt=${{bizdate}}/part={}", hostile.text), &[]);
@@ -408,7 +419,7 @@ fn check_version(hostile: &Hostile, version: AirflowVersion) {
     // The syntax tree of every DAG file, and the literals it holds.
     let files: Vec<PathBuf> = first
         .keys()
-        .filter(|path| path.starts_with("prod/dags/") && path.ends_with(".py"))
+        .filter(|path| path.starts_with("prod/dags/") && Path::new(path).extension().is_some_and(|e| e == "py"))
         .map(|path| out.join(path))
         .collect();
     assert_eq!(files.len(), 1, "{version:?}: {files:?}");
@@ -529,7 +540,14 @@ fn hostile_names_are_refused_with_a_located_error() {
         let out = hostile.dir.path().join(format!("out-{what}"));
         let compile = flowc_in(
             &hostile.repo(),
-            &["compile", ".", "--env", "prod", "--out", out.to_str().expect("UTF-8 path")],
+            &[
+                "compile",
+                ".",
+                "--env",
+                "prod",
+                "--out",
+                out.to_str().expect("UTF-8 path"),
+            ],
             b"",
         );
         assert_eq!(compile.status.code(), Some(1), "{what}: {}", text(&compile.stderr));
