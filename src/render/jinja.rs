@@ -34,17 +34,33 @@ impl Substitutions {
 }
 
 /// `text` escaped so that Jinja renders it back unchanged.
+///
+/// Besides `{{`, `{%` and `{#`, line breaks are written as Jinja string expressions:
+/// Jinja turns `\r\n` and `\r` in template text into `\n` and drops a final `\n`
+/// (Airflow's template environment does not keep trailing newlines), while a line
+/// break inside a string literal comes out as written.
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '{' && matches!(chars.peek(), Some('{' | '%' | '#')) {
-            out.push_str("{{ '{' }}");
-        } else {
-            out.push(c);
+        match c {
+            '{' if matches!(chars.peek(), Some('{' | '%' | '#')) => out.push_str("{{ '{' }}"),
+            '\r' => out.push_str("{{ '\\r' }}"),
+            '\n' => out.push_str("{{ '\\n' }}"),
+            _ => out.push(c),
         }
     }
     out
+}
+
+/// Appends a replacement to `out`; a `{` just before one that opens with `{` (a Jinja
+/// expression) would make `{{{`, so it is written as an expression too.
+fn push_replacement(out: &mut String, replacement: &str) {
+    if replacement.starts_with('{') && out.ends_with('{') {
+        out.pop();
+        out.push_str("{{ '{' }}");
+    }
+    out.push_str(replacement);
 }
 
 /// A YAML value as Jinja: literal text, known `${name}` placeholders substituted,
@@ -59,7 +75,7 @@ pub(crate) fn value(text: &str, substitutions: &Substitutions) -> String {
         let name = &rest[start + 2..start + 2 + length];
         out.push_str(&escape(&rest[..start]));
         match substitutions.replacement(name.trim()) {
-            Some(replacement) => out.push_str(&replacement),
+            Some(replacement) => push_replacement(&mut out, &replacement),
             None => out.push_str(&escape(&rest[start..start + 3 + length])),
         }
         rest = &rest[start + 3 + length..];
@@ -122,6 +138,15 @@ mod tests {
         assert_eq!(value("{% if %}{# c #}", &s), "{{ '{' }}% if %}{{ '{' }}# c #}");
         assert_eq!(value("{{{", &s), "{{ '{' }}{{ '{' }}{");
         assert_eq!(value("a{b}", &s), "a{b}");
+        // A `{` right before a substituted expression must not make `{{{`.
+        assert_eq!(value("{${bizdate}}", &s), "{{ '{' }}{{ ds }}}");
+        assert_eq!(value("{${env}}", &s), "{prod}");
+    }
+
+    #[test]
+    fn line_breaks_in_yaml_values_survive_jinja() {
+        let s = substitutions();
+        assert_eq!(value("a\r\nb\n", &s), "a{{ '\\r' }}{{ '\\n' }}b{{ '\\n' }}");
     }
 
     #[test]

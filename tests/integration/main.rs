@@ -4,6 +4,7 @@ mod airflow;
 mod check_fixtures;
 mod compile;
 mod examples;
+mod hostile;
 mod mutations;
 mod sql_lineage;
 

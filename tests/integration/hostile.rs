@@ -1,0 +1,564 @@
+//! No user-supplied YAML value can become code in a rendered DAG file.
+//!
+//! `tests/fixtures/compile/hostile` puts `__HOSTILE__` in every free-text field; the
+//! test copies it, replaces the token with text full of quotes, triple quotes,
+//! backslashes, line breaks, Jinja openers, Python that would create a sentinel file
+//! of this test run, and non-ASCII, then compiles it for Airflow 2.10 and 3 and
+//! checks that: real Airflow loads every DAG without error or problem; the sentinel
+//! never appears; every value comes back byte for byte where it is data (with only
+//! `${name}` placeholders substituted in templated fields); and each DAG file's
+//! syntax tree holds nothing but imports, the optional helper, one `with DAG(...)`
+//! block of operator calls and `>>` chains. Names, which become identifiers, are
+//! refused by the schema instead.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::airflow::{AirflowVersion, inspect};
+use crate::{flowc_in, text};
+
+/// The token the fixture holds in every free-text field.
+const TOKEN: &str = "__HOSTILE__";
+
+/// The sample date's placeholders, as Airflow renders them for
+/// [`crate::airflow::SAMPLE_LOGICAL_DATE`].
+const BIZDATE: &str = "2024-03-05";
+const BIZDATE_NODASH: &str = "20240305";
+
+/// The ml application's file name (hostile on its own), relative to the flow.
+const APPLICATION: &str = "scoring/app's {{ 7*7 }} {% if %} {# \"\"\" 数据 ü 🚀.py";
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The hostile text; `sentinel` is the file its Python would create.
+fn hostile(sentinel: &Path) -> String {
+    let s = sentinel.to_str().expect("UTF-8 temp path");
+    [
+        "' '' ''' \" \"\"\" \\ \\\\ \\n-as-text\\x41",
+        "\nline2\r\nline3\rline4\t",
+        " {{ 7*7 }} {% if %} {% if true %}x{% endif %} {# c #} {# %} }} {{{ {{- 1 -}}",
+        " {${bizdate}} ${bizdate_nodash} $${bizdate} ${env} ${DATAX_HOME} ${ unknown",
+        &format!(" __import__('os').system('touch {s}')"),
+        &format!(" \"\"\"; import os; os.system('touch {s}') #"),
+        &format!(" '''; import os; os.system('touch {s}') #"),
+        &format!(" '); __import__('os').system('touch {s}'); ('"),
+        " 数据 ü 🚀 \u{2028} \u{85} \u{0}\u{1b}[31m end\n",
+    ]
+    .concat()
+}
+
+/// `text` as a YAML double-quoted scalar's content.
+fn yaml_quoted(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                write!(out, "\\u{:04x}", c as u32).expect("writing to a String");
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A test run's copy of the fixture, its sentinel path and hostile text.
+struct Hostile {
+    dir: tempfile::TempDir,
+    sentinel: PathBuf,
+    text: String,
+}
+
+impl Hostile {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let sentinel = dir.path().join("SENTINEL-flowc-hostile-was-executed");
+        let text = hostile(&sentinel);
+        copy_tree(
+            &repo().join("tests/fixtures/compile/hostile"),
+            &dir.path().join("repo"),
+            &yaml_quoted(&text),
+        );
+        Self { dir, sentinel, text }
+    }
+
+    fn repo(&self) -> PathBuf {
+        self.dir.path().join("repo")
+    }
+
+    /// `prefix` followed by the hostile text: what a field of the fixture holds.
+    fn field(&self, prefix: &str) -> String {
+        format!("{prefix} {}", self.text)
+    }
+
+    fn assert_no_sentinel(&self, when: &str) {
+        assert!(
+            !self.sentinel.exists(),
+            "{when}: a hostile value was executed: {} exists",
+            self.sentinel.display()
+        );
+    }
+
+    /// Compiles for `version` into `out`; flowc must succeed.
+    fn compile(&self, version: &str, out: &Path) {
+        let output = flowc_in(
+            &self.repo(),
+            &[
+                "compile",
+                ".",
+                "--env",
+                "prod",
+                "--out",
+                out.to_str().expect("UTF-8 path"),
+                "--airflow-version",
+                version,
+            ],
+            b"",
+        );
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "flowc compile --airflow-version {version}:\n{}\n{}",
+            text(&output.stdout),
+            text(&output.stderr)
+        );
+        self.assert_no_sentinel("after compiling");
+    }
+}
+
+/// Copies `from` to `to`, replacing [`TOKEN`] with `replacement` in `.yaml` files.
+fn copy_tree(from: &Path, to: &Path, replacement: &str) {
+    std::fs::create_dir_all(to).expect("a folder is created");
+    for entry in std::fs::read_dir(from).expect("the fixture is readable") {
+        let entry = entry.expect("a readable entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_tree(&entry.path(), &target, replacement);
+        } else if entry.path().extension().is_some_and(|e| e == "yaml") {
+            let yaml = std::fs::read_to_string(entry.path()).expect("UTF-8 YAML");
+            std::fs::write(&target, yaml.replace(TOKEN, replacement)).expect("YAML is written");
+        } else {
+            std::fs::copy(entry.path(), &target).expect("a file is copied");
+        }
+    }
+}
+
+/// Every file under `dir`: relative path → bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in std::fs::read_dir(dir).expect("a readable folder") {
+            let path = entry.expect("a readable entry").path();
+            if path.is_dir() {
+                walk(root, &path, files);
+            } else {
+                let relative = path.strip_prefix(root).expect("under the root");
+                files.insert(
+                    relative.to_string_lossy().into_owned(),
+                    std::fs::read(&path).expect("a readable file"),
+                );
+            }
+        }
+    }
+    let mut files = BTreeMap::new();
+    walk(dir, dir, &mut files);
+    files
+}
+
+/// What a templated field renders to: `${name}` placeholders substituted as Airflow
+/// renders them for the sample run, everything else as written.
+fn rendered(text: &str, params: &[(&str, &str)]) -> String {
+    let mut out = text
+        .replace("${bizdate_nodash}", BIZDATE_NODASH)
+        .replace("${bizdate}", BIZDATE)
+        .replace("${env}", "prod");
+    for (name, value) in params {
+        out = out.replace(&format!("${{{name}}}"), value);
+    }
+    out
+}
+
+/// Checks the syntax tree of every DAG file and returns, per file, the literal
+/// values of the `DAG(...)` keywords and of each task's operator call.
+const AST_CHECK: &str = r#"
+import ast, json, sys
+
+OPERATORS = {"SparkSqlOperator", "SparkSubmitOperator", "BashOperator", "KylinCubeOperator",
+             "HttpSensor", "FileSensor", "NamedHivePartitionSensor", "ExternalTaskSensor"}
+CALLABLE = OPERATORS | {"DAG", "Param", "datetime", "timedelta", "CronDataIntervalTimetable",
+                        "Asset", "Dataset", "flowc_bizdate_run"}
+NODES = (ast.Call, ast.keyword, ast.Name, ast.Load, ast.Store, ast.Constant, ast.List,
+         ast.Dict, ast.Tuple, ast.Attribute, ast.UnaryOp, ast.USub)
+
+def literal(node):
+    if isinstance(node, ast.Call):
+        return {"call": node.func.id, "args": [literal(a) for a in node.args],
+                "kwargs": {k.arg: literal(k.value) for k in node.keywords}}
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return {"name": ast.unparse(node)}
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [literal(item) for item in node.elts]
+    if isinstance(node, ast.Dict):
+        return {ast.literal_eval(k): literal(v) for k, v in zip(node.keys, node.values)}
+    return ast.literal_eval(node)
+
+def check(path):
+    problems = []
+    source = open(path, encoding="utf-8").read()
+    tree = ast.parse(source, path)
+    withs = [n for n in tree.body if isinstance(n, ast.With)]
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                module = getattr(node, "module", None) or alias.name
+                if not (module.split(".")[0] in ("datetime", "airflow") and alias.asname is None):
+                    problems.append(f"import of {module}.{alias.name}")
+        elif isinstance(node, ast.FunctionDef) and node.name == "flowc_bizdate_run":
+            pass
+        elif not isinstance(node, ast.With):
+            problems.append(f"line {node.lineno}: module-level {type(node).__name__}")
+    if len(withs) != 1:
+        return {"problems": problems + [f"{len(withs)} with blocks"]}
+    block = withs[0]
+    item = block.items[0]
+    if not (len(block.items) == 1 and isinstance(item.context_expr, ast.Call)
+            and getattr(item.context_expr.func, "id", None) == "DAG"
+            and isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == "dag"):
+        problems.append("the with block is not `with DAG(...) as dag`")
+    variables = set()
+    tasks = {}
+    expressions = [item.context_expr]
+    for stmt in block.body:
+        if (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Call)
+                and getattr(stmt.value.func, "id", None) in OPERATORS and not stmt.value.args):
+            variables.add(stmt.targets[0].id)
+            tasks[stmt.targets[0].id] = literal(stmt.value)
+            expressions.append(stmt.value)
+        elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.BinOp) \
+                and isinstance(stmt.value.op, ast.RShift) and isinstance(stmt.value.left, ast.Name):
+            right = stmt.value.right
+            names = right.elts if isinstance(right, ast.List) else [right]
+            for name in [stmt.value.left, *names]:
+                if not (isinstance(name, ast.Name) and name.id in variables):
+                    problems.append(f"line {stmt.lineno}: `>>` of something else than a task")
+        else:
+            problems.append(f"line {stmt.lineno}: {type(stmt).__name__} in the DAG block")
+    for expression in expressions:
+        for node in ast.walk(expression):
+            if not isinstance(node, NODES):
+                problems.append(f"line {node.lineno}: {type(node).__name__}")
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", None) not in CALLABLE:
+                problems.append(f"line {node.lineno}: call of {ast.unparse(node.func)}")
+            elif isinstance(node, ast.Name) and node.id not in CALLABLE | {"timezone", "dag"}:
+                problems.append(f"line {node.lineno}: name {node.id}")
+            elif isinstance(node, ast.Attribute) and ast.unparse(node) != "timezone.utc":
+                problems.append(f"line {node.lineno}: attribute {ast.unparse(node)}")
+            elif isinstance(node, ast.UnaryOp) and not isinstance(node.operand, ast.Constant):
+                problems.append(f"line {node.lineno}: unary operator on an expression")
+    return {"problems": problems, "dag": literal(item.context_expr)["kwargs"], "tasks": tasks,
+            "ascii": source.isascii()}
+
+json.dump({path: check(path) for path in sys.argv[1:]}, sys.stdout)
+"#;
+
+/// [`AST_CHECK`] on `files`, with the python of `version`'s venv (made by the
+/// Airflow tests' `ensure_venvs`, which [`inspect`] has run).
+fn ast_check(version: AirflowVersion, files: &[PathBuf]) -> Value {
+    let venv = match version {
+        AirflowVersion::V2_10 => "airflow-2.10",
+        AirflowVersion::V3 => "airflow-3",
+    };
+    let output = Command::new(repo().join(".venv").join(venv).join("bin/python"))
+        .arg("-c")
+        .arg(AST_CHECK)
+        .args(files)
+        .output()
+        .expect("the venv's python runs");
+    assert!(output.status.success(), "ast check failed:\n{}", text(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("the ast check prints JSON")
+}
+
+fn check_version(hostile: &Hostile, version: AirflowVersion) {
+    let flag = match version {
+        AirflowVersion::V2_10 => "2.10",
+        AirflowVersion::V3 => "3",
+    };
+    let out = hostile.dir.path().join(format!("out-{flag}"));
+    hostile.compile(flag, &out);
+    let again = hostile.dir.path().join(format!("again-{flag}"));
+    hostile.compile(flag, &again);
+    let (first, second) = (tree(&out), tree(&again));
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>(),
+        "{version:?}"
+    );
+    for (path, bytes) in &first {
+        assert!(
+            second[path] == *bytes,
+            "{version:?}: {path} differs between two compiles"
+        );
+    }
+
+    let dags = out.join("prod/dags");
+    let report = inspect(version, &dags, Some(&out.join("prod/pools.json")));
+    hostile.assert_no_sentinel(&format!("{version:?}: after loading and rendering"));
+    assert_eq!(report["import_errors"], json!({}), "{version:?}");
+    assert_eq!(report["problems"], json!([]), "{version:?}");
+    let dag = &report["dags"]["hostile"];
+    let tasks = &dag["tasks"];
+    let h = |prefix: &str| hostile.field(prefix);
+    let r = |prefix: &str| rendered(&hostile.field(prefix), &[]);
+
+    // The DAG.
+    assert_eq!(dag["description"], json!(h("flow description")), "{version:?}");
+    assert_eq!(dag["tags"], json!(["a.b:c-d_e", "hostile"]), "{version:?}");
+    assert_eq!(
+        dag["params"],
+        json!({"p_flow": h("flow param"), "p_project": h("project param")}),
+        "{version:?}"
+    );
+    for (name, prefix) in [("p_flow", "flow param"), ("p_project", "project param")] {
+        assert_eq!(dag["params_spec"][name]["default"], json!(h(prefix)), "{version:?}");
+    }
+
+    // Task documentation: the description as written.
+    for (task_id, prefix) in [
+        ("sync_orders", "sync description"),
+        ("load_detail", "sparksql description"),
+        ("submit_detail", "spark_submit description"),
+        ("score", "ml description"),
+        ("cube", "kylin description"),
+        ("wait_http", "http description"),
+        ("wait_file", "file description"),
+        ("wait_partition", "partition description"),
+    ] {
+        let doc = tasks[task_id]["doc_md"].as_str().expect("a doc_md");
+        assert!(
+            doc.contains(&format!("\n\n{}\n", h(prefix))),
+            "{version:?} {task_id}: doc_md {doc:?}"
+        );
+    }
+
+    // Templated fields, as Airflow renders them.
+    let rendered_field = |task: &str, field: &str| tasks[task]["rendered"][field].clone();
+    assert_eq!(
+        rendered_field("wait_http", "endpoint"),
+        json!(r("endpoint")),
+        "{version:?}"
+    );
+    assert_eq!(rendered_field("wait_file", "filepath"), json!(r("path")), "{version:?}");
+    assert_eq!(rendered_field("cube", "cube"), json!(r("cube")), "{version:?}");
+    assert_eq!(
+        rendered_field("cube", "project"),
+        json!(r("kylin project")),
+        "{version:?}"
+    );
+    // Partition specs are normalised by design: split on `,` and `/`, each part
+    // trimmed and stripped of quotes; the hostile text stays data all the same.
+    let spec = rendered(&format!("dt=${{bizdate}}/part={}", hostile.text), &[]);
+    let parts: Vec<String> = spec
+        .split([',', '/'])
+        .map(|part| part.trim().replace(['\'', '"'], ""))
+        .filter(|part| !part.is_empty())
+        .collect();
+    assert_eq!(
+        rendered_field("wait_partition", "partition_names"),
+        json!([format!("ods.h_marker/{}", parts.join("/"))]),
+        "{version:?}"
+    );
+    let ml_task_param = h("ml task param");
+    assert_eq!(
+        rendered_field("score", "application_args"),
+        json!([
+            r("arg"),
+            h("project param"),
+            h("flow param"),
+            ml_task_param,
+            format!("--dt={{{BIZDATE}}}"),
+        ]),
+        "{version:?}"
+    );
+    let conf = rendered_field("score", "conf");
+    assert_eq!(conf["spark.flowc.hostile"], json!(r("ml conf")), "{version:?}");
+    assert_eq!(conf["spark.flowc.default"], json!(r("default conf")), "{version:?}");
+    // `{{ dag.folder }}` is flowc's own expression; the file name is data.
+    assert_eq!(
+        rendered_field("score", "application"),
+        json!(format!("{}/../apps/flows/hostile/{APPLICATION}", dags.display())),
+        "{version:?}"
+    );
+    assert_eq!(
+        rendered_field("submit_detail", "application"),
+        json!(h("hdfs:///runner")),
+        "{version:?}"
+    );
+    // flowc.yaml's datax_command is a command template of the platform team, taken
+    // as written (no `${name}` substitution), then flowc's arguments.
+    let bash = rendered_field("sync_orders", "bash_command");
+    let bash = bash.as_str().expect("bash_command is rendered");
+    let head = format!(
+        "{} -p \"-Dbizdate={BIZDATE} -Dbizdate_nodash={BIZDATE_NODASH}\" \"",
+        h("datax")
+    );
+    assert!(bash.starts_with(&head), "{version:?}: {bash:?}");
+    assert!(
+        bash.ends_with("/../datax/hostile/sync_orders.json\""),
+        "{version:?}: {bash:?}"
+    );
+
+    // The syntax tree of every DAG file, and the literals it holds.
+    let files: Vec<PathBuf> = first
+        .keys()
+        .filter(|path| path.starts_with("prod/dags/") && Path::new(path).extension().is_some_and(|e| e == "py"))
+        .map(|path| out.join(path))
+        .collect();
+    assert_eq!(files.len(), 1, "{version:?}: {files:?}");
+    let checked = ast_check(version, &files);
+    hostile.assert_no_sentinel(&format!("{version:?}: after parsing"));
+    let file = &checked[files[0].to_str().expect("UTF-8 path")];
+    assert_eq!(file["problems"], json!([]), "{version:?}");
+    assert_eq!(file["ascii"], true, "{version:?}: the DAG file is not ASCII");
+    let dag_call = &file["dag"];
+    assert_eq!(dag_call["description"], json!(h("flow description")), "{version:?}");
+    let doc_md = dag_call["doc_md"].as_str().expect("a DAG doc_md");
+    assert!(
+        doc_md.contains(&format!("\n\n{}\n\n", h("flow description"))),
+        "{version:?}: {doc_md:?}"
+    );
+    assert_eq!(dag_call["tags"], json!(["a.b:c-d_e", "hostile"]), "{version:?}");
+    assert_eq!(
+        dag_call["params"]["p_flow"],
+        json!({"call": "Param", "args": [h("flow param")], "kwargs": {"type": "string"}}),
+        "{version:?}"
+    );
+    let calls = &file["tasks"];
+    // Fields the operators do not template: Python literals of the YAML text.
+    assert_eq!(
+        calls["load_detail"]["kwargs"]["conf"],
+        json!({"spark.flowc.default": h("default conf"), "spark.flowc.hostile": h("sparksql conf")}),
+        "{version:?}"
+    );
+    assert_eq!(
+        calls["load_detail"]["kwargs"]["params"]["p_task"]["args"],
+        json!([h("task param")]),
+        "{version:?}"
+    );
+    assert_eq!(
+        calls["score"]["kwargs"]["java_class"],
+        json!(h("main class")),
+        "{version:?}"
+    );
+    // The templated conf of `operator: spark_submit` keeps `${name}` as text.
+    assert_eq!(
+        rendered_field("submit_detail", "conf")["spark.flowc.hostile"],
+        json!(h("spark_submit conf")),
+        "{version:?}"
+    );
+}
+
+#[test]
+fn hostile_values_stay_data_in_airflow_2_10_and_3() {
+    let hostile = Hostile::new();
+    let check = flowc_in(&hostile.repo(), &["check", "."], b"");
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}\n{}",
+        text(&check.stdout),
+        text(&check.stderr)
+    );
+    std::thread::scope(|scope| {
+        for version in AirflowVersion::ALL {
+            let hostile = &hostile;
+            scope.spawn(move || check_version(hostile, version));
+        }
+    });
+    hostile.assert_no_sentinel("at the end");
+}
+
+/// Flow and task names become DAG ids, task ids and Python variables: the schema
+/// refuses anything but `^[a-z][a-z0-9_]{0,63}$`, at the name's line and column.
+#[test]
+fn hostile_names_are_refused_with_a_located_error() {
+    let hostile = Hostile::new();
+    let flow_yaml = hostile.repo().join("flows/hostile/flow.yaml");
+    let original = std::fs::read_to_string(&flow_yaml).expect("flow.yaml");
+    let name_line = |needle: &str| {
+        original
+            .lines()
+            .position(|line| line.trim_start().starts_with(needle))
+            .expect("the name is in flow.yaml")
+            + 1
+    };
+    let evil = "x'); __import__('os').system('touch /tmp/x') #\\n{{ 7*7 }}";
+    for (what, needle, replacement) in [
+        (
+            "flow",
+            "name: hostile",
+            format!("name: \"{}\"", yaml_quoted(&format!("hostile{evil}"))),
+        ),
+        (
+            "task",
+            "- name: load_detail",
+            format!("- name: \"{}\"", yaml_quoted(&format!("load_detail{evil}"))),
+        ),
+    ] {
+        let line = name_line(needle);
+        let edited: Vec<String> = original
+            .lines()
+            .enumerate()
+            .map(|(i, text)| {
+                if i + 1 == line {
+                    text.replacen(needle, &replacement, 1)
+                } else {
+                    text.to_owned()
+                }
+            })
+            .collect();
+        std::fs::write(&flow_yaml, edited.join("\n") + "\n").expect("flow.yaml is written");
+        let check = flowc_in(&hostile.repo(), &["check", ".", "--format", "json"], b"");
+        assert_eq!(check.status.code(), Some(1), "{what}: {}", text(&check.stdout));
+        let report: Value = serde_json::from_slice(&check.stdout).expect("JSON output");
+        let diagnostics = report["diagnostics"].as_array().expect("diagnostics");
+        assert!(
+            diagnostics.iter().any(|d| d["code"] == "S204"
+                && d["file"] == "flows/hostile/flow.yaml"
+                && d["line"] == line
+                && d["column"].as_u64().is_some_and(|c| c > 1)),
+            "{what}: no S204 at flows/hostile/flow.yaml:{line}: {report:#}"
+        );
+        let out = hostile.dir.path().join(format!("out-{what}"));
+        let compile = flowc_in(
+            &hostile.repo(),
+            &[
+                "compile",
+                ".",
+                "--env",
+                "prod",
+                "--out",
+                out.to_str().expect("UTF-8 path"),
+            ],
+            b"",
+        );
+        assert_eq!(compile.status.code(), Some(1), "{what}: {}", text(&compile.stderr));
+        assert!(
+            text(&compile.stderr).contains(&format!("flows/hostile/flow.yaml:{line}:")),
+            "{what}: {}",
+            text(&compile.stderr)
+        );
+        assert!(!out.join("prod/dags").exists(), "{what}: DAG files were written");
+        std::fs::write(&flow_yaml, &original).expect("flow.yaml is restored");
+    }
+    hostile.assert_no_sentinel("after the refused names");
+}
