@@ -37,10 +37,7 @@ fn case_repo(case: &str) -> PathBuf {
 }
 
 fn case_index(case: &str) -> usize {
-    CASES
-        .iter()
-        .position(|c| *c == case)
-        .expect("a known compile case")
+    CASES.iter().position(|c| *c == case).expect("a known compile case")
 }
 
 fn version_index(version: AirflowVersion) -> usize {
@@ -169,7 +166,9 @@ fn check_snapshots(case: &str) {
             .collect();
         paths.push("pools.json".to_owned());
         assert!(
-            paths.iter().any(|p| p.ends_with(".py")),
+            paths
+                .iter()
+                .any(|p| Path::new(p).extension().is_some_and(|e| e == "py")),
             "{case} {version:?}: no DAG file in {paths:?}"
         );
         for path in paths {
@@ -206,7 +205,7 @@ fn check_snapshots(case: &str) {
         .map(|entries| {
             entries
                 .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-                .filter(|name| name.starts_with(&prefix) && name.ends_with(".snap"))
+                .filter(|name| name.starts_with(&prefix) && Path::new(name).extension().is_some_and(|e| e == "snap"))
                 .filter(|name| !expected_names.contains(name))
                 .collect()
         })
@@ -260,14 +259,16 @@ struct Mismatches(Vec<String>);
 impl Mismatches {
     fn eq(&mut self, what: &str, actual: &Value, expected: &Value) {
         if actual != expected {
-            self.0.push(format!("{what}: Airflow has {actual}, expected {expected}"));
+            self.0
+                .push(format!("{what}: Airflow has {actual}, expected {expected}"));
         }
     }
 
     /// Numbers compared as floats (the harness reports seconds as floats).
     fn seconds(&mut self, what: &str, actual: &Value, expected: &Value) {
         if actual.as_f64() != expected.as_f64() || actual.is_null() != expected.is_null() {
-            self.0.push(format!("{what}: Airflow has {actual}, expected {expected}"));
+            self.0
+                .push(format!("{what}: Airflow has {actual}, expected {expected}"));
         }
     }
 
@@ -334,10 +335,18 @@ fn check_in_airflow(case: &str, version: AirflowVersion) {
                 &schedule["assets"],
             );
         } else {
-            m.eq(&format!("{dag_id}: schedule_assets"), &dag["schedule_assets"], &Value::Null);
+            m.eq(
+                &format!("{dag_id}: schedule_assets"),
+                &dag["schedule_assets"],
+                &Value::Null,
+            );
         }
         if schedule["kind"] == "cron" {
-            m.eq(&format!("{dag_id}: timetable"), &dag["timetable"], &schedule["timetable"]);
+            m.eq(
+                &format!("{dag_id}: timetable"),
+                &dag["timetable"],
+                &schedule["timetable"],
+            );
             m.eq(&format!("{dag_id}: cron"), &dag["cron"], &schedule["cron"]);
             // The sample run is the one of business date SAMPLE_DS.
             m.eq(
@@ -385,8 +394,16 @@ fn check_in_airflow(case: &str, version: AirflowVersion) {
             if task["operator"] != "ExternalTaskSensor" {
                 continue;
             }
-            m.eq(&what("external_dag_id"), &actual["external_dag_id"], &task["external_dag_id"]);
-            m.eq(&what("external_task_id"), &actual["external_task_id"], &task["external_task_id"]);
+            m.eq(
+                &what("external_dag_id"),
+                &actual["external_dag_id"],
+                &task["external_dag_id"],
+            );
+            m.eq(
+                &what("external_task_id"),
+                &actual["external_task_id"],
+                &task["external_task_id"],
+            );
             // The run of the upstream DAG with the same business date as this sample run.
             let upstream_dag = &dags[task["external_dag_id"].as_str().expect("an external_dag_id")];
             let upstream_run = &upstream_dag["sample_run"]["logical_date"];
@@ -397,9 +414,21 @@ fn check_in_airflow(case: &str, version: AirflowVersion) {
             );
             if task["execution_delta_seconds"].is_null() {
                 sensors_with_fn += 1;
-                m.eq(&what("has_execution_date_fn"), &actual["has_execution_date_fn"], &json!(true));
-                m.eq(&what("execution_delta_seconds"), &actual["execution_delta_seconds"], &Value::Null);
-                m.eq(&what("execution_date_fn_result"), &actual["execution_date_fn_result"], upstream_run);
+                m.eq(
+                    &what("has_execution_date_fn"),
+                    &actual["has_execution_date_fn"],
+                    &json!(true),
+                );
+                m.eq(
+                    &what("execution_delta_seconds"),
+                    &actual["execution_delta_seconds"],
+                    &Value::Null,
+                );
+                m.eq(
+                    &what("execution_date_fn_result"),
+                    &actual["execution_date_fn_result"],
+                    upstream_run,
+                );
             } else {
                 if task["execution_delta_seconds"] != json!(0) {
                     sensors_with_delta += 1;
@@ -409,25 +438,26 @@ fn check_in_airflow(case: &str, version: AirflowVersion) {
                     &actual["execution_delta_seconds"],
                     &task["execution_delta_seconds"],
                 );
-                m.eq(&what("execution_delta_target"), &actual["execution_delta_target"], upstream_run);
+                m.eq(
+                    &what("execution_delta_target"),
+                    &actual["execution_delta_target"],
+                    upstream_run,
+                );
             }
         }
         // Every asset this DAG is scheduled on is updated by a task of another DAG.
         for uri in schedule["assets"].as_array().into_iter().flatten() {
             let uri = uri.as_str().expect("a URI");
-            m.check(
-                updated_by_later(flows, uri).iter().any(|other| other != dag_id),
-                || format!("{dag_id}: no task of another DAG updates {uri}"),
-            );
+            m.check(updated_by_later(flows, uri).iter().any(|other| other != dag_id), || {
+                format!("{dag_id}: no task of another DAG updates {uri}")
+            });
         }
     }
     match case {
         "sparksql" => m.check(sensors_with_delta > 0, || {
             "no cross-flow sensor with a non-zero execution_delta".to_owned()
         }),
-        "trigger" => m.check(sensors_with_fn > 0, || {
-            "no sensor with an execution_date_fn".to_owned()
-        }),
+        "trigger" => m.check(sensors_with_fn > 0, || "no sensor with an execution_date_fn".to_owned()),
         "assets" => m.check(!updated_by.is_empty(), || "no task has outlets".to_owned()),
         _ => {}
     }
@@ -472,10 +502,20 @@ fn check_rendered(case: &str, version: AirflowVersion) {
             expect("payments", "pay_detail", "sql", "PARTITION (dt = '2024-03-05')");
             expect("payments", "pay_detail", "sql", "'CNY' AS currency");
             expect("payments", "pay_detail", "sql", "AND amount > 0");
-            expect("payments", "pay_summary_1d", "application_args", "PARTITION (dt = '20240305')");
+            expect(
+                "payments",
+                "pay_summary_1d",
+                "application_args",
+                "PARTITION (dt = '20240305')",
+            );
             // The task's own params win over the project's.
             expect("payments", "pay_summary_1d", "application_args", "0.5 AS tolerance");
-            expect("payments", "pay_summary_1d", "application_args", "DATE_SUB('2024-03-05', 3)");
+            expect(
+                "payments",
+                "pay_summary_1d",
+                "application_args",
+                "DATE_SUB('2024-03-05', 3)",
+            );
             expect("reporting", "ads_top_payers", "sql", "LIMIT 50");
         }
         "sync" => {
@@ -494,11 +534,23 @@ fn check_rendered(case: &str, version: AirflowVersion) {
         "trigger" => {
             expect("settlement", "wait_gateway", "endpoint", "/v1/batches/20240305/status");
             expect("settlement", "wait_bank_file", "filepath", "SETTLE_20240305.ok");
-            expect("settlement", "wait_fx_rate", "partition_names", "ods.fx_rate/dt=2024-03-05/src=bank");
+            expect(
+                "settlement",
+                "wait_fx_rate",
+                "partition_names",
+                "ods.fx_rate/dt=2024-03-05/src=bank",
+            );
             expect("rerun", "settlement_report", "sql", "PARTITION (dt = '2024-03-05')");
         }
         "assets" => {
             expect("orders", "dwd_orders", "sql", "dt = '2024-03-05'");
+            // The harness's manual run of the asset-scheduled DAG starts on SAMPLE_DS.
+            expect(
+                "orders_report",
+                "ads_order_report",
+                "sql",
+                "PARTITION (dt = '2024-03-05')",
+            );
         }
         _ => {}
     }
