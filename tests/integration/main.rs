@@ -3,6 +3,7 @@
 mod airflow;
 mod check_fixtures;
 mod compile;
+mod compile_snapshots;
 mod examples;
 mod hostile;
 mod mutations;
