@@ -765,7 +765,11 @@ impl Builder<'_> {
             description: flow.description.clone(),
             doc_md,
             schedule,
-            start_date: flow.start_date.as_deref().and_then(parse_date),
+            start_date: flow
+                .start_date
+                .as_deref()
+                .and_then(parse_date)
+                .or_else(|| self.asset_start_date(flow)),
             catchup: flow.catchup,
             tags: {
                 let mut tags = flow.tags.clone();
@@ -782,6 +786,23 @@ impl Builder<'_> {
             needs_bizdate_run,
             sources: sources.into_iter().collect(),
         }
+    }
+
+    /// An asset-scheduled flow without `start_date` starts with its earliest upstream
+    /// flow (Airflow 2.10 refuses a dataset-scheduled DAG without one).
+    fn asset_start_date(&self, flow: &Flow) -> Option<(u32, u32, u32)> {
+        if flow.cross_flow != CrossFlowMode::Asset {
+            return None;
+        }
+        self.edges_into
+            .get(flow.id.as_str())?
+            .iter()
+            .filter(|(_, _, edge)| edge.cross_flow)
+            .filter_map(|(upstream, _, _)| {
+                let up = self.repository.flows.iter().find(|f| &f.id == upstream.flow())?;
+                up.start_date.as_deref().and_then(parse_date)
+            })
+            .min()
     }
 
     fn misaligned(&mut self, flow: &Flow, up_flow: &Flow, upstream: &TaskId, problem: &Misalignment) {
@@ -878,8 +899,11 @@ impl Builder<'_> {
                             );
                             return placeholder_plan(task, task_id, vars);
                         };
-                        let mut conf: BTreeMap<String, String> =
-                            spark.conf.iter().map(|(k, v)| (k.clone(), jinja::escape(v))).collect();
+                        let mut conf: BTreeMap<String, String> = spark
+                            .conf
+                            .iter()
+                            .map(|(k, v)| (k.clone(), jinja::value(v, &subs)))
+                            .collect();
                         conf.insert("spark.yarn.queue".to_owned(), level.yarn_queue.clone());
                         Operator::SparkSubmitOperator {
                             application: jinja::escape(runner),

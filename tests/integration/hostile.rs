@@ -459,10 +459,10 @@ fn check_version(hostile: &Hostile, version: AirflowVersion) {
         json!(h("main class")),
         "{version:?}"
     );
-    // The templated conf of `operator: spark_submit` keeps `${name}` as text.
+    // The templated conf of `operator: spark_submit` substitutes `${name}` like ml conf.
     assert_eq!(
         rendered_field("submit_detail", "conf")["spark.flowc.hostile"],
-        json!(h("spark_submit conf")),
+        json!(r("spark_submit conf")),
         "{version:?}"
     );
 }
