@@ -899,17 +899,11 @@ impl Builder<'_> {
                             );
                             return placeholder_plan(task, task_id, vars);
                         };
-                        let mut conf: BTreeMap<String, String> = spark
-                            .conf
-                            .iter()
-                            .map(|(k, v)| (k.clone(), jinja::value(v, &subs)))
-                            .collect();
-                        conf.insert("spark.yarn.queue".to_owned(), level.yarn_queue.clone());
                         Operator::SparkSubmitOperator {
                             application: jinja::escape(runner),
                             java_class: None,
                             application_args: vec!["--sql".to_owned(), text],
-                            conf,
+                            conf: submit_conf(&spark.conf, &subs, &level),
                             conn_id: airflow.spark_conn_id.clone(),
                             name: jinja::escape(&job_name),
                         }
@@ -942,17 +936,11 @@ impl Builder<'_> {
                     self.app_files.insert(format!("apps/{path}"), path.clone());
                     format!("{{{{ dag.folder }}}}/../apps/{}", jinja::escape(&path))
                 };
-                let mut conf: BTreeMap<String, String> = ml
-                    .conf
-                    .iter()
-                    .map(|(k, v)| (k.clone(), jinja::value(v, &subs)))
-                    .collect();
-                conf.insert("spark.yarn.queue".to_owned(), level.yarn_queue.clone());
                 Operator::SparkSubmitOperator {
                     application,
                     java_class: ml.main_class.clone(),
                     application_args: ml.args.iter().map(|a| jinja::value(a, &subs)).collect(),
-                    conf,
+                    conf: submit_conf(&ml.conf, &subs, &level),
                     conn_id: airflow.spark_conn_id.clone(),
                     name: jinja::escape(&job_name),
                 }
@@ -1038,6 +1026,21 @@ impl Builder<'_> {
             source_file,
         }
     }
+}
+
+/// The templated `conf` of a `SparkSubmitOperator`: the task's Spark conf with
+/// `${name}` substituted, plus the priority level's YARN queue.
+fn submit_conf(
+    conf: &BTreeMap<String, String>,
+    subs: &Substitutions,
+    level: &PriorityLevel,
+) -> BTreeMap<String, String> {
+    let mut conf: BTreeMap<String, String> = conf
+        .iter()
+        .map(|(key, value)| (key.clone(), jinja::value(value, subs)))
+        .collect();
+    conf.insert("spark.yarn.queue".to_owned(), level.yarn_queue.clone());
+    conf
 }
 
 /// A stand-in plan for a task whose operator could not be built; its error is
