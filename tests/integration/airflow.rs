@@ -39,7 +39,16 @@ impl AirflowVersion {
         }
     }
 
-    fn index(self) -> usize {
+    /// The value of `flowc compile --airflow-version`.
+    pub(crate) fn cli_arg(self) -> &'static str {
+        match self {
+            Self::V2_10 => "2.10",
+            Self::V3 => "3",
+        }
+    }
+
+    /// 0 for 2.10, 1 for 3.x: the slot of a per-version cache.
+    pub(crate) fn index(self) -> usize {
         match self {
             Self::V2_10 => 0,
             Self::V3 => 1,

@@ -18,13 +18,6 @@ fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/wingpay")
 }
 
-fn version_arg(version: AirflowVersion) -> &'static str {
-    match version {
-        AirflowVersion::V2_10 => "2.10",
-        AirflowVersion::V3 => "3",
-    }
-}
-
 /// Compiles `repo` for `env` into `out`; asserts exit 0.
 fn compile(repo: &Path, env: &str, out: &Path, version: AirflowVersion) {
     let output = flowc(
@@ -36,7 +29,7 @@ fn compile(repo: &Path, env: &str, out: &Path, version: AirflowVersion) {
             "--out",
             &out.display().to_string(),
             "--airflow-version",
-            version_arg(version),
+            version.cli_arg(),
         ],
         b"",
     );
@@ -80,11 +73,7 @@ struct Loaded {
 
 fn loaded(version: AirflowVersion) -> &'static Loaded {
     static LOADED: [OnceLock<Loaded>; 2] = [OnceLock::new(), OnceLock::new()];
-    let index = match version {
-        AirflowVersion::V2_10 => 0,
-        AirflowVersion::V3 => 1,
-    };
-    LOADED[index].get_or_init(|| {
+    LOADED[version.index()].get_or_init(|| {
         let out = tempfile::tempdir().expect("temp dir");
         compile(&example(), "prod", out.path(), version);
         let env_dir = out.path().join("prod");

@@ -40,21 +40,6 @@ fn case_index(case: &str) -> usize {
     CASES.iter().position(|c| *c == case).expect("a known compile case")
 }
 
-fn version_index(version: AirflowVersion) -> usize {
-    match version {
-        AirflowVersion::V2_10 => 0,
-        AirflowVersion::V3 => 1,
-    }
-}
-
-/// `--airflow-version` value.
-fn version_arg(version: AirflowVersion) -> &'static str {
-    match version {
-        AirflowVersion::V2_10 => "2.10",
-        AirflowVersion::V3 => "3",
-    }
-}
-
 /// Part of a snapshot name.
 fn version_label(version: AirflowVersion) -> &'static str {
     match version {
@@ -68,7 +53,7 @@ type Cache<T> = [[OnceLock<T>; 2]; CASES.len()];
 /// Compiles `case` for `prod` once per test process; returns `<out>/prod`.
 fn compiled(case: &str, version: AirflowVersion) -> &'static Path {
     static CACHE: Cache<PathBuf> = [const { [const { OnceLock::new() }, const { OnceLock::new() }] }; CASES.len()];
-    CACHE[case_index(case)][version_index(version)].get_or_init(|| {
+    CACHE[case_index(case)][version.index()].get_or_init(|| {
         let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("compile_snapshots")
             .join(format!("{case}-{}", version_label(version)));
@@ -85,7 +70,7 @@ fn compiled(case: &str, version: AirflowVersion) -> &'static Path {
                 "--out",
                 out.to_str().expect("UTF-8 path"),
                 "--airflow-version",
-                version_arg(version),
+                version.cli_arg(),
             ],
             b"",
         );
@@ -103,7 +88,7 @@ fn compiled(case: &str, version: AirflowVersion) -> &'static Path {
 /// The Airflow harness's description of the compiled DAG folder, once per process.
 fn inspected(case: &str, version: AirflowVersion) -> &'static Value {
     static CACHE: Cache<Value> = [const { [const { OnceLock::new() }, const { OnceLock::new() }] }; CASES.len()];
-    CACHE[case_index(case)][version_index(version)].get_or_init(|| {
+    CACHE[case_index(case)][version.index()].get_or_init(|| {
         let out = compiled(case, version);
         inspect_with(
             version,
@@ -189,7 +174,7 @@ fn check_snapshots(case: &str) {
                     .strip_prefix(repo_root())
                     .expect("inside the repository")
                     .display(),
-                version_arg(version)
+                version.cli_arg()
             ));
             settings.add_filter(r"flowc \d+\.\d+\.\d+\S*", "flowc [VERSION]");
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

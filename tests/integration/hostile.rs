@@ -289,10 +289,7 @@ fn ast_check(version: AirflowVersion, files: &[PathBuf]) -> Value {
 }
 
 fn check_version(hostile: &Hostile, version: AirflowVersion) {
-    let flag = match version {
-        AirflowVersion::V2_10 => "2.10",
-        AirflowVersion::V3 => "3",
-    };
+    let flag = version.cli_arg();
     let out = hostile.dir.path().join(format!("out-{flag}"));
     hostile.compile(flag, &out);
     let again = hostile.dir.path().join(format!("again-{flag}"));
