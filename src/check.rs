@@ -160,6 +160,10 @@ fn read_sql_files(
             file
         };
         if let Some(file) = file {
+            // A SQL file shared by several tasks is scanned once.
+            if !files.values().any(|f| *f == file) {
+                diagnostics.extend(crate::validate::secrets::scan_text(file, sources.file(file).text()));
+            }
             files.insert(task.id.clone(), file);
         }
     }
@@ -194,7 +198,7 @@ fn analyze(
     let tasks: Vec<_> = repository.tasks().collect();
     let results: Vec<(TaskId, TaskIo, Vec<Diagnostic>)> = tasks
         .par_iter()
-        .map(|(_, task)| match &task.kind {
+        .map(|(flow, task)| match &task.kind {
             TaskKind::SparkSql(spark) => {
                 let Some(&file) = sql_files.get(&task.id) else {
                     return (task.id.clone(), TaskIo::default(), Vec::new());
@@ -229,23 +233,13 @@ fn analyze(
                 (task.id.clone(), io, found)
             }
             TaskKind::Sync(sync) => {
-                let target = &sync.target.table;
-                let external = sync
-                    .source
-                    .table
-                    .as_ref()
-                    .map(|t| TableName::new(&format!("{}.{}", sync.source.connection.value, t.value)))
-                    .into_iter()
-                    .collect();
-                let io = TaskIo {
-                    reads: Vec::new(),
-                    writes: vec![TableRef {
-                        name: target.value.clone(),
-                        span: target.span,
-                    }],
-                    external_reads: external,
-                };
-                (task.id.clone(), io, Vec::new())
+                let (plan, found) = crate::sync::resolve(repository, flow, task, sync);
+                let io = plan.map_or_else(TaskIo::default, |plan| TaskIo {
+                    reads: plan.reads,
+                    writes: plan.writes,
+                    external_reads: plan.external_reads,
+                });
+                (task.id.clone(), io, found)
             }
             TaskKind::Ml(ml) => (task.id.clone(), declared(&ml.reads, &ml.writes), Vec::new()),
             TaskKind::Kylin(kylin) => (task.id.clone(), declared(&kylin.reads, &kylin.writes), Vec::new()),

@@ -7,9 +7,11 @@
 //! 1. [`load`]: repository → source files and span-keeping YAML trees;
 //! 2. [`validate`]: JSON Schema validation of every YAML file, then the typed [`model`];
 //! 3. [`sql`]: SparkSQL parsing, and the tables each task reads and writes;
+//!    [`sync`]: each DataX sync resolved into its job (plugins, columns, types,
+//!    partitions, throttling) and the tables it reads and writes;
 //! 4. [`graph`]: the task dependency graph across flows, cycles, duplicate writers;
-//! 5. [`render`]: (in progress) rendered files; today the Python-literal escaping every
-//!    value of a DAG file goes through.
+//! 5. [`render`]: Airflow DAG files, DataX job files, pools and the manifest, in memory;
+//!    [`output`] writes them all-or-nothing.
 //!
 //! Every stage reports problems as [`diagnostic::Diagnostic`] values with spans and
 //! collects all of them; the next stage runs only on input without errors. Start
@@ -25,6 +27,7 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod sql;
+pub mod sync;
 pub mod validate;
 
 pub use error::Error;

@@ -71,6 +71,22 @@ codes! {
     DuplicateSource = "S211",
     /// A connection is referenced but not declared.
     UnknownConnection = "S212",
+    /// A password, token or private key is written in the repository.
+    LiteralSecret = "S213",
+    /// A sync's source and target columns do not line up.
+    SyncColumnCount = "S214",
+    /// A sync column's type does not fit its target column.
+    SyncColumnType = "S215",
+    /// A partition spec does not match the table's declared partitions.
+    PartitionMismatch = "S216",
+    /// A sync sets keys that do not apply to its connections, or lacks ones they need.
+    SyncMisconfigured = "S217",
+    /// A sync reads or writes a warehouse table no flow declares.
+    UndeclaredTable = "S218",
+    /// A sync's speed or error limits contradict each other.
+    SyncLimits = "S219",
+    /// A sync asks for more throughput than its priority level allows, and is capped.
+    SyncThrottleCapped = "S220",
 
     /// A SQL statement does not parse.
     SqlSyntax = "Q301",
@@ -104,6 +120,8 @@ codes! {
     MissingSqlRunner = "R603",
     /// A template does not render (a repository's own override, usually).
     TemplateError = "R604",
+    /// A rendered DataX job does not pass the DataX job schema.
+    DataxJobInvalid = "R605",
 }
 
 impl fmt::Display for Code {

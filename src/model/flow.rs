@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::diagnostic::{FileId, Span};
-use crate::model::{CrossFlowMode, FlowId, ParamValue, Priority, Spanned, TableName, TaskId};
+use crate::model::{CrossFlowMode, FlowId, ParamValue, Priority, Spanned, SyncTask, TableDeclaration, TableName, TaskId};
 
 /// When a flow runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,6 +94,8 @@ pub struct Flow {
     pub params: BTreeMap<String, ParamValue>,
     /// Its tasks, in file order.
     pub tasks: Vec<Task>,
+    /// Warehouse tables it declares.
+    pub tables: Vec<TableDeclaration>,
 }
 
 /// One task, with the flow's defaults already applied.
@@ -169,45 +171,6 @@ pub enum SparkSqlOperator {
     SparkSql,
     /// `SparkSubmitOperator` running the project's `sql_runner` on the SQL text.
     SparkSubmit,
-}
-
-/// A DataX data sync.
-#[derive(Clone, Debug)]
-pub struct SyncTask {
-    /// Where data comes from.
-    pub source: SyncSource,
-    /// Where it goes.
-    pub target: SyncTarget,
-}
-
-/// The source side of a sync.
-#[derive(Clone, Debug)]
-pub struct SyncSource {
-    /// Connection name.
-    pub connection: Spanned<String>,
-    /// Source table, in the source system.
-    pub table: Option<Spanned<String>>,
-    /// Source query, instead of a table.
-    pub query: Option<String>,
-    /// Columns read.
-    pub columns: Vec<String>,
-    /// Filter.
-    pub filter: Option<String>,
-    /// Split key.
-    pub split_key: Option<String>,
-}
-
-/// The target side of a sync.
-#[derive(Clone, Debug)]
-pub struct SyncTarget {
-    /// Target table.
-    pub table: Spanned<TableName>,
-    /// Partition spec, e.g. `dt=${bizdate}`.
-    pub partition: Option<String>,
-    /// `overwrite` or `append`.
-    pub write_mode: String,
-    /// Columns written.
-    pub columns: Vec<String>,
 }
 
 /// A machine-learning job submitted to Spark.

@@ -8,15 +8,19 @@ mod flow;
 mod ids;
 mod param;
 mod project;
+mod sync;
 
 pub use flow::{
-    Duration, Flow, KylinTask, MlTask, Schedule, SparkSqlOperator, SparkSqlTask, SyncSource, SyncTarget, SyncTask,
-    Task, TaskKind, TriggerTask, WaitFor,
+    Duration, Flow, KylinTask, MlTask, Schedule, SparkSqlOperator, SparkSqlTask, Task, TaskKind, TriggerTask, WaitFor,
 };
 pub use ids::{FlowId, TableName, TaskId};
 pub use param::ParamValue;
+pub use sync::{
+    Connection, ConnectionKind, Credentials, ErrorLimit, RowkeyRange, SyncColumn, SyncSource, SyncSpeed, SyncTarget,
+    SyncTask, TableColumn, TableDeclaration, TableFormat,
+};
 pub use project::{
-    AirflowSettings, AirflowVersion, Connection, CrossFlowMode, DataxThrottle, Environment, Priority, PriorityLevel,
+    AirflowSettings, AirflowVersion, CrossFlowMode, DataxThrottle, Environment, Priority, PriorityLevel,
     Project, SourceTable, Spanned, Team,
 };
 
@@ -35,5 +39,10 @@ impl Repository {
         self.flows
             .iter()
             .flat_map(|flow| flow.tasks.iter().map(move |task| (flow, task)))
+    }
+
+    /// The declaration of a warehouse table, in whichever flow it is.
+    pub fn table(&self, name: &TableName) -> Option<&TableDeclaration> {
+        self.flows.iter().flat_map(|f| &f.tables).find(|t| &t.name.value == name)
     }
 }

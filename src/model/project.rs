@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::diagnostic::{FileId, Span};
-use crate::model::{Duration, ParamValue, TableName};
+use crate::model::{Connection, Duration, ParamValue, TableName};
 
 /// A value with the span it was written at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -188,17 +188,6 @@ pub struct Environment {
     pub databases: BTreeMap<String, String>,
     /// Pool slot counts of this environment, overriding the priority levels' ones.
     pub pool_slots: BTreeMap<Priority, u32>,
-}
-
-/// A named connection to a source system; credentials only by reference.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Connection {
-    /// The connection's name.
-    pub name: String,
-    /// `oracle`, `mysql`, `hbase`…
-    pub kind: String,
-    /// Where the name is declared.
-    pub span: Span,
 }
 
 /// An external table no task writes.

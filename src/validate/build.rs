@@ -13,9 +13,11 @@ use serde_json::Value;
 use crate::Error;
 use crate::load::{Document, YamlNode};
 use crate::model::{
-    AirflowSettings, AirflowVersion, Connection, CrossFlowMode, DataxThrottle, Duration, Environment, Flow, FlowId,
-    KylinTask, MlTask, ParamValue, Priority, PriorityLevel, Project, Schedule, SourceTable, Spanned, SparkSqlOperator,
-    SparkSqlTask, SyncSource, SyncTarget, SyncTask, TableName, Task, TaskId, TaskKind, Team, TriggerTask, WaitFor,
+    AirflowSettings, AirflowVersion, Connection, ConnectionKind, Credentials, CrossFlowMode, DataxThrottle, Duration,
+    Environment, ErrorLimit, Flow, FlowId, KylinTask, MlTask, ParamValue, Priority, PriorityLevel, Project,
+    RowkeyRange, Schedule, SourceTable, Spanned, SparkSqlOperator, SparkSqlTask, SyncColumn, SyncSource, SyncSpeed,
+    SyncTarget, SyncTask, TableColumn, TableDeclaration, TableFormat, TableName, Task, TaskId, TaskKind, Team,
+    TriggerTask, WaitFor,
 };
 
 #[derive(Deserialize)]
@@ -120,6 +122,61 @@ struct RawDatax {
 struct RawConnection {
     #[serde(rename = "type")]
     kind: String,
+    airflow_conn_id: Option<String>,
+    password_env: Option<String>,
+    username_env: Option<String>,
+    host: Option<String>,
+    port: Option<u16>,
+    database: Option<String>,
+    jdbc_url: Option<String>,
+    username: Option<String>,
+    cluster: Option<String>,
+    tenant: Option<String>,
+    zookeeper_quorum: Option<String>,
+    znode_parent: Option<String>,
+    reader: Option<String>,
+    query_server: Option<String>,
+    default_fs: Option<String>,
+    warehouse_dir: Option<String>,
+    #[serde(default)]
+    hadoop_config: BTreeMap<String, Value>,
+    kerberos: Option<RawKerberos>,
+}
+
+#[derive(Deserialize)]
+struct RawKerberos {
+    principal: String,
+    keytab: String,
+}
+
+impl RawConnection {
+    fn connection(self, name: &str, span: crate::diagnostic::Span) -> Result<Connection, Error> {
+        let kind = ConnectionKind::parse(&self.kind)
+            .ok_or_else(|| Error::Internal(format!("schema-valid connection has unknown type `{}`", self.kind)))?;
+        let mut connection = Connection::new(name, kind, span);
+        connection.conflicting_credentials = self.airflow_conn_id.is_some() && self.password_env.is_some();
+        connection.credentials = match (self.airflow_conn_id, self.password_env) {
+            (Some(id), _) => Credentials::AirflowConnection(id),
+            (None, Some(variable)) => Credentials::Environment { password: variable },
+            (None, None) => Credentials::None,
+        };
+        connection.username_env = self.username_env;
+        connection.host = self.host;
+        connection.port = self.port;
+        connection.database = self.database;
+        connection.jdbc_url = self.jdbc_url;
+        connection.username = self.username;
+        connection.oceanbase_tenant = self.cluster.zip(self.tenant);
+        connection.zookeeper_quorum = self.zookeeper_quorum;
+        connection.znode_parent = self.znode_parent;
+        connection.hbase_reader = self.reader;
+        connection.query_server = self.query_server;
+        connection.default_fs = self.default_fs;
+        connection.warehouse_dir = self.warehouse_dir;
+        connection.hadoop_config = self.hadoop_config;
+        connection.kerberos = self.kerberos.map(|k| (k.principal, k.keytab));
+        Ok(connection)
+    }
 }
 
 #[derive(Deserialize)]
@@ -155,6 +212,27 @@ struct RawFlow {
     #[serde(default)]
     params: BTreeMap<String, Value>,
     tasks: Vec<RawTask>,
+    #[serde(default)]
+    tables: Vec<RawTable>,
+}
+
+#[derive(Deserialize)]
+struct RawTable {
+    name: String,
+    description: Option<String>,
+    format: Option<String>,
+    field_delimiter: Option<String>,
+    location: Option<String>,
+    #[serde(default)]
+    partitioned_by: Vec<String>,
+    columns: Vec<RawTableColumn>,
+}
+
+#[derive(Deserialize)]
+struct RawTableColumn {
+    name: String,
+    #[serde(rename = "type")]
+    hive_type: String,
 }
 
 #[derive(Default, Deserialize)]
@@ -189,6 +267,8 @@ struct RawTask {
     // sync
     source: Option<RawSyncSource>,
     target: Option<RawSyncTarget>,
+    speed: Option<RawSpeed>,
+    error_limit: Option<RawErrorLimit>,
     // ml
     application: Option<String>,
     main_class: Option<String>,
@@ -213,19 +293,77 @@ struct RawSyncSource {
     table: Option<String>,
     query: Option<String>,
     #[serde(default)]
-    columns: Vec<String>,
+    columns: Vec<RawSyncColumn>,
     #[serde(rename = "where")]
     filter: Option<String>,
     split_key: Option<String>,
+    fetch_size: Option<u32>,
+    partition: Option<String>,
+    path: Option<RawPaths>,
+    format: Option<String>,
+    field_delimiter: Option<String>,
+    #[serde(default)]
+    skip_header: bool,
+    encoding: Option<String>,
+    compress: Option<String>,
+    null_format: Option<String>,
+    column_family: Option<String>,
+    rowkey_range: Option<RawRowkeyRange>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawSyncColumn {
+    Name(String),
+    Typed {
+        name: String,
+        #[serde(rename = "type")]
+        data_type: Option<String>,
+        format: Option<String>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawPaths {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize)]
+struct RawRowkeyRange {
+    start: Option<String>,
+    end: Option<String>,
+    #[serde(default)]
+    binary: bool,
 }
 
 #[derive(Deserialize)]
 struct RawSyncTarget {
+    connection: Option<String>,
     table: String,
     partition: Option<String>,
     write_mode: Option<String>,
     #[serde(default)]
     columns: Vec<String>,
+    #[serde(default)]
+    pre_sql: Vec<String>,
+    #[serde(default)]
+    post_sql: Vec<String>,
+    batch_size: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct RawSpeed {
+    channels: Option<u32>,
+    bytes_per_second: Option<u64>,
+    records_per_second: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct RawErrorLimit {
+    records: Option<u64>,
+    ratio: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -353,16 +491,9 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
                     .entry("connections")
                     .and_then(|e| e.value.entry(&name))
                     .map_or(spans.root.span, |e| e.key_span);
-                (
-                    name.clone(),
-                    Connection {
-                        name,
-                        kind: c.kind,
-                        span,
-                    },
-                )
+                Ok((name.clone(), c.connection(&name, span)?))
             })
-            .collect(),
+            .collect::<Result<_, Error>>()?,
         sources,
         teams: raw
             .teams
@@ -424,6 +555,8 @@ pub(super) fn flow(document: &Document, folder: &str, project: &Project) -> Resu
                     operator: task.operator,
                     source: task.source,
                     target: task.target,
+                    speed: task.speed,
+                    error_limit: task.error_limit,
                     application: task.application,
                     main_class: task.main_class,
                     args: task.args,
@@ -462,6 +595,7 @@ pub(super) fn flow(document: &Document, folder: &str, project: &Project) -> Resu
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
+    let tables = tables(raw.tables, &spans, flow_default_database.as_deref());
     Ok(Flow {
         id,
         file: document.file,
@@ -480,6 +614,7 @@ pub(super) fn flow(document: &Document, folder: &str, project: &Project) -> Resu
         cross_flow: raw.cross_flow.unwrap_or(project.airflow.cross_flow),
         params: flow_params,
         tasks,
+        tables,
     })
 }
 
@@ -490,6 +625,8 @@ struct TaskFields {
     operator: Option<String>,
     source: Option<RawSyncSource>,
     target: Option<RawSyncTarget>,
+    speed: Option<RawSpeed>,
+    error_limit: Option<RawErrorLimit>,
     application: Option<String>,
     main_class: Option<String>,
     args: Vec<String>,
@@ -527,29 +664,14 @@ fn task_kind(
                 },
             })
         }
-        "sync" => {
-            let source = fields.source.ok_or_else(|| missing("source"))?;
-            let target = fields.target.ok_or_else(|| missing("target"))?;
-            TaskKind::Sync(SyncTask {
-                source: SyncSource {
-                    connection: spans.spanned(source.connection, &format!("{at}/source/connection")),
-                    table: source.table.map(|t| spans.spanned(t, &format!("{at}/source/table"))),
-                    query: source.query,
-                    columns: source.columns,
-                    filter: source.filter,
-                    split_key: source.split_key,
-                },
-                target: SyncTarget {
-                    table: spans.spanned(
-                        TableName::new(&target.table).qualified_with(flow_default_database.map(String::as_str)),
-                        &format!("{at}/target/table"),
-                    ),
-                    partition: target.partition,
-                    write_mode: target.write_mode.unwrap_or_else(|| "overwrite".to_owned()),
-                    columns: target.columns,
-                },
-            })
-        }
+        "sync" => TaskKind::Sync(sync_task(
+            at,
+            spans,
+            fields.source.ok_or_else(|| missing("source"))?,
+            fields.target.ok_or_else(|| missing("target"))?,
+            fields.speed,
+            fields.error_limit,
+        )),
         "ml" => TaskKind::Ml(MlTask {
             application: fields.application.ok_or_else(|| missing("application"))?,
             main_class: fields.main_class,
@@ -592,6 +714,150 @@ fn task_kind(
         }
         other => return Err(Error::Internal(format!("schema-valid task has unknown type `{other}`"))),
     })
+}
+
+fn sync_task(
+    at: &str,
+    spans: &Spans<'_>,
+    source: RawSyncSource,
+    target: RawSyncTarget,
+    speed: Option<RawSpeed>,
+    error_limit: Option<RawErrorLimit>,
+) -> SyncTask {
+    let src = format!("{at}/source");
+    let dst = format!("{at}/target");
+    let opt = |value: Option<String>, key: &str, base: &str| value.map(|v| spans.spanned(v, &format!("{base}/{key}")));
+    let columns = source
+        .columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, column)| {
+            let span = spans.at(&format!("{src}/columns/{i}"));
+            match column {
+                RawSyncColumn::Name(name) => SyncColumn {
+                    name,
+                    data_type: None,
+                    format: None,
+                    span,
+                },
+                RawSyncColumn::Typed { name, data_type, format } => SyncColumn {
+                    name,
+                    data_type,
+                    format,
+                    span,
+                },
+            }
+        })
+        .collect::<Vec<_>>();
+    let present = |pointer: &str| spans.root.pointer(pointer).map(|node| node.span);
+    SyncTask {
+        source: SyncSource {
+            span: spans.at(&src),
+            connection: spans.spanned(source.connection, &format!("{src}/connection")),
+            table: opt(source.table, "table", &src),
+            query: opt(source.query, "query", &src),
+            columns_span: present(&format!("{src}/columns")),
+            columns,
+            filter: opt(source.filter, "where", &src),
+            split_key: opt(source.split_key, "split_key", &src),
+            fetch_size: source
+                .fetch_size
+                .map(|v| spans.spanned(v, &format!("{src}/fetch_size"))),
+            partition: opt(source.partition, "partition", &src),
+            paths: source.path.map(|p| {
+                let paths = match p {
+                    RawPaths::One(path) => vec![path],
+                    RawPaths::Many(paths) => paths,
+                };
+                spans.spanned(paths, &format!("{src}/path"))
+            }),
+            format: opt(source.format, "format", &src),
+            field_delimiter: source.field_delimiter,
+            skip_header: source.skip_header,
+            encoding: source.encoding,
+            compress: source.compress,
+            null_format: source.null_format,
+            column_family: opt(source.column_family, "column_family", &src),
+            rowkey_range: source.rowkey_range.map(|r| {
+                spans.spanned(
+                    RowkeyRange {
+                        start: r.start,
+                        end: r.end,
+                        binary: r.binary,
+                    },
+                    &format!("{src}/rowkey_range"),
+                )
+            }),
+        },
+        target: SyncTarget {
+            span: spans.at(&dst),
+            connection: opt(target.connection, "connection", &dst),
+            table: spans.spanned(target.table, &format!("{dst}/table")),
+            partition: opt(target.partition, "partition", &dst),
+            write_mode: opt(target.write_mode, "write_mode", &dst),
+            columns_span: present(&format!("{dst}/columns")),
+            columns: target
+                .columns
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| spans.spanned(c, &format!("{dst}/columns/{i}")))
+                .collect(),
+            pre_sql: target.pre_sql,
+            post_sql: target.post_sql,
+            batch_size: target.batch_size,
+        },
+        speed: speed.map_or_else(SyncSpeed::default, |s| SyncSpeed {
+            span: present(&format!("{at}/speed")),
+            channels: s.channels,
+            bytes_per_second: s.bytes_per_second,
+            records_per_second: s.records_per_second,
+        }),
+        error_limit: error_limit.map_or_else(ErrorLimit::default, |l| ErrorLimit {
+            span: present(&format!("{at}/error_limit")),
+            records: l.records,
+            ratio: l.ratio,
+        }),
+    }
+}
+
+/// The tables a flow declares.
+fn tables(raw: Vec<RawTable>, spans: &Spans<'_>, default_database: Option<&str>) -> Vec<TableDeclaration> {
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, table)| {
+            let at = format!("/tables/{i}");
+            let format = match table.format.as_deref() {
+                Some("parquet") => TableFormat::Parquet,
+                Some("text") => TableFormat::Text,
+                _ => TableFormat::Orc,
+            };
+            TableDeclaration {
+                name: spans.spanned(
+                    TableName::new(&table.name).qualified_with(default_database),
+                    &format!("{at}/name"),
+                ),
+                description: table.description,
+                format,
+                field_delimiter: table.field_delimiter.unwrap_or_else(|| "\u{1}".to_owned()),
+                location: table.location,
+                partitioned_by: table.partitioned_by.iter().map(|p| p.to_lowercase()).collect(),
+                partitioned_by_span: spans
+                    .root
+                    .pointer(&format!("{at}/partitioned_by"))
+                    .map_or_else(|| spans.at(&format!("{at}/name")), |node| node.span),
+                columns: table
+                    .columns
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, c)| TableColumn {
+                        name: c.name.to_lowercase(),
+                        hive_type: c.hive_type.to_lowercase().split_whitespace().collect::<String>(),
+                        span: spans.at(&format!("{at}/columns/{j}/type")),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// `folder/path`, lexically normalised; `..` is kept when it climbs above the root,

@@ -9,6 +9,7 @@
 
 mod build;
 pub mod schema;
+pub(crate) mod secrets;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -34,7 +35,7 @@ pub fn validate(loaded: &LoadedRepo) -> Result<Validated, Error> {
     let mut diagnostics = Diagnostics::new();
     let project = match &loaded.project {
         Some(document) => {
-            let found = schema::validate(SchemaKind::Project, document);
+            let found = schema_and_secrets(SchemaKind::Project, document);
             let clean = found.is_empty();
             diagnostics.extend(found);
             if clean { Some(build::project(document)?) } else { None }
@@ -50,7 +51,7 @@ pub fn validate(loaded: &LoadedRepo) -> Result<Validated, Error> {
         let Some(document) = &flow_document.document else {
             continue;
         };
-        let found = schema::validate(SchemaKind::Flow, document);
+        let found = schema_and_secrets(SchemaKind::Flow, document);
         let clean = found.is_empty();
         diagnostics.extend(found);
         if let (true, Some(project)) = (clean, &project) {
@@ -73,6 +74,18 @@ pub fn validate(loaded: &LoadedRepo) -> Result<Validated, Error> {
         repository,
         diagnostics,
     })
+}
+
+/// Schema violations and literal secrets of one document; a key holding a secret is
+/// reported once, as a secret, not also as a key the schema does not know.
+fn schema_and_secrets(kind: SchemaKind, document: &crate::load::Document) -> Vec<Diagnostic> {
+    let (mut found, secret_keys) = secrets::scan_yaml(&document.root);
+    found.extend(
+        schema::validate(kind, document)
+            .into_iter()
+            .filter(|d| d.span.is_none_or(|span| !secret_keys.contains(&span))),
+    );
+    found
 }
 
 fn check_project(project: &Project, diagnostics: &mut Diagnostics) {
