@@ -5,6 +5,7 @@ mod check_fixtures;
 mod compile;
 mod compile_snapshots;
 mod datax_launcher;
+mod datax_schema;
 mod examples;
 mod hostile;
 mod mutations;
