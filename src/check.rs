@@ -14,6 +14,7 @@ use crate::graph::{DependencyGraph, TaskIo};
 use crate::load::{self, FileSource};
 use crate::model::{Repository, Spanned, TableName, TaskId, TaskKind};
 use crate::sql::{self, SqlOptions, TableRef};
+use crate::sync::SyncPlan;
 
 /// Template variables every SQL file may use besides its parameters.
 pub const BUILTIN_VARIABLES: &[&str] = &["bizdate", "bizdate_nodash", "env", "flow", "project", "task"];
@@ -33,6 +34,8 @@ pub struct CheckReport {
     pub graph: Option<DependencyGraph>,
     /// The SQL file of every sparksql task whose file could be read.
     pub sql_files: BTreeMap<TaskId, FileId>,
+    /// The DataX job of every sync task that resolved without errors.
+    pub sync_plans: BTreeMap<TaskId, SyncPlan>,
     /// Flow files found, whether or not they validated.
     flow_files: usize,
 }
@@ -75,9 +78,10 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
     let mut task_io = BTreeMap::new();
     let mut graph = None;
     let mut sql_files = BTreeMap::new();
+    let mut sync_plans = BTreeMap::new();
     if let Some(repository) = &validated.repository {
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
-        task_io = analyze(repository, &sql_files, &sources, &mut diagnostics);
+        (task_io, sync_plans) = analyze(repository, &sql_files, &sources, &mut diagnostics);
         if !diagnostics.has_errors() {
             let (built, found) = crate::graph::build(repository, &task_io);
             diagnostics.extend(found);
@@ -91,6 +95,7 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
         task_io,
         graph,
         sql_files,
+        sync_plans,
         flow_files: loaded.flows.len(),
     };
     report.diagnostics.extend(plan_problems(&report));
@@ -194,14 +199,14 @@ fn analyze(
     sql_files: &BTreeMap<TaskId, FileId>,
     sources: &SourceMap,
     diagnostics: &mut Diagnostics,
-) -> BTreeMap<TaskId, TaskIo> {
+) -> (BTreeMap<TaskId, TaskIo>, BTreeMap<TaskId, SyncPlan>) {
     let tasks: Vec<_> = repository.tasks().collect();
-    let results: Vec<(TaskId, TaskIo, Vec<Diagnostic>)> = tasks
+    let results: Vec<(TaskId, TaskIo, Option<SyncPlan>, Vec<Diagnostic>)> = tasks
         .par_iter()
         .map(|(flow, task)| match &task.kind {
             TaskKind::SparkSql(spark) => {
                 let Some(&file) = sql_files.get(&task.id) else {
-                    return (task.id.clone(), TaskIo::default(), Vec::new());
+                    return (task.id.clone(), TaskIo::default(), None, Vec::new());
                 };
                 let mut known: BTreeSet<String> = task.params.keys().cloned().collect();
                 known.extend(BUILTIN_VARIABLES.iter().map(|v| (*v).to_owned()));
@@ -230,26 +235,30 @@ fn analyze(
                     writes: analysis.writes,
                     external_reads: Vec::new(),
                 };
-                (task.id.clone(), io, found)
+                (task.id.clone(), io, None, found)
             }
             TaskKind::Sync(sync) => {
                 let (plan, found) = crate::sync::resolve(repository, flow, task, sync);
-                let io = plan.map_or_else(TaskIo::default, |plan| TaskIo {
-                    reads: plan.reads,
-                    writes: plan.writes,
-                    external_reads: plan.external_reads,
+                let io = plan.as_ref().map_or_else(TaskIo::default, |plan| TaskIo {
+                    reads: plan.reads.clone(),
+                    writes: plan.writes.clone(),
+                    external_reads: plan.external_reads.clone(),
                 });
-                (task.id.clone(), io, found)
+                (task.id.clone(), io, plan, found)
             }
-            TaskKind::Ml(ml) => (task.id.clone(), declared(&ml.reads, &ml.writes), Vec::new()),
-            TaskKind::Kylin(kylin) => (task.id.clone(), declared(&kylin.reads, &kylin.writes), Vec::new()),
-            TaskKind::Trigger(trigger) => (task.id.clone(), declared(&[], &trigger.writes), Vec::new()),
+            TaskKind::Ml(ml) => (task.id.clone(), declared(&ml.reads, &ml.writes), None, Vec::new()),
+            TaskKind::Kylin(kylin) => (task.id.clone(), declared(&kylin.reads, &kylin.writes), None, Vec::new()),
+            TaskKind::Trigger(trigger) => (task.id.clone(), declared(&[], &trigger.writes), None, Vec::new()),
         })
         .collect();
     let mut task_io = BTreeMap::new();
-    for (id, io, found) in results {
+    let mut sync_plans = BTreeMap::new();
+    for (id, io, plan, found) in results {
         diagnostics.extend(found);
+        if let Some(plan) = plan {
+            sync_plans.insert(id.clone(), plan);
+        }
         task_io.insert(id, io);
     }
-    task_io
+    (task_io, sync_plans)
 }

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::diagnostic::{FileId, Span};
-use crate::model::{CrossFlowMode, FlowId, ParamValue, Priority, Spanned, SyncTask, TableDeclaration, TableName, TaskId};
+use crate::model::{
+    CrossFlowMode, FlowId, ParamValue, Priority, Spanned, SyncTask, TableDeclaration, TableName, TaskId,
+};
 
 /// When a flow runs.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -15,13 +15,13 @@ pub use flow::{
 };
 pub use ids::{FlowId, TableName, TaskId};
 pub use param::ParamValue;
+pub use project::{
+    AirflowSettings, AirflowVersion, CrossFlowMode, DataxThrottle, Environment, Priority, PriorityLevel, Project,
+    SourceTable, Spanned, Team,
+};
 pub use sync::{
     Connection, ConnectionKind, Credentials, ErrorLimit, RowkeyRange, SyncColumn, SyncSource, SyncSpeed, SyncTarget,
     SyncTask, TableColumn, TableDeclaration, TableFormat,
-};
-pub use project::{
-    AirflowSettings, AirflowVersion, CrossFlowMode, DataxThrottle, Environment, Priority, PriorityLevel,
-    Project, SourceTable, Spanned, Team,
 };
 
 /// The whole repository: the project and its flows, sorted by name.
@@ -43,6 +43,9 @@ impl Repository {
 
     /// The declaration of a warehouse table, in whichever flow it is.
     pub fn table(&self, name: &TableName) -> Option<&TableDeclaration> {
-        self.flows.iter().flat_map(|f| &f.tables).find(|t| &t.name.value == name)
+        self.flows
+            .iter()
+            .flat_map(|f| &f.tables)
+            .find(|t| &t.name.value == name)
     }
 }

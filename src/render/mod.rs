@@ -6,6 +6,7 @@
 //! (see [`crate::output`]). Stages: [`plan`] decides what each DAG does, the
 //! templates lay it out, [`manifest`] records it.
 
+pub mod datax;
 pub mod jinja;
 pub mod manifest;
 pub mod plan;
@@ -169,6 +170,13 @@ pub fn compile(
                 }
             }
         }
+        let task_spans = repository
+            .tasks()
+            .map(|(_, task)| (task.id.clone(), task.name_span))
+            .collect();
+        let (jobs, problems) = datax::render_jobs(&env, templates, &report.sync_plans, &task_spans);
+        diagnostics.extend(problems);
+        files.extend(jobs);
         files.insert("pools.json".to_owned(), pools_json(&plan));
         let manifest = manifest::manifest(repository, graph, &plan, &inputs, &files, version);
         files.insert("manifest.json".to_owned(), manifest);

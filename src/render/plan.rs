@@ -20,6 +20,7 @@ use crate::model::{
 };
 use crate::render::jinja::{self, Substitutions};
 use crate::render::schedule::{Alignment, Cron, Misalignment, align};
+use crate::sync::CredentialSource;
 
 /// One environment's DAG files.
 #[derive(Clone, Debug, Serialize)]
@@ -213,6 +214,9 @@ pub enum Operator {
     BashOperator {
         /// The command (templated).
         bash_command: String,
+        /// Variables added to the command's environment (templated): credentials from
+        /// Airflow connections, resolved at run time.
+        env: BTreeMap<String, String>,
         /// DataX channels of the task's priority level.
         datax_channels: u32,
         /// DataX bytes per second of the task's priority level.
@@ -911,19 +915,34 @@ impl Builder<'_> {
                 }
             }
             TaskKind::Sync(_) => {
+                let Some(sync) = self.report.sync_plans.get(&task.id) else {
+                    return placeholder_plan(task, task_id, vars);
+                };
                 let datax_job = format!("datax/{}/{}.json", flow.id, task_id);
                 let (bizdate, nodash) = Bizdate::of(flow).expressions();
+                let root = &airflow.datax_job_root;
                 let command = format!(
-                    "{} -p \"-Dbizdate={{{{ {bizdate} }}}} -Dbizdate_nodash={{{{ {nodash} }}}}\" \"{}/{}/{}.json\"",
-                    jinja::value(&airflow.datax_command, &Substitutions::default()),
-                    airflow.datax_job_root,
+                    "python3 \"{root}/flowc_datax.py\" \"{root}/{}/{}.json\" -- {} -p \"-Dbizdate={{{{ {bizdate} }}}} -Dbizdate_nodash={{{{ {nodash} }}}}\"",
                     flow.id,
-                    task_id
+                    task_id,
+                    jinja::value(&airflow.datax_command, &Substitutions::default()),
                 );
+                let env = sync
+                    .credentials
+                    .iter()
+                    .filter_map(|credential| match &credential.source {
+                        CredentialSource::AirflowConnection { conn_id, field } => Some((
+                            credential.variable.clone(),
+                            format!("{{{{ conn.get('{}').{field} }}}}", jinja::escape(conn_id)),
+                        )),
+                        CredentialSource::Worker => None,
+                    })
+                    .collect();
                 Operator::BashOperator {
                     bash_command: command,
-                    datax_channels: level.datax.channels,
-                    datax_bytes_per_second: level.datax.bytes_per_second,
+                    env,
+                    datax_channels: sync.setting.channel,
+                    datax_bytes_per_second: sync.setting.byte.unwrap_or_default(),
                     datax_job,
                 }
             }
@@ -1053,6 +1072,7 @@ fn placeholder_plan(task: &Task, task_id: String, vars: &mut BTreeSet<String>) -
         task_type: task.kind.type_name(),
         operator: Operator::BashOperator {
             bash_command: String::new(),
+            env: BTreeMap::new(),
             datax_channels: 0,
             datax_bytes_per_second: 0,
             datax_job: String::new(),

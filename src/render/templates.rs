@@ -2,9 +2,10 @@
 //! replaceable by a file of the same name under the repository's `templates/`.
 //!
 //! Rendering uses minijinja with strict undefined (a misspelt variable is an error,
-//! never an empty string) and a formatter that prints every value as a Python
-//! literal, so a template cannot put user text into a DAG file unescaped by
-//! forgetting a filter: raw output needs `|ident` (checked identifiers) or `|safe`.
+//! never an empty string) and a formatter that prints every value as a literal of the
+//! file's language — Python for `airflow/` templates, JSON for `datax/` ones — so a
+//! template cannot put user text into a file unescaped by forgetting a filter: raw
+//! output needs `|ident` (checked identifiers) or `|safe`.
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,50 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "airflow/operators.jinja",
         include_str!("../../templates/airflow/operators.jinja"),
+    ),
+    (
+        "datax/job.json.jinja",
+        include_str!("../../templates/datax/job.json.jinja"),
+    ),
+    (
+        "datax/readers/rdbms.json.jinja",
+        include_str!("../../templates/datax/readers/rdbms.json.jinja"),
+    ),
+    (
+        "datax/readers/oraclereader.json.jinja",
+        include_str!("../../templates/datax/readers/oraclereader.json.jinja"),
+    ),
+    (
+        "datax/readers/oceanbasev10reader.json.jinja",
+        include_str!("../../templates/datax/readers/oceanbasev10reader.json.jinja"),
+    ),
+    (
+        "datax/readers/mysqlreader.json.jinja",
+        include_str!("../../templates/datax/readers/mysqlreader.json.jinja"),
+    ),
+    (
+        "datax/readers/ftpreader.json.jinja",
+        include_str!("../../templates/datax/readers/ftpreader.json.jinja"),
+    ),
+    (
+        "datax/readers/hbase11xreader.json.jinja",
+        include_str!("../../templates/datax/readers/hbase11xreader.json.jinja"),
+    ),
+    (
+        "datax/readers/hbase20xsqlreader.json.jinja",
+        include_str!("../../templates/datax/readers/hbase20xsqlreader.json.jinja"),
+    ),
+    (
+        "datax/readers/hdfsreader.json.jinja",
+        include_str!("../../templates/datax/readers/hdfsreader.json.jinja"),
+    ),
+    (
+        "datax/writers/hdfswriter.json.jinja",
+        include_str!("../../templates/datax/writers/hdfswriter.json.jinja"),
+    ),
+    (
+        "datax/writers/mysqlwriter.json.jinja",
+        include_str!("../../templates/datax/writers/mysqlwriter.json.jinja"),
     ),
 ];
 
@@ -126,9 +171,11 @@ impl Templates {
         // Any auto-escape mode marks macro output as safe (it is already escaped);
         // the formatter below does the escaping itself.
         env.set_auto_escape_callback(|_| AutoEscape::Custom("python"));
-        env.set_formatter(|out, _state, value| {
+        env.set_formatter(|out, state, value| {
             if value.is_safe() {
                 write!(out, "{value}")?;
+            } else if state.name().starts_with("datax/") {
+                out.write_str(&json_literal(value)?)?;
             } else {
                 out.write_str(&python_literal(value)?)?;
             }
@@ -163,6 +210,15 @@ fn python_literal(value: &Value) -> Result<String, TemplateError> {
         )
     })?;
     Ok(python::literal(&json))
+}
+
+/// A value as a JSON literal.
+fn json_literal(value: &Value) -> Result<String, TemplateError> {
+    if value.is_undefined() {
+        return Err(TemplateError::new(ErrorKind::UndefinedError, "undefined value printed"));
+    }
+    serde_json::to_string(value)
+        .map_err(|error| TemplateError::new(ErrorKind::BadSerialization, format!("value has no JSON form: {error}")))
 }
 
 /// `|ident`: the text as a raw Python identifier, refused unless it is one.

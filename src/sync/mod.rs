@@ -276,7 +276,12 @@ pub fn resolve(
     (plan.filter(|_| !has_errors), resolver.found)
 }
 
-fn misconfigured(message: impl Into<String>, span: Span, label: impl Into<String>, help: impl Into<String>) -> Diagnostic {
+fn misconfigured(
+    message: impl Into<String>,
+    span: Span,
+    label: impl Into<String>,
+    help: impl Into<String>,
+) -> Diagnostic {
     Diagnostic::error(Code::SyncMisconfigured, message)
         .at(span)
         .with_label(label)
@@ -285,7 +290,11 @@ fn misconfigured(message: impl Into<String>, span: Span, label: impl Into<String
 
 /// The environment variable a connection's credential is passed in.
 fn credential_variable(connection: &str, field: &str) -> String {
-    format!("FLOWC_{}_{}", connection.to_ascii_uppercase(), field.to_ascii_uppercase())
+    format!(
+        "FLOWC_{}_{}",
+        connection.to_ascii_uppercase(),
+        field.to_ascii_uppercase()
+    )
 }
 
 /// A name for a file source: the file name without placeholders, wildcards and extension.
@@ -301,7 +310,13 @@ fn file_stem(path: &str) -> String {
     let stem = stem.split('.').next().unwrap_or(&stem);
     let cleaned: String = stem
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     let cleaned = cleaned.trim_matches('_').to_owned();
     if cleaned.is_empty() || cleaned.starts_with(|c: char| c.is_ascii_digit()) {
@@ -405,7 +420,10 @@ impl<'a> Resolver<'a> {
                         .at(span)
                         .with_label("in this value")
                         .with_help(did_you_mean(name, known.iter().copied()).unwrap_or_else(|| {
-                            format!("sync values know {} and the task's params", RUNTIME_VARIABLES.join(", "))
+                            format!(
+                                "sync values know {} and the task's params",
+                                RUNTIME_VARIABLES.join(", ")
+                            )
                         })),
                 );
             }
@@ -415,7 +433,11 @@ impl<'a> Resolver<'a> {
         out
     }
 
-    fn credentials(&mut self, connection: &Connection, plan_credentials: &mut Vec<CredentialVariable>) -> (Option<String>, Option<String>) {
+    fn credentials(
+        &mut self,
+        connection: &Connection,
+        plan_credentials: &mut Vec<CredentialVariable>,
+    ) -> (Option<String>, Option<String>) {
         if connection.conflicting_credentials {
             self.push(misconfigured(
                 format!("connection `{}` names two places for its password", connection.name),
@@ -541,7 +563,11 @@ impl<'a> Resolver<'a> {
                 self.push(misconfigured(
                     format!("`{key}` does not apply to a {} source", kind.as_str()),
                     span,
-                    format!("`{}` is a {} connection", self.sync.source.connection.value, kind.as_str()),
+                    format!(
+                        "`{}` is a {} connection",
+                        self.sync.source.connection.value,
+                        kind.as_str()
+                    ),
                     help,
                 ));
             }
@@ -634,7 +660,11 @@ impl<'a> Resolver<'a> {
                         )
                         .at(span)
                         .with_label(format!("column `{}`", column.name))
-                        .with_help(format!("{} types flowc knows: {}", kind.as_str(), types::known_types(kind))),
+                        .with_help(format!(
+                            "{} types flowc knows: {}",
+                            kind.as_str(),
+                            types::known_types(kind)
+                        )),
                     );
                     None
                 }
@@ -742,7 +772,15 @@ impl<'a> Resolver<'a> {
             ConnectionKind::Sftp | ConnectionKind::Hdfs => {
                 let sftp = kind == ConnectionKind::Sftp;
                 let allowed: &[&str] = if sftp {
-                    &["path", "format", "field_delimiter", "skip_header", "encoding", "compress", "null_format"]
+                    &[
+                        "path",
+                        "format",
+                        "field_delimiter",
+                        "skip_header",
+                        "encoding",
+                        "compress",
+                        "null_format",
+                    ]
                 } else {
                     &["path", "format", "field_delimiter", "encoding", "null_format"]
                 };
@@ -814,7 +852,12 @@ impl<'a> Resolver<'a> {
                 } else {
                     reader.plugin = "hdfsreader".to_owned();
                     reader.file_type = Some(if format == "csv" { "csv" } else { format }.to_owned());
-                    self.hdfs_client(connection, &mut reader.default_fs, &mut reader.hadoop_config, &mut reader.kerberos);
+                    self.hdfs_client(
+                        connection,
+                        &mut reader.default_fs,
+                        &mut reader.hadoop_config,
+                        &mut reader.kerberos,
+                    );
                 }
                 let name = TableName::from_parts([connection.name.as_str(), &file_stem(&paths.value[0])]);
                 table_name = name.to_string();
@@ -913,7 +956,9 @@ impl<'a> Resolver<'a> {
                     reader.encoding = Some("utf-8".to_owned());
                     match &connection.zookeeper_quorum {
                         Some(quorum) => {
-                            reader.hbase_config.insert("hbase.zookeeper.quorum".to_owned(), quorum.clone());
+                            reader
+                                .hbase_config
+                                .insert("hbase.zookeeper.quorum".to_owned(), quorum.clone());
                         }
                         None => self.push(misconfigured(
                             format!("connection `{}` has no ZooKeeper quorum", connection.name),
@@ -923,7 +968,9 @@ impl<'a> Resolver<'a> {
                         )),
                     }
                     if let Some(parent) = &connection.znode_parent {
-                        reader.hbase_config.insert("zookeeper.znode.parent".to_owned(), parent.clone());
+                        reader
+                            .hbase_config
+                            .insert("zookeeper.znode.parent".to_owned(), parent.clone());
                     }
                     reader.range = source.rowkey_range.as_ref().map(|r| {
                         (
@@ -957,7 +1004,11 @@ impl<'a> Resolver<'a> {
                     indexes = (0..declaration.columns.len()).collect();
                 } else {
                     for column in &source.columns {
-                        match declaration.columns.iter().position(|c| c.name == column.name.to_lowercase()) {
+                        match declaration
+                            .columns
+                            .iter()
+                            .position(|c| c.name == column.name.to_lowercase())
+                        {
                             Some(i) => indexes.push(i),
                             None => self.push(
                                 Diagnostic::error(
@@ -1003,7 +1054,12 @@ impl<'a> Resolver<'a> {
                     reader.field_delimiter = Some(declaration.field_delimiter.clone());
                 }
                 reader.encoding = Some("UTF-8".to_owned());
-                self.hdfs_client(connection, &mut reader.default_fs, &mut reader.hadoop_config, &mut reader.kerberos);
+                self.hdfs_client(
+                    connection,
+                    &mut reader.default_fs,
+                    &mut reader.hadoop_config,
+                    &mut reader.kerberos,
+                );
                 table_name = name.to_string();
                 reads.push(TableRef { name, span: table.span });
             }
@@ -1059,7 +1115,17 @@ impl<'a> Resolver<'a> {
                 .join("/")
         };
         let (span, label) = match spec {
-            Some(s) => (s.span, format!("names {}", if keys.is_empty() { "nothing".to_owned() } else { keys.join(", ") })),
+            Some(s) => (
+                s.span,
+                format!(
+                    "names {}",
+                    if keys.is_empty() {
+                        "nothing".to_owned()
+                    } else {
+                        keys.join(", ")
+                    }
+                ),
+            ),
             None => (table_span, "no `partition:` given".to_owned()),
         };
         let help = if table.partitioned_by.is_empty() {
@@ -1078,7 +1144,10 @@ impl<'a> Resolver<'a> {
         self.found.push(
             Diagnostic::error(
                 Code::PartitionMismatch,
-                format!("partition spec does not match `{}`, partitioned by {expected}", table.name.value),
+                format!(
+                    "partition spec does not match `{}`, partitioned by {expected}",
+                    table.name.value
+                ),
             )
             .at(span)
             .with_label(label)
@@ -1238,7 +1307,12 @@ impl<'a> Resolver<'a> {
                         data_type: types::hdfswriter_type(&c.hive_type),
                     })
                     .collect();
-                self.hdfs_client(connection, &mut writer.default_fs, &mut writer.hadoop_config, &mut writer.kerberos);
+                self.hdfs_client(
+                    connection,
+                    &mut writer.default_fs,
+                    &mut writer.hadoop_config,
+                    &mut writer.kerberos,
+                );
                 let side = SideColumns {
                     names: declaration.columns.iter().map(|c| c.name.clone()).collect(),
                     kinds: Vec::new(),
@@ -1283,7 +1357,11 @@ impl<'a> Resolver<'a> {
                 }
                 writer.column_names = target.columns.iter().map(|c| c.value.clone()).collect();
                 writer.pre_sql = target.pre_sql.iter().map(|s| self.substitute(s, target.span)).collect();
-                writer.post_sql = target.post_sql.iter().map(|s| self.substitute(s, target.span)).collect();
+                writer.post_sql = target
+                    .post_sql
+                    .iter()
+                    .map(|s| self.substitute(s, target.span))
+                    .collect();
                 writer.batch_size = target.batch_size;
                 let name = external_table(connection, &target.table.value);
                 external_writes.push(name.clone());
@@ -1308,7 +1386,11 @@ impl<'a> Resolver<'a> {
 
     fn match_columns(&mut self, source: &Connection, from: &SideColumns, to: &SideColumns) {
         let target_types: Vec<Option<(&str, Span)>> = match self.target_declaration() {
-            Some(table) => table.columns.iter().map(|c| Some((c.hive_type.as_str(), c.span))).collect(),
+            Some(table) => table
+                .columns
+                .iter()
+                .map(|c| Some((c.hive_type.as_str(), c.span)))
+                .collect(),
             None => vec![None; to.names.len()],
         };
         if !from.names.is_empty() && !to.names.is_empty() && from.names.len() != to.names.len() {
@@ -1324,7 +1406,10 @@ impl<'a> Resolver<'a> {
                 .at(from.span)
                 .with_label(format!("{} columns read", from.names.len()))
                 .with_secondary(to.span, format!("{} columns written", to.names.len()))
-                .with_help(format!("read one column per target column, in order: {}", to.names.join(", "))),
+                .with_help(format!(
+                    "read one column per target column, in order: {}",
+                    to.names.join(", ")
+                )),
             );
             return;
         }
@@ -1417,10 +1502,13 @@ impl<'a> Resolver<'a> {
         let channels_u64 = u64::from(channels.max(1));
         if byte < channels_u64 {
             self.push(
-                Diagnostic::error(Code::SyncLimits, format!("{byte} bytes/s over {channels} channels is under one byte per channel"))
-                    .at(span)
-                    .with_label("DataX needs a positive per-channel limit")
-                    .with_help("raise `bytes_per_second` or lower `channels`"),
+                Diagnostic::error(
+                    Code::SyncLimits,
+                    format!("{byte} bytes/s over {channels} channels is under one byte per channel"),
+                )
+                .at(span)
+                .with_label("DataX needs a positive per-channel limit")
+                .with_help("raise `bytes_per_second` or lower `channels`"),
             );
         }
         if let Some(records) = speed.records_per_second

@@ -166,11 +166,15 @@ fn datax(name: &str) -> Option<ValueKind> {
 /// The types a column of `kind` may declare, for messages.
 pub fn known_types(kind: ConnectionKind) -> &'static str {
     match kind {
-        ConnectionKind::Oracle => "NUMBER(p[,s]), INTEGER, FLOAT, BINARY_DOUBLE, VARCHAR2(n), CHAR(n), CLOB, DATE, TIMESTAMP, RAW, BLOB",
+        ConnectionKind::Oracle => {
+            "NUMBER(p[,s]), INTEGER, FLOAT, BINARY_DOUBLE, VARCHAR2(n), CHAR(n), CLOB, DATE, TIMESTAMP, RAW, BLOB"
+        }
         ConnectionKind::Mysql | ConnectionKind::Oceanbase => {
             "tinyint…bigint, decimal(p,s), float, double, char, varchar, text, json, date, datetime, timestamp, bit, blob"
         }
-        ConnectionKind::Hive => "tinyint, smallint, int, bigint, decimal, float, double, string, varchar, char, date, timestamp, boolean",
+        ConnectionKind::Hive => {
+            "tinyint, smallint, int, bigint, decimal, float, double, string, varchar, char, date, timestamp, boolean"
+        }
         ConnectionKind::Sftp | ConnectionKind::Hdfs | ConnectionKind::Hbase => "long, double, string, date, boolean",
     }
 }
@@ -212,7 +216,11 @@ pub fn hdfswriter_unsupported(hive_type: &str) -> Option<&'static str> {
 /// The Hive type as hdfswriter names it: `varchar(32)` → `VARCHAR`.
 pub fn hdfswriter_type(hive_type: &str) -> String {
     let name = base_name(hive_type);
-    if name == "integer" { "INT".to_owned() } else { name.to_ascii_uppercase() }
+    if name == "integer" {
+        "INT".to_owned()
+    } else {
+        name.to_ascii_uppercase()
+    }
 }
 
 /// The DataX reader type of a Hive column read from files (hdfsreader).
@@ -226,21 +234,45 @@ mod tests {
 
     #[test]
     fn oracle_numbers_split_on_scale() {
-        assert_eq!(source_kind(ConnectionKind::Oracle, "NUMBER(20)"), Some(ValueKind::Integer));
-        assert_eq!(source_kind(ConnectionKind::Oracle, "NUMBER(18, 2)"), Some(ValueKind::Decimal));
+        assert_eq!(
+            source_kind(ConnectionKind::Oracle, "NUMBER(20)"),
+            Some(ValueKind::Integer)
+        );
+        assert_eq!(
+            source_kind(ConnectionKind::Oracle, "NUMBER(18, 2)"),
+            Some(ValueKind::Decimal)
+        );
         assert_eq!(source_kind(ConnectionKind::Oracle, "NUMBER"), Some(ValueKind::Decimal));
-        assert_eq!(source_kind(ConnectionKind::Oracle, "VARCHAR2(64)"), Some(ValueKind::Text));
+        assert_eq!(
+            source_kind(ConnectionKind::Oracle, "VARCHAR2(64)"),
+            Some(ValueKind::Text)
+        );
         assert_eq!(source_kind(ConnectionKind::Oracle, "DATE"), Some(ValueKind::Timestamp));
-        assert_eq!(source_kind(ConnectionKind::Oracle, "TIMESTAMP(6)"), Some(ValueKind::Timestamp));
+        assert_eq!(
+            source_kind(ConnectionKind::Oracle, "TIMESTAMP(6)"),
+            Some(ValueKind::Timestamp)
+        );
         assert_eq!(source_kind(ConnectionKind::Oracle, "GEOMETRY"), None);
     }
 
     #[test]
     fn mysql_types_map() {
-        assert_eq!(source_kind(ConnectionKind::Mysql, "bigint unsigned"), Some(ValueKind::Integer));
-        assert_eq!(source_kind(ConnectionKind::Mysql, "tinyint(1)"), Some(ValueKind::Boolean));
-        assert_eq!(source_kind(ConnectionKind::Mysql, "decimal(18,2)"), Some(ValueKind::Decimal));
-        assert_eq!(source_kind(ConnectionKind::Oceanbase, "datetime"), Some(ValueKind::Timestamp));
+        assert_eq!(
+            source_kind(ConnectionKind::Mysql, "bigint unsigned"),
+            Some(ValueKind::Integer)
+        );
+        assert_eq!(
+            source_kind(ConnectionKind::Mysql, "tinyint(1)"),
+            Some(ValueKind::Boolean)
+        );
+        assert_eq!(
+            source_kind(ConnectionKind::Mysql, "decimal(18,2)"),
+            Some(ValueKind::Decimal)
+        );
+        assert_eq!(
+            source_kind(ConnectionKind::Oceanbase, "datetime"),
+            Some(ValueKind::Timestamp)
+        );
     }
 
     #[test]

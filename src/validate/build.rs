@@ -740,7 +740,11 @@ fn sync_task(
                     format: None,
                     span,
                 },
-                RawSyncColumn::Typed { name, data_type, format } => SyncColumn {
+                RawSyncColumn::Typed {
+                    name,
+                    data_type,
+                    format,
+                } => SyncColumn {
                     name,
                     data_type,
                     format,

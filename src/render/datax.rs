@@ -1,0 +1,119 @@
+//! DataX job files: each sync task's resolved [`SyncPlan`] laid out by the
+//! `datax/` templates, parsed back, checked against `schemas/datax.schema.json` and
+//! written pretty-printed, so a template override can never ship a job DataX would
+//! reject at run time. The launcher that fills credential placeholders at run time
+//! ships next to the jobs.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use jsonschema::Validator;
+use minijinja::Environment;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::diagnostic::{Code, Diagnostic, Span};
+use crate::render::templates::{self, Templates};
+use crate::sync::SyncPlan;
+
+/// The template every job is rendered with.
+pub const JOB_TEMPLATE: &str = "datax/job.json.jinja";
+
+/// The launcher, as shipped to `<env>/datax/`.
+pub const LAUNCHER: &str = include_str!("../../runtime/flowc_datax.py");
+
+/// Its path under the environment's output folder.
+pub const LAUNCHER_PATH: &str = "datax/flowc_datax.py";
+
+/// The DataX job schema, also printed by `flowc schema datax`.
+pub const SCHEMA: &str = include_str!("../../schemas/datax.schema.json");
+
+fn validator() -> &'static Validator {
+    static VALIDATOR: OnceLock<Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        // The schema is part of flowc and a test compiles it, so failing here is a bug.
+        #[allow(clippy::expect_used)]
+        let schema: Value = serde_json::from_str(SCHEMA).expect("embedded DataX schema is valid JSON");
+        #[allow(clippy::expect_used)]
+        jsonschema::draft202012::options()
+            .build(&schema)
+            .expect("embedded DataX schema compiles")
+    })
+}
+
+/// Why a job does not pass the DataX job schema, one line per violation.
+pub fn schema_violations(job: &Value) -> Vec<String> {
+    validator()
+        .iter_errors(job)
+        .map(|error| format!("{}: {error}", error.instance_path()))
+        .collect()
+}
+
+#[derive(Serialize)]
+struct JobContext<'a> {
+    job: &'a SyncPlan,
+    task: &'a str,
+}
+
+/// Renders one job: `Ok(bytes)` or the diagnostic explaining why it failed.
+pub(crate) fn render_job(
+    env: &Environment<'_>,
+    templates: &Templates,
+    plan: &SyncPlan,
+    task: &str,
+    span: Option<Span>,
+) -> Result<Vec<u8>, Box<Diagnostic>> {
+    let context = JobContext { job: plan, task };
+    let text = env
+        .get_template(JOB_TEMPLATE)
+        .and_then(|template| template.render(&context))
+        .map_err(|error| Box::new(templates::template_diagnostic(templates, &error, span)))?;
+    let invalid = |detail: String| {
+        let overridden = templates
+            .iter()
+            .any(|t| t.name.starts_with("datax/") && t.origin == templates::Origin::Repository);
+        let diagnostic = Diagnostic::error(
+            Code::DataxJobInvalid,
+            format!("the DataX job of `{task}` is not valid: {detail}"),
+        )
+        .with_help(if overridden {
+            "fix the repository's `templates/datax/` overrides; `flowc schema datax` prints the job schema"
+        } else {
+            "this is a bug in flowc: please report it with the input that caused it"
+        });
+        Box::new(match span {
+            Some(span) => diagnostic.at(span),
+            None => diagnostic,
+        })
+    };
+    let job: Value = serde_json::from_str(&text).map_err(|error| invalid(format!("not JSON ({error})")))?;
+    let violations = schema_violations(&job);
+    if !violations.is_empty() {
+        return Err(invalid(violations.join("; ")));
+    }
+    Ok(super::to_json_bytes(&job))
+}
+
+/// Every job of one environment: `datax/<flow>/<task>.json` → bytes, plus the launcher.
+pub(crate) fn render_jobs(
+    env: &Environment<'_>,
+    templates: &Templates,
+    plans: &BTreeMap<crate::model::TaskId, SyncPlan>,
+    spans: &BTreeMap<crate::model::TaskId, Span>,
+) -> (BTreeMap<String, Vec<u8>>, Vec<Diagnostic>) {
+    let mut files = BTreeMap::new();
+    let mut found = Vec::new();
+    for (id, plan) in plans {
+        let span = spans.get(id).copied();
+        match render_job(env, templates, plan, &id.to_string(), span) {
+            Ok(bytes) => {
+                files.insert(format!("datax/{}/{}.json", id.flow(), id.task()), bytes);
+            }
+            Err(diagnostic) => found.push(*diagnostic),
+        }
+    }
+    if !plans.is_empty() {
+        files.insert(LAUNCHER_PATH.to_owned(), LAUNCHER.as_bytes().to_vec());
+    }
+    (files, found)
+}
