@@ -62,6 +62,7 @@ impl CheckReport {
                     .chain(&io.writes)
                     .map(|t| &t.name)
                     .chain(&io.external_reads)
+                    .chain(&io.external_writes)
             })
             .collect();
         tables.len()
@@ -190,6 +191,7 @@ fn declared(reads: &[Spanned<TableName>], writes: &[Spanned<TableName>]) -> Task
         reads: refs(reads),
         writes: refs(writes),
         external_reads: Vec::new(),
+        external_writes: Vec::new(),
     }
 }
 
@@ -234,6 +236,7 @@ fn analyze(
                     reads: analysis.reads,
                     writes: analysis.writes,
                     external_reads: Vec::new(),
+                    external_writes: Vec::new(),
                 };
                 (task.id.clone(), io, None, found)
             }
@@ -243,6 +246,7 @@ fn analyze(
                     reads: plan.reads.clone(),
                     writes: plan.writes.clone(),
                     external_reads: plan.external_reads.clone(),
+                    external_writes: plan.external_writes.clone(),
                 });
                 (task.id.clone(), io, plan, found)
             }

@@ -47,8 +47,10 @@ fn text_view(repository: &Repository, graph: &DependencyGraph, report: &CheckRep
             if !reads.is_empty() {
                 let _ = writeln!(out, "  reads:  {}", reads.join(", "));
             }
-            if !io.writes.is_empty() {
-                let _ = writeln!(out, "  writes: {}", names(&io.writes).join(", "));
+            let mut writes = names(&io.writes);
+            writes.extend(io.external_writes.iter().map(ToString::to_string));
+            if !writes.is_empty() {
+                let _ = writeln!(out, "  writes: {}", writes.join(", "));
             }
         }
         for (upstream, downstream, edge) in graph.edges() {
@@ -72,6 +74,9 @@ fn json_view(repository: &Repository, graph: &DependencyGraph, report: &CheckRep
         let external: Vec<String> = io
             .map(|io| io.external_reads.iter().map(ToString::to_string).collect())
             .unwrap_or_default();
+        let external_writes: Vec<String> = io
+            .map(|io| io.external_writes.iter().map(ToString::to_string).collect())
+            .unwrap_or_default();
         let upstream: Vec<String> = graph.upstream(&task.id).iter().map(ToString::to_string).collect();
         tasks.insert(
             task.id.to_string(),
@@ -80,6 +85,7 @@ fn json_view(repository: &Repository, graph: &DependencyGraph, report: &CheckRep
                 "reads": names(io.map(|io| &io.reads)),
                 "external_reads": external,
                 "writes": names(io.map(|io| &io.writes)),
+                "external_writes": external_writes,
                 "upstream": upstream,
             }),
         );

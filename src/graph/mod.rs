@@ -29,6 +29,8 @@ pub struct TaskIo {
     pub writes: Vec<TableRef>,
     /// Tables read from outside the warehouse (a sync task's source system).
     pub external_reads: Vec<TableName>,
+    /// Tables written outside the warehouse (a sync task's mysql target).
+    pub external_writes: Vec<TableName>,
 }
 
 /// Why one task depends on another.

@@ -129,9 +129,17 @@ fn task(task: &TaskPlan) -> Value {
             datax_channels,
             datax_bytes_per_second,
             datax_job,
+            column_lineage,
+            credential_variables,
             ..
         } => {
-            json!({"datax_job": datax_job, "datax_channels": datax_channels, "datax_bytes_per_second": datax_bytes_per_second})
+            json!({
+                "datax_job": datax_job,
+                "datax_channels": datax_channels,
+                "datax_bytes_per_second": datax_bytes_per_second,
+                "column_lineage": column_lineage,
+                "credential_variables": credential_variables,
+            })
         }
         Operator::ExternalTaskSensor {
             external_dag_id,

@@ -20,7 +20,7 @@ use crate::model::{
 };
 use crate::render::jinja::{self, Substitutions};
 use crate::render::schedule::{Alignment, Cron, Misalignment, align};
-use crate::sync::CredentialSource;
+use crate::sync::{ColumnLineage, CredentialSource};
 
 /// One environment's DAG files.
 #[derive(Clone, Debug, Serialize)]
@@ -223,6 +223,10 @@ pub enum Operator {
         datax_bytes_per_second: u64,
         /// The job file, relative to the output folder of the environment.
         datax_job: String,
+        /// Source column → target column, when columns are listed.
+        column_lineage: Vec<ColumnLineage>,
+        /// Environment variables the job's credential placeholders read.
+        credential_variables: Vec<String>,
     },
     /// `KylinCubeOperator`.
     KylinCubeOperator {
@@ -861,8 +865,13 @@ impl Builder<'_> {
                 .chain(io.external_reads.iter().map(ToString::to_string))
                 .collect()
         });
-        let mut writes: Vec<String> =
-            io.map_or_else(Vec::new, |io| io.writes.iter().map(|t| t.name.to_string()).collect());
+        let mut writes: Vec<String> = io.map_or_else(Vec::new, |io| {
+            io.writes
+                .iter()
+                .map(|t| t.name.to_string())
+                .chain(io.external_writes.iter().map(ToString::to_string))
+                .collect()
+        });
         reads.sort();
         reads.dedup();
         writes.sort();
@@ -944,6 +953,8 @@ impl Builder<'_> {
                     datax_channels: sync.setting.channel,
                     datax_bytes_per_second: sync.setting.byte.unwrap_or_default(),
                     datax_job,
+                    column_lineage: sync.columns.clone(),
+                    credential_variables: sync.credentials.iter().map(|c| c.variable.clone()).collect(),
                 }
             }
             TaskKind::Ml(ml) => {
@@ -1076,6 +1087,8 @@ fn placeholder_plan(task: &Task, task_id: String, vars: &mut BTreeSet<String>) -
             datax_channels: 0,
             datax_bytes_per_second: 0,
             datax_job: String::new(),
+            column_lineage: Vec::new(),
+            credential_variables: Vec::new(),
         },
         pool: String::new(),
         pool_slots: 1,

@@ -297,32 +297,40 @@ fn credential_variable(connection: &str, field: &str) -> String {
     )
 }
 
-/// A name for a file source: the file name without placeholders, wildcards and extension.
+/// A name for a file source: the last path segment that still has a name once
+/// placeholders, wildcards and extensions are removed.
 fn file_stem(path: &str) -> String {
-    let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or(path);
-    let mut stem = String::new();
-    let mut rest = name;
-    while let Some(start) = rest.find("${") {
-        stem.push_str(&rest[..start]);
-        rest = rest[start..].find('}').map_or("", |end| &rest[start + end + 1..]);
-    }
-    stem.push_str(rest);
-    let stem = stem.split('.').next().unwrap_or(&stem);
-    let cleaned: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let cleaned = cleaned.trim_matches('_').to_owned();
-    if cleaned.is_empty() || cleaned.starts_with(|c: char| c.is_ascii_digit()) {
-        format!("file_{cleaned}")
+    let cleaned = |segment: &str| -> String {
+        let mut stem = String::new();
+        let mut rest = segment;
+        while let Some(start) = rest.find("${") {
+            stem.push_str(&rest[..start]);
+            rest = rest[start..].find('}').map_or("", |end| &rest[start + end + 1..]);
+        }
+        stem.push_str(rest);
+        let stem = stem.split('.').next().unwrap_or_default();
+        let name: String = stem
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        name.trim_matches('_').to_owned()
+    };
+    let name = path
+        .split('/')
+        .rev()
+        .map(cleaned)
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| "files".to_owned());
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("f_{name}")
     } else {
-        cleaned
+        name
     }
 }
 
@@ -898,6 +906,14 @@ impl<'a> Resolver<'a> {
                     reader.columns = source.columns.iter().map(|c| named(&c.name)).collect();
                     reader.filter = source.filter.as_ref().map(|w| self.substitute(&w.value, w.span));
                     reader.split_pk = source.split_key.as_ref().map(|k| k.value.clone());
+                    if source.split_key.is_none() {
+                        self.push(misconfigured(
+                            "a Phoenix table read needs `split_key`",
+                            table.span,
+                            "hbase20xsqlreader splits a table read by a key column",
+                            "add `split_key:` with a column of the table's primary key",
+                        ));
+                    }
                     for (key, span) in [
                         ("column_family", source.column_family.as_ref().map(|f| f.span)),
                         ("rowkey_range", source.rowkey_range.as_ref().map(|r| r.span)),
@@ -1645,8 +1661,10 @@ mod tests {
     #[test]
     fn file_stems_drop_placeholders_and_extensions() {
         assert_eq!(file_stem("/out/WINGPAY_SETTLE_${bizdate_nodash}.csv"), "wingpay_settle");
-        assert_eq!(file_stem("/data/*.csv"), "file_");
+        assert_eq!(file_stem("/data/*.csv"), "data");
         assert_eq!(file_stem("/landing/events/"), "events");
+        assert_eq!(file_stem("/landing/clicks/${bizdate}/*"), "clicks");
+        assert_eq!(file_stem("/*"), "files");
     }
 
     #[test]

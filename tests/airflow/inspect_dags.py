@@ -45,6 +45,14 @@ def parse_args(argv):
         "run triggered with that conf",
     )
     parser.add_argument(
+        "--connection",
+        action="append",
+        default=[],
+        metavar="ID=URI",
+        help="an Airflow connection the DAGs' templates may read (`conn.get(id)`), "
+        "provided as AIRFLOW_CONN_<ID>; repeatable",
+    )
+    parser.add_argument(
         "--import-pools",
         metavar="POOLS_JSON",
         help="run `airflow db migrate` and `airflow pools import POOLS_JSON` in the "
@@ -70,6 +78,9 @@ def configure_environment(home):
     # = true, which on 3.x would hide the cron-string CronTriggerTimetable trap.
     for name in list(os.environ):
         if name.startswith("AIRFLOW__") or name == "AIRFLOW_CONFIG":
+            del os.environ[name]
+    for name in list(os.environ):
+        if name.startswith("AIRFLOW_CONN_"):
             del os.environ[name]
     os.environ["AIRFLOW_HOME"] = home
     os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
@@ -281,6 +292,15 @@ def run_params(dag, task, conf):
     return params, errors
 
 
+def connection_accessor():
+    """The `conn` template variable of the running Airflow version."""
+    try:
+        from airflow.sdk.execution_time.context import ConnectionAccessor
+    except ImportError:
+        from airflow.utils.context import ConnectionAccessor
+    return ConnectionAccessor()
+
+
 def template_context(dag, task, run, is_v2, conf=None):
     """The keys both versions provide (plus the 2.x-only ones on 2.x)."""
     try:
@@ -311,6 +331,7 @@ def template_context(dag, task, run, is_v2, conf=None):
         "data_interval_end": run["data_interval_end"],
         "inlets": [],
         "outlets": [],
+        "conn": connection_accessor(),
     }
     if is_v2:
         from airflow.configuration import conf as airflow_conf
@@ -642,6 +663,9 @@ def main(argv):
     args = parse_args(argv)
     home = tempfile.mkdtemp(prefix="flowc-airflow-home-")
     configure_environment(home)
+    for connection in args.connection:
+        conn_id, _, uri = connection.partition("=")
+        os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = uri
     # Whatever Airflow or the DAG files print goes to stderr: stdout is the JSON only.
     json_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)

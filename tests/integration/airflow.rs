@@ -116,6 +116,13 @@ pub(crate) fn inspect_with(
     if let Some(pools) = pools {
         command.arg("--pools").arg(pools);
     }
+    for conn_id in connections_read(dag_folder) {
+        command.arg("--connection").arg(format!(
+            "{conn_id}=mysql://{}:{}@db.test:3306/x",
+            test_login(&conn_id),
+            test_password(&conn_id)
+        ));
+    }
     command.args(extra_args);
     let output = command.output().expect("the venv's python runs");
     assert!(
@@ -138,6 +145,37 @@ pub(crate) fn inspect_with(
         "{version:?} venv runs Airflow {reported}"
     );
     value
+}
+
+/// The login of the test connection `conn_id` the inspector provides.
+pub(crate) fn test_login(conn_id: &str) -> String {
+    format!("login_{conn_id}")
+}
+
+/// The password of the test connection `conn_id` the inspector provides.
+pub(crate) fn test_password(conn_id: &str) -> String {
+    format!("secret-{conn_id}")
+}
+
+/// The Airflow connections the DAG files of a folder read in templates
+/// (`conn.get('id')`, as flowc renders credentials of sync tasks).
+fn connections_read(dag_folder: &Path) -> std::collections::BTreeSet<String> {
+    let mut found = std::collections::BTreeSet::new();
+    let Ok(entries) = std::fs::read_dir(dag_folder) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let Ok(text) = std::fs::read_to_string(entry.path()) else {
+            continue;
+        };
+        for (start, _) in text.match_indices("conn.get(\\'") {
+            let rest = &text[start + "conn.get(\\'".len()..];
+            if let Some(end) = rest.find("\\'") {
+                found.insert(rest[..end].to_owned());
+            }
+        }
+    }
+    found
 }
 
 /// Each folder is loaded once per version and shared by the tests that read it.
