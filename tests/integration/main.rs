@@ -4,6 +4,7 @@ mod airflow;
 mod check_fixtures;
 mod compile;
 mod compile_snapshots;
+mod datax_jobs;
 mod datax_launcher;
 mod datax_schema;
 mod examples;
