@@ -130,8 +130,8 @@ pub struct Task {
 pub enum TaskKind {
     /// `type: sparksql`.
     SparkSql(SparkSqlTask),
-    /// `type: sync`.
-    Sync(SyncTask),
+    /// `type: sync` (boxed: much larger than the other kinds).
+    Sync(Box<SyncTask>),
     /// `type: ml`.
     Ml(MlTask),
     /// `type: kylin`.

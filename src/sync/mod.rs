@@ -55,7 +55,7 @@ pub struct Kerberos {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Reader {
     /// DataX plugin, e.g. `oraclereader`.
-    pub plugin: String,
+    pub plugin: &'static str,
     /// User name or its `${env:…}` placeholder.
     pub username: Option<String>,
     /// `${env:…}` placeholder of the password.
@@ -123,7 +123,7 @@ pub struct WriterColumn {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Writer {
     /// DataX plugin, e.g. `hdfswriter`.
-    pub plugin: String,
+    pub plugin: &'static str,
     /// NameNode.
     pub default_fs: Option<String>,
     /// `orc`, `parquet` or `text`.
@@ -609,7 +609,7 @@ impl<'a> Resolver<'a> {
             self.reader(&source_connection, &mut credentials, &mut external_reads, &mut reads)?;
         let mut writes = Vec::new();
         let mut external_writes = Vec::new();
-        let (writer, target_columns, target_table_name) =
+        let (job_writer, target_columns, target_table_name) =
             self.writer(&target_connection, &mut credentials, &mut writes, &mut external_writes)?;
         self.match_columns(&source_connection, &source_columns, &target_columns);
         let setting = self.setting();
@@ -625,7 +625,7 @@ impl<'a> Resolver<'a> {
         Some(SyncPlan {
             setting,
             reader,
-            writer,
+            writer: job_writer,
             credentials,
             reads,
             writes,
@@ -692,8 +692,7 @@ impl<'a> Resolver<'a> {
                     ConnectionKind::Oracle => "oraclereader",
                     ConnectionKind::Oceanbase => "oceanbasev10reader",
                     _ => "mysqlreader",
-                }
-                .to_owned();
+                };
                 reader.username = username;
                 reader.password = password;
                 reader.jdbc_urls = self.jdbc_url(connection).into_iter().collect();
@@ -841,7 +840,7 @@ impl<'a> Resolver<'a> {
                 reader.null_format.clone_from(&source.null_format);
                 if sftp {
                     let (username, password) = self.credentials(connection, credentials);
-                    reader.plugin = "ftpreader".to_owned();
+                    reader.plugin = "ftpreader";
                     reader.protocol = Some("sftp".to_owned());
                     reader.username = username;
                     reader.password = password;
@@ -858,7 +857,7 @@ impl<'a> Resolver<'a> {
                         ));
                     }
                 } else {
-                    reader.plugin = "hdfsreader".to_owned();
+                    reader.plugin = "hdfsreader";
                     reader.file_type = Some(if format == "csv" { "csv" } else { format }.to_owned());
                     self.hdfs_client(
                         connection,
@@ -893,7 +892,7 @@ impl<'a> Resolver<'a> {
                 let phoenix = connection.hbase_reader.as_deref() == Some("hbase20xsql");
                 reader.tables = vec![table.value.clone()];
                 if phoenix {
-                    reader.plugin = "hbase20xsqlreader".to_owned();
+                    reader.plugin = "hbase20xsqlreader";
                     reader.query_server.clone_from(&connection.query_server);
                     if connection.query_server.is_none() {
                         self.push(misconfigured(
@@ -928,7 +927,7 @@ impl<'a> Resolver<'a> {
                         }
                     }
                 } else {
-                    reader.plugin = "hbase11xreader".to_owned();
+                    reader.plugin = "hbase11xreader";
                     for (key, span) in [
                         ("where", source.filter.as_ref().map(|w| w.span)),
                         ("split_key", source.split_key.as_ref().map(|k| k.span)),
@@ -1048,7 +1047,7 @@ impl<'a> Resolver<'a> {
                         types::source_kind(ConnectionKind::Hive, &column.hive_type).map(|k| (k, column.span))
                     })
                     .collect();
-                reader.plugin = "hdfsreader".to_owned();
+                reader.plugin = "hdfsreader";
                 reader.columns = indexes
                     .iter()
                     .map(|&i| ReaderColumn {
@@ -1058,7 +1057,7 @@ impl<'a> Resolver<'a> {
                         format: None,
                     })
                     .collect();
-                let location = self.table_location(connection, declaration);
+                let location = table_location(connection, declaration);
                 let partition_dir = source
                     .partition
                     .as_ref()
@@ -1172,22 +1171,6 @@ impl<'a> Resolver<'a> {
         );
     }
 
-    fn table_location(&self, connection: &Connection, table: &TableDeclaration) -> String {
-        if let Some(location) = &table.location {
-            return location.trim_end_matches('/').to_owned();
-        }
-        let warehouse = connection
-            .warehouse_dir
-            .as_deref()
-            .unwrap_or("/user/hive/warehouse")
-            .trim_end_matches('/');
-        let name = table.name.value.as_str();
-        match name.rsplit_once('.') {
-            Some((db, t)) => format!("{warehouse}/{db}.db/{t}"),
-            None => format!("{warehouse}/{name}"),
-        }
-    }
-
     fn hdfs_client(
         &mut self,
         connection: &Connection,
@@ -1249,7 +1232,7 @@ impl<'a> Resolver<'a> {
         external_writes: &mut Vec<TableName>,
     ) -> Option<(Writer, SideColumns, String)> {
         let target = &self.sync.target;
-        let mut writer = Writer::default();
+        let mut out = Writer::default();
         let write_mode = target.write_mode.as_ref().map(|m| (m.value.as_str(), m.span));
         match connection.kind {
             ConnectionKind::Hive => {
@@ -1257,7 +1240,7 @@ impl<'a> Resolver<'a> {
                 let name = TableName::new(&target.table.value).qualified_with(self.flow.default_database.as_deref());
                 let declaration = self.declared(&name, target.table.span)?;
                 self.check_partition(declaration, target.partition.as_ref(), target.table.span);
-                writer.write_mode = match write_mode {
+                out.write_mode = match write_mode {
                     None | Some(("overwrite", _)) => "truncate".to_owned(),
                     Some(("append", _)) => "append".to_owned(),
                     Some((other, span)) => {
@@ -1300,22 +1283,22 @@ impl<'a> Resolver<'a> {
                         );
                     }
                 }
-                let location = self.table_location(connection, declaration);
+                let location = table_location(connection, declaration);
                 let partition_dir = target
                     .partition
                     .as_ref()
                     .map(|p| format!("/{}", self.substitute(&p.value, p.span)))
                     .unwrap_or_default();
-                writer.plugin = "hdfswriter".to_owned();
-                writer.path = Some(format!("{location}{partition_dir}"));
-                writer.file_name = Some(name.as_str().rsplit('.').next().unwrap_or(name.as_str()).to_owned());
-                writer.file_type = Some(declaration.format.as_str().to_owned());
-                writer.field_delimiter = Some(declaration.field_delimiter.clone());
-                writer.compress = match declaration.format {
+                out.plugin = "hdfswriter";
+                out.path = Some(format!("{location}{partition_dir}"));
+                out.file_name = Some(name.as_str().rsplit('.').next().unwrap_or(name.as_str()).to_owned());
+                out.file_type = Some(declaration.format.as_str().to_owned());
+                out.field_delimiter = Some(declaration.field_delimiter.clone());
+                out.compress = match declaration.format {
                     TableFormat::Orc => Some("SNAPPY".to_owned()),
                     TableFormat::Parquet | TableFormat::Text => None,
                 };
-                writer.columns = declaration
+                out.columns = declaration
                     .columns
                     .iter()
                     .map(|c| WriterColumn {
@@ -1325,9 +1308,9 @@ impl<'a> Resolver<'a> {
                     .collect();
                 self.hdfs_client(
                     connection,
-                    &mut writer.default_fs,
-                    &mut writer.hadoop_config,
-                    &mut writer.kerberos,
+                    &mut out.default_fs,
+                    &mut out.hadoop_config,
+                    &mut out.kerberos,
                 );
                 let side = SideColumns {
                     names: declaration.columns.iter().map(|c| c.name.clone()).collect(),
@@ -1339,17 +1322,17 @@ impl<'a> Resolver<'a> {
                     name,
                     span: target.table.span,
                 });
-                Some((writer, side, qualified))
+                Some((out, side, qualified))
             }
             ConnectionKind::Mysql => {
                 self.refuse_target_keys(ConnectionKind::Mysql);
                 let (username, password) = self.credentials(connection, credentials);
-                writer.plugin = "mysqlwriter".to_owned();
-                writer.username = username;
-                writer.password = password;
-                writer.jdbc_url = self.jdbc_url(connection);
-                writer.tables = vec![target.table.value.clone()];
-                writer.write_mode = match write_mode {
+                out.plugin = "mysqlwriter";
+                out.username = username;
+                out.password = password;
+                out.jdbc_url = self.jdbc_url(connection);
+                out.tables = vec![target.table.value.clone()];
+                out.write_mode = match write_mode {
                     None | Some(("insert", _)) => "insert".to_owned(),
                     Some(("replace", _)) => "replace".to_owned(),
                     Some(("update", _)) => "update".to_owned(),
@@ -1371,22 +1354,22 @@ impl<'a> Resolver<'a> {
                         "list the target columns in source column order",
                     ));
                 }
-                writer.column_names = target.columns.iter().map(|c| c.value.clone()).collect();
-                writer.pre_sql = target.pre_sql.iter().map(|s| self.substitute(s, target.span)).collect();
-                writer.post_sql = target
+                out.column_names = target.columns.iter().map(|c| c.value.clone()).collect();
+                out.pre_sql = target.pre_sql.iter().map(|s| self.substitute(s, target.span)).collect();
+                out.post_sql = target
                     .post_sql
                     .iter()
                     .map(|s| self.substitute(s, target.span))
                     .collect();
-                writer.batch_size = target.batch_size;
+                out.batch_size = target.batch_size;
                 let name = external_table(connection, &target.table.value);
                 external_writes.push(name.clone());
                 let side = SideColumns {
-                    names: writer.column_names.clone(),
+                    names: out.column_names.clone(),
                     kinds: Vec::new(),
                     span: target.columns_span.unwrap_or(target.span),
                 };
-                Some((writer, side, name.to_string()))
+                Some((out, side, name.to_string()))
             }
             other => {
                 self.push(misconfigured(
@@ -1595,6 +1578,23 @@ impl<'a> Resolver<'a> {
     }
 }
 
+/// The HDFS directory of a declared table.
+fn table_location(connection: &Connection, table: &TableDeclaration) -> String {
+    if let Some(location) = &table.location {
+        return location.trim_end_matches('/').to_owned();
+    }
+    let warehouse = connection
+        .warehouse_dir
+        .as_deref()
+        .unwrap_or("/user/hive/warehouse")
+        .trim_end_matches('/');
+    let name = table.name.value.as_str();
+    match name.rsplit_once('.') {
+        Some((db, t)) => format!("{warehouse}/{db}.db/{t}"),
+        None => format!("{warehouse}/{name}"),
+    }
+}
+
 fn named(name: &str) -> ReaderColumn {
     ReaderColumn {
         name: Some(name.to_owned()),
@@ -1617,7 +1617,14 @@ fn file_type(kind: ConnectionKind, column: &SyncColumn) -> String {
 /// schema gets the connection's database.
 fn external_table(connection: &Connection, table: &str) -> TableName {
     let table = TableName::new(table);
-    let qualified = table.qualified_with(connection.database.as_deref());
+    let database = connection.database.clone().or_else(|| {
+        // `jdbc:mysql://host:port/database?options`: the database of a MySQL-style URL.
+        let url = connection.jdbc_url.as_deref()?;
+        let rest = url.split("jdbc:mysql://").nth(1)?;
+        let database = rest.split_once('/')?.1.split(['?', ';']).next()?;
+        (!database.is_empty()).then(|| database.to_owned())
+    });
+    let qualified = table.qualified_with(database.as_deref());
     TableName::from_parts([connection.name.as_str(), qualified.as_str()])
 }
 

@@ -109,8 +109,7 @@ fn oracle(name: &str, data_type: &str) -> Option<ValueKind> {
         "float" | "binary_float" | "binary_double" | "double precision" | "real" => ValueKind::Float,
         "char" | "nchar" | "varchar" | "varchar2" | "nvarchar2" | "long" | "clob" | "nclob" | "rowid" | "urowid"
         | "xmltype" | "character" | "character varying" => ValueKind::Text,
-        "date" => ValueKind::Timestamp,
-        "timestamp" | "timestamp with time zone" | "timestamp with local time zone" => ValueKind::Timestamp,
+        "date" | "timestamp" | "timestamp with time zone" | "timestamp with local time zone" => ValueKind::Timestamp,
         "blob" | "bfile" | "raw" | "long raw" => ValueKind::Bytes,
         _ if name.starts_with("timestamp") => ValueKind::Timestamp,
         _ => return None,
@@ -181,8 +180,8 @@ pub fn known_types(kind: ConnectionKind) -> &'static str {
 
 /// Why a Hive column cannot take values of `source`, or `None` when it can.
 pub fn hive_mismatch(source: ValueKind, hive_type: &str) -> Option<&'static str> {
-    let target = hive(&base_name(hive_type))?;
     use ValueKind::{Boolean, Bytes, Date, Decimal, Float, Integer, Text, Timestamp};
+    let target = hive(&base_name(hive_type))?;
     let fits = match target {
         Text => true,
         Integer => matches!(source, Integer | Boolean),

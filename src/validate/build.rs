@@ -664,14 +664,14 @@ fn task_kind(
                 },
             })
         }
-        "sync" => TaskKind::Sync(sync_task(
+        "sync" => TaskKind::Sync(Box::new(sync_task(
             at,
             spans,
             fields.source.ok_or_else(|| missing("source"))?,
             fields.target.ok_or_else(|| missing("target"))?,
             fields.speed,
             fields.error_limit,
-        )),
+        ))),
         "ml" => TaskKind::Ml(MlTask {
             application: fields.application.ok_or_else(|| missing("application"))?,
             main_class: fields.main_class,

@@ -146,11 +146,23 @@ fn copy_tree(from: &Path, to: &Path, replacement: &str) {
             copy_tree(&entry.path(), &target, replacement);
         } else if entry.path().extension().is_some_and(|e| e == "yaml") {
             let yaml = std::fs::read_to_string(entry.path()).expect("UTF-8 YAML");
-            std::fs::write(&target, yaml.replace(TOKEN, replacement)).expect("YAML is written");
+            let yaml = yaml
+                .replace(SYNC_TOKEN, &sync_text(replacement))
+                .replace(TOKEN, replacement);
+            std::fs::write(&target, yaml).expect("YAML is written");
         } else {
             std::fs::copy(entry.path(), &target).expect("a file is copied");
         }
     }
+}
+
+/// Where sync values hold the hostile text: they refuse unknown `${name}` (a typo
+/// there would reach the source database), so its `${` are broken up; the rest —
+/// quotes, newlines, Jinja, Python — stays.
+const SYNC_TOKEN: &str = "__HOSTILE_SYNC__";
+
+fn sync_text(text: &str) -> String {
+    text.replace("${", "$ {")
 }
 
 /// Every file under `dir`: relative path → bytes.
@@ -404,14 +416,35 @@ fn check_version(hostile: &Hostile, version: AirflowVersion) {
     // as written (no `${name}` substitution), then flowc's arguments.
     let bash = rendered_field("sync_orders", "bash_command");
     let bash = bash.as_str().expect("bash_command is rendered");
-    let head = format!(
-        "{} -p \"-Dbizdate={BIZDATE} -Dbizdate_nodash={BIZDATE_NODASH}\" \"",
+    let tail = format!(
+        "/../datax/hostile/sync_orders.json\" -- {} -p \"-Dbizdate={BIZDATE} -Dbizdate_nodash={BIZDATE_NODASH}\"",
         h("datax")
     );
-    assert!(bash.starts_with(&head), "{version:?}: {bash:?}");
-    assert!(
-        bash.ends_with("/../datax/hostile/sync_orders.json\""),
-        "{version:?}: {bash:?}"
+    assert!(bash.starts_with("python3 \""), "{version:?}: {bash:?}");
+    assert!(bash.contains("/../datax/flowc_datax.py\" \""), "{version:?}: {bash:?}");
+    assert!(bash.ends_with(&tail), "{version:?}: {bash:?}");
+
+    // The DataX jobs hold the hostile values as JSON strings, byte for byte.
+    let job = |task: &str| -> Value {
+        let bytes = std::fs::read(out.join(format!("prod/datax/hostile/{task}.json"))).expect("a job file");
+        serde_json::from_slice(&bytes).expect("the job is JSON")
+    };
+    let sync = |prefix: &str| format!("{prefix} {}", sync_text(&hostile.text));
+    let orders = job("sync_orders");
+    let reader = &orders["job"]["content"][0]["reader"]["parameter"];
+    assert_eq!(reader["where"], json!(sync("where")), "{version:?}");
+    assert_eq!(reader["username"], json!(h("username")), "{version:?}");
+    let query = job("sync_query");
+    assert_eq!(
+        query["job"]["content"][0]["reader"]["parameter"]["connection"][0]["querySql"],
+        json!([sync("query")]),
+        "{version:?}"
+    );
+    let export = job("export_orders");
+    assert_eq!(
+        export["job"]["content"][0]["writer"]["parameter"]["preSql"],
+        json!([sync("pre sql")]),
+        "{version:?}"
     );
 
     // The syntax tree of every DAG file, and the literals it holds.
