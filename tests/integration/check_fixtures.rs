@@ -55,6 +55,10 @@ const CASES: &[(&str, &[&str])] = &[
     ("oversized_sql_file", &["L102"]),
     ("retries_out_of_range", &["S204"]),
     ("schedule_misaligned", &["R602", "R602"]),
+    ("secret_password_in_flowc_yaml", &["S213"]),
+    ("secret_password_in_jdbc_url", &["S213"]),
+    ("secret_password_option_in_sql", &["S213"]),
+    ("secret_private_key_in_sql", &["S213"]),
     ("self_depends_on", &["G406"]),
     ("self_depends_on_qualified", &["G406"]),
     ("sensor_id_collision", &["R601"]),
@@ -69,9 +73,35 @@ const CASES: &[(&str, &[&str])] = &[
     ("sql_path_symlink_out", &["L107"]),
     ("sql_syntax_error", &["Q301"]),
     ("sql_two_syntax_errors", &["Q301", "Q301"]),
-    ("sync_source_neither_table_nor_query", &["S202"]),
-    ("sync_source_table_and_query", &["S204"]),
+    ("sync_bytes_per_second_under_channels", &["S219"]),
+    ("sync_column_count_mismatch", &["S214"]),
+    ("sync_connection_with_two_credentials", &["S217"]),
+    ("sync_connection_without_credentials", &["S217"]),
+    ("sync_error_limit_records_and_ratio", &["S219"]),
+    ("sync_fetch_size_on_mysql", &["S217"]),
+    ("sync_hbase_column_without_family", &["S217"]),
+    ("sync_hive_decimal_column", &["S215"]),
+    ("sync_hive_source_unknown_column", &["S214"]),
+    ("sync_hive_write_mode_replace", &["S217"]),
+    ("sync_mysql_target_without_columns", &["S217"]),
+    ("sync_no_hive_connection", &["S217"]),
+    ("sync_oracle_decimal_into_bigint", &["S215"]),
+    ("sync_partition_missing", &["S216"]),
+    ("sync_partition_on_unpartitioned_table", &["S216"]),
+    ("sync_partition_wrong_column", &["S216"]),
+    ("sync_path_on_oracle_source", &["S217"]),
+    ("sync_query_column_count_mismatch", &["S214"]),
+    ("sync_query_with_split_key", &["S217"]),
+    ("sync_query_with_where", &["S217"]),
+    ("sync_source_neither_table_nor_query", &["S217"]),
+    ("sync_source_table_and_query", &["S217"]),
+    ("sync_speed_capped_records_under_channels", &["S219"]),
+    ("sync_table_on_sftp_source", &["S217"]),
     ("sync_target_is_declared_source", &["G405"]),
+    ("sync_target_table_not_declared", &["S218"]),
+    ("sync_unknown_source_type", &["S215"]),
+    ("sync_unknown_target_connection", &["S212"]),
+    ("sync_unknown_variable_in_where", &["Q302"]),
     ("task_key_of_other_type", &["S201"]),
     ("trigger_http_missing_endpoint", &["S202"]),
     ("unknown_connection", &["S212"]),
@@ -114,6 +144,18 @@ const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
         "R604",
         "found by `flowc compile` (a repository template that does not render): tests/integration/compile.rs",
     ),
+    (
+        "R605",
+        "found by `flowc compile` (a repository's DataX template override renders a job DataX would reject): tests/integration/compile.rs",
+    ),
+];
+
+/// Warnings no fixture is about, each shown in the snapshot of a fixture whose error
+/// comes with it: `(code, fixture)`. The snapshot must hold `warning[<code>]`.
+const WARNINGS_IN_SNAPSHOTS: &[(&str, &str)] = &[
+    ("G403", "several_graph_errors"),
+    ("L108", "several_errors_at_once"),
+    ("S220", "sync_speed_capped_records_under_channels"),
 ];
 
 const MIB: usize = 1024 * 1024;
@@ -431,14 +473,34 @@ fn every_fixture_is_listed_once() {
 fn every_error_code_has_a_fixture() {
     let covered: BTreeSet<&str> = CASES.iter().flat_map(|(_, codes)| codes.iter().copied()).collect();
     let exempt: BTreeSet<&str> = CODES_WITHOUT_FIXTURE.iter().map(|(code, _)| *code).collect();
-    // Warnings only some fixtures show along with their errors (checked in the snapshots).
-    let warnings_in_snapshots = ["G403", "L108"];
+    let shown: BTreeSet<&str> = WARNINGS_IN_SNAPSHOTS.iter().map(|(code, _)| *code).collect();
     let missing: Vec<&str> = Code::ALL
         .iter()
         .map(|code| code.as_str())
-        .filter(|code| !covered.contains(code) && !exempt.contains(code) && !warnings_in_snapshots.contains(code))
+        .filter(|code| !covered.contains(code) && !exempt.contains(code) && !shown.contains(code))
         .collect();
     assert!(missing.is_empty(), "codes without a fixture: {missing:?}");
+}
+
+#[test]
+fn warnings_without_a_fixture_are_shown_in_a_snapshot() {
+    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/snapshots/check_fixtures");
+    for (code, case) in WARNINGS_IN_SNAPSHOTS {
+        assert!(
+            Code::ALL.iter().any(|c| c.as_str() == *code),
+            "WARNINGS_IN_SNAPSHOTS names unknown code {code}"
+        );
+        assert!(
+            CASES.iter().any(|(name, _)| name == case),
+            "WARNINGS_IN_SNAPSHOTS names unknown fixture `{case}`"
+        );
+        let path = snapshots.join(format!("{case}.snap"));
+        let snapshot = fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        assert!(
+            snapshot.contains(&format!("warning[{code}]")),
+            "the snapshot of `{case}` shows no warning[{code}]"
+        );
+    }
 }
 
 #[test]
