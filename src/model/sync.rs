@@ -53,6 +53,19 @@ impl ConnectionKind {
         }
     }
 
+    /// The type with its article, for messages: `an oracle`, `a mysql`.
+    pub const fn with_article(self) -> &'static str {
+        match self {
+            Self::Oracle => "an oracle",
+            Self::Oceanbase => "an oceanbase",
+            Self::Mysql => "a mysql",
+            Self::Sftp => "an sftp",
+            Self::Hbase => "an hbase",
+            Self::Hdfs => "an hdfs",
+            Self::Hive => "a hive",
+        }
+    }
+
     /// Whether it is a relational database read over JDBC.
     pub const fn is_jdbc(self) -> bool {
         matches!(self, Self::Oracle | Self::Oceanbase | Self::Mysql)

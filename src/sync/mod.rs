@@ -499,7 +499,7 @@ impl<'a> Resolver<'a> {
             self.push(misconfigured(
                 format!("connection `{}` has no credentials", connection.name),
                 connection.span,
-                format!("a {} connection needs a user and password", connection.kind.as_str()),
+                format!("{} connection needs a user and password", connection.kind.with_article()),
                 "add `airflow_conn_id: <id>` (login and password of an Airflow connection) or `username:` with `password_env: <VARIABLE>`",
             ));
         } else if username.is_none() {
@@ -566,15 +566,15 @@ impl<'a> Resolver<'a> {
                     (ConnectionKind::Mysql, "fetch_size") => {
                         "DataX's mysqlreader streams rows and has no fetch size; remove it".to_owned()
                     }
-                    _ => format!("a {} source takes {}", kind.as_str(), allowed.join(", ")),
+                    _ => format!("{} source takes {}", kind.with_article(), allowed.join(", ")),
                 };
                 self.push(misconfigured(
-                    format!("`{key}` does not apply to a {} source", kind.as_str()),
+                    format!("`{key}` does not apply to {} source", kind.with_article()),
                     span,
                     format!(
-                        "`{}` is a {} connection",
+                        "`{}` is {} connection",
                         self.sync.source.connection.value,
-                        kind.as_str()
+                        kind.with_article()
                     ),
                     help,
                 ));
@@ -590,10 +590,10 @@ impl<'a> Resolver<'a> {
         for (key, set) in plain {
             if set && !allowed.contains(&key) {
                 self.push(misconfigured(
-                    format!("`{key}` does not apply to a {} source", kind.as_str()),
+                    format!("`{key}` does not apply to {} source", kind.with_article()),
                     source.span,
                     "in this source",
-                    format!("a {} source takes {}", kind.as_str(), allowed.join(", ")),
+                    format!("{} source takes {}", kind.with_article(), allowed.join(", ")),
                 ));
             }
         }
@@ -767,7 +767,7 @@ impl<'a> Resolver<'a> {
                     }
                     (None, None) => {
                         self.push(misconfigured(
-                            format!("a {} source needs `table` or `query`", kind.as_str()),
+                            format!("{} source needs `table` or `query`", kind.with_article()),
                             source.span,
                             "neither is set",
                             "add `table: schema.table` with `columns:`, or `query: SELECT …`",
@@ -794,7 +794,7 @@ impl<'a> Resolver<'a> {
                 self.refuse_source_keys(kind, allowed);
                 let Some(paths) = &source.paths else {
                     self.push(misconfigured(
-                        format!("a {} source needs `path`", kind.as_str()),
+                        format!("{} source needs `path`", kind.with_article()),
                         source.span,
                         "no `path:`",
                         "add `path: /dir/file_${bizdate_nodash}.csv` (`*` matches any text)",
@@ -1156,18 +1156,23 @@ impl<'a> Resolver<'a> {
                     .join("/")
             )
         };
-        self.found.push(
-            Diagnostic::error(
-                Code::PartitionMismatch,
-                format!(
-                    "partition spec does not match `{}`, partitioned by {expected}",
-                    table.name.value
-                ),
+        let message = if table.partitioned_by.is_empty() {
+            format!(
+                "partition spec given for `{}`, which is not partitioned",
+                table.name.value
             )
-            .at(span)
-            .with_label(label)
-            .with_secondary(table.partitioned_by_span, "declared here")
-            .with_help(help),
+        } else {
+            format!(
+                "partition spec does not match `{}`, partitioned by {expected}",
+                table.name.value
+            )
+        };
+        self.found.push(
+            Diagnostic::error(Code::PartitionMismatch, message)
+                .at(span)
+                .with_label(label)
+                .with_secondary(table.partitioned_by_span, "declared here")
+                .with_help(help),
         );
     }
 
@@ -1211,7 +1216,7 @@ impl<'a> Resolver<'a> {
                     target.span
                 };
                 self.push(misconfigured(
-                    format!("`{key}` does not apply to a {} target", kind.as_str()),
+                    format!("`{key}` does not apply to {} target", kind.with_article()),
                     span,
                     "in this target",
                     if hive {
@@ -1375,7 +1380,7 @@ impl<'a> Resolver<'a> {
                 self.push(misconfigured(
                     format!("flowc does not write to {} connections", other.as_str()),
                     target.connection.as_ref().map_or(target.span, |c| c.span),
-                    format!("`{}` is a {} connection", connection.name, other.as_str()),
+                    format!("`{}` is {} connection", connection.name, other.with_article()),
                     "a sync writes a warehouse table (a hive connection, hdfswriter) or a mysql table (mysqlwriter)",
                 ));
                 None
@@ -1431,8 +1436,13 @@ impl<'a> Resolver<'a> {
                     .with_label(format!("{} {}", source.kind.as_str(), value.describe()))
                     .with_secondary(*hive_span, "declared here")
                     .with_help(format!(
-                        "{why}: declare the Hive column `{}` (see the type mapping in docs/format.md)",
-                        value.suggested_hive_type()
+                        "{why}: declare the Hive column `{}`{} (see the type mapping in docs/format.md)",
+                        value.suggested_hive_type(),
+                        if *value == ValueKind::Decimal {
+                            " (or `string` to keep every digit)"
+                        } else {
+                            ""
+                        }
                     )),
                 );
             }

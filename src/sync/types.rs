@@ -44,8 +44,8 @@ impl ValueKind {
     pub const fn suggested_hive_type(self) -> &'static str {
         match self {
             Self::Integer => "bigint",
-            Self::Decimal | Self::Bytes | Self::Text => "string",
-            Self::Float => "double",
+            Self::Bytes | Self::Text => "string",
+            Self::Decimal | Self::Float => "double",
             Self::Date => "date",
             Self::Timestamp => "timestamp",
             Self::Boolean => "boolean",

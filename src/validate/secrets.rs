@@ -92,6 +92,8 @@ fn find_in_text(text: &str) -> Option<(&'static str, usize, usize)> {
     })
 }
 
+const TEXT_HELP: &str = "remove it from the file: credentials reach tasks at run time from an Airflow connection or a worker environment variable (a sync's connection in flowc.yaml takes `airflow_conn_id` or `password_env`), then rotate the exposed secret";
+
 fn diagnostic(what: &str, span: Span, label: &str) -> Diagnostic {
     Diagnostic::error(Code::LiteralSecret, format!("{what} is written in the repository"))
         .at(span)
@@ -156,7 +158,7 @@ pub(crate) fn scan_text(file: FileId, text: &str) -> Vec<Diagnostic> {
     for line in text.split_inclusive('\n') {
         if let Some((what, start, end)) = find_in_text(line) {
             let span = Span::new(file, (offset + start) as u32, (offset + end.max(start + 1)) as u32);
-            found.push(diagnostic(what, span, "a secret in plain text"));
+            found.push(diagnostic(what, span, "a secret in plain text").with_help(TEXT_HELP));
         }
         offset += line.len();
     }
