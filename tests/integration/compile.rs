@@ -320,7 +320,7 @@ fn compiling_twice_gives_byte_identical_output() {
 }
 
 /// Copies the example into a temp dir so a test may break it.
-fn example_copy() -> tempfile::TempDir {
+pub(crate) fn example_copy() -> tempfile::TempDir {
     fn copy(from: &Path, to: &Path) {
         fs::create_dir_all(to).expect("create");
         for entry in fs::read_dir(from).expect("list") {

@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::airflow::{AirflowVersion, inspect_with, test_login, test_password};
+use crate::compile::example_copy;
 use crate::{flowc_in, text};
 
 fn repo() -> &'static Path {
@@ -343,25 +344,6 @@ fn the_launcher_runs_an_example_job_with_the_credentials_of_its_env() {
         writer["preSql"],
         original["job"]["content"][0]["writer"]["parameter"]["preSql"]
     );
-}
-
-/// Copies the example into a temp dir so a test may break it.
-fn example_copy() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        fs::create_dir_all(to).expect("create");
-        for entry in fs::read_dir(from).expect("list") {
-            let entry = entry.expect("entry");
-            let target = to.join(entry.file_name());
-            if entry.path().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                fs::copy(entry.path(), &target).expect("copy");
-            }
-        }
-    }
-    let dir = tempfile::tempdir().expect("temp dir");
-    copy(&example(), dir.path());
-    dir
 }
 
 fn compile_fails_writing_nothing(repo: &Path, code: &str) -> String {
