@@ -1119,16 +1119,6 @@ impl<'a> Resolver<'a> {
         if keys == table.partitioned_by {
             return;
         }
-        let expected = if table.partitioned_by.is_empty() {
-            "no partition".to_owned()
-        } else {
-            table
-                .partitioned_by
-                .iter()
-                .map(|p| format!("{p}=…"))
-                .collect::<Vec<_>>()
-                .join("/")
-        };
         let (span, label) = match spec {
             Some(s) => (
                 s.span,
@@ -1162,9 +1152,11 @@ impl<'a> Resolver<'a> {
                 table.name.value
             )
         } else {
+            let expected: Vec<String> = table.partitioned_by.iter().map(|p| format!("{p}=…")).collect();
             format!(
-                "partition spec does not match `{}`, partitioned by {expected}",
-                table.name.value
+                "partition spec does not match `{}`, partitioned by {}",
+                table.name.value,
+                expected.join("/")
             )
         };
         self.found.push(

@@ -25,24 +25,24 @@ fn example() -> PathBuf {
     repo().join("examples/wingpay")
 }
 
+/// Compiles the example's prod environment into `out` (for `version`, else the
+/// project's).
+fn compile_example(out: &Path, version: Option<AirflowVersion>) {
+    let out = out.display().to_string();
+    let mut args = vec!["compile", ".", "--env", "prod", "--out", &out];
+    if let Some(version) = version {
+        args.extend(["--airflow-version", version.cli_arg()]);
+    }
+    let output = flowc_in(&example(), &args, b"");
+    assert!(output.status.success(), "compile failed: {}", text(&output.stderr));
+}
+
 /// The example compiled for prod, once per test process.
 fn compiled() -> &'static Path {
     static OUT: OnceLock<tempfile::TempDir> = OnceLock::new();
     OUT.get_or_init(|| {
         let out = tempfile::tempdir().expect("temp dir");
-        let output = flowc_in(
-            &example(),
-            &[
-                "compile",
-                ".",
-                "--env",
-                "prod",
-                "--out",
-                &out.path().display().to_string(),
-            ],
-            b"",
-        );
-        assert!(output.status.success(), "compile failed: {}", text(&output.stderr));
+        compile_example(out.path(), None);
         out
     })
     .path()
@@ -233,21 +233,7 @@ fn airflow_renders_connection_credentials_into_the_sync_task_env() {
     let tasks = sync_tasks();
     for version in AirflowVersion::ALL {
         let out = tempfile::tempdir().expect("temp dir");
-        let output = flowc_in(
-            &example(),
-            &[
-                "compile",
-                ".",
-                "--env",
-                "prod",
-                "--out",
-                &out.path().display().to_string(),
-                "--airflow-version",
-                version.cli_arg(),
-            ],
-            b"",
-        );
-        assert!(output.status.success(), "{}", text(&output.stderr));
+        compile_example(out.path(), Some(version));
         let dags = out.path().join("prod/dags");
         // The example's triggered flow needs its business date, as when triggered.
         let airflow = inspect_with(
