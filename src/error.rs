@@ -26,6 +26,16 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A git operation failed.
+    #[error("cannot {action} `{target}`: {message}")]
+    Git {
+        /// What flowc was doing.
+        action: String,
+        /// The repository path, revision or branch it was working on.
+        target: String,
+        /// git's message.
+        message: String,
+    },
     /// The command line asks for something the repository does not have.
     #[error("{0}")]
     Usage(String),

@@ -2,16 +2,15 @@
 
 use serde_json::json;
 
-use super::{CheckArgs, CheckFormat, Outcome, Printer};
+use super::{CheckArgs, CheckFormat, Outcome, Printer, open_tree, plural};
 use crate::Error;
 use crate::check::{CheckReport, check};
 use crate::diagnostic::render::{github, json as json_render};
-use crate::load::WorkTree;
 
 /// Runs `flowc check`.
 pub(crate) fn run(args: &CheckArgs, printer: &Printer) -> Result<Outcome, Error> {
-    let tree = WorkTree::open(&args.repo)?;
-    let report = check(&tree)?;
+    let tree = open_tree(&args.repo, args.rev.as_deref())?;
+    let report = check(tree.as_ref())?;
     match args.format {
         CheckFormat::Human => {
             printer.diagnostics(&report.diagnostics, &report.sources);
@@ -70,14 +69,6 @@ fn github_prefix(repo: &std::path::Path) -> String {
         prefix.push('/');
         prefix
     })
-}
-
-fn plural(count: usize, word: &str) -> String {
-    if count == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{count} {word}s")
-    }
 }
 
 /// `N flows, M tasks, K tables: E errors, W warnings`.

@@ -16,6 +16,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub use printer::Printer;
 
 use crate::Error;
+use crate::load::{FileSource, GitTree, WorkTree};
 
 /// flowc — a GitOps compiler for data pipelines.
 #[derive(Debug, Parser)]
@@ -48,6 +49,10 @@ pub(crate) struct CompileArgs {
     /// The repository (a folder holding flowc.yaml).
     #[arg(default_value = ".")]
     pub(crate) repo: PathBuf,
+    /// Compile this git revision (branch, tag, commit…) read from git objects, instead
+    /// of the files on disk: no checkout, uncommitted changes ignored, bare clones work.
+    #[arg(long, value_name = "REF")]
+    pub(crate) rev: Option<String>,
     /// Environment to compile; repeat for several. Default: every environment.
     #[arg(long, value_name = "ENV")]
     pub(crate) env: Vec<String>,
@@ -96,6 +101,10 @@ pub(crate) struct CheckArgs {
     /// The repository (a folder holding flowc.yaml).
     #[arg(default_value = ".")]
     pub(crate) repo: PathBuf,
+    /// Check this git revision (branch, tag, commit…) read from git objects, instead
+    /// of the files on disk: no checkout, uncommitted changes ignored, bare clones work.
+    #[arg(long, value_name = "REF")]
+    pub(crate) rev: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub(crate) format: CheckFormat,
@@ -203,6 +212,24 @@ pub fn run() -> ExitCode {
         Command::Sql(SqlCommand::Lineage(args)) => sql::lineage(args, &printer),
     };
     exit_code(result, &printer)
+}
+
+/// The repository's files: the work tree at `repo`, or revision `rev` of the git
+/// repository containing it.
+pub(crate) fn open_tree(repo: &std::path::Path, rev: Option<&str>) -> Result<Box<dyn FileSource>, Error> {
+    Ok(match rev {
+        Some(rev) => Box::new(GitTree::open(repo, rev)?),
+        None => Box::new(WorkTree::open(repo)?),
+    })
+}
+
+/// `1 file`, `2 files`.
+pub(crate) fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{count} {word}s")
+    }
 }
 
 fn exit_code(result: Result<Outcome, Error>, printer: &Printer) -> ExitCode {

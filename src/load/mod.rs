@@ -6,9 +6,11 @@
 //! UTF-8, oversized files, YAML syntax, duplicate keys). This is one of the few stages
 //! that touches the outside world; everything after it is pure.
 
+mod git;
 mod source;
 pub mod yaml;
 
+pub use git::GitTree;
 pub use source::{FileSource, MAX_FILE_BYTES, MemoryTree, ReadOutcome, WorkTree};
 pub use yaml::{YamlEntry, YamlNode, YamlValue};
 
