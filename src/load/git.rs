@@ -258,10 +258,9 @@ impl FileSource for GitTree {
         }
         self.with_repository(|repository| {
             Ok(match self.lookup(repository, path)? {
-                Lookup::Missing => ReadOutcome::NotFound,
                 Lookup::Escapes => ReadOutcome::Escapes,
                 Lookup::Found(Entry::Tree(_)) => ReadOutcome::NotAFile,
-                Lookup::Found(Entry::Other | Entry::Link(_)) => ReadOutcome::NotFound,
+                Lookup::Missing | Lookup::Found(Entry::Other | Entry::Link(_)) => ReadOutcome::NotFound,
                 Lookup::Found(Entry::Blob(oid)) => {
                     let odb = repository.odb()?;
                     let (size, _) = odb.read_header(oid)?;
