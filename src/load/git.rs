@@ -326,23 +326,15 @@ mod tests {
 
     use super::*;
 
-    /// Commits `files` (path → content; `None` deletes) on top of HEAD.
-    fn commit(repository: &Repository, files: &[(&str, Option<&str>)], message: &str) -> Oid {
+    /// Commits `files` (path → content) on top of HEAD.
+    fn commit(repository: &Repository, files: &[(&str, &str)], message: &str) -> Oid {
         let workdir = repository.workdir().expect("a work tree").to_path_buf();
         let mut index = repository.index().expect("index");
         for (path, content) in files {
             let full = workdir.join(path);
-            match content {
-                Some(content) => {
-                    std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-                    std::fs::write(&full, content).expect("write");
-                    index.add_path(Path::new(path)).expect("add");
-                }
-                None => {
-                    std::fs::remove_file(&full).expect("remove");
-                    index.remove_path(Path::new(path)).expect("remove from index");
-                }
-            }
+            std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&full, content).expect("write");
+            index.add_path(Path::new(path)).expect("add");
         }
         index.write().expect("write index");
         let tree = repository
@@ -365,8 +357,8 @@ mod tests {
     fn reads_the_committed_version_not_the_work_tree() {
         let dir = tempfile::tempdir().expect("tempdir");
         let repository = Repository::init(dir.path()).expect("init");
-        commit(&repository, &[("p/flowc.yaml", Some("project: a\n"))], "first");
-        commit(&repository, &[("p/flowc.yaml", Some("project: b\n"))], "second");
+        commit(&repository, &[("p/flowc.yaml", "project: a\n")], "first");
+        commit(&repository, &[("p/flowc.yaml", "project: b\n")], "second");
         std::fs::write(dir.path().join("p/flowc.yaml"), "dirty").expect("dirty");
         let tree = GitTree::open(&dir.path().join("p"), "HEAD~1").expect("open");
         let ReadOutcome::Bytes(bytes) = tree.read("flowc.yaml").expect("read") else {
@@ -383,10 +375,10 @@ mod tests {
         commit(
             &repository,
             &[
-                ("p/flows/a/flow.yaml", Some("x")),
-                ("p/flows/a/q.sql", Some("select 1")),
-                ("p/flows/.hidden/flow.yaml", Some("x")),
-                ("secret.sql", Some("select 2")),
+                ("p/flows/a/flow.yaml", "x"),
+                ("p/flows/a/q.sql", "select 1"),
+                ("p/flows/.hidden/flow.yaml", "x"),
+                ("secret.sql", "select 2"),
             ],
             "first",
         );
@@ -425,7 +417,7 @@ mod tests {
     fn a_bare_clone_is_read_with_the_project_folder_after_a_colon() {
         let dir = tempfile::tempdir().expect("tempdir");
         let repository = Repository::init(dir.path().join("work")).expect("init");
-        commit(&repository, &[("p/flowc.yaml", Some("project: a\n"))], "first");
+        commit(&repository, &[("p/flowc.yaml", "project: a\n")], "first");
         let bare = dir.path().join("bare.git");
         git2::build::RepoBuilder::new()
             .bare(true)
@@ -440,7 +432,7 @@ mod tests {
     fn an_unknown_revision_is_an_error_naming_it() {
         let dir = tempfile::tempdir().expect("tempdir");
         let repository = Repository::init(dir.path()).expect("init");
-        commit(&repository, &[("flowc.yaml", Some("x"))], "first");
+        commit(&repository, &[("flowc.yaml", "x")], "first");
         let error = GitTree::open(dir.path(), "no-such-branch").expect_err("must fail");
         assert!(error.to_string().contains("no-such-branch"), "{error}");
     }
