@@ -122,6 +122,14 @@ codes! {
     TemplateError = "R604",
     /// A rendered DataX job does not pass the DataX job schema.
     DataxJobInvalid = "R605",
+    /// An environment other than `prod` would write a table, path or external system
+    /// of production (a database or connection it does not map).
+    ProductionWrite = "R606",
+    /// An environment maps a table's database, but the SQL names it through a template
+    /// placeholder, so it cannot be rewritten.
+    UnmappableTableName = "R607",
+    /// An environment's setting names something the project does not declare.
+    UnknownEnvironmentReference = "R608",
 }
 
 impl fmt::Display for Code {

@@ -4,20 +4,22 @@
 //! its types only hold well-formed values. Every value a later stage may report on
 //! keeps its [`Span`](crate::diagnostic::Span).
 
+mod environment;
 mod flow;
 mod ids;
 mod param;
 mod project;
 mod sync;
 
+pub use environment::{Environment, PRODUCTION, ScheduleOverride};
 pub use flow::{
     Duration, Flow, KylinTask, MlTask, Schedule, SparkSqlOperator, SparkSqlTask, Task, TaskKind, TriggerTask, WaitFor,
 };
 pub use ids::{FlowId, TableName, TaskId};
 pub use param::ParamValue;
 pub use project::{
-    AirflowSettings, AirflowVersion, CrossFlowMode, DataxThrottle, Environment, Priority, PriorityLevel, Project,
-    SourceTable, Spanned, Team,
+    AirflowSettings, AirflowVersion, CrossFlowMode, DataxThrottle, Priority, PriorityLevel, Project, SourceTable,
+    Spanned, Team,
 };
 pub use sync::{
     Connection, ConnectionKind, Credentials, ErrorLimit, RowkeyRange, SyncColumn, SyncSource, SyncSpeed, SyncTarget,

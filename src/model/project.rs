@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::diagnostic::{FileId, Span};
-use crate::model::{Connection, Duration, ParamValue, TableName};
+use crate::model::{Connection, Duration, Environment, ParamValue, TableName};
 
 /// A value with the span it was written at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -175,19 +175,6 @@ impl PriorityLevel {
             },
         }
     }
-}
-
-/// A deployment environment such as `dev` or `prod`.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Environment {
-    /// The environment's name.
-    pub name: String,
-    /// Prefix of every DAG id.
-    pub dag_prefix: String,
-    /// Database mapping applied to every table a task reads or writes.
-    pub databases: BTreeMap<String, String>,
-    /// Pool slot counts of this environment, overriding the priority levels' ones.
-    pub pool_slots: BTreeMap<Priority, u32>,
 }
 
 /// An external table no task writes.

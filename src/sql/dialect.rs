@@ -97,6 +97,12 @@ impl Dialect for SparkDialect {
         *keyword != Keyword::INSERT && self.base.is_table_alias(keyword, parser)
     }
 
+    // Likewise `INSERT` ends a branch's select list: `SELECT x INSERT INTO t …` is the
+    // next branch, not a column aliased `insert` followed by `SELECT … INTO t`.
+    fn is_column_alias(&self, keyword: &Keyword, parser: &mut Parser) -> bool {
+        *keyword != Keyword::INSERT && self.base.is_column_alias(keyword, parser)
+    }
+
     fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
         if is_create_table_using(parser) {
             Some(parse_create_table_using(parser))

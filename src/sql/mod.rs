@@ -20,6 +20,7 @@ mod dialect;
 mod location;
 pub mod parse;
 pub mod placeholder;
+pub mod rewrite;
 mod syntax_error;
 mod tables;
 
@@ -54,6 +55,45 @@ pub struct TableRef {
     pub span: Span,
 }
 
+/// Where a database name is written: in a qualified table name, or a `USE db`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DatabaseMention {
+    /// The database as written, unquoted, lower case.
+    pub database: String,
+    /// The identifier's span in the original file, quotes included.
+    pub span: Span,
+    /// The quote character around it, if any.
+    pub quote: Option<char>,
+    /// Whether a template placeholder forms (part of) it.
+    pub templated: bool,
+}
+
+/// One place a table read or written is named (CTEs, temporary views and table
+/// functions are not tables and never appear here).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableMention {
+    /// The table, qualified as the analyser resolved it.
+    pub table: TableName,
+    /// The whole name in the original file.
+    pub span: Span,
+    /// Whether the name is written with a database (or catalog and database).
+    pub qualified: bool,
+    /// The database part, when written and located.
+    pub database: Option<DatabaseMention>,
+    /// Whether a template placeholder forms part of the name.
+    pub templated: bool,
+}
+
+/// Every table name and `USE` database of one file, in file order: what an
+/// environment's database mapping rewrites (see [`rewrite`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableNames {
+    /// Table names read or written, each span once.
+    pub tables: Vec<TableMention>,
+    /// Databases of `USE` statements.
+    pub uses: Vec<DatabaseMention>,
+}
+
 /// The result of analysing one SQL file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SqlAnalysis {
@@ -61,6 +101,8 @@ pub struct SqlAnalysis {
     pub reads: Vec<TableRef>,
     /// Tables written, sorted by name, each once.
     pub writes: Vec<TableRef>,
+    /// Where every table name is written, for rewrites.
+    pub names: TableNames,
     /// Syntax errors and placeholder problems.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -77,6 +119,7 @@ pub fn analyze(file: FileId, text: &str, options: &SqlOptions<'_>) -> SqlAnalysi
     SqlAnalysis {
         reads: tables.reads,
         writes: tables.writes,
+        names: tables.names,
         diagnostics,
     }
 }

@@ -24,7 +24,7 @@ use sqlparser::ast::{
 use super::location::LineIndex;
 use super::parse::{ParsedSql, SparkStatement};
 use super::placeholder::{Placeholder, PlaceholderKind};
-use super::{SqlOptions, TableRef};
+use super::{DatabaseMention, SqlOptions, TableMention, TableNames, TableRef};
 use crate::diagnostic::Span;
 use crate::model::TableName;
 
@@ -33,6 +33,7 @@ use crate::model::TableName;
 pub(crate) struct Tables {
     pub(crate) reads: Vec<TableRef>,
     pub(crate) writes: Vec<TableRef>,
+    pub(crate) names: TableNames,
 }
 
 /// Collects the tables of every statement of `parsed`, in order.
@@ -50,6 +51,7 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
     let mut temporary: HashSet<TableName> = HashSet::new();
     let mut reads = Mentions::default();
     let mut writes = Mentions::default();
+    let mut names = TableNames::default();
 
     for parsed_statement in &parsed.statements {
         let SparkStatement::Sql(statement) = &parsed_statement.kind else {
@@ -58,6 +60,9 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
         match statement.as_ref() {
             Statement::Use(target) => {
                 if let Some(database) = used_database(target, &namer) {
+                    if let Some(mention) = use_mention(target, &namer, &database) {
+                        names.uses.push(mention);
+                    }
                     default_database = Some(database);
                 }
             }
@@ -74,6 +79,7 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
                     reads: Vec::new(),
                     writes: Vec::new(),
                     defined: Vec::new(),
+                    names: &mut names,
                 };
                 let ControlFlow::Continue(()) = statement.visit(&mut visitor);
                 let TableVisitor {
@@ -88,10 +94,30 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
             }
         }
     }
+    names.tables.sort_by_key(|mention| mention.span.start);
+    names.tables.dedup_by_key(|mention| mention.span.start);
     Tables {
         reads: reads.into_refs(),
         writes: writes.into_refs(),
+        names,
     }
+}
+
+/// The `USE db` statement's database name, located.
+fn use_mention(target: &Use, namer: &Namer<'_>, database: &str) -> Option<DatabaseMention> {
+    let (Use::Object(name) | Use::Database(name) | Use::Schema(name)) = target else {
+        return None;
+    };
+    let ObjectNamePart::Identifier(ident) = name.0.last()? else {
+        return None;
+    };
+    let span = namer.index.span(ident.span)?;
+    Some(DatabaseMention {
+        database: database.to_owned(),
+        span,
+        quote: ident.quote_style,
+        templated: namer.is_templated(span),
+    })
 }
 
 /// Tables by name with their earliest mention.
@@ -137,6 +163,15 @@ struct Namer<'a> {
 }
 
 impl Namer<'_> {
+    /// Whether a template placeholder overlaps `span`.
+    fn is_templated(&self, span: Span) -> bool {
+        let first = self.placeholders.partition_point(|p| p.span.end <= span.start);
+        self.placeholders[first..]
+            .iter()
+            .take_while(|p| p.span.start < span.end)
+            .any(|p| matches!(p.kind, PlaceholderKind::Parameter | PlaceholderKind::Expression))
+    }
+
     /// The unqualified-as-written name and its span in the original file.
     fn name(&self, name: &ObjectName) -> (TableName, Option<Span>) {
         let span = self.index.span(name.span());
@@ -198,6 +233,8 @@ struct TableVisitor<'a> {
     writes: Vec<(TableName, Span)>,
     /// Temporary views and cached tables this statement defines.
     defined: Vec<TableName>,
+    /// Every table name read or written, located, for rewrites.
+    names: &'a mut TableNames,
 }
 
 impl TableVisitor<'_> {
@@ -210,12 +247,42 @@ impl TableVisitor<'_> {
     }
 
     /// The table a name refers to, or `None` for a temporary view or cached table.
-    fn table(&self, name: &ObjectName) -> Option<(TableName, Span)> {
+    /// Records where the name is written.
+    fn table(&mut self, name: &ObjectName) -> Option<(TableName, Span)> {
         let (raw, span) = self.namer.name(name);
         if self.temporary.contains(&raw) {
             return None;
         }
-        Some((raw.qualified_with(self.default_database), span.unwrap_or(self.fallback)))
+        let table = raw.qualified_with(self.default_database);
+        if let Some(span) = span {
+            self.names.tables.push(self.mention(name, &table, span));
+        }
+        Some((table, span.unwrap_or(self.fallback)))
+    }
+
+    /// Where the database part of a table name is, or where one would go.
+    fn mention(&self, name: &ObjectName, table: &TableName, span: Span) -> TableMention {
+        // `db.t`, or `catalog.db.t`: the database is the part before the table.
+        let database = name.0.len().checked_sub(2).and_then(|at| match &name.0[at] {
+            ObjectNamePart::Identifier(ident) => Some(ident),
+            ObjectNamePart::Function(_) => None,
+        });
+        let database = database.and_then(|ident| {
+            let span = self.namer.index.span(ident.span)?;
+            Some(DatabaseMention {
+                database: ident.value.to_lowercase(),
+                span,
+                quote: ident.quote_style,
+                templated: self.namer.is_templated(span),
+            })
+        });
+        TableMention {
+            table: table.clone(),
+            span,
+            qualified: name.0.len() > 1,
+            database,
+            templated: self.namer.is_templated(span),
+        }
     }
 
     fn write(&mut self, name: &ObjectName) {
@@ -371,6 +438,13 @@ mod tests {
              INSERT INTO TABLE t.b SELECT y WHERE k = 2",
         );
         assert_eq!(reads, ["s.src"]);
+        assert_eq!(writes, ["t.a", "t.b"]);
+    }
+
+    #[test]
+    fn a_branch_right_after_a_select_list_is_a_branch() {
+        // Not `SELECT x AS insert INTO TABLE t.b` (SELECT INTO, which Spark lacks).
+        let (_, writes) = names("FROM s.src INSERT OVERWRITE TABLE t.a SELECT x INSERT INTO TABLE t.b SELECT y");
         assert_eq!(writes, ["t.a", "t.b"]);
     }
 

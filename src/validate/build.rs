@@ -15,9 +15,9 @@ use crate::load::{Document, YamlNode};
 use crate::model::{
     AirflowSettings, AirflowVersion, Connection, ConnectionKind, Credentials, CrossFlowMode, DataxThrottle, Duration,
     Environment, ErrorLimit, Flow, FlowId, KylinTask, MlTask, ParamValue, Priority, PriorityLevel, Project,
-    RowkeyRange, Schedule, SourceTable, Spanned, SparkSqlOperator, SparkSqlTask, SyncColumn, SyncSource, SyncSpeed,
-    SyncTarget, SyncTask, TableColumn, TableDeclaration, TableFormat, TableName, Task, TaskId, TaskKind, Team,
-    TriggerTask, WaitFor,
+    RowkeyRange, Schedule, ScheduleOverride, SourceTable, Spanned, SparkSqlOperator, SparkSqlTask, SyncColumn,
+    SyncSource, SyncSpeed, SyncTarget, SyncTask, TableColumn, TableDeclaration, TableFormat, TableName, Task, TaskId,
+    TaskKind, Team, TriggerTask, WaitFor,
 };
 
 #[derive(Deserialize)]
@@ -98,7 +98,17 @@ struct RawEnvironment {
     #[serde(default)]
     databases: BTreeMap<String, String>,
     #[serde(default)]
+    connections: BTreeMap<String, String>,
+    #[serde(default)]
+    airflow_connections: BTreeMap<String, String>,
+    #[serde(default)]
     pool_slots: BTreeMap<Priority, u32>,
+    #[serde(default)]
+    schedule: Option<String>,
+    #[serde(default)]
+    queues: BTreeMap<String, String>,
+    #[serde(default)]
+    yarn_queues: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -409,6 +419,22 @@ impl Spans<'_> {
         self.root.pointer(pointer).map_or(self.root.span, |node| node.span)
     }
 
+    /// The span of the key of the value at `pointer` (the value's own span when the
+    /// pointer names no mapping entry).
+    fn key_span(&self, pointer: &str) -> crate::diagnostic::Span {
+        let Some((parent, key)) = pointer.rsplit_once('/') else {
+            return self.at(pointer);
+        };
+        let parent = if parent.is_empty() {
+            Some(self.root)
+        } else {
+            self.root.pointer(parent)
+        };
+        parent
+            .and_then(|node| node.entry(key))
+            .map_or_else(|| self.at(pointer), |entry| entry.key_span)
+    }
+
     fn spanned<T>(&self, value: T, pointer: &str) -> Spanned<T> {
         Spanned {
             value,
@@ -472,11 +498,34 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
             .environments
             .into_iter()
             .map(|(name, env)| {
+                let at = format!("/environments/{name}");
+                let spanned = |map: BTreeMap<String, String>, key: &str, lower: bool| {
+                    map.into_iter()
+                        .map(|(from, to)| {
+                            let span = spans.at(&format!("{at}/{key}/{from}"));
+                            let (from, to) = if lower {
+                                (from.to_lowercase(), to.to_lowercase())
+                            } else {
+                                (from, to)
+                            };
+                            (from, Spanned { value: to, span })
+                        })
+                        .collect()
+                };
                 let environment = Environment {
-                    name: name.clone(),
+                    databases: spanned(env.databases, "databases", true),
+                    connections: spanned(env.connections, "connections", false),
                     dag_prefix: env.dag_prefix,
-                    databases: env.databases,
+                    airflow_connections: env.airflow_connections,
                     pool_slots: env.pool_slots,
+                    schedule: match env.schedule.as_deref() {
+                        Some("paused") => ScheduleOverride::Paused,
+                        Some("manual") => ScheduleOverride::Manual,
+                        _ => ScheduleOverride::AsWritten,
+                    },
+                    queues: env.queues,
+                    yarn_queues: env.yarn_queues,
+                    ..Environment::as_written(&name, spans.key_span(&at))
                 };
                 (name, environment)
             })
