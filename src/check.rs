@@ -13,7 +13,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap};
 use crate::graph::{DependencyGraph, TaskIo};
 use crate::load::{self, FileSource};
 use crate::model::{Repository, Spanned, TableName, TaskId, TaskKind};
-use crate::sql::{self, SqlOptions, TableRef};
+use crate::sql::{self, SqlOptions, TableNames, TableRef};
 use crate::sync::SyncPlan;
 
 /// Template variables every SQL file may use besides its parameters.
@@ -36,6 +36,8 @@ pub struct CheckReport {
     pub sql_files: BTreeMap<TaskId, FileId>,
     /// The DataX job of every sync task that resolved without errors.
     pub sync_plans: BTreeMap<TaskId, SyncPlan>,
+    /// Where each sparksql task's SQL names its tables, for environment rewrites.
+    pub sql_names: BTreeMap<TaskId, TableNames>,
     /// Flow files found, whether or not they validated.
     flow_files: usize,
 }
@@ -80,9 +82,10 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
     let mut graph = None;
     let mut sql_files = BTreeMap::new();
     let mut sync_plans = BTreeMap::new();
+    let mut sql_names = BTreeMap::new();
     if let Some(repository) = &validated.repository {
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
-        (task_io, sync_plans) = analyze(repository, &sql_files, &sources, &mut diagnostics);
+        (task_io, sync_plans, sql_names) = analyze(repository, &sql_files, &sources, &mut diagnostics);
         if !diagnostics.has_errors() {
             let (built, found) = crate::graph::build(repository, &task_io);
             diagnostics.extend(found);
@@ -97,6 +100,7 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
         graph,
         sql_files,
         sync_plans,
+        sql_names,
         flow_files: loaded.flows.len(),
     };
     report.diagnostics.extend(plan_problems(&report));
@@ -201,14 +205,14 @@ fn analyze(
     sql_files: &BTreeMap<TaskId, FileId>,
     sources: &SourceMap,
     diagnostics: &mut Diagnostics,
-) -> (BTreeMap<TaskId, TaskIo>, BTreeMap<TaskId, SyncPlan>) {
+) -> Analyzed {
     let tasks: Vec<_> = repository.tasks().collect();
-    let results: Vec<(TaskId, TaskIo, Option<SyncPlan>, Vec<Diagnostic>)> = tasks
+    let results: Vec<(TaskId, TaskIo, Output, Vec<Diagnostic>)> = tasks
         .par_iter()
         .map(|(flow, task)| match &task.kind {
             TaskKind::SparkSql(spark) => {
                 let Some(&file) = sql_files.get(&task.id) else {
-                    return (task.id.clone(), TaskIo::default(), None, Vec::new());
+                    return (task.id.clone(), TaskIo::default(), Output::None, Vec::new());
                 };
                 let mut known: BTreeSet<String> = task.params.keys().cloned().collect();
                 known.extend(BUILTIN_VARIABLES.iter().map(|v| (*v).to_owned()));
@@ -238,7 +242,7 @@ fn analyze(
                     external_reads: Vec::new(),
                     external_writes: Vec::new(),
                 };
-                (task.id.clone(), io, None, found)
+                (task.id.clone(), io, Output::Names(analysis.names), found)
             }
             TaskKind::Sync(sync) => {
                 let (plan, found) = crate::sync::resolve(repository, flow, task, sync);
@@ -248,21 +252,52 @@ fn analyze(
                     external_reads: plan.external_reads.clone(),
                     external_writes: plan.external_writes.clone(),
                 });
-                (task.id.clone(), io, plan, found)
+                (task.id.clone(), io, plan.map_or(Output::None, Output::Sync), found)
             }
-            TaskKind::Ml(ml) => (task.id.clone(), declared(&ml.reads, &ml.writes), None, Vec::new()),
-            TaskKind::Kylin(kylin) => (task.id.clone(), declared(&kylin.reads, &kylin.writes), None, Vec::new()),
-            TaskKind::Trigger(trigger) => (task.id.clone(), declared(&[], &trigger.writes), None, Vec::new()),
+            TaskKind::Ml(ml) => (task.id.clone(), declared(&ml.reads, &ml.writes), Output::None, Vec::new()),
+            TaskKind::Kylin(kylin) => (
+                task.id.clone(),
+                declared(&kylin.reads, &kylin.writes),
+                Output::None,
+                Vec::new(),
+            ),
+            TaskKind::Trigger(trigger) => (
+                task.id.clone(),
+                declared(&[], &trigger.writes),
+                Output::None,
+                Vec::new(),
+            ),
         })
         .collect();
     let mut task_io = BTreeMap::new();
     let mut sync_plans = BTreeMap::new();
-    for (id, io, plan, found) in results {
+    let mut sql_names = BTreeMap::new();
+    for (id, io, output, found) in results {
         diagnostics.extend(found);
-        if let Some(plan) = plan {
-            sync_plans.insert(id.clone(), plan);
+        match output {
+            Output::Sync(plan) => {
+                sync_plans.insert(id.clone(), plan);
+            }
+            Output::Names(names) => {
+                sql_names.insert(id.clone(), names);
+            }
+            Output::None => {}
         }
         task_io.insert(id, io);
     }
-    (task_io, sync_plans)
+    (task_io, sync_plans, sql_names)
+}
+
+/// Reads and writes, sync jobs and SQL table names, by task.
+type Analyzed = (
+    BTreeMap<TaskId, TaskIo>,
+    BTreeMap<TaskId, SyncPlan>,
+    BTreeMap<TaskId, TableNames>,
+);
+
+/// What analysing a task yields besides its reads and writes.
+enum Output {
+    None,
+    Sync(SyncPlan),
+    Names(TableNames),
 }

@@ -22,6 +22,7 @@ pub mod check;
 pub mod cli;
 pub mod compile;
 pub mod diagnostic;
+pub mod environment;
 mod error;
 pub mod graph;
 pub mod load;

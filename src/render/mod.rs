@@ -174,7 +174,7 @@ pub fn compile(
             .tasks()
             .map(|(_, task)| (task.id.clone(), task.name_span))
             .collect();
-        let (jobs, problems) = datax::render_jobs(&env, templates, &report.sync_plans, &task_spans);
+        let (jobs, problems) = datax::render_jobs(&env, templates, &plan.sync_plans, &task_spans);
         diagnostics.extend(problems);
         files.extend(jobs);
         files.insert("pools.json".to_owned(), pools_json(&plan));
