@@ -252,9 +252,14 @@ fn analyze(
                     external_reads: plan.external_reads.clone(),
                     external_writes: plan.external_writes.clone(),
                 });
-                (task.id.clone(), io, plan.map_or(Output::None, Output::Sync), found)
+                (task.id.clone(), io, plan.map_or(Output::None, |plan| Output::Sync(Box::new(plan))), found)
             }
-            TaskKind::Ml(ml) => (task.id.clone(), declared(&ml.reads, &ml.writes), Output::None, Vec::new()),
+            TaskKind::Ml(ml) => (
+                task.id.clone(),
+                declared(&ml.reads, &ml.writes),
+                Output::None,
+                Vec::new(),
+            ),
             TaskKind::Kylin(kylin) => (
                 task.id.clone(),
                 declared(&kylin.reads, &kylin.writes),
@@ -276,7 +281,7 @@ fn analyze(
         diagnostics.extend(found);
         match output {
             Output::Sync(plan) => {
-                sync_plans.insert(id.clone(), plan);
+                sync_plans.insert(id.clone(), *plan);
             }
             Output::Names(names) => {
                 sql_names.insert(id.clone(), names);
@@ -298,6 +303,6 @@ type Analyzed = (
 /// What analysing a task yields besides its reads and writes.
 enum Output {
     None,
-    Sync(SyncPlan),
+    Sync(Box<SyncPlan>),
     Names(TableNames),
 }

@@ -55,7 +55,10 @@ pub fn check(report: &CheckReport, repository: &Repository, environment: &Enviro
                         "environment `{}` would write production table `{}`: it does not map database `{database}`",
                         environment.name, write.name
                     ),
-                    format!("map it under `{prefix}.databases`, e.g. `{database}: {}_{database}`", environment.name),
+                    format!(
+                        "map it under `{prefix}.databases`, e.g. `{database}: {}_{database}`",
+                        environment.name
+                    ),
                 )),
                 Some(database) if production.contains(environment.database(database)) => Some((
                     format!(
@@ -139,7 +142,8 @@ fn references(repository: &Repository, environment: &Environment) -> Vec<Diagnos
                     "environment `{}` replaces connection `{from}`, which is not declared",
                     environment.name
                 ),
-                did_you_mean(from, known()).unwrap_or_else(|| "name a connection declared under `connections:`".to_owned()),
+                did_you_mean(from, known())
+                    .unwrap_or_else(|| "name a connection declared under `connections:`".to_owned()),
             )),
             (Some(_), None) => Some((
                 format!(

@@ -16,8 +16,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::graph::{DependencyGraph, Edge, EdgeReason};
 use crate::model::{
     AirflowVersion, CrossFlowMode, Environment, Flow, Priority, PriorityLevel, Project, Repository, Schedule,
-    ScheduleOverride,
-    SparkSqlOperator, Task, TaskId, TaskKind, WaitFor,
+    ScheduleOverride, SparkSqlOperator, Task, TaskId, TaskKind, WaitFor,
 };
 use crate::render::jinja::{self, Substitutions};
 use crate::render::schedule::{Alignment, Cron, Misalignment, align};
@@ -903,12 +902,11 @@ impl Builder<'_> {
                     .report
                     .sql_files
                     .get(&task.id)
-                    .filter(|_| self.render_sql)
                     .and_then(|&file| {
                         let text = self.report.sources.file(file).text();
                         let names = self.report.sql_names.get(&task.id).cloned().unwrap_or_default();
                         match crate::sql::rewrite::map_tables(text, &names, self.environment) {
-                            Ok(mapped) => Some(jinja::sql(file, &mapped, &subs)),
+                            Ok(mapped) => self.render_sql.then(|| jinja::sql(file, &mapped, &subs)),
                             Err(problems) => {
                                 self.diagnostics.extend(problems);
                                 None
@@ -964,7 +962,8 @@ impl Builder<'_> {
                     task,
                     sync_task,
                 );
-                self.diagnostics.extend(problems.into_iter().filter(Diagnostic::is_error));
+                self.diagnostics
+                    .extend(problems.into_iter().filter(Diagnostic::is_error));
                 let Some(resolved) = resolved else {
                     return placeholder_plan(task, task_id, vars);
                 };

@@ -51,7 +51,7 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
     let mut temporary: HashSet<TableName> = HashSet::new();
     let mut reads = Mentions::default();
     let mut writes = Mentions::default();
-    let mut names = TableNames::default();
+    let mut located = TableNames::default();
 
     for parsed_statement in &parsed.statements {
         let SparkStatement::Sql(statement) = &parsed_statement.kind else {
@@ -61,7 +61,7 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
             Statement::Use(target) => {
                 if let Some(database) = used_database(target, &namer) {
                     if let Some(mention) = use_mention(target, &namer, &database) {
-                        names.uses.push(mention);
+                        located.uses.push(mention);
                     }
                     default_database = Some(database);
                 }
@@ -79,7 +79,7 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
                     reads: Vec::new(),
                     writes: Vec::new(),
                     defined: Vec::new(),
-                    names: &mut names,
+                    names: &mut located,
                 };
                 let ControlFlow::Continue(()) = statement.visit(&mut visitor);
                 let TableVisitor {
@@ -94,12 +94,12 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
             }
         }
     }
-    names.tables.sort_by_key(|mention| mention.span.start);
-    names.tables.dedup_by_key(|mention| mention.span.start);
+    located.tables.sort_by_key(|mention| mention.span.start);
+    located.tables.dedup_by_key(|mention| mention.span.start);
     Tables {
         reads: reads.into_refs(),
         writes: writes.into_refs(),
-        names,
+        names: located,
     }
 }
 

@@ -19,8 +19,8 @@ use sqlparser::parser::Parser;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::model::{
-    Connection, ConnectionKind, Credentials, Environment, Flow, PriorityLevel, Project, Repository, Spanned, SyncColumn, SyncTask,
-    TableDeclaration, TableFormat, TableName, Task,
+    Connection, ConnectionKind, Credentials, Environment, Flow, PriorityLevel, Project, Repository, Spanned,
+    SyncColumn, SyncTask, TableDeclaration, TableFormat, TableName, Task,
 };
 use crate::sql::TableRef;
 use types::ValueKind;
@@ -360,7 +360,8 @@ fn file_stem(path: &str) -> String {
 impl<'a> Resolver<'a> {
     /// A warehouse table's name in the environment rendered for.
     fn mapped(&self, name: &TableName) -> TableName {
-        self.environment.map_or_else(|| name.clone(), |environment| environment.table(name))
+        self.environment
+            .map_or_else(|| name.clone(), |environment| environment.table(name))
     }
 
     fn push(&mut self, diagnostic: Diagnostic) {
