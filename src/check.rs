@@ -252,7 +252,12 @@ fn analyze(
                     external_reads: plan.external_reads.clone(),
                     external_writes: plan.external_writes.clone(),
                 });
-                (task.id.clone(), io, plan.map_or(Output::None, |plan| Output::Sync(Box::new(plan))), found)
+                (
+                    task.id.clone(),
+                    io,
+                    plan.map_or(Output::None, |plan| Output::Sync(Box::new(plan))),
+                    found,
+                )
             }
             TaskKind::Ml(ml) => (
                 task.id.clone(),

@@ -6,8 +6,9 @@
 //! Production runs the repository as written; a dev copy runs side by side with it,
 //! so a dev task must never write where production reads. Rules, for every
 //! environment but `prod`:
-//! - every warehouse table a task writes has a database, the environment maps that
-//!   database, and maps it to a database production itself does not use (R606);
+//! - every warehouse table a task writes — or drops, truncates, alters, creates empty,
+//!   analyses or repairs — has a database, the environment maps that database, and
+//!   maps it to a database production itself does not use (R606);
 //! - a table written through a declared `location:` without `${env}` in it would be
 //!   written at production's path, whatever the database mapping (R606);
 //! - every connection a sync task writes to (other than the warehouse) is replaced by
@@ -40,20 +41,29 @@ pub fn check(report: &CheckReport, repository: &Repository, environment: &Enviro
         let Some(io) = report.task_io.get(&task.id) else {
             continue;
         };
-        for write in &io.writes {
-            let problem = match write.name.database() {
+        let altered = report
+            .sql_names
+            .get(&task.id)
+            .map_or(&[][..], |names| names.altered.as_slice());
+        let touched = io
+            .writes
+            .iter()
+            .map(|table| (table, "write"))
+            .chain(altered.iter().map(|table| (table, "change")));
+        for (table, verb) in touched {
+            let problem = match table.name.database() {
                 None => Some((
                     format!(
-                        "task `{}` writes `{}` without a database, which would be production's in environment `{}`",
-                        task.id, write.name, environment.name
+                        "task `{}` would {verb} `{}` without a database, which is production's in environment `{}`",
+                        task.id, table.name, environment.name
                     ),
                     "qualify the table name (or set `default_database`), and map that database for this environment"
                         .to_owned(),
                 )),
                 Some(database) if !environment.databases.contains_key(database) => Some((
                     format!(
-                        "environment `{}` would write production table `{}`: it does not map database `{database}`",
-                        environment.name, write.name
+                        "environment `{}` would {verb} production table `{}`: it does not map database `{database}`",
+                        environment.name, table.name
                     ),
                     format!(
                         "map it under `{prefix}.databases`, e.g. `{database}: {}_{database}`",
@@ -65,17 +75,18 @@ pub fn check(report: &CheckReport, repository: &Repository, environment: &Enviro
                         "environment `{}` maps `{database}` to `{}`, a database production uses, so `{}` would land in production",
                         environment.name,
                         environment.database(database),
-                        write.name
+                        table.name
                     ),
                     format!("map `{database}` to a database of its own under `{prefix}.databases`"),
                 )),
                 Some(_) => None,
             };
             if let Some((message, help)) = problem {
+                let label = if verb == "write" { "written" } else { "changed" };
                 found.push(
                     Diagnostic::error(Code::ProductionWrite, message)
-                        .at(write.span)
-                        .with_label(format!("written by `{}`", task.id))
+                        .at(table.span)
+                        .with_label(format!("{label} by `{}`", task.id))
                         .with_help(help),
                 );
             }

@@ -165,6 +165,10 @@ fn connections_read(dag_folder: &Path) -> std::collections::BTreeSet<String> {
         return found;
     };
     for entry in entries.flatten() {
+        if entry.path().is_dir() {
+            found.extend(connections_read(&entry.path()));
+            continue;
+        }
         let Ok(text) = std::fs::read_to_string(entry.path()) else {
             continue;
         };
