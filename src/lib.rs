@@ -13,12 +13,16 @@
 //! 5. [`render`]: Airflow DAG files, DataX job files, pools and the manifest, in memory;
 //!    [`output`] writes them all-or-nothing.
 //!
+//! At the edge, [`deploy`] publishes results: [`deploy::github`] opens the promotion
+//! pull request and keeps the plan comment on pull requests up to date.
+//!
 //! Every stage reports problems as [`diagnostic::Diagnostic`] values with spans and
 //! collects all of them; the next stage runs only on input without errors. Start
 //! reading at [`check::check`], which runs the stages in order.
 
 pub mod check;
 pub mod cli;
+pub mod deploy;
 pub mod diagnostic;
 mod error;
 pub mod graph;
