@@ -8,6 +8,7 @@ mod datax_jobs;
 mod datax_launcher;
 mod datax_schema;
 mod examples;
+mod github;
 mod hostile;
 mod mutations;
 mod sql_lineage;
