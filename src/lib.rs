@@ -14,6 +14,9 @@
 //!    [`output`] writes them all-or-nothing; [`compile::compile`] runs check and render
 //!    for every command that needs compiled output.
 //!
+//! At the edge, [`deploy`] publishes results: [`deploy::github`] opens the promotion
+//! pull request and keeps the plan comment on pull requests up to date.
+//!
 //! Every stage reports problems as [`diagnostic::Diagnostic`] values with spans and
 //! collects all of them; the next stage runs only on input without errors. Start
 //! reading at [`check::check`], which runs the stages in order.
@@ -21,6 +24,7 @@
 pub mod check;
 pub mod cli;
 pub mod compile;
+pub mod deploy;
 pub mod diagnostic;
 pub mod environment;
 mod error;

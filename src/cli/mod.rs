@@ -1,14 +1,16 @@
 //! The command line: clap definitions and one file per subcommand.
 
 mod check;
+mod comment;
 mod compile;
 mod graph;
 mod printer;
+mod promote;
 mod schema;
 mod sql;
 mod templates;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -16,6 +18,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub use printer::Printer;
 
 use crate::Error;
+use crate::deploy::github::GitHubSettings;
 use crate::load::{FileSource, GitTree, WorkTree};
 
 /// flowc — a GitOps compiler for data pipelines.
@@ -41,6 +44,10 @@ enum Command {
     Sql(SqlCommand),
     /// List the templates DAG files are rendered with, and which the repository overrides.
     Templates(TemplatesArgs),
+    /// Open, or update if one is open, the pull request promoting one branch into another.
+    Promote(PromoteArgs),
+    /// Post the plan as one sticky comment on a pull request, edited on later runs.
+    Comment(CommentArgs),
 }
 
 /// Arguments of `flowc compile`.
@@ -82,6 +89,82 @@ impl From<AirflowVersionArg> for crate::model::AirflowVersion {
             AirflowVersionArg::V3 => Self::V3,
         }
     }
+}
+
+/// Where GitHub requests go; the token always comes from `GITHUB_TOKEN`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct GitHubArgs {
+    /// The GitHub repository. Default: `GITHUB_REPOSITORY`, else the `origin` remote of
+    /// the git repository holding REPO.
+    #[arg(long = "repo", value_name = "OWNER/NAME")]
+    pub(crate) repository: Option<String>,
+    /// The REST API's base URL. Default: `GITHUB_API_URL`, else https://api.github.com
+    /// (GitHub Enterprise Server: https://HOST/api/v3).
+    #[arg(long, value_name = "URL")]
+    pub(crate) api_url: Option<String>,
+}
+
+impl GitHubArgs {
+    /// The GitHub settings for the flowc repository at `project`.
+    pub(crate) fn settings(&self, project: &Path) -> Result<GitHubSettings, Error> {
+        GitHubSettings::resolve(self.repository.as_deref(), self.api_url.as_deref(), project)
+    }
+}
+
+/// Arguments of `flowc promote`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PromoteArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// The branch to promote: the pull request's head.
+    #[arg(long, value_name = "BRANCH")]
+    pub(crate) from: String,
+    /// The branch to promote into: the pull request's base.
+    #[arg(long, value_name = "BRANCH")]
+    pub(crate) to: String,
+    /// The environment the plan is computed for (not used with --body-file).
+    #[arg(long, value_name = "ENV", default_value = "prod")]
+    pub(crate) env: String,
+    /// The pull request's title. Default: `Promote <from> to <to>`.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) title: Option<String>,
+    /// A markdown file to use as the pull request's body.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) body_file: PathBuf,
+    #[command(flatten)]
+    pub(crate) github: GitHubArgs,
+}
+
+/// Arguments of `flowc comment`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CommentArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// The pull request to comment on.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) pr: u64,
+    /// The revision the plan compares against (the pull request's base branch; not used
+    /// with --body-file).
+    #[arg(long, value_name = "REF")]
+    pub(crate) base: Option<String>,
+    /// The revision the plan shows (the pull request's head; not used with --body-file).
+    #[arg(long, value_name = "REF")]
+    pub(crate) head: Option<String>,
+    /// The environment the plan is computed for; each environment has its own comment.
+    #[arg(long, value_name = "ENV", default_value = "prod")]
+    pub(crate) env: String,
+    /// A markdown file to use as the comment.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) body_file: PathBuf,
+    #[command(flatten)]
+    pub(crate) github: GitHubArgs,
+}
+
+/// The text of a `--body-file`.
+pub(crate) fn read_body_file(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))
 }
 
 /// Arguments of `flowc templates`.
@@ -210,6 +293,8 @@ pub fn run() -> ExitCode {
         Command::Graph(args) => graph::run(args, &printer),
         Command::Schema(args) => Ok(schema::run(args, &printer)),
         Command::Sql(SqlCommand::Lineage(args)) => sql::lineage(args, &printer),
+        Command::Promote(args) => promote::run(args, &printer),
+        Command::Comment(args) => comment::run(args, &printer),
     };
     exit_code(result, &printer)
 }

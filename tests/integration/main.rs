@@ -10,6 +10,7 @@ mod datax_schema;
 mod environments;
 mod examples;
 mod git_rev;
+mod github;
 mod hostile;
 mod mutations;
 mod sql_lineage;
