@@ -1,6 +1,7 @@
 //! The command line: clap definitions and one file per subcommand.
 
 mod check;
+mod codeowners;
 mod compile;
 mod graph;
 mod printer;
@@ -29,6 +30,8 @@ pub struct Cli {
 enum Command {
     /// Validate a repository: YAML schemas, SQL syntax, dependencies, cycles.
     Check(CheckArgs),
+    /// Write `.github/CODEOWNERS` from the teams and flow owners (the review gate).
+    Codeowners(CodeownersArgs),
     /// Render Airflow DAG files, pools and a manifest for each environment.
     Compile(CompileArgs),
     /// Show the inferred dependencies and each task's reads and writes.
@@ -77,6 +80,17 @@ impl From<AirflowVersionArg> for crate::model::AirflowVersion {
             AirflowVersionArg::V3 => Self::V3,
         }
     }
+}
+
+/// Arguments of `flowc codeowners`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CodeownersArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// Write nothing; exit 1 when the file is missing or out of date (for CI).
+    #[arg(long)]
+    pub(crate) check: bool,
 }
 
 /// Arguments of `flowc templates`.
@@ -196,6 +210,7 @@ pub fn run() -> ExitCode {
     let printer = Printer::new();
     let result = match &cli.command {
         Command::Check(args) => check::run(args, &printer),
+        Command::Codeowners(args) => codeowners::run(args, &printer),
         Command::Compile(args) => compile::run(args, &printer),
         Command::Templates(args) => templates::run(args, &printer),
         Command::Graph(args) => graph::run(args, &printer),

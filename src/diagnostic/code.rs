@@ -122,6 +122,12 @@ codes! {
     TemplateError = "R604",
     /// A rendered DataX job does not pass the DataX job schema.
     DataxJobInvalid = "R605",
+
+    /// `.github/CODEOWNERS` is missing or differs from what `flowc codeowners` writes.
+    CodeownersOutOfDate = "D701",
+    /// A flow, or the project's own files, would have no code owner: no team with a
+    /// GitHub handle owns them.
+    MissingCodeOwner = "D702",
 }
 
 impl fmt::Display for Code {

@@ -6,6 +6,7 @@
 //! (see [`crate::output`]). Stages: [`plan`] decides what each DAG does, the
 //! templates lay it out, [`manifest`] records it.
 
+pub mod codeowners;
 pub mod datax;
 pub mod jinja;
 pub mod manifest;
@@ -91,7 +92,8 @@ pub fn compile(
         let mut inputs: BTreeMap<String, Vec<u8>> = report
             .sources
             .iter()
-            .filter(|file| !file.path().is_empty())
+            // CODEOWNERS is read only to warn when it is out of date; nothing renders it.
+            .filter(|file| !file.path().is_empty() && file.path() != codeowners::CODEOWNERS_PATH)
             .map(|file| (file.path().to_owned(), file.text().as_bytes().to_vec()))
             .collect();
         let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();

@@ -2,6 +2,7 @@
 
 mod airflow;
 mod check_fixtures;
+mod codeowners;
 mod compile;
 mod compile_snapshots;
 mod datax_jobs;
