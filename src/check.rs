@@ -1,7 +1,9 @@
 //! `check`: run load → validate → SQL analysis → graph on a repository.
 //!
 //! Each stage runs only when the stages before it found no error, and every
-//! diagnostic found is kept, sorted by file and position for stable output.
+//! diagnostic found is kept, sorted by file and position for stable output. Once the
+//! model exists, `.github/CODEOWNERS` is compared with what `flowc codeowners` would
+//! write (read through the same [`FileSource`], so it works for any tree).
 
 use std::collections::{BTreeMap, BTreeSet};
 

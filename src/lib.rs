@@ -11,7 +11,8 @@
 //!    partitions, throttling) and the tables it reads and writes;
 //! 4. [`graph`]: the task dependency graph across flows, cycles, duplicate writers;
 //! 5. [`render`]: Airflow DAG files, DataX job files, pools and the manifest, in memory;
-//!    [`output`] writes them all-or-nothing.
+//!    [`output`] writes them all-or-nothing. `render::codeowners` turns the teams and
+//!    flow owners into the repository's `.github/CODEOWNERS`.
 //!
 //! Every stage reports problems as [`diagnostic::Diagnostic`] values with spans and
 //! collects all of them; the next stage runs only on input without errors. Start

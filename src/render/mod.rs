@@ -4,7 +4,8 @@
 //! bytes in memory (DAG files, their SQL templates, ml applications, `pools.json`,
 //! `manifest.json`), so nothing touches the disk until the whole compile succeeded
 //! (see [`crate::output`]). Stages: [`plan`] decides what each DAG does, the
-//! templates lay it out, [`manifest`] records it.
+//! templates lay it out, [`manifest`] records it. [`codeowners`] renders the
+//! repository's own `.github/CODEOWNERS` instead, which belongs to no environment.
 
 pub mod codeowners;
 pub mod datax;

@@ -12,6 +12,7 @@ mod examples;
 mod hostile;
 mod mutations;
 mod sql_lineage;
+mod workflows;
 
 use std::io::Write;
 use std::path::Path;
