@@ -185,3 +185,33 @@ fn a_team_without_a_handle_is_warned_about_and_left_to_the_platform() {
     assert!(!owners.contains("/flows/risk/"), "{owners}");
     assert!(owners.contains("\n* @wingpay/data-platform\n"), "{owners}");
 }
+
+#[test]
+fn a_stale_codeowners_changes_nothing_compile_writes() {
+    let repo = example_copy();
+    let out = tempfile::tempdir().expect("temp dir");
+    let compile = |name: &str| {
+        let target = out.path().join(name);
+        let output = flowc_in(
+            repo.path(),
+            &[
+                "compile",
+                "--env",
+                "prod",
+                "--out",
+                target.to_str().expect("UTF-8 path"),
+            ],
+            b"",
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        fs::read(target.join("prod/manifest.json")).expect("manifest.json")
+    };
+    let fresh = compile("fresh");
+    let path = repo.path().join(CODEOWNERS);
+    fs::write(&path, format!("{}/flows/gone/ @wingpay/nobody\n", committed())).expect("make it stale");
+    let stale = compile("stale");
+    assert!(
+        fresh == stale,
+        "CODEOWNERS is no input of the compiled files: the manifests must be identical"
+    );
+}
