@@ -1,7 +1,9 @@
 //! `check`: run load → validate → SQL analysis → graph on a repository.
 //!
 //! Each stage runs only when the stages before it found no error, and every
-//! diagnostic found is kept, sorted by file and position for stable output.
+//! diagnostic found is kept, sorted by file and position for stable output. Once the
+//! model exists, `.github/CODEOWNERS` is compared with what `flowc codeowners` would
+//! write (read through the same [`FileSource`], so it works for any tree).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,8 +13,9 @@ use crate::Error;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap};
 use crate::graph::{DependencyGraph, TaskIo};
-use crate::load::{self, FileSource};
+use crate::load::{self, FileSource, ReadOutcome};
 use crate::model::{Repository, Spanned, TableName, TaskId, TaskKind};
+use crate::render::codeowners;
 use crate::sql::{self, SqlOptions, TableNames, TableRef};
 use crate::sync::SyncPlan;
 
@@ -84,6 +87,7 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
     let mut sync_plans = BTreeMap::new();
     let mut sql_names = BTreeMap::new();
     if let Some(repository) = &validated.repository {
+        diagnostics.extend(codeowners_problems(tree, repository, &mut sources)?);
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
         (task_io, sync_plans, sql_names) = analyze(repository, &sql_files, &sources, &mut diagnostics);
         if !diagnostics.has_errors() {
@@ -133,6 +137,42 @@ fn plan_problems(report: &CheckReport) -> Diagnostics {
         }
     }
     found
+}
+
+/// When the project names GitHub teams: the paths no such team would own, and
+/// whether `.github/CODEOWNERS` is what `flowc codeowners` writes. The file is
+/// registered in `sources` only when a warning points into it.
+fn codeowners_problems(
+    tree: &dyn FileSource,
+    repository: &Repository,
+    sources: &mut SourceMap,
+) -> Result<Diagnostics, Error> {
+    let mut found = Diagnostics::new();
+    if !codeowners::uses_code_owners(repository) {
+        return Ok(found);
+    }
+    let generated = codeowners::render(repository);
+    let current = match tree.read(codeowners::CODEOWNERS_PATH)? {
+        ReadOutcome::Bytes(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        // Too large to be generated, so out of date; anything else is no file at all.
+        ReadOutcome::TooLarge(_) => Some(String::new()),
+        ReadOutcome::NotFound | ReadOutcome::NotAFile | ReadOutcome::Escapes => None,
+    };
+    found.extend(generated.diagnostics.iter().cloned());
+    let stale = match current {
+        Some(text) if generated.matches(&text) => None,
+        Some(text) => {
+            let file = sources.add(codeowners::CODEOWNERS_PATH, text);
+            let current = codeowners::CurrentFile {
+                file,
+                text: sources.file(file).text(),
+            };
+            codeowners::out_of_date(&generated, Some(current), repository.project.teams_span)
+        }
+        None => codeowners::out_of_date(&generated, None, repository.project.teams_span),
+    };
+    found.extend(stale);
+    Ok(found)
 }
 
 /// Reads the SQL file of every sparksql task.

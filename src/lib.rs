@@ -16,6 +16,8 @@
 //!
 //! At the edge, [`deploy`] publishes results: [`deploy::github`] opens the promotion
 //! pull request and keeps the plan comment on pull requests up to date.
+//!    [`output`] writes them all-or-nothing. `render::codeowners` turns the teams and
+//!    flow owners into the repository's `.github/CODEOWNERS`.
 //!
 //! Every stage reports problems as [`diagnostic::Diagnostic`] values with spans and
 //! collects all of them; the next stage runs only on input without errors. Start

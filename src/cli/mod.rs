@@ -1,6 +1,7 @@
 //! The command line: clap definitions and one file per subcommand.
 
 mod check;
+mod codeowners;
 mod comment;
 mod compile;
 mod graph;
@@ -33,6 +34,8 @@ pub struct Cli {
 enum Command {
     /// Validate a repository: YAML schemas, SQL syntax, dependencies, cycles.
     Check(CheckArgs),
+    /// Write `.github/CODEOWNERS` from the teams and flow owners (the review gate).
+    Codeowners(CodeownersArgs),
     /// Render Airflow DAG files, pools and a manifest for each environment.
     Compile(CompileArgs),
     /// Show the inferred dependencies and each task's reads and writes.
@@ -167,6 +170,17 @@ pub(crate) fn read_body_file(path: &Path) -> Result<String, Error> {
     std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))
 }
 
+/// Arguments of `flowc codeowners`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CodeownersArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// Write nothing; exit 1 when the file is missing or out of date (for CI).
+    #[arg(long)]
+    pub(crate) check: bool,
+}
+
 /// Arguments of `flowc templates`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct TemplatesArgs {
@@ -288,6 +302,7 @@ pub fn run() -> ExitCode {
     let printer = Printer::new();
     let result = match &cli.command {
         Command::Check(args) => check::run(args, &printer),
+        Command::Codeowners(args) => codeowners::run(args, &printer),
         Command::Compile(args) => compile::run(args, &printer),
         Command::Templates(args) => templates::run(args, &printer),
         Command::Graph(args) => graph::run(args, &printer),

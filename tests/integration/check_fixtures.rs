@@ -19,6 +19,8 @@ use serde_json::Value;
 /// error (warnings are not listed), sorted.
 const CASES: &[(&str, &[&str])] = &[
     ("asset_flow_with_schedule", &["R602"]),
+    ("codeowners_missing", &["G406"]),
+    ("codeowners_out_of_date", &["G404"]),
     ("cycle_across_flows", &["G402"]),
     ("cycle_across_flows_declared", &["G402"]),
     ("cycle_three_tasks_declared", &["G402"]),
@@ -158,6 +160,8 @@ const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
 /// Warnings no fixture is about, each shown in the snapshot of a fixture whose error
 /// comes with it: `(code, fixture)`. The snapshot must hold `warning[<code>]`.
 const WARNINGS_IN_SNAPSHOTS: &[(&str, &str)] = &[
+    ("D701", "codeowners_out_of_date"),
+    ("D702", "codeowners_missing"),
     ("G403", "several_graph_errors"),
     ("L108", "several_errors_at_once"),
     ("S220", "sync_speed_capped_records_under_channels"),

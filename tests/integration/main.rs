@@ -2,6 +2,7 @@
 
 mod airflow;
 mod check_fixtures;
+mod codeowners;
 mod compile;
 mod compile_snapshots;
 mod datax_jobs;
@@ -14,6 +15,7 @@ mod github;
 mod hostile;
 mod mutations;
 mod sql_lineage;
+mod workflows;
 
 use std::io::Write;
 use std::path::Path;
