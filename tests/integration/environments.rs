@@ -237,3 +237,75 @@ fn a_dev_compile_that_writes_production_fails_and_writes_nothing() {
     );
     assert!(Path::new(&flowc_yaml).exists());
 }
+
+#[test]
+fn a_third_environment_replaces_queues_connections_and_schedules() {
+    let repo = crate::compile::example_copy();
+    let flowc_yaml = repo.path().join("flowc.yaml");
+    let text_before = fs::read_to_string(&flowc_yaml).expect("flowc.yaml");
+    let staging = "  staging:\n    dag_prefix: stg__\n    databases: {ods: stg_ods, dwd: stg_dwd, dws: stg_dws, ads: stg_ads}\n    \
+                   connections: {report_mysql: report_mysql_dev}\n    schedule: manual\n    \
+                   queues: {default: staging}\n    \
+                   airflow_connections: {spark_sql_default: spark_sql_staging, metastore_default: metastore_staging, \
+                   report_mysql_dev_rw: report_staging_rw}\n  prod:\n";
+    fs::write(&flowc_yaml, text_before.replacen("  prod:\n", staging, 1)).expect("write");
+    let out = tempfile::tempdir().expect("out");
+    let output = crate::flowc_in(
+        repo.path(),
+        &[
+            "compile",
+            ".",
+            "--env",
+            "staging",
+            "--out",
+            &out.path().display().to_string(),
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let dags = out.path().join("staging/dags");
+    let payments = fs::read_to_string(dags.join("stg__payments.py")).expect("staging DAG");
+    assert!(
+        payments.contains("    schedule=None,"),
+        "manual: no time schedule\n{payments}"
+    );
+    assert!(!payments.contains("CronDataIntervalTimetable("), "{payments}");
+    assert!(payments.contains("queue='staging'"), "default queue replaced");
+    assert!(
+        payments.contains("conn_id='spark_sql_staging'"),
+        "Spark connection replaced"
+    );
+    assert!(!payments.contains("spark_sql_default"), "{payments}");
+    assert!(!payments.contains("is_paused_upon_creation"), "manual is not paused");
+    let reporting = fs::read_to_string(dags.join("stg__reporting.py")).expect("staging DAG");
+    assert!(
+        reporting.contains("conn.get(\\'report_staging_rw\\')"),
+        "sync credentials come from the replaced Airflow connection"
+    );
+    let pools: Value =
+        serde_json::from_slice(&fs::read(out.path().join("staging/pools.json")).expect("pools")).expect("json");
+    assert!(
+        pools
+            .as_object()
+            .expect("pools")
+            .keys()
+            .all(|pool| pool.starts_with("stg__")),
+        "{pools}"
+    );
+    let airflow = inspect_with(
+        AirflowVersion::V2_10,
+        &dags,
+        Some(&out.path().join("staging/pools.json")),
+        &[
+            OsStr::new("--conf"),
+            OsStr::new(&format!(r#"{{"bizdate": "{SAMPLE_LOGICAL_DATE}"}}"#)),
+        ],
+    );
+    assert_eq!(airflow["import_errors"], serde_json::json!({}));
+    assert_eq!(airflow["problems"], serde_json::json!([]));
+    let dag = &airflow["dags"]["stg__payments"];
+    assert_eq!(dag["timetable"], "NullTimetable", "{dag}");
+    for (task_id, task) in dag["tasks"].as_object().expect("tasks") {
+        assert_eq!(task["queue"], "staging", "stg__payments.{task_id}");
+    }
+}
