@@ -61,12 +61,7 @@ pub(crate) fn run(args: &DeployArgs, printer: &Printer) -> Result<Outcome, Error
     let (Some(repository), Some(environment)) = (report.repository.as_ref(), environments.pop()) else {
         return Err(Error::Internal("a finished compile without its environment".to_owned()));
     };
-    let release = Release::new(
-        &repository.project.name,
-        &environment.name,
-        source,
-        environment.files,
-    )?;
+    let release = Release::new(&repository.project.name, &environment.name, source, environment.files)?;
     let deployment = match &args.target {
         DeployTarget::Dir(path) => DirTarget::new(path).deploy(
             &release,
@@ -156,5 +151,8 @@ fn file_list(changes: &Changes) -> String {
         .chain(changes.removed.iter().map(|path| (path.as_str(), '-')))
         .collect();
     lines.sort_unstable();
-    lines.into_iter().map(|(path, mark)| format!("  {mark} {path}\n")).collect()
+    lines
+        .into_iter()
+        .map(|(path, mark)| format!("  {mark} {path}\n"))
+        .collect()
 }

@@ -43,8 +43,13 @@ impl BranchTarget {
 
     /// Commits `release` to the branch; with `dry_run` only reports what would change.
     pub fn deploy(&self, release: &Release, dry_run: bool) -> Result<Deployment, Error> {
-        let repository = Repository::discover(&self.repository)
-            .map_err(|e| git_error("open the git repository containing", &self.repository.display().to_string(), &e))?;
+        let repository = Repository::discover(&self.repository).map_err(|e| {
+            git_error(
+                "open the git repository containing",
+                &self.repository.display().to_string(),
+                &e,
+            )
+        })?;
         let reference = self.reference_name()?;
         self.refuse_checked_out(&repository, &reference)?;
         let tip = match repository.find_reference(&reference) {
@@ -186,8 +191,7 @@ impl BranchTarget {
                     prefix.push('/');
                 }
                 prefix.push_str(part);
-                if entry(base, &prefix).is_some_and(|entry| entry.kind() != Some(ObjectType::Tree))
-                {
+                if entry(base, &prefix).is_some_and(|entry| entry.kind() != Some(ObjectType::Tree)) {
                     foreign.push(prefix.clone());
                 }
             }
@@ -251,7 +255,9 @@ impl BranchTarget {
         changes: &Changes,
     ) -> Result<Oid, Error> {
         let fail = |action: &str, e: &git2::Error| git_error(action, &self.branch, e);
-        let tree = repository.find_tree(tree).map_err(|e| fail("read the new tree of", &e))?;
+        let tree = repository
+            .find_tree(tree)
+            .map_err(|e| fail("read the new tree of", &e))?;
         let signature = match repository.signature() {
             Ok(signature) => signature,
             Err(_) => Signature::now(FALLBACK_NAME, FALLBACK_EMAIL).map_err(|e| fail("sign a commit on", &e))?,
@@ -363,7 +369,13 @@ mod tests {
             .iter()
             .map(|(path, text)| ((*path).to_owned(), text.as_bytes().to_vec()))
             .collect();
-        Release::new("wingpay", "prod", Provenance::revision("main", "0123456789abcdef"), files).expect("a release")
+        Release::new(
+            "wingpay",
+            "prod",
+            Provenance::revision("main", "0123456789abcdef"),
+            files,
+        )
+        .expect("a release")
     }
 
     fn file(repository: &Repository, branch: &str, path: &str) -> Option<String> {
@@ -385,7 +397,11 @@ mod tests {
         let first = target
             .deploy(&release(&[("dags/a.py", "a"), ("dags/b.py", "b")]), false)
             .expect("deploy");
-        let Outcome::Published { commit: Some(first_commit), .. } = &first.outcome else {
+        let Outcome::Published {
+            commit: Some(first_commit),
+            ..
+        } = &first.outcome
+        else {
             panic!("{first:?}")
         };
         assert_eq!(first.location, "deploy/prod:wingpay_prod");
@@ -393,9 +409,22 @@ mod tests {
             .find_commit(Oid::from_str(first_commit).expect("oid"))
             .expect("commit");
         assert_eq!(commit.parent_count(), 0);
-        assert!(commit.message().expect("utf-8").starts_with("Deploy prod from main (0123456789ab)\n"));
-        assert!(commit.message().expect("utf-8").contains("\nFlowc-Source-Commit: 0123456789abcdef\n"));
-        assert_eq!(file(&repository, "deploy/prod", "wingpay_prod/dags/a.py").as_deref(), Some("a"));
+        assert!(
+            commit
+                .message()
+                .expect("utf-8")
+                .starts_with("Deploy prod from main (0123456789ab)\n")
+        );
+        assert!(
+            commit
+                .message()
+                .expect("utf-8")
+                .contains("\nFlowc-Source-Commit: 0123456789abcdef\n")
+        );
+        assert_eq!(
+            file(&repository, "deploy/prod", "wingpay_prod/dags/a.py").as_deref(),
+            Some("a")
+        );
 
         let again = target
             .deploy(&release(&[("dags/a.py", "a"), ("dags/b.py", "b")]), false)
@@ -408,7 +437,10 @@ mod tests {
         assert_eq!(second.changes.changed, ["dags/a.py"]);
         assert_eq!(second.changes.removed, ["dags/b.py"]);
         assert_eq!(file(&repository, "deploy/prod", "wingpay_prod/dags/b.py"), None);
-        assert_eq!(file(&repository, "deploy/prod", "wingpay_prod/dags/a.py").as_deref(), Some("a2"));
+        assert_eq!(
+            file(&repository, "deploy/prod", "wingpay_prod/dags/a.py").as_deref(),
+            Some("a2")
+        );
     }
 
     #[test]
@@ -430,7 +462,10 @@ mod tests {
             .deploy(&release(&[("dags/a.py", "a")]), false)
             .expect_err("refused");
         assert!(error.to_string().contains("wingpay_prod/dags/a.py"), "{error}");
-        assert_eq!(file(&repository, "deploy", "wingpay_prod/dags/a.py").as_deref(), Some("mine"));
+        assert_eq!(
+            file(&repository, "deploy", "wingpay_prod/dags/a.py").as_deref(),
+            Some("mine")
+        );
     }
 
     #[test]

@@ -434,12 +434,19 @@ fn stage(store: &Path, release: &Release, faults: Faults) -> Result<PathBuf, Err
             return Err(Error::io(
                 "write",
                 &target,
-                io::Error::other(format!("injected failure after {written} files (FLOWC_DEPLOY_FAIL_AFTER)")),
+                io::Error::other(format!(
+                    "injected failure after {written} files (FLOWC_DEPLOY_FAIL_AFTER)"
+                )),
             ));
         }
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
-            folders.extend(parent.ancestors().take_while(|dir| dir.starts_with(&staging)).map(Path::to_path_buf));
+            folders.extend(
+                parent
+                    .ancestors()
+                    .take_while(|dir| dir.starts_with(&staging))
+                    .map(Path::to_path_buf),
+            );
         }
         write_synced(&target, bytes)?;
     }
@@ -624,7 +631,13 @@ mod tests {
             .iter()
             .map(|(path, text)| ((*path).to_owned(), text.as_bytes().to_vec()))
             .collect();
-        Release::new("wingpay", "prod", Provenance::revision("main", "0123456789abcdef"), files).expect("a release")
+        Release::new(
+            "wingpay",
+            "prod",
+            Provenance::revision("main", "0123456789abcdef"),
+            files,
+        )
+        .expect("a release")
     }
 
     fn deploy(root: &Path, release: &Release) -> Deployment {
@@ -698,7 +711,10 @@ mod tests {
         // The next deploy removes release two's own files, keeps the foreign one.
         let four = release(&[("dags/a.py", "4")]);
         let fourth = deploy(root.path(), &four);
-        assert!(fourth.warnings.iter().any(|w| w.contains("dags/theirs.py")), "{fourth:?}");
+        assert!(
+            fourth.warnings.iter().any(|w| w.contains("dags/theirs.py")),
+            "{fourth:?}"
+        );
         assert!(!releases.join(two.id()).join("dags/a.py").exists());
         assert!(!releases.join(two.id()).join(RECORD_FILE).exists());
         assert_eq!(read(&releases.join(two.id()).join("dags/theirs.py")), "x");
@@ -744,7 +760,10 @@ mod tests {
         let error = DirTarget::new(root.path())
             .deploy(&release(&[("dags/a.py", "a")]), &DirOptions::default())
             .expect_err("refused");
-        assert!(error.to_string().contains("it is a folder flowc did not make"), "{error}");
+        assert!(
+            error.to_string().contains("it is a folder flowc did not make"),
+            "{error}"
+        );
         fs::remove_dir(root.path().join("wingpay_prod")).expect("rmdir");
         symlink(Path::new("elsewhere"), &root.path().join("wingpay_prod")).expect("link");
         let error = DirTarget::new(root.path())

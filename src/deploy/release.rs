@@ -144,7 +144,10 @@ impl Release {
         source: Provenance,
         files: BTreeMap<String, Vec<u8>>,
     ) -> Result<Self, Error> {
-        if let Some(bad) = files.keys().find(|path| !is_plain_relative(path) || *path == RECORD_FILE) {
+        if let Some(bad) = files
+            .keys()
+            .find(|path| !is_plain_relative(path) || *path == RECORD_FILE)
+        {
             return Err(Error::Internal(format!(
                 "compiled file `{bad}` cannot be deployed: not a plain relative path, or the deploy record's name"
             )));
@@ -195,7 +198,11 @@ impl Changes {
                 Some(_) => {}
             }
         }
-        changes.removed = old.keys().filter(|path| !new.files.contains_key(*path)).cloned().collect();
+        changes.removed = old
+            .keys()
+            .filter(|path| !new.files.contains_key(*path))
+            .cloned()
+            .collect();
         changes
     }
 
@@ -257,8 +264,13 @@ mod tests {
     }
 
     fn release(items: &[(&str, &str)]) -> Release {
-        Release::new("wingpay", "prod", Provenance::revision("main", "0123456789abcdef"), files(items))
-            .expect("a release")
+        Release::new(
+            "wingpay",
+            "prod",
+            Provenance::revision("main", "0123456789abcdef"),
+            files(items),
+        )
+        .expect("a release")
     }
 
     #[test]

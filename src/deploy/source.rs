@@ -94,9 +94,7 @@ mod tests {
 
     fn commit_all(repository: &Repository) -> String {
         let mut index = repository.index().expect("index");
-        index
-            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
-            .expect("add");
+        index.add_all(["*"], git2::IndexAddOption::DEFAULT, None).expect("add");
         index.write().expect("write index");
         let tree = repository
             .find_tree(index.write_tree().expect("tree"))

@@ -7,6 +7,7 @@ mod compile_snapshots;
 mod datax_jobs;
 mod datax_launcher;
 mod datax_schema;
+mod deploy;
 mod examples;
 mod hostile;
 mod mutations;
