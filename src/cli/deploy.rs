@@ -1,5 +1,7 @@
 //! `flowc deploy`: compile one environment, then publish it to a folder or a branch.
 
+use std::fmt::Write as _;
+
 use super::{DeployArgs, DeployTarget, Outcome, Printer, plural};
 use crate::Error;
 use crate::compile::{CompileRequest, Compiled, compile};
@@ -112,30 +114,29 @@ fn print(printer: &Printer, release: &Release, deployment: &Deployment, target: 
             format!("{env} → {location}: already deployed (release {id}, from {recorded})\n")
         }
         release::Outcome::DryRun => {
-            let mut text = file_list(changes);
-            text.push_str(&format!(
-                "{env} → {location} (dry run): would change {}, add {}, remove {} (release {id}, from {from}); nothing written\n",
+            format!(
+                "{}{env} → {location} (dry run): would change {}, add {}, remove {} (release {id}, from {from}); nothing written\n",
+                file_list(changes),
                 plural(changes.changed.len(), "file"),
                 changes.added.len(),
                 changes.removed.len(),
-            ));
-            text
+            )
         }
         release::Outcome::Published { commit, .. } => {
             let commit = commit
                 .as_deref()
                 .map(|commit| format!("commit {}, ", release::short(commit)))
                 .unwrap_or_default();
-            let mut text = format!(
-                "{env} → {location}: {} changed, {} added, {} removed ({commit}release {id}, from {from})\n",
+            let push = match target {
+                DeployTarget::Branch(name) => format!("publish it with `git push <remote> {name}`\n"),
+                DeployTarget::Dir(_) => String::new(),
+            };
+            format!(
+                "{env} → {location}: {} changed, {} added, {} removed ({commit}release {id}, from {from})\n{push}",
                 plural(changes.changed.len(), "file"),
                 changes.added.len(),
                 changes.removed.len(),
-            );
-            if let DeployTarget::Branch(name) = target {
-                text.push_str(&format!("publish it with `git push <remote> {name}`\n"));
-            }
-            text
+            )
         }
     };
     printer.out(&text);
@@ -151,8 +152,8 @@ fn file_list(changes: &Changes) -> String {
         .chain(changes.removed.iter().map(|path| (path.as_str(), '-')))
         .collect();
     lines.sort_unstable();
-    lines
-        .into_iter()
-        .map(|(path, mark)| format!("  {mark} {path}\n"))
-        .collect()
+    lines.into_iter().fold(String::new(), |mut text, (path, mark)| {
+        let _ = writeln!(text, "  {mark} {path}");
+        text
+    })
 }

@@ -12,6 +12,7 @@
 //! files again make no commit. Pushing is left to `git push`, where CI keeps its
 //! credentials.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use git2::build::TreeUpdateBuilder;
@@ -235,12 +236,11 @@ impl BranchTarget {
         let record = repository.blob(&release.record.to_bytes()).map_err(fail)?;
         update.upsert(format!("{folder}/{RECORD_FILE}"), record, FileMode::Blob);
         let empty;
-        let base = match base {
-            Some(base) => base,
-            None => {
-                empty = empty_tree(repository).map_err(fail)?;
-                &empty
-            }
+        let base = if let Some(base) = base {
+            base
+        } else {
+            empty = empty_tree(repository).map_err(fail)?;
+            &empty
         };
         update.create_updated(repository, base).map_err(fail)
     }
@@ -312,7 +312,7 @@ fn commit_message(record: &DeployRecord, changes: &Changes) -> String {
         record.release,
     );
     if let Some(commit) = &source.commit {
-        message.push_str(&format!("Flowc-Source-Commit: {commit}\n"));
+        let _ = writeln!(message, "Flowc-Source-Commit: {commit}");
     }
     message
 }

@@ -111,7 +111,15 @@ fn deploy(dir: &Path, args: &[&str]) -> String {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut text, b| {
+        let _ = write!(text, "{b:02x}");
+        text
+    })
+}
+
+fn is_python(path: &str) -> bool {
+    Path::new(path).extension() == Some(OsStr::new("py"))
 }
 
 /// `1 file`, `3 files`, as the output says.
@@ -566,7 +574,7 @@ fn airflow_loads_each_deployed_dag_exactly_once() {
     // Old, crashed and staged copies of the DAG files are in the store.
     let stored_dag_files = snapshot(&dags.join(".flowc"))
         .keys()
-        .filter(|path| path.contains("/dags/") && path.ends_with(".py"))
+        .filter(|path| path.contains("/dags/") && is_python(path))
         .count();
     assert!(stored_dag_files > 4 * 7, "{stored_dag_files}");
 
@@ -576,7 +584,7 @@ fn airflow_loads_each_deployed_dag_exactly_once() {
     for (link, files) in &live {
         for (path, bytes) in files {
             let lower = String::from_utf8_lossy(bytes).to_lowercase();
-            if path.ends_with(".py") && lower.contains("airflow") && lower.contains("dag") {
+            if is_python(path) && lower.contains("airflow") && lower.contains("dag") {
                 expected_files.push(format!("{link}/{path}"));
             }
             if let Some(dag_id) = path.strip_prefix("dags/").and_then(|p| p.strip_suffix(".py")) {
