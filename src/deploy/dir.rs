@@ -175,6 +175,9 @@ impl DirTarget {
         let lock = if options.dry_run {
             None
         } else {
+            // Refuse before creating anything in a folder flowc cannot deploy to; the
+            // check is repeated under the lock below.
+            self.live(&link, &release.record)?;
             let top = self.root.join(STORE_DIR);
             fs::create_dir_all(&top).map_err(|e| Error::io("create", &top, e))?;
             let lock = self.lock()?;
@@ -764,6 +767,7 @@ mod tests {
             error.to_string().contains("it is a folder flowc did not make"),
             "{error}"
         );
+        assert!(!root.path().join(STORE_DIR).exists(), "a refused deploy created the store");
         fs::remove_dir(root.path().join("wingpay_prod")).expect("rmdir");
         symlink(Path::new("elsewhere"), &root.path().join("wingpay_prod")).expect("link");
         let error = DirTarget::new(root.path())
