@@ -36,13 +36,16 @@
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
 
-use super::release::{Changes, DeployRecord, Deployment, Outcome, RECORD_FILE, Release};
+use super::release::{Changes, DeployRecord, Deployment, Outcome, Release};
+use super::store::{
+    Placement, STAGING_DIR, integrity, place, plural_files, read_record, remove_if_present, remove_old_releases, stage,
+    sync_dir, write_synced,
+};
 use crate::Error;
-use crate::render::hash_bytes;
 
 /// The store's folder inside the target.
 pub const STORE_DIR: &str = ".flowc";
@@ -52,13 +55,8 @@ pub const LOCK_FILE: &str = "lock";
 pub const IGNORE_FILE: &str = ".airflowignore";
 /// Release folders, inside `.flowc/<project>_<env>/`.
 const RELEASES_DIR: &str = "releases";
-/// Where a release is written before it is complete.
-const STAGING_DIR: &str = "staging";
 /// The new link, before it is renamed over the live one.
 const NEXT_LINK: &str = "next-link";
-/// How many folders one release id may take (`<id>`, `<id>-2`, …) before flowc gives
-/// up: only damaged copies take more than one.
-const MAX_COPIES: usize = 20;
 
 /// The content of `.flowc/.airflowignore`. `.*` and `[!.]*` are valid in both
 /// syntaxes: as regular expressions each matches every path; as globs they match the
@@ -139,24 +137,10 @@ struct Live {
     record: Option<DeployRecord>,
 }
 
-/// How a release folder compares with its record.
-#[derive(Debug, Default)]
-struct Integrity {
-    /// Recorded files missing or with other content.
-    damaged: Vec<String>,
-    /// Files the record does not list (put there by someone else).
-    foreign: Vec<String>,
-}
-
 impl DirTarget {
     /// The folder at `root` (created by the first deploy if missing).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Self { root: root.into() }
-    }
-
-    /// The link an environment is published as: `PATH/<project>_<env>`.
-    pub fn link(&self, release: &Release) -> PathBuf {
-        self.root.join(release.record.folder_name())
     }
 
     /// Publishes `release`: see the module documentation for how.
@@ -203,7 +187,7 @@ impl DirTarget {
         }
         if let Some(integrity) = live_integrity.as_ref().filter(|i| !i.damaged.is_empty()) {
             deployment.warnings.push(format!(
-                "the live release was changed outside flowc ({}); deploying a fresh copy",
+                "the live release was changed outside flowc ({}); the deploy writes a fresh copy",
                 integrity.damaged.join(", ")
             ));
         }
@@ -214,7 +198,7 @@ impl DirTarget {
         let folder = match place(&releases, release, live_name)? {
             Placement::Reuse(folder) => folder,
             Placement::Fresh(folder) => {
-                let staging = stage(&store, release, options.faults)?;
+                let staging = stage(&store, release, options.faults.fail_after)?;
                 options.faults.abort_if(AbortPoint::BeforeRelease);
                 fs::create_dir_all(&releases).map_err(|e| Error::io("create", &releases, e))?;
                 let to = releases.join(&folder);
@@ -368,247 +352,6 @@ fn remove_leftovers(store: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn remove_if_present(path: &Path) -> Result<(), Error> {
-    let result = match fs::symlink_metadata(path) {
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(error) => Err(error),
-        Ok(metadata) if metadata.is_dir() => fs::remove_dir_all(path),
-        Ok(_) => fs::remove_file(path),
-    };
-    result.map_err(|e| Error::io("remove", path, e))
-}
-
-/// Where the new release goes.
-enum Placement {
-    /// A release folder with exactly these files is already in the store.
-    Reuse(String),
-    /// A free folder name.
-    Fresh(String),
-}
-
-/// `<id>`, or `<id>-2`, … when a damaged copy holds the name.
-fn place(releases: &Path, release: &Release, live: Option<&str>) -> Result<Placement, Error> {
-    for copy in 1..=MAX_COPIES {
-        let name = if copy == 1 {
-            release.id().to_owned()
-        } else {
-            format!("{}-{copy}", release.id())
-        };
-        if live == Some(name.as_str()) {
-            // The live folder was checked already: it is damaged.
-            continue;
-        }
-        let folder = releases.join(&name);
-        match fs::symlink_metadata(&folder) {
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Placement::Fresh(name)),
-            Err(error) => return Err(Error::io("read", &folder, error)),
-            Ok(metadata) if metadata.is_dir() => {
-                if let Some(record) = read_record(&folder)?
-                    && record.same_files(&release.record)
-                {
-                    let integrity = integrity(&folder, &record)?;
-                    if integrity.damaged.is_empty() && integrity.foreign.is_empty() {
-                        return Ok(Placement::Reuse(name));
-                    }
-                }
-            }
-            Ok(_) => {}
-        }
-    }
-    Err(Error::DeployRefused {
-        target: format!("`{}`", releases.display()),
-        reason: format!(
-            "{MAX_COPIES} damaged copies of release {} are in the way; remove them",
-            release.id()
-        ),
-    })
-}
-
-/// Writes every file of `release` and its record into the store's staging folder,
-/// each file and folder synced to disk.
-fn stage(store: &Path, release: &Release, faults: Faults) -> Result<PathBuf, Error> {
-    let staging = store.join(STAGING_DIR);
-    remove_if_present(&staging)?;
-    fs::create_dir_all(&staging).map_err(|e| Error::io("create", &staging, e))?;
-    let mut folders = BTreeSet::from([staging.clone()]);
-    for (written, (path, bytes)) in release.files.iter().enumerate() {
-        let target = staging.join(path);
-        if faults.fail_after == Some(written) {
-            return Err(Error::io(
-                "write",
-                &target,
-                io::Error::other(format!(
-                    "injected failure after {written} files (FLOWC_DEPLOY_FAIL_AFTER)"
-                )),
-            ));
-        }
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
-            folders.extend(
-                parent
-                    .ancestors()
-                    .take_while(|dir| dir.starts_with(&staging))
-                    .map(Path::to_path_buf),
-            );
-        }
-        write_synced(&target, bytes)?;
-    }
-    write_synced(&staging.join(RECORD_FILE), &release.record.to_bytes())?;
-    // Deepest first: a folder's entry is synced after its own content.
-    for folder in folders.iter().rev() {
-        sync_dir(folder)?;
-    }
-    Ok(staging)
-}
-
-/// The record in a release folder; `None` when it has none flowc can trust.
-fn read_record(folder: &Path) -> Result<Option<DeployRecord>, Error> {
-    let path = folder.join(RECORD_FILE);
-    match fs::read(&path) {
-        Ok(bytes) => Ok(DeployRecord::parse(&bytes)),
-        Err(error) if matches!(error.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => Ok(None),
-        Err(error) => Err(Error::io("read", &path, error)),
-    }
-}
-
-/// Compares a release folder with its record.
-fn integrity(folder: &Path, record: &DeployRecord) -> Result<Integrity, Error> {
-    let mut result = Integrity::default();
-    for (path, hash) in &record.files {
-        let file = folder.join(path);
-        match fs::read(&file) {
-            Ok(bytes) if hash_bytes(&bytes) == *hash => {}
-            Ok(_) => result.damaged.push(path.clone()),
-            Err(error) if matches!(error.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
-                result.damaged.push(path.clone());
-            }
-            Err(error) => return Err(Error::io("read", &file, error)),
-        }
-    }
-    result.foreign = files_under(folder)?
-        .into_iter()
-        .filter(|path| path != RECORD_FILE && !record.files.contains_key(path))
-        .collect();
-    Ok(result)
-}
-
-/// Every file (and link) below `folder`, relative, `/`-separated, sorted; links are
-/// not followed.
-fn files_under(folder: &Path) -> Result<Vec<String>, Error> {
-    fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) -> Result<(), Error> {
-        let entries = match fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(error) => return Err(Error::io("list", dir, error)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io("list", dir, e))?;
-            let path = entry.path();
-            let kind = entry.file_type().map_err(|e| Error::io("read", &path, e))?;
-            if kind.is_dir() {
-                walk(root, &path, found)?;
-            } else if let Ok(relative) = path.strip_prefix(root) {
-                let parts: Vec<String> = relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                found.push(parts.join("/"));
-            }
-        }
-        Ok(())
-    }
-    let mut found = Vec::new();
-    walk(folder, folder, &mut found)?;
-    found.sort();
-    Ok(found)
-}
-
-/// Removes every release folder but those in `keep`, file by file from its record;
-/// returns a warning for each folder kept because it holds files flowc did not deploy.
-fn remove_old_releases(releases: &Path, keep: &BTreeSet<&str>) -> Result<Vec<String>, Error> {
-    let mut warnings = Vec::new();
-    let entries = match fs::read_dir(releases) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(warnings),
-        Err(error) => return Err(Error::io("list", releases, error)),
-    };
-    let mut folders: Vec<PathBuf> = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io("list", releases, e))?;
-        let name = entry.file_name();
-        if !keep.contains(name.to_string_lossy().as_ref()) {
-            folders.push(entry.path());
-        }
-    }
-    folders.sort();
-    for folder in folders {
-        let Some(record) = read_record(&folder)? else {
-            warnings.push(format!(
-                "kept `{}`: it has no deploy record, so flowc cannot tell its files are its own",
-                folder.display()
-            ));
-            continue;
-        };
-        for path in record.files.keys().map(String::as_str).chain([RECORD_FILE]) {
-            let file = folder.join(path);
-            match fs::remove_file(&file) {
-                Ok(()) => {}
-                Err(error) if matches!(error.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {}
-                Err(error) => return Err(Error::io("remove", &file, error)),
-            }
-        }
-        remove_empty_folders(&folder);
-        if folder.exists() {
-            let left = files_under(&folder)?;
-            warnings.push(format!(
-                "kept `{}`: it holds {} flowc did not deploy ({})",
-                folder.display(),
-                plural_files(left.len()),
-                left.join(", ")
-            ));
-        }
-    }
-    sync_dir(releases)?;
-    Ok(warnings)
-}
-
-/// Removes `folder` and every folder below it that is empty, deepest first.
-fn remove_empty_folders(folder: &Path) {
-    if let Ok(entries) = fs::read_dir(folder) {
-        for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-                remove_empty_folders(&entry.path());
-            }
-        }
-    }
-    // Fails, as it should, when something is left in it.
-    let _ = fs::remove_dir(folder);
-}
-
-fn plural_files(count: usize) -> String {
-    if count == 1 {
-        "1 file".to_owned()
-    } else {
-        format!("{count} files")
-    }
-}
-
-/// Writes a file and syncs its content to disk.
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let mut file = File::create(path).map_err(|e| Error::io("create", path, e))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io("write", path, e))
-}
-
-/// Syncs a folder's entries to disk (the names of what was created, renamed or
-/// removed in it).
-fn sync_dir(path: &Path) -> Result<(), Error> {
-    File::open(path)
-        .and_then(|dir| dir.sync_all())
-        .map_err(|e| Error::io("sync", path, e))
-}
-
 #[cfg(unix)]
 fn symlink(target: &Path, link: &Path) -> io::Result<()> {
     std::os::unix::fs::symlink(target, link)
@@ -627,7 +370,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::deploy::release::Provenance;
+    use crate::deploy::release::{Provenance, RECORD_FILE};
 
     fn release(items: &[(&str, &str)]) -> Release {
         let files: BTreeMap<String, Vec<u8>> = items
@@ -724,6 +467,24 @@ mod tests {
     }
 
     #[test]
+    fn removing_an_old_release_never_follows_a_link_out_of_it() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let outside = tempfile::tempdir().expect("tempdir");
+        fs::write(outside.path().join("a.py"), "precious").expect("write");
+        let releases = root.path().join(".flowc/wingpay_prod/releases");
+        let one = release(&[("dags/a.py", "1")]);
+        deploy(root.path(), &one);
+        deploy(root.path(), &release(&[("dags/a.py", "2")]));
+        let planted = releases.join(one.id());
+        fs::remove_file(planted.join("dags/a.py")).expect("rm");
+        fs::remove_dir(planted.join("dags")).expect("rmdir");
+        symlink(outside.path(), &planted.join("dags")).expect("link");
+        let third = deploy(root.path(), &release(&[("dags/a.py", "3")]));
+        assert_eq!(read(&outside.path().join("a.py")), "precious");
+        assert!(third.warnings.iter().any(|w| w.contains("dags")), "{third:?}");
+    }
+
+    #[test]
     fn a_rollback_reuses_the_kept_release() {
         let root = tempfile::tempdir().expect("tempdir");
         let one = release(&[("dags/a.py", "1")]);
@@ -767,7 +528,10 @@ mod tests {
             error.to_string().contains("it is a folder flowc did not make"),
             "{error}"
         );
-        assert!(!root.path().join(STORE_DIR).exists(), "a refused deploy created the store");
+        assert!(
+            !root.path().join(STORE_DIR).exists(),
+            "a refused deploy created the store"
+        );
         fs::remove_dir(root.path().join("wingpay_prod")).expect("rmdir");
         symlink(Path::new("elsewhere"), &root.path().join("wingpay_prod")).expect("link");
         let error = DirTarget::new(root.path())

@@ -13,3 +13,4 @@ pub mod branch;
 pub mod dir;
 pub mod release;
 pub mod source;
+mod store;
