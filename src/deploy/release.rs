@@ -77,7 +77,7 @@ impl fmt::Display for Provenance {
 /// What a target stores next to the deployed files as [`RECORD_FILE`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeployRecord {
-    /// Always [`RECORD_FORMAT`].
+    /// The format version of the record: 1.
     pub flowc_deploy: u32,
     /// The project's name from `flowc.yaml`.
     pub project: String,
