@@ -36,6 +36,22 @@ pub enum Error {
         /// git's message.
         message: String,
     },
+    /// Another `flowc deploy` holds the lock of the target folder.
+    #[error("another deploy to `{}` is running (it holds `{}`); try again when it has finished", target.display(), lock.display())]
+    DeployLocked {
+        /// The target folder.
+        target: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// The deploy target holds something flowc must not replace.
+    #[error("cannot deploy to {target}: {reason}")]
+    DeployRefused {
+        /// The folder, link or branch.
+        target: String,
+        /// What is there, and what to do about it.
+        reason: String,
+    },
     /// The command line asks for something the repository does not have.
     #[error("{0}")]
     Usage(String),

@@ -12,7 +12,9 @@
 //! 4. [`graph`]: the task dependency graph across flows, cycles, duplicate writers;
 //! 5. [`render`]: Airflow DAG files, DataX job files, pools and the manifest, in memory;
 //!    [`output`] writes them all-or-nothing; [`compile::compile`] runs check and render
-//!    for every command that needs compiled output.
+//!    for every command that needs compiled output;
+//! 6. [`deploy`]: one environment's compiled files published to a folder Airflow
+//!    reads (atomically, through a link) or committed to a deploy branch.
 //!
 //! At the edge, [`deploy`] publishes results: [`deploy::github`] opens the promotion
 //! pull request and keeps the plan comment on pull requests up to date.

@@ -4,6 +4,7 @@ mod check;
 mod codeowners;
 mod comment;
 mod compile;
+mod deploy;
 mod graph;
 mod printer;
 mod promote;
@@ -38,6 +39,9 @@ enum Command {
     Codeowners(CodeownersArgs),
     /// Render Airflow DAG files, pools and a manifest for each environment.
     Compile(CompileArgs),
+    /// Publish one environment: atomically into an Airflow DAGs folder, or as a commit
+    /// on a deploy branch for git-sync (push it with `git push`).
+    Deploy(DeployArgs),
     /// Show the inferred dependencies and each task's reads and writes.
     Graph(GraphArgs),
     /// Print the JSON Schema of `flowc.yaml` (project) or `flow.yaml` (flow), for editors.
@@ -72,6 +76,48 @@ pub(crate) struct CompileArgs {
     /// Render for this Airflow version instead of `airflow.version` in flowc.yaml.
     #[arg(long, value_enum, value_name = "VERSION")]
     pub(crate) airflow_version: Option<AirflowVersionArg>,
+}
+
+/// Arguments of `flowc deploy`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DeployArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// The environment to deploy.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: String,
+    /// Deploy this git revision (branch, tag, commit…) read from git objects, instead
+    /// of the files on disk; `REV:FOLDER` names the project's folder in a bare clone.
+    #[arg(long, value_name = "REF")]
+    pub(crate) rev: Option<String>,
+    /// `dir:PATH`: publish into folder PATH (an Airflow DAGs folder) as the link
+    /// PATH/<project>_<env>, switched atomically to a complete release kept in
+    /// PATH/.flowc/. `branch:NAME`: commit the files under <project>_<env>/ on branch
+    /// NAME of the repository's git repository, for git-sync; push it with `git push`.
+    #[arg(long, value_name = "dir:PATH|branch:NAME", value_parser = parse_deploy_target)]
+    pub(crate) target: DeployTarget,
+    /// Print the files that would be added, changed and removed; write, create and
+    /// lock nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// Where `flowc deploy` publishes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum DeployTarget {
+    /// `dir:PATH`.
+    Dir(PathBuf),
+    /// `branch:NAME`.
+    Branch(String),
+}
+
+fn parse_deploy_target(text: &str) -> Result<DeployTarget, String> {
+    match text.split_once(':') {
+        Some(("dir", path)) if !path.is_empty() => Ok(DeployTarget::Dir(PathBuf::from(path))),
+        Some(("branch", name)) if !name.is_empty() => Ok(DeployTarget::Branch(name.to_owned())),
+        _ => Err("expected `dir:PATH` (a folder) or `branch:NAME` (a git branch)".to_owned()),
+    }
 }
 
 /// Airflow versions on the command line.
@@ -304,6 +350,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(args, &printer),
         Command::Codeowners(args) => codeowners::run(args, &printer),
         Command::Compile(args) => compile::run(args, &printer),
+        Command::Deploy(args) => deploy::run(args, &printer),
         Command::Templates(args) => templates::run(args, &printer),
         Command::Graph(args) => graph::run(args, &printer),
         Command::Schema(args) => Ok(schema::run(args, &printer)),

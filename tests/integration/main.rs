@@ -8,6 +8,7 @@ mod compile_snapshots;
 mod datax_jobs;
 mod datax_launcher;
 mod datax_schema;
+mod deploy;
 mod environments;
 mod examples;
 mod git_rev;
