@@ -12,7 +12,9 @@
 //! 4. [`graph`]: the task dependency graph across flows, cycles, duplicate writers;
 //! 5. [`render`]: Airflow DAG files, DataX job files, pools and the manifest, in memory;
 //!    [`output`] writes them all-or-nothing; [`compile::compile`] runs check and render
-//!    for every command that needs compiled output.
+//!    for every command that needs compiled output;
+//! 6. [`plan`]: two compiles of an environment (base and head revision) → a plan of
+//!    what changes, its downstream impact and the rendered diffs (`flowc plan`).
 //!
 //! Every stage reports problems as [`diagnostic::Diagnostic`] values with spans and
 //! collects all of them; the next stage runs only on input without errors. Start
@@ -27,6 +29,7 @@ pub mod graph;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod plan;
 pub mod render;
 pub mod sql;
 pub mod sync;

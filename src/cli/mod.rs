@@ -3,6 +3,7 @@
 mod check;
 mod compile;
 mod graph;
+mod plan;
 mod printer;
 mod schema;
 mod sql;
@@ -34,6 +35,9 @@ enum Command {
     Compile(CompileArgs),
     /// Show the inferred dependencies and each task's reads and writes.
     Graph(GraphArgs),
+    /// Show what merging a revision would change: tasks, downstream impact, breaking
+    /// changes and the diff of every rendered file.
+    Plan(plan::PlanArgs),
     /// Print the JSON Schema of `flowc.yaml` (project) or `flow.yaml` (flow), for editors.
     Schema(SchemaArgs),
     /// Analyse one SQL file or statement list on its own.
@@ -208,6 +212,7 @@ pub fn run() -> ExitCode {
         Command::Compile(args) => compile::run(args, &printer),
         Command::Templates(args) => templates::run(args, &printer),
         Command::Graph(args) => graph::run(args, &printer),
+        Command::Plan(args) => plan::run(args, &printer),
         Command::Schema(args) => Ok(schema::run(args, &printer)),
         Command::Sql(SqlCommand::Lineage(args)) => sql::lineage(args, &printer),
     };
