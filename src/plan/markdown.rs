@@ -411,9 +411,8 @@ fn impact(plan: &Plan) -> Section<'_> {
     let indirect = plan.indirectly_affected.len();
     Section {
         title: format!(
-            "### Downstream impact\n\nEverything downstream of a task whose output may change, across flows; {} not changed themselves {} indirectly affected.\n\n",
+            "### Downstream impact\n\nEverything downstream of a task whose output may change, across flows: {} indirectly affected.\n\n",
             count(indirect, "task", "tasks"),
-            if indirect == 1 { "is" } else { "are" }
         ),
         header: "",
         rows,

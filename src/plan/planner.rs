@@ -267,7 +267,9 @@ fn task_diffs(base: &Manifest, head: &Manifest) -> Vec<TaskDiff> {
             flow: flow.flow.clone(),
             task_type: task.task_type.clone(),
             status,
-            affects_data: status != Status::Changed || changes.iter().any(|c| c.kind.affects_data()),
+            // A sensor only waits: whatever changes in it, what runs after it computes the same.
+            affects_data: !task.is_sensor()
+                && (status != Status::Changed || changes.iter().any(|c| c.kind.affects_data())),
             changes,
         });
     }
@@ -351,7 +353,11 @@ fn task_changes(old: &Tasks<'_>, a: &TaskEntry, new: &Tasks<'_>, b: &TaskEntry) 
     changes.set(ChangeKind::Outlets, "outlets", &a.outlets, &b.outlets);
     // What the fingerprints see and no field above explains.
     let (fa, fb) = (&a.fingerprint, &b.fingerprint);
-    if fa.config != fb.config && !changes.has(ChangeKind::Config) && !changes.has(ChangeKind::Operator) {
+    if fa.config != fb.config
+        && !b.is_sensor()
+        && !changes.has(ChangeKind::Config)
+        && !changes.has(ChangeKind::Operator)
+    {
         changes.value(
             ChangeKind::Config,
             "arguments",
@@ -359,7 +365,7 @@ fn task_changes(old: &Tasks<'_>, a: &TaskEntry, new: &Tasks<'_>, b: &TaskEntry) 
             &short(Some(&fb.config)),
         );
     }
-    if fa.data != fb.data && !changes.any(ChangeKind::affects_data) {
+    if fa.data != fb.data && !b.is_sensor() && !changes.any(ChangeKind::affects_data) {
         changes.value(
             ChangeKind::Config,
             "data",
@@ -391,6 +397,8 @@ fn operator_changes(changes: &mut Changes, a: &TaskEntry, b: &TaskEntry) {
         return;
     }
     let (fields_a, fields_b) = (operator_fields(&a.operator), operator_fields(&b.operator));
+    // What a sensor waits for, and for which run, is a dependency.
+    let sensor = b.is_sensor();
     for (field, value_b) in &fields_b {
         let value_a = fields_a.get(field).unwrap_or(&Value::Null);
         if value_a == value_b {
@@ -412,6 +420,7 @@ fn operator_changes(changes: &mut Changes, a: &TaskEntry, b: &TaskEntry) {
                 changes.set(ChangeKind::Config, field, &lines(value_a), &lines(value_b));
                 continue;
             }
+            _ if sensor => ChangeKind::Dependencies,
             _ => ChangeKind::Config,
         };
         changes.value(kind, field, &text(value_a), &text(value_b));

@@ -234,7 +234,8 @@ pub struct TaskDiff {
     /// What happened.
     pub status: Status,
     /// Whether what the task computes may change (a change of a kind that
-    /// [`ChangeKind::affects_data`]); always true for added and removed tasks.
+    /// [`ChangeKind::affects_data`]); true for added and removed tasks, false for
+    /// cross-flow sensors, which only wait.
     pub affects_data: bool,
     /// For a changed task, what changed, in a fixed order of kinds.
     pub changes: Vec<Change>,

@@ -10,6 +10,7 @@ mod datax_schema;
 mod examples;
 mod hostile;
 mod mutations;
+mod plan;
 mod sql_lineage;
 
 use std::io::Write;
