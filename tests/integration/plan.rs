@@ -11,6 +11,8 @@ use std::process::Output;
 use git2::{IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature, Time};
 use serde_json::Value;
 
+use flowc::render::manifest::Manifest;
+
 use crate::compile::example_copy;
 use crate::{flowc_in, text};
 
@@ -647,4 +649,35 @@ fn errors_in_either_revision_are_printed_with_their_side() {
         "{}",
         text(&output.stderr)
     );
+}
+
+#[test]
+fn the_manifest_reads_back_as_written_with_fingerprints() {
+    let repo = Repo::example();
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = flowc_in(
+        repo.path(),
+        &["compile", ".", "--out", out.path().to_str().expect("UTF-8 path")],
+        b"",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    for env in ["dev", "prod"] {
+        let bytes = fs::read(out.path().join(env).join("manifest.json")).expect("manifest");
+        let manifest = Manifest::from_json(&bytes).expect("the planner reads what the renderer wrote");
+        assert_eq!(manifest.to_json(), bytes, "{env}: byte for byte");
+        let has_parents: BTreeSet<&str> = manifest.edges.iter().map(|e| e.to.as_str()).collect();
+        for (_, task) in manifest.tasks() {
+            let fingerprint = &task.fingerprint;
+            for hash in [&fingerprint.data, &fingerprint.config, &fingerprint.metadata, &fingerprint.lineage] {
+                assert!(hash.starts_with("sha256:") && hash.len() == 71, "{}: {hash}", task.name);
+            }
+            // The lineage of a task includes its parents' lineage, and only then.
+            let alone = flowc::plan::fingerprint::lineage_of(&fingerprint.data, []);
+            if !task.is_sensor() && has_parents.contains(task.name.as_str()) {
+                assert_ne!(fingerprint.lineage, alone, "{}", task.name);
+            } else {
+                assert_eq!(fingerprint.lineage, alone, "{}", task.name);
+            }
+        }
+    }
 }
