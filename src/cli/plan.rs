@@ -22,9 +22,9 @@ pub(crate) struct PlanArgs {
     /// included.
     #[arg(long, value_name = "REF")]
     pub(crate) head: Option<String>,
-    /// The environment to plan. Default: `prod`, or the project's only environment.
-    #[arg(long, value_name = "ENV")]
-    pub(crate) env: Option<String>,
+    /// The environment to plan.
+    #[arg(long, value_name = "ENV", default_value = plan::DEFAULT_ENVIRONMENT)]
+    pub(crate) env: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub(crate) format: PlanFormat,
@@ -44,7 +44,7 @@ pub(crate) enum PlanFormat {
 /// Runs `flowc plan`. Exits 0 whether or not there are changes; 1 when either
 /// revision has errors.
 pub(crate) fn run(args: &PlanArgs, printer: &Printer) -> Result<Outcome, Error> {
-    let outcome = plan::plan_revisions(&args.repo, &args.base, args.head.as_deref(), args.env.as_deref())?;
+    let outcome = plan::plan_revisions(&args.repo, &args.base, args.head.as_deref(), &args.env)?;
     match outcome {
         PlanOutcome::Planned(plan) => {
             printer.out(&match args.format {

@@ -18,7 +18,7 @@ use crate::load::{FileSource, GitTree, WorkTree};
 use crate::render::CompiledEnvironment;
 use crate::render::manifest::{MANIFEST_VERSION, Manifest};
 
-/// The environment planned when none is named and the project has it.
+/// The environment planned when none is named; every project has it.
 pub const DEFAULT_ENVIRONMENT: &str = "prod";
 
 /// The result of planning two revisions whose files could be read.
@@ -56,7 +56,7 @@ pub struct Failure {
     pub side: Side,
     /// The revision.
     pub revision: Revision,
-    /// The environment asked for (or the default).
+    /// The environment asked for.
     pub environment: String,
     /// Its check, for the sources the diagnostics point into (and their warnings).
     pub report: CheckReport,
@@ -98,14 +98,9 @@ pub struct Source<'a> {
 }
 
 /// Plans `head` (a git revision, or the work tree at `repo` when `None`) against
-/// `base` (a git revision) of the repository at `repo`, for `environment` (`None`:
-/// `prod`, or the project's only environment).
-pub fn plan_revisions(
-    repo: &Path,
-    base: &str,
-    head: Option<&str>,
-    environment: Option<&str>,
-) -> Result<PlanOutcome, Error> {
+/// `base` (a git revision) of the repository at `repo`, for `environment` (the CLI's
+/// default is [`DEFAULT_ENVIRONMENT`]).
+pub fn plan_revisions(repo: &Path, base: &str, head: Option<&str>, environment: &str) -> Result<PlanOutcome, Error> {
     let base_tree = GitTree::open(repo, base)?;
     let base = Source {
         files: &base_tree,
@@ -133,46 +128,43 @@ pub fn plan_revisions(
 pub fn plan_sources(
     base: &Source<'_>,
     head: &Source<'_>,
-    environment: Option<&str>,
+    environment: &str,
     planner: &Planner,
 ) -> Result<PlanOutcome, Error> {
     let request = CompileRequest {
-        environments: environment.map(|e| vec![e.to_owned()]).unwrap_or_default(),
+        environments: vec![environment.to_owned()],
         airflow_version: None,
     };
     let (base_compiled, head_compiled) =
         rayon::join(|| compile(base.files, &request), || compile(head.files, &request));
-    let requested = environment.unwrap_or(DEFAULT_ENVIRONMENT);
-    // The head decides which environment is planned; a base without it is empty.
-    let head_environments = match outcome(head_compiled?, Side::Head, &head.revision, requested) {
-        Ok(environments) => environments,
+    let head_environment = match outcome(head_compiled?, Side::Head, &head.revision, environment) {
+        Ok(environments) => environments
+            .into_iter()
+            .find(|e| e.name == environment)
+            .ok_or_else(|| Error::Internal(format!("environment `{environment}` was not compiled")))?,
         Err(failure) => return Ok(PlanOutcome::Failed(failure)),
     };
-    let head_environment = pick(head_environments, environment)?;
-    let name = head_environment.name.clone();
+    // A base without the environment (one the head adds) is planned as empty.
     let base_environment = match base_compiled {
-        // Only an unknown environment is a usage error here.
+        // The only usage error of a compile: an environment the project lacks.
         Err(Error::Usage(_)) => None,
         Err(error) => return Err(error),
-        Ok(compiled) => match outcome(compiled, Side::Base, &base.revision, &name) {
-            Ok(environments) => environments.into_iter().find(|e| e.name == name),
+        Ok(compiled) => match outcome(compiled, Side::Base, &base.revision, environment) {
+            Ok(environments) => environments.into_iter().find(|e| e.name == environment),
             Err(failure) => return Ok(PlanOutcome::Failed(failure)),
         },
     };
     let head_manifest = read_manifest(&head_environment, &head.revision)?;
-    let (base_manifest, base_files, missing) = match &base_environment {
-        Some(environment) => (
-            read_manifest(environment, &base.revision)?,
-            environment.files.clone(),
-            false,
-        ),
-        None => (empty_manifest(&head_manifest), BTreeMap::new(), true),
+    let no_files = BTreeMap::new();
+    let (base_manifest, base_files) = match &base_environment {
+        Some(environment) => (read_manifest(environment, &base.revision)?, &environment.files),
+        None => (empty_manifest(&head_manifest), &no_files),
     };
     let mut plan = planner.plan(
         &PlanInput {
             revision: &base.revision,
             manifest: &base_manifest,
-            files: &base_files,
+            files: base_files,
         },
         &PlanInput {
             revision: &head.revision,
@@ -180,9 +172,9 @@ pub fn plan_sources(
             files: &head_environment.files,
         },
     );
-    if missing {
+    if base_environment.is_none() {
         plan.notes.push(format!(
-            "the base revision has no environment `{name}`: everything in it is new"
+            "the base revision has no environment `{environment}`: everything in it is new"
         ));
     }
     Ok(PlanOutcome::Planned(Box::new(plan)))
@@ -212,26 +204,6 @@ fn outcome(
         }
         Compiled::RenderFailed { report, diagnostics } => Err(failure(report, diagnostics)),
     }
-}
-
-/// The environment asked for, or `prod`, or the only one.
-fn pick(environments: Vec<CompiledEnvironment>, asked: Option<&str>) -> Result<CompiledEnvironment, Error> {
-    let names: Vec<String> = environments.iter().map(|e| e.name.clone()).collect();
-    let wanted = match asked {
-        Some(name) => Some(name),
-        None if names.iter().any(|n| n == DEFAULT_ENVIRONMENT) => Some(DEFAULT_ENVIRONMENT),
-        None if names.len() == 1 => None,
-        None => {
-            return Err(Error::Usage(format!(
-                "the project has no `{DEFAULT_ENVIRONMENT}` environment; name one with --env: {}",
-                names.join(", ")
-            )));
-        }
-    };
-    environments
-        .into_iter()
-        .find(|e| wanted.is_none_or(|w| e.name == w))
-        .ok_or_else(|| Error::Internal("the compiled environment is missing".to_owned()))
 }
 
 /// The manifest the compile wrote, read back.

@@ -668,7 +668,12 @@ fn the_manifest_reads_back_as_written_with_fingerprints() {
         let has_parents: BTreeSet<&str> = manifest.edges.iter().map(|e| e.to.as_str()).collect();
         for (_, task) in manifest.tasks() {
             let fingerprint = &task.fingerprint;
-            for hash in [&fingerprint.data, &fingerprint.config, &fingerprint.metadata, &fingerprint.lineage] {
+            for hash in [
+                &fingerprint.data,
+                &fingerprint.config,
+                &fingerprint.metadata,
+                &fingerprint.lineage,
+            ] {
                 assert!(hash.starts_with("sha256:") && hash.len() == 71, "{}: {hash}", task.name);
             }
             // The lineage of a task includes its parents' lineage, and only then.
@@ -680,4 +685,34 @@ fn the_manifest_reads_back_as_written_with_fingerprints() {
             }
         }
     }
+}
+
+#[test]
+fn an_environment_the_base_lacks_is_planned_as_new() {
+    let repo = Repo::example();
+    repo.branch("dev");
+    repo.edit("flowc.yaml", |yaml| {
+        yaml.replacen(
+            "  prod:\n",
+            "  staging:\n    description: Pre-production.\n    dag_prefix: stg__\n  prod:\n",
+            1,
+        )
+    });
+    repo.commit_all("a staging environment");
+    let plan = repo.plan_json(&["--base", "main", "--head", "dev", "--env", "staging"]);
+    assert_eq!(
+        plan["notes"],
+        serde_json::json!(["the base revision has no environment `staging`: everything in it is new"])
+    );
+    assert_eq!(plan["summary"]["flows_added"], 7);
+    assert_eq!(plan["flows"][0]["dag_id"], "stg__chargebacks");
+    // Nothing changes in prod but the source hash in every DAG file's header
+    // (flowc.yaml is a source of every DAG).
+    let prod = repo.plan_json(&["--base", "main", "--head", "dev"]);
+    assert_eq!(prod["environment"], "prod");
+    assert_eq!(
+        (prod["flows"].clone(), prod["tasks"].clone()),
+        (serde_json::json!([]), serde_json::json!([]))
+    );
+    assert_eq!(prod["summary"]["files_changed"], 7);
 }
