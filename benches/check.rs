@@ -31,7 +31,7 @@ fn write(path: &Path, text: &str) {
 fn generate(root: &Path, tasks: usize) {
     write(
         &root.join("flowc.yaml"),
-        "project: bench\nenvironments: {dev: {dag_prefix: dev__}, prod: {}}\nteams: {data: {}}\nsources:\n  - table: ods.events\n",
+        "project: bench\nenvironments: {dev: {dag_prefix: dev__, databases: {dwd: dev_dwd}}, prod: {}}\nteams: {data: {}}\nsources:\n  - table: ods.events\n",
     );
     let flows = tasks.div_ceil(TASKS_PER_FLOW);
     for flow in 0..flows {

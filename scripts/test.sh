@@ -11,6 +11,11 @@ cargo fmt --all -- --check
 echo "==> cargo clippy (warnings are errors)"
 cargo clippy --all-targets --locked -- -D warnings
 
+echo "==> workflow linters (pinned, into target/workflow-linter/)"
+# The workflow tests install them too; doing it here first fails early and loudly
+# when Node.js or npm is missing.
+bash scripts/workflow-linter.sh >/dev/null
+
 echo "==> cargo test"
 # insta must never write or accept snapshots on its own here: a changed snapshot fails.
 INSTA_UPDATE=no CI="${CI:-true}" cargo test --all-targets --locked

@@ -1,7 +1,9 @@
 //! `check`: run load → validate → SQL analysis → graph on a repository.
 //!
 //! Each stage runs only when the stages before it found no error, and every
-//! diagnostic found is kept, sorted by file and position for stable output.
+//! diagnostic found is kept, sorted by file and position for stable output. Once the
+//! model exists, `.github/CODEOWNERS` is compared with what `flowc codeowners` would
+//! write (read through the same [`FileSource`], so it works for any tree).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -11,9 +13,10 @@ use crate::Error;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap};
 use crate::graph::{DependencyGraph, TaskIo};
-use crate::load::{self, FileSource};
+use crate::load::{self, FileSource, ReadOutcome};
 use crate::model::{Repository, Spanned, TableName, TaskId, TaskKind};
-use crate::sql::{self, SqlOptions, TableRef};
+use crate::render::codeowners;
+use crate::sql::{self, SqlOptions, TableNames, TableRef};
 use crate::sync::SyncPlan;
 
 /// Template variables every SQL file may use besides its parameters.
@@ -36,6 +39,8 @@ pub struct CheckReport {
     pub sql_files: BTreeMap<TaskId, FileId>,
     /// The DataX job of every sync task that resolved without errors.
     pub sync_plans: BTreeMap<TaskId, SyncPlan>,
+    /// Where each sparksql task's SQL names its tables, for environment rewrites.
+    pub sql_names: BTreeMap<TaskId, TableNames>,
     /// Flow files found, whether or not they validated.
     flow_files: usize,
 }
@@ -80,9 +85,11 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
     let mut graph = None;
     let mut sql_files = BTreeMap::new();
     let mut sync_plans = BTreeMap::new();
+    let mut sql_names = BTreeMap::new();
     if let Some(repository) = &validated.repository {
+        diagnostics.extend(codeowners_problems(tree, repository, &mut sources)?);
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
-        (task_io, sync_plans) = analyze(repository, &sql_files, &sources, &mut diagnostics);
+        (task_io, sync_plans, sql_names) = analyze(repository, &sql_files, &sources, &mut diagnostics);
         if !diagnostics.has_errors() {
             let (built, found) = crate::graph::build(repository, &task_io);
             diagnostics.extend(found);
@@ -97,6 +104,7 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
         graph,
         sql_files,
         sync_plans,
+        sql_names,
         flow_files: loaded.flows.len(),
     };
     report.diagnostics.extend(plan_problems(&report));
@@ -129,6 +137,42 @@ fn plan_problems(report: &CheckReport) -> Diagnostics {
         }
     }
     found
+}
+
+/// When the project names GitHub teams: the paths no such team would own, and
+/// whether `.github/CODEOWNERS` is what `flowc codeowners` writes. The file is
+/// registered in `sources` only when a warning points into it.
+fn codeowners_problems(
+    tree: &dyn FileSource,
+    repository: &Repository,
+    sources: &mut SourceMap,
+) -> Result<Diagnostics, Error> {
+    let mut found = Diagnostics::new();
+    if !codeowners::uses_code_owners(repository) {
+        return Ok(found);
+    }
+    let generated = codeowners::render(repository);
+    let current = match tree.read(codeowners::CODEOWNERS_PATH)? {
+        ReadOutcome::Bytes(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        // Too large to be generated, so out of date; anything else is no file at all.
+        ReadOutcome::TooLarge(_) => Some(String::new()),
+        ReadOutcome::NotFound | ReadOutcome::NotAFile | ReadOutcome::Escapes => None,
+    };
+    found.extend(generated.diagnostics.iter().cloned());
+    let stale = match current {
+        Some(text) if generated.matches(&text) => None,
+        Some(text) => {
+            let file = sources.add(codeowners::CODEOWNERS_PATH, text);
+            let current = codeowners::CurrentFile {
+                file,
+                text: sources.file(file).text(),
+            };
+            codeowners::out_of_date(&generated, Some(current), repository.project.teams_span)
+        }
+        None => codeowners::out_of_date(&generated, None, repository.project.teams_span),
+    };
+    found.extend(stale);
+    Ok(found)
 }
 
 /// Reads the SQL file of every sparksql task.
@@ -201,14 +245,14 @@ fn analyze(
     sql_files: &BTreeMap<TaskId, FileId>,
     sources: &SourceMap,
     diagnostics: &mut Diagnostics,
-) -> (BTreeMap<TaskId, TaskIo>, BTreeMap<TaskId, SyncPlan>) {
+) -> Analyzed {
     let tasks: Vec<_> = repository.tasks().collect();
-    let results: Vec<(TaskId, TaskIo, Option<SyncPlan>, Vec<Diagnostic>)> = tasks
+    let results: Vec<(TaskId, TaskIo, Output, Vec<Diagnostic>)> = tasks
         .par_iter()
         .map(|(flow, task)| match &task.kind {
             TaskKind::SparkSql(spark) => {
                 let Some(&file) = sql_files.get(&task.id) else {
-                    return (task.id.clone(), TaskIo::default(), None, Vec::new());
+                    return (task.id.clone(), TaskIo::default(), Output::None, Vec::new());
                 };
                 let mut known: BTreeSet<String> = task.params.keys().cloned().collect();
                 known.extend(BUILTIN_VARIABLES.iter().map(|v| (*v).to_owned()));
@@ -238,7 +282,7 @@ fn analyze(
                     external_reads: Vec::new(),
                     external_writes: Vec::new(),
                 };
-                (task.id.clone(), io, None, found)
+                (task.id.clone(), io, Output::Names(analysis.names), found)
             }
             TaskKind::Sync(sync) => {
                 let (plan, found) = crate::sync::resolve(repository, flow, task, sync);
@@ -248,21 +292,62 @@ fn analyze(
                     external_reads: plan.external_reads.clone(),
                     external_writes: plan.external_writes.clone(),
                 });
-                (task.id.clone(), io, plan, found)
+                (
+                    task.id.clone(),
+                    io,
+                    plan.map_or(Output::None, |plan| Output::Sync(Box::new(plan))),
+                    found,
+                )
             }
-            TaskKind::Ml(ml) => (task.id.clone(), declared(&ml.reads, &ml.writes), None, Vec::new()),
-            TaskKind::Kylin(kylin) => (task.id.clone(), declared(&kylin.reads, &kylin.writes), None, Vec::new()),
-            TaskKind::Trigger(trigger) => (task.id.clone(), declared(&[], &trigger.writes), None, Vec::new()),
+            TaskKind::Ml(ml) => (
+                task.id.clone(),
+                declared(&ml.reads, &ml.writes),
+                Output::None,
+                Vec::new(),
+            ),
+            TaskKind::Kylin(kylin) => (
+                task.id.clone(),
+                declared(&kylin.reads, &kylin.writes),
+                Output::None,
+                Vec::new(),
+            ),
+            TaskKind::Trigger(trigger) => (
+                task.id.clone(),
+                declared(&[], &trigger.writes),
+                Output::None,
+                Vec::new(),
+            ),
         })
         .collect();
     let mut task_io = BTreeMap::new();
     let mut sync_plans = BTreeMap::new();
-    for (id, io, plan, found) in results {
+    let mut sql_names = BTreeMap::new();
+    for (id, io, output, found) in results {
         diagnostics.extend(found);
-        if let Some(plan) = plan {
-            sync_plans.insert(id.clone(), plan);
+        match output {
+            Output::Sync(plan) => {
+                sync_plans.insert(id.clone(), *plan);
+            }
+            Output::Names(names) => {
+                sql_names.insert(id.clone(), names);
+            }
+            Output::None => {}
         }
         task_io.insert(id, io);
     }
-    (task_io, sync_plans)
+    (task_io, sync_plans, sql_names)
+}
+
+/// Reads and writes, sync jobs and SQL table names, by task.
+type Analyzed = (
+    BTreeMap<TaskId, TaskIo>,
+    BTreeMap<TaskId, SyncPlan>,
+    BTreeMap<TaskId, TableNames>,
+);
+
+/// What analysing a task yields besides its reads and writes.
+enum Output {
+    None,
+    Sync(Box<SyncPlan>),
+    Names(TableNames),
 }

@@ -13,8 +13,16 @@
 //! 5. [`render`]: Airflow DAG files, DataX job files, pools and the manifest, in memory;
 //!    [`output`] writes them all-or-nothing; [`compile::compile`] runs check and render
 //!    for every command that needs compiled output;
+//!    `render::codeowners` turns the teams and flow owners into the repository's
+//!    `.github/CODEOWNERS`;
 //! 6. [`plan`]: two compiles of an environment (base and head revision) → a plan of
-//!    what changes, its downstream impact and the rendered diffs (`flowc plan`).
+//!    what changes, its downstream impact and the rendered diffs (`flowc plan`, and the
+//!    body of `flowc comment` and `flowc promote`);
+//! 7. [`deploy`]: one environment's compiled files published to a folder Airflow
+//!    reads (atomically, through a link) or committed to a deploy branch.
+//!
+//! At the edge, [`deploy`] publishes results: [`deploy::github`] opens the promotion
+//! pull request and keeps the plan comment on pull requests up to date.
 //!
 //! Every stage reports problems as [`diagnostic::Diagnostic`] values with spans and
 //! collects all of them; the next stage runs only on input without errors. Start
@@ -23,7 +31,9 @@
 pub mod check;
 pub mod cli;
 pub mod compile;
+pub mod deploy;
 pub mod diagnostic;
+pub mod environment;
 mod error;
 pub mod graph;
 pub mod load;

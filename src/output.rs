@@ -89,7 +89,7 @@ fn previous_outputs(target: &Path) -> BTreeSet<String> {
 }
 
 /// A relative path that stays inside its folder: no `..`, no root, no empty parts.
-fn is_plain_relative(path: &str) -> bool {
+pub(crate) fn is_plain_relative(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
         && !path.contains('\\')

@@ -1,15 +1,19 @@
 //! The command line: clap definitions and one file per subcommand.
 
 mod check;
+mod codeowners;
+mod comment;
 mod compile;
+mod deploy;
 mod graph;
 mod plan;
 mod printer;
+mod promote;
 mod schema;
 mod sql;
 mod templates;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -17,6 +21,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 pub use printer::Printer;
 
 use crate::Error;
+use crate::deploy::github::GitHubSettings;
 use crate::load::{FileSource, GitTree, WorkTree};
 
 /// flowc — a GitOps compiler for data pipelines.
@@ -31,8 +36,13 @@ pub struct Cli {
 enum Command {
     /// Validate a repository: YAML schemas, SQL syntax, dependencies, cycles.
     Check(CheckArgs),
+    /// Write `.github/CODEOWNERS` from the teams and flow owners (the review gate).
+    Codeowners(CodeownersArgs),
     /// Render Airflow DAG files, pools and a manifest for each environment.
     Compile(CompileArgs),
+    /// Publish one environment: atomically into an Airflow DAGs folder, or as a commit
+    /// on a deploy branch for git-sync (push it with `git push`).
+    Deploy(DeployArgs),
     /// Show the inferred dependencies and each task's reads and writes.
     Graph(GraphArgs),
     /// Show what merging a revision would change: tasks, downstream impact, breaking
@@ -45,6 +55,10 @@ enum Command {
     Sql(SqlCommand),
     /// List the templates DAG files are rendered with, and which the repository overrides.
     Templates(TemplatesArgs),
+    /// Open, or update if one is open, the pull request promoting one branch into another.
+    Promote(PromoteArgs),
+    /// Post the plan as one sticky comment on a pull request, edited on later runs.
+    Comment(CommentArgs),
 }
 
 /// Arguments of `flowc compile`.
@@ -68,6 +82,48 @@ pub(crate) struct CompileArgs {
     pub(crate) airflow_version: Option<AirflowVersionArg>,
 }
 
+/// Arguments of `flowc deploy`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DeployArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// The environment to deploy.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: String,
+    /// Deploy this git revision (branch, tag, commit…) read from git objects, instead
+    /// of the files on disk; `REV:FOLDER` names the project's folder in a bare clone.
+    #[arg(long, value_name = "REF")]
+    pub(crate) rev: Option<String>,
+    /// `dir:PATH`: publish into folder PATH (an Airflow DAGs folder) as the link
+    /// PATH/<project>_<env>, switched atomically to a complete release kept in
+    /// PATH/.flowc/. `branch:NAME`: commit the files under <project>_<env>/ on branch
+    /// NAME of the repository's git repository, for git-sync; push it with `git push`.
+    #[arg(long, value_name = "dir:PATH|branch:NAME", value_parser = parse_deploy_target)]
+    pub(crate) target: DeployTarget,
+    /// Print the files that would be added, changed and removed; write, create and
+    /// lock nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// Where `flowc deploy` publishes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum DeployTarget {
+    /// `dir:PATH`.
+    Dir(PathBuf),
+    /// `branch:NAME`.
+    Branch(String),
+}
+
+fn parse_deploy_target(text: &str) -> Result<DeployTarget, String> {
+    match text.split_once(':') {
+        Some(("dir", path)) if !path.is_empty() => Ok(DeployTarget::Dir(PathBuf::from(path))),
+        Some(("branch", name)) if !name.is_empty() => Ok(DeployTarget::Branch(name.to_owned())),
+        _ => Err("expected `dir:PATH` (a folder) or `branch:NAME` (a git branch)".to_owned()),
+    }
+}
+
 /// Airflow versions on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub(crate) enum AirflowVersionArg {
@@ -86,6 +142,93 @@ impl From<AirflowVersionArg> for crate::model::AirflowVersion {
             AirflowVersionArg::V3 => Self::V3,
         }
     }
+}
+
+/// Where GitHub requests go; the token always comes from `GITHUB_TOKEN`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct GitHubArgs {
+    /// The GitHub repository. Default: `GITHUB_REPOSITORY`, else the `origin` remote of
+    /// the git repository holding REPO.
+    #[arg(long = "repo", value_name = "OWNER/NAME")]
+    pub(crate) repository: Option<String>,
+    /// The REST API's base URL. Default: `GITHUB_API_URL`, else https://api.github.com
+    /// (GitHub Enterprise Server: https://HOST/api/v3).
+    #[arg(long, value_name = "URL")]
+    pub(crate) api_url: Option<String>,
+}
+
+impl GitHubArgs {
+    /// The GitHub settings for the flowc repository at `project`.
+    pub(crate) fn settings(&self, project: &Path) -> Result<GitHubSettings, Error> {
+        GitHubSettings::resolve(self.repository.as_deref(), self.api_url.as_deref(), project)
+    }
+}
+
+/// Arguments of `flowc promote`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PromoteArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// The branch to promote: the pull request's head.
+    #[arg(long, value_name = "BRANCH")]
+    pub(crate) from: String,
+    /// The branch to promote into: the pull request's base.
+    #[arg(long, value_name = "BRANCH")]
+    pub(crate) to: String,
+    /// The environment the plan is computed for (not used with --body-file).
+    #[arg(long, value_name = "ENV", default_value = "prod")]
+    pub(crate) env: String,
+    /// The pull request's title. Default: `Promote <from> to <to>`.
+    #[arg(long, value_name = "TEXT")]
+    pub(crate) title: Option<String>,
+    /// A markdown file to use as the pull request's body.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) body_file: PathBuf,
+    #[command(flatten)]
+    pub(crate) github: GitHubArgs,
+}
+
+/// Arguments of `flowc comment`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CommentArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// The pull request to comment on.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) pr: u64,
+    /// The revision the plan compares against (the pull request's base branch; not used
+    /// with --body-file).
+    #[arg(long, value_name = "REF")]
+    pub(crate) base: Option<String>,
+    /// The revision the plan shows (the pull request's head; not used with --body-file).
+    #[arg(long, value_name = "REF")]
+    pub(crate) head: Option<String>,
+    /// The environment the plan is computed for; each environment has its own comment.
+    #[arg(long, value_name = "ENV", default_value = "prod")]
+    pub(crate) env: String,
+    /// A markdown file to use as the comment.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) body_file: PathBuf,
+    #[command(flatten)]
+    pub(crate) github: GitHubArgs,
+}
+
+/// The text of a `--body-file`.
+pub(crate) fn read_body_file(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))
+}
+
+/// Arguments of `flowc codeowners`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CodeownersArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// Write nothing; exit 1 when the file is missing or out of date (for CI).
+    #[arg(long)]
+    pub(crate) check: bool,
 }
 
 /// Arguments of `flowc templates`.
@@ -209,12 +352,16 @@ pub fn run() -> ExitCode {
     let printer = Printer::new();
     let result = match &cli.command {
         Command::Check(args) => check::run(args, &printer),
+        Command::Codeowners(args) => codeowners::run(args, &printer),
         Command::Compile(args) => compile::run(args, &printer),
+        Command::Deploy(args) => deploy::run(args, &printer),
         Command::Templates(args) => templates::run(args, &printer),
         Command::Graph(args) => graph::run(args, &printer),
         Command::Plan(args) => plan::run(args, &printer),
         Command::Schema(args) => Ok(schema::run(args, &printer)),
         Command::Sql(SqlCommand::Lineage(args)) => sql::lineage(args, &printer),
+        Command::Promote(args) => promote::run(args, &printer),
+        Command::Comment(args) => comment::run(args, &printer),
     };
     exit_code(result, &printer)
 }

@@ -130,6 +130,12 @@ codes! {
     UnmappableTableName = "R607",
     /// An environment's setting names something the project does not declare.
     UnknownEnvironmentReference = "R608",
+
+    /// `.github/CODEOWNERS` is missing or differs from what `flowc codeowners` writes.
+    CodeownersOutOfDate = "D701",
+    /// A flow, or the project's own files, would have no code owner: no team with a
+    /// GitHub handle owns them.
+    MissingCodeOwner = "D702",
 }
 
 impl fmt::Display for Code {

@@ -148,7 +148,10 @@ impl Environment {
         }
         let originals = project.connections.clone();
         for (from, to) in &self.connections {
-            if let (Some(slot), Some(replacement)) = (project.connections.get_mut(from), originals.get(&to.value)) {
+            // A replacement of another type is refused (R608), never applied.
+            if let (Some(slot), Some(replacement)) = (project.connections.get_mut(from), originals.get(&to.value))
+                && slot.kind == replacement.kind
+            {
                 // The replacement keeps the replaced name, so credential variables and
                 // lineage names stay the same in every environment.
                 let (name, span) = (slot.name.clone(), slot.span);

@@ -191,9 +191,11 @@ pub struct SourceTable {
 pub struct Team {
     /// The team's name.
     pub name: String,
-    /// GitHub team, e.g. `@wingpay/payments`.
+    /// Where its name is written under `teams:`.
+    pub span: Span,
+    /// GitHub team whose review approves the team's changes, e.g. `@wingpay/payments`.
     pub github: Option<String>,
-    /// Whether it owns the platform (`flowc.yaml`).
+    /// Whether it owns the platform (`flowc.yaml`, templates, workflows).
     pub platform: bool,
 }
 
@@ -218,6 +220,8 @@ pub struct Project {
     pub sources: Vec<SourceTable>,
     /// Teams by name.
     pub teams: BTreeMap<String, Team>,
+    /// Where the `teams:` key is written (the file's start when there is none).
+    pub teams_span: Span,
     /// Project-wide template parameters.
     pub params: BTreeMap<String, ParamValue>,
 }

@@ -9,7 +9,7 @@ use super::types::{BreakingChange, BreakingKind};
 
 /// The dependency edges and the tables of one manifest, by task name (`flow.task`).
 /// Cross-flow sensors are not tasks here: they only wait.
-pub(crate) struct Lineage<'a> {
+pub(crate) struct Graph<'a> {
     downstream: BTreeMap<&'a str, BTreeSet<&'a str>>,
     writes: BTreeMap<&'a str, Vec<&'a str>>,
     reads: BTreeMap<&'a str, Vec<&'a str>>,
@@ -17,7 +17,7 @@ pub(crate) struct Lineage<'a> {
     writers: BTreeMap<&'a str, &'a str>,
 }
 
-impl<'a> Lineage<'a> {
+impl<'a> Graph<'a> {
     pub(crate) fn of(manifest: &'a Manifest) -> Self {
         let mut lineage = Self {
             downstream: BTreeMap::new(),
@@ -88,7 +88,7 @@ impl<'a> Lineage<'a> {
     /// The tasks of `head` downstream of `task`, a task of this (base) lineage that
     /// `head` no longer has: its direct readers in base that still exist, and
     /// everything downstream of them in `head`.
-    pub(crate) fn reachable_in(&self, task: &str, head: &Lineage<'a>) -> BTreeSet<&'a str> {
+    pub(crate) fn reachable_in(&self, task: &str, head: &Graph<'a>) -> BTreeSet<&'a str> {
         let first: BTreeSet<&'a str> = self.children(task).filter(|t| head.has(t)).collect();
         let mut all = head.reachable(first.iter().copied());
         all.extend(first);
@@ -108,8 +108,8 @@ impl<'a> Lineage<'a> {
 /// Tables written in base, written by nothing in head (and not declared as an external
 /// source there), yet read by head tasks.
 pub(crate) fn breaking_changes(
-    base: &Lineage<'_>,
-    head: &Lineage<'_>,
+    base: &Graph<'_>,
+    head: &Graph<'_>,
     head_sources: &BTreeSet<&str>,
 ) -> Vec<BreakingChange> {
     let new_tables: Vec<(&str, &str)> = head

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::files::{DiffLimits, diff_files};
-use super::impact::{Lineage, breaking_changes};
+use super::impact::{Graph, breaking_changes};
 use super::types::{
     Change, ChangeKind, Delta, FlowDiff, Impact, Plan, Revision, Status, Summary, TaskDiff, WriterChange,
 };
@@ -40,9 +40,9 @@ impl Planner {
         let (old, new) = (base.manifest, head.manifest);
         let flows = flow_diffs(old, new);
         let tasks = task_diffs(old, new);
-        let (base_lineage, head_lineage) = (Lineage::of(old), Lineage::of(new));
-        let writers = writer_changes(&base_lineage, &head_lineage);
-        let impact = impact(&tasks, &base_lineage, &head_lineage);
+        let (base_graph, head_graph) = (Graph::of(old), Graph::of(new));
+        let writers = writer_changes(&base_graph, &head_graph);
+        let impact = impact(&tasks, &base_graph, &head_graph);
         let roots: BTreeSet<&str> = impact.iter().map(|i| i.task.as_str()).collect();
         let indirectly_affected: Vec<String> = impact
             .iter()
@@ -53,7 +53,7 @@ impl Planner {
             .into_iter()
             .collect();
         let head_sources: BTreeSet<&str> = new.sources.iter().map(String::as_str).collect();
-        let breaking = breaking_changes(&base_lineage, &head_lineage, &head_sources);
+        let breaking = breaking_changes(&base_graph, &head_graph, &head_sources);
         let files = diff_files(base.files, head.files, self.limits);
         let manifest_changed = match (base.files.get("manifest.json"), head.files.get("manifest.json")) {
             (Some(a), Some(b)) => a != b,
@@ -493,7 +493,7 @@ impl Changes {
     }
 }
 
-fn writer_changes(base: &Lineage<'_>, head: &Lineage<'_>) -> Vec<WriterChange> {
+fn writer_changes(base: &Graph<'_>, head: &Graph<'_>) -> Vec<WriterChange> {
     let tables: BTreeSet<&str> = base.writers().keys().chain(head.writers().keys()).copied().collect();
     tables
         .into_iter()
@@ -510,7 +510,7 @@ fn writer_changes(base: &Lineage<'_>, head: &Lineage<'_>) -> Vec<WriterChange> {
 
 /// Downstream of every task whose output may change: changed tasks whose inputs
 /// changed, added and removed tasks. Sensors have nothing downstream and are left out.
-fn impact(tasks: &[TaskDiff], base: &Lineage<'_>, head: &Lineage<'_>) -> Vec<Impact> {
+fn impact(tasks: &[TaskDiff], base: &Graph<'_>, head: &Graph<'_>) -> Vec<Impact> {
     let mut impacts = Vec::new();
     for diff in tasks.iter().filter(|t| t.affects_data && t.task_type != "wait") {
         let (writes, downstream) = match diff.status {

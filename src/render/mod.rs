@@ -4,8 +4,10 @@
 //! bytes in memory (DAG files, their SQL templates, ml applications, `pools.json`,
 //! `manifest.json`), so nothing touches the disk until the whole compile succeeded
 //! (see [`crate::output`]). Stages: [`plan`] decides what each DAG does, the
-//! templates lay it out, [`manifest`] records it.
+//! templates lay it out, [`manifest`] records it. [`codeowners`] renders the
+//! repository's own `.github/CODEOWNERS` instead, which belongs to no environment.
 
+pub mod codeowners;
 pub mod datax;
 pub mod jinja;
 pub mod manifest;
@@ -91,7 +93,8 @@ pub fn compile(
         let mut inputs: BTreeMap<String, Vec<u8>> = report
             .sources
             .iter()
-            .filter(|file| !file.path().is_empty())
+            // CODEOWNERS is read only to warn when it is out of date; nothing renders it.
+            .filter(|file| !file.path().is_empty() && file.path() != codeowners::CODEOWNERS_PATH)
             .map(|file| (file.path().to_owned(), file.text().as_bytes().to_vec()))
             .collect();
         let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
@@ -174,7 +177,7 @@ pub fn compile(
             .tasks()
             .map(|(_, task)| (task.id.clone(), task.name_span))
             .collect();
-        let (jobs, problems) = datax::render_jobs(&env, templates, &report.sync_plans, &task_spans);
+        let (jobs, problems) = datax::render_jobs(&env, templates, &plan.sync_plans, &task_spans);
         diagnostics.extend(problems);
         files.extend(jobs);
         files.insert("pools.json".to_owned(), pools_json(&plan));

@@ -16,7 +16,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::graph::{DependencyGraph, Edge, EdgeReason};
 use crate::model::{
     AirflowVersion, CrossFlowMode, Environment, Flow, Priority, PriorityLevel, Project, Repository, Schedule,
-    SparkSqlOperator, Task, TaskId, TaskKind, WaitFor,
+    ScheduleOverride, SparkSqlOperator, Task, TaskId, TaskKind, WaitFor,
 };
 use crate::render::jinja::{self, Substitutions};
 use crate::render::schedule::{Alignment, Cron, Misalignment, align};
@@ -38,6 +38,9 @@ pub struct EnvironmentPlan {
     /// Application files of ml tasks to copy: path under `<out>/<env>/` (outside
     /// `dags/`, so the scheduler never imports them) → repository path.
     pub app_files: BTreeMap<String, String>,
+    /// The DataX job of every sync task, resolved for this environment.
+    #[serde(skip)]
+    pub sync_plans: BTreeMap<TaskId, crate::sync::SyncPlan>,
 }
 
 /// An Airflow pool.
@@ -68,6 +71,8 @@ pub struct DagPlan {
     pub start_date: Option<(u32, u32, u32)>,
     /// Back-fill missed runs.
     pub catchup: bool,
+    /// `is_paused_upon_creation`, when the environment sets it.
+    pub paused_upon_creation: Option<bool>,
     /// Tags, sorted.
     pub tags: Vec<String>,
     /// Concurrent runs.
@@ -374,14 +379,17 @@ pub(crate) fn plan(
     version: AirflowVersion,
     mode: PlanMode,
 ) -> Result<EnvironmentPlan, Diagnostics> {
+    // Pools, queues and connection ids as this environment runs them.
+    let project = environment.apply(&repository.project);
     let mut builder = Builder {
         report,
         repository,
-        project: &repository.project,
+        project: &project,
         environment,
         diagnostics: Diagnostics::default(),
         sql_files: BTreeMap::new(),
         app_files: BTreeMap::new(),
+        sync_plans: BTreeMap::new(),
         outlets: outlets(repository, graph, environment),
         edges_into: BTreeMap::new(),
         render_sql: mode == PlanMode::Render,
@@ -412,7 +420,10 @@ pub(crate) fn plan(
         }
         dags.push(dag);
     }
-    let pools = pools(&repository.project, environment);
+    builder
+        .diagnostics
+        .extend(crate::environment::check(report, repository, environment));
+    let pools = pools(&project, environment);
     if builder.diagnostics.has_errors() {
         return Err(builder.diagnostics);
     }
@@ -423,6 +434,7 @@ pub(crate) fn plan(
         pools,
         sql_files: builder.sql_files,
         app_files: builder.app_files,
+        sync_plans: builder.sync_plans,
     })
 }
 
@@ -431,11 +443,7 @@ fn pools(project: &Project, environment: &Environment) -> BTreeMap<String, PoolP
     let mut pools = BTreeMap::new();
     for priority in Priority::ALL {
         let level = level(project, priority);
-        let slots = environment
-            .pool_slots
-            .get(&priority)
-            .copied()
-            .unwrap_or(level.pool_slots);
+        let slots = level.pool_slots;
         pools.entry(level.pool.clone()).or_insert_with(|| PoolPlan {
             slots,
             description: format!(
@@ -497,6 +505,7 @@ struct Builder<'a> {
     diagnostics: Diagnostics,
     sql_files: BTreeMap<String, String>,
     app_files: BTreeMap<String, String>,
+    sync_plans: BTreeMap<TaskId, crate::sync::SyncPlan>,
     outlets: BTreeMap<TaskId, Vec<String>>,
     /// Every edge, grouped by the downstream task's flow, in `graph.edges()` order.
     edges_into: BTreeMap<&'a str, Vec<(&'a TaskId, &'a TaskId, &'a Edge)>>,
@@ -751,6 +760,12 @@ impl Builder<'_> {
                 None => SchedulePlan::Once,
             },
         };
+        // An environment that runs nothing on its own keeps only asset schedules: those
+        // follow runs someone started upstream.
+        let schedule = match (self.environment.schedule, schedule) {
+            (ScheduleOverride::Manual, SchedulePlan::Cron { .. } | SchedulePlan::Once) => SchedulePlan::Triggered,
+            (_, schedule) => schedule,
+        };
         if flow.cross_flow == CrossFlowMode::Asset && !matches!(flow.schedule.value, Schedule::Triggered) {
             self.diagnostics.push(
                 Diagnostic::error(
@@ -779,6 +794,7 @@ impl Builder<'_> {
                 .and_then(parse_date)
                 .or_else(|| self.asset_start_date(flow)),
             catchup: flow.catchup,
+            paused_upon_creation: (self.environment.schedule == ScheduleOverride::Paused).then_some(true),
             tags: {
                 let mut tags = flow.tags.clone();
                 tags.sort();
@@ -858,17 +874,18 @@ impl Builder<'_> {
         let task_id = sanitize_id(task.id.task());
         let job_name = format!("{}.{}", dag_id(self.environment, flow.id.as_str()), task_id);
         let io = self.report.task_io.get(&task.id);
+        let env = self.environment;
         let mut reads: Vec<String> = io.map_or_else(Vec::new, |io| {
             io.reads
                 .iter()
-                .map(|t| t.name.to_string())
+                .map(|t| env.table(&t.name).to_string())
                 .chain(io.external_reads.iter().map(ToString::to_string))
                 .collect()
         });
         let mut writes: Vec<String> = io.map_or_else(Vec::new, |io| {
             io.writes
                 .iter()
-                .map(|t| t.name.to_string())
+                .map(|t| env.table(&t.name).to_string())
                 .chain(io.external_writes.iter().map(ToString::to_string))
                 .collect()
         });
@@ -885,8 +902,17 @@ impl Builder<'_> {
                     .report
                     .sql_files
                     .get(&task.id)
-                    .filter(|_| self.render_sql)
-                    .map(|&file| jinja::sql(file, self.report.sources.file(file).text(), &subs))
+                    .and_then(|&file| {
+                        let text = self.report.sources.file(file).text();
+                        let names = self.report.sql_names.get(&task.id).cloned().unwrap_or_default();
+                        match crate::sql::rewrite::map_tables(text, &names, self.environment) {
+                            Ok(mapped) => self.render_sql.then(|| jinja::sql(file, &mapped, &subs)),
+                            Err(problems) => {
+                                self.diagnostics.extend(problems);
+                                None
+                            }
+                        }
+                    })
                     .unwrap_or_default();
                 match spark.operator {
                     SparkSqlOperator::SparkSql => {
@@ -923,10 +949,25 @@ impl Builder<'_> {
                     }
                 }
             }
-            TaskKind::Sync(_) => {
-                let Some(sync) = self.report.sync_plans.get(&task.id) else {
+            TaskKind::Sync(sync_task) => {
+                if !self.report.sync_plans.contains_key(&task.id) {
+                    return placeholder_plan(task, task_id, vars);
+                }
+                // Resolved again for this environment: its databases, connections.
+                let (resolved, problems) = crate::sync::resolve_in(
+                    self.repository,
+                    self.project,
+                    Some(self.environment),
+                    flow,
+                    task,
+                    sync_task,
+                );
+                self.diagnostics
+                    .extend(problems.into_iter().filter(Diagnostic::is_error));
+                let Some(resolved) = resolved else {
                     return placeholder_plan(task, task_id, vars);
                 };
+                let sync = self.sync_plans.entry(task.id.clone()).or_insert(resolved);
                 let datax_job = format!("datax/{}/{}.json", flow.id, task_id);
                 let (bizdate, nodash) = Bizdate::of(flow).expressions();
                 let root = &airflow.datax_job_root;
@@ -993,7 +1034,7 @@ impl Builder<'_> {
                 let timeout = trigger.timeout.unwrap_or(airflow.sensor_timeout).0;
                 match &trigger.wait_for {
                     WaitFor::Http { connection, endpoint } => Operator::HttpSensor {
-                        conn_id: connection.clone(),
+                        conn_id: self.environment.airflow_connection(connection).to_owned(),
                         endpoint: jinja::value(endpoint, &subs),
                         poke_interval,
                         timeout,
@@ -1005,6 +1046,7 @@ impl Builder<'_> {
                         timeout,
                     },
                     WaitFor::Partition { table, partition } => {
+                        let table = self.environment.table(table);
                         reads.push(table.to_string());
                         let spec: Vec<String> = partition
                             .split([',', '/'])

@@ -92,6 +92,10 @@ pub struct TableNames {
     pub tables: Vec<TableMention>,
     /// Databases of `USE` statements.
     pub uses: Vec<DatabaseMention>,
+    /// Tables DDL and utility statements change (`DROP`, `TRUNCATE`, `ALTER`, `CREATE
+    /// TABLE` without a query, `ANALYZE`, `MSCK`, `REFRESH`): not lineage, but an
+    /// environment must not touch production's.
+    pub altered: Vec<TableRef>,
 }
 
 /// The result of analysing one SQL file.

@@ -199,6 +199,20 @@ mod tests {
     }
 
     #[test]
+    fn ddl_and_utility_statements_are_rewritten_too() {
+        // A dev run must never drop, truncate or alter production's tables.
+        let text = "DROP TABLE IF EXISTS dwd.a; TRUNCATE TABLE ods.b; ALTER TABLE dwd.c ADD PARTITION (dt='1');\n\
+                    CREATE TABLE IF NOT EXISTS d (id INT); ANALYZE TABLE dwd.e COMPUTE STATISTICS;\n\
+                    MSCK REPAIR TABLE ods.f; REFRESH TABLE dwd.g";
+        assert_eq!(
+            rewrite(text, Some("dwd")).expect("rewritten"),
+            "DROP TABLE IF EXISTS dev_dwd.a; TRUNCATE TABLE dev_ods.b; ALTER TABLE dev_dwd.c ADD PARTITION (dt='1');\n\
+             CREATE TABLE IF NOT EXISTS dev_dwd.d (id INT); ANALYZE TABLE dev_dwd.e COMPUTE STATISTICS;\n\
+             MSCK REPAIR TABLE dev_ods.f; REFRESH TABLE dev_dwd.g"
+        );
+    }
+
+    #[test]
     fn a_mapped_database_from_a_placeholder_cannot_be_rewritten() {
         let problems = rewrite("INSERT INTO dwd.t SELECT * FROM ${src}.orders", None).expect_err("refused");
         let [problem] = problems.as_slice() else {

@@ -18,11 +18,12 @@ use std::convert::Infallible;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    FromTable, ObjectName, ObjectNamePart, Query, Spanned, Statement, TableFactor, TableObject, Use, Visit, Visitor,
+    FromTable, ObjectName, ObjectNamePart, ObjectType, Query, Spanned, Statement, TableFactor, TableObject, Use, Visit,
+    Visitor,
 };
 
 use super::location::LineIndex;
-use super::parse::{ParsedSql, SparkStatement};
+use super::parse::{ParsedSql, SparkCommand, SparkStatement};
 use super::placeholder::{Placeholder, PlaceholderKind};
 use super::{DatabaseMention, SqlOptions, TableMention, TableNames, TableRef};
 use crate::diagnostic::Span;
@@ -51,17 +52,29 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
     let mut temporary: HashSet<TableName> = HashSet::new();
     let mut reads = Mentions::default();
     let mut writes = Mentions::default();
-    let mut names = TableNames::default();
+    let mut located = TableNames::default();
 
     for parsed_statement in &parsed.statements {
-        let SparkStatement::Sql(statement) = &parsed_statement.kind else {
-            continue;
+        let statement = match &parsed_statement.kind {
+            SparkStatement::Sql(statement) => statement,
+            SparkStatement::Command(SparkCommand::Refresh(Some(name))) => {
+                let (raw, span) = namer.name(name);
+                if let Some(span) = span
+                    && !temporary.contains(&raw)
+                {
+                    let table = raw.qualified_with(default_database.as_deref());
+                    located.tables.push(mention(&namer, name, &table, span));
+                    located.altered.push(TableRef { name: table, span });
+                }
+                continue;
+            }
+            SparkStatement::Command(_) => continue,
         };
         match statement.as_ref() {
             Statement::Use(target) => {
                 if let Some(database) = used_database(target, &namer) {
                     if let Some(mention) = use_mention(target, &namer, &database) {
-                        names.uses.push(mention);
+                        located.uses.push(mention);
                     }
                     default_database = Some(database);
                 }
@@ -79,7 +92,7 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
                     reads: Vec::new(),
                     writes: Vec::new(),
                     defined: Vec::new(),
-                    names: &mut names,
+                    names: &mut located,
                 };
                 let ControlFlow::Continue(()) = statement.visit(&mut visitor);
                 let TableVisitor {
@@ -94,12 +107,12 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
             }
         }
     }
-    names.tables.sort_by_key(|mention| mention.span.start);
-    names.tables.dedup_by_key(|mention| mention.span.start);
+    located.tables.sort_by_key(|mention| mention.span.start);
+    located.tables.dedup_by_key(|mention| mention.span.start);
     Tables {
         reads: reads.into_refs(),
         writes: writes.into_refs(),
-        names,
+        names: located,
     }
 }
 
@@ -140,6 +153,31 @@ impl Mentions {
 
     fn into_refs(self) -> Vec<TableRef> {
         self.0.into_iter().map(|(name, span)| TableRef { name, span }).collect()
+    }
+}
+
+/// Where the database part of a table name is, or where one would go.
+fn mention(namer: &Namer<'_>, name: &ObjectName, table: &TableName, span: Span) -> TableMention {
+    // `db.t`, or `catalog.db.t`: the database is the part before the table.
+    let database = name.0.len().checked_sub(2).and_then(|at| match &name.0[at] {
+        ObjectNamePart::Identifier(ident) => Some(ident),
+        ObjectNamePart::Function(_) => None,
+    });
+    let database = database.and_then(|ident| {
+        let span = namer.index.span(ident.span)?;
+        Some(DatabaseMention {
+            database: ident.value.to_lowercase(),
+            span,
+            quote: ident.quote_style,
+            templated: namer.is_templated(span),
+        })
+    });
+    TableMention {
+        table: table.clone(),
+        span,
+        qualified: name.0.len() > 1,
+        database,
+        templated: namer.is_templated(span),
     }
 }
 
@@ -255,33 +293,22 @@ impl TableVisitor<'_> {
         }
         let table = raw.qualified_with(self.default_database);
         if let Some(span) = span {
-            self.names.tables.push(self.mention(name, &table, span));
+            self.names.tables.push(mention(self.namer, name, &table, span));
         }
         Some((table, span.unwrap_or(self.fallback)))
     }
 
-    /// Where the database part of a table name is, or where one would go.
-    fn mention(&self, name: &ObjectName, table: &TableName, span: Span) -> TableMention {
-        // `db.t`, or `catalog.db.t`: the database is the part before the table.
-        let database = name.0.len().checked_sub(2).and_then(|at| match &name.0[at] {
-            ObjectNamePart::Identifier(ident) => Some(ident),
-            ObjectNamePart::Function(_) => None,
-        });
-        let database = database.and_then(|ident| {
-            let span = self.namer.index.span(ident.span)?;
-            Some(DatabaseMention {
-                database: ident.value.to_lowercase(),
-                span,
-                quote: ident.quote_style,
-                templated: self.namer.is_templated(span),
-            })
-        });
-        TableMention {
-            table: table.clone(),
-            span,
-            qualified: name.0.len() > 1,
-            database,
-            templated: self.namer.is_templated(span),
+    /// A table a DDL or utility statement changes (drops, truncates, alters, creates
+    /// empty, analyses, repairs): not data lineage, but a name environments rewrite.
+    fn alter(&mut self, name: &ObjectName) {
+        let (raw, span) = self.namer.name(name);
+        if self.temporary.contains(&raw) || self.defined.contains(&raw) {
+            return;
+        }
+        let table = raw.qualified_with(self.default_database);
+        if let Some(span) = span {
+            self.names.tables.push(mention(self.namer, name, &table, span));
+            self.names.altered.push(TableRef { name: table, span });
         }
     }
 
@@ -366,6 +393,28 @@ impl Visitor for TableVisitor<'_> {
                 query: Some(_),
                 ..
             } => self.define(table_name),
+            Statement::CreateTable(create) if !create.temporary => self.alter(&create.name),
+            Statement::Drop {
+                object_type: ObjectType::Table | ObjectType::View | ObjectType::MaterializedView,
+                names,
+                ..
+            } => {
+                for name in names {
+                    self.alter(name);
+                }
+            }
+            Statement::Truncate(truncate) => {
+                for target in &truncate.table_names {
+                    self.alter(&target.name);
+                }
+            }
+            Statement::AlterTable(alter) => self.alter(&alter.name),
+            Statement::Analyze(analyze) => {
+                if let Some(name) = &analyze.table_name {
+                    self.alter(name);
+                }
+            }
+            Statement::Msck(msck) => self.alter(&msck.table_name),
             Statement::Merge(merge) => self.write_target(&merge.table),
             Statement::Update(update) => self.write_target(&update.table.relation),
             Statement::Delete(delete) => {

@@ -19,8 +19,8 @@ use sqlparser::parser::Parser;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::model::{
-    Connection, ConnectionKind, Credentials, Flow, PriorityLevel, Repository, Spanned, SyncColumn, SyncTask,
-    TableDeclaration, TableFormat, TableName, Task,
+    Connection, ConnectionKind, Credentials, Environment, Flow, PriorityLevel, Project, Repository, Spanned,
+    SyncColumn, SyncTask, TableDeclaration, TableFormat, TableName, Task,
 };
 use crate::sql::TableRef;
 use types::ValueKind;
@@ -250,22 +250,42 @@ struct SideColumns {
 /// Collects problems while resolving.
 struct Resolver<'a> {
     repository: &'a Repository,
+    /// The project as the environment runs it (connections replaced).
+    project: &'a Project,
+    /// The environment rendered for; `None` when checking (the repository as written).
+    environment: Option<&'a Environment>,
     flow: &'a Flow,
     task: &'a Task,
     sync: &'a SyncTask,
     found: Vec<Diagnostic>,
 }
 
-/// Resolves one sync task; `Err` carries every problem found (warnings included
-/// alongside a plan in `Ok`).
+/// Resolves one sync task as written; `Err` carries every problem found (warnings
+/// included alongside a plan in `Ok`).
 pub fn resolve(
     repository: &Repository,
     flow: &Flow,
     task: &Task,
     sync: &SyncTask,
 ) -> (Option<SyncPlan>, Vec<Diagnostic>) {
+    resolve_in(repository, &repository.project, None, flow, task, sync)
+}
+
+/// Resolves one sync task for an environment: `project` is the project as the
+/// environment runs it ([`Environment::apply`]), and every warehouse table and its
+/// files are mapped to the environment's databases.
+pub fn resolve_in(
+    repository: &Repository,
+    project: &Project,
+    environment: Option<&Environment>,
+    flow: &Flow,
+    task: &Task,
+    sync: &SyncTask,
+) -> (Option<SyncPlan>, Vec<Diagnostic>) {
     let mut resolver = Resolver {
         repository,
+        project,
+        environment,
         flow,
         task,
         sync,
@@ -287,6 +307,9 @@ fn misconfigured(
         .with_label(label)
         .with_help(help)
 }
+
+/// The placeholder of the environment's name in a table's `location`.
+pub const ENV_PLACEHOLDER: &str = "${env}";
 
 /// The environment variable a connection's credential is passed in.
 fn credential_variable(connection: &str, field: &str) -> String {
@@ -335,14 +358,20 @@ fn file_stem(path: &str) -> String {
 }
 
 impl<'a> Resolver<'a> {
+    /// A warehouse table's name in the environment rendered for.
+    fn mapped(&self, name: &TableName) -> TableName {
+        self.environment
+            .map_or_else(|| name.clone(), |environment| environment.table(name))
+    }
+
     fn push(&mut self, diagnostic: Diagnostic) {
         self.found.push(diagnostic);
     }
 
     fn connection(&mut self, name: &Spanned<String>) -> Option<&Connection> {
-        let connection = self.repository.project.connections.get(&name.value);
+        let connection = self.project.connections.get(&name.value);
         if connection.is_none() {
-            let known = self.repository.project.connections.keys().map(String::as_str);
+            let known = self.project.connections.keys().map(String::as_str);
             self.found.push(
                 Diagnostic::error(Code::UnknownConnection, format!("unknown connection `{}`", name.value))
                     .at(name.span)
@@ -362,7 +391,6 @@ impl<'a> Resolver<'a> {
             return self.connection(name);
         }
         let hives: Vec<&Connection> = self
-            .repository
             .project
             .connections
             .values()
@@ -1057,7 +1085,7 @@ impl<'a> Resolver<'a> {
                         format: None,
                     })
                     .collect();
-                let location = table_location(connection, declaration);
+                let location = table_location(connection, declaration, self.environment);
                 let partition_dir = source
                     .partition
                     .as_ref()
@@ -1075,6 +1103,7 @@ impl<'a> Resolver<'a> {
                     &mut reader.hadoop_config,
                     &mut reader.kerberos,
                 );
+                let name = self.mapped(&name);
                 table_name = name.to_string();
                 reads.push(TableRef { name, span: table.span });
             }
@@ -1280,7 +1309,7 @@ impl<'a> Resolver<'a> {
                         );
                     }
                 }
-                let location = table_location(connection, declaration);
+                let location = table_location(connection, declaration, self.environment);
                 let partition_dir = target
                     .partition
                     .as_ref()
@@ -1314,6 +1343,7 @@ impl<'a> Resolver<'a> {
                     kinds: Vec::new(),
                     span: declaration.name.span,
                 };
+                let name = self.mapped(&name);
                 let qualified = name.to_string();
                 writes.push(TableRef {
                     name,
@@ -1444,8 +1474,8 @@ impl<'a> Resolver<'a> {
     fn target_declaration(&self) -> Option<&'a TableDeclaration> {
         let repository = self.repository;
         let connection = match &self.sync.target.connection {
-            Some(name) => repository.project.connections.get(&name.value)?,
-            None => repository
+            Some(name) => self.project.connections.get(&name.value)?,
+            None => self
                 .project
                 .connections
                 .values()
@@ -1459,8 +1489,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn level(&self) -> PriorityLevel {
-        self.repository
-            .project
+        self.project
             .priorities
             .get(&self.task.priority)
             .cloned()
@@ -1580,17 +1609,22 @@ impl<'a> Resolver<'a> {
     }
 }
 
-/// The HDFS directory of a declared table.
-fn table_location(connection: &Connection, table: &TableDeclaration) -> String {
+/// The HDFS directory of a declared table, its database mapped for the environment.
+/// In an explicit `location`, `${env}` is the environment's name (an environment other
+/// than `prod` may not write a table whose location lacks it: see
+/// [`crate::environment`]).
+fn table_location(connection: &Connection, table: &TableDeclaration, environment: Option<&Environment>) -> String {
     if let Some(location) = &table.location {
-        return location.trim_end_matches('/').to_owned();
+        let name = environment.map_or(crate::model::PRODUCTION, |environment| environment.name.as_str());
+        return location.replace(ENV_PLACEHOLDER, name).trim_end_matches('/').to_owned();
     }
+    let mapped = environment.map(|environment| environment.table(&table.name.value));
     let warehouse = connection
         .warehouse_dir
         .as_deref()
         .unwrap_or("/user/hive/warehouse")
         .trim_end_matches('/');
-    let name = table.name.value.as_str();
+    let name = mapped.as_ref().unwrap_or(&table.name.value).as_str();
     match name.rsplit_once('.') {
         Some((db, t)) => format!("{warehouse}/{db}.db/{t}"),
         None => format!("{warehouse}/{name}"),

@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::Error;
+use crate::diagnostic::Span;
 use crate::load::{Document, YamlNode};
 use crate::model::{
     AirflowSettings, AirflowVersion, Connection, ConnectionKind, Credentials, CrossFlowMode, DataxThrottle, Duration,
@@ -489,6 +490,7 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
         })
         .collect();
     sources.sort_by(|a, b| a.table.cmp(&b.table).then(a.span.cmp(&b.span)));
+    let teams_entry = spans.root.entry("teams");
     Ok(Project {
         file: document.file,
         name: raw.project,
@@ -548,16 +550,21 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
             .teams
             .into_iter()
             .map(|(name, t)| {
+                let span = teams_entry
+                    .and_then(|e| e.value.entry(&name))
+                    .map_or(spans.root.span, |e| e.key_span);
                 (
                     name.clone(),
                     Team {
                         name,
+                        span,
                         github: t.github,
                         platform: t.platform,
                     },
                 )
             })
             .collect(),
+        teams_span: teams_entry.map_or(Span::file_start(document.file), |e| e.key_span),
         params: params(raw.params),
     })
 }

@@ -602,6 +602,7 @@ def describe_dag(dag, run_day, is_v2, pools, conf, problems):
         "timetable": type(dag.timetable).__name__,
         "cron": cron_expression(dag.timetable),
         "catchup": bool(dag.catchup),
+        "is_paused_upon_creation": dag.is_paused_upon_creation,
         "tags": sorted(dag.tags or []),
         "owner": dag.owner,
         "max_active_runs": dag.max_active_runs,

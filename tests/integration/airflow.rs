@@ -159,12 +159,16 @@ pub(crate) fn test_password(conn_id: &str) -> String {
 
 /// The Airflow connections the DAG files of a folder read in templates
 /// (`conn.get('id')`, as flowc renders credentials of sync tasks).
-fn connections_read(dag_folder: &Path) -> std::collections::BTreeSet<String> {
+pub(crate) fn connections_read(dag_folder: &Path) -> std::collections::BTreeSet<String> {
     let mut found = std::collections::BTreeSet::new();
     let Ok(entries) = std::fs::read_dir(dag_folder) else {
         return found;
     };
     for entry in entries.flatten() {
+        if entry.path().is_dir() {
+            found.extend(connections_read(&entry.path()));
+            continue;
+        }
         let Ok(text) = std::fs::read_to_string(entry.path()) else {
             continue;
         };
@@ -322,7 +326,7 @@ fn airflow_3_loads_the_sample_dags_as_written() {
 
 /// Runs `check` for both versions in parallel (each Airflow load takes seconds); a
 /// panic in either fails the test.
-fn for_both_versions(check: impl Fn(AirflowVersion) + Sync) {
+pub(crate) fn for_both_versions(check: impl Fn(AirflowVersion) + Sync) {
     std::thread::scope(|scope| {
         for version in AirflowVersion::ALL {
             let check = &check;

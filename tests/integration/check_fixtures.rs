@@ -19,6 +19,8 @@ use serde_json::Value;
 /// error (warnings are not listed), sorted.
 const CASES: &[(&str, &[&str])] = &[
     ("asset_flow_with_schedule", &["R602"]),
+    ("codeowners_missing", &["G406"]),
+    ("codeowners_out_of_date", &["G404"]),
     ("cycle_across_flows", &["G402"]),
     ("cycle_across_flows_declared", &["G402"]),
     ("cycle_three_tasks_declared", &["G402"]),
@@ -35,6 +37,9 @@ const CASES: &[(&str, &[&str])] = &[
     ("duplicate_yaml_key", &["L104"]),
     ("empty_flow_yaml", &["L103"]),
     ("empty_sql_file", &["Q304"]),
+    ("env_templated_database", &["R607"]),
+    ("env_unknown_connection", &["R608", "R608"]),
+    ("env_writes_production_table", &["R606", "R606", "R606"]),
     ("flow_name_mismatch", &["S207"]),
     ("invalid_cron", &["S209"]),
     ("invalid_duration", &["S204"]),
@@ -130,6 +135,8 @@ const NEEDS_SQL_ANALYSER: &[&str] = &[
     "cycle_two_tasks",
     "duplicate_writer",
     "empty_sql_file",
+    "env_templated_database",
+    "env_writes_production_table",
     "sql_syntax_error",
     "sql_two_syntax_errors",
     "unknown_template_variable",
@@ -153,6 +160,8 @@ const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
 /// Warnings no fixture is about, each shown in the snapshot of a fixture whose error
 /// comes with it: `(code, fixture)`. The snapshot must hold `warning[<code>]`.
 const WARNINGS_IN_SNAPSHOTS: &[(&str, &str)] = &[
+    ("D701", "codeowners_out_of_date"),
+    ("D702", "codeowners_missing"),
     ("G403", "several_graph_errors"),
     ("L108", "several_errors_at_once"),
     ("S220", "sync_speed_capped_records_under_channels"),

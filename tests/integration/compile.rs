@@ -42,7 +42,7 @@ fn compile(repo: &Path, env: &str, out: &Path, version: AirflowVersion) {
 }
 
 /// Every file under `root`, relative path → bytes.
-fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
         for entry in fs::read_dir(dir).expect("folder lists") {
             let path = entry.expect("entry").path();
@@ -319,22 +319,24 @@ fn compiling_twice_gives_byte_identical_output() {
     }
 }
 
-/// Copies the example into a temp dir so a test may break it.
-pub(crate) fn example_copy() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        fs::create_dir_all(to).expect("create");
-        for entry in fs::read_dir(from).expect("list") {
-            let entry = entry.expect("entry");
-            let target = to.join(entry.file_name());
-            if entry.path().is_dir() {
-                copy(&entry.path(), &target);
-            } else {
-                fs::copy(entry.path(), &target).expect("copy");
-            }
+/// Copies a folder recursively.
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("create");
+    for entry in fs::read_dir(from).expect("list") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).expect("copy");
         }
     }
+}
+
+/// Copies the example into a temp dir so a test may break it.
+pub(crate) fn example_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    copy(&example(), dir.path());
+    copy_dir(&example(), dir.path());
     dir
 }
 

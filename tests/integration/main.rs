@@ -2,16 +2,22 @@
 
 mod airflow;
 mod check_fixtures;
+mod codeowners;
 mod compile;
 mod compile_snapshots;
 mod datax_jobs;
 mod datax_launcher;
 mod datax_schema;
+mod deploy;
+mod environments;
 mod examples;
+mod git_rev;
+mod github;
 mod hostile;
 mod mutations;
 mod plan;
 mod sql_lineage;
+mod workflows;
 
 use std::io::Write;
 use std::path::Path;

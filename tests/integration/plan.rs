@@ -691,12 +691,16 @@ fn the_manifest_reads_back_as_written_with_fingerprints() {
 fn an_environment_the_base_lacks_is_planned_as_new() {
     let repo = Repo::example();
     repo.branch("dev");
+    // A copy of dev (its database mappings keep production tables out of reach).
     repo.edit("flowc.yaml", |yaml| {
-        yaml.replacen(
-            "  prod:\n",
-            "  staging:\n    description: Pre-production.\n    dag_prefix: stg__\n  prod:\n",
+        let start = yaml.find("  dev:\n").expect("the dev environment");
+        let end = yaml.find("  prod:\n").expect("the prod environment");
+        let staging = yaml[start..end].replacen("  dev:\n", "  staging:\n", 1).replacen(
+            "dag_prefix: dev__",
+            "dag_prefix: stg__",
             1,
-        )
+        );
+        format!("{}{staging}{}", &yaml[..end], &yaml[end..])
     });
     repo.commit_all("a staging environment");
     let plan = repo.plan_json(&["--base", "main", "--head", "dev", "--env", "staging"]);

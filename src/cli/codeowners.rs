@@ -1,0 +1,101 @@
+//! `flowc codeowners`: write `.github/CODEOWNERS` from the teams and flow owners, or
+//! with `--check` only say whether it is up to date (for CI).
+
+use std::fs;
+use std::path::Path;
+
+use super::{CodeownersArgs, Outcome, Printer};
+use crate::Error;
+use crate::check::check;
+use crate::diagnostic::{Code, Diagnostics};
+use crate::load::{FileSource, ReadOutcome, WorkTree};
+use crate::render::codeowners::{self, CODEOWNERS_PATH, Codeowners};
+
+/// Runs `flowc codeowners`.
+pub(crate) fn run(args: &CodeownersArgs, printer: &Printer) -> Result<Outcome, Error> {
+    let tree = WorkTree::open(&args.repo)?;
+    let report = check(&tree)?;
+    let Some(repository) = report.repository.as_ref().filter(|_| !report.diagnostics.has_errors()) else {
+        printer.diagnostics(&report.diagnostics, &report.sources);
+        printer.out(&format!(
+            "codeowners stopped: {} in the repository; {CODEOWNERS_PATH} left untouched\n",
+            plural(report.diagnostics.error_count(), "error"),
+        ));
+        return Ok(Outcome::InputErrors);
+    };
+    let generated = codeowners::render(repository);
+    // The check's own "out of date" warning is what this command settles; the render's
+    // warnings are shown even when the project names no GitHub team (check skips them).
+    let mut shown: Diagnostics = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code != Code::CodeownersOutOfDate)
+        .cloned()
+        .collect();
+    shown.extend(generated.diagnostics.iter().cloned());
+    shown.sort();
+    shown.dedup();
+    printer.diagnostics(&shown, &report.sources);
+
+    let current = match tree.read(CODEOWNERS_PATH)? {
+        ReadOutcome::Bytes(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        _ => None,
+    };
+    if current.as_deref().is_some_and(|text| generated.matches(text)) {
+        printer.out(&format!("{CODEOWNERS_PATH} is up to date\n"));
+        return Ok(Outcome::Clean);
+    }
+    if args.check {
+        let state = if current.is_some() { "out of date" } else { "missing" };
+        printer.out(&diff(current.as_deref().unwrap_or_default(), &generated));
+        printer.out(&format!(
+            "{CODEOWNERS_PATH} is {state}: run `flowc codeowners` and commit it\n"
+        ));
+        return Ok(Outcome::InputErrors);
+    }
+    write_atomically(&args.repo.join(CODEOWNERS_PATH), generated.text.as_bytes())?;
+    printer.out(&format!(
+        "wrote {CODEOWNERS_PATH} ({})\n",
+        plural(generated.rules, "rule")
+    ));
+    Ok(Outcome::Clean)
+}
+
+/// A unified diff from the file in the repository to the generated one.
+fn diff(current: &str, generated: &Codeowners) -> String {
+    let current = current.replace("\r\n", "\n");
+    similar::TextDiff::from_lines(current.as_str(), generated.text.as_str())
+        .unified_diff()
+        .context_radius(2)
+        .header(CODEOWNERS_PATH, &format!("{CODEOWNERS_PATH} (generated)"))
+        .to_string()
+}
+
+/// Writes `bytes` to a temporary file next to `path`, then renames it over `path`:
+/// readers see the old file or the new one, never half of one.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write as _;
+    let folder = path.parent().unwrap_or_else(|| Path::new("."));
+    fs::create_dir_all(folder).map_err(|e| Error::io("create", folder, e))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".CODEOWNERS.");
+    // A committed file, readable by all like any other checkout (tempfile makes 0600).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut temp = builder
+        .tempfile_in(folder)
+        .map_err(|e| Error::io("create a temporary file in", folder, e))?;
+    temp.write_all(bytes)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(|e| Error::io("write", temp.path().to_path_buf(), e))?;
+    temp.persist(path).map_err(|e| Error::io("write", path, e.error))?;
+    Ok(())
+}
+
+fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{count} {word}s")
+    }
+}

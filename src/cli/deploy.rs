@@ -1,0 +1,159 @@
+//! `flowc deploy`: compile one environment, then publish it to a folder or a branch.
+
+use std::fmt::Write as _;
+
+use super::{DeployArgs, DeployTarget, Outcome, Printer, plural};
+use crate::Error;
+use crate::compile::{CompileRequest, Compiled, compile};
+use crate::deploy::branch::BranchTarget;
+use crate::deploy::dir::{AbortPoint, DirOptions, DirTarget, Faults};
+use crate::deploy::release::{self, Changes, Deployment, Provenance, Release};
+use crate::deploy::source::work_tree_provenance;
+use crate::load::{FileSource, GitTree, WorkTree};
+
+/// Test only: fail with an I/O error after writing this many files of a directory
+/// deploy's new release.
+const FAIL_AFTER_VAR: &str = "FLOWC_DEPLOY_FAIL_AFTER";
+/// Test only: abort the process at `before-release`, `before-switch` or `after-switch`
+/// of a directory deploy.
+const ABORT_VAR: &str = "FLOWC_DEPLOY_ABORT";
+
+/// Runs `flowc deploy`.
+pub(crate) fn run(args: &DeployArgs, printer: &Printer) -> Result<Outcome, Error> {
+    let faults = faults()?;
+    let (tree, source): (Box<dyn FileSource>, Provenance) = match &args.rev {
+        Some(rev) => {
+            let tree = GitTree::open(&args.repo, rev)?;
+            let source = Provenance::revision(tree.revision(), &tree.commit_id());
+            (Box::new(tree), source)
+        }
+        None => (Box::new(WorkTree::open(&args.repo)?), work_tree_provenance(&args.repo)?),
+    };
+    let target = match &args.target {
+        DeployTarget::Dir(path) => path.display().to_string(),
+        DeployTarget::Branch(name) => format!("branch {name}"),
+    };
+    let request = CompileRequest {
+        environments: vec![args.env.clone()],
+        airflow_version: None,
+    };
+    let (report, mut environments) = match compile(tree.as_ref(), &request)? {
+        Compiled::Done { report, environments } => {
+            printer.diagnostics(&report.diagnostics, &report.sources);
+            (report, environments)
+        }
+        Compiled::CheckFailed { report } => {
+            printer.diagnostics(&report.diagnostics, &report.sources);
+            printer.out(&format!(
+                "deploy stopped: {} in the repository; {target} left untouched\n",
+                plural(report.diagnostics.error_count(), "error"),
+            ));
+            return Ok(Outcome::InputErrors);
+        }
+        Compiled::RenderFailed { report, diagnostics } => {
+            printer.diagnostics(&report.diagnostics, &report.sources);
+            printer.diagnostics(&diagnostics, &report.sources);
+            printer.out(&format!(
+                "deploy stopped: {}; {target} left untouched\n",
+                plural(diagnostics.error_count(), "error"),
+            ));
+            return Ok(Outcome::InputErrors);
+        }
+    };
+    let (Some(repository), Some(environment)) = (report.repository.as_ref(), environments.pop()) else {
+        return Err(Error::Internal("a finished compile without its environment".to_owned()));
+    };
+    let release = Release::new(&repository.project.name, &environment.name, source, environment.files)?;
+    let deployment = match &args.target {
+        DeployTarget::Dir(path) => DirTarget::new(path).deploy(
+            &release,
+            &DirOptions {
+                dry_run: args.dry_run,
+                faults,
+            },
+        )?,
+        DeployTarget::Branch(name) => BranchTarget::new(&args.repo, name).deploy(&release, args.dry_run)?,
+    };
+    print(printer, &release, &deployment, &args.target);
+    Ok(Outcome::Clean)
+}
+
+/// The test-only failure injection from the environment.
+fn faults() -> Result<Faults, Error> {
+    let fail_after = match std::env::var(FAIL_AFTER_VAR) {
+        Ok(text) => Some(
+            text.parse::<usize>()
+                .map_err(|_| Error::Usage(format!("{FAIL_AFTER_VAR}=`{text}` is not a number of files")))?,
+        ),
+        Err(_) => None,
+    };
+    let abort_at = match std::env::var(ABORT_VAR) {
+        Ok(text) => Some(
+            text.parse::<AbortPoint>()
+                .map_err(|message| Error::Usage(format!("{ABORT_VAR}: {message}")))?,
+        ),
+        Err(_) => None,
+    };
+    Ok(Faults { fail_after, abort_at })
+}
+
+fn print(printer: &Printer, release: &Release, deployment: &Deployment, target: &DeployTarget) {
+    let env = &release.record.environment;
+    let location = match target {
+        DeployTarget::Dir(_) => deployment.location.clone(),
+        DeployTarget::Branch(_) => format!("branch {}", deployment.location),
+    };
+    for warning in &deployment.warnings {
+        printer.err(&format!("warning: {warning}\n"));
+    }
+    let changes = &deployment.changes;
+    let id = &deployment.release;
+    let from = &release.record.source;
+    let text = match &deployment.outcome {
+        release::Outcome::AlreadyDeployed { recorded } => {
+            format!("{env} → {location}: already deployed (release {id}, from {recorded})\n")
+        }
+        release::Outcome::DryRun => {
+            format!(
+                "{}{env} → {location} (dry run): would change {}, add {}, remove {} (release {id}, from {from}); nothing written\n",
+                file_list(changes),
+                plural(changes.changed.len(), "file"),
+                changes.added.len(),
+                changes.removed.len(),
+            )
+        }
+        release::Outcome::Published { commit, .. } => {
+            let commit = commit
+                .as_deref()
+                .map(|commit| format!("commit {}, ", release::short(commit)))
+                .unwrap_or_default();
+            let push = match target {
+                DeployTarget::Branch(name) => format!("publish it with `git push <remote> {name}`\n"),
+                DeployTarget::Dir(_) => String::new(),
+            };
+            format!(
+                "{env} → {location}: {} changed, {} added, {} removed ({commit}release {id}, from {from})\n{push}",
+                plural(changes.changed.len(), "file"),
+                changes.added.len(),
+                changes.removed.len(),
+            )
+        }
+    };
+    printer.out(&text);
+}
+
+/// `  + path` per added, `  ~ path` per changed, `  - path` per removed file.
+fn file_list(changes: &Changes) -> String {
+    let mut lines: Vec<(&str, char)> = changes
+        .added
+        .iter()
+        .map(|path| (path.as_str(), '+'))
+        .chain(changes.changed.iter().map(|path| (path.as_str(), '~')))
+        .chain(changes.removed.iter().map(|path| (path.as_str(), '-')))
+        .collect();
+    lines.sort_unstable();
+    lines.into_iter().fold(String::new(), |mut text, (path, mark)| {
+        let _ = writeln!(text, "  {mark} {path}");
+        text
+    })
+}

@@ -1,0 +1,192 @@
+//! Environment isolation: what an environment other than `prod` may not do.
+//!
+//! Input: the checked repository (each task's reads and writes as written) and one
+//! [`Environment`]. Output: diagnostics. Pure.
+//!
+//! Production runs the repository as written; a dev copy runs side by side with it,
+//! so a dev task must never write where production reads. Rules, for every
+//! environment but `prod`:
+//! - every warehouse table a task writes — or drops, truncates, alters, creates empty,
+//!   analyses or repairs — has a database, the environment maps that database, and
+//!   maps it to a database production itself does not use (R606);
+//! - a table written through a declared `location:` without `${env}` in it would be
+//!   written at production's path, whatever the database mapping (R606);
+//! - every connection a sync task writes to (other than the warehouse) is replaced by
+//!   the environment (R606).
+//!
+//! And for every environment: the connections it replaces and replaces them with are
+//! declared and of the same type (R608).
+
+use std::collections::BTreeSet;
+
+use crate::check::CheckReport;
+use crate::diagnostic::suggest::did_you_mean;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{Environment, Repository, TaskKind};
+
+/// Every problem of `environment` in this repository.
+pub fn check(report: &CheckReport, repository: &Repository, environment: &Environment) -> Vec<Diagnostic> {
+    let mut found = references(repository, environment);
+    if environment.is_production() {
+        return found;
+    }
+    let production: BTreeSet<&str> = report
+        .task_io
+        .values()
+        .flat_map(|io| io.reads.iter().chain(&io.writes))
+        .filter_map(|table| table.name.database())
+        .collect();
+    let prefix = format!("environments.{}", environment.name);
+    for (_, task) in repository.tasks() {
+        let Some(io) = report.task_io.get(&task.id) else {
+            continue;
+        };
+        let altered = report
+            .sql_names
+            .get(&task.id)
+            .map_or(&[][..], |names| names.altered.as_slice());
+        let touched = io
+            .writes
+            .iter()
+            .map(|table| (table, "write"))
+            .chain(altered.iter().map(|table| (table, "change")));
+        for (table, verb) in touched {
+            let problem = match table.name.database() {
+                None => Some((
+                    format!(
+                        "task `{}` would {verb} `{}` without a database, which is production's in environment `{}`",
+                        task.id, table.name, environment.name
+                    ),
+                    "qualify the table name (or set `default_database`), and map that database for this environment"
+                        .to_owned(),
+                )),
+                Some(database) if !environment.databases.contains_key(database) => Some((
+                    format!(
+                        "environment `{}` would {verb} production table `{}`: it does not map database `{database}`",
+                        environment.name, table.name
+                    ),
+                    format!(
+                        "map it under `{prefix}.databases`, e.g. `{database}: {}_{database}`",
+                        environment.name
+                    ),
+                )),
+                Some(database) if production.contains(environment.database(database)) => Some((
+                    format!(
+                        "environment `{}` maps `{database}` to `{}`, a database production uses, so `{}` would land in production",
+                        environment.name,
+                        environment.database(database),
+                        table.name
+                    ),
+                    format!("map `{database}` to a database of its own under `{prefix}.databases`"),
+                )),
+                Some(_) => None,
+            };
+            if let Some((message, help)) = problem {
+                let label = if verb == "write" { "written" } else { "changed" };
+                found.push(
+                    Diagnostic::error(Code::ProductionWrite, message)
+                        .at(table.span)
+                        .with_label(format!("{label} by `{}`", task.id))
+                        .with_help(help),
+                );
+            }
+        }
+        let TaskKind::Sync(sync) = &task.kind else {
+            continue;
+        };
+        // A declared location is the same path in every environment.
+        if let Some(declaration) = io.writes.first().and_then(|write| repository.table(&write.name))
+            && declaration
+                .location
+                .as_deref()
+                .is_some_and(|location| !location.contains(crate::sync::ENV_PLACEHOLDER))
+        {
+            found.push(
+                Diagnostic::error(
+                    Code::ProductionWrite,
+                    format!(
+                        "environment `{}` would write production files: table `{}` has a fixed `location`",
+                        environment.name, declaration.name.value
+                    ),
+                )
+                .at(declaration.name.span)
+                .with_label(format!("written by `{}`", task.id))
+                .with_help(
+                    "put `${env}` in the location (e.g. `/warehouse/${env}/ods/t`), or remove `location:` so the \
+                     table lives under its database's warehouse folder, which the environment maps",
+                ),
+            );
+        }
+        if !io.external_writes.is_empty()
+            && let Some(connection) = &sync.target.connection
+            && !environment.connections.contains_key(&connection.value)
+        {
+            found.push(
+                Diagnostic::error(
+                    Code::ProductionWrite,
+                    format!(
+                        "environment `{}` would write to production connection `{}`",
+                        environment.name, connection.value
+                    ),
+                )
+                .at(connection.span)
+                .with_label(format!("target of `{}`", task.id))
+                .with_help(format!(
+                    "declare a connection for {} and replace it under `{prefix}.connections`, e.g. `{}: {}_{}`",
+                    environment.name, connection.value, connection.value, environment.name
+                )),
+            );
+        }
+    }
+    found
+}
+
+/// R608 for replaced connections that are not declared or change the type.
+fn references(repository: &Repository, environment: &Environment) -> Vec<Diagnostic> {
+    let connections = &repository.project.connections;
+    let known = || connections.keys().map(String::as_str);
+    let mut found = Vec::new();
+    for (from, to) in &environment.connections {
+        let problem = match (connections.get(from), connections.get(&to.value)) {
+            (None, _) => Some((
+                format!(
+                    "environment `{}` replaces connection `{from}`, which is not declared",
+                    environment.name
+                ),
+                did_you_mean(from, known())
+                    .unwrap_or_else(|| "name a connection declared under `connections:`".to_owned()),
+            )),
+            (Some(_), None) => Some((
+                format!(
+                    "environment `{}` replaces connection `{from}` with `{}`, which is not declared",
+                    environment.name, to.value
+                ),
+                did_you_mean(&to.value, known()).unwrap_or_else(|| {
+                    format!(
+                        "declare `{}` under `connections:` (same type as `{from}`, its own host and credentials)",
+                        to.value
+                    )
+                }),
+            )),
+            (Some(original), Some(replacement)) if original.kind != replacement.kind => Some((
+                format!(
+                    "environment `{}` replaces {} connection `{from}` with {} connection `{}`",
+                    environment.name,
+                    original.kind.with_article(),
+                    replacement.kind.with_article(),
+                    to.value
+                ),
+                "replace a connection with one of the same type".to_owned(),
+            )),
+            _ => None,
+        };
+        if let Some((message, help)) = problem {
+            found.push(
+                Diagnostic::error(Code::UnknownEnvironmentReference, message)
+                    .at(to.span)
+                    .with_help(help),
+            );
+        }
+    }
+    found
+}

