@@ -11,6 +11,7 @@
 
 use std::fmt::Write as _;
 
+use super::budget::{Cut, Writer, fair_share};
 use super::types::{Change, Delta, FileDiff, Plan, Status};
 
 /// GitHub's limit for a comment or pull-request body, in characters.
@@ -20,7 +21,7 @@ pub const GITHUB_LIMIT: usize = 65_536;
 pub const DEFAULT_BUDGET: usize = 65_000;
 
 /// Room kept for the closing note.
-const TAIL: usize = 1_500;
+pub(crate) const TAIL: usize = 1_500;
 
 /// Room kept inside a section for its "… and N more" line.
 const MORE: usize = 200;
@@ -101,77 +102,6 @@ pub fn render_within(plan: &Plan, budget: usize) -> String {
     w.finish()
 }
 
-/// Text appended only while it fits.
-struct Writer {
-    out: String,
-    /// Bytes the body may take: the budget minus the room kept for the tail.
-    body: usize,
-    budget: usize,
-    /// Where the current section must end.
-    limit: usize,
-}
-
-impl Writer {
-    fn new(budget: usize) -> Self {
-        Self {
-            out: String::new(),
-            body: budget.saturating_sub(TAIL),
-            budget,
-            limit: usize::MAX,
-        }
-    }
-
-    /// Room left for the body (and the current section), minus `keep`.
-    fn room(&self, keep: usize) -> usize {
-        self.body
-            .min(self.limit)
-            .saturating_sub(self.out.len())
-            .saturating_sub(keep)
-    }
-
-    /// Appends `text` if it fits in the body with `keep` bytes to spare.
-    fn push(&mut self, text: &str, keep: usize) -> bool {
-        if text.len() <= self.room(keep) {
-            self.out.push_str(text);
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Appends short text of bounded length (headings, summary, notes) if it fits in
-    /// the whole budget.
-    fn force(&mut self, text: &str) {
-        if self.out.len() + text.len() <= self.budget {
-            self.out.push_str(text);
-        }
-    }
-
-    /// The text; never longer than the budget.
-    fn finish(mut self) -> String {
-        if self.out.len() > self.budget {
-            // Unreachable by construction; kept so the bound holds whatever happens.
-            let mut end = self.budget;
-            while !self.out.is_char_boundary(end) {
-                end -= 1;
-            }
-            self.out.truncate(end);
-        }
-        self.out
-    }
-}
-
-/// What was left out, for the closing note.
-#[derive(Default)]
-struct Cut {
-    /// Rows or list items left out of the sections.
-    items: usize,
-    /// Files whose diff is not shown, or shown in part.
-    files: usize,
-    /// Diff lines not shown.
-    lines: usize,
-}
-
 /// A part of the plan after the summary: a title, maybe a table header, and rows
 /// that are shown while they fit.
 struct Section<'a> {
@@ -204,27 +134,6 @@ impl Section<'_> {
         // With the room rows keep for the "… and N more" line.
         self.title.len() + self.header.len() + rows + 1 + MORE
     }
-}
-
-/// The share of `room` for the first of sections needing `needs`: max-min fair, so
-/// sections needing less than an equal split get all they need and the rest share
-/// what remains equally.
-fn fair_share(needs: &[usize], room: usize) -> usize {
-    let Some(&first) = needs.first() else {
-        return 0;
-    };
-    let mut sorted = needs.to_vec();
-    sorted.sort_unstable();
-    let mut left = room;
-    for (i, need) in sorted.iter().enumerate() {
-        let equal = left / (sorted.len() - i);
-        if *need > equal {
-            // Everyone from here on, the first section included, gets an equal split.
-            return first.min(equal);
-        }
-        left -= need;
-    }
-    first
 }
 
 /// Writes the rows of a section that fit in its share; the title and header go with

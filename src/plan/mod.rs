@@ -20,6 +20,7 @@
 //! compiles two revisions of a repository and plans them, for `flowc plan`,
 //! `flowc comment` and `flowc promote`.
 
+mod budget;
 mod files;
 pub mod fingerprint;
 mod impact;

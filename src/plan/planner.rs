@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::files::{DiffLimits, diff_files};
+use super::files::{DiffLimits, MANIFEST, diff_files};
 use super::impact::{Graph, breaking_changes};
 use super::types::{
     Change, ChangeKind, Delta, FlowDiff, Impact, Plan, Revision, Status, Summary, TaskDiff, WriterChange,
@@ -43,11 +43,16 @@ impl Planner {
         let (base_graph, head_graph) = (Graph::of(old), Graph::of(new));
         let writers = writer_changes(&base_graph, &head_graph);
         let impact = impact(&tasks, &base_graph, &head_graph);
-        let roots: BTreeSet<&str> = impact.iter().map(|i| i.task.as_str()).collect();
+        // Downstream of a change, and not changed (in what it computes) itself.
+        let direct: BTreeSet<&str> = tasks
+            .iter()
+            .filter(|t| t.affects_data)
+            .map(|t| t.task.as_str())
+            .collect();
         let indirectly_affected: Vec<String> = impact
             .iter()
             .flat_map(|i| &i.downstream_tasks)
-            .filter(|t| !roots.contains(t.as_str()))
+            .filter(|t| !direct.contains(t.as_str()))
             .cloned()
             .collect::<BTreeSet<_>>()
             .into_iter()
@@ -55,24 +60,23 @@ impl Planner {
         let head_sources: BTreeSet<&str> = new.sources.iter().map(String::as_str).collect();
         let breaking = breaking_changes(&base_graph, &head_graph, &head_sources);
         let files = diff_files(base.files, head.files, self.limits);
-        let manifest_changed = match (base.files.get("manifest.json"), head.files.get("manifest.json")) {
+        let manifest_changed = match (base.files.get(MANIFEST), head.files.get(MANIFEST)) {
             (Some(a), Some(b)) => a != b,
             (a, b) => a.is_some() != b.is_some(),
         };
-        let count = |status: Status, items: &mut dyn Iterator<Item = Status>| items.filter(|s| *s == status).count();
         let summary = Summary {
-            flows_added: count(Status::Added, &mut flows.iter().map(|f| f.status)),
-            flows_removed: count(Status::Removed, &mut flows.iter().map(|f| f.status)),
-            flows_changed: count(Status::Changed, &mut flows.iter().map(|f| f.status)),
-            tasks_added: count(Status::Added, &mut tasks.iter().map(|t| t.status)),
-            tasks_removed: count(Status::Removed, &mut tasks.iter().map(|t| t.status)),
-            tasks_changed: count(Status::Changed, &mut tasks.iter().map(|t| t.status)),
+            flows_added: count(&flows, Status::Added, |f| f.status),
+            flows_removed: count(&flows, Status::Removed, |f| f.status),
+            flows_changed: count(&flows, Status::Changed, |f| f.status),
+            tasks_added: count(&tasks, Status::Added, |t| t.status),
+            tasks_removed: count(&tasks, Status::Removed, |t| t.status),
+            tasks_changed: count(&tasks, Status::Changed, |t| t.status),
             tasks_indirectly_affected: indirectly_affected.len(),
             writers_changed: writers.len(),
             breaking_changes: breaking.len(),
-            files_added: count(Status::Added, &mut files.iter().map(|f| f.status)),
-            files_removed: count(Status::Removed, &mut files.iter().map(|f| f.status)),
-            files_changed: count(Status::Changed, &mut files.iter().map(|f| f.status)),
+            files_added: count(&files, Status::Added, |f| f.status),
+            files_removed: count(&files, Status::Removed, |f| f.status),
+            files_changed: count(&files, Status::Changed, |f| f.status),
         };
         Plan {
             project: new.project.clone(),
@@ -91,6 +95,11 @@ impl Planner {
             notes: Vec::new(),
         }
     }
+}
+
+/// How many of `items` have `status`.
+fn count<T>(items: &[T], status: Status, status_of: impl Fn(&T) -> Status) -> usize {
+    items.iter().filter(|item| status_of(item) == status).count()
 }
 
 /// How a task is named in a plan: `flow.task`, or `flow.<task id>` for a sensor (whose

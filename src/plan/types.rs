@@ -30,7 +30,8 @@ pub struct Plan {
     /// For each task whose output may change (its inputs changed, or it was added or
     /// removed): everything downstream of it, across flows.
     pub impact: Vec<Impact>,
-    /// Tasks not changed themselves but downstream of a task whose output may change.
+    /// Tasks downstream of a task whose output may change, whose own definition of what
+    /// they compute did not change (scheduling changes aside).
     pub indirectly_affected: Vec<String>,
     /// Tables removed or renamed while something in the head revision still reads them.
     pub breaking: Vec<BreakingChange>,
