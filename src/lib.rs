@@ -13,13 +13,16 @@
 //! 5. [`render`]: Airflow DAG files, DataX job files, pools and the manifest, in memory;
 //!    [`output`] writes them all-or-nothing; [`compile::compile`] runs check and render
 //!    for every command that needs compiled output;
-//! 6. [`deploy`]: one environment's compiled files published to a folder Airflow
+//!    `render::codeowners` turns the teams and flow owners into the repository's
+//!    `.github/CODEOWNERS`;
+//! 6. [`plan`]: two compiles of an environment (base and head revision) → a plan of
+//!    what changes, its downstream impact and the rendered diffs (`flowc plan`, and the
+//!    body of `flowc comment` and `flowc promote`);
+//! 7. [`deploy`]: one environment's compiled files published to a folder Airflow
 //!    reads (atomically, through a link) or committed to a deploy branch.
 //!
 //! At the edge, [`deploy`] publishes results: [`deploy::github`] opens the promotion
 //! pull request and keeps the plan comment on pull requests up to date.
-//!    [`output`] writes them all-or-nothing. `render::codeowners` turns the teams and
-//!    flow owners into the repository's `.github/CODEOWNERS`.
 //!
 //! Every stage reports problems as [`diagnostic::Diagnostic`] values with spans and
 //! collects all of them; the next stage runs only on input without errors. Start
@@ -36,6 +39,7 @@ pub mod graph;
 pub mod load;
 pub mod model;
 pub mod output;
+pub mod plan;
 pub mod render;
 pub mod sql;
 pub mod sync;

@@ -6,6 +6,7 @@ mod comment;
 mod compile;
 mod deploy;
 mod graph;
+mod plan;
 mod printer;
 mod promote;
 mod schema;
@@ -44,6 +45,9 @@ enum Command {
     Deploy(DeployArgs),
     /// Show the inferred dependencies and each task's reads and writes.
     Graph(GraphArgs),
+    /// Show what merging a revision would change: tasks, downstream impact, breaking
+    /// changes and the diff of every rendered file.
+    Plan(plan::PlanArgs),
     /// Print the JSON Schema of `flowc.yaml` (project) or `flow.yaml` (flow), for editors.
     Schema(SchemaArgs),
     /// Analyse one SQL file or statement list on its own.
@@ -353,6 +357,7 @@ pub fn run() -> ExitCode {
         Command::Deploy(args) => deploy::run(args, &printer),
         Command::Templates(args) => templates::run(args, &printer),
         Command::Graph(args) => graph::run(args, &printer),
+        Command::Plan(args) => plan::run(args, &printer),
         Command::Schema(args) => Ok(schema::run(args, &printer)),
         Command::Sql(SqlCommand::Lineage(args)) => sql::lineage(args, &printer),
         Command::Promote(args) => promote::run(args, &printer),

@@ -1,22 +1,312 @@
 //! `manifest.json`: what one environment's compile produced, from what.
 //!
 //! Flows, tasks (with the Airflow attributes the DAG files set), edges, reads and
-//! writes, and the SHA-256 of every input and output file. The real-Airflow tests
-//! compare loaded DAGs against it; `flowc plan` (later) diffs two of them.
+//! writes, the SHA-256 of every input and output file, and per task the content
+//! fingerprints `flowc plan` compares (see [`crate::plan::fingerprint`]). The
+//! renderer writes a [`Manifest`] and the planner reads it back with the same type,
+//! so what a plan compares is exactly what was deployed. The real-Airflow tests
+//! compare loaded DAGs against it.
+//!
+//! Objects are written with their keys sorted, so the bytes do not depend on the
+//! order of the fields here.
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::graph::{DependencyGraph, EdgeReason};
 use crate::model::{AirflowVersion, Repository};
-use crate::render::plan::{EnvironmentPlan, Operator, SchedulePlan, TaskPlan};
+use crate::plan::fingerprint::{self, TaskFiles};
+use crate::render::plan::{DagPlan, EnvironmentPlan, Operator, SchedulePlan, TaskPlan};
 use crate::render::{hash_bytes, to_json_bytes};
 
-/// Manifest format version; bumped when a field changes meaning.
-pub const MANIFEST_VERSION: u32 = 1;
+/// Manifest format version; bumped when a field changes meaning or a required field
+/// is added. 2: task fingerprints and params, flow descriptions, declared sources.
+pub const MANIFEST_VERSION: u32 = 2;
 
-/// The manifest of one environment, as pretty JSON bytes.
+/// The manifest of one environment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// [`MANIFEST_VERSION`] of the flowc that wrote it.
+    pub manifest_version: u32,
+    /// `flowc <version>`.
+    pub generator: String,
+    /// The project's name.
+    pub project: String,
+    /// The environment compiled.
+    pub environment: String,
+    /// The Airflow version rendered for: `2.10` or `3`.
+    pub airflow_version: String,
+    /// Pool name → slots.
+    pub pools: BTreeMap<String, u32>,
+    /// One per flow (one DAG each), sorted by flow name.
+    pub flows: Vec<FlowEntry>,
+    /// Every dependency edge between the repository's tasks, sorted.
+    pub edges: Vec<EdgeEntry>,
+    /// Tables declared as external sources in `flowc.yaml`, sorted.
+    pub sources: Vec<String>,
+    /// Repository file → `sha256:<hex>` of its content, for every file compiled from.
+    pub inputs: BTreeMap<String, String>,
+    /// Output file → `sha256:<hex>`, for every file written (this one excepted).
+    pub outputs: BTreeMap<String, String>,
+}
+
+/// One flow: one DAG.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FlowEntry {
+    /// The flow's name.
+    pub flow: String,
+    /// The Airflow DAG id.
+    pub dag_id: String,
+    /// The DAG file, relative to the environment's output folder.
+    pub file: String,
+    /// The owning team.
+    pub owner: String,
+    /// The flow's description.
+    pub description: Option<String>,
+    /// When it runs.
+    pub schedule: ScheduleEntry,
+    /// First logical date, `YYYY-MM-DD`.
+    pub start_date: Option<String>,
+    /// Back-fill missed runs.
+    pub catchup: bool,
+    /// Tags, sorted.
+    pub tags: Vec<String>,
+    /// Concurrent runs.
+    pub max_active_runs: Option<u32>,
+    /// Concurrent tasks.
+    pub max_active_tasks: Option<u32>,
+    /// DAG params: name → default (`null` when required).
+    pub params: BTreeMap<String, Value>,
+    /// Repository files the DAG is compiled from, sorted.
+    pub sources: Vec<String>,
+    /// Cross-flow sensors first, then the flow's tasks in file order.
+    pub tasks: Vec<TaskEntry>,
+}
+
+/// A DAG's schedule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ScheduleEntry {
+    /// A cron expression.
+    Cron {
+        /// Five fields.
+        cron: String,
+        /// The Airflow timetable class.
+        timetable: String,
+    },
+    /// Once.
+    Once,
+    /// Only when triggered.
+    Triggered,
+    /// When the listed assets are updated.
+    Assets {
+        /// Asset URIs, sorted.
+        assets: Vec<String>,
+    },
+}
+
+/// One Airflow task: a task of the flow, or a sensor waiting for another flow's task.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskEntry {
+    /// The Airflow task id.
+    pub task_id: String,
+    /// `flow.task` as named in YAML; for a sensor (`type: wait`), the task it waits for.
+    pub name: String,
+    /// `sparksql`, `sync`, `ml`, `kylin`, `trigger`, or `wait` for a cross-flow sensor.
+    #[serde(rename = "type")]
+    pub task_type: String,
+    /// The operator class and its main arguments.
+    #[serde(flatten)]
+    pub operator: OperatorEntry,
+    /// Priority level.
+    pub priority: String,
+    /// Pool.
+    pub pool: String,
+    /// Pool slots taken.
+    pub pool_slots: u32,
+    /// `priority_weight`.
+    pub priority_weight: u32,
+    /// `weight_rule`.
+    pub weight_rule: String,
+    /// Worker queue.
+    pub queue: String,
+    /// Retries.
+    pub retries: u32,
+    /// Seconds between retries.
+    pub retry_delay_seconds: u64,
+    /// Execution timeout in seconds.
+    pub execution_timeout_seconds: Option<u64>,
+    /// Upstream Airflow task ids in the same DAG, sorted.
+    pub upstream: Vec<String>,
+    /// Tables read, sorted.
+    pub reads: Vec<String>,
+    /// Tables written, sorted.
+    pub writes: Vec<String>,
+    /// The repository file it runs, if any.
+    pub source_file: Option<String>,
+    /// Asset URIs it updates.
+    pub outlets: Vec<String>,
+    /// Task params that differ from the DAG's: name → default.
+    pub params: BTreeMap<String, Value>,
+    /// Content fingerprints.
+    pub fingerprint: Fingerprint,
+}
+
+impl TaskEntry {
+    /// Whether this is a sensor flowc added for a cross-flow dependency.
+    pub fn is_sensor(&self) -> bool {
+        self.task_type == "wait"
+    }
+}
+
+/// SQLMesh-style fingerprints of a task, each `sha256:<hex>`.
+///
+/// `data` covers everything that decides what the task computes (type, operator
+/// arguments, SQL, rendered job files, params, tables); `config` is the operator part
+/// of it (arguments and rendered job files, the SQL excepted); `metadata` covers how it
+/// is scheduled (pool, priority, queue, retries, timeout, Airflow upstream, resources);
+/// `lineage` is `data` combined with the `lineage` of every upstream task, across
+/// flows, so it changes when anything the task's input depends on changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// What the task computes.
+    pub data: String,
+    /// The operator arguments and rendered job files.
+    pub config: String,
+    /// How it is scheduled.
+    pub metadata: String,
+    /// `data` and every upstream task's `lineage`.
+    pub lineage: String,
+}
+
+/// The operator class (`operator`) and the arguments the manifest records.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "operator")]
+pub enum OperatorEntry {
+    /// `SparkSqlOperator`.
+    SparkSqlOperator {
+        /// The SQL template, relative to the output folder.
+        sql_template: String,
+        /// YARN queue.
+        yarn_queue: String,
+        /// Spark SQL connection.
+        conn_id: String,
+        /// Spark job name.
+        spark_name: String,
+    },
+    /// `SparkSubmitOperator`.
+    SparkSubmitOperator {
+        /// `spark.yarn.queue`.
+        yarn_queue: Option<String>,
+        /// Spark connection.
+        conn_id: String,
+    },
+    /// `BashOperator` running a DataX job.
+    BashOperator {
+        /// The job file, relative to the output folder.
+        datax_job: String,
+        /// DataX channels.
+        datax_channels: u32,
+        /// DataX bytes per second.
+        datax_bytes_per_second: u64,
+        /// Source column → target column.
+        column_lineage: Vec<ColumnEdge>,
+        /// Environment variables the job's credential placeholders read.
+        credential_variables: Vec<String>,
+    },
+    /// `KylinCubeOperator`.
+    KylinCubeOperator,
+    /// `HttpSensor`.
+    HttpSensor {
+        /// Always `reschedule`.
+        mode: String,
+    },
+    /// `FileSensor`.
+    FileSensor {
+        /// Always `reschedule`.
+        mode: String,
+    },
+    /// `NamedHivePartitionSensor`.
+    NamedHivePartitionSensor {
+        /// Always `reschedule`.
+        mode: String,
+    },
+    /// `ExternalTaskSensor`.
+    ExternalTaskSensor {
+        /// The upstream DAG.
+        external_dag_id: String,
+        /// The upstream task.
+        external_task_id: String,
+        /// `execution_delta` in seconds.
+        execution_delta_seconds: Option<i64>,
+        /// For triggered flows: the minute of the `bizdate` day the upstream run starts.
+        bizdate_minute_of_day: Option<i64>,
+        /// Always `reschedule`.
+        mode: String,
+    },
+}
+
+impl OperatorEntry {
+    /// The operator's class name.
+    pub fn class(&self) -> &'static str {
+        match self {
+            OperatorEntry::SparkSqlOperator { .. } => "SparkSqlOperator",
+            OperatorEntry::SparkSubmitOperator { .. } => "SparkSubmitOperator",
+            OperatorEntry::BashOperator { .. } => "BashOperator",
+            OperatorEntry::KylinCubeOperator => "KylinCubeOperator",
+            OperatorEntry::HttpSensor { .. } => "HttpSensor",
+            OperatorEntry::FileSensor { .. } => "FileSensor",
+            OperatorEntry::NamedHivePartitionSensor { .. } => "NamedHivePartitionSensor",
+            OperatorEntry::ExternalTaskSensor { .. } => "ExternalTaskSensor",
+        }
+    }
+}
+
+/// One source column feeding one target column.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnEdge {
+    /// `<source table>.<column>`.
+    pub from: String,
+    /// `<target table>.<column>`.
+    pub to: String,
+}
+
+/// A dependency `from → to`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EdgeEntry {
+    /// The upstream task, `flow.task`.
+    pub from: String,
+    /// The downstream task, `flow.task`.
+    pub to: String,
+    /// The table that links them; `null` for a `depends_on` entry.
+    pub table: Option<String>,
+    /// Whether the tasks are in different flows.
+    pub cross_flow: bool,
+}
+
+impl Manifest {
+    /// Reads a manifest written by [`Manifest::to_json`].
+    pub fn from_json(bytes: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(bytes)
+    }
+
+    /// Pretty JSON with sorted keys and a final newline.
+    pub fn to_json(&self) -> Vec<u8> {
+        // Through a `Value`, whose objects are sorted maps.
+        to_json_bytes(&serde_json::to_value(self).unwrap_or_default())
+    }
+
+    /// Every task with the flow it belongs to, in manifest order.
+    pub fn tasks(&self) -> impl Iterator<Item = (&FlowEntry, &TaskEntry)> {
+        self.flows
+            .iter()
+            .flat_map(|flow| flow.tasks.iter().map(move |task| (flow, task)))
+    }
+}
+
+/// The manifest of one environment, as written to `manifest.json`.
 pub(crate) fn manifest(
     repository: &Repository,
     graph: &DependencyGraph,
@@ -25,106 +315,117 @@ pub(crate) fn manifest(
     outputs: &BTreeMap<String, Vec<u8>>,
     version: AirflowVersion,
 ) -> Vec<u8> {
-    let flows: Vec<Value> = plan
-        .dags
-        .iter()
-        .map(|dag| {
-            json!({
-                "flow": dag.flow,
-                "dag_id": dag.dag_id,
-                "file": format!("dags/{}.py", dag.dag_id),
-                "owner": dag.owner,
-                "schedule": schedule(&dag.schedule),
-                "start_date": dag.start_date.map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
-                "catchup": dag.catchup,
-                "tags": dag.tags,
-                "max_active_runs": dag.max_active_runs,
-                "max_active_tasks": dag.max_active_tasks,
-                "params": dag.params.iter().map(|(name, p)| (name.clone(), p.default.clone().unwrap_or(Value::Null))).collect::<serde_json::Map<_, _>>(),
-                "sources": dag.sources,
-                "tasks": dag.tasks.iter().map(task).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let edges: Vec<Value> = graph
-        .edges()
-        .into_iter()
-        .map(|(from, to, edge)| {
-            json!({
-                "from": from.to_string(),
-                "to": to.to_string(),
-                "table": match &edge.reason {
-                    EdgeReason::Table(table) => Value::String(table.to_string()),
-                    EdgeReason::Manual => Value::Null,
-                },
-                "cross_flow": edge.cross_flow,
-            })
-        })
-        .collect();
-    let hashes = |files: &BTreeMap<String, Vec<u8>>| -> serde_json::Map<String, Value> {
-        files
-            .iter()
-            .map(|(path, bytes)| (path.clone(), Value::String(format!("sha256:{}", hash_bytes(bytes)))))
-            .collect()
-    };
-    let manifest = json!({
-        "manifest_version": MANIFEST_VERSION,
-        "generator": format!("flowc {}", env!("CARGO_PKG_VERSION")),
-        "project": repository.project.name,
-        "environment": plan.environment,
-        "airflow_version": version.as_str(),
-        "pools": plan.pools.iter().map(|(name, p)| (name.clone(), json!(p.slots))).collect::<serde_json::Map<_, _>>(),
-        "flows": flows,
-        "edges": edges,
-        "inputs": hashes(inputs),
-        "outputs": hashes(outputs),
-    });
-    to_json_bytes(&manifest)
+    build(repository, graph, plan, inputs, outputs, version).to_json()
 }
 
-fn schedule(schedule: &SchedulePlan) -> Value {
-    match schedule {
-        SchedulePlan::Cron { cron } => json!({"kind": "cron", "cron": cron, "timetable": "CronDataIntervalTimetable"}),
-        SchedulePlan::Once => json!({"kind": "once"}),
-        SchedulePlan::Triggered => json!({"kind": "triggered"}),
-        SchedulePlan::Assets { uris } => json!({"kind": "assets", "assets": uris}),
+/// The manifest of one environment.
+pub(crate) fn build(
+    repository: &Repository,
+    graph: &DependencyGraph,
+    plan: &EnvironmentPlan,
+    inputs: &BTreeMap<String, Vec<u8>>,
+    outputs: &BTreeMap<String, Vec<u8>>,
+    version: AirflowVersion,
+) -> Manifest {
+    let edges: Vec<EdgeEntry> = graph
+        .edges()
+        .into_iter()
+        .map(|(from, to, edge)| EdgeEntry {
+            from: from.to_string(),
+            to: to.to_string(),
+            table: match &edge.reason {
+                EdgeReason::Table(table) => Some(table.to_string()),
+                EdgeReason::Manual => None,
+            },
+            cross_flow: edge.cross_flow,
+        })
+        .collect();
+    let files = TaskFiles {
+        inputs,
+        outputs,
+        applications: &plan.app_files,
+    };
+    let mut flows: Vec<FlowEntry> = plan.dags.iter().map(|dag| flow(dag, &files)).collect();
+    fingerprint::set_lineage(&mut flows, &edges);
+    let hashes = |files: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, String> {
+        files
+            .iter()
+            .map(|(path, bytes)| (path.clone(), format!("sha256:{}", hash_bytes(bytes))))
+            .collect()
+    };
+    Manifest {
+        manifest_version: MANIFEST_VERSION,
+        generator: format!("flowc {}", env!("CARGO_PKG_VERSION")),
+        project: repository.project.name.clone(),
+        environment: plan.environment.clone(),
+        airflow_version: version.as_str().to_owned(),
+        pools: plan.pools.iter().map(|(name, p)| (name.clone(), p.slots)).collect(),
+        flows,
+        edges,
+        sources: {
+            let mut sources: Vec<String> = repository.project.sources.iter().map(|s| s.table.to_string()).collect();
+            sources.sort();
+            sources.dedup();
+            sources
+        },
+        inputs: hashes(inputs),
+        outputs: hashes(outputs),
     }
 }
 
-fn task(task: &TaskPlan) -> Value {
-    let mut value = json!({
-        "task_id": task.task_id,
-        "name": task.name,
-        "type": task.task_type,
-        "operator": task.operator.class(),
-        "priority": task.priority,
-        "pool": task.pool,
-        "pool_slots": task.pool_slots,
-        "priority_weight": task.priority_weight,
-        "weight_rule": task.weight_rule,
-        "queue": task.queue.as_deref().unwrap_or("default"),
-        "retries": task.retries,
-        "retry_delay_seconds": task.retry_delay_seconds,
-        "execution_timeout_seconds": task.execution_timeout_seconds,
-        "upstream": task.upstream,
-        "reads": task.reads,
-        "writes": task.writes,
-        "source_file": task.source_file,
-        "outlets": task.outlets,
-    });
-    let extra = match &task.operator {
+fn flow(dag: &DagPlan, files: &TaskFiles<'_>) -> FlowEntry {
+    FlowEntry {
+        flow: dag.flow.clone(),
+        dag_id: dag.dag_id.clone(),
+        file: format!("dags/{}.py", dag.dag_id),
+        owner: dag.owner.clone(),
+        description: dag.description.clone(),
+        schedule: schedule(&dag.schedule),
+        start_date: dag.start_date.map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+        catchup: dag.catchup,
+        tags: dag.tags.clone(),
+        max_active_runs: dag.max_active_runs,
+        max_active_tasks: dag.max_active_tasks,
+        params: dag
+            .params
+            .iter()
+            .map(|(name, p)| (name.clone(), p.default.clone().unwrap_or(Value::Null)))
+            .collect(),
+        sources: dag.sources.clone(),
+        tasks: dag.tasks.iter().map(|t| task(t, files)).collect(),
+    }
+}
+
+fn schedule(schedule: &SchedulePlan) -> ScheduleEntry {
+    match schedule {
+        SchedulePlan::Cron { cron } => ScheduleEntry::Cron {
+            cron: cron.clone(),
+            timetable: "CronDataIntervalTimetable".to_owned(),
+        },
+        SchedulePlan::Once => ScheduleEntry::Once,
+        SchedulePlan::Triggered => ScheduleEntry::Triggered,
+        SchedulePlan::Assets { uris } => ScheduleEntry::Assets { assets: uris.clone() },
+    }
+}
+
+fn task(task: &TaskPlan, files: &TaskFiles<'_>) -> TaskEntry {
+    let operator = match &task.operator {
         Operator::SparkSqlOperator {
             sql,
             yarn_queue,
             conn_id,
             name,
             ..
-        } => {
-            json!({"sql_template": format!("dags/{sql}"), "yarn_queue": yarn_queue, "conn_id": conn_id, "spark_name": name})
-        }
-        Operator::SparkSubmitOperator { conf, conn_id, .. } => {
-            json!({"yarn_queue": conf.get("spark.yarn.queue"), "conn_id": conn_id})
-        }
+        } => OperatorEntry::SparkSqlOperator {
+            sql_template: format!("dags/{sql}"),
+            yarn_queue: yarn_queue.clone(),
+            conn_id: conn_id.clone(),
+            spark_name: name.clone(),
+        },
+        Operator::SparkSubmitOperator { conf, conn_id, .. } => OperatorEntry::SparkSubmitOperator {
+            yarn_queue: conf.get("spark.yarn.queue").cloned(),
+            conn_id: conn_id.clone(),
+        },
         Operator::BashOperator {
             datax_channels,
             datax_bytes_per_second,
@@ -132,37 +433,67 @@ fn task(task: &TaskPlan) -> Value {
             column_lineage,
             credential_variables,
             ..
-        } => {
-            json!({
-                "datax_job": datax_job,
-                "datax_channels": datax_channels,
-                "datax_bytes_per_second": datax_bytes_per_second,
-                "column_lineage": column_lineage,
-                "credential_variables": credential_variables,
-            })
-        }
+        } => OperatorEntry::BashOperator {
+            datax_job: datax_job.clone(),
+            datax_channels: *datax_channels,
+            datax_bytes_per_second: *datax_bytes_per_second,
+            column_lineage: column_lineage
+                .iter()
+                .map(|c| ColumnEdge {
+                    from: c.from.clone(),
+                    to: c.to.clone(),
+                })
+                .collect(),
+            credential_variables: credential_variables.clone(),
+        },
         Operator::ExternalTaskSensor {
             external_dag_id,
             external_task_id,
             execution_delta_seconds,
             bizdate_minute_of_day,
             ..
-        } => {
-            json!({
-                "external_dag_id": external_dag_id,
-                "external_task_id": external_task_id,
-                "execution_delta_seconds": execution_delta_seconds,
-                "bizdate_minute_of_day": bizdate_minute_of_day,
-                "mode": "reschedule",
-            })
-        }
-        Operator::HttpSensor { .. } | Operator::FileSensor { .. } | Operator::NamedHivePartitionSensor { .. } => {
-            json!({"mode": "reschedule"})
-        }
-        Operator::KylinCubeOperator { .. } => json!({}),
+        } => OperatorEntry::ExternalTaskSensor {
+            external_dag_id: external_dag_id.clone(),
+            external_task_id: external_task_id.clone(),
+            execution_delta_seconds: *execution_delta_seconds,
+            bizdate_minute_of_day: *bizdate_minute_of_day,
+            mode: "reschedule".to_owned(),
+        },
+        Operator::HttpSensor { .. } => OperatorEntry::HttpSensor {
+            mode: "reschedule".to_owned(),
+        },
+        Operator::FileSensor { .. } => OperatorEntry::FileSensor {
+            mode: "reschedule".to_owned(),
+        },
+        Operator::NamedHivePartitionSensor { .. } => OperatorEntry::NamedHivePartitionSensor {
+            mode: "reschedule".to_owned(),
+        },
+        Operator::KylinCubeOperator { .. } => OperatorEntry::KylinCubeOperator,
     };
-    if let (Value::Object(map), Value::Object(more)) = (&mut value, extra) {
-        map.extend(more);
+    TaskEntry {
+        task_id: task.task_id.clone(),
+        name: task.name.clone(),
+        task_type: task.task_type.to_owned(),
+        operator,
+        priority: task.priority.to_owned(),
+        pool: task.pool.clone(),
+        pool_slots: task.pool_slots,
+        priority_weight: task.priority_weight,
+        weight_rule: task.weight_rule.clone(),
+        queue: task.queue.clone().unwrap_or_else(|| "default".to_owned()),
+        retries: task.retries,
+        retry_delay_seconds: task.retry_delay_seconds,
+        execution_timeout_seconds: task.execution_timeout_seconds,
+        upstream: task.upstream.clone(),
+        reads: task.reads.clone(),
+        writes: task.writes.clone(),
+        source_file: task.source_file.clone(),
+        outlets: task.outlets.clone(),
+        params: task
+            .params
+            .iter()
+            .map(|(name, p)| (name.clone(), p.default.clone().unwrap_or(Value::Null)))
+            .collect(),
+        fingerprint: fingerprint::of_task(task, files),
     }
-    value
 }

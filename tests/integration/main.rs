@@ -15,6 +15,7 @@ mod git_rev;
 mod github;
 mod hostile;
 mod mutations;
+mod plan;
 mod sql_lineage;
 mod workflows;
 

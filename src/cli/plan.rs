@@ -1,0 +1,67 @@
+//! `flowc plan`: what merging a revision would change in one environment.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::{Outcome, Printer};
+use crate::Error;
+use crate::plan::{self, PlanOutcome};
+
+/// Arguments of `flowc plan`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct PlanArgs {
+    /// The repository (a folder holding flowc.yaml, inside a git work tree).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// The revision to compare against (branch, tag, commit…), e.g. the target branch
+    /// of a pull request.
+    #[arg(long, value_name = "REF")]
+    pub(crate) base: String,
+    /// The revision with the changes. Default: the files on disk, uncommitted changes
+    /// included.
+    #[arg(long, value_name = "REF")]
+    pub(crate) head: Option<String>,
+    /// The environment to plan.
+    #[arg(long, value_name = "ENV", default_value = plan::DEFAULT_ENVIRONMENT)]
+    pub(crate) env: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub(crate) format: PlanFormat,
+}
+
+/// Output formats of `flowc plan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PlanFormat {
+    /// For a terminal: `+`/`-`/`~` lines, the rendered diffs, a summary line.
+    Text,
+    /// For a pull-request comment, under GitHub's 65,536-character limit.
+    Markdown,
+    /// The plan as one JSON document.
+    Json,
+}
+
+/// Runs `flowc plan`. Exits 0 whether or not there are changes; 1 when either
+/// revision has errors.
+pub(crate) fn run(args: &PlanArgs, printer: &Printer) -> Result<Outcome, Error> {
+    let outcome = plan::plan_revisions(&args.repo, &args.base, args.head.as_deref(), &args.env)?;
+    match outcome {
+        PlanOutcome::Planned(plan) => {
+            printer.out(&match args.format {
+                PlanFormat::Text => plan::text::render(&plan),
+                PlanFormat::Markdown => plan::markdown::render(&plan),
+                PlanFormat::Json => plan::json::render(&plan),
+            });
+            Ok(Outcome::Clean)
+        }
+        PlanOutcome::Failed(failure) => {
+            printer.err(&format!("{} ({}):\n", failure.side.as_str(), failure.revision.label()));
+            printer.diagnostics(&failure.diagnostics, &failure.report.sources);
+            printer.err(&format!("plan stopped: the {}\n", failure.headline()));
+            if args.format == PlanFormat::Markdown {
+                printer.out(&PlanOutcome::Failed(failure).markdown());
+            }
+            Ok(Outcome::InputErrors)
+        }
+    }
+}

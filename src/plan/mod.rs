@@ -1,0 +1,42 @@
+//! Stage 6, plan: what merging a revision would change in one environment.
+//!
+//! Input: two compiles of the same environment — the base and the head revision —
+//! each as its `manifest.json` (read back with [`crate::render::manifest::Manifest`])
+//! and its rendered files. Output: an immutable [`Plan`], computed by
+//! [`Planner::plan`] without any I/O: flows and tasks added, removed and changed (and
+//! what changed), tables whose writer changed, the downstream impact of every task
+//! whose output may change (every task and table reachable downstream, across flows),
+//! breaking changes (tables removed or renamed while still read), and the unified diff
+//! of every rendered file. Every list is sorted, so the same inputs give the same
+//! plan.
+//!
+//! What counts as changed comes from the manifest's content [`fingerprint`]s: a task
+//! whose `data` fingerprint changed (SQL, operator arguments, tables, params) marks
+//! everything downstream as indirectly affected; a change of `metadata` only (pool,
+//! priority, queue, retries) does not.
+//!
+//! Views, one per format: [`text`] (terminal), [`markdown`] (a pull-request comment,
+//! under GitHub's size limit by construction) and [`json`]. [`plan_revisions`]
+//! compiles two revisions of a repository and plans them, for `flowc plan`,
+//! `flowc comment` and `flowc promote`.
+
+mod budget;
+mod files;
+pub mod fingerprint;
+mod impact;
+pub mod json;
+pub mod markdown;
+mod planner;
+mod revisions;
+#[cfg(test)]
+mod tests;
+pub mod text;
+mod types;
+
+pub use files::DiffLimits;
+pub use planner::{PlanInput, Planner};
+pub use revisions::{DEFAULT_ENVIRONMENT, Failure, PlanOutcome, Side, Source, plan_revisions, plan_sources};
+pub use types::{
+    BreakingChange, BreakingKind, Change, ChangeKind, Delta, FileDiff, FlowDiff, Impact, Plan, Revision, Status,
+    Summary, TaskDiff, WriterChange,
+};

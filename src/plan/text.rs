@@ -1,0 +1,218 @@
+//! The terminal view of a plan, like `terraform plan`: `+` added, `-` removed, `~`
+//! changed, `!` breaking, then the rendered diffs and a summary line at the end.
+
+use std::fmt::Write as _;
+
+use super::types::{Change, Delta, FileDiff, Plan, Status};
+
+/// Lists are wrapped at this width.
+const WIDTH: usize = 100;
+
+/// The plan as text for a terminal.
+pub fn render(plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "flowc plan: environment `{}` of project `{}`, {} → {}",
+        plan.environment,
+        plan.project,
+        plan.base.label(),
+        plan.head.label()
+    );
+    for note in &plan.notes {
+        let _ = writeln!(out, "note: {note}");
+    }
+    if plan.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNo changes: both revisions render the same `{}`.",
+            plan.environment
+        );
+        return out;
+    }
+    if !plan.breaking.is_empty() {
+        out.push_str("\nBreaking changes:\n");
+        for breaking in &plan.breaking {
+            let _ = writeln!(
+                out,
+                "  ! {} is no longer written (was written by {}), but is still read by:",
+                breaking.table, breaking.writer
+            );
+            wrap(&mut out, "      ", &breaking.readers);
+            if let Some(new) = &breaking.renamed_to {
+                let _ = writeln!(out, "      renamed to {new}? point its readers at the new name");
+            }
+        }
+    }
+    if !plan.flows.is_empty() {
+        out.push_str("\nFlows:\n");
+        for flow in &plan.flows {
+            let _ = writeln!(out, "  {} {} (DAG {})", flow.status.marker(), flow.flow, flow.dag_id);
+            changes(&mut out, &flow.changes);
+        }
+    }
+    if !plan.tasks.is_empty() {
+        out.push_str("\nTasks:\n");
+        for task in &plan.tasks {
+            let note = if task.status == Status::Changed && !task.affects_data {
+                ", scheduling only"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} ({}{note})",
+                task.status.marker(),
+                task.task,
+                task.task_type
+            );
+            changes(&mut out, &task.changes);
+        }
+    }
+    if !plan.writers.is_empty() {
+        out.push_str("\nTables whose writer changed:\n");
+        for writer in &plan.writers {
+            let (marker, text) = match (&writer.before, &writer.after) {
+                (None, Some(after)) => ('+', format!("written by {after}")),
+                (Some(before), None) => ('-', format!("no longer written (was {before})")),
+                (Some(before), Some(after)) => ('~', format!("{before} → {after}")),
+                (None, None) => continue,
+            };
+            let _ = writeln!(out, "  {marker} {}: {text}", writer.table);
+        }
+    }
+    if !plan.impact.is_empty() {
+        out.push_str("\nDownstream impact:\n");
+        for impact in &plan.impact {
+            let writes = if impact.writes.is_empty() {
+                String::new()
+            } else {
+                format!(", writes {}", impact.writes.join(", "))
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} ({}{writes})",
+                impact.status.marker(),
+                impact.task,
+                impact.status.as_str()
+            );
+            if impact.downstream_tasks.is_empty() {
+                out.push_str("      nothing downstream\n");
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "      {} downstream:",
+                plural(impact.downstream_tasks.len(), "task")
+            );
+            wrap(&mut out, "        ", &impact.downstream_tasks);
+            if !impact.downstream_tables.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "      {} downstream:",
+                    plural(impact.downstream_tables.len(), "table")
+                );
+                wrap(&mut out, "        ", &impact.downstream_tables);
+            }
+        }
+        if !plan.indirectly_affected.is_empty() {
+            let _ = writeln!(
+                out,
+                "  {} indirectly affected in all:",
+                plural(plan.indirectly_affected.len(), "task")
+            );
+            wrap(&mut out, "      ", &plan.indirectly_affected);
+        }
+    }
+    if !plan.files.is_empty() {
+        out.push_str("\nRendered files:\n");
+        for file in &plan.files {
+            let _ = writeln!(out, "  {} {}{}", file.status.marker(), file.path, counts(file));
+        }
+        if plan.manifest_changed {
+            out.push_str("  ~ manifest.json (its changes are listed above)\n");
+        }
+        for file in &plan.files {
+            if let Some(diff) = &file.diff {
+                out.push('\n');
+                out.push_str(diff);
+            }
+            if file.cut_lines > 0 {
+                let _ = writeln!(
+                    out,
+                    "… {} of the diff of {} not shown",
+                    plural(file.cut_lines, "line"),
+                    file.path
+                );
+            }
+        }
+    }
+    let _ = writeln!(out, "\nPlan: {}.", plan.summary.describe());
+    out
+}
+
+/// ` (+3 -1)`, ` (binary)`.
+pub(crate) fn counts(file: &FileDiff) -> String {
+    if file.binary {
+        " (binary)".to_owned()
+    } else {
+        format!(" (+{} -{})", file.lines_added, file.lines_removed)
+    }
+}
+
+fn changes(out: &mut String, changes: &[Change]) {
+    for change in changes {
+        let _ = writeln!(out, "      {}", describe(change));
+    }
+}
+
+/// One change as text: `priority: important → core`, `reads: +a -b`.
+pub(crate) fn describe(change: &Change) -> String {
+    match &change.delta {
+        Delta::Value { before, after } => format!("{}: {before} → {after}", change.field),
+        Delta::Set { added, removed } => {
+            let items: Vec<String> = added
+                .iter()
+                .map(|a| format!("+{a}"))
+                .chain(removed.iter().map(|r| format!("-{r}")))
+                .collect();
+            format!("{}: {}", change.field, items.join(" "))
+        }
+        Delta::Content { file, before, after } => {
+            format!("{}: {file} changed ({before} → {after})", change.field)
+        }
+    }
+}
+
+/// Writes `items`, comma-separated, on lines of at most [`WIDTH`] columns.
+fn wrap(out: &mut String, indent: &str, items: &[String]) {
+    let mut line = String::from(indent);
+    for (i, item) in items.iter().enumerate() {
+        let piece = if i + 1 < items.len() {
+            format!("{item},")
+        } else {
+            item.clone()
+        };
+        if line.len() > indent.len() && line.len() + 1 + piece.len() > WIDTH {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = String::from(indent);
+        }
+        if line.len() > indent.len() {
+            line.push(' ');
+        }
+        line.push_str(&piece);
+    }
+    if line.len() > indent.len() {
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+fn plural(count: usize, word: &str) -> String {
+    if count == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{count} {word}s")
+    }
+}
