@@ -249,7 +249,7 @@ mod tests {
 
     fn repository(teams: &str, flows: &[(&str, &str)]) -> Repository {
         let project = format!(
-            "project: shop\nenvironments:\n  prod:\n    dag_prefix: \"\"\n  dev:\n    dag_prefix: dev__\n    databases: {dw: dev_dw}\nteams:\n{teams}"
+            "project: shop\nenvironments:\n  prod:\n    dag_prefix: \"\"\n  dev:\n    dag_prefix: dev__\n    databases: {{dw: dev_dw}}\nteams:\n{teams}"
         );
         let mut tree = MemoryTree::new().with("flowc.yaml", project);
         for (name, owner) in flows {
