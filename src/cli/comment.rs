@@ -1,7 +1,7 @@
 //! `flowc comment`: posts the plan as one sticky comment on a pull request and edits that
 //! comment on later runs instead of adding more.
 
-use super::{CommentArgs, Outcome, Printer, read_body_file};
+use super::{CommentArgs, Outcome, Printer, plan_markdown, read_body_file};
 use crate::Error;
 use crate::deploy::github::{CommentOutcome, GitHub};
 
@@ -9,7 +9,11 @@ use crate::deploy::github::{CommentOutcome, GitHub};
 pub(crate) fn run(args: &CommentArgs, printer: &Printer) -> Result<Outcome, Error> {
     let marker = plan_marker(&args.env)?;
     let settings = args.github.settings(&args.repo)?;
-    let body = plan_body(args)?;
+    // A revision that does not compile is still posted: the pull request shows why.
+    let (body, outcome) = match plan_body(args, printer)? {
+        Ok(body) => (body, Outcome::Clean),
+        Err(body) => (body, Outcome::InputErrors),
+    };
     let github = GitHub::connect(settings)?;
     let pr = args.pr;
     match github.upsert_sticky_comment(pr, &marker, &body)? {
@@ -21,16 +25,20 @@ pub(crate) fn run(args: &CommentArgs, printer: &Printer) -> Result<Outcome, Erro
         }
         CommentOutcome::Unchanged(_) => printer.out(&format!("plan comment on #{pr} is up to date\n")),
     }
-    Ok(Outcome::Clean)
+    Ok(outcome)
 }
 
-/// The comment's text.
-fn plan_body(args: &CommentArgs) -> Result<String, Error> {
-    // plan wiring: compute the markdown plan of `args.head` (default `HEAD`) against
-    // `args.base` (default: the pull request's base branch) for `args.env` here, and read
-    // `--body-file` only when it is given (make `body_file` an `Option` in `CommentArgs`).
-    // `--base` and `--head` are read only here.
-    read_body_file(&args.body_file)
+/// The comment's text: `--body-file`, or the plan (`Err` when a revision does not
+/// compile: the text then says so).
+fn plan_body(args: &CommentArgs, printer: &Printer) -> Result<Result<String, String>, Error> {
+    if let Some(path) = &args.body_file {
+        return read_body_file(path).map(Ok);
+    }
+    let base = args
+        .base
+        .as_deref()
+        .ok_or_else(|| Error::Usage("--base REF is required to compute the plan".to_owned()))?;
+    plan_markdown(&args.repo, base, args.head.as_deref(), &args.env, printer)
 }
 
 /// The hidden line that marks flowc's plan comment for `env`: one comment per
@@ -41,5 +49,5 @@ fn plan_marker(env: &str) -> Result<String, Error> {
             "--env `{env}` is not an environment name (letters, digits, `_` and `-`)"
         )));
     }
-    Ok(format!("<!-- flowc:plan env={env} -->"))
+    Ok(crate::plan::markdown::marker(env))
 }

@@ -176,15 +176,15 @@ pub(crate) struct PromoteArgs {
     /// The branch to promote into: the pull request's base.
     #[arg(long, value_name = "BRANCH")]
     pub(crate) to: String,
-    /// The environment the plan is computed for (not used with --body-file).
+    /// The environment the plan is computed for.
     #[arg(long, value_name = "ENV", default_value = "prod")]
     pub(crate) env: String,
     /// The pull request's title. Default: `Promote <from> to <to>`.
     #[arg(long, value_name = "TEXT")]
     pub(crate) title: Option<String>,
-    /// A markdown file to use as the pull request's body.
+    /// A markdown file to use as the pull request's body instead of the plan.
     #[arg(long, value_name = "PATH")]
-    pub(crate) body_file: PathBuf,
+    pub(crate) body_file: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) github: GitHubArgs,
 }
@@ -198,19 +198,19 @@ pub(crate) struct CommentArgs {
     /// The pull request to comment on.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) pr: u64,
-    /// The revision the plan compares against (the pull request's base branch; not used
-    /// with --body-file).
-    #[arg(long, value_name = "REF")]
+    /// The revision the plan compares against: the pull request's base branch, e.g.
+    /// `origin/main` (required unless --body-file is given).
+    #[arg(long, value_name = "REF", required_unless_present = "body_file")]
     pub(crate) base: Option<String>,
-    /// The revision the plan shows (the pull request's head; not used with --body-file).
+    /// The revision the plan shows (the pull request's head). Default: the files on disk.
     #[arg(long, value_name = "REF")]
     pub(crate) head: Option<String>,
     /// The environment the plan is computed for; each environment has its own comment.
     #[arg(long, value_name = "ENV", default_value = "prod")]
     pub(crate) env: String,
-    /// A markdown file to use as the comment.
+    /// A markdown file to post instead of the plan.
     #[arg(long, value_name = "PATH")]
-    pub(crate) body_file: PathBuf,
+    pub(crate) body_file: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) github: GitHubArgs,
 }
@@ -218,6 +218,27 @@ pub(crate) struct CommentArgs {
 /// The text of a `--body-file`.
 pub(crate) fn read_body_file(path: &Path) -> Result<String, Error> {
     std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))
+}
+
+/// The markdown plan of `head` (the work tree when `None`) against `base`, for a pull
+/// request. `Err(text)`: a revision does not compile; its errors have been printed and
+/// `text` is the markdown that says so.
+pub(crate) fn plan_markdown(
+    repo: &Path,
+    base: &str,
+    head: Option<&str>,
+    env: &str,
+    printer: &Printer,
+) -> Result<Result<String, String>, Error> {
+    let outcome = crate::plan::plan_revisions(repo, base, head, env)?;
+    let markdown = outcome.markdown();
+    if let crate::plan::PlanOutcome::Failed(failure) = &outcome {
+        printer.err(&format!("{} ({}):\n", failure.side.as_str(), failure.revision.label()));
+        printer.diagnostics(&failure.diagnostics, &failure.report.sources);
+        printer.err(&format!("plan stopped: the {}\n", failure.headline()));
+        return Ok(Err(markdown));
+    }
+    Ok(Ok(markdown))
 }
 
 /// Arguments of `flowc codeowners`.

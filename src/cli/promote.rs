@@ -1,7 +1,7 @@
 //! `flowc promote`: opens, or updates if one is open, the pull request that promotes one
 //! branch into another (`--from dev --to main`), with the plan as its body.
 
-use super::{Outcome, Printer, PromoteArgs, read_body_file};
+use super::{Outcome, Printer, PromoteArgs, plan_markdown, read_body_file};
 use crate::Error;
 use crate::deploy::github::{GitHub, PullRequestOutcome};
 
@@ -14,7 +14,11 @@ pub(crate) fn run(args: &PromoteArgs, printer: &Printer) -> Result<Outcome, Erro
         )));
     }
     let settings = args.github.settings(&args.repo)?;
-    let body = plan_body(args)?;
+    let Ok(body) = plan_body(args, printer)? else {
+        // Promoting a branch that does not compile helps no one: nothing is sent.
+        printer.err("no pull request opened or updated\n");
+        return Ok(Outcome::InputErrors);
+    };
     let title = args
         .title
         .clone()
@@ -31,11 +35,34 @@ pub(crate) fn run(args: &PromoteArgs, printer: &Printer) -> Result<Outcome, Erro
     Ok(Outcome::Clean)
 }
 
-/// The pull request's body.
-fn plan_body(args: &PromoteArgs) -> Result<String, Error> {
-    // plan wiring: compute the markdown plan of head `args.from` against base `args.to`
-    // for `args.env` here (returning `Outcome::InputErrors` through `run` when either
-    // revision does not compile), and read `--body-file` only when it is given (make
-    // `body_file` an `Option` in `PromoteArgs`). `--env` is read only here.
-    read_body_file(&args.body_file)
+/// The pull request's body: `--body-file`, or the plan of branch `--from` against
+/// branch `--to` (`Err` when one does not compile).
+fn plan_body(args: &PromoteArgs, printer: &Printer) -> Result<Result<String, String>, Error> {
+    if let Some(path) = &args.body_file {
+        return read_body_file(path).map(Ok);
+    }
+    let base = branch_revision(&args.repo, &args.to)?;
+    let head = branch_revision(&args.repo, &args.from)?;
+    plan_markdown(&args.repo, &base, Some(&head), &args.env, printer)
+}
+
+/// A branch as a revision: the local branch, or else the `origin` remote's one (a CI
+/// checkout often has only the branch it was started for).
+fn branch_revision(repo: &std::path::Path, branch: &str) -> Result<String, Error> {
+    let repository = git2::Repository::discover(repo).map_err(|e| Error::Git {
+        action: "open the git repository containing".to_owned(),
+        target: repo.display().to_string(),
+        message: e.message().to_owned(),
+    })?;
+    let remote = format!("origin/{branch}");
+    for candidate in [branch, remote.as_str()] {
+        if repository.revparse_single(candidate).is_ok() {
+            return Ok(candidate.to_owned());
+        }
+    }
+    Err(Error::Git {
+        action: "find branch".to_owned(),
+        target: branch.to_owned(),
+        message: format!("neither `{branch}` nor `{remote}` exists (fetch it first)"),
+    })
 }

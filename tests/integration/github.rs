@@ -3,11 +3,14 @@
 //! query, the four headers, the JSON body), and counts them. Every run also checks that
 //! the token appears nowhere in flowc's output.
 
+use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::{Value, json};
-use wiremock::matchers::{any, body_json, header, method, path, query_param, query_param_is_missing};
+use wiremock::matchers::{
+    any, body_json, body_partial_json, body_string_contains, header, method, path, query_param, query_param_is_missing,
+};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 use crate::text;
@@ -700,4 +703,126 @@ fn body_over_githubs_limit_is_refused_before_any_request() {
         "{stderr}"
     );
     assert_eq!(api.request_count(), 0);
+}
+
+/// Done-when of the promotion flow: a real repository with `main` and `dev`, one SQL file
+/// changed on dev; `flowc promote` opens exactly one pull request whose body is the plan
+/// (the task, everything downstream across flows, the rendered diff), and a second run
+/// updates that pull request.
+#[test]
+fn promote_opens_one_pull_request_with_the_plan_of_dev_against_main_then_updates_it() {
+    let repo = crate::plan::sql_change();
+    let (tasks, tables) = crate::plan::downstream(&repo.manifest("dev"), "payments.dwd_pay_order");
+    let api = GitHubApi::start();
+    api.mount(
+        list_open_pulls()
+            .respond_with(json_response(200, &json!([])))
+            .up_to_n_times(1)
+            .expect(1),
+    );
+    api.mount(
+        list_open_pulls()
+            .respond_with(json_response(200, &json!([pull_request(12)])))
+            .expect(1),
+    );
+    let plan_body = |mock: MockBuilder| {
+        mock.and(header("content-type", "application/json"))
+            .and(body_partial_json(json!({"title": "Promote dev to main"})))
+            .and(body_string_contains(MARKER))
+            .and(body_string_contains("payments.dwd_pay_order"))
+            .and(body_string_contains("dags/sql/payments/dwd_pay_order.sql"))
+    };
+    api.mount(
+        plan_body(github("POST", "/repos/acme/pipelines/pulls"))
+            .and(body_partial_json(json!({"head": "dev", "base": "main"})))
+            .respond_with(json_response(201, &pull_request(12)))
+            .expect(1),
+    );
+    api.mount(
+        plan_body(github("PATCH", "/repos/acme/pipelines/pulls/12"))
+            .respond_with(json_response(200, &pull_request(12)))
+            .expect(1),
+    );
+    let url = api.url();
+    let promote = [
+        "promote",
+        ".",
+        "--from",
+        "dev",
+        "--to",
+        "main",
+        "--repo",
+        "acme/pipelines",
+        "--api-url",
+        &url,
+    ];
+    let first = run(repo.path(), &promote, &[("GITHUB_TOKEN", TOKEN)]);
+    assert_success(
+        &first,
+        "opened pull request #12: https://github.com/acme/pipelines/pull/12\n",
+    );
+    let second = run(repo.path(), &promote, &[("GITHUB_TOKEN", TOKEN)]);
+    assert_success(
+        &second,
+        "updated pull request #12: https://github.com/acme/pipelines/pull/12\n",
+    );
+    api.verify();
+    let requests = api
+        .runtime
+        .block_on(api.server.received_requests())
+        .expect("requests are recorded");
+    let created = requests
+        .iter()
+        .find(|request| request.method.as_str() == "POST")
+        .expect("the pull request was opened");
+    let body: Value = serde_json::from_slice(&created.body).expect("JSON body");
+    let markdown = body["body"].as_str().expect("a body");
+    assert!(markdown.chars().count() < 65_536);
+    for name in tasks.iter().chain(&tables) {
+        assert!(
+            markdown.contains(&format!("`{name}`")),
+            "{name} missing from the pull request:\n{markdown}"
+        );
+    }
+    assert!(markdown.contains("+    -- the order id is the join key of every downstream fact\n"));
+}
+
+#[test]
+fn comment_posts_the_computed_plan_and_exits_1_when_the_head_does_not_compile() {
+    let repo = crate::plan::sql_change();
+    fs::write(repo.path().join("flows/payments/dwd_pay_order.sql"), "SELEC 1").expect("break the work tree");
+    let api = GitHubApi::start();
+    api.mount(
+        github("GET", "/repos/acme/pipelines/issues/7/comments")
+            .respond_with(json_response(200, &json!([])))
+            .expect(1),
+    );
+    api.mount(
+        github("POST", "/repos/acme/pipelines/issues/7/comments")
+            .and(body_string_contains(MARKER))
+            .and(body_string_contains("Q301"))
+            .respond_with(json_response(201, &comment(99, "x")))
+            .expect(1),
+    );
+    let url = api.url();
+    // Head defaults to the work tree, which no longer compiles.
+    let output = run(
+        repo.path(),
+        &[
+            "comment",
+            ".",
+            "--pr",
+            "7",
+            "--base",
+            "main",
+            "--repo",
+            "acme/pipelines",
+            "--api-url",
+            &url,
+        ],
+        &[("GITHUB_TOKEN", TOKEN)],
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("error[Q301]"), "{}", text(&output.stderr));
+    api.verify();
 }

@@ -17,7 +17,7 @@ use crate::compile::example_copy;
 use crate::{flowc_in, text};
 
 /// A git repository holding a copy of the example, `main` checked out.
-struct Repo {
+pub(crate) struct Repo {
     dir: tempfile::TempDir,
     git: Repository,
 }
@@ -34,7 +34,7 @@ impl Repo {
         repo
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
@@ -146,7 +146,7 @@ impl Repo {
     }
 
     /// The manifest of `rev` for prod, compiled by `flowc compile --rev`.
-    fn manifest(&self, rev: &str) -> Value {
+    pub(crate) fn manifest(&self, rev: &str) -> Value {
         let out = tempfile::tempdir().expect("temp dir");
         let output = flowc_in(
             self.path(),
@@ -173,7 +173,7 @@ fn signature() -> Signature<'static> {
 }
 
 /// The example with `payments.dwd_pay_order`'s SQL changed on `dev`.
-fn sql_change() -> Repo {
+pub(crate) fn sql_change() -> Repo {
     let repo = Repo::example();
     repo.branch("dev");
     repo.edit("flows/payments/dwd_pay_order.sql", |sql| {
@@ -189,7 +189,7 @@ fn sql_change() -> Repo {
 
 /// Every task downstream of `start` along the manifest's edges, and the tables they
 /// write: computed from the manifest alone, independently of the planner.
-fn downstream(manifest: &Value, start: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+pub(crate) fn downstream(manifest: &Value, start: &str) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for edge in manifest["edges"].as_array().expect("edges") {
         children
