@@ -177,6 +177,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// A git failure while doing `action` on `target` (a repository path, revision or
+    /// branch).
+    pub fn git(action: &str, target: impl std::fmt::Display, error: &git2::Error) -> Self {
+        Self::Git {
+            action: action.to_owned(),
+            target: target.to_string(),
+            message: error.message().to_owned(),
+        }
+    }
+
     /// An I/O error with the path and action that failed.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Self::Io {

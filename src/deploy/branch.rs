@@ -45,9 +45,9 @@ impl BranchTarget {
     /// Commits `release` to the branch; with `dry_run` only reports what would change.
     pub fn deploy(&self, release: &Release, dry_run: bool) -> Result<Deployment, Error> {
         let repository = Repository::discover(&self.repository).map_err(|e| {
-            git_error(
+            Error::git(
                 "open the git repository containing",
-                &self.repository.display().to_string(),
+                self.repository.display(),
                 &e,
             )
         })?;
@@ -57,17 +57,17 @@ impl BranchTarget {
             Ok(found) => Some(
                 found
                     .peel_to_commit()
-                    .map_err(|e| git_error("read the tip of branch", &self.branch, &e))?,
+                    .map_err(|e| Error::git("read the tip of branch", &self.branch, &e))?,
             ),
             Err(error) if error.code() == ErrorCode::NotFound => None,
-            Err(error) => return Err(git_error("read branch", &self.branch, &error)),
+            Err(error) => return Err(Error::git("read branch", &self.branch, &error)),
         };
         // No tree for a new branch: a dry run must not even write the empty tree.
         let base = match &tip {
             Some(commit) => Some(
                 commit
                     .tree()
-                    .map_err(|e| git_error("read the tree of branch", &self.branch, &e))?,
+                    .map_err(|e| Error::git("read the tree of branch", &self.branch, &e))?,
             ),
             None => None,
         };
@@ -159,7 +159,7 @@ impl BranchTarget {
         let blob = entry
             .to_object(repository)
             .and_then(|object| object.peel_to_blob())
-            .map_err(|e| git_error("read", &format!("{}:{path}", self.branch), &e))?;
+            .map_err(|e| Error::git("read", format!("{}:{path}", self.branch), &e))?;
         match DeployRecord::parse(blob.content()) {
             Some(record) => Ok(Some(record)),
             None => Err(Error::DeployRefused {
@@ -220,7 +220,7 @@ impl BranchTarget {
         old: Option<&DeployRecord>,
         release: &Release,
     ) -> Result<Oid, Error> {
-        let fail = |e: git2::Error| git_error("write the tree of branch", &self.branch, &e);
+        let fail = |e: git2::Error| Error::git("write the tree of branch", &self.branch, &e);
         let mut update = TreeUpdateBuilder::new();
         for path in old.into_iter().flat_map(|record| record.files.keys()) {
             let full = format!("{folder}/{path}");
@@ -254,7 +254,7 @@ impl BranchTarget {
         release: &Release,
         changes: &Changes,
     ) -> Result<Oid, Error> {
-        let fail = |action: &str, e: &git2::Error| git_error(action, &self.branch, e);
+        let fail = |action: &str, e: &git2::Error| Error::git(action, &self.branch, e);
         let tree = repository
             .find_tree(tree)
             .map_err(|e| fail("read the new tree of", &e))?;
@@ -274,7 +274,7 @@ impl BranchTarget {
             None => repository.reference(&reference, commit, false, &log),
         };
         moved.map_err(|e| {
-            git_error(
+            Error::git(
                 "move branch",
                 &self.branch,
                 &git2::Error::from_str(&format!(
@@ -349,34 +349,10 @@ fn head_name(repository: &Repository) -> Option<String> {
         .and_then(|head| head.symbolic_target().ok().flatten().map(str::to_owned))
 }
 
-fn git_error(action: &str, target: &str, error: &git2::Error) -> Error {
-    Error::Git {
-        action: action.to_owned(),
-        target: target.to_owned(),
-        message: error.message().to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::deploy::release::Provenance;
-
-    fn release(items: &[(&str, &str)]) -> Release {
-        let files: BTreeMap<String, Vec<u8>> = items
-            .iter()
-            .map(|(path, text)| ((*path).to_owned(), text.as_bytes().to_vec()))
-            .collect();
-        Release::new(
-            "wingpay",
-            "prod",
-            Provenance::revision("main", "0123456789abcdef"),
-            files,
-        )
-        .expect("a release")
-    }
+    use crate::deploy::release::tests::release;
 
     fn file(repository: &Repository, branch: &str, path: &str) -> Option<String> {
         let tree = repository

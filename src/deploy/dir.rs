@@ -367,24 +367,9 @@ fn symlink(_target: &Path, _link: &Path) -> io::Result<()> {
 
 #[cfg(all(test, unix))]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::deploy::release::{Provenance, RECORD_FILE};
-
-    fn release(items: &[(&str, &str)]) -> Release {
-        let files: BTreeMap<String, Vec<u8>> = items
-            .iter()
-            .map(|(path, text)| ((*path).to_owned(), text.as_bytes().to_vec()))
-            .collect();
-        Release::new(
-            "wingpay",
-            "prod",
-            Provenance::revision("main", "0123456789abcdef"),
-            files,
-        )
-        .expect("a release")
-    }
+    use crate::deploy::release::RECORD_FILE;
+    use crate::deploy::release::tests::release;
 
     fn deploy(root: &Path, release: &Release) -> Deployment {
         DirTarget::new(root)

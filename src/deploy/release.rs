@@ -253,7 +253,7 @@ pub fn short(id: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn files(items: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
@@ -263,7 +263,8 @@ mod tests {
             .collect()
     }
 
-    fn release(items: &[(&str, &str)]) -> Release {
+    /// A release of wingpay's prod with `items` (path, text), from `main`.
+    pub(crate) fn release(items: &[(&str, &str)]) -> Release {
         Release::new(
             "wingpay",
             "prod",

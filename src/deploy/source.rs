@@ -7,6 +7,7 @@ use git2::{ErrorCode, Repository, StatusOptions};
 
 use super::release::Provenance;
 use crate::Error;
+use crate::load::relative_folder;
 
 /// The provenance of the work tree at `project`: `HEAD`'s commit, if the folder is in
 /// a git work tree and the branch has one, and whether `git status` of the folder is
@@ -21,7 +22,13 @@ pub fn work_tree_provenance(project: &Path) -> Result<Provenance, Error> {
     let repository = match Repository::discover(project) {
         Ok(repository) => repository,
         Err(error) if error.code() == ErrorCode::NotFound => return Ok(outside),
-        Err(error) => return Err(git_error("open the git repository containing", project, &error)),
+        Err(error) => {
+            return Err(Error::git(
+                "open the git repository containing",
+                project.display(),
+                &error,
+            ));
+        }
     };
     let Some(workdir) = repository.workdir() else {
         return Ok(outside);
@@ -29,13 +36,13 @@ pub fn work_tree_provenance(project: &Path) -> Result<Provenance, Error> {
     let commit = match repository.head() {
         Ok(head) => Some(
             head.peel_to_commit()
-                .map_err(|e| git_error("read HEAD of", workdir, &e))?
+                .map_err(|e| Error::git("read HEAD of", workdir.display(), &e))?
                 .id()
                 .to_string(),
         ),
         // A repository without commits yet.
         Err(error) if matches!(error.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
-        Err(error) => return Err(git_error("read HEAD of", workdir, &error)),
+        Err(error) => return Err(Error::git("read HEAD of", workdir.display(), &error)),
     };
     let prefix = relative_folder(workdir, project)?;
     let mut options = StatusOptions::new();
@@ -49,7 +56,7 @@ pub fn work_tree_provenance(project: &Path) -> Result<Provenance, Error> {
     }
     let statuses = repository
         .statuses(Some(&mut options))
-        .map_err(|e| git_error("read the status of", workdir, &e))?;
+        .map_err(|e| Error::git("read the status of", workdir.display(), &e))?;
     let modified = statuses
         .iter()
         .any(|entry| !entry.status().is_ignored() && !entry.status().is_empty());
@@ -58,30 +65,6 @@ pub fn work_tree_provenance(project: &Path) -> Result<Provenance, Error> {
         modified,
         ..outside
     })
-}
-
-/// `project` relative to the work tree, `/`-separated; empty for the root.
-fn relative_folder(workdir: &Path, project: &Path) -> Result<String, Error> {
-    let canonical = |path: &Path| path.canonicalize().map_err(|e| Error::io("open", path, e));
-    let workdir = canonical(workdir)?;
-    let project = canonical(project)?;
-    let relative = project.strip_prefix(&workdir).map_err(|_| Error::NoRepository {
-        path: project.clone(),
-        reason: format!("it is not inside the git work tree `{}`", workdir.display()),
-    })?;
-    Ok(relative
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/"))
-}
-
-fn git_error(action: &str, target: &Path, error: &git2::Error) -> Error {
-    Error::Git {
-        action: action.to_owned(),
-        target: target.display().to_string(),
-        message: error.message().to_owned(),
-    }
 }
 
 #[cfg(test)]

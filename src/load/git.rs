@@ -9,7 +9,7 @@
 //! Symbolic links stored in the tree are followed inside it, like the work tree does;
 //! one that points outside the project is refused ([`ReadOutcome::Escapes`]).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
 use git2::{ObjectType, Oid, Repository};
@@ -85,7 +85,9 @@ impl GitTree {
                         e.message()
                     ),
                 })?;
-            let root = commit.tree().map_err(|e| git_error("read the tree of", revision, &e))?;
+            let root = commit
+                .tree()
+                .map_err(|e| Error::git("read the tree of", revision, &e))?;
             let tree = if prefix.is_empty() {
                 root.id()
             } else {
@@ -134,7 +136,7 @@ impl GitTree {
             .repository
             .lock()
             .map_err(|_| Error::Internal("a git read panicked while holding the repository".to_owned()))?;
-        run(&repository).map_err(|e| git_error("read", &self.location, &e))
+        run(&repository).map_err(|e| Error::git("read", &self.location, &e))
     }
 
     /// The entry at a normalised path, symbolic links in the path followed.
@@ -292,11 +294,15 @@ impl FileSource for GitTree {
 /// The project folder relative to the repository's work tree, `/`-separated; empty
 /// for the root and for bare repositories.
 fn project_prefix(repository: &Repository, project: &Path) -> Result<String, Error> {
-    let Some(workdir) = repository.workdir() else {
-        return Ok(String::new());
-    };
-    let canonical =
-        |path: &Path| -> Result<PathBuf, Error> { path.canonicalize().map_err(|e| Error::io("open", path, e)) };
+    match repository.workdir() {
+        Some(workdir) => relative_folder(workdir, project),
+        None => Ok(String::new()),
+    }
+}
+
+/// `project` relative to the work tree `workdir`, `/`-separated; empty for the root.
+pub(crate) fn relative_folder(workdir: &Path, project: &Path) -> Result<String, Error> {
+    let canonical = |path: &Path| path.canonicalize().map_err(|e| Error::io("open", path, e));
     let workdir = canonical(workdir)?;
     let project = canonical(project)?;
     let relative = project.strip_prefix(&workdir).map_err(|_| Error::NoRepository {
@@ -308,14 +314,6 @@ fn project_prefix(repository: &Repository, project: &Path) -> Result<String, Err
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join("/"))
-}
-
-fn git_error(action: &str, target: &str, error: &git2::Error) -> Error {
-    Error::Git {
-        action: action.to_owned(),
-        target: target.to_owned(),
-        message: error.message().to_owned(),
-    }
 }
 
 #[cfg(test)]

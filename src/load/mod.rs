@@ -11,6 +11,7 @@ mod source;
 pub mod yaml;
 
 pub use git::GitTree;
+pub(crate) use git::relative_folder;
 pub use source::{FileSource, MAX_FILE_BYTES, MemoryTree, ReadOutcome, WorkTree};
 pub use yaml::{YamlEntry, YamlNode, YamlValue};
 

@@ -13,12 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use git2::build::{RepoBuilder, TreeUpdateBuilder};
-use git2::{FileMode, IndexAddOption, ObjectType, Oid, Repository, RepositoryInitOptions, Signature, TreeWalkMode};
+use git2::{FileMode, ObjectType, Oid, Repository, RepositoryInitOptions, Signature, TreeWalkMode};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::airflow::{AirflowVersion, SAMPLE_LOGICAL_DATE, connections_read, for_both_versions, inspect_with};
-use crate::text;
+use crate::{commit_all, text};
 
 /// The SQL file the tests change, and what it is compiled to.
 const CHANGED_SQL: &str = "flows/payments/dws_pay_channel_1d.sql";
@@ -51,23 +51,6 @@ fn example_repository(project: &str) -> (tempfile::TempDir, Repository) {
     let repository = Repository::init_opts(dir.path(), &options).expect("git init");
     commit_all(&repository, "the example");
     (dir, repository)
-}
-
-/// Commits every change of the work tree (additions and deletions) on HEAD.
-fn commit_all(repository: &Repository, message: &str) -> Oid {
-    let mut index = repository.index().expect("index");
-    index.add_all(["*"], IndexAddOption::DEFAULT, None).expect("add");
-    index.update_all(["*"], None).expect("stage deletions");
-    index.write().expect("write index");
-    let tree = repository
-        .find_tree(index.write_tree().expect("write tree"))
-        .expect("tree");
-    let signature = Signature::now("Test", "test@example.com").expect("signature");
-    let parent = repository.head().ok().and_then(|head| head.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repository
-        .commit(Some("HEAD"), &signature, &signature, message, &tree, &parents)
-        .expect("commit")
 }
 
 /// Edits the SQL file the tests change (a hint only: the SQL means the same).

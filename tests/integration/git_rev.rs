@@ -4,27 +4,10 @@
 use std::fs;
 use std::path::Path;
 
-use git2::{IndexAddOption, Repository, Signature};
+use git2::Repository;
 
 use crate::compile::{copy_dir, tree};
-use crate::{flowc_in, text};
-
-/// Stages everything in the work tree and commits it on HEAD.
-pub(crate) fn commit_all(repository: &Repository, message: &str) -> git2::Oid {
-    let mut index = repository.index().expect("index");
-    index.add_all(["*"], IndexAddOption::DEFAULT, None).expect("add all");
-    index.update_all(["*"], None).expect("stage removals");
-    index.write().expect("write index");
-    let tree = repository
-        .find_tree(index.write_tree().expect("write tree"))
-        .expect("tree");
-    let signature = Signature::now("Test", "test@example.com").expect("signature");
-    let parent = repository.head().ok().and_then(|head| head.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repository
-        .commit(Some("HEAD"), &signature, &signature, message, &tree, &parents)
-        .expect("commit")
-}
+use crate::{commit_all, flowc_in, text};
 
 /// A repository whose `pipelines/wingpay/` holds the example, committed once.
 fn monorepo() -> (tempfile::TempDir, Repository) {

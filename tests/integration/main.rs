@@ -52,3 +52,27 @@ pub(crate) fn flowc_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Output {
 pub(crate) fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// The author of every test commit, at a fixed time, so commit ids are the same on
+/// every run.
+pub(crate) fn signature() -> git2::Signature<'static> {
+    git2::Signature::new("flowc tests", "tests@flowc.invalid", &git2::Time::new(1_700_000_000, 0)).expect("signature")
+}
+
+/// Commits every change of the work tree (additions and deletions) on HEAD.
+pub(crate) fn commit_all(repository: &git2::Repository, message: &str) -> git2::Oid {
+    let mut index = repository.index().expect("index");
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .expect("add all");
+    index.update_all(["*"], None).expect("stage deletions");
+    index.write().expect("write index");
+    let tree = repository
+        .find_tree(index.write_tree().expect("write tree"))
+        .expect("tree");
+    let parent = repository.head().ok().and_then(|head| head.peel_to_commit().ok());
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    repository
+        .commit(Some("HEAD"), &signature(), &signature(), message, &tree, &parents)
+        .expect("commit")
+}

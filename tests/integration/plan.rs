@@ -8,13 +8,13 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use git2::{IndexAddOption, Oid, Repository, RepositoryInitOptions, Signature, Time};
+use git2::{Oid, Repository, RepositoryInitOptions};
 use serde_json::Value;
 
 use flowc::render::manifest::Manifest;
 
 use crate::compile::example_copy;
-use crate::{flowc_in, text};
+use crate::{flowc_in, signature, text};
 
 /// A git repository holding a copy of the example, `main` checked out.
 pub(crate) struct Repo {
@@ -41,25 +41,7 @@ impl Repo {
     /// Commits every file of the work tree (additions and deletions) on HEAD, with a
     /// fixed author and time so commit ids are the same on every run.
     fn commit_all(&self, message: &str) -> Oid {
-        let mut index = self.git.index().expect("index");
-        index.add_all(["*"], IndexAddOption::DEFAULT, None).expect("add all");
-        index.update_all(["*"], None).expect("stage deletions");
-        index.write().expect("write index");
-        let tree = self
-            .git
-            .find_tree(index.write_tree().expect("write tree"))
-            .expect("tree");
-        let parents: Vec<git2::Commit<'_>> = self
-            .git
-            .head()
-            .ok()
-            .and_then(|head| head.peel_to_commit().ok())
-            .into_iter()
-            .collect();
-        let parents: Vec<&git2::Commit<'_>> = parents.iter().collect();
-        self.git
-            .commit(Some("HEAD"), &signature(), &signature(), message, &tree, &parents)
-            .expect("commit")
+        crate::commit_all(&self.git, message)
     }
 
     /// Creates branch `name` at HEAD and checks it out.
@@ -166,10 +148,6 @@ impl Repo {
         serde_json::from_slice(&fs::read(out.path().join("prod/manifest.json")).expect("manifest"))
             .expect("manifest JSON")
     }
-}
-
-fn signature() -> Signature<'static> {
-    Signature::new("flowc tests", "tests@flowc.invalid", &Time::new(1_700_000_000, 0)).expect("signature")
 }
 
 /// The example with `payments.dwd_pay_order`'s SQL changed on `dev`.
