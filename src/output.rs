@@ -144,10 +144,11 @@ fn remove_empty_parents(path: &Path, root: &Path) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn files(items: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
+    /// A file map from (path, text) pairs.
+    pub(crate) fn files(items: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
         items
             .iter()
             .map(|(p, t)| ((*p).to_owned(), t.as_bytes().to_vec()))

@@ -44,13 +44,8 @@ impl BranchTarget {
 
     /// Commits `release` to the branch; with `dry_run` only reports what would change.
     pub fn deploy(&self, release: &Release, dry_run: bool) -> Result<Deployment, Error> {
-        let repository = Repository::discover(&self.repository).map_err(|e| {
-            Error::git(
-                "open the git repository containing",
-                self.repository.display(),
-                &e,
-            )
-        })?;
+        let repository = Repository::discover(&self.repository)
+            .map_err(|e| Error::git("open the git repository containing", self.repository.display(), &e))?;
         let reference = self.reference_name()?;
         self.refuse_checked_out(&repository, &reference)?;
         let tip = match repository.find_reference(&reference) {

@@ -255,13 +255,7 @@ pub fn short(id: &str) -> &str {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-
-    fn files(items: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
-        items
-            .iter()
-            .map(|(path, text)| ((*path).to_owned(), text.as_bytes().to_vec()))
-            .collect()
-    }
+    use crate::output::tests::files;
 
     /// A release of wingpay's prod with `items` (path, text), from `main`.
     pub(crate) fn release(items: &[(&str, &str)]) -> Release {

@@ -120,13 +120,7 @@ fn diff_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn files(items: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
-        items
-            .iter()
-            .map(|(p, t)| ((*p).to_owned(), t.as_bytes().to_vec()))
-            .collect()
-    }
+    use crate::output::tests::files;
 
     #[test]
     fn lists_added_removed_and_changed_files_but_not_the_manifest() {
