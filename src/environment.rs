@@ -12,7 +12,9 @@
 //! - a table written through a declared `location:` without `${env}` in it would be
 //!   written at production's path, whatever the database mapping (R606);
 //! - every connection a sync task writes to (other than the warehouse) is replaced by
-//!   the environment (R606).
+//!   the environment (R606);
+//! - a Kylin cube build goes to the environment's own Kylin (its Airflow connection
+//!   replaced), or names a project or cube with `${env}` (R606).
 //!
 //! And for every environment: the connections it replaces and replaces them with are
 //! declared and of the same type (R608).
@@ -88,6 +90,30 @@ pub fn check(report: &CheckReport, repository: &Repository, environment: &Enviro
                         .at(table.span)
                         .with_label(format!("{label} by `{}`", task.id))
                         .with_help(help),
+                );
+            }
+        }
+        if let TaskKind::Kylin(kylin) = &task.kind {
+            let kylin_conn_id = &repository.project.airflow.kylin_conn_id;
+            let per_environment = [&kylin.project, &kylin.cube]
+                .iter()
+                .any(|name| name.contains(crate::sync::ENV_PLACEHOLDER));
+            if !per_environment && !environment.airflow_connections.contains_key(kylin_conn_id) {
+                found.push(
+                    Diagnostic::error(
+                        Code::ProductionWrite,
+                        format!(
+                            "environment `{}` would build production cube `{}` of Kylin project `{}`",
+                            environment.name, kylin.cube, kylin.project
+                        ),
+                    )
+                    .at(task.name_span)
+                    .with_label(format!("`{}` builds it", task.id))
+                    .with_help(format!(
+                        "point this environment at its own Kylin (`{prefix}.airflow_connections: \
+                         {{{kylin_conn_id}: {kylin_conn_id}_{}}}`), or put `${{env}}` in the project or cube name",
+                        environment.name
+                    )),
                 );
             }
         }
