@@ -285,7 +285,7 @@ mod tests {
     use crate::diagnostic::LineCol;
     use crate::load::MemoryTree;
 
-    const PROJECT: &str = "project: t\nenvironments: {dev: {databases: {dwd: dev_dwd, dws: dev_dws, ads: dev_ads}}, prod: {}}\nteams: {data: {}}\nsources:\n  - table: ext.raw\n";
+    const PROJECT: &str = "project: t\nenvironments: {dev: {databases: {dwd: dev_dwd, dws: dev_dws, ads: dev_ads}, airflow_connections: {kylin_default: kylin_dev}}, prod: {}}\nteams: {data: {}}\nsources:\n  - table: ext.raw\n";
 
     /// `(name, reads, writes, depends_on)` of one task.
     type TaskSpec<'a> = (&'a str, &'a [&'a str], &'a [&'a str], &'a [&'a str]);

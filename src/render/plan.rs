@@ -904,8 +904,9 @@ impl Builder<'_> {
                     .get(&task.id)
                     .and_then(|&file| {
                         let text = self.report.sources.file(file).text();
-                        let names = self.report.sql_names.get(&task.id).cloned().unwrap_or_default();
-                        match crate::sql::rewrite::map_tables(text, &names, self.environment) {
+                        let none = crate::sql::TableNames::default();
+                        let names = self.report.sql_names.get(&task.id).unwrap_or(&none);
+                        match crate::sql::rewrite::map_tables(text, names, self.environment) {
                             Ok(mapped) => self.render_sql.then(|| jinja::sql(file, &mapped, &subs)),
                             Err(problems) => {
                                 self.diagnostics.extend(problems);
