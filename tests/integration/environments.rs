@@ -246,7 +246,7 @@ fn a_third_environment_replaces_queues_connections_and_schedules() {
     let staging = "  staging:\n    dag_prefix: stg__\n    databases: {ods: stg_ods, dwd: stg_dwd, dws: stg_dws, ads: stg_ads}\n    \
                    connections: {report_mysql: report_mysql_dev}\n    schedule: manual\n    \
                    queues: {default: staging}\n    \
-                   airflow_connections: {spark_sql_default: spark_sql_staging, metastore_default: metastore_staging, \
+                   airflow_connections: {spark_sql_default: spark_sql_staging, metastore_default: metastore_staging, kylin_default: kylin_staging, \
                    report_mysql_dev_rw: report_staging_rw}\n  prod:\n";
     fs::write(&flowc_yaml, text_before.replacen("  prod:\n", staging, 1)).expect("write");
     let out = tempfile::tempdir().expect("out");
