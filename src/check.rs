@@ -41,6 +41,8 @@ pub struct CheckReport {
     pub sync_plans: BTreeMap<TaskId, SyncPlan>,
     /// Where each sparksql task's SQL names its tables, for environment rewrites.
     pub sql_names: BTreeMap<TaskId, TableNames>,
+    /// Who reads and writes what, and why it is allowed.
+    pub access: crate::access::AccessReport,
     /// Flow files found, whether or not they validated.
     flow_files: usize,
 }
@@ -86,10 +88,14 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
     let mut sql_files = BTreeMap::new();
     let mut sync_plans = BTreeMap::new();
     let mut sql_names = BTreeMap::new();
+    let mut access = crate::access::AccessReport::default();
     if let Some(repository) = &validated.repository {
         diagnostics.extend(codeowners_problems(tree, repository, &mut sources)?);
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
         (task_io, sync_plans, sql_names) = analyze(repository, &sql_files, &sources, &mut diagnostics);
+        let (report, found) = crate::access::check(repository, &task_io, &sql_names);
+        access = report;
+        diagnostics.extend(found);
         if !diagnostics.has_errors() {
             let (built, found) = crate::graph::build(repository, &task_io);
             diagnostics.extend(found);
@@ -105,6 +111,7 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
         sql_files,
         sync_plans,
         sql_names,
+        access,
         flow_files: loaded.flows.len(),
     };
     report.diagnostics.extend(plan_problems(&report));

@@ -9,6 +9,7 @@
 //! 3. [`sql`]: SparkSQL parsing, and the tables each task reads and writes;
 //!    [`sync`]: each DataX sync resolved into its job (plugins, columns, types,
 //!    partitions, throttling) and the tables it reads and writes;
+//!    [`access`]: every table a task touches, checked against its team's grants;
 //! 4. [`graph`]: the task dependency graph across flows, cycles, duplicate writers;
 //! 5. [`render`]: Airflow DAG files, DataX job files, pools and the manifest, in memory;
 //!    [`output`] writes them all-or-nothing; [`compile::compile`] runs check and render
@@ -28,6 +29,7 @@
 //! collects all of them; the next stage runs only on input without errors. Start
 //! reading at [`check::check`], which runs the stages in order.
 
+pub mod access;
 pub mod check;
 pub mod cli;
 pub mod compile;

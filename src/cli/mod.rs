@@ -1,5 +1,6 @@
 //! The command line: clap definitions and one file per subcommand.
 
+mod access;
 mod check;
 mod codeowners;
 mod comment;
@@ -34,6 +35,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Report who reads and writes what (teams, tables, grants), for audits.
+    Access(access::AccessArgs),
     /// Validate a repository: YAML schemas, SQL syntax, dependencies, cycles.
     Check(CheckArgs),
     /// Write `.github/CODEOWNERS` from the teams and flow owners (the review gate).
@@ -372,6 +375,7 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let printer = Printer::new();
     let result = match &cli.command {
+        Command::Access(args) => access::run(args, &printer),
         Command::Check(args) => check::run(args, &printer),
         Command::Codeowners(args) => codeowners::run(args, &printer),
         Command::Compile(args) => compile::run(args, &printer),

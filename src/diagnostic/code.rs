@@ -111,6 +111,14 @@ codes! {
     SourceTableWritten = "G405",
     /// A `depends_on` names the task itself.
     SelfDependency = "G406",
+    /// A task reads or writes a table its flow's owner team is not granted.
+    AccessNotGranted = "P501",
+    /// A task reads or writes a classified table (e.g. pii) without a grant that names
+    /// the class.
+    ClassifiedTableNotGranted = "P502",
+    /// Access control names a team or classification that is not declared.
+    UnknownAccessReference = "P503",
+
 
     /// Two flows or tasks get the same Airflow id.
     IdCollision = "R601",

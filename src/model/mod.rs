@@ -4,6 +4,7 @@
 //! its types only hold well-formed values. Every value a later stage may report on
 //! keeps its [`Span`](crate::diagnostic::Span).
 
+mod access;
 mod environment;
 mod flow;
 mod ids;
@@ -11,6 +12,7 @@ mod param;
 mod project;
 mod sync;
 
+pub use access::{Access, Classification, Grant, TableMetadata, TablePattern};
 pub use environment::{Environment, PRODUCTION, ScheduleOverride};
 pub use flow::{
     Duration, Flow, KylinTask, MlTask, Schedule, SparkSqlOperator, SparkSqlTask, Task, TaskKind, TriggerTask, WaitFor,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::diagnostic::{FileId, Span};
-use crate::model::{Connection, Duration, Environment, ParamValue, TableName};
+use crate::model::{Classification, Connection, Duration, Environment, Grant, ParamValue, TableMetadata, TableName};
 
 /// A value with the span it was written at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,6 +197,8 @@ pub struct Team {
     pub github: Option<String>,
     /// Whether it owns the platform (`flowc.yaml`, templates, workflows).
     pub platform: bool,
+    /// What its tasks may read and write; `None`: not restricted.
+    pub grants: Option<Vec<Grant>>,
 }
 
 /// The project: `flowc.yaml`.
@@ -222,6 +224,11 @@ pub struct Project {
     pub teams: BTreeMap<String, Team>,
     /// Where the `teams:` key is written (the file's start when there is none).
     pub teams_span: Span,
+    /// Classes of sensitive tables, by name.
+    pub classifications: BTreeMap<String, Classification>,
+    /// Table metadata (owner, classes), in file order: for a table, the owner of the
+    /// last matching entry counts, and the classes of every matching entry.
+    pub table_metadata: Vec<TableMetadata>,
     /// Project-wide template parameters.
     pub params: BTreeMap<String, ParamValue>,
 }

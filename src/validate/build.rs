@@ -14,11 +14,11 @@ use crate::Error;
 use crate::diagnostic::Span;
 use crate::load::{Document, YamlNode};
 use crate::model::{
-    AirflowSettings, AirflowVersion, Connection, ConnectionKind, Credentials, CrossFlowMode, DataxThrottle, Duration,
-    Environment, ErrorLimit, Flow, FlowId, KylinTask, MlTask, ParamValue, Priority, PriorityLevel, Project,
-    RowkeyRange, Schedule, ScheduleOverride, SourceTable, Spanned, SparkSqlOperator, SparkSqlTask, SyncColumn,
-    SyncSource, SyncSpeed, SyncTarget, SyncTask, TableColumn, TableDeclaration, TableFormat, TableName, Task, TaskId,
-    TaskKind, Team, TriggerTask, WaitFor,
+    Access, AirflowSettings, AirflowVersion, Classification, Connection, ConnectionKind, Credentials, CrossFlowMode,
+    DataxThrottle, Duration, Environment, ErrorLimit, Flow, FlowId, Grant, KylinTask, MlTask, ParamValue, Priority,
+    PriorityLevel, Project, RowkeyRange, Schedule, ScheduleOverride, SourceTable, Spanned, SparkSqlOperator,
+    SparkSqlTask, SyncColumn, SyncSource, SyncSpeed, SyncTarget, SyncTask, TableColumn, TableDeclaration, TableFormat,
+    TableMetadata, TableName, TablePattern, Task, TaskId, TaskKind, Team, TriggerTask, WaitFor,
 };
 
 #[derive(Deserialize)]
@@ -38,7 +38,38 @@ struct RawProject {
     #[serde(default)]
     teams: BTreeMap<String, RawTeam>,
     #[serde(default)]
+    classifications: BTreeMap<String, RawClassification>,
+    #[serde(default)]
+    tables: Vec<RawTableMetadata>,
+    #[serde(default)]
     params: BTreeMap<String, Value>,
+}
+
+#[derive(Deserialize)]
+struct RawClassification {
+    #[serde(default = "yes")]
+    requires_grant: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+struct RawTableMetadata {
+    #[serde(rename = "match")]
+    tables: String,
+    owner: Option<String>,
+    #[serde(default)]
+    classifications: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawGrant {
+    read: Option<String>,
+    write: Option<String>,
+    #[serde(default)]
+    classifications: Vec<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -200,6 +231,7 @@ struct RawTeam {
     github: Option<String>,
     #[serde(default)]
     platform: bool,
+    grants: Option<Vec<RawGrant>>,
 }
 
 #[derive(Deserialize)]
@@ -556,6 +588,31 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
                 (
                     name.clone(),
                     Team {
+                        grants: t.grants.map(|grants| {
+                            grants
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, g)| {
+                                    let at = format!("/teams/{name}/grants/{i}");
+                                    let (access, pattern) = match (g.read, g.write) {
+                                        (_, Some(write)) => (Access::Write, write),
+                                        (Some(read), None) => (Access::Read, read),
+                                        (None, None) => (Access::Read, String::new()),
+                                    };
+                                    Grant {
+                                        access,
+                                        tables: TablePattern::new(&pattern),
+                                        classifications: g
+                                            .classifications
+                                            .into_iter()
+                                            .enumerate()
+                                            .map(|(j, c)| spans.spanned(c, &format!("{at}/classifications/{j}")))
+                                            .collect(),
+                                        span: spans.at(&format!("{at}/{}", access.as_str())),
+                                    }
+                                })
+                                .collect()
+                        }),
                         name,
                         span,
                         github: t.github,
@@ -565,6 +622,34 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
             })
             .collect(),
         teams_span: teams_entry.map_or(Span::file_start(document.file), |e| e.key_span),
+        classifications: raw
+            .classifications
+            .into_iter()
+            .map(|(name, c)| {
+                let classification = Classification {
+                    span: spans.key_span(&format!("/classifications/{name}")),
+                    name: name.clone(),
+                    requires_grant: c.requires_grant,
+                };
+                (name, classification)
+            })
+            .collect(),
+        table_metadata: raw
+            .tables
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| TableMetadata {
+                tables: TablePattern::new(&t.tables),
+                owner: t.owner.map(|owner| spans.spanned(owner, &format!("/tables/{i}/owner"))),
+                classifications: t
+                    .classifications
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, c)| spans.spanned(c, &format!("/tables/{i}/classifications/{j}")))
+                    .collect(),
+                span: spans.at(&format!("/tables/{i}/match")),
+            })
+            .collect(),
         params: params(raw.params),
     })
 }

@@ -18,6 +18,8 @@ use serde_json::Value;
 /// Every fixture and the error codes `flowc check` must report for it, one entry per
 /// error (warnings are not listed), sorted.
 const CASES: &[(&str, &[&str])] = &[
+    ("access_not_granted", &["P501", "P502"]),
+    ("access_unknown_reference", &["P502", "P503", "P503", "P503"]),
     ("asset_flow_with_schedule", &["R602"]),
     ("codeowners_missing", &["G406"]),
     ("codeowners_out_of_date", &["G404"]),
@@ -131,6 +133,7 @@ const CASES: &[(&str, &[&str])] = &[
 /// reads and writes that graph errors are inferred from). They are checked exactly like
 /// the others, in their own test, so a missing analyser shows up as that test failing.
 const NEEDS_SQL_ANALYSER: &[&str] = &[
+    "access_not_granted",
     "cycle_across_flows",
     "cycle_two_tasks",
     "duplicate_writer",

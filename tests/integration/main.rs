@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per area, each driving the real `flowc`.
 
+mod access;
 mod airflow;
 mod check_fixtures;
 mod codeowners;
