@@ -80,6 +80,7 @@ pub fn render_within(plan: &Plan, budget: usize) -> String {
     summary(&mut w, plan);
     let sections: Vec<Section<'_>> = [
         breaking(plan),
+        access(plan),
         flows(plan),
         tasks(plan),
         writers(plan),
@@ -217,6 +218,39 @@ fn breaking(plan: &Plan) -> Section<'_> {
             "> [!WARNING]\n> **{}**: tables the head revision still reads are removed or renamed.\n>\n",
             count(plan.breaking.len(), "breaking change", "breaking changes")
         ),
+        header: "",
+        rows,
+    }
+}
+
+fn access(plan: &Plan) -> Section<'_> {
+    let rows = plan
+        .access
+        .iter()
+        .map(|change| {
+            let mut row = format!(
+                "- `{}` {}{}",
+                change.status.marker(),
+                code(&change.subject, LABEL),
+                if change.loosened { " — **loosened**" } else { "" }
+            );
+            for line in &change.removed {
+                let _ = write!(row, "<br>`-` {}", code(line, LABEL));
+            }
+            for line in &change.added {
+                let _ = write!(row, "<br>`+` {}", code(line, LABEL));
+            }
+            row.push('\n');
+            Row::Text(row)
+        })
+        .collect();
+    let title = if plan.access.iter().any(|c| c.loosened) {
+        "### Access\n\n> [!IMPORTANT]\n> This change gives some team access to more tables: the owners of those tables should review it.\n\n"
+    } else {
+        "### Access\n\n"
+    };
+    Section {
+        title: title.to_owned(),
         header: "",
         rows,
     }

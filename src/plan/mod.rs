@@ -37,6 +37,6 @@ pub use files::DiffLimits;
 pub use planner::{PlanInput, Planner};
 pub use revisions::{DEFAULT_ENVIRONMENT, Failure, PlanOutcome, Side, Source, plan_revisions, plan_sources};
 pub use types::{
-    BreakingChange, BreakingKind, Change, ChangeKind, Delta, FileDiff, FlowDiff, Impact, Plan, Revision, Status,
-    Summary, TaskDiff, WriterChange,
+    AccessChange, BreakingChange, BreakingKind, Change, ChangeKind, Delta, FileDiff, FlowDiff, Impact, Plan, Revision,
+    Status, Summary, TaskDiff, WriterChange,
 };

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::files::{DiffLimits, MANIFEST, diff_files};
 use super::impact::{Graph, breaking_changes};
 use super::types::{
-    Change, ChangeKind, Delta, FlowDiff, Impact, Plan, Revision, Status, Summary, TaskDiff, WriterChange,
+    AccessChange, Change, ChangeKind, Delta, FlowDiff, Impact, Plan, Revision, Status, Summary, TaskDiff, WriterChange,
 };
 use crate::render::manifest::{FlowEntry, Manifest, OperatorEntry, ScheduleEntry, TaskEntry};
 
@@ -59,6 +59,7 @@ impl Planner {
             .collect();
         let head_sources: BTreeSet<&str> = new.sources.iter().map(String::as_str).collect();
         let breaking = breaking_changes(&base_graph, &head_graph, &head_sources);
+        let access = access_changes(&old.access, &new.access);
         let files = diff_files(base.files, head.files, self.limits);
         let manifest_changed = match (base.files.get(MANIFEST), head.files.get(MANIFEST)) {
             (Some(a), Some(b)) => a != b,
@@ -74,6 +75,7 @@ impl Planner {
             tasks_indirectly_affected: indirectly_affected.len(),
             writers_changed: writers.len(),
             breaking_changes: breaking.len(),
+            access_changes: access.len(),
             files_added: count(&files, Status::Added, |f| f.status),
             files_removed: count(&files, Status::Removed, |f| f.status),
             files_changed: count(&files, Status::Changed, |f| f.status),
@@ -90,6 +92,7 @@ impl Planner {
             impact,
             indirectly_affected,
             breaking,
+            access,
             files,
             manifest_changed,
             notes: Vec::new(),
@@ -545,4 +548,44 @@ fn impact(tasks: &[TaskDiff], base: &Graph<'_>, head: &Graph<'_>) -> Vec<Impact>
         });
     }
     impacts
+}
+
+/// Access-control subjects whose lines differ between the two manifests.
+pub(crate) fn access_changes(
+    old: &BTreeMap<String, Vec<String>>,
+    new: &BTreeMap<String, Vec<String>>,
+) -> Vec<AccessChange> {
+    let subjects: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    subjects
+        .into_iter()
+        .filter_map(|subject| {
+            let before: BTreeSet<&String> = old.get(subject).into_iter().flatten().collect();
+            let after: BTreeSet<&String> = new.get(subject).into_iter().flatten().collect();
+            let status = match (old.contains_key(subject), new.contains_key(subject)) {
+                (false, _) => Status::Added,
+                (_, false) => Status::Removed,
+                _ if before == after => return None,
+                _ => Status::Changed,
+            };
+            let added: Vec<String> = after.difference(&before).map(|l| (*l).clone()).collect();
+            let removed: Vec<String> = before.difference(&after).map(|l| (*l).clone()).collect();
+            let loosened = if subject.starts_with("team ") {
+                // A new grant, or a team that lost its grants (no longer restricted).
+                status != Status::Removed && !added.is_empty()
+            } else if subject.starts_with("classification ") {
+                status == Status::Removed || added.iter().any(|l| l == "no grant required")
+            } else {
+                removed
+                    .iter()
+                    .any(|l| l.starts_with("class ") || l.starts_with("owner "))
+            };
+            Some(AccessChange {
+                subject: subject.clone(),
+                status,
+                added,
+                removed,
+                loosened,
+            })
+        })
+        .collect()
 }

@@ -230,6 +230,7 @@ fn empty_manifest(like: &Manifest) -> Manifest {
         sources: Vec::new(),
         inputs: BTreeMap::new(),
         outputs: BTreeMap::new(),
+        access: BTreeMap::new(),
     }
 }
 

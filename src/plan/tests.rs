@@ -130,6 +130,7 @@ fn manifest(specs: &[Spec<'_>]) -> (Manifest, BTreeMap<String, Vec<u8>>) {
         sources: vec!["ods.raw".to_owned()],
         inputs,
         outputs,
+        access: BTreeMap::new(),
     };
     (manifest, files)
 }
@@ -391,6 +392,7 @@ fn huge_plan() -> Plan {
             ..Summary::default()
         },
         flows: Vec::new(),
+        access: Vec::new(),
         tasks: names
             .iter()
             .map(|name| TaskDiff {
@@ -484,4 +486,48 @@ fn markdown_shows_breaking_changes_in_a_warning_block() {
         markdown.contains("> - `dwd.x` (written by `a.load` in base) is no longer written, but is still read by `b.use` — renamed to `dwd.x_v2`?"),
         "{markdown}"
     );
+}
+
+#[test]
+fn access_changes_are_listed_and_new_grants_marked_loosened() {
+    use crate::plan::planner::access_changes;
+    let rules = |items: &[(&str, &[&str])]| -> BTreeMap<String, Vec<String>> {
+        items
+            .iter()
+            .map(|(subject, lines)| ((*subject).to_owned(), lines.iter().map(|l| (*l).to_owned()).collect()))
+            .collect()
+    };
+    let base = rules(&[
+        ("team risk", &["read ods.risk_*", "write dws.risk_*"]),
+        ("classification pii", &["requires a grant naming it"]),
+        ("tables ods.usr_*", &["class pii", "owner users"]),
+    ]);
+    let head = rules(&[
+        ("team risk", &["read ods.* [pii]", "write dws.risk_*"]),
+        ("classification pii", &["requires a grant naming it"]),
+        ("tables ods.usr_*", &["owner users"]),
+        ("team bi", &["read ads.*"]),
+    ]);
+    let changes = access_changes(&base, &head);
+    let summary: Vec<(&str, Status, bool)> = changes
+        .iter()
+        .map(|c| (c.subject.as_str(), c.status, c.loosened))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("tables ods.usr_*", Status::Changed, true),
+            ("team bi", Status::Added, true),
+            ("team risk", Status::Changed, true),
+        ]
+    );
+    assert_eq!(changes[2].added, ["read ods.* [pii]"]);
+    assert_eq!(changes[2].removed, ["read ods.risk_*"]);
+    // Taking a grant away tightens access.
+    let tightened = access_changes(&head, &rules(&[("team risk", &["write dws.risk_*"])]));
+    let risk = tightened
+        .iter()
+        .find(|c| c.subject == "team risk")
+        .expect("risk changed");
+    assert!(!risk.loosened);
 }

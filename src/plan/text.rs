@@ -44,6 +44,23 @@ pub fn render(plan: &Plan) -> String {
             }
         }
     }
+    if !plan.access.is_empty() {
+        out.push_str("\nAccess changes:\n");
+        for change in &plan.access {
+            let loosened = if change.loosened {
+                " (loosened: review who gains access)"
+            } else {
+                ""
+            };
+            let _ = writeln!(out, "  {} {}{loosened}", change.status.marker(), change.subject);
+            for line in &change.removed {
+                let _ = writeln!(out, "      - {line}");
+            }
+            for line in &change.added {
+                let _ = writeln!(out, "      + {line}");
+            }
+        }
+    }
     if !plan.flows.is_empty() {
         out.push_str("\nFlows:\n");
         for flow in &plan.flows {

@@ -35,6 +35,8 @@ pub struct Plan {
     pub indirectly_affected: Vec<String>,
     /// Tables removed or renamed while something in the head revision still reads them.
     pub breaking: Vec<BreakingChange>,
+    /// Access-control rules added, removed or changed (grants, classes, owners).
+    pub access: Vec<AccessChange>,
     /// Rendered files added, removed or changed, `manifest.json` excepted.
     pub files: Vec<FileDiff>,
     /// Whether `manifest.json` differs (its changes are what the lists above say).
@@ -104,6 +106,8 @@ pub struct Summary {
     pub writers_changed: usize,
     /// Breaking changes.
     pub breaking_changes: usize,
+    /// Access-control rules changed.
+    pub access_changes: usize,
     /// Rendered files added.
     pub files_added: usize,
     /// Rendered files removed.
@@ -168,6 +172,11 @@ impl Summary {
                 (self.files_changed, "changed"),
             ],
         ));
+        match self.access_changes {
+            0 => {}
+            1 => parts.push("1 access change".to_owned()),
+            n => parts.push(format!("{n} access changes")),
+        }
         parts.push(match self.breaking_changes {
             0 => "no breaking changes".to_owned(),
             1 => "1 breaking change".to_owned(),
@@ -175,6 +184,23 @@ impl Summary {
         });
         parts.join("; ")
     }
+}
+
+/// A change to one access-control subject: a team's grants, a classification, or the
+/// metadata of a table pattern.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AccessChange {
+    /// `team risk`, `classification pii`, `tables ods.usr_*`.
+    pub subject: String,
+    /// Added, removed or changed.
+    pub status: Status,
+    /// Lines only the head revision has.
+    pub added: Vec<String>,
+    /// Lines only the base revision has.
+    pub removed: Vec<String>,
+    /// Whether the change gives access more widely: a new grant, a team without grants,
+    /// a class that no longer needs a grant or is dropped from tables.
+    pub loosened: bool,
 }
 
 /// Whether something was added, removed or changed.

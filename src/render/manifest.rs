@@ -50,6 +50,10 @@ pub struct Manifest {
     pub inputs: BTreeMap<String, String>,
     /// Output file → `sha256:<hex>`, for every file written (this one excepted).
     pub outputs: BTreeMap<String, String>,
+    /// Access control as rules by subject (`team risk`, `classification pii`, `tables
+    /// ods.usr_*`), each a sorted list of lines, for the plan's access section.
+    #[serde(default)]
+    pub access: BTreeMap<String, Vec<String>>,
 }
 
 /// One flow: one DAG.
@@ -370,7 +374,58 @@ pub(crate) fn build(
         },
         inputs: hashes(inputs),
         outputs: hashes(outputs),
+        access: access_rules(&repository.project),
     }
+}
+
+/// The project's access control as lines by subject (see [`Manifest::access`]).
+fn access_rules(project: &crate::model::Project) -> BTreeMap<String, Vec<String>> {
+    let classes = |list: &[crate::model::Spanned<String>]| -> String {
+        if list.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = list.iter().map(|c| c.value.as_str()).collect();
+            format!(" [{}]", names.join(", "))
+        }
+    };
+    let mut rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for team in project.teams.values() {
+        let lines = match &team.grants {
+            None => vec!["unrestricted (no grants)".to_owned()],
+            Some(grants) => grants
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{} {}{}",
+                        g.access.as_str(),
+                        g.tables.as_str(),
+                        classes(&g.classifications)
+                    )
+                })
+                .collect(),
+        };
+        rules.insert(format!("team {}", team.name), lines);
+    }
+    for class in project.classifications.values() {
+        let line = if class.requires_grant {
+            "requires a grant naming it"
+        } else {
+            "no grant required"
+        };
+        rules.insert(format!("classification {}", class.name), vec![line.to_owned()]);
+    }
+    for entry in &project.table_metadata {
+        let lines = rules.entry(format!("tables {}", entry.tables.as_str())).or_default();
+        if let Some(owner) = &entry.owner {
+            lines.push(format!("owner {}", owner.value));
+        }
+        lines.extend(entry.classifications.iter().map(|c| format!("class {}", c.value)));
+    }
+    for lines in rules.values_mut() {
+        lines.sort();
+        lines.dedup();
+    }
+    rules
 }
 
 fn flow(dag: &DagPlan, files: &TaskFiles<'_>) -> FlowEntry {

@@ -101,6 +101,18 @@ fn a_changed_owner_makes_codeowners_out_of_date() {
     let flow = repo.path().join("flows/risk/flow.yaml");
     let yaml = fs::read_to_string(&flow).expect("risk flow");
     fs::write(&flow, yaml.replacen("owner: risk", "owner: payments", 1)).expect("change the owner");
+    // The flow's tables move with it: payments gets risk's grants.
+    let project = repo.path().join("flowc.yaml");
+    let flowc_yaml = fs::read_to_string(&project).expect("flowc.yaml");
+    let moved = flowc_yaml.replacen(
+        "    github: \"@wingpay/payments-data\"\n    grants:\n",
+        "    github: \"@wingpay/payments-data\"\n    grants:\n      - read: \"ods.risk_*\"\n      - read: \"dwd.*\"\n        \
+         classifications: [pii]\n      - write: \"dwd.dwd_risk_*\"\n      - write: \"dws.dws_risk_*\"\n      \
+         - write: \"ads.ads_risk_*\"\n",
+        1,
+    );
+    assert_ne!(moved, flowc_yaml, "the payments grants are found");
+    fs::write(&project, moved).expect("move the grants");
 
     let check = flowc_in(repo.path(), &["check", "--format", "json"], b"");
     assert_eq!(check.status.code(), Some(0));

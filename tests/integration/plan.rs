@@ -349,7 +349,7 @@ fn flows_added_and_removed() {
     .expect("flow.yaml");
     fs::write(
         repo.path().join("flows/fraud_ops/ads_fraud_watchlist.sql"),
-        "INSERT OVERWRITE TABLE ads.ads_fraud_watchlist PARTITION (dt = '${bizdate}')\nSELECT user_id FROM dws.dws_risk_user_1d WHERE dt = '${bizdate}';\n",
+        "INSERT OVERWRITE TABLE ads.ads_risk_fraud_watchlist PARTITION (dt = '${bizdate}')\nSELECT user_id FROM dws.dws_risk_user_1d WHERE dt = '${bizdate}';\n",
     )
     .expect("sql");
     repo.commit_all("fraud_ops replaces chargebacks");
@@ -697,4 +697,24 @@ fn an_environment_the_base_lacks_is_planned_as_new() {
         (serde_json::json!([]), serde_json::json!([]))
     );
     assert_eq!(prod["summary"]["files_changed"], 7);
+}
+
+#[test]
+fn a_widened_grant_is_listed_as_a_loosened_access_change() {
+    let repo = Repo::example();
+    repo.branch("dev");
+    repo.edit("flowc.yaml", |yaml| {
+        yaml.replacen("      - read: \"ods.risk_*\"\n", "      - read: \"ods.*\"\n", 1)
+    });
+    repo.commit_all("risk reads all of ods");
+    let text = repo.plan_ok(&["--base", "main", "--head", "dev"]);
+    assert!(
+        text.contains("Access changes:\n  ~ team risk (loosened: review who gains access)\n      - read ods.risk_*\n      + read ods.*\n"),
+        "{text}"
+    );
+    let markdown = repo.plan_ok(&["--base", "main", "--head", "dev", "--format", "markdown"]);
+    assert!(markdown.contains("### Access\n\n> [!IMPORTANT]"), "{markdown}");
+    let plan = repo.plan_json(&["--base", "main", "--head", "dev"]);
+    assert_eq!(plan["summary"]["access_changes"], 1);
+    assert_eq!(plan["access"][0]["loosened"], true);
 }
