@@ -310,18 +310,6 @@ impl Manifest {
     }
 }
 
-/// The manifest of one environment, as written to `manifest.json`.
-pub(crate) fn manifest(
-    repository: &Repository,
-    graph: &DependencyGraph,
-    plan: &EnvironmentPlan,
-    inputs: &BTreeMap<String, Vec<u8>>,
-    outputs: &BTreeMap<String, Vec<u8>>,
-    version: AirflowVersion,
-) -> Vec<u8> {
-    build(repository, graph, plan, inputs, outputs, version).to_json()
-}
-
 /// The manifest of one environment.
 pub(crate) fn build(
     repository: &Repository,

@@ -181,7 +181,7 @@ pub fn compile(
         diagnostics.extend(problems);
         files.extend(jobs);
         files.insert("pools.json".to_owned(), pools_json(&plan));
-        let manifest = manifest::manifest(repository, graph, &plan, &inputs, &files, version);
+        let manifest = manifest::build(repository, graph, &plan, &inputs, &files, version).to_json();
         files.insert("manifest.json".to_owned(), manifest);
         compiled.push(CompiledEnvironment {
             name: environment.name.clone(),
