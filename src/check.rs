@@ -41,6 +41,9 @@ pub struct CheckReport {
     pub sync_plans: BTreeMap<TaskId, SyncPlan>,
     /// Where each sparksql task's SQL names its tables, for environment rewrites.
     pub sql_names: BTreeMap<TaskId, TableNames>,
+    /// The data quality checks of each task with rules, when the repository has no
+    /// errors before them.
+    pub quality: BTreeMap<TaskId, Vec<crate::quality::Check>>,
     /// Flow files found, whether or not they validated.
     flow_files: usize,
 }
@@ -86,14 +89,18 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
     let mut sql_files = BTreeMap::new();
     let mut sync_plans = BTreeMap::new();
     let mut sql_names = BTreeMap::new();
+    let mut quality = BTreeMap::new();
     if let Some(repository) = &validated.repository {
         diagnostics.extend(codeowners_problems(tree, repository, &mut sources)?);
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
         (task_io, sync_plans, sql_names) = analyze(repository, &sql_files, &sources, &mut diagnostics);
         if !diagnostics.has_errors() {
             let (built, found) = crate::graph::build(repository, &task_io);
+            let (checks, problems) = crate::quality::resolve(repository, &task_io);
             diagnostics.extend(found);
+            diagnostics.extend(problems);
             graph = built;
+            quality = checks;
         }
     }
     let mut report = CheckReport {
@@ -105,6 +112,7 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
         sql_files,
         sync_plans,
         sql_names,
+        quality,
         flow_files: loaded.flows.len(),
     };
     report.diagnostics.extend(plan_problems(&report));

@@ -10,6 +10,8 @@
 //!    [`sync`]: each DataX sync resolved into its job (plugins, columns, types,
 //!    partitions, throttling) and the tables it reads and writes;
 //! 4. [`graph`]: the task dependency graph across flows, cycles, duplicate writers;
+//!    [`quality`]: each task's data quality rules resolved against the tables it
+//!    writes, and the SQL of their checks;
 //! 5. [`render`]: Airflow DAG files, DataX job files, pools and the manifest, in memory;
 //!    [`output`] writes them all-or-nothing; [`compile::compile`] runs check and render
 //!    for every command that needs compiled output;
@@ -40,6 +42,7 @@ pub mod load;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod quality;
 pub mod render;
 pub mod sql;
 pub mod sync;

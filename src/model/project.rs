@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::diagnostic::{FileId, Span};
-use crate::model::{Connection, Duration, Environment, ParamValue, TableName};
+use crate::model::{Connection, Duration, Environment, ParamValue, QualitySettings, TableName};
 
 /// A value with the span it was written at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -224,4 +224,6 @@ pub struct Project {
     pub teams_span: Span,
     /// Project-wide template parameters.
     pub params: BTreeMap<String, ParamValue>,
+    /// The `quality:` section.
+    pub quality: QualitySettings,
 }

@@ -20,6 +20,7 @@ use crate::model::{
     SyncSource, SyncSpeed, SyncTarget, SyncTask, TableColumn, TableDeclaration, TableFormat, TableName, Task, TaskId,
     TaskKind, Team, TriggerTask, WaitFor,
 };
+use crate::validate::quality::RawQualitySettings;
 
 #[derive(Deserialize)]
 struct RawProject {
@@ -39,6 +40,8 @@ struct RawProject {
     teams: BTreeMap<String, RawTeam>,
     #[serde(default)]
     params: BTreeMap<String, Value>,
+    #[serde(default)]
+    quality: RawQualitySettings,
 }
 
 #[derive(Default, Deserialize)]
@@ -269,6 +272,8 @@ struct RawTask {
     timeout: Option<String>,
     #[serde(default)]
     params: BTreeMap<String, Value>,
+    #[serde(default)]
+    quality: Vec<Value>,
     // sparksql
     sql: Option<String>,
     #[serde(default)]
@@ -411,18 +416,18 @@ fn conf(raw: BTreeMap<String, Value>) -> BTreeMap<String, String> {
 }
 
 /// Looks up spans in one document.
-struct Spans<'a> {
-    root: &'a YamlNode,
+pub(super) struct Spans<'a> {
+    pub(super) root: &'a YamlNode,
 }
 
 impl Spans<'_> {
-    fn at(&self, pointer: &str) -> crate::diagnostic::Span {
+    pub(super) fn at(&self, pointer: &str) -> crate::diagnostic::Span {
         self.root.pointer(pointer).map_or(self.root.span, |node| node.span)
     }
 
     /// The span of the key of the value at `pointer` (the value's own span when the
     /// pointer names no mapping entry).
-    fn key_span(&self, pointer: &str) -> crate::diagnostic::Span {
+    pub(super) fn key_span(&self, pointer: &str) -> crate::diagnostic::Span {
         let Some((parent, key)) = pointer.rsplit_once('/') else {
             return self.at(pointer);
         };
@@ -436,7 +441,7 @@ impl Spans<'_> {
             .map_or_else(|| self.at(pointer), |entry| entry.key_span)
     }
 
-    fn spanned<T>(&self, value: T, pointer: &str) -> Spanned<T> {
+    pub(super) fn spanned<T>(&self, value: T, pointer: &str) -> Spanned<T> {
         Spanned {
             value,
             span: self.at(pointer),
@@ -491,6 +496,7 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
         .collect();
     sources.sort_by(|a, b| a.table.cmp(&b.table).then(a.span.cmp(&b.span)));
     let teams_entry = spans.root.entry("teams");
+    let quality = super::quality::settings(&raw.quality, &spans, raw.sql.default_database.as_deref())?;
     Ok(Project {
         file: document.file,
         name: raw.project,
@@ -566,6 +572,7 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
             .collect(),
         teams_span: teams_entry.map_or(Span::file_start(document.file), |e| e.key_span),
         params: params(raw.params),
+        quality,
     })
 }
 
@@ -647,6 +654,19 @@ pub(super) fn flow(document: &Document, folder: &str, project: &Project) -> Resu
                     .as_deref()
                     .and_then(Duration::parse),
                 params: task_params,
+                quality: task
+                    .quality
+                    .iter()
+                    .enumerate()
+                    .map(|(j, rule)| {
+                        super::quality::rule(
+                            rule,
+                            &format!("{at}/quality/{j}"),
+                            &spans,
+                            flow_default_database.as_deref(),
+                        )
+                    })
+                    .collect::<Result<_, Error>>()?,
                 kind,
             })
         })
