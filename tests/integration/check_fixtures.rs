@@ -40,6 +40,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("env_templated_database", &["R607"]),
     ("env_unknown_connection", &["R608", "R608"]),
     ("env_writes_production_table", &["R606", "R606", "R606", "R606"]),
+    ("env_writes_quality_results_to_production", &["R606"]),
     ("flow_name_mismatch", &["S207"]),
     ("invalid_cron", &["S209"]),
     ("invalid_duration", &["S204"]),
