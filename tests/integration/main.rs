@@ -16,6 +16,7 @@ mod github;
 mod hostile;
 mod mutations;
 mod plan;
+mod quality;
 mod sql_lineage;
 mod workflows;
 
