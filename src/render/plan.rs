@@ -651,16 +651,18 @@ impl Builder<'_> {
                     .and_then(|q| task.quality.iter().find(|r| r.name.value == q.rule))
                     .map_or(task.name_span, |rule| rule.name.span);
                 if let Some(other) = task_ids.get(&check.task_id) {
+                    let (what, label) = if check.quality.is_some() {
+                        ("a quality check", "the rule")
+                    } else {
+                        ("the gate after the strong quality checks", "the task")
+                    };
                     self.diagnostics.push(
                         Diagnostic::error(
                             Code::IdCollision,
-                            format!(
-                                "task `{}` is the id flowc gives a quality check of `{}`",
-                                check.task_id, task.id
-                            ),
+                            format!("task `{}` is the id flowc gives {what} of `{}`", check.task_id, task.id),
                         )
                         .at(*other)
-                        .with_secondary(span, "the check")
+                        .with_secondary(span, label)
                         .with_help(
                             "rename this task; `<task>__dq` and `<task>__dq_<rule>` ids are the checks of `<task>`",
                         ),
