@@ -176,6 +176,8 @@ pub struct QualityEntry {
     pub table: String,
     /// The partition checked, e.g. `dt=${bizdate}`; `null` for the whole table.
     pub partition: Option<String>,
+    /// The table the check appends its result row to.
+    pub results_table: String,
     /// `<=` or `>=`: how the observed value must compare with `threshold`.
     pub comparison: String,
     /// The threshold.
@@ -534,6 +536,7 @@ fn task(task: &TaskPlan, files: &TaskFiles<'_>) -> TaskEntry {
             severity: q.severity.to_owned(),
             table: q.table.clone(),
             partition: q.partition.clone(),
+            results_table: q.results_table.clone(),
             comparison: q.comparison.to_owned(),
             threshold: q.threshold.clone(),
         }),

@@ -36,6 +36,10 @@ pub struct QualityPlan {
     pub table: String,
     /// The partition checked (`dt=${bizdate}`), `None` for the whole table.
     pub partition: Option<String>,
+    /// The results table the check appends to, as this environment names it. Not in
+    /// the task's `writes`: it is a log every check appends to, not a table the
+    /// check produces, so lineage and the plan's "writer changed" leave it out.
+    pub results_table: String,
     /// How the observed value must compare with the threshold: `<=` or `>=`.
     pub comparison: &'static str,
     /// The threshold, as SQL number text.
@@ -218,7 +222,7 @@ impl Builder<'_> {
             doc_md,
             upstream: Vec::new(),
             reads,
-            writes: vec![results],
+            writes: Vec::new(),
             source_file: None,
             quality: Some(QualityPlan {
                 rule: rule.name.value.clone(),
@@ -227,6 +231,7 @@ impl Builder<'_> {
                 severity: rule.severity.as_str(),
                 table,
                 partition,
+                results_table: results,
                 comparison: expectation.comparison,
                 threshold: expectation.threshold,
                 description: rule.description.clone(),
