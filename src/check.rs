@@ -43,6 +43,9 @@ pub struct CheckReport {
     pub sql_names: BTreeMap<TaskId, TableNames>,
     /// Who reads and writes what, and why it is allowed.
     pub access: crate::access::AccessReport,
+    /// The data quality checks of each task with rules, when the repository has no
+    /// errors before them.
+    pub quality: BTreeMap<TaskId, Vec<crate::quality::Check>>,
     /// Flow files found, whether or not they validated.
     flow_files: usize,
 }
@@ -89,6 +92,7 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
     let mut sync_plans = BTreeMap::new();
     let mut sql_names = BTreeMap::new();
     let mut access = crate::access::AccessReport::default();
+    let mut quality = BTreeMap::new();
     if let Some(repository) = &validated.repository {
         diagnostics.extend(codeowners_problems(tree, repository, &mut sources)?);
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
@@ -98,8 +102,11 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
         diagnostics.extend(found);
         if !diagnostics.has_errors() {
             let (built, found) = crate::graph::build(repository, &task_io);
+            let (checks, problems) = crate::quality::resolve(repository, &task_io);
             diagnostics.extend(found);
+            diagnostics.extend(problems);
             graph = built;
+            quality = checks;
         }
     }
     let mut report = CheckReport {
@@ -112,6 +119,7 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
         sync_plans,
         sql_names,
         access,
+        quality,
         flow_files: loaded.flows.len(),
     };
     report.diagnostics.extend(plan_problems(&report));

@@ -13,6 +13,8 @@
 //!   written at production's path, whatever the database mapping (R606);
 //! - every connection a sync task writes to (other than the warehouse) is replaced by
 //!   the environment (R606);
+//! - when there are quality rules, the results table their checks append to is
+//!   mapped like a table a task writes (R606);
 //! - a Kylin cube build goes to the environment's own Kylin (its Airflow connection
 //!   replaced), or names a project or cube with `${env}` (R606).
 //!
@@ -24,7 +26,7 @@ use std::collections::BTreeSet;
 use crate::check::CheckReport;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{Environment, Repository, TaskKind};
+use crate::model::{Environment, Repository, TableName, TaskKind};
 
 /// Every problem of `environment` in this repository.
 pub fn check(report: &CheckReport, repository: &Repository, environment: &Environment) -> Vec<Diagnostic> {
@@ -32,13 +34,53 @@ pub fn check(report: &CheckReport, repository: &Repository, environment: &Enviro
     if environment.is_production() {
         return found;
     }
-    let production: BTreeSet<&str> = report
+    let results_table = &repository.project.quality.results_table;
+    let mut production: BTreeSet<&str> = report
         .task_io
         .values()
         .flat_map(|io| io.reads.iter().chain(&io.writes))
         .filter_map(|table| table.name.database())
         .collect();
+    if !report.quality.is_empty() {
+        production.extend(results_table.value.database());
+    }
     let prefix = format!("environments.{}", environment.name);
+    let results_problem = if results_table.value.database().is_none() {
+        Some((
+            format!(
+                "environment `{}` would write quality results to `{}` without a database, which is production's",
+                environment.name, results_table.value
+            ),
+            "qualify `quality.results_table` in flowc.yaml, and map that database for this environment".to_owned(),
+        ))
+    } else {
+        production_write(
+            environment,
+            &production,
+            &results_table.value,
+            "write quality results to",
+        )
+    };
+    if !report.quality.is_empty()
+        && let Some((message, help)) = results_problem
+    {
+        // A defaulted results table is written nowhere: point at the environment.
+        let diagnostic = if repository.project.quality.results_table_written {
+            Diagnostic::error(Code::ProductionWrite, message)
+                .at(results_table.span)
+                .with_label("every quality check appends its result here")
+                .with_help(help)
+        } else {
+            Diagnostic::error(Code::ProductionWrite, message)
+                .at(environment.span)
+                .with_label("this environment runs the quality checks")
+                .with_help(format!(
+                    "{help}; the table is `quality.results_table` of flowc.yaml, `{}` by default",
+                    crate::model::DEFAULT_RESULTS_TABLE
+                ))
+        };
+        found.push(diagnostic);
+    }
     for (_, task) in repository.tasks() {
         let Some(io) = report.task_io.get(&task.id) else {
             continue;
@@ -62,26 +104,7 @@ pub fn check(report: &CheckReport, repository: &Repository, environment: &Enviro
                     "qualify the table name (or set `default_database`), and map that database for this environment"
                         .to_owned(),
                 )),
-                Some(database) if !environment.databases.contains_key(database) => Some((
-                    format!(
-                        "environment `{}` would {verb} production table `{}`: it does not map database `{database}`",
-                        environment.name, table.name
-                    ),
-                    format!(
-                        "map it under `{prefix}.databases`, e.g. `{database}: {}_{database}`",
-                        environment.name
-                    ),
-                )),
-                Some(database) if production.contains(environment.database(database)) => Some((
-                    format!(
-                        "environment `{}` maps `{database}` to `{}`, a database production uses, so `{}` would land in production",
-                        environment.name,
-                        environment.database(database),
-                        table.name
-                    ),
-                    format!("map `{database}` to a database of its own under `{prefix}.databases`"),
-                )),
-                Some(_) => None,
+                Some(_) => production_write(environment, &production, &table.name, verb),
             };
             if let Some((message, help)) = problem {
                 let label = if verb == "write" { "written" } else { "changed" };
@@ -165,6 +188,40 @@ pub fn check(report: &CheckReport, repository: &Repository, environment: &Enviro
         }
     }
     found
+}
+
+/// Why `environment` writing `table` (with a database) would reach production: the
+/// message and the help, or `None` when it would not.
+fn production_write(
+    environment: &Environment,
+    production: &BTreeSet<&str>,
+    table: &TableName,
+    verb: &str,
+) -> Option<(String, String)> {
+    let prefix = format!("environments.{}", environment.name);
+    let database = table.database()?;
+    if !environment.databases.contains_key(database) {
+        return Some((
+            format!(
+                "environment `{}` would {verb} production table `{table}`: it does not map database `{database}`",
+                environment.name
+            ),
+            format!(
+                "map it under `{prefix}.databases`, e.g. `{database}: {}_{database}`",
+                environment.name
+            ),
+        ));
+    }
+    production.contains(environment.database(database)).then(|| {
+        (
+            format!(
+                "environment `{}` maps `{database}` to `{}`, a database production uses, so `{table}` would land in production",
+                environment.name,
+                environment.database(database),
+            ),
+            format!("map `{database}` to a database of its own under `{prefix}.databases`"),
+        )
+    })
 }
 
 /// R608 for replaced connections that are not declared or change the type.

@@ -11,6 +11,8 @@
 //!    partitions, throttling) and the tables it reads and writes;
 //!    [`access`]: every table a task touches, checked against its team's grants;
 //! 4. [`graph`]: the task dependency graph across flows, cycles, duplicate writers;
+//!    [`quality`]: each task's data quality rules resolved against the tables it
+//!    writes, and the SQL of their checks;
 //! 5. [`render`]: Airflow DAG files, DataX job files, pools and the manifest, in memory;
 //!    [`output`] writes them all-or-nothing; [`compile::compile`] runs check and render
 //!    for every command that needs compiled output;
@@ -42,6 +44,7 @@ pub mod load;
 pub mod model;
 pub mod output;
 pub mod plan;
+pub mod quality;
 pub mod render;
 pub mod sql;
 pub mod sync;

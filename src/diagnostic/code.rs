@@ -120,6 +120,23 @@ codes! {
     UnknownAccessReference = "P503",
 
 
+    /// A quality rule names a column its table is declared without. (P501–P509 are
+    /// access control's.)
+    UnknownQualityColumn = "P510",
+    /// Two quality rules of one flow share a name.
+    DuplicateQualityRule = "P511",
+    /// A quality rule checks a table its task does not write.
+    QualityTableNotWritten = "P512",
+    /// A quality rule names no table, and its task writes several.
+    AmbiguousQualityTable = "P513",
+    /// A quality rule compares with a table that may not be ready when the check runs:
+    /// its task neither reads nor writes it, and it is not a declared source.
+    QualityTableNotReady = "P514",
+    /// A SQL expression of a quality rule does not parse as one expression.
+    InvalidQualityExpression = "P515",
+    /// A quality rule's partition does not fit its table or its check.
+    QualityPartitionMismatch = "P516",
+
     /// Two flows or tasks get the same Airflow id.
     IdCollision = "R601",
     /// A cross-flow dependency joins two schedules whose runs cannot be matched.

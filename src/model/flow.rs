@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::diagnostic::{FileId, Span};
 use crate::model::{
-    CrossFlowMode, FlowId, ParamValue, Priority, Spanned, SyncTask, TableDeclaration, TableName, TaskId,
+    CrossFlowMode, FlowId, ParamValue, Priority, QualityRule, Spanned, SyncTask, TableDeclaration, TableName, TaskId,
 };
 
 /// When a flow runs.
@@ -121,6 +121,8 @@ pub struct Task {
     pub timeout: Option<Duration>,
     /// Template parameters of the task (project and flow ones merged in).
     pub params: BTreeMap<String, ParamValue>,
+    /// Data quality rules on the tables it writes, in file order.
+    pub quality: Vec<QualityRule>,
     /// What the task does.
     pub kind: TaskKind,
 }

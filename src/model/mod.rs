@@ -10,6 +10,7 @@ mod flow;
 mod ids;
 mod param;
 mod project;
+mod quality;
 mod sync;
 
 pub use access::{Access, Classification, Grant, TableMetadata, TablePattern};
@@ -22,6 +23,10 @@ pub use param::ParamValue;
 pub use project::{
     AirflowSettings, AirflowVersion, CrossFlowMode, DataxThrottle, Priority, PriorityLevel, Project, SourceTable,
     Spanned, Team,
+};
+pub use quality::{
+    DEFAULT_PARTITION, DEFAULT_RESULTS_TABLE, Dimension, Literal, OtherTable, PartitionChoice, PartitionSpec,
+    QualityCheck, QualityRule, QualitySettings, Severity,
 };
 pub use sync::{
     Connection, ConnectionKind, Credentials, ErrorLimit, RowkeyRange, SyncColumn, SyncSource, SyncSpeed, SyncTarget,

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::diagnostic::{FileId, Span};
-use crate::model::{Classification, Connection, Duration, Environment, Grant, ParamValue, TableMetadata, TableName};
+use crate::model::{
+    Classification, Connection, Duration, Environment, Grant, ParamValue, QualitySettings, TableMetadata, TableName,
+};
 
 /// A value with the span it was written at.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -231,4 +233,6 @@ pub struct Project {
     pub table_metadata: Vec<TableMetadata>,
     /// Project-wide template parameters.
     pub params: BTreeMap<String, ParamValue>,
+    /// The `quality:` section.
+    pub quality: QualitySettings,
 }

@@ -42,6 +42,7 @@ fn entry(name: &str, reads: &[&str], writes: &[&str], sql: &str) -> TaskEntry {
             metadata: fingerprint::hash_json(&"metadata"),
             lineage: String::new(),
         },
+        quality: None,
     }
 }
 

@@ -85,7 +85,8 @@ pub struct FlowEntry {
     pub params: BTreeMap<String, Value>,
     /// Repository files the DAG is compiled from, sorted.
     pub sources: Vec<String>,
-    /// Cross-flow sensors first, then the flow's tasks in file order.
+    /// Cross-flow sensors first, then the flow's tasks in file order, each followed by
+    /// its quality checks and their gate.
     pub tasks: Vec<TaskEntry>,
 }
 
@@ -116,9 +117,12 @@ pub enum ScheduleEntry {
 pub struct TaskEntry {
     /// The Airflow task id.
     pub task_id: String,
-    /// `flow.task` as named in YAML; for a sensor (`type: wait`), the task it waits for.
+    /// `flow.task` as named in YAML; for a sensor (`type: wait`), the task it waits for;
+    /// for a quality check or gate, `flow.<task id>`.
     pub name: String,
-    /// `sparksql`, `sync`, `ml`, `kylin`, `trigger`, or `wait` for a cross-flow sensor.
+    /// `sparksql`, `sync`, `ml`, `kylin`, `trigger`; `wait` for a cross-flow sensor,
+    /// `quality` for a data quality check, `quality_gate` for the gate after a task's
+    /// strong checks.
     #[serde(rename = "type")]
     pub task_type: String,
     /// The operator class and its main arguments.
@@ -156,6 +160,32 @@ pub struct TaskEntry {
     pub params: BTreeMap<String, Value>,
     /// Content fingerprints.
     pub fingerprint: Fingerprint,
+    /// What a data quality check (`type: quality`) checks; absent for other tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<QualityEntry>,
+}
+
+/// The rule a data quality check task runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QualityEntry {
+    /// The rule's name, unique in the flow.
+    pub rule: String,
+    /// `timeliness`, `completeness`, `accuracy`, `consistency` or `validity`.
+    pub dimension: String,
+    /// The check, e.g. `not_null`.
+    pub kind: String,
+    /// `strong` (a failure stops everything downstream) or `weak` (recorded only).
+    pub severity: String,
+    /// The table checked.
+    pub table: String,
+    /// The partition checked, e.g. `dt=${bizdate}`; `null` for the whole table.
+    pub partition: Option<String>,
+    /// The table the check appends its result row to.
+    pub results_table: String,
+    /// `<=` or `>=`: how the observed value must compare with `threshold`.
+    pub comparison: String,
+    /// The threshold.
+    pub threshold: String,
 }
 
 impl TaskEntry {
@@ -250,6 +280,8 @@ pub enum OperatorEntry {
         /// Always `reschedule`.
         mode: String,
     },
+    /// `EmptyOperator`: the gate after a task's strong quality checks.
+    EmptyOperator,
 }
 
 impl OperatorEntry {
@@ -264,6 +296,7 @@ impl OperatorEntry {
             OperatorEntry::FileSensor { .. } => "FileSensor",
             OperatorEntry::NamedHivePartitionSensor { .. } => "NamedHivePartitionSensor",
             OperatorEntry::ExternalTaskSensor { .. } => "ExternalTaskSensor",
+            OperatorEntry::EmptyOperator => "EmptyOperator",
         }
     }
 }
@@ -512,6 +545,7 @@ fn task(task: &TaskPlan, files: &TaskFiles<'_>) -> TaskEntry {
             mode: "reschedule".to_owned(),
         },
         Operator::KylinCubeOperator { .. } => OperatorEntry::KylinCubeOperator,
+        Operator::EmptyOperator => OperatorEntry::EmptyOperator,
     };
     TaskEntry {
         task_id: task.task_id.clone(),
@@ -538,5 +572,16 @@ fn task(task: &TaskPlan, files: &TaskFiles<'_>) -> TaskEntry {
             .map(|(name, p)| (name.clone(), p.default.clone().unwrap_or(Value::Null)))
             .collect(),
         fingerprint: fingerprint::of_task(task, files),
+        quality: task.quality.as_ref().map(|q| QualityEntry {
+            rule: q.rule.clone(),
+            dimension: q.dimension.to_owned(),
+            kind: q.kind.to_owned(),
+            severity: q.severity.to_owned(),
+            table: q.table.clone(),
+            partition: q.partition.clone(),
+            results_table: q.results_table.clone(),
+            comparison: q.comparison.to_owned(),
+            threshold: q.threshold.clone(),
+        }),
     }
 }

@@ -16,11 +16,15 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::graph::{DependencyGraph, Edge, EdgeReason};
 use crate::model::{
     AirflowVersion, CrossFlowMode, Environment, Flow, Priority, PriorityLevel, Project, Repository, Schedule,
-    ScheduleOverride, SparkSqlOperator, Task, TaskId, TaskKind, WaitFor,
+    ScheduleOverride, Severity, SparkSqlOperator, Task, TaskId, TaskKind, WaitFor,
 };
 use crate::render::jinja::{self, Substitutions};
 use crate::render::schedule::{Alignment, Cron, Misalignment, align};
 use crate::sync::{ColumnLineage, CredentialSource};
+
+mod quality;
+
+pub use quality::QualityPlan;
 
 /// One environment's DAG files.
 #[derive(Clone, Debug, Serialize)]
@@ -81,7 +85,8 @@ pub struct DagPlan {
     pub max_active_tasks: Option<u32>,
     /// DAG params, by name.
     pub params: BTreeMap<String, ParamPlan>,
-    /// Sensors first, then the flow's tasks in file order.
+    /// Sensors first, then the flow's tasks in file order, each followed by its
+    /// quality checks and their gate.
     pub tasks: Vec<TaskPlan>,
     /// `upstream >> [downstream…]` lines, by variable name.
     pub chains: Vec<Chain>,
@@ -129,13 +134,16 @@ pub struct ParamPlan {
 /// One Airflow task.
 #[derive(Clone, Debug, Serialize)]
 pub struct TaskPlan {
-    /// The task as named in YAML (`flow.task`), or the upstream task a sensor waits for.
+    /// The task as named in YAML (`flow.task`), the upstream task a sensor waits for,
+    /// or `flow.<task id>` for a quality check or gate.
     pub name: String,
     /// Airflow task id.
     pub task_id: String,
     /// Python variable in the DAG file.
     pub var: String,
-    /// `sparksql`, `sync`, `ml`, `kylin`, `trigger`, or `wait` for a cross-flow sensor.
+    /// `sparksql`, `sync`, `ml`, `kylin`, `trigger`; `wait` for a cross-flow sensor,
+    /// `quality` for a data quality check, `quality_gate` for the gate after a task's
+    /// strong checks.
     pub task_type: &'static str,
     /// What it runs.
     pub operator: Operator,
@@ -171,6 +179,8 @@ pub struct TaskPlan {
     pub writes: Vec<String>,
     /// The repository file it runs, if any.
     pub source_file: Option<String>,
+    /// What a data quality check (`task_type: quality`) checks.
+    pub quality: Option<QualityPlan>,
 }
 
 /// `upstream >> [downstream…]`.
@@ -297,6 +307,8 @@ pub enum Operator {
         /// Seconds before failing.
         timeout: u64,
     },
+    /// `EmptyOperator`: the gate after a task's strong quality checks.
+    EmptyOperator,
 }
 
 impl Operator {
@@ -311,6 +323,7 @@ impl Operator {
             Operator::FileSensor { .. } => "FileSensor",
             Operator::NamedHivePartitionSensor { .. } => "NamedHivePartitionSensor",
             Operator::ExternalTaskSensor { .. } => "ExternalTaskSensor",
+            Operator::EmptyOperator => "EmptyOperator",
         }
     }
 }
@@ -335,6 +348,7 @@ const RESERVED_NAMES: &[&str] = &[
     "FileSensor",
     "NamedHivePartitionSensor",
     "ExternalTaskSensor",
+    "EmptyOperator",
 ];
 
 /// Characters Airflow allows in DAG and task ids.
@@ -393,6 +407,7 @@ pub(crate) fn plan(
         outlets: outlets(repository, graph, environment),
         edges_into: BTreeMap::new(),
         render_sql: mode == PlanMode::Render,
+        gated: quality::gated(report),
     };
     for (upstream, downstream, edge) in graph.edges() {
         builder
@@ -511,6 +526,8 @@ struct Builder<'a> {
     edges_into: BTreeMap<&'a str, Vec<(&'a TaskId, &'a TaskId, &'a Edge)>>,
     /// Whether SQL templates are built (not when only checking).
     render_sql: bool,
+    /// Tasks with strong quality rules: what waits for them waits for their gate.
+    gated: BTreeSet<TaskId>,
 }
 
 /// How `${bizdate}` is computed in a flow's runs.
@@ -608,6 +625,54 @@ impl Builder<'_> {
             .zip(&own)
             .map(|(task, plan)| (task.id.task(), plan.var.clone()))
             .collect();
+        // Quality checks right after their tasks; what waits for a task with strong
+        // rules waits for its gate.
+        let mut exit_var_of = var_of.clone();
+        let mut quality_of: Vec<Vec<TaskPlan>> = Vec::with_capacity(own.len());
+        for (task, plan) in flow.tasks.iter().zip(own.iter_mut()) {
+            let quality = self.quality_tasks(flow, task, plan, &mut vars);
+            let mut added = Vec::new();
+            for (severity, check) in quality.checks {
+                chains.entry(plan.var.clone()).or_default().insert(check.var.clone());
+                if let (Severity::Strong, Some(gate)) = (severity, &quality.gate) {
+                    chains.entry(check.var.clone()).or_default().insert(gate.var.clone());
+                }
+                added.push(check);
+            }
+            if let Some(mut gate) = quality.gate {
+                gate.outlets = std::mem::take(&mut plan.outlets);
+                exit_var_of.insert(task.id.task(), gate.var.clone());
+                added.push(gate);
+            }
+            for check in &added {
+                let span = check
+                    .quality
+                    .as_ref()
+                    .and_then(|q| task.quality.iter().find(|r| r.name.value == q.rule))
+                    .map_or(task.name_span, |rule| rule.name.span);
+                if let Some(other) = task_ids.get(&check.task_id) {
+                    let (what, label) = if check.quality.is_some() {
+                        ("a quality check", "the rule")
+                    } else {
+                        ("the gate after the strong quality checks", "the task")
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            Code::IdCollision,
+                            format!("task `{}` is the id flowc gives {what} of `{}`", check.task_id, task.id),
+                        )
+                        .at(*other)
+                        .with_secondary(span, label)
+                        .with_help(
+                            "rename this task; `<task>__dq` and `<task>__dq_<rule>` ids are the checks of `<task>`",
+                        ),
+                    );
+                } else {
+                    task_ids.insert(check.task_id.clone(), span);
+                }
+            }
+            quality_of.push(added);
+        }
         let mut needs_bizdate_run = false;
         let edges = self.edges_into.get(flow.id.as_str()).cloned().unwrap_or_default();
         for (upstream, downstream, edge) in edges {
@@ -616,7 +681,7 @@ impl Builder<'_> {
             };
             let down_task = flow.tasks.iter().find(|t| &t.id == downstream);
             if !edge.cross_flow {
-                if let Some(up_var) = var_of.get(upstream.task()) {
+                if let Some(up_var) = exit_var_of.get(upstream.task()) {
                     chains.entry(up_var.clone()).or_default().insert(down_var.clone());
                 }
                 continue;
@@ -672,7 +737,11 @@ impl Builder<'_> {
                 task_type: "wait",
                 operator: Operator::ExternalTaskSensor {
                     external_dag_id: dag_id_of(self.environment, upstream),
-                    external_task_id: sanitize_id(upstream.task()),
+                    external_task_id: if self.gated.contains(upstream) {
+                        quality::gate_task_id(&sanitize_id(upstream.task()))
+                    } else {
+                        sanitize_id(upstream.task())
+                    },
                     execution_delta_seconds: delta,
                     bizdate_minute_of_day: minute_of_day,
                     poke_interval: self.project.airflow.poke_interval.0,
@@ -697,6 +766,7 @@ impl Builder<'_> {
                 reads: Vec::new(),
                 writes: Vec::new(),
                 source_file: None,
+                quality: None,
             };
             let mut downstream = downstream.clone();
             downstream.sort();
@@ -704,7 +774,10 @@ impl Builder<'_> {
             chains.entry(var).or_default().extend(downstream);
             tasks.push(sensor);
         }
-        tasks.extend(own);
+        for (plan, checks) in own.into_iter().zip(quality_of) {
+            tasks.push(plan);
+            tasks.extend(checks);
+        }
         // Upstream task ids, from the chains.
         let id_of: BTreeMap<String, String> = tasks.iter().map(|t| (t.var.clone(), t.task_id.clone())).collect();
         let mut upstream_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
@@ -915,40 +988,27 @@ impl Builder<'_> {
                         }
                     })
                     .unwrap_or_default();
-                match spark.operator {
-                    SparkSqlOperator::SparkSql => {
-                        let path = format!("sql/{}/{}.sql", flow.id, task_id);
-                        self.sql_files.insert(path.clone(), text);
-                        Operator::SparkSqlOperator {
-                            sql: path,
-                            conf: spark.conf.clone(),
-                            yarn_queue: level.yarn_queue.clone(),
-                            conn_id: airflow.spark_sql_conn_id.clone(),
-                            name: job_name,
-                        }
-                    }
-                    SparkSqlOperator::SparkSubmit => {
-                        let Some(runner) = &airflow.sql_runner else {
-                            self.diagnostics.push(
-                                Diagnostic::error(
-                                    Code::MissingSqlRunner,
-                                    format!("task `{}` uses `operator: spark_submit` but no SQL runner is set", task.id),
-                                )
-                                .at(spark.sql.span)
-                                .with_help("set `airflow.sql_runner` in flowc.yaml to the PySpark file or JAR that runs `--sql <text>`, or drop `operator: spark_submit`"),
-                            );
-                            return placeholder_plan(task, task_id, vars);
-                        };
-                        Operator::SparkSubmitOperator {
-                            application: jinja::escape(runner),
-                            java_class: None,
-                            application_args: vec!["--sql".to_owned(), text],
-                            conf: submit_conf(&spark.conf, &subs, &level),
-                            conn_id: airflow.spark_conn_id.clone(),
-                            name: jinja::escape(&job_name),
-                        }
-                    }
-                }
+                let sql = SparkSql {
+                    flow,
+                    task_id: &task_id,
+                    text,
+                    conf: &spark.conf,
+                    level: &level,
+                    subs: &subs,
+                    job_name,
+                };
+                let Some(operator) = self.spark_sql_operator(spark.operator, sql) else {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            Code::MissingSqlRunner,
+                            format!("task `{}` uses `operator: spark_submit` but no SQL runner is set", task.id),
+                        )
+                        .at(spark.sql.span)
+                        .with_help("set `airflow.sql_runner` in flowc.yaml to the PySpark file or JAR that runs `--sql <text>`, or drop `operator: spark_submit`"),
+                    );
+                    return placeholder_plan(task, task_id, vars);
+                };
+                operator
             }
             TaskKind::Sync(sync_task) => {
                 if !self.report.sync_plans.contains_key(&task.id) {
@@ -1097,7 +1157,52 @@ impl Builder<'_> {
             reads,
             writes,
             source_file,
+            quality: None,
         }
+    }
+}
+
+/// A SQL text to run through Spark, and what its operator is built from.
+struct SparkSql<'a> {
+    flow: &'a Flow,
+    /// The Airflow task id; the SQL template is `sql/<flow>/<task id>.sql`.
+    task_id: &'a str,
+    /// The SQL as an Airflow template (tables mapped, `${name}` substituted).
+    text: String,
+    conf: &'a BTreeMap<String, String>,
+    level: &'a PriorityLevel,
+    subs: &'a Substitutions,
+    /// Spark job name, stable across runs.
+    job_name: String,
+}
+
+impl Builder<'_> {
+    /// The operator that runs a SQL text the way `kind` runs a sparksql task's file:
+    /// `SparkSqlOperator` on a template file next to the DAG, or `SparkSubmitOperator`
+    /// with the project's SQL runner (`None` when there is none).
+    fn spark_sql_operator(&mut self, kind: SparkSqlOperator, sql: SparkSql<'_>) -> Option<Operator> {
+        let airflow = &self.project.airflow;
+        Some(match kind {
+            SparkSqlOperator::SparkSql => {
+                let path = format!("sql/{}/{}.sql", sql.flow.id, sql.task_id);
+                self.sql_files.insert(path.clone(), sql.text);
+                Operator::SparkSqlOperator {
+                    sql: path,
+                    conf: sql.conf.clone(),
+                    yarn_queue: sql.level.yarn_queue.clone(),
+                    conn_id: airflow.spark_sql_conn_id.clone(),
+                    name: sql.job_name,
+                }
+            }
+            SparkSqlOperator::SparkSubmit => Operator::SparkSubmitOperator {
+                application: jinja::escape(airflow.sql_runner.as_ref()?),
+                java_class: None,
+                application_args: vec!["--sql".to_owned(), sql.text],
+                conf: submit_conf(sql.conf, sql.subs, sql.level),
+                conn_id: airflow.spark_conn_id.clone(),
+                name: jinja::escape(&sql.job_name),
+            },
+        })
     }
 }
 
@@ -1149,6 +1254,7 @@ fn placeholder_plan(task: &Task, task_id: String, vars: &mut BTreeSet<String>) -
         reads: Vec::new(),
         writes: Vec::new(),
         source_file: None,
+        quality: None,
     }
 }
 

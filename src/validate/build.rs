@@ -20,6 +20,7 @@ use crate::model::{
     SparkSqlTask, SyncColumn, SyncSource, SyncSpeed, SyncTarget, SyncTask, TableColumn, TableDeclaration, TableFormat,
     TableMetadata, TableName, TablePattern, Task, TaskId, TaskKind, Team, TriggerTask, WaitFor,
 };
+use crate::validate::quality::RawQualitySettings;
 
 #[derive(Deserialize)]
 struct RawProject {
@@ -43,6 +44,8 @@ struct RawProject {
     tables: Vec<RawTableMetadata>,
     #[serde(default)]
     params: BTreeMap<String, Value>,
+    #[serde(default)]
+    quality: RawQualitySettings,
 }
 
 #[derive(Deserialize)]
@@ -301,6 +304,8 @@ struct RawTask {
     timeout: Option<String>,
     #[serde(default)]
     params: BTreeMap<String, Value>,
+    #[serde(default)]
+    quality: Vec<Value>,
     // sparksql
     sql: Option<String>,
     #[serde(default)]
@@ -443,18 +448,18 @@ fn conf(raw: BTreeMap<String, Value>) -> BTreeMap<String, String> {
 }
 
 /// Looks up spans in one document.
-struct Spans<'a> {
-    root: &'a YamlNode,
+pub(super) struct Spans<'a> {
+    pub(super) root: &'a YamlNode,
 }
 
 impl Spans<'_> {
-    fn at(&self, pointer: &str) -> crate::diagnostic::Span {
+    pub(super) fn at(&self, pointer: &str) -> crate::diagnostic::Span {
         self.root.pointer(pointer).map_or(self.root.span, |node| node.span)
     }
 
     /// The span of the key of the value at `pointer` (the value's own span when the
     /// pointer names no mapping entry).
-    fn key_span(&self, pointer: &str) -> crate::diagnostic::Span {
+    pub(super) fn key_span(&self, pointer: &str) -> crate::diagnostic::Span {
         let Some((parent, key)) = pointer.rsplit_once('/') else {
             return self.at(pointer);
         };
@@ -468,7 +473,7 @@ impl Spans<'_> {
             .map_or_else(|| self.at(pointer), |entry| entry.key_span)
     }
 
-    fn spanned<T>(&self, value: T, pointer: &str) -> Spanned<T> {
+    pub(super) fn spanned<T>(&self, value: T, pointer: &str) -> Spanned<T> {
         Spanned {
             value,
             span: self.at(pointer),
@@ -523,6 +528,7 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
         .collect();
     sources.sort_by(|a, b| a.table.cmp(&b.table).then(a.span.cmp(&b.span)));
     let teams_entry = spans.root.entry("teams");
+    let quality = super::quality::settings(&raw.quality, &spans, raw.sql.default_database.as_deref())?;
     Ok(Project {
         file: document.file,
         name: raw.project,
@@ -651,6 +657,7 @@ pub(super) fn project(document: &Document) -> Result<Project, Error> {
             })
             .collect(),
         params: params(raw.params),
+        quality,
     })
 }
 
@@ -732,6 +739,19 @@ pub(super) fn flow(document: &Document, folder: &str, project: &Project) -> Resu
                     .as_deref()
                     .and_then(Duration::parse),
                 params: task_params,
+                quality: task
+                    .quality
+                    .iter()
+                    .enumerate()
+                    .map(|(j, rule)| {
+                        super::quality::rule(
+                            rule,
+                            &format!("{at}/quality/{j}"),
+                            &spans,
+                            flow_default_database.as_deref(),
+                        )
+                    })
+                    .collect::<Result<_, Error>>()?,
                 kind,
             })
         })

@@ -8,6 +8,7 @@
 //! diagnostics either way. Pure: no I/O.
 
 mod build;
+mod quality;
 pub mod schema;
 pub(crate) mod secrets;
 
@@ -153,6 +154,26 @@ fn check_flow(flow: &Flow, folder: &str, project: &Project, diagnostics: &mut Di
                     .with_label(label)
                     .with_help("write five fields: minute hour day-of-month month day-of-week, e.g. \"30 2 * * *\""),
             );
+        }
+    }
+    let mut rules: BTreeMap<&str, Span> = BTreeMap::new();
+    for rule in flow.tasks.iter().flat_map(|t| &t.quality) {
+        if let Some(previous) = rules.get(rule.name.value.as_str()) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::DuplicateQualityRule,
+                    format!(
+                        "quality rule `{}` is defined twice in flow `{}`",
+                        rule.name.value, flow.id
+                    ),
+                )
+                .at(rule.name.span)
+                .with_label("defined again here")
+                .with_secondary(*previous, "first defined here")
+                .with_help("give each quality rule of a flow its own name: results are recorded by flow and rule"),
+            );
+        } else {
+            rules.insert(&rule.name.value, rule.name.span);
         }
     }
     let mut seen: BTreeMap<&str, Span> = BTreeMap::new();

@@ -146,6 +146,10 @@ fn context(root: &YamlNode, pointer: &str, file_label: &str) -> String {
         ([], None) => file_label.to_owned(),
         (["tasks", _], Some(name)) => format!("task `{name}`"),
         (["tasks", index], None) => format!("task #{}", index.parse::<usize>().map_or(0, |i| i + 1)),
+        (["tasks", _, "quality", _], Some(name)) => format!("quality rule `{name}`"),
+        (["tasks", _, "quality", index], None) => {
+            format!("quality rule #{}", index.parse::<usize>().map_or(0, |i| i + 1))
+        }
         ([.., last], _) => format!("`{last}`"),
     }
 }
@@ -396,6 +400,22 @@ fn describe(
                 }
             };
             vec![diagnostic]
+        }
+        ValidationErrorKind::FalseSchema => {
+            // A key that a conditional branch forbids, e.g. `threshold` on a rule whose
+            // check has its own limit.
+            let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", pointer));
+            let owner = node_at(root, parent);
+            let span = owner.entry(key).map_or(node.span, |e| e.key_span);
+            vec![
+                Diagnostic::error(
+                    Code::UnknownKey,
+                    format!("key `{key}` does not apply to {}", context(root, parent, file_label)),
+                )
+                .at(span)
+                .with_label("not allowed here")
+                .with_help("remove it: what this check allows is part of the check itself"),
+            ]
         }
         _ => {
             let message = lowercase_first(&error.masked().to_string());

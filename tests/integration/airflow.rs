@@ -147,6 +147,55 @@ pub(crate) fn inspect_with(
     value
 }
 
+/// Runs `dag_ids` of `dag_folder` in order with Airflow `version`'s test runner
+/// (`tests/airflow/run_dag.py`: Spark jobs replaced by stand-ins, the checks in
+/// `violations` — `dag_id.task_id` — run on data that violates their rule) for
+/// [`SAMPLE_LOGICAL_DATE`], and returns its JSON: every task's state per DAG.
+pub(crate) fn run_dags(
+    version: AirflowVersion,
+    dag_folder: &Path,
+    dag_ids: &[&str],
+    pools: &Path,
+    violations: &[&str],
+) -> Value {
+    ensure_venvs();
+    let python = repo().join(".venv").join(version.venv()).join("bin/python");
+    let output = Command::new(python)
+        .arg(repo().join("tests/airflow/run_dag.py"))
+        .arg(dag_folder)
+        .args(dag_ids)
+        .args(["--logical-date", SAMPLE_LOGICAL_DATE])
+        .arg("--pools")
+        .arg(pools)
+        .arg("--violations")
+        .arg(violations.join(","))
+        .current_dir(repo())
+        .output()
+        .expect("the venv's python runs");
+    assert!(
+        output.status.success(),
+        "run_dag.py on {} with {version:?} failed ({}):\n{}",
+        dag_folder.display(),
+        output.status,
+        text(&output.stderr)
+    );
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
+        panic!(
+            "run_dag.py printed no JSON ({error}):\n{}\n{}",
+            text(&output.stdout),
+            text(&output.stderr)
+        )
+    });
+    assert!(
+        value["airflow_version"]
+            .as_str()
+            .is_some_and(|v| v.starts_with(version.version_prefix())),
+        "{version:?} venv runs Airflow {}",
+        value["airflow_version"]
+    );
+    value
+}
+
 /// The login of the test connection `conn_id` the inspector provides.
 pub(crate) fn test_login(conn_id: &str) -> String {
     format!("login_{conn_id}")

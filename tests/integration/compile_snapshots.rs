@@ -16,7 +16,9 @@ use crate::airflow::{AirflowVersion, inspect_with};
 use crate::{flowc, text};
 
 /// The repositories compiled: the fixtures, then the bundled example.
-const CASES: [&str; 7] = ["sparksql", "sync", "ml", "kylin", "trigger", "assets", "wingpay"];
+const CASES: [&str; 8] = [
+    "sparksql", "sync", "ml", "kylin", "trigger", "assets", "quality", "wingpay",
+];
 
 /// The conf every sample run is created with: triggered flows need `bizdate`.
 const CONF: &str = r#"{"bizdate": "2024-03-05"}"#;
@@ -251,6 +253,11 @@ fn compile_snapshots_trigger() {
 #[test]
 fn compile_snapshots_assets() {
     check_snapshots("assets");
+}
+
+#[test]
+fn compile_snapshots_quality() {
+    check_snapshots("quality");
 }
 
 #[test]
@@ -558,6 +565,26 @@ fn check_rendered(case: &str, version: AirflowVersion) {
                 "PARTITION (dt = '2024-03-05')",
             );
         }
+        "quality" => {
+            // The check reads the run's partition and records under the run's id.
+            let check = "load__dq_order_id_unique";
+            expect(
+                "orders",
+                check,
+                "sql",
+                "INSERT INTO TABLE dq.check_results PARTITION (dt = '2024-03-05')",
+            );
+            expect("orders", check, "sql", "WHERE t.dt = '2024-03-05'");
+            expect("orders", check, "sql", "'dt=2024-03-05' AS checked_partition");
+            expect(
+                "orders",
+                check,
+                "sql",
+                "AND r.run_id = 'scheduled__2024-03-05T02:30:00+00:00'",
+            );
+            expect("orders", check, "sql", "ELSE raise_error(");
+            expect("orders", "load__dq_amount_in_range", "sql", "'flowc-dq WARN '");
+        }
         _ => {}
     }
     assert!(report.is_empty(), "{case} on {version:?}:\n{report}");
@@ -602,6 +629,11 @@ fn compile_snapshots_trigger_loads_in_airflow() {
 #[test]
 fn compile_snapshots_assets_loads_in_airflow() {
     check_case("assets");
+}
+
+#[test]
+fn compile_snapshots_quality_loads_in_airflow() {
+    check_case("quality");
 }
 
 #[test]

@@ -243,7 +243,7 @@ fn a_third_environment_replaces_queues_connections_and_schedules() {
     let repo = crate::compile::example_copy();
     let flowc_yaml = repo.path().join("flowc.yaml");
     let text_before = fs::read_to_string(&flowc_yaml).expect("flowc.yaml");
-    let staging = "  staging:\n    dag_prefix: stg__\n    databases: {ods: stg_ods, dwd: stg_dwd, dws: stg_dws, ads: stg_ads}\n    \
+    let staging = "  staging:\n    dag_prefix: stg__\n    databases: {ods: stg_ods, dwd: stg_dwd, dws: stg_dws, ads: stg_ads, dq: stg_dq}\n    \
                    connections: {report_mysql: report_mysql_dev}\n    schedule: manual\n    \
                    queues: {default: staging}\n    \
                    airflow_connections: {spark_sql_default: spark_sql_staging, metastore_default: metastore_staging, kylin_default: kylin_staging, \

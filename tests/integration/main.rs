@@ -17,6 +17,7 @@ mod github;
 mod hostile;
 mod mutations;
 mod plan;
+mod quality;
 mod sql_lineage;
 mod workflows;
 

@@ -1,0 +1,447 @@
+//! The Spark SQL of one quality check.
+//!
+//! Input: a rule resolved against its task ([`CheckSpec`]). Output: the text of a SQL
+//! file in the repository's own terms — production table names, `${bizdate}` for the
+//! business date — so it goes through exactly the path a sparksql task's file does
+//! (environment table mapping, then `${name}` → Jinja). Pure and deterministic.
+//!
+//! Every check is two statements:
+//! 1. `INSERT INTO <results table>` one row: the rule, its table and partition, the
+//!    observed value, the comparison and threshold, whether it passed, the Airflow
+//!    `run_id` and the time;
+//! 2. a `SELECT` of that row back, which prints a `flowc-dq` line naming rule, table,
+//!    partition and counts — and, for a strong rule that did not pass, calls
+//!    `raise_error` with that line, so spark-sql exits non-zero and the Airflow task
+//!    fails. The row is written before the failure, so failures are recorded too.
+//!
+//! User text that is data (accepted values, regex patterns, range bounds) is written as
+//! Spark string literals with `{` and `$` as `\u` escapes, so neither flowc's
+//! `${name}` substitution nor Airflow's Jinja ever sees it. SQL expressions (`expression`,
+//! `where`, `with_where`) are SQL like a task's own files: `${name}` is substituted.
+
+use std::fmt::Write as _;
+
+use crate::model::{Literal, PartitionSpec, QualityCheck, QualityRule, Severity, TableName};
+
+/// Alias of the checked table in every check.
+const ALIAS: &str = "t";
+/// Alias of the other table of a comparison.
+const OTHER_ALIAS: &str = "o";
+
+/// A rule resolved against its task: everything its SQL is built from.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckSpec<'a> {
+    /// The flow's name.
+    pub flow: &'a str,
+    /// The task's name (without the flow).
+    pub task: &'a str,
+    /// The rule.
+    pub rule: &'a QualityRule,
+    /// The table checked.
+    pub table: &'a TableName,
+    /// Its partition checked; `None` for the whole table.
+    pub partition: Option<&'a PartitionSpec>,
+    /// The other table of a comparison and its partition.
+    pub other: Option<(&'a TableName, Option<&'a PartitionSpec>)>,
+    /// Where results are appended.
+    pub results_table: &'a TableName,
+}
+
+/// How the observed value is compared with the threshold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expectation {
+    /// `<=` or `>=`.
+    pub comparison: &'static str,
+    /// The threshold as SQL number text.
+    pub threshold: String,
+    /// Whether a null observation (nothing to compare with) passes.
+    pub null_passes: bool,
+    /// What the observed value counts, for the results table and logs.
+    pub unit: &'static str,
+}
+
+/// The comparison a rule's check makes.
+pub fn expectation(rule: &QualityRule) -> Expectation {
+    let threshold = rule.threshold.as_ref().map_or_else(|| "0".to_owned(), number);
+    let at_most = |unit| Expectation {
+        comparison: "<=",
+        threshold: threshold.clone(),
+        null_passes: false,
+        unit,
+    };
+    match &rule.check.value {
+        QualityCheck::LandBy { .. } => Expectation {
+            threshold: "0".to_owned(),
+            ..at_most("minutes late")
+        },
+        QualityCheck::MaxLag { lag, .. } => Expectation {
+            threshold: lag.0.to_string(),
+            ..at_most("seconds of lag")
+        },
+        QualityCheck::MinRows(rows) => Expectation {
+            comparison: ">=",
+            threshold: rows.to_string(),
+            null_passes: false,
+            unit: "rows",
+        },
+        QualityCheck::RowCountChange { max_pct } => Expectation {
+            threshold: number(max_pct),
+            null_passes: true,
+            ..at_most("percent change")
+        },
+        QualityCheck::Unique(_) => at_most("duplicated keys"),
+        QualityCheck::EqualCount { .. } | QualityCheck::EqualSum { .. } | QualityCheck::Reconcile { .. } => {
+            at_most("difference")
+        }
+        QualityCheck::NotNull(_)
+        | QualityCheck::Expression(_)
+        | QualityCheck::Range { .. }
+        | QualityCheck::References { .. }
+        | QualityCheck::AcceptedValues { .. }
+        | QualityCheck::Regex { .. } => at_most("failing rows"),
+    }
+}
+
+/// A number literal as SQL text (the schema only allows numbers where this is used).
+fn number(literal: &Literal) -> String {
+    match literal {
+        Literal::Number(text) | Literal::Text(text) => text.clone(),
+    }
+}
+
+/// A literal as SQL: numbers as written, text as a Spark string literal.
+fn literal(value: &Literal) -> String {
+    match value {
+        Literal::Number(text) => text.clone(),
+        Literal::Text(text) => string(text),
+    }
+}
+
+/// A Spark string literal of data: backslashes escaped, and quotes and the `{` or `$`
+/// that opens a placeholder (`${`, `{{`, `{%`, `{#`) as `\u` escapes — a quote because
+/// flowc's SQL analyser (like sqlparser's Spark dialect) does not read `\'`, the
+/// openers so no template engine reads a placeholder in it.
+pub fn string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let opens = matches!((c, chars.peek()), ('{', Some('{' | '%' | '#')) | ('$', Some('{')));
+        match c {
+            '\'' => out.push_str("\\u0027"),
+            '\\' => out.push_str("\\\\"),
+            '{' if opens => out.push_str("\\u007B"),
+            '$' if opens => out.push_str("\\u0024"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            _ => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A partition value as a SQL string literal; `${name}` in it stays a placeholder.
+fn partition_value(value: &str) -> String {
+    format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\u0027"))
+}
+
+/// `alias.col = 'value' AND …` for a partition, or nothing for the whole table.
+fn partition_predicates(alias: &str, partition: Option<&PartitionSpec>) -> Vec<String> {
+    partition.map_or_else(Vec::new, |spec| {
+        spec.0
+            .iter()
+            .map(|(column, value)| format!("{alias}.{column} = {}", partition_value(value)))
+            .collect()
+    })
+}
+
+/// The predicates that select the day before's partition: each `${bizdate}` or
+/// `${bizdate_nodash}` value moved one day back. `None` when no value is the business
+/// date (there is no previous partition to compare with).
+pub fn previous_partition(alias: &str, partition: &PartitionSpec) -> Option<Vec<String>> {
+    let day_before = "date_sub(to_date('${bizdate}'), 1)";
+    let mut moved = false;
+    let predicates = partition
+        .0
+        .iter()
+        .map(|(column, value)| {
+            let expression = match value.as_str() {
+                "${bizdate}" => {
+                    moved = true;
+                    format!("date_format({day_before}, 'yyyy-MM-dd')")
+                }
+                "${bizdate_nodash}" => {
+                    moved = true;
+                    format!("date_format({day_before}, 'yyyyMMdd')")
+                }
+                other => partition_value(other),
+            };
+            format!("{alias}.{column} = {expression}")
+        })
+        .collect();
+    moved.then_some(predicates)
+}
+
+/// `WHERE a AND b` over several lines, or nothing.
+fn where_clause(predicates: &[String], indent: &str) -> String {
+    match predicates {
+        [] => String::new(),
+        [first, rest @ ..] => {
+            let mut out = format!("\n{indent}WHERE {first}");
+            for predicate in rest {
+                let _ = write!(out, "\n{indent}  AND {predicate}");
+            }
+            out
+        }
+    }
+}
+
+impl CheckSpec<'_> {
+    /// The rows of the checked table the rule looks at.
+    fn scope(&self) -> Vec<String> {
+        let mut predicates = partition_predicates(ALIAS, self.partition);
+        if let Some(filter) = &self.rule.filter {
+            predicates.push(format!("({})", filter.value.trim()));
+        }
+        predicates
+    }
+
+    /// The rows of the other table a comparison looks at.
+    fn other_scope(&self) -> Vec<String> {
+        let check = &self.rule.check.value;
+        let mut predicates = partition_predicates(OTHER_ALIAS, self.other.and_then(|(_, p)| p));
+        if let Some(filter) = check.other_table().and_then(|o| o.filter.as_ref()) {
+            predicates.push(format!("({})", filter.value.trim()));
+        }
+        predicates
+    }
+
+    fn other_table(&self) -> String {
+        self.other.map_or_else(String::new, |(table, _)| table.to_string())
+    }
+
+    /// `SELECT … AS observed` for the rule's check, indented by four spaces.
+    fn metric(&self) -> String {
+        let table = self.table;
+        let check = &self.rule.check.value;
+        let column = |name: &str| format!("{ALIAS}.{name}");
+        let failing_rows = |condition: String| {
+            let mut scope = self.scope();
+            scope.push(condition);
+            format!(
+                "    SELECT CAST(COUNT(*) AS DOUBLE) AS observed\n    FROM {table} {ALIAS}{}",
+                where_clause(&scope, "    ")
+            )
+        };
+        let compare_totals = |mine: String, theirs: String| {
+            format!(
+                "    SELECT CAST(ABS(COALESCE(mine.total, 0) - COALESCE(theirs.total, 0)) AS DOUBLE) AS observed\n    \
+                 FROM (\n        SELECT {mine} AS total\n        FROM {table} {ALIAS}{}\n    ) mine\n    \
+                 CROSS JOIN (\n        SELECT {theirs} AS total\n        FROM {} {OTHER_ALIAS}{}\n    ) theirs",
+                where_clause(&self.scope(), "        "),
+                self.other_table(),
+                where_clause(&self.other_scope(), "        "),
+            )
+        };
+        match check {
+            QualityCheck::LandBy { time } => format!(
+                "    SELECT (unix_timestamp(current_timestamp())\n            \
+                 - unix_timestamp(concat(CAST(date_add(to_date('${{bizdate}}'), 1) AS STRING), ' {time}:00'))) / 60.0 AS observed"
+            ),
+            QualityCheck::MaxLag { column: c, .. } => format!(
+                "    SELECT CAST(unix_timestamp(CAST(date_add(to_date('${{bizdate}}'), 1) AS TIMESTAMP))\n            \
+                 - unix_timestamp(MAX({})) AS DOUBLE) AS observed\n    FROM {table} {ALIAS}{}",
+                column(&c.value),
+                where_clause(&self.scope(), "    ")
+            ),
+            QualityCheck::MinRows(_) => format!(
+                "    SELECT CAST(COUNT(*) AS DOUBLE) AS observed\n    FROM {table} {ALIAS}{}",
+                where_clause(&self.scope(), "    ")
+            ),
+            QualityCheck::RowCountChange { .. } => {
+                let previous = self
+                    .partition
+                    .and_then(|p| previous_partition(ALIAS, p))
+                    .unwrap_or_default();
+                let mut previous_scope = previous;
+                if let Some(filter) = &self.rule.filter {
+                    previous_scope.push(format!("({})", filter.value.trim()));
+                }
+                format!(
+                    "    SELECT CASE WHEN previous_day.total = 0 THEN NULL\n                \
+                     ELSE ABS(this_day.total - previous_day.total) * 100.0 / previous_day.total END AS observed\n    \
+                     FROM (\n        SELECT COUNT(*) AS total\n        FROM {table} {ALIAS}{}\n    ) this_day\n    \
+                     CROSS JOIN (\n        SELECT COUNT(*) AS total\n        FROM {table} {ALIAS}{}\n    ) previous_day",
+                    where_clause(&self.scope(), "        "),
+                    where_clause(&previous_scope, "        "),
+                )
+            }
+            QualityCheck::NotNull(columns) => failing_rows(format!(
+                "({})",
+                columns
+                    .iter()
+                    .map(|c| format!("{} IS NULL", column(&c.value)))
+                    .collect::<Vec<_>>()
+                    .join(" OR ")
+            )),
+            QualityCheck::Expression(expression) => {
+                failing_rows(format!("NOT COALESCE(({}), false)", expression.value.trim()))
+            }
+            QualityCheck::Range { column: c, min, max } => {
+                let c = column(&c.value);
+                let mut outside = Vec::new();
+                if let Some(min) = min {
+                    outside.push(format!("{c} < {}", literal(min)));
+                }
+                if let Some(max) = max {
+                    outside.push(format!("{c} > {}", literal(max)));
+                }
+                failing_rows(format!("({})", outside.join(" OR ")))
+            }
+            QualityCheck::AcceptedValues { column: c, values } => failing_rows(format!(
+                "{} IS NOT NULL AND {} NOT IN ({})",
+                column(&c.value),
+                column(&c.value),
+                values.iter().map(literal).collect::<Vec<_>>().join(", ")
+            )),
+            QualityCheck::Regex { column: c, pattern } => failing_rows(format!(
+                "{} IS NOT NULL AND NOT (CAST({} AS STRING) RLIKE {})",
+                column(&c.value),
+                column(&c.value),
+                string(pattern)
+            )),
+            QualityCheck::Unique(columns) => {
+                let key = columns.iter().map(|c| column(&c.value)).collect::<Vec<_>>().join(", ");
+                format!(
+                    "    SELECT CAST(COUNT(*) AS DOUBLE) AS observed\n    FROM (\n        SELECT {key}\n        \
+                     FROM {table} {ALIAS}{}\n        GROUP BY {key}\n        HAVING COUNT(*) > 1\n    ) duplicated_keys",
+                    where_clause(&self.scope(), "        ")
+                )
+            }
+            QualityCheck::References { column: c, with } => {
+                let key = with.column.as_ref().map_or("", |k| k.value.as_str());
+                let mut other = self.other_scope();
+                other.push(format!("{OTHER_ALIAS}.{key} = {}", column(&c.value)));
+                failing_rows(format!(
+                    "{} IS NOT NULL\n      AND NOT EXISTS (\n        SELECT 1\n        FROM {} {OTHER_ALIAS}{}\n      )",
+                    column(&c.value),
+                    self.other_table(),
+                    where_clause(&other, "        ")
+                ))
+            }
+            QualityCheck::EqualCount { .. } => compare_totals("COUNT(*)".to_owned(), "COUNT(*)".to_owned()),
+            QualityCheck::EqualSum { column: c, with } | QualityCheck::Reconcile { column: c, with } => {
+                let theirs = with.column.as_ref().map_or("", |k| k.value.as_str());
+                compare_totals(
+                    format!("SUM({})", column(&c.value)),
+                    format!("SUM({OTHER_ALIAS}.{theirs})"),
+                )
+            }
+        }
+    }
+
+    /// The partition as recorded in results and logs: `dt=${bizdate}` (the business
+    /// date once rendered), or `all` for the whole table.
+    fn partition_text(&self) -> String {
+        self.partition.map_or_else(|| "all".to_owned(), ToString::to_string)
+    }
+}
+
+/// The SQL file of one check.
+pub fn check_sql(spec: &CheckSpec<'_>) -> String {
+    let rule = spec.rule;
+    let check = &rule.check.value;
+    let expectation = expectation(rule);
+    let results = spec.results_table;
+    let passed = format!(
+        "COALESCE(observed {} {}, {})",
+        expectation.comparison, expectation.threshold, expectation.null_passes
+    );
+    let mut sql = String::new();
+    let _ = writeln!(
+        sql,
+        "-- flowc data quality check `{}` of flow `{}`: {}.{} ({}), on `{}` written by task `{}`.",
+        rule.name.value,
+        spec.flow,
+        check.dimension().as_str(),
+        check.kind(),
+        rule.severity.as_str(),
+        spec.table,
+        spec.task,
+    );
+    let _ = writeln!(
+        sql,
+        "-- Observed: {}; passes when observed {} {}.",
+        expectation.unit, expectation.comparison, expectation.threshold
+    );
+    sql.push_str("-- 1. Record the result.\n");
+    let _ = write!(
+        sql,
+        "INSERT INTO TABLE {results} PARTITION (dt = '${{bizdate}}')\n\
+         SELECT\n    \
+         {flow} AS flow,\n    \
+         {task} AS task,\n    \
+         {name} AS rule,\n    \
+         '{dimension}' AS dimension,\n    \
+         '{kind}' AS kind,\n    \
+         '{severity}' AS severity,\n    \
+         '{table}' AS table_name,\n    \
+         {partition} AS checked_partition,\n    \
+         observed,\n    \
+         '{comparison}' AS comparison,\n    \
+         CAST({threshold} AS DOUBLE) AS threshold,\n    \
+         {passed} AS passed,\n    \
+         '{{{{ run_id }}}}' AS run_id,\n    \
+         current_timestamp() AS checked_at\n\
+         FROM (\n{metric}\n) metric;\n",
+        flow = string(spec.flow),
+        task = string(spec.task),
+        name = string(&rule.name.value),
+        dimension = check.dimension().as_str(),
+        kind = check.kind(),
+        severity = rule.severity.as_str(),
+        table = spec.table,
+        partition = partition_value(&spec.partition_text()),
+        comparison = expectation.comparison,
+        threshold = expectation.threshold,
+        metric = spec.metric(),
+    );
+    let line = format!(
+        "concat('rule={}.{} table={} partition=', r.checked_partition, ' severity={} observed=', \
+         coalesce(CAST(r.observed AS STRING), 'null'), ' ({}) expected {} ', CAST(r.threshold AS STRING))",
+        spec.flow,
+        rule.name.value,
+        spec.table,
+        rule.severity.as_str(),
+        expectation.unit,
+        expectation.comparison,
+    );
+    let report = match rule.severity {
+        Severity::Strong => {
+            sql.push_str("-- 2. Report it; a strong rule that did not pass fails the task.\n");
+            format!(
+                "CASE WHEN r.passed THEN concat('flowc-dq PASS ', {line})\n            \
+                 ELSE raise_error(concat('flowc-dq FAIL ', {line})) END"
+            )
+        }
+        Severity::Weak => {
+            sql.push_str("-- 2. Report it; a weak rule never fails the task.\n");
+            format!("concat(CASE WHEN r.passed THEN 'flowc-dq PASS ' ELSE 'flowc-dq WARN ' END, {line})")
+        }
+    };
+    let _ = write!(
+        sql,
+        "SELECT {report} AS flowc_dq\n\
+         FROM {results} r\n\
+         WHERE r.dt = '${{bizdate}}'\n  \
+         AND r.flow = {flow}\n  \
+         AND r.rule = {name}\n  \
+         AND r.run_id = '{{{{ run_id }}}}'\n\
+         ORDER BY r.checked_at DESC\n\
+         LIMIT 1;\n",
+        flow = string(spec.flow),
+        name = string(&rule.name.value),
+    );
+    sql
+}

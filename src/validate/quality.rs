@@ -1,0 +1,244 @@
+//! Schema-valid `quality:` YAML → the quality model: the rules of a task and the
+//! project's settings.
+//!
+//! Like the rest of [`super::build`], the schema has accepted every shape, so a value
+//! that does not fit is a bug in flowc ([`Error::Internal`]).
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::build::Spans;
+use crate::Error;
+use crate::diagnostic::Span;
+use crate::model::{
+    DEFAULT_PARTITION, DEFAULT_RESULTS_TABLE, Duration, Literal, OtherTable, PartitionChoice, PartitionSpec,
+    QualityCheck, QualityRule, QualitySettings, Severity, Spanned, TableName,
+};
+
+/// `quality:` of `flowc.yaml` as written.
+#[derive(Default, Deserialize)]
+pub(super) struct RawQualitySettings {
+    results_table: Option<String>,
+    partition: Option<String>,
+}
+
+fn internal(what: &str, at: &str) -> Error {
+    Error::Internal(format!("schema-valid quality rule at {at} has no valid `{what}`"))
+}
+
+/// The `quality:` section of `flowc.yaml`, defaults filled in.
+pub(super) fn settings(
+    raw: &RawQualitySettings,
+    spans: &Spans<'_>,
+    default_database: Option<&str>,
+) -> Result<QualitySettings, Error> {
+    let results_table_written = raw.results_table.is_some();
+    let results_table = raw.results_table.as_deref().unwrap_or(DEFAULT_RESULTS_TABLE);
+    let partition = raw.partition.as_deref().unwrap_or(DEFAULT_PARTITION);
+    // A default points at the `quality:` key, or at the file's start without one.
+    let at_or_section = |pointer: &str| {
+        if spans.root.pointer(pointer).is_some() {
+            spans.at(pointer)
+        } else if spans.root.entry("quality").is_some() {
+            spans.key_span("/quality")
+        } else {
+            Span::file_start(spans.root.span.file)
+        }
+    };
+    Ok(QualitySettings {
+        results_table: Spanned {
+            value: TableName::new(results_table).qualified_with(default_database),
+            span: at_or_section("/quality/results_table"),
+        },
+        results_table_written,
+        partition: Spanned {
+            value: PartitionSpec::parse(partition).ok_or_else(|| internal("partition", "flowc.yaml"))?,
+            span: at_or_section("/quality/partition"),
+        },
+    })
+}
+
+/// One rule at `at` (a JSON pointer into the flow file), its tables qualified with
+/// `default_database`.
+pub(super) fn rule(
+    value: &Value,
+    at: &str,
+    spans: &Spans<'_>,
+    default_database: Option<&str>,
+) -> Result<QualityRule, Error> {
+    let object = value.as_object().ok_or_else(|| internal("rule", at))?;
+    let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_owned);
+    let table = |name: &str| TableName::new(name).qualified_with(default_database);
+    let (dimension, body) = ["timeliness", "completeness", "accuracy", "consistency", "validity"]
+        .iter()
+        .find_map(|d| object.get(*d).and_then(Value::as_object).map(|body| (*d, body)))
+        .ok_or_else(|| internal("dimension", at))?;
+    let check_at = format!("{at}/{dimension}");
+    let reader = Reader {
+        spans,
+        at: &check_at,
+        body,
+        default_database,
+    };
+    let check = reader.check()?;
+    Ok(QualityRule {
+        name: spans.spanned(text("name").ok_or_else(|| internal("name", at))?, &format!("{at}/name")),
+        table: text("table").map(|t| spans.spanned(table(&t), &format!("{at}/table"))),
+        severity: match text("severity").as_deref() {
+            Some("strong") => Severity::Strong,
+            Some("weak") => Severity::Weak,
+            _ => return Err(internal("severity", at)),
+        },
+        threshold: object.get("threshold").map(literal),
+        description: text("description"),
+        partition: partition(object.get("partition"), spans, &format!("{at}/partition"))?,
+        filter: text("where").map(|w| spans.spanned(w, &format!("{at}/where"))),
+        check: spans.spanned(check, &check_at),
+    })
+}
+
+fn literal(value: &Value) -> Literal {
+    match value {
+        Value::String(s) => Literal::Text(s.clone()),
+        other => Literal::Number(other.to_string()),
+    }
+}
+
+fn partition(value: Option<&Value>, spans: &Spans<'_>, at: &str) -> Result<Option<Spanned<PartitionChoice>>, Error> {
+    value
+        .map(|v| {
+            v.as_str()
+                .and_then(PartitionChoice::parse)
+                .map(|choice| spans.spanned(choice, at))
+                .ok_or_else(|| internal("partition", at))
+        })
+        .transpose()
+}
+
+/// Reads the one check of a dimension's mapping.
+struct Reader<'a> {
+    spans: &'a Spans<'a>,
+    /// Pointer of the dimension's mapping.
+    at: &'a str,
+    body: &'a Map<String, Value>,
+    default_database: Option<&'a str>,
+}
+
+impl Reader<'_> {
+    fn check(&self) -> Result<QualityCheck, Error> {
+        let (kind, value) = self.body.iter().next().ok_or_else(|| internal("check", self.at))?;
+        let at = format!("{}/{kind}", self.at);
+        let field = |key: &str| value.get(key);
+        let string = |key: &str| field(key).and_then(Value::as_str).ok_or_else(|| internal(key, &at));
+        let column = |key: &str| -> Result<Spanned<String>, Error> {
+            Ok(self.spans.spanned(string(key)?.to_lowercase(), &format!("{at}/{key}")))
+        };
+        let columns = || -> Result<Vec<Spanned<String>>, Error> {
+            let items = value.as_array().ok_or_else(|| internal(kind, &at))?;
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let name = c.as_str().ok_or_else(|| internal(kind, &at))?;
+                    Ok(self.spans.spanned(name.to_lowercase(), &format!("{at}/{i}")))
+                })
+                .collect()
+        };
+        Ok(match kind.as_str() {
+            "land_by" => QualityCheck::LandBy {
+                time: value.as_str().ok_or_else(|| internal(kind, &at))?.to_owned(),
+            },
+            "max_lag" => QualityCheck::MaxLag {
+                column: column("column")?,
+                lag: Duration::parse(string("lag")?).ok_or_else(|| internal("lag", &at))?,
+            },
+            "min_rows" => QualityCheck::MinRows(value.as_u64().ok_or_else(|| internal(kind, &at))?),
+            "not_null" => QualityCheck::NotNull(columns()?),
+            "row_count_change" => QualityCheck::RowCountChange {
+                max_pct: field("max_pct").map(literal).ok_or_else(|| internal("max_pct", &at))?,
+            },
+            "expression" => QualityCheck::Expression(
+                self.spans
+                    .spanned(value.as_str().ok_or_else(|| internal(kind, &at))?.to_owned(), &at),
+            ),
+            "range" => QualityCheck::Range {
+                column: column("column")?,
+                min: field("min").map(literal),
+                max: field("max").map(literal),
+            },
+            "reconcile" => QualityCheck::Reconcile {
+                column: column("sum")?,
+                with: self.other(value, &at, true)?,
+            },
+            "equal_count" => QualityCheck::EqualCount {
+                with: self.other(value, &at, false)?,
+            },
+            "equal_sum" => QualityCheck::EqualSum {
+                column: column("column")?,
+                with: self.other(value, &at, true)?,
+            },
+            "references" => {
+                let key = column("key")?;
+                let table_name = string("table")?;
+                QualityCheck::References {
+                    column: column("column")?,
+                    with: OtherTable {
+                        table: self.spans.spanned(
+                            TableName::new(table_name).qualified_with(self.default_database),
+                            &format!("{at}/table"),
+                        ),
+                        column: Some(key),
+                        partition: partition(field("with_partition"), self.spans, &format!("{at}/with_partition"))?,
+                        filter: self.filter(value, &at),
+                    },
+                }
+            }
+            "accepted_values" => QualityCheck::AcceptedValues {
+                column: column("column")?,
+                values: field("values")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| internal("values", &at))?
+                    .iter()
+                    .map(literal)
+                    .collect(),
+            },
+            "regex" => QualityCheck::Regex {
+                column: column("column")?,
+                pattern: string("pattern")?.to_owned(),
+            },
+            "unique" => QualityCheck::Unique(columns()?),
+            _ => return Err(internal(kind, &at)),
+        })
+    }
+
+    fn filter(&self, value: &Value, at: &str) -> Option<Spanned<String>> {
+        value
+            .get("with_where")
+            .and_then(Value::as_str)
+            .map(|w| self.spans.spanned(w.to_owned(), &format!("{at}/with_where")))
+    }
+
+    /// `with:` (`table`, or `table.column` when `with_column`), `with_partition` and
+    /// `with_where` of a comparison.
+    fn other(&self, value: &Value, at: &str, with_column: bool) -> Result<OtherTable, Error> {
+        let with = value
+            .get("with")
+            .and_then(Value::as_str)
+            .ok_or_else(|| internal("with", at))?;
+        let with_at = format!("{at}/with");
+        let (table, column) = if with_column {
+            let (table, column) = with.rsplit_once('.').ok_or_else(|| internal("with", at))?;
+            (table, Some(self.spans.spanned(column.to_lowercase(), &with_at)))
+        } else {
+            (with, None)
+        };
+        Ok(OtherTable {
+            table: self
+                .spans
+                .spanned(TableName::new(table).qualified_with(self.default_database), &with_at),
+            column,
+            partition: partition(value.get("with_partition"), self.spans, &format!("{at}/with_partition"))?,
+            filter: self.filter(value, at),
+        })
+    }
+}
