@@ -87,6 +87,12 @@ impl Dialect for SparkDialect {
         supports_pipe_operator,
     );
 
+    // Spark reads `\'`, `\\`, `\n`… inside string literals (unless
+    // `spark.sql.parser.escapedStringLiterals` is set); sqlparser's Spark dialect does not.
+    fn supports_string_literal_backslash_escape(&self) -> bool {
+        true
+    }
+
     fn parse_infix(&self, parser: &mut Parser, expr: &Expr, precedence: u8) -> Option<Result<Expr, ParserError>> {
         self.base.parse_infix(parser, expr, precedence)
     }

@@ -484,6 +484,12 @@ mod tests {
     }
 
     #[test]
+    fn backslash_escapes_in_string_literals_parse_as_spark_reads_them() {
+        let parsed = parse_ok(r"SELECT 'it\'s' AS a, 'a\\' AS b, concat('x', '\n') AS c FROM t WHERE s = 'don\'t'");
+        assert_eq!(parsed.statements.len(), 1);
+    }
+
+    #[test]
     fn having_before_distribute_by_parses() {
         parse_ok("SELECT a, count(*) c FROM t GROUP BY a HAVING count(*) > 1 DISTRIBUTE BY a SORT BY a");
         parse_ok("SELECT * FROM (SELECT a FROM t GROUP BY a HAVING max(b) > 0 CLUSTER BY a) x ORDER BY a");
