@@ -2,7 +2,8 @@
 //! its flow's owner team.
 //!
 //! Input: the model and each task's reads and writes (from its SQL analysis, the sync
-//! task's source and target, or the declared inputs and outputs), with spans. Output:
+//! task's source and target, or the declared inputs and outputs), with spans, and the
+//! tables its quality rules compare with (a check runs with its task's team). Output:
 //! an [`AccessReport`] of who reads and writes what and why it is allowed, and the
 //! diagnostics for what is not. Pure.
 //!
@@ -82,9 +83,22 @@ pub struct TableUse {
 /// One access of one task, with where the table is named.
 struct Touch<'a> {
     task: &'a Task,
+    /// The quality rule whose check makes the access, if it is not the task itself.
+    rule: Option<&'a str>,
     table: TableName,
     access: Access,
     span: Span,
+}
+
+impl Touch<'_> {
+    /// Who makes the access: the task, or its quality check (`flow.task__dq_rule`,
+    /// as the check task is named).
+    fn accessor(&self) -> String {
+        match self.rule {
+            None => self.task.id.to_string(),
+            Some(rule) => format!("{}__dq_{rule}", self.task.id),
+        }
+    }
 }
 
 /// Checks every task's reads and writes; returns the report and the problems.
@@ -129,7 +143,7 @@ pub fn check(
                     classifications: classes.clone(),
                     allowed: allowed.clone(),
                 });
-            entry.tasks.push(task.id.to_string());
+            entry.tasks.push(touch.accessor());
             if allowed == Allowed::Denied {
                 entry.allowed = Allowed::Denied;
             }
@@ -155,13 +169,16 @@ pub fn check(
     (report, found)
 }
 
-/// Every table a task touches: reads, writes, tables its DDL changes, and other
-/// systems' tables (named at the task).
+/// Every table a task touches: reads, writes, tables its DDL changes, other systems'
+/// tables (named at the task), and the tables its quality rules compare with (named
+/// in the rule). The table a rule checks is one the task writes, and the results
+/// table is the platform's (`quality.results_table`), written for every team.
 fn touches<'a>(task: &'a Task, io: &TaskIo, names: Option<&TableNames>) -> Vec<Touch<'a>> {
     let located = |refs: &[crate::sql::TableRef], access: Access| -> Vec<Touch<'a>> {
         refs.iter()
             .map(|r| Touch {
                 task,
+                rule: None,
                 table: r.name.clone(),
                 access,
                 span: r.span,
@@ -173,6 +190,7 @@ fn touches<'a>(task: &'a Task, io: &TaskIo, names: Option<&TableNames>) -> Vec<T
             .iter()
             .map(|table| Touch {
                 task,
+                rule: None,
                 table: table.clone(),
                 access,
                 span: task.name_span,
@@ -186,6 +204,16 @@ fn touches<'a>(task: &'a Task, io: &TaskIo, names: Option<&TableNames>) -> Vec<T
     }
     all.extend(external(&io.external_reads, Access::Read));
     all.extend(external(&io.external_writes, Access::Write));
+    all.extend(task.quality.iter().filter_map(|rule| {
+        let other = rule.check.value.other_table()?;
+        Some(Touch {
+            task,
+            rule: Some(rule.name.value.as_str()),
+            table: other.table.value.clone(),
+            access: Access::Read,
+            span: other.table.span,
+        })
+    }));
     all
 }
 
@@ -312,9 +340,11 @@ fn denied(
         Access::Read => "read",
         Access::Write => "written",
     };
-    diagnostic
-        .at(touch.span)
-        .with_label(format!("{done} by `{}`", touch.task.id))
+    let by = match touch.rule {
+        None => format!("`{}`", touch.task.id),
+        Some(rule) => format!("quality rule `{rule}` of `{}`", touch.task.id),
+    };
+    diagnostic.at(touch.span).with_label(format!("{done} by {by}"))
 }
 
 /// P503 for owners and classes that are not declared.
@@ -421,5 +451,39 @@ mod tests {
             "teams:\n  risk:\n    grants:\n      - read: ods.*\n        classifications: [pii]\n      - write: dws.*\n  users: {{}}\n{tables}"
         ));
         assert_eq!(codes(&named), []);
+    }
+
+    #[test]
+    fn the_table_a_quality_rule_compares_with_needs_a_grant_too() {
+        let project = "project: t\nenvironments: {dev: {databases: {dws: dev_dws}}, prod: {}}\n\
+                       sources:\n  - table: ods.users\n  - table: dim.merchant\n\
+                       teams:\n  risk:\n    grants:\n      - read: ods.users\n      - write: dws.risk_*\n";
+        let flow = "name: risk\nowner: risk\nschedule: \"@daily\"\nstart_date: 2024-01-01\n\
+                    tasks:\n  - name: score\n    type: sparksql\n    sql: score.sql\n    quality:\n\
+                    \x20     - {name: known_merchant, severity: strong, consistency: {references: {column: mid, table: dim.merchant, key: id, with_partition: none}}}\n";
+        let sql = "INSERT OVERWRITE TABLE dws.risk_score\nSELECT u.id, u.mid FROM ods.users u;\n";
+        let tree = MemoryTree::new()
+            .with("flowc.yaml", project)
+            .with("flows/risk/flow.yaml", flow)
+            .with("flows/risk/score.sql", sql);
+        let report = check(&tree).expect("check runs");
+        let [diagnostic] = report.diagnostics.iter().collect::<Vec<_>>()[..] else {
+            panic!("{:#?}", report.diagnostics)
+        };
+        assert_eq!(diagnostic.code, Code::AccessNotGranted);
+        assert_eq!(
+            diagnostic.message,
+            "team `risk` may not read `dim.merchant`: no grant covers it"
+        );
+        let span = diagnostic.span.expect("located");
+        assert_eq!(&report.sources.file(span.file).text()[span.range()], "dim.merchant");
+        assert_eq!(
+            diagnostic.label.as_deref(),
+            Some("read by quality rule `known_merchant` of `risk.score`")
+        );
+        let audit = &report.access.teams["risk"];
+        let merchant = audit.iter().find(|a| a.table == "dim.merchant").expect("listed");
+        assert_eq!(merchant.tasks, ["risk.score__dq_known_merchant"]);
+        assert_eq!(merchant.allowed, super::Allowed::Denied);
     }
 }

@@ -49,5 +49,6 @@ pub mod render;
 pub mod sql;
 pub mod sync;
 pub mod validate;
+pub mod words;
 
 pub use error::Error;

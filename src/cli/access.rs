@@ -1,5 +1,6 @@
 //! `flowc access`: who reads and writes what, for audits.
 
+use crate::words::plural;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -133,6 +134,11 @@ fn text(report: &AccessReport) -> String {
             );
         }
     }
-    let _ = writeln!(out, "{} teams, {} tables", report.teams.len(), report.tables.len());
+    let _ = writeln!(
+        out,
+        "{}, {}",
+        plural(report.teams.len(), "team"),
+        plural(report.tables.len(), "table")
+    );
     out
 }

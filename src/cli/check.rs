@@ -1,8 +1,9 @@
 //! `flowc check`: validate a repository and print every diagnostic and a summary.
 
+use crate::words::plural;
 use serde_json::json;
 
-use super::{CheckArgs, CheckFormat, Outcome, Printer, open_tree, plural};
+use super::{CheckArgs, CheckFormat, Outcome, Printer, open_tree};
 use crate::Error;
 use crate::check::{CheckReport, check};
 use crate::diagnostic::render::{github, json as json_render};

@@ -1,6 +1,7 @@
 //! `flowc codeowners`: write `.github/CODEOWNERS` from the teams and flow owners, or
 //! with `--check` only say whether it is up to date (for CI).
 
+use crate::words::plural;
 use std::fs;
 use std::path::Path;
 
@@ -90,12 +91,4 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .map_err(|e| Error::io("write", temp.path().to_path_buf(), e))?;
     temp.persist(path).map_err(|e| Error::io("write", path, e.error))?;
     Ok(())
-}
-
-fn plural(count: usize, word: &str) -> String {
-    if count == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{count} {word}s")
-    }
 }

@@ -1,8 +1,9 @@
 //! `flowc compile`: check, render every environment asked for, write all or nothing.
 
+use crate::words::plural;
 use std::path::Path;
 
-use super::{CompileArgs, Outcome, Printer, open_tree, plural};
+use super::{CompileArgs, Outcome, Printer, open_tree};
 use crate::Error;
 use crate::compile::{CompileRequest, Compiled, compile};
 use crate::output;

@@ -1,8 +1,9 @@
 //! `flowc deploy`: compile one environment, then publish it to a folder or a branch.
 
+use crate::words::plural;
 use std::fmt::Write as _;
 
-use super::{DeployArgs, DeployTarget, Outcome, Printer, plural};
+use super::{DeployArgs, DeployTarget, Outcome, Printer};
 use crate::Error;
 use crate::compile::{CompileRequest, Compiled, compile};
 use crate::deploy::branch::BranchTarget;

@@ -400,15 +400,6 @@ pub(crate) fn open_tree(repo: &std::path::Path, rev: Option<&str>) -> Result<Box
     })
 }
 
-/// `1 file`, `2 files`.
-pub(crate) fn plural(count: usize, word: &str) -> String {
-    if count == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{count} {word}s")
-    }
-}
-
 fn exit_code(result: Result<Outcome, Error>, printer: &Printer) -> ExitCode {
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -34,6 +34,7 @@
 //! regexp syntax (the 2.x default) and the glob syntax (the 3.x default) alike.
 //! DAG files keep one path (`PATH/wingpay_prod/dags/x.py`) across releases.
 
+use crate::words::plural;
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io;
@@ -42,8 +43,8 @@ use std::str::FromStr;
 
 use super::release::{Changes, DeployRecord, Deployment, Outcome, Release};
 use super::store::{
-    Placement, STAGING_DIR, integrity, place, plural_files, read_record, remove_if_present, remove_old_releases, stage,
-    sync_dir, write_synced,
+    Placement, STAGING_DIR, integrity, place, read_record, remove_if_present, remove_old_releases, stage, sync_dir,
+    write_synced,
 };
 use crate::Error;
 
@@ -214,7 +215,7 @@ impl DirTarget {
         if let Some(integrity) = live_integrity.filter(|i| !i.foreign.is_empty()) {
             deployment.warnings.push(format!(
                 "{} in `{}` {} not deployed by flowc; kept in `{}`, but Airflow no longer sees {}",
-                plural_files(integrity.foreign.len()),
+                plural(integrity.foreign.len(), "file"),
                 link.display(),
                 if integrity.foreign.len() == 1 { "was" } else { "were" },
                 releases.join(live_name.unwrap_or_default()).display(),

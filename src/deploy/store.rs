@@ -2,6 +2,7 @@
 //! `PATH/.flowc/<project>_<env>/`, written complete and synced before they go live,
 //! compared with their records, and removed file by file from them.
 
+use crate::words::plural;
 use std::collections::BTreeSet;
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -227,7 +228,7 @@ pub(super) fn remove_old_releases(releases: &Path, keep: &BTreeSet<&str>) -> Res
             warnings.push(format!(
                 "kept `{}`: it holds {} flowc did not deploy ({})",
                 folder.display(),
-                plural_files(left.len()),
+                plural(left.len(), "file"),
                 left.join(", ")
             ));
         }
@@ -258,14 +259,6 @@ fn remove_empty_folders(folder: &Path) {
     }
     // Fails, as it should, when something is left in it.
     let _ = fs::remove_dir(folder);
-}
-
-pub(super) fn plural_files(count: usize) -> String {
-    if count == 1 {
-        "1 file".to_owned()
-    } else {
-        format!("{count} files")
-    }
 }
 
 /// Writes a file and syncs its content to disk.

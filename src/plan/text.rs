@@ -1,6 +1,7 @@
 //! The terminal view of a plan, like `terraform plan`: `+` added, `-` removed, `~`
 //! changed, `!` breaking, then the rendered diffs and a summary line at the end.
 
+use crate::words::plural;
 use std::fmt::Write as _;
 
 use super::types::{Change, Delta, FileDiff, Plan, Status};
@@ -223,13 +224,5 @@ fn wrap(out: &mut String, indent: &str, items: &[String]) {
     if line.len() > indent.len() {
         out.push_str(&line);
         out.push('\n');
-    }
-}
-
-fn plural(count: usize, word: &str) -> String {
-    if count == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{count} {word}s")
     }
 }
