@@ -12,7 +12,7 @@
 use std::fmt::Write as _;
 
 use super::budget::{Cut, Writer, fair_share};
-use super::types::{Change, Delta, FileDiff, Plan, Status};
+use super::types::{Change, Delta, FileDiff, Plan, QualityChange, Status};
 
 /// GitHub's limit for a comment or pull-request body, in characters.
 pub const GITHUB_LIMIT: usize = 65_536;
@@ -81,6 +81,7 @@ pub fn render_within(plan: &Plan, budget: usize) -> String {
     let sections: Vec<Section<'_>> = [
         breaking(plan),
         access(plan),
+        quality(plan),
         flows(plan),
         tasks(plan),
         writers(plan),
@@ -248,6 +249,43 @@ fn access(plan: &Plan) -> Section<'_> {
         "### Access\n\n> [!IMPORTANT]\n> This change gives some team access to more tables: the owners of those tables should review it.\n\n"
     } else {
         "### Access\n\n"
+    };
+    Section {
+        title: title.to_owned(),
+        header: "",
+        rows,
+    }
+}
+
+fn quality(plan: &Plan) -> Section<'_> {
+    let rows = plan
+        .quality
+        .iter()
+        .map(|change| {
+            let mut row = format!(
+                "- `{}` {} ({} on {}, {}, after {}){}",
+                change.status.marker(),
+                code(&change.rule, LABEL),
+                code(&change.check, LABEL),
+                code(&change.table, LABEL),
+                code(&change.severity, LABEL),
+                code(&change.task, LABEL),
+                if change.is_loosened() { " — **loosened**" } else { "" }
+            );
+            for part in &change.changes {
+                let _ = write!(row, "<br>{}", describe(&part.field, &part.delta));
+            }
+            for reason in &change.loosened {
+                let _ = write!(row, "<br>⚠️ {}", escape_cell(&html(&one_line(reason, CELL))));
+            }
+            row.push('\n');
+            Row::Text(row)
+        })
+        .collect();
+    let title = if plan.quality.iter().any(QualityChange::is_loosened) {
+        "### Data quality\n\n> [!WARNING]\n> This change loosens data quality rules: more data gets through without failing or stopping what runs after it. The owning team should confirm it.\n\n"
+    } else {
+        "### Data quality\n\n"
     };
     Section {
         title: title.to_owned(),
@@ -496,7 +534,7 @@ fn cell(changes: &[Change], status: Status) -> String {
     }
     let mut out = String::new();
     let mut shown = 0;
-    for part in changes.iter().map(describe) {
+    for part in changes.iter().map(|c| describe(&c.field, &c.delta)) {
         if shown > 0 && out.len() + part.len() > CELL {
             break;
         }
@@ -513,9 +551,9 @@ fn cell(changes: &[Change], status: Status) -> String {
 }
 
 /// One change, names and values in inline code: ``priority: `important` → `core` ``.
-fn describe(change: &Change) -> String {
-    let field = escape_cell(&change.field);
-    match &change.delta {
+fn describe(field: &str, delta: &Delta) -> String {
+    let field = escape_cell(field);
+    match delta {
         Delta::Value { before, after } => {
             format!("{field}: {} → {}", code(before, LABEL), code(after, LABEL))
         }

@@ -6,7 +6,8 @@
 //! [`Planner::plan`] without any I/O: flows and tasks added, removed and changed (and
 //! what changed), tables whose writer changed, the downstream impact of every task
 //! whose output may change (every task and table reachable downstream, across flows),
-//! breaking changes (tables removed or renamed while still read), and the unified diff
+//! breaking changes (tables removed or renamed while still read), access-control and
+//! data quality rule changes (loosened ones flagged), and the unified diff
 //! of every rendered file. Every list is sorted, so the same inputs give the same
 //! plan.
 //!
@@ -27,6 +28,7 @@ mod impact;
 pub mod json;
 pub mod markdown;
 mod planner;
+mod quality;
 mod revisions;
 #[cfg(test)]
 mod tests;
@@ -37,6 +39,6 @@ pub use files::DiffLimits;
 pub use planner::{PlanInput, Planner};
 pub use revisions::{DEFAULT_ENVIRONMENT, Failure, PlanOutcome, Side, Source, plan_revisions, plan_sources};
 pub use types::{
-    AccessChange, BreakingChange, BreakingKind, Change, ChangeKind, Delta, FileDiff, FlowDiff, Impact, Plan, Revision,
-    Status, Summary, TaskDiff, WriterChange,
+    AccessChange, BreakingChange, BreakingKind, Change, ChangeKind, Delta, FileDiff, FlowDiff, Impact, Plan,
+    QualityChange, Revision, RuleChange, Status, Summary, TaskDiff, WriterChange,
 };

@@ -60,6 +60,7 @@ impl Planner {
         let head_sources: BTreeSet<&str> = new.sources.iter().map(String::as_str).collect();
         let breaking = breaking_changes(&base_graph, &head_graph, &head_sources);
         let access = access_changes(&old.access, &new.access);
+        let quality = super::quality::quality_changes(old, new);
         let files = diff_files(base.files, head.files, self.limits);
         let manifest_changed = match (base.files.get(MANIFEST), head.files.get(MANIFEST)) {
             (Some(a), Some(b)) => a != b,
@@ -76,6 +77,8 @@ impl Planner {
             writers_changed: writers.len(),
             breaking_changes: breaking.len(),
             access_changes: access.len(),
+            quality_changes: quality.len(),
+            quality_loosened: quality.iter().filter(|q| q.is_loosened()).count(),
             files_added: count(&files, Status::Added, |f| f.status),
             files_removed: count(&files, Status::Removed, |f| f.status),
             files_changed: count(&files, Status::Changed, |f| f.status),
@@ -93,6 +96,7 @@ impl Planner {
             indirectly_affected,
             breaking,
             access,
+            quality,
             files,
             manifest_changed,
             notes: Vec::new(),

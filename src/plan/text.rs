@@ -62,6 +62,28 @@ pub fn render(plan: &Plan) -> String {
             }
         }
     }
+    if !plan.quality.is_empty() {
+        out.push_str("\nQuality rules:\n");
+        for change in &plan.quality {
+            let loosened = if change.is_loosened() { " — loosened" } else { "" };
+            let _ = writeln!(
+                out,
+                "  {} {} ({} on {}, {}, after {}){loosened}",
+                change.status.marker(),
+                change.rule,
+                change.check,
+                change.table,
+                change.severity,
+                change.task
+            );
+            for part in &change.changes {
+                let _ = writeln!(out, "      {}", describe(&part.field, &part.delta));
+            }
+            for reason in &change.loosened {
+                let _ = writeln!(out, "      loosened: {reason}");
+            }
+        }
+    }
     if !plan.flows.is_empty() {
         out.push_str("\nFlows:\n");
         for flow in &plan.flows {
@@ -180,24 +202,24 @@ pub(crate) fn counts(file: &FileDiff) -> String {
 
 fn changes(out: &mut String, changes: &[Change]) {
     for change in changes {
-        let _ = writeln!(out, "      {}", describe(change));
+        let _ = writeln!(out, "      {}", describe(&change.field, &change.delta));
     }
 }
 
 /// One change as text: `priority: important → core`, `reads: +a -b`.
-pub(crate) fn describe(change: &Change) -> String {
-    match &change.delta {
-        Delta::Value { before, after } => format!("{}: {before} → {after}", change.field),
+pub(crate) fn describe(field: &str, delta: &Delta) -> String {
+    match delta {
+        Delta::Value { before, after } => format!("{field}: {before} → {after}"),
         Delta::Set { added, removed } => {
             let items: Vec<String> = added
                 .iter()
                 .map(|a| format!("+{a}"))
                 .chain(removed.iter().map(|r| format!("-{r}")))
                 .collect();
-            format!("{}: {}", change.field, items.join(" "))
+            format!("{field}: {}", items.join(" "))
         }
         Delta::Content { file, before, after } => {
-            format!("{}: {file} changed ({before} → {after})", change.field)
+            format!("{field}: {file} changed ({before} → {after})")
         }
     }
 }

@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::words::plural;
+
 /// What changes when the head revision replaces the base revision in one environment.
 ///
 /// Every list is sorted (by flow, task, table or path), so the same two compiles give
@@ -37,6 +39,8 @@ pub struct Plan {
     pub breaking: Vec<BreakingChange>,
     /// Access-control rules added, removed or changed (grants, classes, owners).
     pub access: Vec<AccessChange>,
+    /// Data quality rules added, removed or changed, and whether they were loosened.
+    pub quality: Vec<QualityChange>,
     /// Rendered files added, removed or changed, `manifest.json` excepted.
     pub files: Vec<FileDiff>,
     /// Whether `manifest.json` differs (its changes are what the lists above say).
@@ -108,6 +112,10 @@ pub struct Summary {
     pub breaking_changes: usize,
     /// Access-control rules changed.
     pub access_changes: usize,
+    /// Quality rules added, removed or changed.
+    pub quality_changes: usize,
+    /// Of those, the ones loosened (removed included).
+    pub quality_loosened: usize,
     /// Rendered files added.
     pub files_added: usize,
     /// Rendered files removed.
@@ -172,6 +180,11 @@ impl Summary {
                 (self.files_changed, "changed"),
             ],
         ));
+        match (self.quality_changes, self.quality_loosened) {
+            (0, _) => {}
+            (n, 0) => parts.push(plural(n, "quality rule change")),
+            (n, loosened) => parts.push(format!("{}, {loosened} loosened", plural(n, "quality rule change"))),
+        }
         match self.access_changes {
             0 => {}
             1 => parts.push("1 access change".to_owned()),
@@ -201,6 +214,45 @@ pub struct AccessChange {
     /// Whether the change gives access more widely: a new grant, a team without grants,
     /// a class that no longer needs a grant or is dropped from tables.
     pub loosened: bool,
+}
+
+/// A data quality rule added, removed or changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct QualityChange {
+    /// `flow.rule`.
+    pub rule: String,
+    /// The task whose output it checks (the head's, unless removed).
+    pub task: String,
+    /// The table it checks.
+    pub table: String,
+    /// `dimension.kind`, e.g. `completeness.not_null`.
+    pub check: String,
+    /// `strong` or `weak` (the head's, unless removed).
+    pub severity: String,
+    /// What happened.
+    pub status: Status,
+    /// For a changed rule, what changed.
+    pub changes: Vec<RuleChange>,
+    /// Why the change lets more data through (a removed rule, strong → weak, a
+    /// threshold raised…); empty when it does not.
+    pub loosened: Vec<String>,
+}
+
+impl QualityChange {
+    /// Whether the change lets more data through.
+    pub fn is_loosened(&self) -> bool {
+        !self.loosened.is_empty()
+    }
+}
+
+/// One changed part of a quality rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RuleChange {
+    /// `severity`, `threshold`, `columns`, `values`, `where`…
+    pub field: String,
+    /// Its values.
+    #[serde(flatten)]
+    pub delta: Delta,
 }
 
 /// Whether something was added, removed or changed.

@@ -10,6 +10,7 @@
 //! Render turns each check into an Airflow task right after the task that writes the
 //! table (`<task>__dq_<rule>`); see `render::plan`.
 
+mod settings;
 pub mod sql;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,6 +27,7 @@ use crate::model::{
 };
 use crate::sql::{SparkDialect, SqlOptions};
 
+pub use settings::settings;
 pub use sql::{CheckSpec, Expectation, check_sql, expectation};
 
 /// One rule, ready to run.

@@ -118,9 +118,9 @@ fn literal(value: &Literal) -> String {
 }
 
 /// A Spark string literal of data: backslashes escaped, and quotes and the `{` or `$`
-/// that opens a placeholder (`${`, `{{`, `{%`, `{#`) as `\u` escapes — a quote because
-/// flowc's SQL analyser (like sqlparser's Spark dialect) does not read `\'`, the
-/// openers so no template engine reads a placeholder in it.
+/// that opens a placeholder (`${`, `{{`, `{%`, `{#`) as `\u` escapes — the openers so
+/// no template engine reads a placeholder in it, a quote the same way for one escape
+/// form throughout.
 pub fn string(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('\'');

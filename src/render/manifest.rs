@@ -170,6 +170,8 @@ pub struct TaskEntry {
 pub struct QualityEntry {
     /// The rule's name, unique in the flow.
     pub rule: String,
+    /// The task whose output it checks, `flow.task`.
+    pub task: String,
     /// `timeliness`, `completeness`, `accuracy`, `consistency` or `validity`.
     pub dimension: String,
     /// The check, e.g. `not_null`.
@@ -186,6 +188,12 @@ pub struct QualityEntry {
     pub comparison: String,
     /// The threshold.
     pub threshold: String,
+    /// What the check is given, by name (`columns`, `values`, `min`, `max`, `time`,
+    /// `pattern`, `expression`, `where`, `with`, `with_column`, `with_partition`,
+    /// `with_where`), each a list in the order written; see
+    /// [`crate::quality::settings`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, Vec<String>>,
 }
 
 impl TaskEntry {
@@ -574,6 +582,7 @@ fn task(task: &TaskPlan, files: &TaskFiles<'_>) -> TaskEntry {
         fingerprint: fingerprint::of_task(task, files),
         quality: task.quality.as_ref().map(|q| QualityEntry {
             rule: q.rule.clone(),
+            task: q.task.clone(),
             dimension: q.dimension.to_owned(),
             kind: q.kind.to_owned(),
             severity: q.severity.to_owned(),
@@ -582,6 +591,7 @@ fn task(task: &TaskPlan, files: &TaskFiles<'_>) -> TaskEntry {
             results_table: q.results_table.clone(),
             comparison: q.comparison.to_owned(),
             threshold: q.threshold.clone(),
+            settings: q.settings.clone(),
         }),
     }
 }

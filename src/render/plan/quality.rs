@@ -26,6 +26,8 @@ use crate::sql::SqlOptions;
 pub struct QualityPlan {
     /// The rule's name.
     pub rule: String,
+    /// The task whose output it checks, `flow.task`.
+    pub task: String,
     /// `timeliness`, `completeness`, `accuracy`, `consistency` or `validity`.
     pub dimension: &'static str,
     /// The check, e.g. `not_null`.
@@ -46,6 +48,9 @@ pub struct QualityPlan {
     pub threshold: String,
     /// The rule's description.
     pub description: Option<String>,
+    /// What the check is given (columns, values, bounds, expressions, the table it
+    /// compares with, as this environment names it); see [`crate::quality::settings`].
+    pub settings: BTreeMap<String, Vec<String>>,
 }
 
 /// The checks of one task, and its gate when it has strong rules.
@@ -226,6 +231,7 @@ impl Builder<'_> {
             source_file: None,
             quality: Some(QualityPlan {
                 rule: rule.name.value.clone(),
+                task: task.id.to_string(),
                 dimension: check_dimension,
                 kind: check_kind,
                 severity: rule.severity.as_str(),
@@ -235,6 +241,7 @@ impl Builder<'_> {
                 comparison: expectation.comparison,
                 threshold: expectation.threshold,
                 description: rule.description.clone(),
+                settings: crate::quality::settings(rule, |table| env.table(table).to_string()),
             }),
         })
     }
