@@ -240,6 +240,14 @@ impl<'a> Tasks<'a> {
         if task.is_sensor() {
             return Vec::new();
         }
+        // Quality checks and gates are not in the repository's edges: what they run
+        // after is their Airflow upstream (the checked task, or the strong checks).
+        if matches!(task.task_type.as_str(), "quality" | "quality_gate") {
+            let flow = task.name.split_once('.').map_or("", |(flow, _)| flow);
+            let mut upstream: Vec<String> = task.upstream.iter().map(|id| format!("{flow}.{id}")).collect();
+            upstream.sort();
+            return upstream;
+        }
         self.upstream.get(task.name.as_str()).cloned().unwrap_or_default()
     }
 

@@ -239,6 +239,85 @@ fn example_dags_load_in_airflow_3_as_the_manifest_says() {
     check_against_manifest(AirflowVersion::V3);
 }
 
+/// The example's quality rules, as `flowc check` resolves them from the YAML, are wired
+/// in the DAGs Airflow loaded: each check runs right after the task that writes its
+/// table; a task with strong rules has a gate after exactly its strong checks, and
+/// everything that waited for the task — its downstream tasks, the other flows'
+/// sensors — waits for the gate; nothing waits for a weak check. The rules cover all
+/// five dimensions and both severities.
+#[test]
+fn example_quality_checks_are_wired_after_their_tasks_in_airflow() {
+    use flowc::model::Severity;
+    let tree = flowc::load::WorkTree::open(&example()).expect("the example opens");
+    let report = flowc::check::check(&tree).expect("check runs");
+    assert!(!report.diagnostics.has_errors());
+    let mut dimensions = BTreeSet::new();
+    let mut severities = BTreeSet::new();
+    let mut sensors_checked = 0;
+    for version in AirflowVersion::ALL {
+        let airflow = &loaded(version).airflow;
+        let dags = airflow["dags"].as_object().expect("dags");
+        let ids = |value: &Value| str_set(value.as_array().expect("a list"));
+        for (task, checks) in &report.quality {
+            let (flow, name) = (task.flow().to_string(), task.task().to_owned());
+            let dag = &dags[&flow]["tasks"];
+            let context = format!("{version:?} {task}");
+            let check_ids: BTreeSet<String> = checks
+                .iter()
+                .map(|c| format!("{name}__dq_{}", c.rule.name.value))
+                .collect();
+            let strong: BTreeSet<String> = checks
+                .iter()
+                .filter(|c| c.rule.severity == Severity::Strong)
+                .map(|c| format!("{name}__dq_{}", c.rule.name.value))
+                .collect();
+            for check in checks {
+                dimensions.insert(check.rule.check.value.dimension().as_str());
+                severities.insert(check.rule.severity.as_str());
+                let id = format!("{name}__dq_{}", check.rule.name.value);
+                assert_eq!(
+                    ids(&dag[&id]["upstream"]),
+                    BTreeSet::from([name.clone()]),
+                    "{context}: {id}"
+                );
+                let after = ids(&dag[&id]["downstream"]);
+                match check.rule.severity {
+                    Severity::Strong => assert_eq!(after, BTreeSet::from([format!("{name}__dq")]), "{context}: {id}"),
+                    Severity::Weak => assert!(after.is_empty(), "{context}: {id} has downstream {after:?}"),
+                }
+            }
+            // The task itself leads only to its checks.
+            assert_eq!(ids(&dag[&name]["downstream"]), check_ids, "{context}");
+            let gate = format!("{name}__dq");
+            if strong.is_empty() {
+                assert!(dag.get(&gate).is_none(), "{context}: a gate without strong rules");
+                continue;
+            }
+            assert_eq!(ids(&dag[&gate]["upstream"]), strong, "{context}: gate");
+            // Every sensor waiting for this task's flow and task waits for the gate.
+            for (other, loaded) in dags {
+                for (sensor_id, sensor) in loaded["tasks"].as_object().expect("tasks") {
+                    if sensor["external_dag_id"] == flow.as_str() && sensor_id.ends_with(&format!("__{name}")) {
+                        assert_eq!(
+                            sensor["external_task_id"],
+                            gate.as_str(),
+                            "{context}: {other}.{sensor_id}"
+                        );
+                        sensors_checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(
+        dimensions,
+        BTreeSet::from(["accuracy", "completeness", "consistency", "timeliness", "validity"])
+    );
+    assert_eq!(severities, BTreeSet::from(["strong", "weak"]));
+    assert!(report.quality.len() >= 4, "{} tasks with rules", report.quality.len());
+    assert!(sensors_checked >= 2, "{sensors_checked} sensors of gated tasks checked");
+}
+
 /// The same flow means the same data on both versions: every templated field (SQL
 /// partitions, DataX dates, Kylin segment times, sensor targets) renders identically.
 #[test]

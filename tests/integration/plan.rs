@@ -767,7 +767,10 @@ fn a_strong_rule_turned_weak_with_a_higher_threshold_is_listed_as_loosened() {
     );
     // The gate after the payments table no longer waits for the weakened check.
     assert!(
-        text.contains("~ payments.dws_pay_merchant_1d__dq (quality_gate"),
+        text.contains(
+            "  ~ payments.dws_pay_merchant_1d__dq (quality_gate, scheduling only)\n\
+             \x20     upstream: -payments.dws_pay_merchant_1d__dq_merchant_gmv_reconciles\n"
+        ),
         "{text}"
     );
 }
