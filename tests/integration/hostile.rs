@@ -205,7 +205,8 @@ const AST_CHECK: &str = r#"
 import ast, json, sys
 
 OPERATORS = {"SparkSqlOperator", "SparkSubmitOperator", "BashOperator", "KylinCubeOperator",
-             "HttpSensor", "FileSensor", "NamedHivePartitionSensor", "ExternalTaskSensor"}
+             "HttpSensor", "FileSensor", "NamedHivePartitionSensor", "ExternalTaskSensor",
+             "EmptyOperator"}
 CALLABLE = OPERATORS | {"DAG", "Param", "datetime", "timedelta", "CronDataIntervalTimetable",
                         "Asset", "Dataset", "flowc_bizdate_run"}
 NODES = (ast.Call, ast.keyword, ast.Name, ast.Load, ast.Store, ast.Constant, ast.List,
@@ -300,6 +301,40 @@ fn ast_check(version: AirflowVersion, files: &[PathBuf]) -> Value {
     serde_json::from_slice(&output.stdout).expect("the ast check prints JSON")
 }
 
+/// The contents of the single-quoted string literals of Spark SQL `sql`, unescaped as
+/// Spark does (`\\`, `\'`, `\n`, `\r`, `\t`, `\uXXXX`). Comments are not skipped: the
+/// generated checks hold none with quotes.
+fn spark_string_literals(sql: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut chars = sql.chars();
+    while let Some(c) = chars.next() {
+        if c != '\'' {
+            continue;
+        }
+        let mut literal = String::new();
+        while let Some(c) = chars.next() {
+            match c {
+                '\'' => break,
+                '\\' => match chars.next() {
+                    Some('n') => literal.push('\n'),
+                    Some('r') => literal.push('\r'),
+                    Some('t') => literal.push('\t'),
+                    Some('u') => {
+                        let hex: String = chars.by_ref().take(4).collect();
+                        let code = u32::from_str_radix(&hex, 16).expect("four hex digits");
+                        literal.push(char::from_u32(code).expect("a character"));
+                    }
+                    Some(other) => literal.push(other),
+                    None => {}
+                },
+                c => literal.push(c),
+            }
+        }
+        found.push(literal);
+    }
+    found
+}
+
 fn check_version(hostile: &Hostile, version: AirflowVersion) {
     let flag = version.cli_arg();
     let out = hostile.dir.path().join(format!("out-{flag}"));
@@ -351,6 +386,7 @@ fn check_version(hostile: &Hostile, version: AirflowVersion) {
         ("wait_http", "http description"),
         ("wait_file", "file description"),
         ("wait_partition", "partition description"),
+        ("load_detail__dq_value_known", "quality description"),
     ] {
         let doc = tasks[task_id]["doc_md"].as_str().expect("a doc_md");
         assert!(
@@ -423,6 +459,20 @@ fn check_version(hostile: &Hostile, version: AirflowVersion) {
     assert!(bash.starts_with("python3 \""), "{version:?}: {bash:?}");
     assert!(bash.contains("/../datax/flowc_datax.py\" \""), "{version:?}: {bash:?}");
     assert!(bash.ends_with(&tail), "{version:?}: {bash:?}");
+
+    // A quality check's constants are Spark string literals whose content, as Spark
+    // reads it, is the YAML text byte for byte (no placeholder substituted).
+    for (task, prefix) in [
+        ("load_detail__dq_value_known", "value"),
+        ("load_detail__dq_value_form", "pattern"),
+    ] {
+        let sql = rendered_field(task, "sql");
+        let sql = sql.as_str().expect("the check's SQL is rendered");
+        assert!(
+            spark_string_literals(sql).contains(&h(prefix)),
+            "{version:?} {task}: no literal holds the {prefix}: {sql}"
+        );
+    }
 
     // The DataX jobs hold the hostile values as JSON strings, byte for byte.
     let job = |task: &str| -> Value {
