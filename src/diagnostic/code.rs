@@ -136,6 +136,9 @@ codes! {
     InvalidQualityExpression = "P515",
     /// A quality rule's partition does not fit its table or its check.
     QualityPartitionMismatch = "P516",
+    /// A rule compares a row count with a sync source on a task that syncs nothing
+    /// into the table.
+    SyncSourceCountUnavailable = "P517",
 
     /// Two flows or tasks get the same Airflow id.
     IdCollision = "R601",

@@ -25,8 +25,8 @@ pub use project::{
     Spanned, Team,
 };
 pub use quality::{
-    DEFAULT_PARTITION, DEFAULT_RESULTS_TABLE, Dimension, Literal, OtherTable, PartitionChoice, PartitionSpec,
-    QualityCheck, QualityRule, QualitySettings, Severity,
+    CountBaseline, DEFAULT_PARTITION, DEFAULT_RESULTS_TABLE, Dimension, Literal, OtherTable, PartitionChoice,
+    PartitionSpec, QualityCheck, QualityRule, QualitySettings, Severity,
 };
 pub use sync::{
     Connection, ConnectionKind, Credentials, ErrorLimit, RowkeyRange, SyncColumn, SyncSource, SyncSpeed, SyncTarget,

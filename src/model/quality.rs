@@ -145,6 +145,25 @@ pub struct OtherTable {
     pub filter: Option<Spanned<String>>,
 }
 
+/// What `row_count_change` compares a table's row count with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountBaseline {
+    /// The count of the previous business day's partition.
+    PreviousPartition,
+    /// The records the sync task's DataX job read from the source in this run.
+    SyncSource,
+}
+
+impl CountBaseline {
+    /// As written in YAML.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CountBaseline::PreviousPartition => "previous_partition",
+            CountBaseline::SyncSource => "sync_source",
+        }
+    }
+}
+
 /// The check of a rule; one variant per kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum QualityCheck {
@@ -166,10 +185,13 @@ pub enum QualityCheck {
     MinRows(u64),
     /// `completeness.not_null`.
     NotNull(Vec<Spanned<String>>),
-    /// `completeness.row_count_change` against the previous day's partition.
+    /// `completeness.row_count_change`: the row count against the previous day's
+    /// partition, or against the records the sync task's DataX job read.
     RowCountChange {
-        /// Percent of change allowed either way.
+        /// Percent of difference allowed either way.
         max_pct: Literal,
+        /// What the count is compared with.
+        compare: CountBaseline,
     },
     /// `accuracy.expression`: every row satisfies it.
     Expression(Spanned<String>),

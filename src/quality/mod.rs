@@ -22,8 +22,8 @@ use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, FileId};
 use crate::graph::TaskIo;
 use crate::model::{
-    Flow, PartitionChoice, PartitionSpec, QualityCheck, QualityRule, Repository, Spanned, TableName, Task, TaskId,
-    TaskKind,
+    CountBaseline, Flow, PartitionChoice, PartitionSpec, QualityCheck, QualityRule, Repository, Spanned, TableName,
+    Task, TaskId, TaskKind,
 };
 use crate::sql::{SparkDialect, SqlOptions};
 
@@ -104,7 +104,32 @@ impl Resolver<'_> {
         let table = own_table(task, rule, io, found)?;
         let check = &rule.check.value;
         let partition = self.partition(&table, rule.partition.as_ref(), rule, found);
-        if let QualityCheck::RowCountChange { .. } = check {
+        if let QualityCheck::RowCountChange {
+            compare: CountBaseline::SyncSource,
+            ..
+        } = check
+            && !matches!(task.kind, TaskKind::Sync(_))
+        {
+            found.push(
+                Diagnostic::error(
+                    Code::SyncSourceCountUnavailable,
+                    format!(
+                        "quality rule `{}` compares `{table}` with the records its sync read, but task `{}` is not a sync task",
+                        rule.name.value, task.id
+                    ),
+                )
+                .at(rule.check.span)
+                .with_label("no DataX job counts a source here")
+                .with_help(
+                    "put the rule on the sync task that loads the table, or compare with the previous partition (`compare: previous_partition`) or another table (`consistency.equal_count`)",
+                ),
+            );
+        }
+        if let QualityCheck::RowCountChange {
+            compare: CountBaseline::PreviousPartition,
+            ..
+        } = check
+        {
             let fits = match &partition {
                 PartitionChoice::Spec(spec) => sql::previous_partition("t", spec).is_some(),
                 PartitionChoice::Whole => false,
@@ -568,5 +593,95 @@ mod tests {
         assert_eq!(codes(&report), [Code::UnknownKey]);
         let message = &report.diagnostics.iter().next().unwrap().message;
         assert_eq!(message, "key `threshold` does not apply to quality rule `r`");
+    }
+
+    /// A project with a MySQL source and the warehouse, and a flow whose sync task
+    /// `land` loads `shop.t_order` into `ods.orders` and whose sparksql task `copy`
+    /// copies it, each with `rules` (for `land`) and `copy_rules`.
+    fn sync_tree(rules: &str, copy_rules: &str) -> MemoryTree {
+        let project = "project: t\nenvironments: {dev: {databases: {ods: dev_ods, dwd: dev_dwd, dq: dev_dq}, connections: {shop: shop_dev}}, prod: {}}\n\
+                       teams: {data: {}}\nconnections:\n  warehouse: {type: hive, default_fs: \"hdfs://ns1\", warehouse_dir: /warehouse}\n\
+                       \x20 shop: {type: mysql, host: shop, port: 3306, database: shop, airflow_conn_id: shop_ro}\n\
+                       \x20 shop_dev: {type: mysql, host: shop-dev, port: 3306, database: shop, airflow_conn_id: shop_dev_ro}\n";
+        let flow = format!(
+            "name: pay\nowner: data\nschedule: \"0 2 * * *\"\nstart_date: \"2024-01-01\"\ntasks:\n  - name: land\n    type: sync\n\
+             \x20   source: {{connection: shop, table: t_order, columns: [id, amount]}}\n\
+             \x20   target: {{table: ods.orders, partition: \"dt=${{bizdate}}\"}}\n    quality:\n{rules}\
+             \x20 - name: copy\n    type: sparksql\n    sql: copy.sql\n    quality:\n{copy_rules}\
+             tables:\n  - name: ods.orders\n    partitioned_by: [dt]\n    columns: [{{name: id, type: bigint}}, {{name: amount, type: double}}]\n"
+        );
+        MemoryTree::new()
+            .with("flowc.yaml", project)
+            .with("flows/pay/flow.yaml", flow)
+            .with(
+                "flows/pay/copy.sql",
+                "INSERT OVERWRITE TABLE dwd.orders PARTITION (dt = '${bizdate}')\nSELECT id, amount FROM ods.orders WHERE dt = '${bizdate}';\n",
+            )
+    }
+
+    #[test]
+    fn a_sync_task_compares_the_rows_landed_with_the_records_read() {
+        let rules = "      - {name: all_landed, severity: strong, completeness: {row_count_change: {max_pct: 0.5, compare: sync_source}}}\n";
+        let copy_rules = "      - {name: steady, severity: weak, completeness: {row_count_change: {max_pct: 30}}}\n";
+        let report = check(&sync_tree(rules, copy_rules)).unwrap();
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        let task = report
+            .quality
+            .keys()
+            .find(|t| t.task() == "land")
+            .expect("land has rules");
+        let [check] = &report.quality[task][..] else {
+            panic!("one rule")
+        };
+        assert_eq!(check.table.as_str(), "ods.orders");
+        assert_eq!(
+            check.partition.as_ref().map(ToString::to_string).as_deref(),
+            Some("dt=${bizdate}")
+        );
+        // The count comes from the sync task's XCom, used only when it is digits.
+        assert!(
+            check.sql.contains(
+                "CAST({{ ti.xcom_pull(task_ids='land') if (ti.xcom_pull(task_ids='land') | string).isdigit() else 'NULL' }} AS BIGINT)"
+            ),
+            "{}",
+            check.sql
+        );
+        insta::assert_snapshot!("check_all_landed", check.sql);
+        // A count that is unknown fails (null does not pass), unlike a missing previous day.
+        let expectation = expectation(&check.rule);
+        assert_eq!(
+            (
+                expectation.comparison,
+                expectation.threshold.as_str(),
+                expectation.null_passes
+            ),
+            ("<=", "0.5", false)
+        );
+        let steady = &report.quality[report
+            .quality
+            .keys()
+            .find(|t| t.task() == "copy")
+            .expect("copy has rules")][0];
+        assert!(expectation_of(steady).null_passes);
+    }
+
+    fn expectation_of(check: &Check) -> Expectation {
+        expectation(&check.rule)
+    }
+
+    #[test]
+    fn comparing_with_the_sync_source_needs_a_sync_task() {
+        let copy_rules = "      - {name: all_landed, severity: strong, completeness: {row_count_change: {max_pct: 0, compare: sync_source}}}\n";
+        let report = check(&sync_tree(
+            "      - {name: some, severity: weak, completeness: {min_rows: 1}}\n",
+            copy_rules,
+        ))
+        .unwrap();
+        assert_eq!(codes(&report), [Code::SyncSourceCountUnavailable]);
+        let diagnostic = report.diagnostics.iter().next().unwrap();
+        assert_eq!(
+            diagnostic.message,
+            "quality rule `all_landed` compares `dwd.orders` with the records its sync read, but task `pay.copy` is not a sync task"
+        );
     }
 }

@@ -22,7 +22,8 @@ pub fn settings(rule: &QualityRule, table: impl Fn(&TableName) -> String) -> BTr
     match &rule.check.value {
         QualityCheck::LandBy { time } => put("time", one(time)),
         QualityCheck::MaxLag { column, .. } => put("columns", one(&column.value)),
-        QualityCheck::MinRows(_) | QualityCheck::RowCountChange { .. } => {}
+        QualityCheck::MinRows(_) => {}
+        QualityCheck::RowCountChange { compare, .. } => put("compare", one(compare.as_str())),
         QualityCheck::NotNull(columns) | QualityCheck::Unique(columns) => {
             put("columns", columns.iter().map(|c| c.value.clone()).collect());
         }

@@ -21,7 +21,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{Literal, PartitionSpec, QualityCheck, QualityRule, Severity, TableName};
+use crate::model::{CountBaseline, Literal, PartitionSpec, QualityCheck, QualityRule, Severity, TableName};
 
 /// Alias of the checked table in every check.
 const ALIAS: &str = "t";
@@ -84,10 +84,21 @@ pub fn expectation(rule: &QualityRule) -> Expectation {
             null_passes: false,
             unit: "rows",
         },
-        QualityCheck::RowCountChange { max_pct } => Expectation {
+        QualityCheck::RowCountChange {
+            max_pct,
+            compare: CountBaseline::PreviousPartition,
+        } => Expectation {
             threshold: number(max_pct),
             null_passes: true,
             ..at_most("percent change")
+        },
+        // No count from the sync (DataX printed none) fails: nothing proves the load.
+        QualityCheck::RowCountChange {
+            max_pct,
+            compare: CountBaseline::SyncSource,
+        } => Expectation {
+            threshold: number(max_pct),
+            ..at_most("percent off the records read")
         },
         QualityCheck::Unique(_) => at_most("duplicated keys"),
         QualityCheck::EqualCount { .. } | QualityCheck::EqualSum { .. } | QualityCheck::Reconcile { .. } => {
@@ -259,7 +270,28 @@ impl CheckSpec<'_> {
                 "    SELECT CAST(COUNT(*) AS DOUBLE) AS observed\n    FROM {table} {ALIAS}{}",
                 where_clause(&self.scope(), "    ")
             ),
-            QualityCheck::RowCountChange { .. } => {
+            QualityCheck::RowCountChange {
+                compare: CountBaseline::SyncSource,
+                ..
+            } => {
+                // The sync task's launcher prints the records DataX read as its last
+                // output line, which Airflow keeps as the task's XCom; anything but
+                // digits there becomes NULL. The task id is a name (`[a-z0-9_]`).
+                let read = format!("ti.xcom_pull(task_ids='{}')", self.task);
+                format!(
+                    "    SELECT CASE WHEN records_read.total IS NULL THEN NULL\n                \
+                     WHEN records_read.total = 0 THEN CASE WHEN landed.total = 0 THEN 0.0 ELSE 100.0 END\n                \
+                     ELSE ABS(landed.total - records_read.total) * 100.0 / records_read.total END AS observed\n    \
+                     FROM (\n        SELECT COUNT(*) AS total\n        FROM {table} {ALIAS}{}\n    ) landed\n    \
+                     CROSS JOIN (\n        SELECT CAST({{{{ {read} if ({read} | string).isdigit() else 'NULL' }}}} AS BIGINT) AS total\n    \
+                     ) records_read",
+                    where_clause(&self.scope(), "        "),
+                )
+            }
+            QualityCheck::RowCountChange {
+                compare: CountBaseline::PreviousPartition,
+                ..
+            } => {
                 let previous = self
                     .partition
                     .and_then(|p| previous_partition(ALIAS, p))

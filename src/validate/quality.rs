@@ -11,8 +11,8 @@ use super::build::Spans;
 use crate::Error;
 use crate::diagnostic::Span;
 use crate::model::{
-    DEFAULT_PARTITION, DEFAULT_RESULTS_TABLE, Duration, Literal, OtherTable, PartitionChoice, PartitionSpec,
-    QualityCheck, QualityRule, QualitySettings, Severity, Spanned, TableName,
+    CountBaseline, DEFAULT_PARTITION, DEFAULT_RESULTS_TABLE, Duration, Literal, OtherTable, PartitionChoice,
+    PartitionSpec, QualityCheck, QualityRule, QualitySettings, Severity, Spanned, TableName,
 };
 
 /// `quality:` of `flowc.yaml` as written.
@@ -156,6 +156,11 @@ impl Reader<'_> {
             "not_null" => QualityCheck::NotNull(columns()?),
             "row_count_change" => QualityCheck::RowCountChange {
                 max_pct: field("max_pct").map(literal).ok_or_else(|| internal("max_pct", &at))?,
+                compare: match field("compare").and_then(Value::as_str) {
+                    None | Some("previous_partition") => CountBaseline::PreviousPartition,
+                    Some("sync_source") => CountBaseline::SyncSource,
+                    Some(_) => return Err(internal("compare", &at)),
+                },
             },
             "expression" => QualityCheck::Expression(
                 self.spans

@@ -224,6 +224,27 @@ class SampleDagRun:
         self.external_trigger = bool(conf)
 
 
+class SampleTaskInstance:
+    """`ti` before anything ran: `xcom_pull` returns None (no value pushed yet), and
+    only for task ids upstream of the task; any other id is a template error, so a
+    template cannot read the result of a task that may not have run."""
+
+    def __init__(self, dag, task, run_id):
+        self.dag_id = dag.dag_id
+        self.task_id = task.task_id
+        self.run_id = run_id
+        self._upstream = set(task.get_flat_relative_ids(upstream=True))
+
+    def xcom_pull(self, task_ids=None, key="return_value", **_kwargs):
+        wanted = [task_ids] if isinstance(task_ids, str) else list(task_ids or [])
+        for task_id in wanted:
+            if task_id not in self._upstream:
+                raise ValueError(
+                    f"xcom_pull of task {task_id!r}, which is not upstream of {self.task_id!r}"
+                )
+        return None if isinstance(task_ids, str) else [None for _ in wanted]
+
+
 def dump_params(params):
     if params is None:
         return {}
@@ -332,6 +353,8 @@ def template_context(dag, task, run, is_v2, conf=None):
         "inlets": [],
         "outlets": [],
         "conn": connection_accessor(),
+        "ti": SampleTaskInstance(dag, task, run_id),
+        "task_instance": SampleTaskInstance(dag, task, run_id),
     }
     if is_v2:
         from airflow.configuration import conf as airflow_conf

@@ -5,12 +5,16 @@ Usage (with the python of one of the venvs made by scripts/airflow-venvs.sh):
 
     python tests/airflow/run_dag.py DAG_FOLDER DAG_ID [DAG_ID...] [--logical-date 2024-03-05]
         [--pools pools.json] [--violations DAG_ID.TASK_ID[,DAG_ID.TASK_ID...]]
+        [--datax-home DIR]
 
 The DAGs run one after the other, for the same logical date, in one metadata
 database: a later DAG's ExternalTaskSensor sees the task states of an earlier one.
 
 The stand-ins never touch a cluster:
-- `SparkSubmitOperator` (ml tasks, sql_runner) and `BashOperator` (DataX) succeed;
+- `SparkSubmitOperator` (ml tasks, sql_runner) succeeds;
+- `BashOperator` (DataX) succeeds, unless `--datax-home DIR` is given: then it runs for
+  real — the rendered command, flowc's DataX launcher, and whatever `DIR/bin/datax.py`
+  is (`DATAX_HOME=DIR`), with Airflow keeping its last output line as the task's XCom;
 - `SparkSqlOperator` plays spark-sql on the SQL Airflow rendered for the task: a task
   listed in `--violations` (as `dag_id.task_id`) is a check whose data violates its rule, so its statements
   run as they would on such data — SQL that calls `raise_error(...)` (a strong check)
@@ -24,8 +28,9 @@ Cross-flow sensors (ExternalTaskSensor) run for real; the error each one fails w
 recorded.
 
 Prints {"airflow_version", "runs": {dag_id: {"state", "states": {task_id: state}}},
-"stand_in": [{"task", "outcome", "line"}], "sensor_errors": {task: message}} on stdout
-(`task` is `dag_id.task_id`); Airflow's logs go to stderr.
+"stand_in": [{"task", "outcome", "line", "sql"}], "sensor_errors": {task: message}} on
+stdout (`task` is `dag_id.task_id`; `sql` is what Airflow rendered for a Spark SQL
+task); Airflow's logs go to stderr.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ def parse_args(argv):
     parser.add_argument("--logical-date", default="2024-03-05")
     parser.add_argument("--pools", help="pools file in the `airflow pools import` format")
     parser.add_argument("--violations", default="", help="comma-separated dag_id.task_id")
+    parser.add_argument("--datax-home", help="run BashOperator for real with this DATAX_HOME")
     return parser.parse_args(argv)
 
 
@@ -80,7 +86,7 @@ def airflow_cli(home, *args):
 STAND_IN = []
 
 
-def install_stand_ins(violations):
+def install_stand_ins(violations, real_bash):
     from airflow.exceptions import AirflowException
     from airflow.providers.apache.spark.operators.spark_sql import SparkSqlOperator
     from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
@@ -92,15 +98,15 @@ def install_stand_ins(violations):
         rule = sql[start : sql.find(" ", start)] if start >= 0 else ""
         if task not in violations:
             line = f"flowc-dq PASS {rule}" if rule else ""
-            STAND_IN.append({"task": task, "outcome": "pass", "line": line})
+            STAND_IN.append({"task": task, "outcome": "pass", "line": line, "sql": sql})
             return None
         if "raise_error(" in sql:
             line = f"flowc-dq FAIL {rule} (stand-in: the data violates the rule)"
-            STAND_IN.append({"task": task, "outcome": "fail", "line": line})
+            STAND_IN.append({"task": task, "outcome": "fail", "line": line, "sql": sql})
             # What SparkSqlHook raises when spark-sql exits non-zero.
             raise AirflowException(f"Cannot execute the SQL on spark-sql: {line}")
         line = f"flowc-dq WARN {rule} (stand-in: the data violates the rule)"
-        STAND_IN.append({"task": task, "outcome": "warn", "line": line})
+        STAND_IN.append({"task": task, "outcome": "warn", "line": line, "sql": sql})
         print(line, file=sys.stderr)
         return None
 
@@ -112,6 +118,8 @@ def install_stand_ins(violations):
     observe_sensor_failures()
     import importlib
 
+    if real_bash:
+        return
     for module in ("airflow.providers.standard.operators.bash", "airflow.operators.bash"):
         try:
             importlib.import_module(module).BashOperator.execute = succeed
@@ -186,7 +194,9 @@ def main(argv):
         import airflow
 
         violations = {v for v in args.violations.split(",") if v}
-        install_stand_ins(violations)
+        if args.datax_home:
+            os.environ["DATAX_HOME"] = os.path.abspath(args.datax_home)
+        install_stand_ins(violations, real_bash=bool(args.datax_home))
         day = datetime.strptime(args.logical_date, "%Y-%m-%d").replace(tzinfo=timezone.utc)
         runs = {}
         dags = load_dags(folder)

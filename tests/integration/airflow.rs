@@ -150,17 +150,21 @@ pub(crate) fn inspect_with(
 /// Runs `dag_ids` of `dag_folder` in order with Airflow `version`'s test runner
 /// (`tests/airflow/run_dag.py`: Spark jobs replaced by stand-ins, the checks in
 /// `violations` — `dag_id.task_id` — run on data that violates their rule) for
-/// [`SAMPLE_LOGICAL_DATE`], and returns its JSON: every task's state per DAG.
+/// [`SAMPLE_LOGICAL_DATE`], and returns its JSON: every task's state per DAG. With
+/// `datax_home`, DataX tasks run for real (the rendered command and flowc's launcher)
+/// on `<datax_home>/bin/datax.py`, with `env` set.
 pub(crate) fn run_dags(
     version: AirflowVersion,
     dag_folder: &Path,
     dag_ids: &[&str],
     pools: &Path,
     violations: &[&str],
+    datax: Option<(&Path, &[(&str, &str)])>,
 ) -> Value {
     ensure_venvs();
     let python = repo().join(".venv").join(version.venv()).join("bin/python");
-    let output = Command::new(python)
+    let mut command = Command::new(python);
+    command
         .arg(repo().join("tests/airflow/run_dag.py"))
         .arg(dag_folder)
         .args(dag_ids)
@@ -169,9 +173,11 @@ pub(crate) fn run_dags(
         .arg(pools)
         .arg("--violations")
         .arg(violations.join(","))
-        .current_dir(repo())
-        .output()
-        .expect("the venv's python runs");
+        .current_dir(repo());
+    if let Some((home, env)) = datax {
+        command.arg("--datax-home").arg(home).envs(env.iter().copied());
+    }
+    let output = command.output().expect("the venv's python runs");
     assert!(
         output.status.success(),
         "run_dag.py on {} with {version:?} failed ({}):\n{}",

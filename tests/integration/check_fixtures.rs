@@ -66,6 +66,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("quality_invalid_expression", &["P515"]),
     ("quality_partition_mismatch", &["P516"]),
     ("quality_rule_without_dimension", &["S201", "S201", "S202", "S204"]),
+    ("quality_sync_source_without_sync", &["P517"]),
     ("quality_table_ambiguous", &["P513"]),
     ("quality_table_not_ready", &["P514"]),
     ("quality_table_not_written", &["P512"]),

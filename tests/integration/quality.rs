@@ -49,6 +49,7 @@ fn run(version: AirflowVersion, violations: &[&str]) -> Value {
         &["orders", "reporting"],
         &env_dir.join("pools.json"),
         violations,
+        None,
     )
 }
 
@@ -63,6 +64,9 @@ fn a_failing_strong_rule_stops_everything_downstream_in_airflow() {
         assert_eq!(
             states(&result, "orders"),
             json!({
+                "land": "success",
+                "land__dq_all_landed": "success",
+                "land__dq": "success",
                 "load": "success",
                 "load__dq_order_id_unique": "success",
                 "load__dq_merchant_known": "failed",
@@ -131,6 +135,74 @@ fn a_failing_weak_rule_lets_everything_downstream_run_in_airflow() {
             result["sensor_errors"]
                 .as_object()
                 .is_some_and(serde_json::Map::is_empty)
+        );
+    });
+}
+
+/// A stand-in DataX (`$DATAX_HOME/bin/datax.py`): logs a little, then, when
+/// `FAKE_DATAX_READ` is set, DataX's end-of-job summary with that many records read.
+const FAKE_DATAX: &str = r#"
+import os, sys
+print("2024-03-06 02:30:01.000 [job-0] INFO  JobContainer - DataX jobContainer starts job.")
+read = os.environ.get("FAKE_DATAX_READ")
+if read is not None:
+    print("2024-03-06 02:31:01.000 [job-0] INFO  JobContainer - ")
+    print("任务启动时刻                    : 2024-03-06 02:30:01")
+    print("读出记录总数                    : %18s" % read)
+    print("读写失败总数                    : %18s" % "0")
+sys.exit(0)
+"#;
+
+/// Runs `orders` with its sync task for real (the rendered command, flowc's DataX
+/// launcher, [`FAKE_DATAX`]); returns the SQL Airflow rendered for the
+/// `compare: sync_source` check, and the run's states.
+fn run_with_datax(version: AirflowVersion, records_read: Option<&str>) -> (String, Value) {
+    let out = tempfile::tempdir().expect("temp dir");
+    let env_dir = compile(version, out.path());
+    let home = out.path().join("datax-home");
+    std::fs::create_dir_all(home.join("bin")).expect("fake DataX home");
+    std::fs::write(home.join("bin/datax.py"), FAKE_DATAX).expect("fake DataX");
+    let mut env = vec![("SHOP_PASSWORD", "not-a-secret")];
+    if let Some(read) = records_read {
+        env.push(("FAKE_DATAX_READ", read));
+    }
+    let result = run_dags(
+        version,
+        &env_dir.join("dags"),
+        &["orders"],
+        &env_dir.join("pools.json"),
+        &[],
+        Some((&home, &env)),
+    );
+    let sql = result["stand_in"]
+        .as_array()
+        .expect("stand_in")
+        .iter()
+        .find(|s| s["task"] == "orders.land__dq_all_landed")
+        .and_then(|s| s["sql"].as_str())
+        .unwrap_or_else(|| panic!("{version:?}: the check did not run: {result:#}"))
+        .to_owned();
+    (sql, states(&result, "orders"))
+}
+
+/// `row_count_change` with `compare: sync_source`: the records DataX read reach the
+/// check through Airflow itself — the launcher prints the count last, BashOperator
+/// keeps it as the task's XCom, the check's SQL template pulls it — and an unknown
+/// count renders as NULL (a failed check), never as text in the SQL.
+#[test]
+fn the_records_datax_read_reach_the_sync_source_check_in_airflow() {
+    for_both_versions(|version| {
+        let (sql, states) = run_with_datax(version, Some("4321"));
+        assert_eq!(states["land"], "success", "{version:?}: {states:#}");
+        assert!(
+            sql.contains("SELECT CAST(4321 AS BIGINT) AS total"),
+            "{version:?}: the check did not get the count:\n{sql}"
+        );
+        let (sql, states) = run_with_datax(version, None);
+        assert_eq!(states["land"], "success", "{version:?}: {states:#}");
+        assert!(
+            sql.contains("SELECT CAST(NULL AS BIGINT) AS total"),
+            "{version:?}: a missing count must render as NULL:\n{sql}"
         );
     });
 }
