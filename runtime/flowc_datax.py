@@ -23,9 +23,24 @@ for example ``python3 flowc_datax.py jobs/load.json -- python /opt/datax/bin/dat
 3. writes the resolved job to a private temporary file (mode 0600, in a fresh mode
    0700 directory), named after JOB so that DataX's log names stay readable;
 4. runs ``COMMAND [ARG...] RESOLVED_JOB`` without a shell, forwarding SIGTERM and
-   SIGINT to it (Airflow sends SIGTERM when a task is killed), and waits for it;
-5. always deletes the temporary file and directory, also after a signal;
-6. exits with COMMAND's exit code.
+   SIGINT to it (Airflow sends SIGTERM when a task is killed). COMMAND's stderr is
+   inherited; its stdout goes through a pipe and is copied to the launcher's stdout
+   byte for byte as it arrives, so the task log reads as if DataX wrote it;
+5. while copying, looks for the statistics DataX prints at the end of a job::
+
+       读出记录总数                    :            12000000
+       读写失败总数                    :                   0
+
+   (a label, spaces, a colon, spaces and an integer on a line of its own; each line is
+   decoded as UTF-8 with errors replaced only to match it; the last read count wins,
+   with the failed count printed after it). Once COMMAND has closed its stdout, waits
+   for it;
+6. always deletes the temporary file and directory, also after a signal;
+7. if COMMAND exited 0 and no signal arrived, prints
+   ``flowc_datax: DataX read N records, M failed`` (M is 0 if DataX printed no failed
+   count) and then N alone, or ``flowc_datax: DataX printed no record count`` if it
+   printed no read count. After a failure or a signal it prints nothing more;
+8. exits with COMMAND's exit code.
 
 A job without placeholders goes through the same steps.
 
@@ -39,9 +54,20 @@ Exit codes:
     127                   COMMAND was not found
     128+N                 signal N arrived before COMMAND started
 
+The last line of stdout: Airflow's BashOperator pushes the last line a task writes
+to XCom. After a successful run the launcher's last line is either the number of
+records DataX read, as ASCII digits and nothing else (``12000000``), or
+``flowc_datax: DataX printed no record count``; it is written after COMMAND has
+exited, so nothing COMMAND writes can follow it. flowc's data quality checks compare
+the rows landed with that number only when the line is all digits, so a run without
+a count never leaves a stale number behind. If COMMAND's output does not end with a
+line break, the launcher adds one first.
+
 Secret values are never printed: errors name variables and JSON paths only. If
 COMMAND ignores SIGTERM the launcher keeps waiting; if the launcher itself is
-killed with SIGKILL the temporary file cannot be removed.
+killed with SIGKILL the temporary file cannot be removed. If writing to its own
+stdout fails, the launcher stops copying but still reads COMMAND's output to the
+end, so COMMAND never blocks on a full pipe.
 
 Standard library only; Python 3.8 or later. flowc ships this file unchanged.
 """
@@ -61,6 +87,12 @@ SECRET_KEYS = ("username", "password")
 PLACEHOLDER = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+READ_LABEL = "读出记录总数"
+FAILED_LABEL = "读写失败总数"
+SUMMARY = re.compile(r"\s*(%s|%s)\s*:\s*([0-9]+)\s*" % (READ_LABEL, FAILED_LABEL))
+CHUNK = 65536
+# Longer lines are copied but not matched (nor kept); summary lines are short.
+MAX_LINE = 4096
 
 
 class Failure(Exception):
@@ -163,6 +195,107 @@ class Forwarder:
             signal.signal(signum, self.handle)
 
 
+class Summary:
+    """Finds DataX's read and failed record counts in the lines of its stdout.
+
+    The last read count wins, with the failed count that follows it (DataX prints
+    the read line first), so counts of two summaries are never mixed.
+    """
+
+    def __init__(self):
+        self.read = None
+        self.failed = None
+        self.line = bytearray()
+        self.long = False
+
+    def feed(self, data):
+        """Takes the next bytes of output; matches each line they complete."""
+        start = 0
+        while True:
+            end = data.find(b"\n", start)
+            if end < 0:
+                self.keep(data[start:])
+                return
+            self.keep(data[start:end])
+            self.match()
+            start = end + 1
+
+    def keep(self, part):
+        if self.long:
+            return
+        self.line += part
+        if len(self.line) > MAX_LINE:
+            self.long = True
+            del self.line[:]
+
+    def match(self):
+        """Matches the line collected so far and starts the next one."""
+        if not self.long:
+            found = SUMMARY.fullmatch(bytes(self.line).decode("utf-8", "replace"))
+            if found and found.group(1) == READ_LABEL:
+                self.read, self.failed = int(found.group(2)), None
+            elif found:
+                self.failed = int(found.group(2))
+        del self.line[:]
+        self.long = False
+
+    def finish(self):
+        """Matches a last line without a line break."""
+        if self.line:
+            self.match()
+
+    def report(self):
+        """The lines to print after a successful run, the last one for XCom."""
+        if self.read is None:
+            return ["%s: DataX printed no record count" % PROG]
+        failed = 0 if self.failed is None else self.failed
+        return ["%s: DataX read %d records, %d failed" % (PROG, self.read, failed), "%d" % self.read]
+
+
+class Output:
+    """The launcher's stdout, written unbuffered; after an error it is given up."""
+
+    def __init__(self):
+        self.broken = False
+        self.at_line_start = True
+
+    def write(self, data):
+        if self.broken or not data:
+            return
+        view = memoryview(data)
+        try:
+            while view:
+                written = os.write(1, view)
+                view = view[written:]
+        except OSError:
+            self.broken = True
+            return
+        self.at_line_start = data.endswith(b"\n")
+
+    def lines(self, lines):
+        text = "".join(line + "\n" for line in lines)
+        if not self.at_line_start:
+            text = "\n" + text
+        self.write(text.encode("utf-8"))
+
+
+def copy_output(pipe, output, summary):
+    """Copies ``pipe`` to ``output`` until it closes, feeding ``summary``.
+
+    ``os.read`` returns as soon as any bytes arrive, so the log streams; a signal
+    runs its handler and the read goes on (PEP 475), so the pipe is drained after a
+    forwarded SIGTERM too.
+    """
+    fd = pipe.fileno()
+    while True:
+        data = os.read(fd, CHUNK)
+        if not data:
+            break
+        output.write(data)
+        summary.feed(data)
+    summary.finish()
+
+
 def run(job, command):
     forwarder = Forwarder()
     forwarder.install()
@@ -177,11 +310,13 @@ def run(job, command):
         )
         raise Failure(lines)
     directory, path = write_job(document, job)
+    output = Output()
+    summary = Summary()
     try:
         if forwarder.received is not None:
             return 128 + forwarder.received
         try:
-            forwarder.child = subprocess.Popen(command + [path])
+            forwarder.child = subprocess.Popen(command + [path], stdout=subprocess.PIPE)
         except FileNotFoundError:
             fail_lines(["command not found: %s" % command[0]])
             return 127
@@ -190,13 +325,19 @@ def run(job, command):
             return 126
         if forwarder.received is not None:
             forwarder.forward(forwarder.received)
-        code = forwarder.child.wait()
+        try:
+            copy_output(forwarder.child.stdout, output, summary)
+        finally:
+            forwarder.child.stdout.close()
+            code = forwarder.child.wait()
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     if code < 0:
         return 128 - code
-    if code == 0 and forwarder.received is not None:
-        return 128 + forwarder.received
+    if forwarder.received is not None:
+        return 128 + forwarder.received if code == 0 else code
+    if code == 0:
+        output.lines(summary.report())
     return code
 
 
