@@ -148,17 +148,25 @@ fn plan_of(base: &[Spec<'_>], head: &[Spec<'_>], edit: impl FnOnce(&mut Manifest
     let (old, old_files) = manifest(base);
     let (mut new, new_files) = manifest(head);
     edit(&mut new);
+    plan_between((&old, &old_files), (&new, &new_files))
+}
+
+/// The plan of `main` (the base) against the work tree (the head).
+fn plan_between(
+    (old, old_files): (&Manifest, &BTreeMap<String, Vec<u8>>),
+    (new, new_files): (&Manifest, &BTreeMap<String, Vec<u8>>),
+) -> Plan {
     let (base_revision, head_revision) = (Revision::git("main", "0123456789abcdef"), Revision::work_tree());
     Planner::new().plan(
         &PlanInput {
             revision: &base_revision,
-            manifest: &old,
-            files: &old_files,
+            manifest: old,
+            files: old_files,
         },
         &PlanInput {
             revision: &head_revision,
-            manifest: &new,
-            files: &new_files,
+            manifest: new,
+            files: new_files,
         },
     )
 }
@@ -592,19 +600,7 @@ fn quality_plan(base: Vec<TaskEntry>, head: Vec<TaskEntry>) -> Plan {
     let (mut new, new_files) = manifest(BASE);
     old.flows[0].tasks.extend(base);
     new.flows[0].tasks.extend(head);
-    let (base_revision, head_revision) = (Revision::git("main", "0123456789abcdef"), Revision::work_tree());
-    Planner::new().plan(
-        &PlanInput {
-            revision: &base_revision,
-            manifest: &old,
-            files: &old_files,
-        },
-        &PlanInput {
-            revision: &head_revision,
-            manifest: &new,
-            files: &new_files,
-        },
-    )
+    plan_between((&old, &old_files), (&new, &new_files))
 }
 
 #[test]

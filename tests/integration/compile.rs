@@ -19,7 +19,7 @@ fn example() -> PathBuf {
 }
 
 /// Compiles `repo` for `env` into `out`; asserts exit 0.
-fn compile(repo: &Path, env: &str, out: &Path, version: AirflowVersion) {
+pub(crate) fn compile(repo: &Path, env: &str, out: &Path, version: AirflowVersion) {
     let output = flowc(
         &[
             "compile",

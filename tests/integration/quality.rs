@@ -11,30 +11,11 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::airflow::{AirflowVersion, for_both_versions, run_dags};
-use crate::{flowc, text};
 
 /// Compiles the quality fixture for `version` into `out`; returns `<out>/prod`.
 fn compile(version: AirflowVersion, out: &Path) -> PathBuf {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compile/quality");
-    let output = flowc(
-        &[
-            "compile",
-            repo.to_str().expect("UTF-8 path"),
-            "--env",
-            "prod",
-            "--out",
-            out.to_str().expect("UTF-8 path"),
-            "--airflow-version",
-            version.cli_arg(),
-        ],
-        b"",
-    );
-    assert!(
-        output.status.success(),
-        "flowc compile failed:\n{}{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
+    crate::compile::compile(&repo, "prod", out, version);
     out.join("prod")
 }
 

@@ -208,27 +208,10 @@ impl Builder<'_> {
             },
         );
         Some(TaskPlan {
-            name: format!("{}.{task_id}", flow.id),
-            var: unique_var(&task_id, vars),
-            task_id,
-            task_type: "quality",
-            operator,
-            pool: writer.pool.clone(),
-            pool_slots: 1,
-            priority_weight: writer.priority_weight,
-            weight_rule: writer.weight_rule.clone(),
-            queue: writer.queue.clone(),
-            priority: writer.priority,
             retries: writer.retries,
-            retry_delay_seconds: writer.retry_delay_seconds,
             execution_timeout_seconds: writer.execution_timeout_seconds,
             params: writer.params.clone(),
-            outlets: Vec::new(),
-            doc_md,
-            upstream: Vec::new(),
             reads,
-            writes: Vec::new(),
-            source_file: None,
             quality: Some(QualityPlan {
                 rule: rule.name.value.clone(),
                 task: task.id.to_string(),
@@ -243,19 +226,46 @@ impl Builder<'_> {
                 description: rule.description.clone(),
                 settings: crate::quality::settings(rule, |table| env.table(table).to_string()),
             }),
+            ..after_writer(writer, flow.id.as_str(), task_id, "quality", operator, doc_md, vars)
         })
     }
 }
 
 /// The `EmptyOperator` after the strong checks of `task`.
 fn gate_task(task: &Task, writer: &TaskPlan, vars: &mut BTreeSet<String>) -> TaskPlan {
+    let doc_md = format!(
+        "**{}** passed its strong data quality checks: what reads its tables waits for this task.",
+        task.id
+    );
     let task_id = gate_task_id(&writer.task_id);
+    after_writer(
+        writer,
+        task.id.flow().as_str(),
+        task_id,
+        "quality_gate",
+        Operator::EmptyOperator,
+        doc_md,
+        vars,
+    )
+}
+
+/// A task of flow `flow` that runs right after `writer`, in its pool, queue and
+/// priority, without retries, timeout, params, tables or outlets of its own.
+fn after_writer(
+    writer: &TaskPlan,
+    flow: &str,
+    task_id: String,
+    task_type: &'static str,
+    operator: Operator,
+    doc_md: String,
+    vars: &mut BTreeSet<String>,
+) -> TaskPlan {
     TaskPlan {
-        name: format!("{}.{task_id}", task.id.flow()),
+        name: format!("{flow}.{task_id}"),
         var: unique_var(&task_id, vars),
         task_id,
-        task_type: "quality_gate",
-        operator: Operator::EmptyOperator,
+        task_type,
+        operator,
         pool: writer.pool.clone(),
         pool_slots: 1,
         priority_weight: writer.priority_weight,
@@ -267,10 +277,7 @@ fn gate_task(task: &Task, writer: &TaskPlan, vars: &mut BTreeSet<String>) -> Tas
         execution_timeout_seconds: None,
         params: BTreeMap::<String, ParamPlan>::new(),
         outlets: Vec::new(),
-        doc_md: format!(
-            "**{}** passed its strong data quality checks: what reads its tables waits for this task.",
-            task.id
-        ),
+        doc_md,
         upstream: Vec::new(),
         reads: Vec::new(),
         writes: Vec::new(),
