@@ -267,6 +267,26 @@ impl Sandbox {
     }
 }
 
+/// Sends SIGTERM to the launcher and waits (at most [`TIMEOUT`]) for it to end.
+fn terminate(launcher: &mut std::process::Child) -> std::process::ExitStatus {
+    let kill = Command::new("kill")
+        .args(["-TERM", &launcher.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success(), "kill -TERM the launcher");
+    let killed = Instant::now();
+    loop {
+        if let Some(status) = launcher.try_wait().expect("launcher status") {
+            return status;
+        }
+        if killed.elapsed() > TIMEOUT {
+            launcher.kill().expect("launcher is killed");
+            panic!("the launcher did not end after SIGTERM");
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn path_str(path: &Path) -> &str {
     path.to_str().expect("UTF-8 temp path")
 }
@@ -485,23 +505,7 @@ fn sigterm_is_forwarded_to_the_command_and_the_temp_file_removed() {
     let resolved = resolved_path(&record);
     assert!(resolved.exists(), "the resolved job exists while the command runs");
 
-    let kill = Command::new("kill")
-        .args(["-TERM", &launcher.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success(), "kill -TERM the launcher");
-
-    let killed = Instant::now();
-    let status = loop {
-        if let Some(status) = launcher.try_wait().expect("launcher status") {
-            break status;
-        }
-        if killed.elapsed() > TIMEOUT {
-            launcher.kill().expect("launcher is killed");
-            panic!("the launcher did not end after SIGTERM");
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
+    let status = terminate(&mut launcher);
     let output = launcher.wait_with_output().expect("launcher output");
     assert_eq!(
         fs::read_to_string(sandbox.out("got-signal")).expect("the command got a signal"),
@@ -754,22 +758,7 @@ fn stdout_streams_while_the_command_runs_and_a_signal_prints_no_count() {
         "the output arrived while the command runs"
     );
 
-    let kill = Command::new("kill")
-        .args(["-TERM", &launcher.id().to_string()])
-        .status()
-        .expect("kill runs");
-    assert!(kill.success(), "kill -TERM the launcher");
-    let killed = Instant::now();
-    let status = loop {
-        if let Some(status) = launcher.try_wait().expect("launcher status") {
-            break status;
-        }
-        if killed.elapsed() > TIMEOUT {
-            launcher.kill().expect("launcher is killed");
-            panic!("the launcher did not end after SIGTERM");
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
+    let status = terminate(&mut launcher);
     reader.join().expect("reader thread");
     seen.extend(received.try_iter().flatten());
     assert_eq!(status.code(), Some(143), "128 + SIGTERM although the command exited 0");
