@@ -486,4 +486,33 @@ mod tests {
         assert_eq!(merchant.tasks, ["risk.score__dq_known_merchant"]);
         assert_eq!(merchant.allowed, super::Allowed::Denied);
     }
+
+    #[test]
+    fn a_compared_column_is_located_at_its_table_name_plain_or_quoted() {
+        for with in ["dim.merchant.fee", "\"dim.merchant.fee\"", "'dim.merchant.fee'"] {
+            let project = "project: t\nenvironments: {dev: {databases: {dws: dev_dws}}, prod: {}}\n\
+                           sources:\n  - table: ods.users\n  - table: dim.merchant\n\
+                           teams:\n  risk:\n    grants:\n      - read: ods.users\n      - write: dws.risk_*\n";
+            let flow = format!(
+                "name: risk\nowner: risk\nschedule: \"@daily\"\nstart_date: 2024-01-01\n\
+                 tasks:\n  - name: score\n    type: sparksql\n    sql: score.sql\n    quality:\n\
+                 \x20     - {{name: fees, severity: weak, consistency: {{equal_sum: {{column: fee, with: {with}}}}}}}\n"
+            );
+            let sql = "INSERT OVERWRITE TABLE dws.risk_score\nSELECT u.id, u.fee FROM ods.users u;\n";
+            let tree = MemoryTree::new()
+                .with("flowc.yaml", project)
+                .with("flows/risk/flow.yaml", flow)
+                .with("flows/risk/score.sql", sql);
+            let report = check(&tree).expect("check runs");
+            let [diagnostic] = report.diagnostics.iter().collect::<Vec<_>>()[..] else {
+                panic!("{with}: {:#?}", report.diagnostics)
+            };
+            let span = diagnostic.span.expect("located");
+            assert_eq!(
+                &report.sources.file(span.file).text()[span.range()],
+                "dim.merchant",
+                "{with}"
+            );
+        }
+    }
 }

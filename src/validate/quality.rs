@@ -115,6 +115,22 @@ fn partition(value: Option<&Value>, spans: &Spans<'_>, at: &str) -> Result<Optio
         .transpose()
 }
 
+/// The span of `len` bytes at `offset` of `text`, the value written at `whole`: exact
+/// when the value is written plain or in quotes (table and column names hold no
+/// escapes), else the whole value.
+fn part_span(whole: Span, text: &str, offset: usize, len: usize) -> Span {
+    let written = (whole.end - whole.start) as usize;
+    let quote = match written.checked_sub(text.len()) {
+        Some(0) => 0,
+        Some(2) => 1,
+        _ => return whole,
+    };
+    let (Ok(start), Ok(len)) = (u32::try_from(quote + offset), u32::try_from(len)) else {
+        return whole;
+    };
+    Span::new(whole.file, whole.start + start, whole.start + start + len)
+}
+
 /// Reads the one check of a dimension's mapping.
 struct Reader<'a> {
     spans: &'a Spans<'a>,
@@ -231,16 +247,25 @@ impl Reader<'_> {
             .and_then(Value::as_str)
             .ok_or_else(|| internal("with", at))?;
         let with_at = format!("{at}/with");
+        let whole = self.spans.at(&with_at);
         let (table, column) = if with_column {
             let (table, column) = with.rsplit_once('.').ok_or_else(|| internal("with", at))?;
-            (table, Some(self.spans.spanned(column.to_lowercase(), &with_at)))
+            let column_span = part_span(whole, with, table.len() + 1, column.len());
+            (
+                table,
+                Some(Spanned {
+                    value: column.to_lowercase(),
+                    span: column_span,
+                }),
+            )
         } else {
             (with, None)
         };
         Ok(OtherTable {
-            table: self
-                .spans
-                .spanned(TableName::new(table).qualified_with(self.default_database), &with_at),
+            table: Spanned {
+                value: TableName::new(table).qualified_with(self.default_database),
+                span: part_span(whole, with, 0, table.len()),
+            },
             column,
             partition: partition(value.get("with_partition"), self.spans, &format!("{at}/with_partition"))?,
             filter: self.filter(value, at),
