@@ -394,7 +394,7 @@ fn references(repository: &Repository) -> Vec<Diagnostic> {
 #[cfg(test)]
 mod tests {
     use crate::check::check;
-    use crate::diagnostic::Code;
+    use crate::diagnostic::{Code, Diagnostic};
     use crate::load::MemoryTree;
 
     fn run(project_extra: &str) -> crate::check::CheckReport {
@@ -417,6 +417,17 @@ mod tests {
         report.diagnostics.iter().map(|d| d.code).collect()
     }
 
+    /// The report's only diagnostic, a P501 with `message`, and the text it points at.
+    fn the_one_denial<'a>(report: &'a crate::check::CheckReport, message: &str) -> (&'a Diagnostic, &'a str) {
+        let [diagnostic] = report.diagnostics.iter().collect::<Vec<_>>()[..] else {
+            panic!("{:#?}", report.diagnostics)
+        };
+        assert_eq!(diagnostic.code, Code::AccessNotGranted);
+        assert_eq!(diagnostic.message, message);
+        let span = diagnostic.span.expect("located");
+        (diagnostic, &report.sources.file(span.file).text()[span.range()])
+    }
+
     #[test]
     fn a_team_without_grants_is_not_restricted() {
         let report = run("teams:\n  risk: {}\n");
@@ -426,16 +437,8 @@ mod tests {
     #[test]
     fn a_read_outside_the_grants_is_located_at_the_table() {
         let report = run("teams:\n  risk:\n    grants:\n      - read: ods.orders\n      - write: dws.risk_*\n");
-        let [diagnostic] = report.diagnostics.iter().collect::<Vec<_>>()[..] else {
-            panic!("{:#?}", report.diagnostics)
-        };
-        assert_eq!(diagnostic.code, Code::AccessNotGranted);
-        assert_eq!(
-            diagnostic.message,
-            "team `risk` may not read `ods.users`: no grant covers it"
-        );
-        let span = diagnostic.span.expect("located");
-        assert_eq!(&report.sources.file(span.file).text()[span.range()], "ods.users");
+        let (_, named) = the_one_denial(&report, "team `risk` may not read `ods.users`: no grant covers it");
+        assert_eq!(named, "ods.users");
     }
 
     #[test]
@@ -453,30 +456,32 @@ mod tests {
         assert_eq!(codes(&named), []);
     }
 
-    #[test]
-    fn the_table_a_quality_rule_compares_with_needs_a_grant_too() {
+    /// Team `risk` may read `ods.users` and write `dws.risk_*`; its task `score` reads
+    /// `ods.users` (columns `id`, `mid`, `fee`) and has the quality rule `rule`.
+    fn check_rule(rule: &str) -> crate::check::CheckReport {
         let project = "project: t\nenvironments: {dev: {databases: {dws: dev_dws}}, prod: {}}\n\
                        sources:\n  - table: ods.users\n  - table: dim.merchant\n\
                        teams:\n  risk:\n    grants:\n      - read: ods.users\n      - write: dws.risk_*\n";
-        let flow = "name: risk\nowner: risk\nschedule: \"@daily\"\nstart_date: 2024-01-01\n\
-                    tasks:\n  - name: score\n    type: sparksql\n    sql: score.sql\n    quality:\n\
-                    \x20     - {name: known_merchant, severity: strong, consistency: {references: {column: mid, table: dim.merchant, key: id, with_partition: none}}}\n";
-        let sql = "INSERT OVERWRITE TABLE dws.risk_score\nSELECT u.id, u.mid FROM ods.users u;\n";
+        let flow = format!(
+            "name: risk\nowner: risk\nschedule: \"@daily\"\nstart_date: 2024-01-01\n\
+             tasks:\n  - name: score\n    type: sparksql\n    sql: score.sql\n    quality:\n      - {rule}\n"
+        );
+        let sql = "INSERT OVERWRITE TABLE dws.risk_score\nSELECT u.id, u.mid, u.fee FROM ods.users u;\n";
         let tree = MemoryTree::new()
             .with("flowc.yaml", project)
             .with("flows/risk/flow.yaml", flow)
             .with("flows/risk/score.sql", sql);
-        let report = check(&tree).expect("check runs");
-        let [diagnostic] = report.diagnostics.iter().collect::<Vec<_>>()[..] else {
-            panic!("{:#?}", report.diagnostics)
-        };
-        assert_eq!(diagnostic.code, Code::AccessNotGranted);
-        assert_eq!(
-            diagnostic.message,
-            "team `risk` may not read `dim.merchant`: no grant covers it"
+        check(&tree).expect("check runs")
+    }
+
+    #[test]
+    fn the_table_a_quality_rule_compares_with_needs_a_grant_too() {
+        let report = check_rule(
+            "{name: known_merchant, severity: strong, consistency: {references: {column: mid, table: dim.merchant, key: id, with_partition: none}}}",
         );
-        let span = diagnostic.span.expect("located");
-        assert_eq!(&report.sources.file(span.file).text()[span.range()], "dim.merchant");
+        let (diagnostic, named) =
+            the_one_denial(&report, "team `risk` may not read `dim.merchant`: no grant covers it");
+        assert_eq!(named, "dim.merchant");
         assert_eq!(
             diagnostic.label.as_deref(),
             Some("read by quality rule `known_merchant` of `risk.score`")
@@ -490,29 +495,11 @@ mod tests {
     #[test]
     fn a_compared_column_is_located_at_its_table_name_plain_or_quoted() {
         for with in ["dim.merchant.fee", "\"dim.merchant.fee\"", "'dim.merchant.fee'"] {
-            let project = "project: t\nenvironments: {dev: {databases: {dws: dev_dws}}, prod: {}}\n\
-                           sources:\n  - table: ods.users\n  - table: dim.merchant\n\
-                           teams:\n  risk:\n    grants:\n      - read: ods.users\n      - write: dws.risk_*\n";
-            let flow = format!(
-                "name: risk\nowner: risk\nschedule: \"@daily\"\nstart_date: 2024-01-01\n\
-                 tasks:\n  - name: score\n    type: sparksql\n    sql: score.sql\n    quality:\n\
-                 \x20     - {{name: fees, severity: weak, consistency: {{equal_sum: {{column: fee, with: {with}}}}}}}\n"
-            );
-            let sql = "INSERT OVERWRITE TABLE dws.risk_score\nSELECT u.id, u.fee FROM ods.users u;\n";
-            let tree = MemoryTree::new()
-                .with("flowc.yaml", project)
-                .with("flows/risk/flow.yaml", flow)
-                .with("flows/risk/score.sql", sql);
-            let report = check(&tree).expect("check runs");
-            let [diagnostic] = report.diagnostics.iter().collect::<Vec<_>>()[..] else {
-                panic!("{with}: {:#?}", report.diagnostics)
-            };
-            let span = diagnostic.span.expect("located");
-            assert_eq!(
-                &report.sources.file(span.file).text()[span.range()],
-                "dim.merchant",
-                "{with}"
-            );
+            let report = check_rule(&format!(
+                "{{name: fees, severity: weak, consistency: {{equal_sum: {{column: fee, with: {with}}}}}}}"
+            ));
+            let (_, named) = the_one_denial(&report, "team `risk` may not read `dim.merchant`: no grant covers it");
+            assert_eq!(named, "dim.merchant", "{with}");
         }
     }
 }
