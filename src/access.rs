@@ -24,6 +24,7 @@ use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::TaskIo;
 use crate::model::{Access, Repository, TableName, Task, TaskId, Team};
+use crate::quality::Check;
 use crate::sql::TableNames;
 
 /// Why an access is allowed.
@@ -102,10 +103,15 @@ impl Touch<'_> {
 }
 
 /// Checks every task's reads and writes; returns the report and the problems.
+///
+/// `quality` holds the resolved checks (empty when an earlier error stopped their
+/// resolution): the tables their SQL reads beyond what the rules name (subqueries of
+/// expressions) are checked too, at the rule's check.
 pub fn check(
     repository: &Repository,
     task_io: &BTreeMap<TaskId, TaskIo>,
     sql_names: &BTreeMap<TaskId, TableNames>,
+    quality: &BTreeMap<TaskId, Vec<Check>>,
 ) -> (AccessReport, Vec<Diagnostic>) {
     let mut found = references(repository);
     let mut report = AccessReport::default();
@@ -117,7 +123,8 @@ pub fn check(
         };
         let team_name = flow.owner.value.as_str();
         let team = repository.project.teams.get(team_name);
-        for touch in touches(task, io, sql_names.get(&task.id)) {
+        let checks = quality.get(&task.id).map_or(&[][..], Vec::as_slice);
+        for touch in touches(task, io, sql_names.get(&task.id), checks) {
             let (owner, classes) = metadata(repository, &touch.table);
             let restricted: Vec<&str> = classes
                 .iter()
@@ -170,10 +177,10 @@ pub fn check(
 }
 
 /// Every table a task touches: reads, writes, tables its DDL changes, other systems'
-/// tables (named at the task), and the tables its quality rules compare with (named
-/// in the rule). The table a rule checks is one the task writes, and the results
+/// tables (named at the task), the tables its quality rules compare with (named in the
+/// rule), and other tables their checks' SQL reads (at the rule's check). The table a rule checks is one the task writes, and the results
 /// table is the platform's (`quality.results_table`), written for every team.
-fn touches<'a>(task: &'a Task, io: &TaskIo, names: Option<&TableNames>) -> Vec<Touch<'a>> {
+fn touches<'a>(task: &'a Task, io: &TaskIo, names: Option<&TableNames>, checks: &'a [Check]) -> Vec<Touch<'a>> {
     let located = |refs: &[crate::sql::TableRef], access: Access| -> Vec<Touch<'a>> {
         refs.iter()
             .map(|r| Touch {
@@ -214,6 +221,22 @@ fn touches<'a>(task: &'a Task, io: &TaskIo, names: Option<&TableNames>) -> Vec<T
             span: other.table.span,
         })
     }));
+    for check in checks {
+        let compared = check.rule.check.value.other_table().map(|o| &o.table.value);
+        all.extend(
+            check
+                .reads
+                .iter()
+                .filter(|read| Some(*read) != compared)
+                .map(|read| Touch {
+                    task,
+                    rule: Some(check.rule.name.value.as_str()),
+                    table: read.clone(),
+                    access: Access::Read,
+                    span: check.rule.check.span,
+                }),
+        );
+    }
     all
 }
 
@@ -501,5 +524,22 @@ mod tests {
             let (_, named) = the_one_denial(&report, "team `risk` may not read `dim.merchant`: no grant covers it");
             assert_eq!(named, "dim.merchant", "{with}");
         }
+    }
+
+    #[test]
+    fn a_table_read_in_a_rules_subquery_needs_a_grant_too() {
+        let report = check_rule(
+            "{name: known, severity: weak, accuracy: {expression: \"mid IN (SELECT id FROM dim.merchant)\"}}",
+        );
+        let (diagnostic, named) =
+            the_one_denial(&report, "team `risk` may not read `dim.merchant`: no grant covers it");
+        assert_eq!(named, "{expression: \"mid IN (SELECT id FROM dim.merchant)\"}");
+        assert_eq!(
+            diagnostic.label.as_deref(),
+            Some("read by quality rule `known` of `risk.score`")
+        );
+        let audit = &report.access.teams["risk"];
+        let merchant = audit.iter().find(|a| a.table == "dim.merchant").expect("listed");
+        assert_eq!(merchant.tasks, ["risk.score__dq_known"]);
     }
 }

@@ -97,9 +97,6 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
         diagnostics.extend(codeowners_problems(tree, repository, &mut sources)?);
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
         (task_io, sync_plans, sql_names) = analyze(repository, &sql_files, &sources, &mut diagnostics);
-        let (report, found) = crate::access::check(repository, &task_io, &sql_names);
-        access = report;
-        diagnostics.extend(found);
         if !diagnostics.has_errors() {
             let (built, found) = crate::graph::build(repository, &task_io);
             let (checks, problems) = crate::quality::resolve(repository, &task_io);
@@ -108,6 +105,10 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
             graph = built;
             quality = checks;
         }
+        // After quality: the tables a check reads are checked with its task's team.
+        let (report, found) = crate::access::check(repository, &task_io, &sql_names, &quality);
+        access = report;
+        diagnostics.extend(found);
     }
     let mut report = CheckReport {
         sources,

@@ -45,6 +45,9 @@ pub struct Check {
     pub other: Option<(TableName, Option<PartitionSpec>)>,
     /// The check's SQL, in production table names with `${bizdate}` placeholders.
     pub sql: String,
+    /// The tables that SQL reads besides the checked table and the results table
+    /// (the compared table, subqueries of its expressions), sorted.
+    pub reads: Vec<TableName>,
 }
 
 /// Every task's checks, in rule order, and the problems found.
@@ -173,8 +176,16 @@ impl Resolver<'_> {
             other: other.as_ref().map(|(t, p)| (t, p.as_ref())),
             results_table: &self.repository.project.quality.results_table.value,
         });
+        let results = &self.repository.project.quality.results_table.value;
+        let analysis = crate::sql::analyze(FileId::default(), &text, &SqlOptions::default());
+        let reads: BTreeSet<TableName> = analysis
+            .reads
+            .into_iter()
+            .map(|read| read.name)
+            .filter(|read| read != &table && read != results)
+            .collect();
         if found.len() == errors_before {
-            self.check_reads(task, rule, io, &table, &text, found);
+            self.check_reads(task, rule, io, &reads, found);
         }
         Some(Check {
             task: task.id.clone(),
@@ -183,6 +194,7 @@ impl Resolver<'_> {
             partition,
             other,
             sql: text,
+            reads: reads.into_iter().collect(),
         })
     }
 
@@ -289,36 +301,33 @@ impl Resolver<'_> {
         task: &Task,
         rule: &QualityRule,
         io: &TaskIo,
-        table: &TableName,
-        text: &str,
+        tables_read: &BTreeSet<TableName>,
         found: &mut Vec<Diagnostic>,
     ) {
         let project = &self.repository.project;
-        let analysis = crate::sql::analyze(FileId::default(), text, &SqlOptions::default());
         let ready: BTreeSet<&TableName> = io
             .reads
             .iter()
             .chain(&io.writes)
             .map(|t| &t.name)
             .chain(project.sources.iter().map(|s| &s.table))
-            .chain([table, &project.quality.results_table.value])
             .collect();
-        for read in &analysis.reads {
-            if ready.contains(&read.name) {
+        for read in tables_read {
+            if ready.contains(read) {
                 continue;
             }
             let span = rule
                 .check
                 .value
                 .other_table()
-                .filter(|o| o.table.value == read.name)
+                .filter(|o| o.table.value == *read)
                 .map_or(rule.check.span, |o| o.table.span);
             found.push(
                 Diagnostic::error(
                     Code::QualityTableNotReady,
                     format!(
                         "quality rule `{}` reads `{}`, which task `{}` neither reads nor writes",
-                        rule.name.value, read.name, task.id
+                        rule.name.value, read, task.id
                     ),
                 )
                 .at(span)
