@@ -115,8 +115,8 @@ fn rule_changes(before: &QualityEntry, after: &QualityEntry) -> Vec<RuleChange> 
             if old == new {
                 // Only the order changed: shown as a value.
                 Delta::Value {
-                    before: old_text(before, name),
-                    after: old_text(after, name),
+                    before: setting_text(before, name),
+                    after: setting_text(after, name),
                 }
             } else {
                 Delta::Set {
@@ -126,8 +126,8 @@ fn rule_changes(before: &QualityEntry, after: &QualityEntry) -> Vec<RuleChange> 
             }
         } else {
             Delta::Value {
-                before: old_text(before, name),
-                after: old_text(after, name),
+                before: setting_text(before, name),
+                after: setting_text(after, name),
             }
         };
         changes.push(RuleChange {
@@ -144,7 +144,7 @@ fn is_set(name: &str) -> bool {
 }
 
 /// A setting as one text, `none` when unset.
-fn old_text(entry: &QualityEntry, name: &str) -> String {
+fn setting_text(entry: &QualityEntry, name: &str) -> String {
     entry
         .settings
         .get(name)

@@ -25,7 +25,7 @@ use crate::model::{
     CountBaseline, Flow, PartitionChoice, PartitionSpec, QualityCheck, QualityRule, Repository, Spanned, TableName,
     Task, TaskId, TaskKind,
 };
-use crate::sql::{SparkDialect, SqlOptions};
+use crate::sql::{SparkDialect, SqlOptions, TableNames};
 
 pub use settings::settings;
 pub use sql::{CheckSpec, Expectation, check_sql, expectation};
@@ -48,6 +48,8 @@ pub struct Check {
     /// The tables that SQL reads besides the checked table and the results table
     /// (the compared table, subqueries of its expressions), sorted.
     pub reads: Vec<TableName>,
+    /// Where that SQL names its tables, for environment rewrites (parsed once here).
+    pub names: TableNames,
 }
 
 /// Every task's checks, in rule order, and the problems found.
@@ -184,6 +186,7 @@ impl Resolver<'_> {
             .map(|read| read.name)
             .filter(|read| read != &table && read != results)
             .collect();
+        let names = analysis.names;
         if found.len() == errors_before {
             self.check_reads(task, rule, io, &reads, found);
         }
@@ -195,6 +198,7 @@ impl Resolver<'_> {
             other,
             sql: text,
             reads: reads.into_iter().collect(),
+            names,
         })
     }
 

@@ -19,7 +19,6 @@ use crate::diagnostic::{Code, Diagnostic, FileId};
 use crate::model::{Flow, Severity, SparkSqlOperator, Task, TaskId, TaskKind};
 use crate::quality::Check;
 use crate::render::jinja;
-use crate::sql::SqlOptions;
 
 /// What a check task checks, as recorded in the manifest.
 #[derive(Clone, Debug, Serialize)]
@@ -125,8 +124,7 @@ impl Builder<'_> {
         let level = level(self.project, task.priority);
         // The same path as a sparksql task's file: tables mapped for the environment,
         // then `${name}` → Jinja.
-        let analysis = crate::sql::analyze(FileId::default(), &check.sql, &SqlOptions::default());
-        let Ok(mapped) = crate::sql::rewrite::map_tables(&check.sql, &analysis.names, env) else {
+        let Ok(mapped) = crate::sql::rewrite::map_tables(&check.sql, &check.names, env) else {
             // The generated SQL names tables plainly; only a templated table name in
             // the rule's own SQL expressions cannot be mapped.
             self.diagnostics.push(
