@@ -4,7 +4,7 @@
 //! each reading two tables written by earlier tasks, many of them in other flows) in a
 //! temporary folder, then times the whole check — load, schema validation, SQL
 //! analysis and the dependency graph — over a few runs and prints the best and median.
-//! Then times `compile` of the prod environment (DAG plan, templates, SQL templates,
+//! Then times rendering the prod environment (DAG model, templates, SQL templates,
 //! manifest; in memory, as `flowc compile` does before writing).
 //! Set `FLOWC_BENCH_TASKS=N` to time one size instead. Under `cargo test` it only
 //! checks a 200-task repository once over, as a smoke test.
@@ -13,9 +13,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use flowc::check::check;
+use flowc::compiler::check;
+use flowc::dags::{self, Mode};
 use flowc::load::WorkTree;
-use flowc::render::{CompileOptions, Templates, compile};
+use flowc::render::{RenderInput, Templates, render_environment};
 
 const TASKS_PER_FLOW: usize = 100;
 const RUNS: usize = 5;
@@ -92,22 +93,30 @@ fn time(root: &Path) -> (Duration, Duration, usize) {
 fn time_compile(root: &Path) -> (Duration, Duration, usize) {
     let tree = WorkTree::open(root).expect("open bench repository");
     let report = check(&tree).expect("check runs");
-    let repository = report.repository.as_ref().expect("a model");
-    let prod = &repository.project.environments["prod"];
+    let input = report.dag_input().expect("a checked repository");
+    let prod = &input.repository.project.environments["prod"];
+    let version = input.repository.project.airflow.version;
     let templates = Templates::builtin();
+    let env = templates.environment().expect("built-in templates parse");
+    let app_files = std::collections::BTreeMap::new();
     let mut samples = Vec::new();
     let mut files = 0;
     for _ in 0..RUNS {
         let started = Instant::now();
-        let options = CompileOptions {
-            environments: vec![prod],
-            airflow_version: None,
+        let dags = dags::build(&input, prod, version, Mode::Render).expect("generated repository compiles");
+        let render = RenderInput {
+            repository: input.repository,
+            graph: input.graph,
+            sources: &report.sources,
+            templates: &templates,
+            env: &env,
+            version,
+            app_files: &app_files,
         };
-        let compiled = compile(&tree, &report, &templates, &options)
-            .expect("compile runs")
-            .expect("generated repository compiles");
+        let (rendered, problems) = render_environment(&dags, &render);
+        assert!(problems.is_empty(), "generated repository renders: {problems:?}");
         samples.push(started.elapsed());
-        files = compiled.iter().map(|c| c.files.len()).sum();
+        files = rendered.len();
     }
     samples.sort();
     (samples[0], samples[RUNS / 2], files)

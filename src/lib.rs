@@ -1,54 +1,70 @@
 //! flowc compiles a git repository of data pipelines — YAML flows and SparkSQL files —
-//! into validated, dependency-ordered jobs.
+//! into validated, dependency-ordered Airflow DAGs and DataX jobs.
 //!
-//! The compiler is a pipeline of stages, each a module with one job and plain data
-//! types between them:
+//! The compiler is a pipeline of numbered stages. A module imports only modules of a
+//! lower stage (a module of stage 0 only from stage 0), plain data goes between them,
+//! and stages 3–10 are pure functions of their input: no files, git, network or
+//! clock. `tests/integration/architecture.rs` reads this table and keeps it so.
 //!
-//! 1. [`load`]: repository → source files and span-keeping YAML trees;
-//! 2. [`validate`]: JSON Schema validation of every YAML file, then the typed [`model`];
-//! 3. [`sql`]: SparkSQL parsing, and the tables each task reads and writes;
-//!    [`sync`]: each DataX sync resolved into its job (plugins, columns, types,
-//!    partitions, throttling) and the tables it reads and writes;
-//!    [`access`]: every table a task touches, checked against its team's grants;
-//! 4. [`graph`]: the task dependency graph across flows, cycles, duplicate writers;
-//!    [`quality`]: each task's data quality rules resolved against the tables it
-//!    writes, and the SQL of their checks;
-//! 5. [`render`]: Airflow DAG files, DataX job files, pools and the manifest, in memory;
-//!    [`output`] writes them all-or-nothing; [`compile::compile`] runs check and render
-//!    for every command that needs compiled output;
-//!    `render::codeowners` turns the teams and flow owners into the repository's
-//!    `.github/CODEOWNERS`;
-//! 6. [`plan`]: two compiles of an environment (base and head revision) → a plan of
-//!    what changes, its downstream impact and the rendered diffs (`flowc plan`, and the
-//!    body of `flowc comment` and `flowc promote`);
-//! 7. [`deploy`]: one environment's compiled files published to a folder Airflow
-//!    reads (atomically, through a link) or committed to a deploy branch.
+//! | stage | modules | hands on |
+//! |---|---|---|
+//! | 0 | `diagnostic` `error` `hash` `words` | diagnostics with spans, tool errors, hashes |
+//! | 1 | `model` | the typed model: project, environments, flows, tasks |
+//! | 2 | `load` | source files and span-keeping YAML trees; the only reader of files |
+//! | 3 | `validate` | JSON Schema problems and the typed [`model::Repository`] |
+//! | 4 | `sql` | each SQL file's reads, writes and table names (the one sqlparser adapter) |
+//! | 5 | `sync` | each sync task's DataX job and the tables it reads and writes |
+//! | 6 | `graph` | the dependency graph across flows, cycles, duplicate writers |
+//! | 7 | `quality` | each task's data quality checks and their SQL |
+//! | 8 | `policy` | access grants, environment isolation, CODEOWNERS |
+//! | 9 | `dags` | one environment's DAG model: DAGs, tasks, operators, pools, sensors |
+//! | 10 | `render` | one environment's files in memory, the manifest, fingerprints |
+//! | 11 | `compiler` | runs stages 2–10 and owns the report: `check`, `compile` |
+//! | 12 | `output` | the compiled files written all-or-nothing |
+//! | 13 | `plan` | the pull-request plan: a diff of two compiles and its views |
+//! | 14 | `deploy` | atomic publish to a folder or a branch; the GitHub edge |
+//! | 15 | `cli` | clap arguments, one `run` per subcommand, the one printer |
 //!
-//! At the edge, [`deploy`] publishes results: [`deploy::github`] opens the promotion
-//! pull request and keeps the plan comment on pull requests up to date.
-//!
-//! Every stage reports problems as [`diagnostic::Diagnostic`] values with spans and
-//! collects all of them; the next stage runs only on input without errors. Start
-//! reading at [`check::check`], which runs the stages in order.
+//! Every stage reports problems in the user's input as [`diagnostic::Diagnostic`]
+//! values with spans and collects all of them; the next stage runs only on input
+//! without errors. [`Error`] is for flowc failing (I/O, git, GitHub). Start reading at
+//! [`compiler`], which runs the stages in order; `docs/ARCHITECTURE.md` says where
+//! each diagnostic code and output file comes from.
 
-pub mod access;
-pub mod check;
-pub mod cli;
-pub mod compile;
-pub mod deploy;
+// Stage 0.
 pub mod diagnostic;
-pub mod environment;
 mod error;
-pub mod graph;
-pub mod load;
-pub mod model;
-pub mod output;
-pub mod plan;
-pub mod quality;
-pub mod render;
-pub mod sql;
-pub mod sync;
-pub mod validate;
+pub mod hash;
 pub mod words;
+// Stage 1.
+pub mod model;
+// Stage 2.
+pub mod load;
+// Stage 3.
+pub mod validate;
+// Stage 4.
+pub mod sql;
+// Stage 5.
+pub mod sync;
+// Stage 6.
+pub mod graph;
+// Stage 7.
+pub mod quality;
+// Stage 8.
+pub mod policy;
+// Stage 9.
+pub mod dags;
+// Stage 10.
+pub mod render;
+// Stage 11.
+pub mod compiler;
+// Stage 12.
+pub mod output;
+// Stage 13.
+pub mod plan;
+// Stage 14.
+pub mod deploy;
+// Stage 15.
+pub mod cli;
 
 pub use error::Error;

@@ -8,10 +8,10 @@ use clap::ValueEnum;
 
 use super::{Outcome, Printer, open_tree};
 use crate::Error;
-use crate::access::{AccessReport, Allowed};
-use crate::check::check;
+use crate::compiler::check;
 use crate::diagnostic::Code;
 use crate::model::TablePattern;
+use crate::policy::access::{AccessReport, Allowed};
 
 /// Arguments of `flowc access`.
 #[derive(Debug, clap::Args)]

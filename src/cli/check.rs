@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{CheckArgs, CheckFormat, Outcome, Printer, open_tree};
 use crate::Error;
-use crate::check::{CheckReport, check};
+use crate::compiler::{CheckReport, check};
 use crate::diagnostic::render::{github, json as json_render};
 
 /// Runs `flowc check`.

@@ -7,10 +7,10 @@ use std::path::Path;
 
 use super::{CodeownersArgs, Outcome, Printer};
 use crate::Error;
-use crate::check::check;
+use crate::compiler::check;
 use crate::diagnostic::{Code, Diagnostics};
 use crate::load::{FileSource, ReadOutcome, WorkTree};
-use crate::render::codeowners::{self, CODEOWNERS_PATH, Codeowners};
+use crate::policy::codeowners::{self, CODEOWNERS_PATH, Codeowners};
 
 /// Runs `flowc codeowners`.
 pub(crate) fn run(args: &CodeownersArgs, printer: &Printer) -> Result<Outcome, Error> {

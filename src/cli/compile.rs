@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::{CompileArgs, Outcome, Printer, open_tree};
 use crate::Error;
-use crate::compile::{CompileRequest, Compiled, compile};
+use crate::compiler::{CompileRequest, Compiled, compile};
 use crate::output;
 
 /// Runs `flowc compile`.
@@ -43,13 +43,13 @@ pub(crate) fn run(args: &CompileArgs, printer: &Printer) -> Result<Outcome, Erro
     let staged = output::stage(&args.out, compiled.iter().map(|c| (c.name.as_str(), &c.files)))?;
     let summaries = staged.commit()?;
     for (environment, summary) in compiled.iter().zip(summaries) {
-        let tasks: usize = environment.plan.dags.iter().map(|d| d.tasks.len()).sum();
+        let tasks: usize = environment.dags.dags.iter().map(|d| d.tasks.len()).sum();
         printer.out(&format!(
             "{}: {} DAGs, {} Airflow tasks (Airflow {}) → {}: {} written, {} unchanged, {} removed\n",
             environment.name,
-            environment.plan.dags.len(),
+            environment.dags.dags.len(),
             tasks,
-            environment.plan.airflow_version,
+            environment.dags.airflow_version,
             display(&args.out.join(&environment.name)),
             plural(summary.written, "file"),
             summary.unchanged,

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::{DeployArgs, DeployTarget, Outcome, Printer};
 use crate::Error;
-use crate::compile::{CompileRequest, Compiled, compile};
+use crate::compiler::{CompileRequest, Compiled, compile};
 use crate::deploy::branch::BranchTarget;
 use crate::deploy::dir::{AbortPoint, DirOptions, DirTarget, Faults};
 use crate::deploy::release::{self, Changes, Deployment, Provenance, Release};

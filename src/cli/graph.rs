@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::{GraphArgs, GraphFormat, Outcome, Printer};
 use crate::Error;
-use crate::check::{CheckReport, check};
+use crate::compiler::{CheckReport, check};
 use crate::graph::{DependencyGraph, EdgeReason};
 use crate::load::WorkTree;
 use crate::model::Repository;

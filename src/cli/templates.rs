@@ -11,7 +11,8 @@ use crate::render::templates::Origin;
 /// Runs `flowc templates`.
 pub(crate) fn run(args: &TemplatesArgs, printer: &Printer) -> Result<Outcome, Error> {
     let tree = WorkTree::open(&args.repo)?;
-    let templates = match Templates::load(&tree)? {
+    let mut read = crate::load::read_all(&tree, Templates::override_paths())?;
+    let templates = match Templates::new(&mut read) {
         Ok(templates) => templates,
         Err(problems) => {
             printer.diagnostics(&problems, &crate::diagnostic::SourceMap::new());

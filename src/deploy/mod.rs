@@ -1,7 +1,7 @@
 //! The deploy edge: everything that publishes compiled output or talks to a forge.
 //!
 //! Input: a [`release::Release`] (the files of one environment from
-//! [`crate::compile::compile`], and the record naming them and their source commit).
+//! [`crate::compiler::compile`], and the record naming them and their source commit).
 //! Output: the files live in the target, and a [`release::Deployment`] saying what
 //! changed. Targets: a folder ([`dir::DirTarget`], switched atomically through a
 //! link) and a git branch ([`branch::BranchTarget`], one commit made with git

@@ -14,8 +14,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::hash::{hash_bytes, hash_files};
 use crate::output::is_plain_relative;
-use crate::render::{hash_bytes, hash_files};
 
 /// The record's file name, at the root of the environment's folder in both targets.
 pub const RECORD_FILE: &str = ".flowc-deploy.json";

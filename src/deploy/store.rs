@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::release::{DeployRecord, RECORD_FILE, Release};
 use crate::Error;
-use crate::render::hash_bytes;
+use crate::hash::hash_bytes;
 
 /// Where a release is written before it is complete.
 pub(super) const STAGING_DIR: &str = "staging";

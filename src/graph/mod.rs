@@ -281,7 +281,7 @@ pub fn build(repository: &Repository, io: &BTreeMap<TaskId, TaskIo>) -> (Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::check;
+    use crate::compiler::check;
     use crate::diagnostic::LineCol;
     use crate::load::MemoryTree;
 
@@ -308,7 +308,7 @@ mod tests {
         yaml
     }
 
-    fn run(flows: &[(&str, String)]) -> crate::check::CheckReport {
+    fn run(flows: &[(&str, String)]) -> crate::compiler::CheckReport {
         let mut tree = MemoryTree::new().with("flowc.yaml", PROJECT);
         for (name, yaml) in flows {
             tree = tree.with(&format!("flows/{name}/flow.yaml"), yaml.as_str());
@@ -316,7 +316,7 @@ mod tests {
         check(&tree).unwrap()
     }
 
-    fn codes(report: &crate::check::CheckReport) -> Vec<Code> {
+    fn codes(report: &crate::compiler::CheckReport) -> Vec<Code> {
         report.diagnostics.iter().map(|d| d.code).collect()
     }
 

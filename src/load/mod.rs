@@ -15,6 +15,8 @@ pub(crate) use git::relative_folder;
 pub use source::{FileSource, MAX_FILE_BYTES, MemoryTree, ReadOutcome, WorkTree};
 pub use yaml::{YamlEntry, YamlNode, YamlValue};
 
+use std::collections::BTreeMap;
+
 use crate::Error;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap, Span};
 
@@ -183,6 +185,18 @@ pub fn read_text(
         }
     };
     Ok(register_text(sources, path, bytes))
+}
+
+/// Reads each of `paths`, keeping what reading gave (bytes, missing, escaping…) for
+/// the caller to judge: template overrides and ml application files.
+pub fn read_all(
+    tree: &dyn FileSource,
+    paths: impl IntoIterator<Item = String>,
+) -> Result<BTreeMap<String, ReadOutcome>, Error> {
+    paths
+        .into_iter()
+        .map(|path| Ok((path.clone(), tree.read(&path)?)))
+        .collect()
 }
 
 /// Registers `bytes` as the text of `path`, or explains where they stop being UTF-8.

@@ -1,7 +1,7 @@
 //! Access control: what each team may read and write, and which tables are sensitive.
 //!
 //! Declared in `flowc.yaml`: `teams.<team>.grants`, `classifications` and `tables`
-//! (owner and classes by table name or pattern). Checked by [`crate::access`].
+//! (owner and classes by table name or pattern). Checked by [`crate::policy::access`].
 
 use globset::{GlobBuilder, GlobMatcher};
 

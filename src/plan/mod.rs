@@ -11,7 +11,7 @@
 //! of every rendered file. Every list is sorted, so the same inputs give the same
 //! plan.
 //!
-//! What counts as changed comes from the manifest's content [`fingerprint`]s: a task
+//! What counts as changed comes from the manifest's content fingerprints ([`crate::render::fingerprint`]): a task
 //! whose `data` fingerprint changed (SQL, operator arguments, tables, params) marks
 //! everything downstream as indirectly affected; a change of `metadata` only (pool,
 //! priority, queue, retries) does not.
@@ -23,7 +23,6 @@
 
 mod budget;
 mod files;
-pub mod fingerprint;
 mod impact;
 pub mod json;
 pub mod markdown;

@@ -480,7 +480,7 @@ fn lowercase_message(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{CheckReport, check};
+    use crate::compiler::{CheckReport, check};
     use crate::load::MemoryTree;
 
     const PROJECT: &str = "project: t\nenvironments: {dev: {databases: {dwd: dev_dwd, dq: dev_dq}, airflow_connections: {kylin_default: kylin_dev}}, prod: {}}\nteams: {data: {}}\nsources:\n  - table: ods.raw\n  - table: dim.merchant\n";

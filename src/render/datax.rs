@@ -1,4 +1,4 @@
-//! DataX job files: each sync task's resolved [`SyncPlan`] laid out by the
+//! DataX job files: each sync task's resolved [`DataxJob`] laid out by the
 //! `datax/` templates, parsed back, checked against `schemas/datax.schema.json` and
 //! written pretty-printed, so a template override can never ship a job DataX would
 //! reject at run time. The launcher that fills credential placeholders at run time
@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::render::templates::{self, Templates};
-use crate::sync::SyncPlan;
+use crate::sync::DataxJob;
 
 /// The template every job is rendered with.
 pub const JOB_TEMPLATE: &str = "datax/job.json.jinja";
@@ -51,7 +51,7 @@ pub fn schema_violations(job: &Value) -> Vec<String> {
 
 #[derive(Serialize)]
 struct JobContext<'a> {
-    job: &'a SyncPlan,
+    job: &'a DataxJob,
     task: &'a str,
 }
 
@@ -59,11 +59,11 @@ struct JobContext<'a> {
 pub(crate) fn render_job(
     env: &Environment<'_>,
     templates: &Templates,
-    plan: &SyncPlan,
+    job: &DataxJob,
     task: &str,
     span: Option<Span>,
 ) -> Result<Vec<u8>, Box<Diagnostic>> {
-    let context = JobContext { job: plan, task };
+    let context = JobContext { job, task };
     let text = env
         .get_template(JOB_TEMPLATE)
         .and_then(|template| template.render(&context))
@@ -91,28 +91,28 @@ pub(crate) fn render_job(
     if !violations.is_empty() {
         return Err(invalid(violations.join("; ")));
     }
-    Ok(super::to_json_bytes(&job))
+    Ok(crate::hash::json_bytes(&job))
 }
 
 /// Every job of one environment: `datax/<flow>/<task>.json` → bytes, plus the launcher.
 pub(crate) fn render_jobs(
     env: &Environment<'_>,
     templates: &Templates,
-    plans: &BTreeMap<crate::model::TaskId, SyncPlan>,
+    jobs: &BTreeMap<crate::model::TaskId, DataxJob>,
     spans: &BTreeMap<crate::model::TaskId, Span>,
 ) -> (BTreeMap<String, Vec<u8>>, Vec<Diagnostic>) {
     let mut files = BTreeMap::new();
     let mut found = Vec::new();
-    for (id, plan) in plans {
+    for (id, job) in jobs {
         let span = spans.get(id).copied();
-        match render_job(env, templates, plan, &id.to_string(), span) {
+        match render_job(env, templates, job, &id.to_string(), span) {
             Ok(bytes) => {
                 files.insert(format!("datax/{}/{}.json", id.flow(), id.task()), bytes);
             }
             Err(diagnostic) => found.push(*diagnostic),
         }
     }
-    if !plans.is_empty() {
+    if !jobs.is_empty() {
         files.insert(LAUNCHER_PATH.to_owned(), LAUNCHER.as_bytes().to_vec());
     }
     (files, found)

@@ -15,11 +15,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::fingerprint::{self, TaskFiles};
+use crate::dags::{Dag, DagSchedule, DagTask, EnvironmentDags, Operator};
 use crate::graph::{DependencyGraph, EdgeReason};
+use crate::hash::{hash_bytes, json_bytes};
 use crate::model::{AirflowVersion, Repository};
-use crate::plan::fingerprint::{self, TaskFiles};
-use crate::render::plan::{DagPlan, EnvironmentPlan, Operator, SchedulePlan, TaskPlan};
-use crate::render::{hash_bytes, to_json_bytes};
 
 /// Manifest format version; bumped when a field changes meaning or a required field
 /// is added. 2: task fingerprints and params, flow descriptions, declared sources.
@@ -340,7 +340,7 @@ impl Manifest {
     /// Pretty JSON with sorted keys and a final newline.
     pub fn to_json(&self) -> Vec<u8> {
         // Through a `Value`, whose objects are sorted maps.
-        to_json_bytes(&serde_json::to_value(self).unwrap_or_default())
+        json_bytes(&serde_json::to_value(self).unwrap_or_default())
     }
 
     /// Every task with the flow it belongs to, in manifest order.
@@ -355,7 +355,7 @@ impl Manifest {
 pub(crate) fn build(
     repository: &Repository,
     graph: &DependencyGraph,
-    plan: &EnvironmentPlan,
+    plan: &EnvironmentDags,
     inputs: &BTreeMap<String, Vec<u8>>,
     outputs: &BTreeMap<String, Vec<u8>>,
     version: AirflowVersion,
@@ -457,7 +457,7 @@ fn access_rules(project: &crate::model::Project) -> BTreeMap<String, Vec<String>
     rules
 }
 
-fn flow(dag: &DagPlan, files: &TaskFiles<'_>) -> FlowEntry {
+fn flow(dag: &Dag, files: &TaskFiles<'_>) -> FlowEntry {
     FlowEntry {
         flow: dag.flow.clone(),
         dag_id: dag.dag_id.clone(),
@@ -480,19 +480,19 @@ fn flow(dag: &DagPlan, files: &TaskFiles<'_>) -> FlowEntry {
     }
 }
 
-fn schedule(schedule: &SchedulePlan) -> ScheduleEntry {
+fn schedule(schedule: &DagSchedule) -> ScheduleEntry {
     match schedule {
-        SchedulePlan::Cron { cron } => ScheduleEntry::Cron {
+        DagSchedule::Cron { cron } => ScheduleEntry::Cron {
             cron: cron.clone(),
             timetable: "CronDataIntervalTimetable".to_owned(),
         },
-        SchedulePlan::Once => ScheduleEntry::Once,
-        SchedulePlan::Triggered => ScheduleEntry::Triggered,
-        SchedulePlan::Assets { uris } => ScheduleEntry::Assets { assets: uris.clone() },
+        DagSchedule::Once => ScheduleEntry::Once,
+        DagSchedule::Triggered => ScheduleEntry::Triggered,
+        DagSchedule::Assets { uris } => ScheduleEntry::Assets { assets: uris.clone() },
     }
 }
 
-fn task(task: &TaskPlan, files: &TaskFiles<'_>) -> TaskEntry {
+fn task(task: &DagTask, files: &TaskFiles<'_>) -> TaskEntry {
     let operator = match &task.operator {
         Operator::SparkSqlOperator {
             sql,

@@ -12,10 +12,9 @@ use std::collections::BTreeMap;
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error as TemplateError, ErrorKind, UndefinedBehavior};
 
-use crate::Error;
+use crate::dags::python;
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::load::{FileSource, ReadOutcome};
-use crate::render::python;
+use crate::load::ReadOutcome;
 
 /// The built-in templates: name → text.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -100,13 +99,19 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// The built-in templates with the repository's overrides.
-    pub fn load(tree: &dyn FileSource) -> Result<Result<Self, Vec<Diagnostic>>, Error> {
+    /// The paths under which a repository overrides a built-in template.
+    pub fn override_paths() -> impl Iterator<Item = String> {
+        BUILTIN.iter().map(|(name, _)| format!("templates/{name}"))
+    }
+
+    /// The built-in templates with the repository's overrides: `read` holds what
+    /// reading each of [`Templates::override_paths`] gave.
+    pub fn new(read: &mut BTreeMap<String, ReadOutcome>) -> Result<Self, Vec<Diagnostic>> {
         let mut templates = Vec::new();
         let mut problems = Vec::new();
         for (name, text) in BUILTIN {
             let path = format!("templates/{name}");
-            let template = match tree.read(&path)? {
+            let template = match read.remove(&path).unwrap_or(ReadOutcome::NotFound) {
                 ReadOutcome::Bytes(bytes) => {
                     let Ok(text) = String::from_utf8(bytes) else {
                         problems.push(Diagnostic::error(
@@ -136,11 +141,11 @@ impl Templates {
             };
             templates.push(template);
         }
-        Ok(if problems.is_empty() {
+        if problems.is_empty() {
             Ok(Self { templates })
         } else {
             Err(problems)
-        })
+        }
     }
 
     /// Only the built-in templates.
@@ -164,7 +169,7 @@ impl Templates {
 
     /// A rendering environment over these templates; a template that does not parse
     /// is an error naming it and the line.
-    pub(crate) fn environment(&self) -> Result<Environment<'_>, Box<Diagnostic>> {
+    pub fn environment(&self) -> Result<Environment<'_>, Box<Diagnostic>> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_keep_trailing_newline(true);
@@ -255,9 +260,4 @@ pub(crate) fn template_diagnostic(templates: &Templates, error: &TemplateError, 
         Some(span) => diagnostic.at(span),
         None => diagnostic,
     }
-}
-
-/// Template names → built-in text, for `flowc templates --show`.
-pub fn builtin_texts() -> BTreeMap<&'static str, &'static str> {
-    BUILTIN.iter().copied().collect()
 }

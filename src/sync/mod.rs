@@ -4,7 +4,7 @@
 //! connection (which DataX plugin, which parameters apply) and the warehouse tables
 //! flows declare; then columns are matched (count, types, partitions), throttling is
 //! capped by the task's priority level and `${name}` parameters are substituted.
-//! Output: a [`SyncPlan`], a plain value the DataX templates lay out, with the tables
+//! Output: a [`DataxJob`], a plain value the DataX templates lay out, with the tables
 //! read and written, or every problem found. Pure: no I/O.
 
 pub mod types;
@@ -215,7 +215,7 @@ pub struct ColumnLineage {
 
 /// What a sync task does, resolved.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SyncPlan {
+pub struct DataxJob {
     /// Job settings.
     pub setting: JobSetting,
     /// The reader.
@@ -267,7 +267,7 @@ pub fn resolve(
     flow: &Flow,
     task: &Task,
     sync: &SyncTask,
-) -> (Option<SyncPlan>, Vec<Diagnostic>) {
+) -> (Option<DataxJob>, Vec<Diagnostic>) {
     resolve_in(repository, &repository.project, None, flow, task, sync)
 }
 
@@ -281,7 +281,7 @@ pub fn resolve_in(
     flow: &Flow,
     task: &Task,
     sync: &SyncTask,
-) -> (Option<SyncPlan>, Vec<Diagnostic>) {
+) -> (Option<DataxJob>, Vec<Diagnostic>) {
     let mut resolver = Resolver {
         repository,
         project,
@@ -627,7 +627,7 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn plan(&mut self) -> Option<SyncPlan> {
+    fn plan(&mut self) -> Option<DataxJob> {
         let source_connection = self.connection(&self.sync.source.connection)?.clone();
         let target_connection = self.target_connection()?.clone();
         let mut credentials = Vec::new();
@@ -650,7 +650,7 @@ impl<'a> Resolver<'a> {
                 to: format!("{target_table_name}.{}", to.to_lowercase()),
             })
             .collect();
-        Some(SyncPlan {
+        Some(DataxJob {
             setting,
             reader,
             writer: job_writer,

@@ -249,7 +249,7 @@ fn example_dags_load_in_airflow_3_as_the_manifest_says() {
 fn example_quality_checks_are_wired_after_their_tasks_in_airflow() {
     use flowc::model::Severity;
     let tree = flowc::load::WorkTree::open(&example()).expect("the example opens");
-    let report = flowc::check::check(&tree).expect("check runs");
+    let report = flowc::compiler::check(&tree).expect("check runs");
     assert!(!report.diagnostics.has_errors());
     let mut dimensions = BTreeSet::new();
     let mut severities = BTreeSet::new();

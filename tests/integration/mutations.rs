@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use flowc::check::check;
+use flowc::compiler::check;
 use flowc::load::MemoryTree;
 
 /// A small deterministic pseudo-random generator (no dependency, same sequence on

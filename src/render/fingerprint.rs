@@ -12,20 +12,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Serialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
-use crate::render::hash_bytes;
-use crate::render::manifest::{EdgeEntry, Fingerprint, FlowEntry};
-use crate::render::plan::{Operator, TaskPlan};
-
-/// `sha256:<hex>` of a value's JSON. Deterministic: serde_json writes struct fields in
-/// declaration order and `json!` objects with sorted keys.
-pub fn hash_json<T: Serialize + ?Sized>(value: &T) -> String {
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    format!("sha256:{}", hex(&Sha256::digest(&bytes)))
-}
+use super::manifest::{EdgeEntry, Fingerprint, FlowEntry};
+use crate::dags::{DagTask, Operator};
+use crate::hash::{hash_bytes, hash_json};
 
 /// The lineage fingerprint of a task with `data` fingerprint and the given
 /// `(parent name, parent lineage)` pairs; the order of the pairs does not matter.
@@ -95,7 +86,7 @@ const RESOURCE_ARGUMENTS: &[&str] = &[
 ];
 
 /// The `data`, `config` and `metadata` fingerprints; `lineage` is filled in later.
-pub(crate) fn of_task(task: &TaskPlan, files: &TaskFiles<'_>) -> Fingerprint {
+pub(crate) fn of_task(task: &DagTask, files: &TaskFiles<'_>) -> Fingerprint {
     let mut arguments = serde_json::to_value(&task.operator).unwrap_or_default();
     let mut resources = serde_json::Map::new();
     if let Value::Object(map) = &mut arguments {
@@ -213,14 +204,6 @@ pub(crate) fn set_lineage(flows: &mut [FlowEntry], edges: &[EdgeEntry]) {
                 .unwrap_or_else(|| lineage_of(&task.fingerprint.data, std::iter::empty()))
         };
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(64), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
 }
 
 #[cfg(test)]

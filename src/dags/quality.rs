@@ -13,16 +13,15 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Builder, Operator, ParamPlan, SparkSql, TaskPlan, level, sanitize_id, unique_var};
-use crate::check::CheckReport;
+use super::jinja;
+use super::{Builder, DagParam, DagTask, Operator, SparkSql, level, sanitize_id, unique_var};
 use crate::diagnostic::{Code, Diagnostic, FileId};
 use crate::model::{Flow, Severity, SparkSqlOperator, Task, TaskId, TaskKind};
 use crate::quality::Check;
-use crate::render::jinja;
 
 /// What a check task checks, as recorded in the manifest.
 #[derive(Clone, Debug, Serialize)]
-pub struct QualityPlan {
+pub struct QualityTask {
     /// The rule's name.
     pub rule: String,
     /// The task whose output it checks, `flow.task`.
@@ -55,9 +54,9 @@ pub struct QualityPlan {
 /// The checks of one task, and its gate when it has strong rules.
 pub(super) struct QualityTasks {
     /// One per rule, in rule order.
-    pub(super) checks: Vec<(Severity, TaskPlan)>,
+    pub(super) checks: Vec<(Severity, DagTask)>,
     /// The `EmptyOperator` after the strong checks.
-    pub(super) gate: Option<TaskPlan>,
+    pub(super) gate: Option<DagTask>,
 }
 
 /// The Airflow task id of the check of `rule` on the task whose id is `task_id`.
@@ -71,9 +70,8 @@ pub(super) fn gate_task_id(task_id: &str) -> String {
 }
 
 /// The tasks with a strong rule: what waits for them waits for their gate.
-pub(super) fn gated(report: &CheckReport) -> BTreeSet<TaskId> {
-    report
-        .quality
+pub(super) fn gated(quality: &BTreeMap<TaskId, Vec<Check>>) -> BTreeSet<TaskId> {
+    quality
         .iter()
         .filter(|(_, checks)| checks.iter().any(|c| c.rule.severity == Severity::Strong))
         .map(|(task, _)| task.clone())
@@ -86,16 +84,16 @@ impl Builder<'_> {
         &mut self,
         flow: &Flow,
         task: &Task,
-        writer: &TaskPlan,
+        writer: &DagTask,
         vars: &mut BTreeSet<String>,
     ) -> QualityTasks {
-        let Some(checks) = self.report.quality.get(&task.id) else {
+        let Some(checks) = self.input.quality.get(&task.id) else {
             return QualityTasks {
                 checks: Vec::new(),
                 gate: None,
             };
         };
-        let plans: Vec<(Severity, TaskPlan)> = checks
+        let plans: Vec<(Severity, DagTask)> = checks
             .iter()
             .filter_map(|check| {
                 let plan = self.check_task(flow, task, writer, check, vars)?;
@@ -113,10 +111,10 @@ impl Builder<'_> {
         &mut self,
         flow: &Flow,
         task: &Task,
-        writer: &TaskPlan,
+        writer: &DagTask,
         check: &Check,
         vars: &mut BTreeSet<String>,
-    ) -> Option<TaskPlan> {
+    ) -> Option<DagTask> {
         let env = self.environment;
         let rule = &check.rule;
         let task_id = check_task_id(&writer.task_id, &rule.name.value);
@@ -205,12 +203,12 @@ impl Builder<'_> {
                 Severity::Weak => "Weak: the result is recorded and logged (`flowc-dq WARN`); downstream runs",
             },
         );
-        Some(TaskPlan {
+        Some(DagTask {
             retries: writer.retries,
             execution_timeout_seconds: writer.execution_timeout_seconds,
             params: writer.params.clone(),
             reads,
-            quality: Some(QualityPlan {
+            quality: Some(QualityTask {
                 rule: rule.name.value.clone(),
                 task: task.id.to_string(),
                 dimension: check_dimension,
@@ -230,7 +228,7 @@ impl Builder<'_> {
 }
 
 /// The `EmptyOperator` after the strong checks of `task`.
-fn gate_task(task: &Task, writer: &TaskPlan, vars: &mut BTreeSet<String>) -> TaskPlan {
+fn gate_task(task: &Task, writer: &DagTask, vars: &mut BTreeSet<String>) -> DagTask {
     let doc_md = format!(
         "**{}** passed its strong data quality checks: what reads its tables waits for this task.",
         task.id
@@ -250,15 +248,15 @@ fn gate_task(task: &Task, writer: &TaskPlan, vars: &mut BTreeSet<String>) -> Tas
 /// A task of flow `flow` that runs right after `writer`, in its pool, queue and
 /// priority, without retries, timeout, params, tables or outlets of its own.
 fn after_writer(
-    writer: &TaskPlan,
+    writer: &DagTask,
     flow: &str,
     task_id: String,
     task_type: &'static str,
     operator: Operator,
     doc_md: String,
     vars: &mut BTreeSet<String>,
-) -> TaskPlan {
-    TaskPlan {
+) -> DagTask {
+    DagTask {
         name: format!("{flow}.{task_id}"),
         var: unique_var(&task_id, vars),
         task_id,
@@ -273,7 +271,7 @@ fn after_writer(
         retries: 0,
         retry_delay_seconds: writer.retry_delay_seconds,
         execution_timeout_seconds: None,
-        params: BTreeMap::<String, ParamPlan>::new(),
+        params: BTreeMap::<String, DagParam>::new(),
         outlets: Vec::new(),
         doc_md,
         upstream: Vec::new(),

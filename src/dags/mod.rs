@@ -11,32 +11,36 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::check::CheckReport;
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
-use crate::graph::{DependencyGraph, Edge, EdgeReason};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap, Span};
+use crate::graph::{DependencyGraph, Edge, EdgeReason, TaskIo};
 use crate::model::{
     AirflowVersion, CrossFlowMode, Environment, Flow, Priority, PriorityLevel, Project, Repository, Schedule,
     ScheduleOverride, Severity, SparkSqlOperator, Task, TaskId, TaskKind, WaitFor,
 };
-use crate::render::jinja::{self, Substitutions};
-use crate::render::schedule::{Alignment, Cron, Misalignment, align};
-use crate::sync::{ColumnLineage, CredentialSource};
+use crate::quality::Check;
+use crate::sql::TableNames;
+use crate::sync::{ColumnLineage, CredentialSource, DataxJob};
+use jinja::Substitutions;
+use schedule::{Alignment, Cron, Misalignment, align};
 
+pub mod jinja;
+pub mod python;
 mod quality;
+pub(crate) mod schedule;
 
-pub use quality::QualityPlan;
+pub use quality::QualityTask;
 
 /// One environment's DAG files.
 #[derive(Clone, Debug, Serialize)]
-pub struct EnvironmentPlan {
+pub struct EnvironmentDags {
     /// `dev`, `prod`…
     pub environment: String,
     /// The Airflow version rendered for.
     pub airflow_version: &'static str,
     /// One DAG per flow, sorted by flow name.
-    pub dags: Vec<DagPlan>,
+    pub dags: Vec<Dag>,
     /// Pools by name.
-    pub pools: BTreeMap<String, PoolPlan>,
+    pub pools: BTreeMap<String, Pool>,
     /// SQL templates to write next to the DAG files: path under `dags/` → text.
     pub sql_files: BTreeMap<String, String>,
     /// Application files of ml tasks to copy: path under `<out>/<env>/` (outside
@@ -44,12 +48,12 @@ pub struct EnvironmentPlan {
     pub app_files: BTreeMap<String, String>,
     /// The DataX job of every sync task, resolved for this environment.
     #[serde(skip)]
-    pub sync_plans: BTreeMap<TaskId, crate::sync::SyncPlan>,
+    pub datax_jobs: BTreeMap<TaskId, DataxJob>,
 }
 
 /// An Airflow pool.
 #[derive(Clone, Debug, Serialize)]
-pub struct PoolPlan {
+pub struct Pool {
     /// Slots.
     pub slots: u32,
     /// Shown in the Airflow UI.
@@ -58,7 +62,7 @@ pub struct PoolPlan {
 
 /// One DAG: one flow.
 #[derive(Clone, Debug, Serialize)]
-pub struct DagPlan {
+pub struct Dag {
     /// The flow's name.
     pub flow: String,
     /// `<prefix><flow>`.
@@ -70,7 +74,7 @@ pub struct DagPlan {
     /// Markdown shown on the DAG page.
     pub doc_md: String,
     /// When it runs.
-    pub schedule: SchedulePlan,
+    pub schedule: DagSchedule,
     /// `(year, month, day)` of the first logical date.
     pub start_date: Option<(u32, u32, u32)>,
     /// Back-fill missed runs.
@@ -84,10 +88,10 @@ pub struct DagPlan {
     /// Concurrent tasks.
     pub max_active_tasks: Option<u32>,
     /// DAG params, by name.
-    pub params: BTreeMap<String, ParamPlan>,
+    pub params: BTreeMap<String, DagParam>,
     /// Sensors first, then the flow's tasks in file order, each followed by its
     /// quality checks and their gate.
-    pub tasks: Vec<TaskPlan>,
+    pub tasks: Vec<DagTask>,
     /// `upstream >> [downstream…]` lines, by variable name.
     pub chains: Vec<Chain>,
     /// Operator class names used, for the imports.
@@ -101,7 +105,7 @@ pub struct DagPlan {
 /// A DAG's schedule.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum SchedulePlan {
+pub enum DagSchedule {
     /// `CronDataIntervalTimetable(cron, timezone="UTC")`.
     Cron {
         /// Five fields.
@@ -120,7 +124,7 @@ pub enum SchedulePlan {
 
 /// A DAG param.
 #[derive(Clone, Debug, Serialize)]
-pub struct ParamPlan {
+pub struct DagParam {
     /// The default, `None` for a required param.
     pub default: Option<Value>,
     /// JSON Schema type: `string`, `integer`, `number`, `boolean`.
@@ -133,7 +137,7 @@ pub struct ParamPlan {
 
 /// One Airflow task.
 #[derive(Clone, Debug, Serialize)]
-pub struct TaskPlan {
+pub struct DagTask {
     /// The task as named in YAML (`flow.task`), the upstream task a sensor waits for,
     /// or `flow.<task id>` for a quality check or gate.
     pub name: String,
@@ -166,7 +170,7 @@ pub struct TaskPlan {
     /// Execution timeout in seconds.
     pub execution_timeout_seconds: Option<u64>,
     /// Task params that differ from the DAG's.
-    pub params: BTreeMap<String, ParamPlan>,
+    pub params: BTreeMap<String, DagParam>,
     /// Asset URIs this task updates.
     pub outlets: Vec<String>,
     /// Markdown shown on the task page.
@@ -180,7 +184,7 @@ pub struct TaskPlan {
     /// The repository file it runs, if any.
     pub source_file: Option<String>,
     /// What a data quality check (`task_type: quality`) checks.
-    pub quality: Option<QualityPlan>,
+    pub quality: Option<QualityTask>,
 }
 
 /// `upstream >> [downstream…]`.
@@ -376,7 +380,7 @@ fn sensor_task_id(upstream: &TaskId) -> String {
 
 /// What a plan is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum PlanMode {
+pub enum Mode {
     /// Everything, SQL templates included.
     Render,
     /// Only the problems rendering would find (`flowc check`); SQL templates are left
@@ -384,30 +388,51 @@ pub(crate) enum PlanMode {
     Check,
 }
 
-/// Builds the plan of every DAG of one environment.
-pub(crate) fn plan(
-    report: &CheckReport,
-    repository: &Repository,
-    graph: &DependencyGraph,
+/// What the DAG model is built from: the checked repository and what the stages
+/// before found in it, borrowed.
+#[derive(Clone, Copy)]
+pub struct DagInput<'a> {
+    /// The model.
+    pub repository: &'a Repository,
+    /// The dependency graph.
+    pub graph: &'a DependencyGraph,
+    /// Every file read, for the SQL text and the flow files' paths.
+    pub sources: &'a SourceMap,
+    /// Reads and writes per task.
+    pub task_io: &'a BTreeMap<TaskId, TaskIo>,
+    /// The SQL file of every sparksql task.
+    pub sql_files: &'a BTreeMap<TaskId, FileId>,
+    /// Where each sparksql task's SQL names its tables.
+    pub sql_names: &'a BTreeMap<TaskId, TableNames>,
+    /// The DataX job of every sync task that resolved without errors.
+    pub datax_jobs: &'a BTreeMap<TaskId, DataxJob>,
+    /// The data quality checks of each task with rules.
+    pub quality: &'a BTreeMap<TaskId, Vec<Check>>,
+}
+
+/// Builds the model of every DAG of one environment.
+pub fn build(
+    input: &DagInput<'_>,
     environment: &Environment,
     version: AirflowVersion,
-    mode: PlanMode,
-) -> Result<EnvironmentPlan, Diagnostics> {
+    mode: Mode,
+) -> Result<EnvironmentDags, Diagnostics> {
+    let (repository, graph) = (input.repository, input.graph);
     // Pools, queues and connection ids as this environment runs them.
     let project = environment.apply(&repository.project);
     let mut builder = Builder {
-        report,
+        input,
         repository,
         project: &project,
         environment,
         diagnostics: Diagnostics::default(),
         sql_files: BTreeMap::new(),
         app_files: BTreeMap::new(),
-        sync_plans: BTreeMap::new(),
+        datax_jobs: BTreeMap::new(),
         outlets: outlets(repository, graph, environment),
         edges_into: BTreeMap::new(),
-        render_sql: mode == PlanMode::Render,
-        gated: quality::gated(report),
+        render_sql: mode == Mode::Render,
+        gated: quality::gated(input.quality),
     };
     for (upstream, downstream, edge) in graph.edges() {
         builder
@@ -435,31 +460,28 @@ pub(crate) fn plan(
         }
         dags.push(dag);
     }
-    builder
-        .diagnostics
-        .extend(crate::environment::check(report, repository, environment));
     let pools = pools(&project, environment);
     if builder.diagnostics.has_errors() {
         return Err(builder.diagnostics);
     }
-    Ok(EnvironmentPlan {
+    Ok(EnvironmentDags {
         environment: environment.name.clone(),
         airflow_version: version.as_str(),
         dags,
         pools,
         sql_files: builder.sql_files,
         app_files: builder.app_files,
-        sync_plans: builder.sync_plans,
+        datax_jobs: builder.datax_jobs,
     })
 }
 
 /// The pools of an environment, one per priority level.
-fn pools(project: &Project, environment: &Environment) -> BTreeMap<String, PoolPlan> {
+fn pools(project: &Project, environment: &Environment) -> BTreeMap<String, Pool> {
     let mut pools = BTreeMap::new();
     for priority in Priority::ALL {
         let level = level(project, priority);
         let slots = level.pool_slots;
-        pools.entry(level.pool.clone()).or_insert_with(|| PoolPlan {
+        pools.entry(level.pool.clone()).or_insert_with(|| Pool {
             slots,
             description: format!(
                 "flowc: {} priority tasks of project {} ({})",
@@ -513,14 +535,14 @@ fn outlets(
 }
 
 struct Builder<'a> {
-    report: &'a CheckReport,
+    input: &'a DagInput<'a>,
     repository: &'a Repository,
     project: &'a Project,
     environment: &'a Environment,
     diagnostics: Diagnostics,
     sql_files: BTreeMap<String, String>,
     app_files: BTreeMap<String, String>,
-    sync_plans: BTreeMap<TaskId, crate::sync::SyncPlan>,
+    datax_jobs: BTreeMap<TaskId, DataxJob>,
     outlets: BTreeMap<TaskId, Vec<String>>,
     /// Every edge, grouped by the downstream task's flow, in `graph.edges()` order.
     edges_into: BTreeMap<&'a str, Vec<(&'a TaskId, &'a TaskId, &'a Edge)>>,
@@ -579,18 +601,18 @@ impl Builder<'_> {
         Substitutions { expressions, literals }
     }
 
-    fn dag(&mut self, flow: &Flow) -> DagPlan {
+    fn dag(&mut self, flow: &Flow) -> Dag {
         let dag_id = dag_id(self.environment, flow.id.as_str());
         let bizdate = Bizdate::of(flow);
-        let mut params: BTreeMap<String, ParamPlan> = flow
+        let mut params: BTreeMap<String, DagParam> = flow
             .params
             .iter()
-            .map(|(name, value)| (name.clone(), param_plan(&value.to_json())))
+            .map(|(name, value)| (name.clone(), dag_param(&value.to_json())))
             .collect();
         if bizdate == Bizdate::Param {
             params.insert(
                 "bizdate".to_owned(),
-                ParamPlan {
+                DagParam {
                     default: None,
                     json_type: "string",
                     format: Some("date"),
@@ -598,15 +620,15 @@ impl Builder<'_> {
                 },
             );
         }
-        let mut tasks: Vec<TaskPlan> = Vec::new();
+        let mut tasks: Vec<DagTask> = Vec::new();
         let mut vars: BTreeSet<String> = RESERVED_NAMES.iter().map(|s| (*s).to_owned()).collect();
         let mut task_ids: BTreeMap<String, Span> = BTreeMap::new();
         let mut sources = BTreeSet::from([
             "flowc.yaml".to_owned(),
-            self.report.sources.file(flow.file).path().to_owned(),
+            self.input.sources.file(flow.file).path().to_owned(),
         ]);
         // The flow's own tasks first, so their variables keep their names.
-        let mut own: Vec<TaskPlan> = Vec::new();
+        let mut own: Vec<DagTask> = Vec::new();
         for task in &flow.tasks {
             let plan = self.task(flow, task, &params, &mut vars);
             if let Some(file) = &plan.source_file {
@@ -628,7 +650,7 @@ impl Builder<'_> {
         // Quality checks right after their tasks; what waits for a task with strong
         // rules waits for its gate.
         let mut exit_var_of = var_of.clone();
-        let mut quality_of: Vec<Vec<TaskPlan>> = Vec::with_capacity(own.len());
+        let mut quality_of: Vec<Vec<DagTask>> = Vec::with_capacity(own.len());
         for (task, plan) in flow.tasks.iter().zip(own.iter_mut()) {
             let quality = self.quality_tasks(flow, task, plan, &mut vars);
             let mut added = Vec::new();
@@ -730,7 +752,7 @@ impl Builder<'_> {
             }
             let var = unique_var(task_id, &mut vars);
             let level = level(self.project, *priority);
-            let sensor = TaskPlan {
+            let sensor = DagTask {
                 name: upstream.to_string(),
                 task_id: task_id.clone(),
                 var: var.clone(),
@@ -821,22 +843,22 @@ impl Builder<'_> {
                         ),
                     );
                 }
-                SchedulePlan::Assets {
+                DagSchedule::Assets {
                     uris: assets.into_iter().collect(),
                 }
             }
-            (Schedule::Triggered, _) => SchedulePlan::Triggered,
+            (Schedule::Triggered, _) => DagSchedule::Triggered,
             (schedule, _) => match Cron::of(schedule) {
-                Some(cron) => SchedulePlan::Cron {
+                Some(cron) => DagSchedule::Cron {
                     cron: cron.expression(),
                 },
-                None => SchedulePlan::Once,
+                None => DagSchedule::Once,
             },
         };
         // An environment that runs nothing on its own keeps only asset schedules: those
         // follow runs someone started upstream.
         let schedule = match (self.environment.schedule, schedule) {
-            (ScheduleOverride::Manual, SchedulePlan::Cron { .. } | SchedulePlan::Once) => SchedulePlan::Triggered,
+            (ScheduleOverride::Manual, DagSchedule::Cron { .. } | DagSchedule::Once) => DagSchedule::Triggered,
             (_, schedule) => schedule,
         };
         if flow.cross_flow == CrossFlowMode::Asset && !matches!(flow.schedule.value, Schedule::Triggered) {
@@ -854,7 +876,7 @@ impl Builder<'_> {
         }
         let operators = tasks.iter().map(|t| t.operator.class()).collect();
         let doc_md = dag_doc(flow, &sources);
-        DagPlan {
+        Dag {
             flow: flow.id.to_string(),
             dag_id,
             owner: flow.owner.value.clone(),
@@ -938,15 +960,15 @@ impl Builder<'_> {
         &mut self,
         flow: &Flow,
         task: &Task,
-        dag_params: &BTreeMap<String, ParamPlan>,
+        dag_params: &BTreeMap<String, DagParam>,
         vars: &mut BTreeSet<String>,
-    ) -> TaskPlan {
+    ) -> DagTask {
         let level = level(self.project, task.priority);
         let subs = self.substitutions(flow, task);
         let airflow = &self.project.airflow;
         let task_id = sanitize_id(task.id.task());
         let job_name = format!("{}.{}", dag_id(self.environment, flow.id.as_str()), task_id);
-        let io = self.report.task_io.get(&task.id);
+        let io = self.input.task_io.get(&task.id);
         let env = self.environment;
         let mut reads: Vec<String> = io.map_or_else(Vec::new, |io| {
             io.reads
@@ -972,13 +994,13 @@ impl Builder<'_> {
             TaskKind::SparkSql(spark) => {
                 source_file = Some(spark.sql.value.clone());
                 let text = self
-                    .report
+                    .input
                     .sql_files
                     .get(&task.id)
                     .and_then(|&file| {
-                        let text = self.report.sources.file(file).text();
+                        let text = self.input.sources.file(file).text();
                         let none = crate::sql::TableNames::default();
-                        let names = self.report.sql_names.get(&task.id).unwrap_or(&none);
+                        let names = self.input.sql_names.get(&task.id).unwrap_or(&none);
                         match crate::sql::rewrite::map_tables(text, names, self.environment) {
                             Ok(mapped) => self.render_sql.then(|| jinja::sql(file, &mapped, &subs)),
                             Err(problems) => {
@@ -1006,13 +1028,13 @@ impl Builder<'_> {
                         .at(spark.sql.span)
                         .with_help("set `airflow.sql_runner` in flowc.yaml to the PySpark file or JAR that runs `--sql <text>`, or drop `operator: spark_submit`"),
                     );
-                    return placeholder_plan(task, task_id, vars);
+                    return placeholder_task(task, task_id, vars);
                 };
                 operator
             }
             TaskKind::Sync(sync_task) => {
-                if !self.report.sync_plans.contains_key(&task.id) {
-                    return placeholder_plan(task, task_id, vars);
+                if !self.input.datax_jobs.contains_key(&task.id) {
+                    return placeholder_task(task, task_id, vars);
                 }
                 // Resolved again for this environment: its databases, connections.
                 let (resolved, problems) = crate::sync::resolve_in(
@@ -1026,9 +1048,9 @@ impl Builder<'_> {
                 self.diagnostics
                     .extend(problems.into_iter().filter(Diagnostic::is_error));
                 let Some(resolved) = resolved else {
-                    return placeholder_plan(task, task_id, vars);
+                    return placeholder_task(task, task_id, vars);
                 };
-                let sync = self.sync_plans.entry(task.id.clone()).or_insert(resolved);
+                let sync = self.datax_jobs.entry(task.id.clone()).or_insert(resolved);
                 let datax_job = format!("datax/{}/{}.json", flow.id, task_id);
                 let (bizdate, nodash) = Bizdate::of(flow).expressions();
                 let root = &airflow.datax_job_root;
@@ -1124,7 +1146,7 @@ impl Builder<'_> {
                 }
             }
         };
-        let own_params: BTreeMap<String, ParamPlan> = task
+        let own_params: BTreeMap<String, DagParam> = task
             .params
             .iter()
             .filter(|(name, value)| {
@@ -1132,10 +1154,10 @@ impl Builder<'_> {
                     .get(*name)
                     .is_none_or(|p| p.default.as_ref() != Some(&value.to_json()))
             })
-            .map(|(name, value)| (name.clone(), param_plan(&value.to_json())))
+            .map(|(name, value)| (name.clone(), dag_param(&value.to_json())))
             .collect();
         let var = unique_var(&task_id, vars);
-        TaskPlan {
+        DagTask {
             name: task.id.to_string(),
             doc_md: task_doc(task, &reads, &writes, source_file.as_deref()),
             task_id,
@@ -1223,8 +1245,8 @@ fn submit_conf(
 
 /// A stand-in plan for a task whose operator could not be built; its error is
 /// already reported, so the plan is never rendered.
-fn placeholder_plan(task: &Task, task_id: String, vars: &mut BTreeSet<String>) -> TaskPlan {
-    TaskPlan {
+fn placeholder_task(task: &Task, task_id: String, vars: &mut BTreeSet<String>) -> DagTask {
+    DagTask {
         name: task.id.to_string(),
         var: unique_var(&task_id, vars),
         task_id,
@@ -1268,14 +1290,14 @@ fn unique_var(name: &str, taken: &mut BTreeSet<String>) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
         .collect();
-    let base = if crate::render::python::is_identifier(&base) && !taken.contains(&base) {
+    let base = if python::is_identifier(&base) && !taken.contains(&base) {
         base
     } else {
         format!("task_{base}")
     };
     let mut var = base.clone();
     let mut n = 2;
-    while taken.contains(&var) || !crate::render::python::is_identifier(&var) {
+    while taken.contains(&var) || !python::is_identifier(&var) {
         var = format!("{base}_{n}");
         n += 1;
     }
@@ -1283,14 +1305,14 @@ fn unique_var(name: &str, taken: &mut BTreeSet<String>) -> String {
     var
 }
 
-fn param_plan(value: &Value) -> ParamPlan {
+fn dag_param(value: &Value) -> DagParam {
     let json_type = match value {
         Value::Bool(_) => "boolean",
         Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
         Value::Number(_) => "number",
         _ => "string",
     };
-    ParamPlan {
+    DagParam {
         default: Some(value.clone()),
         json_type,
         format: None,

@@ -416,11 +416,11 @@ fn references(repository: &Repository) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests {
-    use crate::check::check;
+    use crate::compiler::check;
     use crate::diagnostic::{Code, Diagnostic};
     use crate::load::MemoryTree;
 
-    fn run(project_extra: &str) -> crate::check::CheckReport {
+    fn run(project_extra: &str) -> crate::compiler::CheckReport {
         let project = format!(
             "project: t\nenvironments: {{dev: {{databases: {{dwd: dev_dwd, dws: dev_dws}}}}, prod: {{}}}}\n\
              sources:\n  - table: ods.users\n  - table: ods.orders\n{project_extra}"
@@ -436,12 +436,12 @@ mod tests {
         check(&tree).expect("check runs")
     }
 
-    fn codes(report: &crate::check::CheckReport) -> Vec<Code> {
+    fn codes(report: &crate::compiler::CheckReport) -> Vec<Code> {
         report.diagnostics.iter().map(|d| d.code).collect()
     }
 
     /// The report's only diagnostic, a P501 with `message`, and the text it points at.
-    fn the_one_denial<'a>(report: &'a crate::check::CheckReport, message: &str) -> (&'a Diagnostic, &'a str) {
+    fn the_one_denial<'a>(report: &'a crate::compiler::CheckReport, message: &str) -> (&'a Diagnostic, &'a str) {
         let [diagnostic] = report.diagnostics.iter().collect::<Vec<_>>()[..] else {
             panic!("{:#?}", report.diagnostics)
         };
@@ -481,7 +481,7 @@ mod tests {
 
     /// Team `risk` may read `ods.users` and write `dws.risk_*`; its task `score` reads
     /// `ods.users` (columns `id`, `mid`, `fee`) and has the quality rule `rule`.
-    fn check_rule(rule: &str) -> crate::check::CheckReport {
+    fn check_rule(rule: &str) -> crate::compiler::CheckReport {
         let project = "project: t\nenvironments: {dev: {databases: {dws: dev_dws}}, prod: {}}\n\
                        sources:\n  - table: ods.users\n  - table: dim.merchant\n\
                        teams:\n  risk:\n    grants:\n      - read: ods.users\n      - write: dws.risk_*\n";

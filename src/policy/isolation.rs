@@ -21,27 +21,43 @@
 //! And for every environment: the connections it replaces and replaces them with are
 //! declared and of the same type (R608).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::check::CheckReport;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{Environment, Repository, TableName, TaskKind};
+use crate::graph::TaskIo;
+use crate::model::{Environment, Repository, TableName, TaskId, TaskKind};
+use crate::quality::Check;
+use crate::sql::TableNames;
+
+/// What isolation is checked on: the checked repository's tables, as written.
+#[derive(Clone, Copy)]
+pub struct IsolationInput<'a> {
+    /// The model.
+    pub repository: &'a Repository,
+    /// Reads and writes per task.
+    pub task_io: &'a BTreeMap<TaskId, TaskIo>,
+    /// Where each sparksql task's SQL names its tables (the tables it alters).
+    pub sql_names: &'a BTreeMap<TaskId, TableNames>,
+    /// The data quality checks of each task with rules.
+    pub quality: &'a BTreeMap<TaskId, Vec<Check>>,
+}
 
 /// Every problem of `environment` in this repository.
-pub fn check(report: &CheckReport, repository: &Repository, environment: &Environment) -> Vec<Diagnostic> {
+pub fn check(input: &IsolationInput<'_>, environment: &Environment) -> Vec<Diagnostic> {
+    let repository = input.repository;
     let mut found = references(repository, environment);
     if environment.is_production() {
         return found;
     }
     let results_table = &repository.project.quality.results_table;
-    let mut production: BTreeSet<&str> = report
+    let mut production: BTreeSet<&str> = input
         .task_io
         .values()
         .flat_map(|io| io.reads.iter().chain(&io.writes))
         .filter_map(|table| table.name.database())
         .collect();
-    if !report.quality.is_empty() {
+    if !input.quality.is_empty() {
         production.extend(results_table.value.database());
     }
     let prefix = format!("environments.{}", environment.name);
@@ -61,7 +77,7 @@ pub fn check(report: &CheckReport, repository: &Repository, environment: &Enviro
             "write quality results to",
         )
     };
-    if !report.quality.is_empty()
+    if !input.quality.is_empty()
         && let Some((message, help)) = results_problem
     {
         // A defaulted results table is written nowhere: point at the environment.
@@ -82,10 +98,10 @@ pub fn check(report: &CheckReport, repository: &Repository, environment: &Enviro
         found.push(diagnostic);
     }
     for (_, task) in repository.tasks() {
-        let Some(io) = report.task_io.get(&task.id) else {
+        let Some(io) = input.task_io.get(&task.id) else {
             continue;
         };
-        let altered = report
+        let altered = input
             .sql_names
             .get(&task.id)
             .map_or(&[][..], |names| names.altered.as_slice());

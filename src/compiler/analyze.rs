@@ -1,23 +1,27 @@
-//! `check`: run load → validate → SQL analysis → graph on a repository.
+//! Stages 2–8 on a repository: load, validate, SQL analysis and DataX jobs, graph,
+//! quality and policy, into one [`CheckReport`].
 //!
 //! Each stage runs only when the stages before it found no error, and every
-//! diagnostic found is kept, sorted by file and position for stable output. Once the
-//! model exists, `.github/CODEOWNERS` is compared with what `flowc codeowners` would
-//! write (read through the same [`FileSource`], so it works for any tree).
+//! diagnostic found is kept. Files are read through the [`FileSource`] with load's
+//! functions, here and nowhere below. Once the model exists, `.github/CODEOWNERS` is
+//! compared with what `flowc codeowners` would write.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
 use crate::Error;
+use crate::dags::DagInput;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap};
 use crate::graph::{DependencyGraph, TaskIo};
 use crate::load::{self, FileSource, ReadOutcome};
 use crate::model::{Repository, Spanned, TableName, TaskId, TaskKind};
-use crate::render::codeowners;
+use crate::policy::access::{self, AccessReport};
+use crate::policy::codeowners;
+use crate::policy::isolation::IsolationInput;
 use crate::sql::{self, SqlOptions, TableNames, TableRef};
-use crate::sync::SyncPlan;
+use crate::sync::DataxJob;
 
 /// Template variables every SQL file may use besides its parameters.
 pub const BUILTIN_VARIABLES: &[&str] = &["bizdate", "bizdate_nodash", "env", "flow", "project", "task"];
@@ -38,19 +42,44 @@ pub struct CheckReport {
     /// The SQL file of every sparksql task whose file could be read.
     pub sql_files: BTreeMap<TaskId, FileId>,
     /// The DataX job of every sync task that resolved without errors.
-    pub sync_plans: BTreeMap<TaskId, SyncPlan>,
+    pub datax_jobs: BTreeMap<TaskId, DataxJob>,
     /// Where each sparksql task's SQL names its tables, for environment rewrites.
     pub sql_names: BTreeMap<TaskId, TableNames>,
     /// Who reads and writes what, and why it is allowed.
-    pub access: crate::access::AccessReport,
+    pub access: AccessReport,
     /// The data quality checks of each task with rules, when the repository has no
     /// errors before them.
     pub quality: BTreeMap<TaskId, Vec<crate::quality::Check>>,
     /// Flow files found, whether or not they validated.
-    flow_files: usize,
+    pub(super) flow_files: usize,
 }
 
 impl CheckReport {
+    /// What the DAG model is built from, when the repository checked without errors
+    /// up to the graph.
+    pub fn dag_input(&self) -> Option<DagInput<'_>> {
+        Some(DagInput {
+            repository: self.repository.as_ref()?,
+            graph: self.graph.as_ref()?,
+            sources: &self.sources,
+            task_io: &self.task_io,
+            sql_files: &self.sql_files,
+            sql_names: &self.sql_names,
+            datax_jobs: &self.datax_jobs,
+            quality: &self.quality,
+        })
+    }
+
+    /// What environment isolation is checked on, once the model exists.
+    pub fn isolation_input(&self) -> Option<IsolationInput<'_>> {
+        Some(IsolationInput {
+            repository: self.repository.as_ref()?,
+            task_io: &self.task_io,
+            sql_names: &self.sql_names,
+            quality: &self.quality,
+        })
+    }
+
     /// Number of flows.
     pub fn flow_count(&self) -> usize {
         self.repository.as_ref().map_or(self.flow_files, |r| r.flows.len())
@@ -79,8 +108,8 @@ impl CheckReport {
     }
 }
 
-/// Checks the repository behind `tree`.
-pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
+/// Runs stages 2–8 on the repository behind `tree`. The diagnostics are not sorted yet.
+pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, Error> {
     let mut loaded = load::load(tree)?;
     let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
     let validated = crate::validate::validate(&loaded)?;
@@ -89,14 +118,14 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
     let mut task_io = BTreeMap::new();
     let mut graph = None;
     let mut sql_files = BTreeMap::new();
-    let mut sync_plans = BTreeMap::new();
+    let mut datax_jobs = BTreeMap::new();
     let mut sql_names = BTreeMap::new();
-    let mut access = crate::access::AccessReport::default();
+    let mut access = AccessReport::default();
     let mut quality = BTreeMap::new();
     if let Some(repository) = &validated.repository {
         diagnostics.extend(codeowners_problems(tree, repository, &mut sources)?);
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
-        (task_io, sync_plans, sql_names) = analyze(repository, &sql_files, &sources, &mut diagnostics);
+        (task_io, datax_jobs, sql_names) = analyze(repository, &sql_files, &sources, &mut diagnostics);
         if !diagnostics.has_errors() {
             let (built, found) = crate::graph::build(repository, &task_io);
             let (checks, problems) = crate::quality::resolve(repository, &task_io);
@@ -106,53 +135,23 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
             quality = checks;
         }
         // After quality: the tables a check reads are checked with its task's team.
-        let (report, found) = crate::access::check(repository, &task_io, &sql_names, &quality);
+        let (report, found) = access::check(repository, &task_io, &sql_names, &quality);
         access = report;
         diagnostics.extend(found);
     }
-    let mut report = CheckReport {
+    Ok(CheckReport {
         sources,
         diagnostics,
         repository: validated.repository,
         task_io,
         graph,
         sql_files,
-        sync_plans,
+        datax_jobs,
         sql_names,
         access,
         quality,
         flow_files: loaded.flows.len(),
-    };
-    report.diagnostics.extend(plan_problems(&report));
-    report.diagnostics.sort();
-    report.diagnostics.dedup();
-    Ok(report)
-}
-
-/// What rendering would refuse (schedules that cannot be aligned, id collisions),
-/// found by planning every environment without rendering anything.
-fn plan_problems(report: &CheckReport) -> Diagnostics {
-    let mut found = Diagnostics::default();
-    let (Some(repository), Some(graph)) = (&report.repository, &report.graph) else {
-        return found;
-    };
-    if report.diagnostics.has_errors() {
-        return found;
-    }
-    let version = repository.project.airflow.version;
-    for environment in repository.project.environments.values() {
-        if let Err(problems) = crate::render::plan::plan(
-            report,
-            repository,
-            graph,
-            environment,
-            version,
-            crate::render::plan::PlanMode::Check,
-        ) {
-            found.extend(problems);
-        }
-    }
-    found
+    })
 }
 
 /// When the project names GitHub teams: the paths no such team would own, and
@@ -336,13 +335,13 @@ fn analyze(
         })
         .collect();
     let mut task_io = BTreeMap::new();
-    let mut sync_plans = BTreeMap::new();
+    let mut datax_jobs = BTreeMap::new();
     let mut sql_names = BTreeMap::new();
     for (id, io, output, found) in results {
         diagnostics.extend(found);
         match output {
             Output::Sync(plan) => {
-                sync_plans.insert(id.clone(), *plan);
+                datax_jobs.insert(id.clone(), *plan);
             }
             Output::Names(names) => {
                 sql_names.insert(id.clone(), names);
@@ -351,19 +350,19 @@ fn analyze(
         }
         task_io.insert(id, io);
     }
-    (task_io, sync_plans, sql_names)
+    (task_io, datax_jobs, sql_names)
 }
 
 /// Reads and writes, sync jobs and SQL table names, by task.
 type Analyzed = (
     BTreeMap<TaskId, TaskIo>,
-    BTreeMap<TaskId, SyncPlan>,
+    BTreeMap<TaskId, DataxJob>,
     BTreeMap<TaskId, TableNames>,
 );
 
 /// What analysing a task yields besides its reads and writes.
 enum Output {
     None,
-    Sync(Box<SyncPlan>),
+    Sync(Box<DataxJob>),
     Names(TableNames),
 }

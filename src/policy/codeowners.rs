@@ -2,7 +2,7 @@
 //!
 //! Input: the checked [`Repository`]. Output: the file's text, its number of rules and
 //! the warnings about paths no team with a GitHub handle would own. Pure: reading the
-//! file in the repository and writing it are left to [`crate::check`] and the CLI.
+//! file in the repository and writing it are left to [`crate::compiler`] and the CLI.
 //!
 //! GitHub applies the *last* rule that matches a path, so the rules go from general
 //! to specific: first the platform teams' (`*`, then the project's own files), then
@@ -243,7 +243,7 @@ fn first_difference(expected: &str, current: CurrentFile<'_>) -> (Span, String) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::check;
+    use crate::compiler::check;
     use crate::diagnostic::SourceMap;
     use crate::load::MemoryTree;
 

@@ -1,0 +1,233 @@
+//! Stage 11, compiler: runs stages 2–10 in order and owns what they found.
+//!
+//! [`check`] runs load → validate → sql and sync → graph → quality → policy, then
+//! builds every environment's DAG model only for the problems it would find;
+//! [`compile`] does the same, keeps the model of the environments asked for and
+//! renders them, in memory. Every command that needs compiled output goes through
+//! [`compile`] (`compile`, `plan`, `deploy`, `promote`, `comment`), so they all see
+//! the same files for the same input. Nothing is written here: see
+//! [`crate::output`] and [`crate::deploy`].
+//!
+//! The stage runner is the only module that holds a [`CheckReport`]: the stages take
+//! borrowed, specific inputs ([`DagInput`], [`isolation::IsolationInput`], [`RenderInput`]), and
+//! the compiler is the only one besides load that reads files (through load's
+//! [`FileSource`] functions), so stages 3–10 are pure.
+
+mod analyze;
+
+use std::collections::BTreeMap;
+
+pub use analyze::{BUILTIN_VARIABLES, CheckReport};
+
+use crate::Error;
+use crate::dags::{self, DagInput, EnvironmentDags, Mode};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::load::{self, FileSource, ReadOutcome};
+use crate::model::{AirflowVersion, Environment, Repository};
+use crate::policy::isolation;
+use crate::render::{self, CompiledEnvironment, RenderInput, Templates};
+
+/// What to compile.
+#[derive(Clone, Debug, Default)]
+pub struct CompileRequest {
+    /// Environment names; empty for every environment of the project.
+    pub environments: Vec<String>,
+    /// Renders for this Airflow version instead of `airflow.version`.
+    pub airflow_version: Option<AirflowVersion>,
+}
+
+/// The result of a compile whose input could be read.
+#[derive(Debug)]
+pub enum Compiled {
+    /// Every environment rendered.
+    Done {
+        /// The check, for its warnings and sources.
+        report: CheckReport,
+        /// One per environment, in the order asked for.
+        environments: Vec<CompiledEnvironment>,
+    },
+    /// The repository has errors; `report.diagnostics` holds them.
+    CheckFailed {
+        /// The check.
+        report: CheckReport,
+    },
+    /// The repository checked, but templates or rendering failed.
+    RenderFailed {
+        /// The check.
+        report: CheckReport,
+        /// What failed.
+        diagnostics: Diagnostics,
+    },
+}
+
+/// Checks the repository behind `tree`: stages 2–9, nothing rendered.
+pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
+    let mut report = analyze::analyze_repository(tree)?;
+    build_dags(&mut report, &CompileRequest::default(), Mode::Check);
+    Ok(report)
+}
+
+/// Checks and renders the repository behind `tree`.
+pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compiled, Error> {
+    let mut report = analyze::analyze_repository(tree)?;
+    let built = build_dags(&mut report, request, Mode::Render);
+    let Some(repository) = report.repository.as_ref().filter(|_| !report.diagnostics.has_errors()) else {
+        return Ok(Compiled::CheckFailed { report });
+    };
+    let asked = environments(repository, &request.environments)?;
+    let mut read = load::read_all(tree, Templates::override_paths())?;
+    let templates = match Templates::new(&mut read) {
+        Ok(templates) => templates,
+        Err(problems) => {
+            return Ok(Compiled::RenderFailed {
+                report,
+                diagnostics: problems.into_iter().collect(),
+            });
+        }
+    };
+    let names: Vec<String> = asked.iter().map(|e| e.name.clone()).collect();
+    let mut ordered = Vec::with_capacity(names.len());
+    for name in names {
+        let Some(dags) = built.get(&name).cloned() else {
+            return Err(Error::Internal(format!("environment `{name}` was not built")));
+        };
+        ordered.push(dags);
+    }
+    match render_environments(tree, &report, &templates, request, ordered)? {
+        Ok(environments) => Ok(Compiled::Done { report, environments }),
+        Err(diagnostics) => Ok(Compiled::RenderFailed { report, diagnostics }),
+    }
+}
+
+/// Stage 9 for every environment, once the stages before found no error: isolation
+/// and the DAG model's problems go into the report. The models of the environments
+/// `request` names (every one when it names none) are kept when `mode` renders.
+fn build_dags(report: &mut CheckReport, request: &CompileRequest, mode: Mode) -> BTreeMap<String, EnvironmentDags> {
+    let mut kept = BTreeMap::new();
+    let mut found = Diagnostics::default();
+    if !report.diagnostics.has_errors()
+        && let (Some(input), Some(isolation)) = (report.dag_input(), report.isolation_input())
+    {
+        let project = &input.repository.project;
+        for environment in project.environments.values() {
+            let wanted = request.environments.is_empty() || request.environments.contains(&environment.name);
+            let mode = if wanted { mode } else { Mode::Check };
+            let version = request.airflow_version.unwrap_or(project.airflow.version);
+            found.extend(isolation::check(&isolation, environment));
+            match dags::build(&input, environment, version, mode) {
+                Ok(dags) if mode == Mode::Render => {
+                    kept.insert(environment.name.clone(), dags);
+                }
+                Ok(_) => {}
+                Err(problems) => found.extend(problems),
+            }
+        }
+    }
+    report.diagnostics.extend(found);
+    report.diagnostics.sort();
+    report.diagnostics.dedup();
+    kept
+}
+
+/// Stage 10 for each environment's model: the ml applications it copies are read,
+/// then its files rendered. `Ok(Err(_))` carries the user's problems.
+fn render_environments(
+    tree: &dyn FileSource,
+    report: &CheckReport,
+    templates: &Templates,
+    request: &CompileRequest,
+    environments: Vec<EnvironmentDags>,
+) -> Result<Result<Vec<CompiledEnvironment>, Diagnostics>, Error> {
+    let Some(DagInput { repository, graph, .. }) = report.dag_input() else {
+        return Err(Error::Internal("rendering needs a report without errors".to_owned()));
+    };
+    let mut diagnostics = Diagnostics::default();
+    let env = match templates.environment() {
+        Ok(env) => env,
+        Err(diagnostic) => {
+            diagnostics.push(*diagnostic);
+            return Ok(Err(diagnostics));
+        }
+    };
+    let version = request.airflow_version.unwrap_or(repository.project.airflow.version);
+    let mut compiled = Vec::with_capacity(environments.len());
+    for dags in environments {
+        let read = load::read_all(tree, dags.app_files.values().cloned())?;
+        let mut app_files = BTreeMap::new();
+        for (source, outcome) in read {
+            if let ReadOutcome::Bytes(bytes) = outcome {
+                app_files.insert(source, bytes);
+            } else {
+                diagnostics.push(missing_application(repository, &dags, &source));
+            }
+        }
+        let input = RenderInput {
+            repository,
+            graph,
+            sources: &report.sources,
+            templates,
+            env: &env,
+            version,
+            app_files: &app_files,
+        };
+        let (files, problems) = render::render_environment(&dags, &input);
+        diagnostics.extend(problems);
+        compiled.push(CompiledEnvironment {
+            name: dags.environment.clone(),
+            files,
+            dags,
+        });
+    }
+    diagnostics.sort();
+    diagnostics.dedup();
+    Ok(if diagnostics.has_errors() {
+        Err(diagnostics)
+    } else {
+        Ok(compiled)
+    })
+}
+
+/// L106 for an ml application file the repository does not have, at the task that
+/// names it.
+fn missing_application(repository: &Repository, dags: &EnvironmentDags, source: &str) -> Diagnostic {
+    let task = dags
+        .dags
+        .iter()
+        .flat_map(|d| &d.tasks)
+        .find(|t| t.source_file.as_deref() == Some(source));
+    let span = task.and_then(|t| {
+        repository
+            .tasks()
+            .find(|(_, task)| task.id.to_string() == t.name)
+            .map(|(_, task)| task.name_span)
+    });
+    let diagnostic = Diagnostic::error(
+        Code::MissingFile,
+        format!("ml application `{source}` does not exist in the repository"),
+    )
+    .with_help("put the PySpark file or JAR next to flow.yaml, or give an absolute or hdfs:// path");
+    match span {
+        Some(span) => diagnostic.at(span),
+        None => diagnostic,
+    }
+}
+
+/// The environments named, or all of them; an unknown name is a usage error.
+pub fn environments<'a>(repository: &'a Repository, names: &[String]) -> Result<Vec<&'a Environment>, Error> {
+    let all = &repository.project.environments;
+    if names.is_empty() {
+        return Ok(all.values().collect());
+    }
+    names
+        .iter()
+        .map(|name| {
+            all.get(name).ok_or_else(|| {
+                let known: Vec<&str> = all.keys().map(String::as_str).collect();
+                Error::Usage(format!(
+                    "no environment `{name}` in flowc.yaml; it declares: {}",
+                    known.join(", ")
+                ))
+            })
+        })
+        .collect()
+}
