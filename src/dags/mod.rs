@@ -479,7 +479,7 @@ pub fn build(
 fn pools(project: &Project, environment: &Environment) -> BTreeMap<String, Pool> {
     let mut pools = BTreeMap::new();
     for priority in Priority::ALL {
-        let level = level(project, priority);
+        let level = project.priority_level(priority);
         let slots = level.pool_slots;
         pools.entry(level.pool.clone()).or_insert_with(|| Pool {
             slots,
@@ -492,14 +492,6 @@ fn pools(project: &Project, environment: &Environment) -> BTreeMap<String, Pool>
         });
     }
     pools
-}
-
-fn level(project: &Project, priority: Priority) -> PriorityLevel {
-    project
-        .priorities
-        .get(&priority)
-        .cloned()
-        .unwrap_or_else(|| PriorityLevel::default_for(priority))
 }
 
 /// The asset URI of what an edge carries.
@@ -751,7 +743,7 @@ impl Builder<'_> {
                 continue;
             }
             let var = unique_var(task_id, &mut vars);
-            let level = level(self.project, *priority);
+            let level = self.project.priority_level(*priority);
             let sensor = DagTask {
                 name: upstream.to_string(),
                 task_id: task_id.clone(),
@@ -963,7 +955,7 @@ impl Builder<'_> {
         dag_params: &BTreeMap<String, DagParam>,
         vars: &mut BTreeSet<String>,
     ) -> DagTask {
-        let level = level(self.project, task.priority);
+        let level = self.project.priority_level(task.priority);
         let subs = self.substitutions(flow, task);
         let airflow = &self.project.airflow;
         let task_id = sanitize_id(task.id.task());

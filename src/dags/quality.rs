@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::jinja;
-use super::{Builder, DagParam, DagTask, Operator, SparkSql, level, sanitize_id, unique_var};
+use super::{Builder, DagParam, DagTask, Operator, SparkSql, sanitize_id, unique_var};
 use crate::diagnostic::{Code, Diagnostic, FileId};
 use crate::model::{Flow, Severity, SparkSqlOperator, Task, TaskId, TaskKind};
 use crate::quality::Check;
@@ -119,7 +119,7 @@ impl Builder<'_> {
         let rule = &check.rule;
         let task_id = check_task_id(&writer.task_id, &rule.name.value);
         let subs = self.substitutions(flow, task);
-        let level = level(self.project, task.priority);
+        let level = self.project.priority_level(task.priority);
         // The same path as a sparksql task's file: tables mapped for the environment,
         // then `${name}` → Jinja.
         let Ok(mapped) = crate::sql::rewrite::map_tables(&check.sql, &check.names, env) else {

@@ -236,3 +236,13 @@ pub struct Project {
     /// The `quality:` section.
     pub quality: QualitySettings,
 }
+
+impl Project {
+    /// The settings of a priority level: the project's own, or flowc's defaults.
+    pub fn priority_level(&self, priority: Priority) -> PriorityLevel {
+        self.priorities
+            .get(&priority)
+            .cloned()
+            .unwrap_or_else(|| PriorityLevel::default_for(priority))
+    }
+}

@@ -19,8 +19,8 @@ use sqlparser::parser::Parser;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::model::{
-    Connection, ConnectionKind, Credentials, Environment, Flow, PriorityLevel, Project, Repository, Spanned,
-    SyncColumn, SyncTask, TableDeclaration, TableFormat, TableName, Task,
+    Connection, ConnectionKind, Credentials, Environment, Flow, Project, Repository, Spanned, SyncColumn, SyncTask,
+    TableDeclaration, TableFormat, TableName, Task,
 };
 use crate::sql::TableRef;
 use types::ValueKind;
@@ -1488,16 +1488,8 @@ impl<'a> Resolver<'a> {
         repository.table(&name)
     }
 
-    fn level(&self) -> PriorityLevel {
-        self.project
-            .priorities
-            .get(&self.task.priority)
-            .cloned()
-            .unwrap_or_else(|| PriorityLevel::default_for(self.task.priority))
-    }
-
     fn setting(&mut self) -> JobSetting {
-        let level = self.level();
+        let level = self.project.priority_level(self.task.priority);
         let speed = &self.sync.speed;
         let span = speed.span.unwrap_or(self.task.name_span);
         let priority = self.task.priority.as_str();
