@@ -1,7 +1,7 @@
 //! Content fingerprints, SQLMesh-style.
 //!
 //! A task's own fingerprints hash what it is made of (see
-//! [`crate::render::manifest::Fingerprint`]); its `lineage` fingerprint hashes its own
+//! [`Fingerprint`]); its `lineage` fingerprint hashes its own
 //! `data` fingerprint together with the `lineage` of every task it depends on, so a
 //! change anywhere upstream — in any flow — changes the `lineage` of everything
 //! downstream, and two compiles agree on a task's lineage only when the task and all
@@ -12,9 +12,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::manifest::{EdgeEntry, Fingerprint, FlowEntry};
 use crate::dags::{DagTask, Operator};
 use crate::hash::{hash_bytes, hash_json};
 
@@ -66,7 +66,7 @@ fn visit(
     }
 }
 
-/// The files a task's fingerprints read besides its plan.
+/// The files a task's fingerprints read besides its DAG task.
 pub(crate) struct TaskFiles<'a> {
     pub(crate) inputs: &'a BTreeMap<String, Vec<u8>>,
     pub(crate) outputs: &'a BTreeMap<String, Vec<u8>>,
@@ -181,29 +181,24 @@ fn datax_job_data(bytes: &[u8]) -> String {
     hash_json(&job)
 }
 
-/// Fills in every task's `lineage` fingerprint from the edges.
-pub(crate) fn set_lineage(flows: &mut [FlowEntry], edges: &[EdgeEntry]) {
-    let data: BTreeMap<String, String> = flows
-        .iter()
-        .flat_map(|f| &f.tasks)
-        .filter(|t| !t.is_sensor())
-        .map(|t| (t.name.clone(), t.fingerprint.data.clone()))
-        .collect();
-    let mut parents: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for edge in edges {
-        parents.entry(edge.to.clone()).or_default().insert(edge.from.clone());
-    }
-    let lineage = lineage(&data, &parents);
-    for task in flows.iter_mut().flat_map(|f| &mut f.tasks) {
-        task.fingerprint.lineage = if task.is_sensor() {
-            lineage_of(&task.fingerprint.data, std::iter::empty())
-        } else {
-            lineage
-                .get(&task.name)
-                .cloned()
-                .unwrap_or_else(|| lineage_of(&task.fingerprint.data, std::iter::empty()))
-        };
-    }
+/// SQLMesh-style fingerprints of a task, each `sha256:<hex>`.
+///
+/// `data` covers everything that decides what the task computes (type, operator
+/// arguments, SQL, rendered job files, params, tables); `config` is the operator part
+/// of it (arguments and rendered job files, the SQL excepted); `metadata` covers how it
+/// is scheduled (pool, priority, queue, retries, timeout, Airflow upstream, resources);
+/// `lineage` is `data` combined with the `lineage` of every upstream task, across
+/// flows, so it changes when anything the task's input depends on changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// What the task computes.
+    pub data: String,
+    /// The operator arguments and rendered job files.
+    pub config: String,
+    /// How it is scheduled.
+    pub metadata: String,
+    /// `data` and every upstream task's `lineage`.
+    pub lineage: String,
 }
 
 #[cfg(test)]

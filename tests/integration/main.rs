@@ -2,6 +2,7 @@
 
 mod access;
 mod airflow;
+mod architecture;
 mod check_fixtures;
 mod codeowners;
 mod compile;

@@ -2,7 +2,7 @@
 //!
 //! Flows, tasks (with the Airflow attributes the DAG files set), edges, reads and
 //! writes, the SHA-256 of every input and output file, and per task the content
-//! fingerprints `flowc plan` compares (see [`crate::plan::fingerprint`]). The
+//! fingerprints `flowc plan` compares (see [`super::fingerprint`]). The
 //! renderer writes a [`Manifest`] and the planner reads it back with the same type,
 //! so what a plan compares is exactly what was deployed. The real-Airflow tests
 //! compare loaded DAGs against it.
@@ -15,11 +15,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::fingerprint::{self, TaskFiles};
-use crate::dags::{Dag, DagSchedule, DagTask, EnvironmentDags, Operator};
-use crate::graph::{DependencyGraph, EdgeReason};
-use crate::hash::{hash_bytes, json_bytes};
-use crate::model::{AirflowVersion, Repository};
+mod build;
+
+pub use super::fingerprint::Fingerprint;
+use crate::hash::json_bytes;
+pub(crate) use build::build;
 
 /// Manifest format version; bumped when a field changes meaning or a required field
 /// is added. 2: task fingerprints and params, flow descriptions, declared sources.
@@ -203,26 +203,6 @@ impl TaskEntry {
     }
 }
 
-/// SQLMesh-style fingerprints of a task, each `sha256:<hex>`.
-///
-/// `data` covers everything that decides what the task computes (type, operator
-/// arguments, SQL, rendered job files, params, tables); `config` is the operator part
-/// of it (arguments and rendered job files, the SQL excepted); `metadata` covers how it
-/// is scheduled (pool, priority, queue, retries, timeout, Airflow upstream, resources);
-/// `lineage` is `data` combined with the `lineage` of every upstream task, across
-/// flows, so it changes when anything the task's input depends on changes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fingerprint {
-    /// What the task computes.
-    pub data: String,
-    /// The operator arguments and rendered job files.
-    pub config: String,
-    /// How it is scheduled.
-    pub metadata: String,
-    /// `data` and every upstream task's `lineage`.
-    pub lineage: String,
-}
-
 /// The operator class (`operator`) and the arguments the manifest records.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "operator")]
@@ -348,250 +328,5 @@ impl Manifest {
         self.flows
             .iter()
             .flat_map(|flow| flow.tasks.iter().map(move |task| (flow, task)))
-    }
-}
-
-/// The manifest of one environment.
-pub(crate) fn build(
-    repository: &Repository,
-    graph: &DependencyGraph,
-    plan: &EnvironmentDags,
-    inputs: &BTreeMap<String, Vec<u8>>,
-    outputs: &BTreeMap<String, Vec<u8>>,
-    version: AirflowVersion,
-) -> Manifest {
-    let edges: Vec<EdgeEntry> = graph
-        .edges()
-        .into_iter()
-        .map(|(from, to, edge)| EdgeEntry {
-            from: from.to_string(),
-            to: to.to_string(),
-            table: match &edge.reason {
-                EdgeReason::Table(table) => Some(table.to_string()),
-                EdgeReason::Manual => None,
-            },
-            cross_flow: edge.cross_flow,
-        })
-        .collect();
-    let files = TaskFiles {
-        inputs,
-        outputs,
-        applications: &plan.app_files,
-    };
-    let mut flows: Vec<FlowEntry> = plan.dags.iter().map(|dag| flow(dag, &files)).collect();
-    fingerprint::set_lineage(&mut flows, &edges);
-    let hashes = |files: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, String> {
-        files
-            .iter()
-            .map(|(path, bytes)| (path.clone(), format!("sha256:{}", hash_bytes(bytes))))
-            .collect()
-    };
-    Manifest {
-        manifest_version: MANIFEST_VERSION,
-        generator: format!("flowc {}", env!("CARGO_PKG_VERSION")),
-        project: repository.project.name.clone(),
-        environment: plan.environment.clone(),
-        airflow_version: version.as_str().to_owned(),
-        pools: plan.pools.iter().map(|(name, p)| (name.clone(), p.slots)).collect(),
-        flows,
-        edges,
-        sources: {
-            let mut sources: Vec<String> = repository.project.sources.iter().map(|s| s.table.to_string()).collect();
-            sources.sort();
-            sources.dedup();
-            sources
-        },
-        inputs: hashes(inputs),
-        outputs: hashes(outputs),
-        access: access_rules(&repository.project),
-    }
-}
-
-/// The project's access control as lines by subject (see [`Manifest::access`]).
-fn access_rules(project: &crate::model::Project) -> BTreeMap<String, Vec<String>> {
-    let classes = |list: &[crate::model::Spanned<String>]| -> String {
-        if list.is_empty() {
-            String::new()
-        } else {
-            let names: Vec<&str> = list.iter().map(|c| c.value.as_str()).collect();
-            format!(" [{}]", names.join(", "))
-        }
-    };
-    let mut rules: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for team in project.teams.values() {
-        let lines = match &team.grants {
-            None => vec!["unrestricted (no grants)".to_owned()],
-            Some(grants) => grants
-                .iter()
-                .map(|g| {
-                    format!(
-                        "{} {}{}",
-                        g.access.as_str(),
-                        g.tables.as_str(),
-                        classes(&g.classifications)
-                    )
-                })
-                .collect(),
-        };
-        rules.insert(format!("team {}", team.name), lines);
-    }
-    for class in project.classifications.values() {
-        let line = if class.requires_grant {
-            "requires a grant naming it"
-        } else {
-            "no grant required"
-        };
-        rules.insert(format!("classification {}", class.name), vec![line.to_owned()]);
-    }
-    for entry in &project.table_metadata {
-        let lines = rules.entry(format!("tables {}", entry.tables.as_str())).or_default();
-        if let Some(owner) = &entry.owner {
-            lines.push(format!("owner {}", owner.value));
-        }
-        lines.extend(entry.classifications.iter().map(|c| format!("class {}", c.value)));
-    }
-    for lines in rules.values_mut() {
-        lines.sort();
-        lines.dedup();
-    }
-    rules
-}
-
-fn flow(dag: &Dag, files: &TaskFiles<'_>) -> FlowEntry {
-    FlowEntry {
-        flow: dag.flow.clone(),
-        dag_id: dag.dag_id.clone(),
-        file: format!("dags/{}.py", dag.dag_id),
-        owner: dag.owner.clone(),
-        description: dag.description.clone(),
-        schedule: schedule(&dag.schedule),
-        start_date: dag.start_date.map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
-        catchup: dag.catchup,
-        tags: dag.tags.clone(),
-        max_active_runs: dag.max_active_runs,
-        max_active_tasks: dag.max_active_tasks,
-        params: dag
-            .params
-            .iter()
-            .map(|(name, p)| (name.clone(), p.default.clone().unwrap_or(Value::Null)))
-            .collect(),
-        sources: dag.sources.clone(),
-        tasks: dag.tasks.iter().map(|t| task(t, files)).collect(),
-    }
-}
-
-fn schedule(schedule: &DagSchedule) -> ScheduleEntry {
-    match schedule {
-        DagSchedule::Cron { cron } => ScheduleEntry::Cron {
-            cron: cron.clone(),
-            timetable: "CronDataIntervalTimetable".to_owned(),
-        },
-        DagSchedule::Once => ScheduleEntry::Once,
-        DagSchedule::Triggered => ScheduleEntry::Triggered,
-        DagSchedule::Assets { uris } => ScheduleEntry::Assets { assets: uris.clone() },
-    }
-}
-
-fn task(task: &DagTask, files: &TaskFiles<'_>) -> TaskEntry {
-    let operator = match &task.operator {
-        Operator::SparkSqlOperator {
-            sql,
-            yarn_queue,
-            conn_id,
-            name,
-            ..
-        } => OperatorEntry::SparkSqlOperator {
-            sql_template: format!("dags/{sql}"),
-            yarn_queue: yarn_queue.clone(),
-            conn_id: conn_id.clone(),
-            spark_name: name.clone(),
-        },
-        Operator::SparkSubmitOperator { conf, conn_id, .. } => OperatorEntry::SparkSubmitOperator {
-            yarn_queue: conf.get("spark.yarn.queue").cloned(),
-            conn_id: conn_id.clone(),
-        },
-        Operator::BashOperator {
-            datax_channels,
-            datax_bytes_per_second,
-            datax_job,
-            column_lineage,
-            credential_variables,
-            ..
-        } => OperatorEntry::BashOperator {
-            datax_job: datax_job.clone(),
-            datax_channels: *datax_channels,
-            datax_bytes_per_second: *datax_bytes_per_second,
-            column_lineage: column_lineage
-                .iter()
-                .map(|c| ColumnEdge {
-                    from: c.from.clone(),
-                    to: c.to.clone(),
-                })
-                .collect(),
-            credential_variables: credential_variables.clone(),
-        },
-        Operator::ExternalTaskSensor {
-            external_dag_id,
-            external_task_id,
-            execution_delta_seconds,
-            bizdate_minute_of_day,
-            ..
-        } => OperatorEntry::ExternalTaskSensor {
-            external_dag_id: external_dag_id.clone(),
-            external_task_id: external_task_id.clone(),
-            execution_delta_seconds: *execution_delta_seconds,
-            bizdate_minute_of_day: *bizdate_minute_of_day,
-            mode: "reschedule".to_owned(),
-        },
-        Operator::HttpSensor { .. } => OperatorEntry::HttpSensor {
-            mode: "reschedule".to_owned(),
-        },
-        Operator::FileSensor { .. } => OperatorEntry::FileSensor {
-            mode: "reschedule".to_owned(),
-        },
-        Operator::NamedHivePartitionSensor { .. } => OperatorEntry::NamedHivePartitionSensor {
-            mode: "reschedule".to_owned(),
-        },
-        Operator::KylinCubeOperator { .. } => OperatorEntry::KylinCubeOperator,
-        Operator::EmptyOperator => OperatorEntry::EmptyOperator,
-    };
-    TaskEntry {
-        task_id: task.task_id.clone(),
-        name: task.name.clone(),
-        task_type: task.task_type.to_owned(),
-        operator,
-        priority: task.priority.to_owned(),
-        pool: task.pool.clone(),
-        pool_slots: task.pool_slots,
-        priority_weight: task.priority_weight,
-        weight_rule: task.weight_rule.clone(),
-        queue: task.queue.clone().unwrap_or_else(|| "default".to_owned()),
-        retries: task.retries,
-        retry_delay_seconds: task.retry_delay_seconds,
-        execution_timeout_seconds: task.execution_timeout_seconds,
-        upstream: task.upstream.clone(),
-        reads: task.reads.clone(),
-        writes: task.writes.clone(),
-        source_file: task.source_file.clone(),
-        outlets: task.outlets.clone(),
-        params: task
-            .params
-            .iter()
-            .map(|(name, p)| (name.clone(), p.default.clone().unwrap_or(Value::Null)))
-            .collect(),
-        fingerprint: fingerprint::of_task(task, files),
-        quality: task.quality.as_ref().map(|q| QualityEntry {
-            rule: q.rule.clone(),
-            task: q.task.clone(),
-            dimension: q.dimension.to_owned(),
-            kind: q.kind.to_owned(),
-            severity: q.severity.to_owned(),
-            table: q.table.clone(),
-            partition: q.partition.clone(),
-            results_table: q.results_table.clone(),
-            comparison: q.comparison.to_owned(),
-            threshold: q.threshold.clone(),
-            settings: q.settings.clone(),
-        }),
     }
 }
