@@ -17,7 +17,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
-use crate::model::{Repository, TableName, TaskId};
+use crate::model::{Flow, Repository, Spanned, TableName, Task, TaskId};
 use crate::sql::TableRef;
 
 /// The tables one task reads and writes.
@@ -142,7 +142,56 @@ pub fn build(repository: &Repository, io: &BTreeMap<TaskId, TaskIo>) -> (Option<
         }
     }
     let sources: BTreeMap<&TableName, Span> = repository.project.sources.iter().map(|s| (&s.table, s.span)).collect();
-    for (table, list) in &writers {
+    writer_problems(&writers, &sources, &mut diagnostics);
+    let writer_of: BTreeMap<&TableName, &TaskId> = writers.iter().map(|(t, list)| (*t, list[0].0)).collect();
+    let known_tables: BTreeSet<&str> = writer_of
+        .keys()
+        .map(|t| t.as_str())
+        .chain(sources.keys().map(|t| t.as_str()))
+        .collect();
+
+    for (flow, task) in repository.tasks() {
+        let reader = nodes[&task.id];
+        for read in &io_of(&task.id).reads {
+            match writer_of.get(&read.name) {
+                Some(&writer) if writer != &task.id => {
+                    let edge = Edge {
+                        reason: EdgeReason::Table(read.name.clone()),
+                        span: read.span,
+                        cross_flow: writer.flow() != &flow.id,
+                    };
+                    graph.add_edge(nodes[writer], reader, edge);
+                }
+                Some(_) => {}
+                None if sources.contains_key(&read.name) => {}
+                None => diagnostics.push(undeclared_source(read, &known_tables)),
+            }
+        }
+        for dependency in &task.depends_on {
+            match manual_edge(flow, task, dependency, &nodes) {
+                Ok((upstream, edge)) => {
+                    graph.add_edge(upstream, reader, edge);
+                }
+                Err(diagnostic) => diagnostics.push(*diagnostic),
+            }
+        }
+    }
+
+    diagnostics.extend(cycle::find(&graph));
+    if diagnostics.has_errors() {
+        return (None, diagnostics);
+    }
+    let writers = writer_of.into_iter().map(|(t, w)| (t.clone(), w.clone())).collect();
+    (Some(DependencyGraph { graph, nodes, writers }), diagnostics)
+}
+
+/// Tables written by more than one task (G401), and declared sources written (G405).
+fn writer_problems(
+    writers: &BTreeMap<&TableName, Vec<(&TaskId, Span)>>,
+    sources: &BTreeMap<&TableName, Span>,
+    diagnostics: &mut Diagnostics,
+) {
+    for (table, list) in writers {
         if list.len() > 1 {
             let names: Vec<String> = list.iter().map(|(t, _)| format!("`{t}`")).collect();
             let (_, first_span) = list[0];
@@ -180,102 +229,76 @@ pub fn build(repository: &Repository, io: &BTreeMap<TaskId, TaskIo>) -> (Option<
             }
         }
     }
-    let writer_of: BTreeMap<&TableName, &TaskId> = writers.iter().map(|(t, list)| (*t, list[0].0)).collect();
-    let known_tables: BTreeSet<&str> = writer_of
-        .keys()
-        .map(|t| t.as_str())
-        .chain(sources.keys().map(|t| t.as_str()))
-        .collect();
+}
 
-    for (flow, task) in repository.tasks() {
-        let reader = nodes[&task.id];
-        for read in &io_of(&task.id).reads {
-            match writer_of.get(&read.name) {
-                Some(&writer) if writer != &task.id => {
-                    let edge = Edge {
-                        reason: EdgeReason::Table(read.name.clone()),
-                        span: read.span,
-                        cross_flow: writer.flow() != &flow.id,
-                    };
-                    graph.add_edge(nodes[writer], reader, edge);
-                }
-                Some(_) => {}
-                None if sources.contains_key(&read.name) => {}
-                None => {
-                    let mut diagnostic = Diagnostic::warning(
-                        Code::UndeclaredSource,
-                        format!(
-                            "table `{}` is read but no task writes it and it is not a declared source",
-                            read.name
-                        ),
-                    )
-                    .at(read.span)
-                    .with_label("read here");
-                    diagnostic = diagnostic.with_help(
-                        did_you_mean(read.name.as_str(), known_tables.iter().copied()).unwrap_or_else(|| {
-                            format!("declare it under `sources:` in flowc.yaml: `- table: {}`", read.name)
-                        }),
-                    );
-                    diagnostics.push(diagnostic);
-                }
-            }
-        }
-        for dependency in &task.depends_on {
-            let target = if dependency.value.contains('.') {
-                let (flow_name, task_name) = dependency.value.split_once('.').unwrap_or_default();
-                TaskId::new(crate::model::FlowId::new(flow_name), task_name)
-            } else {
-                TaskId::new(flow.id.clone(), dependency.value.as_str())
-            };
-            if target == task.id {
-                diagnostics.push(
-                    Diagnostic::error(Code::SelfDependency, format!("task `{}` depends on itself", task.id))
-                        .at(dependency.span)
-                        .with_label("names the task itself")
-                        .with_help("remove this entry"),
-                );
-                continue;
-            }
-            let Some(&upstream) = nodes.get(&target) else {
-                let candidates: Vec<String> = nodes
-                    .keys()
-                    .map(|id| {
-                        if id.flow() == &flow.id {
-                            id.task().to_owned()
-                        } else {
-                            id.to_string()
-                        }
-                    })
-                    .collect();
-                diagnostics.push(
-                    Diagnostic::error(
-                        Code::UnknownTask,
-                        format!("`depends_on` names unknown task `{}`", dependency.value),
-                    )
-                    .at(dependency.span)
-                    .with_label("no such task")
-                    .with_help(
-                        did_you_mean(&dependency.value, candidates.iter().map(String::as_str))
-                            .unwrap_or_else(|| "write `task` for a task of this flow, or `flow.task`".to_owned()),
-                    ),
-                );
-                continue;
-            };
-            let edge = Edge {
-                reason: EdgeReason::Manual,
-                span: dependency.span,
-                cross_flow: target.flow() != &flow.id,
-            };
-            graph.add_edge(upstream, reader, edge);
-        }
-    }
+/// G403: a table read that no task writes and no `sources:` entry declares.
+fn undeclared_source(read: &TableRef, known_tables: &BTreeSet<&str>) -> Diagnostic {
+    Diagnostic::warning(
+        Code::UndeclaredSource,
+        format!(
+            "table `{}` is read but no task writes it and it is not a declared source",
+            read.name
+        ),
+    )
+    .at(read.span)
+    .with_label("read here")
+    .with_help(
+        did_you_mean(read.name.as_str(), known_tables.iter().copied())
+            .unwrap_or_else(|| format!("declare it under `sources:` in flowc.yaml: `- table: {}`", read.name)),
+    )
+}
 
-    diagnostics.extend(cycle::find(&graph));
-    if diagnostics.has_errors() {
-        return (None, diagnostics);
+/// The edge a `depends_on` entry adds, or why it cannot (G406 itself, G404 unknown).
+fn manual_edge(
+    flow: &Flow,
+    task: &Task,
+    dependency: &Spanned<String>,
+    nodes: &BTreeMap<TaskId, NodeIndex>,
+) -> Result<(NodeIndex, Edge), Box<Diagnostic>> {
+    let target = if dependency.value.contains('.') {
+        let (flow_name, task_name) = dependency.value.split_once('.').unwrap_or_default();
+        TaskId::new(crate::model::FlowId::new(flow_name), task_name)
+    } else {
+        TaskId::new(flow.id.clone(), dependency.value.as_str())
+    };
+    if target == task.id {
+        return Err(Box::new(
+            Diagnostic::error(Code::SelfDependency, format!("task `{}` depends on itself", task.id))
+                .at(dependency.span)
+                .with_label("names the task itself")
+                .with_help("remove this entry"),
+        ));
     }
-    let writers = writer_of.into_iter().map(|(t, w)| (t.clone(), w.clone())).collect();
-    (Some(DependencyGraph { graph, nodes, writers }), diagnostics)
+    let Some(&upstream) = nodes.get(&target) else {
+        let candidates: Vec<String> = nodes
+            .keys()
+            .map(|id| {
+                if id.flow() == &flow.id {
+                    id.task().to_owned()
+                } else {
+                    id.to_string()
+                }
+            })
+            .collect();
+        return Err(Box::new(
+            Diagnostic::error(
+                Code::UnknownTask,
+                format!("`depends_on` names unknown task `{}`", dependency.value),
+            )
+            .at(dependency.span)
+            .with_label("no such task")
+            .with_help(
+                did_you_mean(&dependency.value, candidates.iter().map(String::as_str))
+                    .unwrap_or_else(|| "write `task` for a task of this flow, or `flow.task`".to_owned()),
+            ),
+        ));
+    };
+    let edge = Edge {
+        reason: EdgeReason::Manual,
+        span: dependency.span,
+        cross_flow: target.flow() != &flow.id,
+    };
+    Ok((upstream, edge))
 }
 
 #[cfg(test)]

@@ -267,42 +267,48 @@ impl Builder<'_> {
                 },
                 Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => continue,
             };
-            match stack.last_mut() {
-                None => root = Some(node),
-                Some(Frame::Seq { items, .. }) => items.push(node),
-                Some(Frame::Map {
-                    entries, pending_key, ..
-                }) => match pending_key.take() {
-                    None => *pending_key = Some(self.key(&node)),
-                    Some((key, key_span)) => {
-                        if let Some(first) = entries.iter().find(|e| e.key == key) {
-                            self.diagnostics.push(
-                                Diagnostic::error(Code::DuplicateKey, format!("duplicate key `{key}`"))
-                                    .at(key_span)
-                                    .with_label("written again here")
-                                    .with_secondary(first.key_span, "first written here")
-                                    .with_help("a mapping may hold each key once; remove or rename one of them"),
-                            );
-                        } else if key == "<<" {
-                            self.diagnostics.push(
-                                Diagnostic::error(Code::UnsupportedYaml, "YAML merge keys (`<<`) are not supported")
-                                    .at(key_span)
-                                    .with_help(
-                                        "write the keys out, or use the flow's `defaults:` for shared task settings",
-                                    ),
-                            );
-                        } else {
-                            entries.push(YamlEntry {
-                                key,
-                                key_span,
-                                value: node,
-                            });
-                        }
-                    }
-                },
-            }
+            self.attach(&mut stack, &mut root, node);
         }
         root
+    }
+
+    /// Puts a finished node where it belongs: the root, the open sequence, or the
+    /// open mapping (as its pending key, or as the value of that key).
+    fn attach(&mut self, stack: &mut [Frame], root: &mut Option<YamlNode>, node: YamlNode) {
+        match stack.last_mut() {
+            None => *root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries, pending_key, ..
+            }) => match pending_key.take() {
+                None => *pending_key = Some(self.key(&node)),
+                Some((key, key_span)) => {
+                    if let Some(first) = entries.iter().find(|e| e.key == key) {
+                        self.diagnostics.push(
+                            Diagnostic::error(Code::DuplicateKey, format!("duplicate key `{key}`"))
+                                .at(key_span)
+                                .with_label("written again here")
+                                .with_secondary(first.key_span, "first written here")
+                                .with_help("a mapping may hold each key once; remove or rename one of them"),
+                        );
+                    } else if key == "<<" {
+                        self.diagnostics.push(
+                            Diagnostic::error(Code::UnsupportedYaml, "YAML merge keys (`<<`) are not supported")
+                                .at(key_span)
+                                .with_help(
+                                    "write the keys out, or use the flow's `defaults:` for shared task settings",
+                                ),
+                        );
+                    } else {
+                        entries.push(YamlEntry {
+                            key,
+                            key_span,
+                            value: node,
+                        });
+                    }
+                }
+            },
+        }
     }
 
     fn anchored(&mut self, anchor: usize, node: YamlNode) -> YamlNode {

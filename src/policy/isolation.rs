@@ -26,9 +26,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::graph::TaskIo;
-use crate::model::{Environment, Repository, TableName, TaskId, TaskKind};
+use crate::model::{Environment, KylinTask, Repository, SyncTask, TableName, Task, TaskId, TaskKind};
 use crate::quality::Check;
-use crate::sql::TableNames;
+use crate::sql::{TableNames, TableRef};
 
 /// What isolation is checked on: the checked repository's tables, as written.
 #[derive(Clone, Copy)]
@@ -50,7 +50,6 @@ pub fn check(input: &IsolationInput<'_>, environment: &Environment) -> Vec<Diagn
     if environment.is_production() {
         return found;
     }
-    let results_table = &repository.project.quality.results_table;
     let mut production: BTreeSet<&str> = input
         .task_io
         .values()
@@ -58,44 +57,8 @@ pub fn check(input: &IsolationInput<'_>, environment: &Environment) -> Vec<Diagn
         .filter_map(|table| table.name.database())
         .collect();
     if !input.quality.is_empty() {
-        production.extend(results_table.value.database());
-    }
-    let prefix = format!("environments.{}", environment.name);
-    let results_problem = if results_table.value.database().is_none() {
-        Some((
-            format!(
-                "environment `{}` would write quality results to `{}` without a database, which is production's",
-                environment.name, results_table.value
-            ),
-            "qualify `quality.results_table` in flowc.yaml, and map that database for this environment".to_owned(),
-        ))
-    } else {
-        production_write(
-            environment,
-            &production,
-            &results_table.value,
-            "write quality results to",
-        )
-    };
-    if !input.quality.is_empty()
-        && let Some((message, help)) = results_problem
-    {
-        // A defaulted results table is written nowhere: point at the environment.
-        let diagnostic = if repository.project.quality.results_table_written {
-            Diagnostic::error(Code::ProductionWrite, message)
-                .at(results_table.span)
-                .with_label("every quality check appends its result here")
-                .with_help(help)
-        } else {
-            Diagnostic::error(Code::ProductionWrite, message)
-                .at(environment.span)
-                .with_label("this environment runs the quality checks")
-                .with_help(format!(
-                    "{help}; the table is `quality.results_table` of flowc.yaml, `{}` by default",
-                    crate::model::DEFAULT_RESULTS_TABLE
-                ))
-        };
-        found.push(diagnostic);
+        production.extend(repository.project.quality.results_table.value.database());
+        found.extend(results_table_problem(repository, environment, &production));
     }
     for (_, task) in repository.tasks() {
         let Some(io) = input.task_io.get(&task.id) else {
@@ -111,97 +74,171 @@ pub fn check(input: &IsolationInput<'_>, environment: &Environment) -> Vec<Diagn
             .map(|table| (table, "write"))
             .chain(altered.iter().map(|table| (table, "change")));
         for (table, verb) in touched {
-            let problem = match table.name.database() {
-                None => Some((
-                    format!(
-                        "task `{}` would {verb} `{}` without a database, which is production's in environment `{}`",
-                        task.id, table.name, environment.name
-                    ),
-                    "qualify the table name (or set `default_database`), and map that database for this environment"
-                        .to_owned(),
-                )),
-                Some(_) => production_write(environment, &production, &table.name, verb),
-            };
-            if let Some((message, help)) = problem {
-                let label = if verb == "write" { "written" } else { "changed" };
-                found.push(
-                    Diagnostic::error(Code::ProductionWrite, message)
-                        .at(table.span)
-                        .with_label(format!("{label} by `{}`", task.id))
-                        .with_help(help),
-                );
-            }
+            found.extend(table_problem(task, table, verb, environment, &production));
         }
-        if let TaskKind::Kylin(kylin) = &task.kind {
-            let kylin_conn_id = &repository.project.airflow.kylin_conn_id;
-            let per_environment = [&kylin.project, &kylin.cube]
-                .iter()
-                .any(|name| name.contains(crate::sync::ENV_PLACEHOLDER));
-            if !per_environment && !environment.airflow_connections.contains_key(kylin_conn_id) {
-                found.push(
-                    Diagnostic::error(
-                        Code::ProductionWrite,
-                        format!(
-                            "environment `{}` would build production cube `{}` of Kylin project `{}`",
-                            environment.name, kylin.cube, kylin.project
-                        ),
-                    )
-                    .at(task.name_span)
-                    .with_label(format!("`{}` builds it", task.id))
-                    .with_help(format!(
-                        "point this environment at its own Kylin (`{prefix}.airflow_connections: \
-                         {{{kylin_conn_id}: {kylin_conn_id}_{}}}`), or put `${{env}}` in the project or cube name",
-                        environment.name
-                    )),
-                );
-            }
+        match &task.kind {
+            TaskKind::Kylin(kylin) => found.extend(kylin_problem(repository, environment, task, kylin)),
+            TaskKind::Sync(sync) => found.extend(sync_problems(repository, environment, task, io, sync)),
+            _ => {}
         }
-        let TaskKind::Sync(sync) = &task.kind else {
-            continue;
-        };
-        // A declared location is the same path in every environment.
-        if let Some(declaration) = io.writes.first().and_then(|write| repository.table(&write.name))
-            && declaration
-                .location
-                .as_deref()
-                .is_some_and(|location| !location.contains(crate::sync::ENV_PLACEHOLDER))
-        {
-            found.push(
-                Diagnostic::error(
-                    Code::ProductionWrite,
-                    format!(
-                        "environment `{}` would write production files: table `{}` has a fixed `location`",
-                        environment.name, declaration.name.value
-                    ),
-                )
-                .at(declaration.name.span)
-                .with_label(format!("written by `{}`", task.id))
-                .with_help(
-                    "put `${env}` in the location (e.g. `/warehouse/${env}/ods/t`), or remove `location:` so the \
-                     table lives under its database's warehouse folder, which the environment maps",
+    }
+    found
+}
+
+/// The quality results table, when this environment's checks would append to
+/// production's.
+fn results_table_problem(
+    repository: &Repository,
+    environment: &Environment,
+    production: &BTreeSet<&str>,
+) -> Option<Diagnostic> {
+    let results_table = &repository.project.quality.results_table;
+    let (message, help) = if results_table.value.database().is_none() {
+        (
+            format!(
+                "environment `{}` would write quality results to `{}` without a database, which is production's",
+                environment.name, results_table.value
+            ),
+            "qualify `quality.results_table` in flowc.yaml, and map that database for this environment".to_owned(),
+        )
+    } else {
+        production_write(
+            environment,
+            production,
+            &results_table.value,
+            "write quality results to",
+        )?
+    };
+    // A defaulted results table is written nowhere: point at the environment.
+    Some(if repository.project.quality.results_table_written {
+        Diagnostic::error(Code::ProductionWrite, message)
+            .at(results_table.span)
+            .with_label("every quality check appends its result here")
+            .with_help(help)
+    } else {
+        Diagnostic::error(Code::ProductionWrite, message)
+            .at(environment.span)
+            .with_label("this environment runs the quality checks")
+            .with_help(format!(
+                "{help}; the table is `quality.results_table` of flowc.yaml, `{}` by default",
+                crate::model::DEFAULT_RESULTS_TABLE
+            ))
+    })
+}
+
+/// A table a task writes (`verb` "write") or changes ("change"), when that would
+/// reach production.
+fn table_problem(
+    task: &Task,
+    table: &TableRef,
+    verb: &str,
+    environment: &Environment,
+    production: &BTreeSet<&str>,
+) -> Option<Diagnostic> {
+    let (message, help) = match table.name.database() {
+        None => (
+            format!(
+                "task `{}` would {verb} `{}` without a database, which is production's in environment `{}`",
+                task.id, table.name, environment.name
+            ),
+            "qualify the table name (or set `default_database`), and map that database for this environment".to_owned(),
+        ),
+        Some(_) => production_write(environment, production, &table.name, verb)?,
+    };
+    let label = if verb == "write" { "written" } else { "changed" };
+    Some(
+        Diagnostic::error(Code::ProductionWrite, message)
+            .at(table.span)
+            .with_label(format!("{label} by `{}`", task.id))
+            .with_help(help),
+    )
+}
+
+/// A Kylin cube build that would run against production's Kylin.
+fn kylin_problem(
+    repository: &Repository,
+    environment: &Environment,
+    task: &Task,
+    kylin: &KylinTask,
+) -> Option<Diagnostic> {
+    let kylin_conn_id = &repository.project.airflow.kylin_conn_id;
+    let per_environment = [&kylin.project, &kylin.cube]
+        .iter()
+        .any(|name| name.contains(crate::sync::ENV_PLACEHOLDER));
+    if per_environment || environment.airflow_connections.contains_key(kylin_conn_id) {
+        return None;
+    }
+    let prefix = format!("environments.{}", environment.name);
+    Some(
+        Diagnostic::error(
+            Code::ProductionWrite,
+            format!(
+                "environment `{}` would build production cube `{}` of Kylin project `{}`",
+                environment.name, kylin.cube, kylin.project
+            ),
+        )
+        .at(task.name_span)
+        .with_label(format!("`{}` builds it", task.id))
+        .with_help(format!(
+            "point this environment at its own Kylin (`{prefix}.airflow_connections: \
+             {{{kylin_conn_id}: {kylin_conn_id}_{}}}`), or put `${{env}}` in the project or cube name",
+            environment.name
+        )),
+    )
+}
+
+/// A sync task writing files at a fixed location, or into a production connection.
+fn sync_problems(
+    repository: &Repository,
+    environment: &Environment,
+    task: &Task,
+    io: &TaskIo,
+    sync: &SyncTask,
+) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let prefix = format!("environments.{}", environment.name);
+    // A declared location is the same path in every environment.
+    if let Some(declaration) = io.writes.first().and_then(|write| repository.table(&write.name))
+        && declaration
+            .location
+            .as_deref()
+            .is_some_and(|location| !location.contains(crate::sync::ENV_PLACEHOLDER))
+    {
+        found.push(
+            Diagnostic::error(
+                Code::ProductionWrite,
+                format!(
+                    "environment `{}` would write production files: table `{}` has a fixed `location`",
+                    environment.name, declaration.name.value
                 ),
-            );
-        }
-        if !io.external_writes.is_empty()
-            && let Some(connection) = &sync.target.connection
-            && !environment.connections.contains_key(&connection.value)
-        {
-            found.push(
-                Diagnostic::error(
-                    Code::ProductionWrite,
-                    format!(
-                        "environment `{}` would write to production connection `{}`",
-                        environment.name, connection.value
-                    ),
-                )
-                .at(connection.span)
-                .with_label(format!("target of `{}`", task.id))
-                .with_help(format!(
-                    "declare a connection for {} and replace it under `{prefix}.connections`, e.g. `{}: {}_{}`",
-                    environment.name, connection.value, connection.value, environment.name
-                )),
-            );
-        }
+            )
+            .at(declaration.name.span)
+            .with_label(format!("written by `{}`", task.id))
+            .with_help(
+                "put `${env}` in the location (e.g. `/warehouse/${env}/ods/t`), or remove `location:` so the \
+                 table lives under its database's warehouse folder, which the environment maps",
+            ),
+        );
+    }
+    if !io.external_writes.is_empty()
+        && let Some(connection) = &sync.target.connection
+        && !environment.connections.contains_key(&connection.value)
+    {
+        found.push(
+            Diagnostic::error(
+                Code::ProductionWrite,
+                format!(
+                    "environment `{}` would write to production connection `{}`",
+                    environment.name, connection.value
+                ),
+            )
+            .at(connection.span)
+            .with_label(format!("target of `{}`", task.id))
+            .with_help(format!(
+                "declare a connection for {} and replace it under `{prefix}.connections`, e.g. `{}: {}_{}`",
+                environment.name, connection.value, connection.value, environment.name
+            )),
+        );
     }
     found
 }
