@@ -113,7 +113,7 @@ fn time_compile(root: &Path) -> (Duration, Duration, usize) {
             version,
             app_files: &app_files,
         };
-        let (rendered, problems) = render_environment(&dags, &render);
+        let (rendered, problems) = render_environment(&dags, &render).expect("renders");
         assert!(problems.is_empty(), "generated repository renders: {problems:?}");
         samples.push(started.elapsed());
         files = rendered.len();

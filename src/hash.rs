@@ -5,7 +5,10 @@
 use std::fmt::Write as _;
 
 use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::Error;
 
 /// SHA-256 of some files, by path and content, hex. Each path is followed by a NUL and
 /// its content by its length, so no two different file sets hash alike.
@@ -25,18 +28,23 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// `sha256:<hex>` of a value's compact JSON. Deterministic: serde_json writes struct
-/// fields in declaration order and `json!` objects with sorted keys.
-pub fn hash_json<T: Serialize + ?Sized>(value: &T) -> String {
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    format!("sha256:{}", hash_bytes(&bytes))
+/// `sha256:<hex>` of a JSON value's compact text. Deterministic: objects are sorted
+/// maps.
+pub fn hash_json(value: &Value) -> String {
+    // A `Value` always has a text form: its `Display` cannot fail.
+    format!("sha256:{}", hash_bytes(value.to_string().as_bytes()))
 }
 
-/// Pretty JSON with a final newline.
-pub fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
-    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
-    bytes.push(b'\n');
-    bytes
+/// Pretty JSON (two-space indent, sorted keys) with a final newline.
+pub fn json_bytes(value: &Value) -> Vec<u8> {
+    format!("{value:#}\n").into_bytes()
+}
+
+/// A value as JSON. Every type flowc serialises has string keys and no failing
+/// `Serialize`, so an error here is a bug in flowc, reported as one.
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Value, Error> {
+    serde_json::to_value(value)
+        .map_err(|error| Error::Internal(format!("cannot serialise {}: {error}", std::any::type_name::<T>())))
 }
 
 /// Lowercase hex of some bytes.

@@ -170,7 +170,7 @@ fn render_environments(
             version,
             app_files: &app_files,
         };
-        let (files, problems) = render::render_environment(&dags, &input);
+        let (files, problems) = render::render_environment(&dags, &input)?;
         diagnostics.extend(problems);
         compiled.push(CompiledEnvironment {
             name: dags.environment.clone(),

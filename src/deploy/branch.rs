@@ -228,7 +228,7 @@ impl BranchTarget {
             let blob = repository.blob(bytes).map_err(fail)?;
             update.upsert(format!("{folder}/{path}"), blob, FileMode::Blob);
         }
-        let record = repository.blob(&release.record.to_bytes()).map_err(fail)?;
+        let record = repository.blob(&release.record.to_bytes()?).map_err(fail)?;
         update.upsert(format!("{folder}/{RECORD_FILE}"), record, FileMode::Blob);
         let empty;
         let base = if let Some(base) = base {

@@ -95,10 +95,8 @@ pub struct DeployRecord {
 
 impl DeployRecord {
     /// The record as written: pretty JSON, keys in a fixed order, a final newline.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
-        bytes.push(b'\n');
-        bytes
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        Ok(crate::hash::json_bytes(&crate::hash::to_json(self)?))
     }
 
     /// A record read back; `None` when it is not one flowc wrote (wrong format or
@@ -300,11 +298,14 @@ pub(crate) mod tests {
     #[test]
     fn a_record_round_trips_and_a_hostile_one_is_refused() {
         let release = release(&[("dags/a.py", "a")]);
-        let bytes = release.record.to_bytes();
+        let bytes = release.record.to_bytes().expect("a record serialises");
         assert_eq!(DeployRecord::parse(&bytes), Some(release.record.clone()));
         let mut hostile = release.record.clone();
         hostile.files.insert("../../etc/passwd".to_owned(), "x".to_owned());
-        assert_eq!(DeployRecord::parse(&hostile.to_bytes()), None);
+        assert_eq!(
+            DeployRecord::parse(&hostile.to_bytes().expect("a record serialises")),
+            None
+        );
         assert_eq!(DeployRecord::parse(b"{}"), None);
     }
 

@@ -113,7 +113,7 @@ pub(super) fn stage(store: &Path, release: &Release, fail_after: Option<usize>) 
         }
         write_synced(&target, bytes)?;
     }
-    write_synced(&staging.join(RECORD_FILE), &release.record.to_bytes())?;
+    write_synced(&staging.join(RECORD_FILE), &release.record.to_bytes()?)?;
     // Deepest first: a folder's entry is synced after its own content.
     for folder in folders.iter().rev() {
         sync_dir(folder)?;

@@ -38,9 +38,9 @@ fn entry(name: &str, reads: &[&str], writes: &[&str], sql: &str) -> TaskEntry {
         outlets: Vec::new(),
         params: BTreeMap::new(),
         fingerprint: Fingerprint {
-            data: crate::hash::hash_json(&(reads, writes, sql)),
-            config: crate::hash::hash_json(&"config"),
-            metadata: crate::hash::hash_json(&"metadata"),
+            data: crate::hash::hash_json(&serde_json::json!((reads, writes, sql))),
+            config: crate::hash::hash_json(&serde_json::json!("config")),
+            metadata: crate::hash::hash_json(&serde_json::json!("metadata")),
             lineage: String::new(),
         },
         quality: None,
@@ -55,7 +55,7 @@ fn manifest(specs: &[Spec<'_>]) -> (Manifest, BTreeMap<String, Vec<u8>>) {
     let mut files = BTreeMap::new();
     for (name, reads, writes, sql) in specs {
         let task = entry(name, reads, writes, sql);
-        let hash = crate::hash::hash_json(sql);
+        let hash = crate::hash::hash_json(&serde_json::json!(sql));
         inputs.insert(task.source_file.clone().expect("a file"), hash);
         let (flow, short) = name.split_once('.').expect("flow.task");
         files.insert(format!("dags/sql/{flow}/{short}.sql"), sql.as_bytes().to_vec());
@@ -118,7 +118,7 @@ fn manifest(specs: &[Spec<'_>]) -> (Manifest, BTreeMap<String, Vec<u8>>) {
         .collect();
     let outputs = files
         .iter()
-        .map(|(path, bytes)| (path.clone(), crate::hash::hash_json(bytes)))
+        .map(|(path, bytes)| (path.clone(), crate::hash::hash_json(&serde_json::json!(bytes))))
         .collect();
     let manifest = Manifest {
         manifest_version: 2,
@@ -242,7 +242,7 @@ fn a_priority_change_is_scheduling_only_and_marks_nothing_downstream() {
         let task = &mut m.flows[0].tasks[0];
         task.priority = "core".to_owned();
         task.priority_weight = 100;
-        task.fingerprint.metadata = crate::hash::hash_json(&"core");
+        task.fingerprint.metadata = crate::hash::hash_json(&serde_json::json!("core"));
     });
     assert_eq!(plan.tasks.len(), 1);
     let task = &plan.tasks[0];
@@ -255,7 +255,7 @@ fn a_priority_change_is_scheduling_only_and_marks_nothing_downstream() {
 #[test]
 fn a_fingerprint_change_no_field_explains_is_still_reported() {
     let plan = plan_of(BASE, BASE, |m| {
-        m.flows[0].tasks[0].fingerprint.config = crate::hash::hash_json(&"other");
+        m.flows[0].tasks[0].fingerprint.config = crate::hash::hash_json(&serde_json::json!("other"));
     });
     assert_eq!(plan.tasks.len(), 1);
     assert_eq!(plan.tasks[0].changes[0].kind, ChangeKind::Config);

@@ -15,14 +15,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::Error;
 use crate::dags::{DagTask, Operator};
-use crate::hash::{hash_bytes, hash_json};
+use crate::hash::{hash_bytes, hash_json, to_json};
 
 /// The lineage fingerprint of a task with `data` fingerprint and the given
 /// `(parent name, parent lineage)` pairs; the order of the pairs does not matter.
 pub fn lineage_of<'a>(data: &str, parents: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
-    let parents: BTreeMap<&str, &str> = parents.into_iter().collect();
-    hash_json(&(data, parents))
+    let parents: serde_json::Map<String, Value> = parents
+        .into_iter()
+        .map(|(name, lineage)| (name.to_owned(), Value::from(lineage)))
+        .collect();
+    hash_json(&Value::Array(vec![Value::from(data), Value::Object(parents)]))
 }
 
 /// The lineage fingerprint of every task in `data` (task → data fingerprint), given
@@ -86,8 +90,8 @@ const RESOURCE_ARGUMENTS: &[&str] = &[
 ];
 
 /// The `data`, `config` and `metadata` fingerprints; `lineage` is filled in later.
-pub(crate) fn of_task(task: &DagTask, files: &TaskFiles<'_>) -> Fingerprint {
-    let mut arguments = serde_json::to_value(&task.operator).unwrap_or_default();
+pub(crate) fn of_task(task: &DagTask, files: &TaskFiles<'_>) -> Result<Fingerprint, Error> {
+    let mut arguments = to_json(&task.operator)?;
     let mut resources = serde_json::Map::new();
     if let Value::Object(map) = &mut arguments {
         for key in RESOURCE_ARGUMENTS {
@@ -158,12 +162,12 @@ pub(crate) fn of_task(task: &DagTask, files: &TaskFiles<'_>) -> Fingerprint {
         "outlets": task.outlets,
         "resources": resources,
     }));
-    Fingerprint {
+    Ok(Fingerprint {
         data,
         config,
         metadata,
         lineage: String::new(),
-    }
+    })
 }
 
 /// The hash of a DataX job without its speed settings, which follow the task's
@@ -250,7 +254,7 @@ mod tests {
 
     #[test]
     fn hashes_are_prefixed_sha256() {
-        let hash = hash_json(&"x");
+        let hash = hash_json(&Value::from("x"));
         assert!(hash.starts_with("sha256:") && hash.len() == 71, "{hash}");
     }
 }

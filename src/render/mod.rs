@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::Error;
 use crate::dags::{Dag, DagSchedule, EnvironmentDags};
 use crate::diagnostic::{Diagnostic, SourceMap};
 use crate::graph::DependencyGraph;
@@ -68,11 +69,12 @@ struct DagContext<'a> {
     uses_assets: bool,
 }
 
+/// One environment's files (path under `<out>/<env>/` → bytes), and the problems the
+/// templates found.
+pub type Rendered = (BTreeMap<String, Vec<u8>>, Vec<Diagnostic>);
+
 /// Renders one environment: its files, and the problems the templates found.
-pub fn render_environment(
-    dags: &EnvironmentDags,
-    input: &RenderInput<'_>,
-) -> (BTreeMap<String, Vec<u8>>, Vec<Diagnostic>) {
+pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Result<Rendered, Error> {
     let (repository, version) = (input.repository, input.version);
     let mut diagnostics = Vec::new();
     let mut inputs: BTreeMap<String, Vec<u8>> = input
@@ -141,9 +143,9 @@ pub fn render_environment(
     diagnostics.extend(problems);
     files.extend(jobs);
     files.insert("pools.json".to_owned(), pools_json(dags));
-    let manifest = manifest::build(repository, input.graph, dags, &inputs, &files, version).to_json();
+    let manifest = manifest::build(repository, input.graph, dags, &inputs, &files, version)?.to_json()?;
     files.insert("manifest.json".to_owned(), manifest);
-    (files, diagnostics)
+    Ok((files, diagnostics))
 }
 
 fn dag_uses_assets(dag: &Dag) -> bool {

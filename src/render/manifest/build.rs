@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::{
     ColumnEdge, EdgeEntry, FlowEntry, MANIFEST_VERSION, Manifest, OperatorEntry, QualityEntry, ScheduleEntry, TaskEntry,
 };
+use crate::Error;
 use crate::dags::{Dag, DagSchedule, DagTask, EnvironmentDags, Operator};
 use crate::graph::{DependencyGraph, EdgeReason};
 use crate::hash::hash_bytes;
@@ -21,7 +22,7 @@ pub(crate) fn build(
     inputs: &BTreeMap<String, Vec<u8>>,
     outputs: &BTreeMap<String, Vec<u8>>,
     version: AirflowVersion,
-) -> Manifest {
+) -> Result<Manifest, Error> {
     let edges: Vec<EdgeEntry> = graph
         .edges()
         .into_iter()
@@ -40,7 +41,11 @@ pub(crate) fn build(
         outputs,
         applications: &dags.app_files,
     };
-    let mut flows: Vec<FlowEntry> = dags.dags.iter().map(|dag| flow(dag, &files)).collect();
+    let mut flows: Vec<FlowEntry> = dags
+        .dags
+        .iter()
+        .map(|dag| flow(dag, &files))
+        .collect::<Result<_, _>>()?;
     set_lineage(&mut flows, &edges);
     let hashes = |files: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, String> {
         files
@@ -48,7 +53,7 @@ pub(crate) fn build(
             .map(|(path, bytes)| (path.clone(), format!("sha256:{}", hash_bytes(bytes))))
             .collect()
     };
-    Manifest {
+    Ok(Manifest {
         manifest_version: MANIFEST_VERSION,
         generator: format!("flowc {}", env!("CARGO_PKG_VERSION")),
         project: repository.project.name.clone(),
@@ -66,7 +71,7 @@ pub(crate) fn build(
         inputs: hashes(inputs),
         outputs: hashes(outputs),
         access: access_rules(&repository.project),
-    }
+    })
 }
 
 /// The project's access control as lines by subject (see [`Manifest::access`]).
@@ -119,8 +124,8 @@ fn access_rules(project: &crate::model::Project) -> BTreeMap<String, Vec<String>
     rules
 }
 
-fn flow(dag: &Dag, files: &TaskFiles<'_>) -> FlowEntry {
-    FlowEntry {
+fn flow(dag: &Dag, files: &TaskFiles<'_>) -> Result<FlowEntry, Error> {
+    Ok(FlowEntry {
         flow: dag.flow.clone(),
         dag_id: dag.dag_id.clone(),
         file: format!("dags/{}.py", dag.dag_id),
@@ -138,8 +143,8 @@ fn flow(dag: &Dag, files: &TaskFiles<'_>) -> FlowEntry {
             .map(|(name, p)| (name.clone(), p.default.clone().unwrap_or(Value::Null)))
             .collect(),
         sources: dag.sources.clone(),
-        tasks: dag.tasks.iter().map(|t| task(t, files)).collect(),
-    }
+        tasks: dag.tasks.iter().map(|t| task(t, files)).collect::<Result<_, _>>()?,
+    })
 }
 
 fn schedule(schedule: &DagSchedule) -> ScheduleEntry {
@@ -154,7 +159,7 @@ fn schedule(schedule: &DagSchedule) -> ScheduleEntry {
     }
 }
 
-fn task(task: &DagTask, files: &TaskFiles<'_>) -> TaskEntry {
+fn task(task: &DagTask, files: &TaskFiles<'_>) -> Result<TaskEntry, Error> {
     let operator = match &task.operator {
         Operator::SparkSqlOperator {
             sql,
@@ -217,7 +222,7 @@ fn task(task: &DagTask, files: &TaskFiles<'_>) -> TaskEntry {
         Operator::KylinCubeOperator { .. } => OperatorEntry::KylinCubeOperator,
         Operator::EmptyOperator => OperatorEntry::EmptyOperator,
     };
-    TaskEntry {
+    Ok(TaskEntry {
         task_id: task.task_id.clone(),
         name: task.name.clone(),
         task_type: task.task_type.to_owned(),
@@ -241,7 +246,7 @@ fn task(task: &DagTask, files: &TaskFiles<'_>) -> TaskEntry {
             .iter()
             .map(|(name, p)| (name.clone(), p.default.clone().unwrap_or(Value::Null)))
             .collect(),
-        fingerprint: fingerprint::of_task(task, files),
+        fingerprint: fingerprint::of_task(task, files)?,
         quality: task.quality.as_ref().map(|q| QualityEntry {
             rule: q.rule.clone(),
             task: q.task.clone(),
@@ -255,7 +260,7 @@ fn task(task: &DagTask, files: &TaskFiles<'_>) -> TaskEntry {
             threshold: q.threshold.clone(),
             settings: q.settings.clone(),
         }),
-    }
+    })
 }
 
 /// Fills in every task's `lineage` fingerprint from the edges.

@@ -18,7 +18,8 @@ use serde_json::Value;
 mod build;
 
 pub use super::fingerprint::Fingerprint;
-use crate::hash::json_bytes;
+use crate::Error;
+use crate::hash::{json_bytes, to_json};
 pub(crate) use build::build;
 
 /// Manifest format version; bumped when a field changes meaning or a required field
@@ -318,9 +319,9 @@ impl Manifest {
     }
 
     /// Pretty JSON with sorted keys and a final newline.
-    pub fn to_json(&self) -> Vec<u8> {
+    pub fn to_json(&self) -> Result<Vec<u8>, Error> {
         // Through a `Value`, whose objects are sorted maps.
-        json_bytes(&serde_json::to_value(self).unwrap_or_default())
+        Ok(json_bytes(&to_json(self)?))
     }
 
     /// Every task with the flow it belongs to, in manifest order.
