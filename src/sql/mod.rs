@@ -21,6 +21,7 @@ mod location;
 pub mod parse;
 pub mod placeholder;
 pub mod rewrite;
+mod select;
 mod syntax_error;
 mod tables;
 
@@ -29,6 +30,7 @@ use std::collections::{BTreeMap, BTreeSet};
 pub use dialect::SparkDialect;
 pub use parse::{ParsedSql, ParsedStatement, SparkCommand, SparkStatement, parse};
 pub use placeholder::{Placeholder, PlaceholderKind};
+pub use select::{QueryShape, query_shape};
 
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, FileId, Span};
