@@ -4,8 +4,7 @@ use std::fs;
 
 use serde_json::Value;
 
-use crate::compile::example_copy;
-use crate::{flowc, flowc_in, text};
+use crate::support::{example_copy, flowc, flowc_in, text};
 
 #[test]
 fn the_example_report_lists_every_teams_reads_and_writes_and_why() {

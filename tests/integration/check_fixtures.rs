@@ -10,10 +10,12 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use flowc::diagnostic::Code;
 use serde_json::Value;
+
+use crate::support::{copy_dir, flowc_command, repo_root, text};
 
 /// Every fixture and the error codes `flowc check` must report for it, one entry per
 /// error (warnings are not listed), sorted.
@@ -140,25 +142,6 @@ const CASES: &[(&str, &[&str])] = &[
     ("yaml_syntax_error", &["L103"]),
 ];
 
-/// Fixtures whose errors are found by the SQL analyser (syntax, placeholders, or the
-/// reads and writes that graph errors are inferred from). They are checked exactly like
-/// the others, in their own test, so a missing analyser shows up as that test failing.
-const NEEDS_SQL_ANALYSER: &[&str] = &[
-    "access_not_granted",
-    "cycle_across_flows",
-    "cycle_two_tasks",
-    "duplicate_writer",
-    "empty_sql_file",
-    "env_templated_database",
-    "env_writes_production_table",
-    "quality_table_not_written",
-    "sql_syntax_error",
-    "sql_two_syntax_errors",
-    "unknown_template_variable",
-    "unterminated_placeholder",
-    "writes_declared_source",
-];
-
 /// Codes no fixture produces, each with the reason.
 const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
     ("Q305", "a warning; needs the SQL analyser and a clean repository"),
@@ -185,7 +168,7 @@ const WARNINGS_IN_SNAPSHOTS: &[(&str, &str)] = &[
 const MIB: usize = 1024 * 1024;
 
 fn fixtures_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/invalid")
+    repo_root().join("tests/fixtures/invalid")
 }
 
 /// The fixture folders, sorted.
@@ -198,19 +181,6 @@ fn fixture_names() -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create fixture copy");
-    for entry in fs::read_dir(from).expect("read fixture folder") {
-        let entry = entry.expect("fixture entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy fixture file");
-        }
-    }
 }
 
 /// Creates what git cannot carry well, for the fixtures that need it.
@@ -251,18 +221,14 @@ fn prepare(case: &str, sandbox: &Path, repo: &Path) {
     }
 }
 
-fn flowc(args: &[&str], repo: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flowc"))
+/// `flowc ARGS REPO`, without a backtrace setting of the test run.
+fn flowc_on(args: &[&str], repo: &Path) -> Output {
+    flowc_command(repo_root())
         .args(args)
         .arg(repo)
-        .env("NO_COLOR", "1")
         .env_remove("RUST_BACKTRACE")
         .output()
         .expect("run flowc")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Escapes a literal for a snapshot filter (a regex).
@@ -413,11 +379,11 @@ fn run_case(case: &str) -> Vec<String> {
     let repo_arg = repo.as_path();
     let mut problems = Problems::default();
 
-    let human = flowc(&["check"], repo_arg);
+    let human = flowc_on(&["check"], repo_arg);
     check_human(&mut problems, &repo, &human);
-    let json = flowc(&["check", "--format", "json"], repo_arg);
+    let json = flowc_on(&["check", "--format", "json"], repo_arg);
     let codes = check_json(&mut problems, &repo, &json);
-    let github = flowc(&["check", "--format", "github"], repo_arg);
+    let github = flowc_on(&["check", "--format", "github"], repo_arg);
     check_github(&mut problems, &github);
 
     match CASES.iter().find(|(name, _)| *name == case) {
@@ -484,12 +450,6 @@ fn every_fixture_is_listed_once() {
     sorted.dedup();
     assert_eq!(listed, sorted, "CASES must be sorted and without duplicates");
     assert_eq!(names, listed, "fixture folders and CASES differ");
-    for case in NEEDS_SQL_ANALYSER {
-        assert!(
-            listed.contains(case),
-            "NEEDS_SQL_ANALYSER names unknown fixture `{case}`"
-        );
-    }
     assert!(names.len() >= 35, "only {} fixtures", names.len());
 }
 
@@ -508,7 +468,7 @@ fn every_error_code_has_a_fixture() {
 
 #[test]
 fn warnings_without_a_fixture_are_shown_in_a_snapshot() {
-    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/integration/snapshots/check_fixtures");
+    let snapshots = repo_root().join("tests/integration/snapshots/check_fixtures");
     for (code, case) in WARNINGS_IN_SNAPSHOTS {
         assert!(
             Code::ALL.iter().any(|c| c.as_str() == *code),
@@ -529,25 +489,14 @@ fn warnings_without_a_fixture_are_shown_in_a_snapshot() {
 
 #[test]
 fn invalid_fixtures_report_located_errors_and_exit_1() {
-    let cases: Vec<String> = fixture_names()
-        .into_iter()
-        .filter(|name| !NEEDS_SQL_ANALYSER.contains(&name.as_str()))
-        .collect();
-    run_cases(&cases);
-}
-
-/// Fails until the SQL analyser is merged: `src/sql` is a stub on this branch.
-#[test]
-fn sql_fixtures_report_located_errors_and_exit_1() {
-    let cases: Vec<String> = NEEDS_SQL_ANALYSER.iter().map(|&case| case.to_owned()).collect();
-    run_cases(&cases);
+    run_cases(&fixture_names());
 }
 
 #[test]
 fn a_missing_repository_exits_2_with_a_message() {
     let sandbox = tempfile::tempdir().expect("temp dir");
     let missing = sandbox.path().join("no-such-repo");
-    let output = flowc(&["check"], &missing);
+    let output = flowc_on(&["check"], &missing);
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let stderr = text(&output.stderr);
     assert!(stderr.starts_with("error: "), "{stderr}");
@@ -559,7 +508,7 @@ fn a_missing_repository_exits_2_with_a_message() {
 fn a_folder_without_flowc_yaml_exits_2_with_a_message() {
     let sandbox = tempfile::tempdir().expect("temp dir");
     fs::create_dir_all(sandbox.path().join("flows/orders")).expect("create flows");
-    let output = flowc(&["check"], sandbox.path());
+    let output = flowc_on(&["check"], sandbox.path());
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let stderr = text(&output.stderr);
     assert!(stderr.starts_with("error: "), "{stderr}");

@@ -2,23 +2,19 @@
 //! `flowc check`'s warning when the file is missing or out of date.
 
 use std::fs;
-use std::path::Path;
 
-use crate::compile::example_copy;
-use crate::{flowc_in, text};
+use crate::support::{example, example_copy, flowc, flowc_in, text};
 
 const CODEOWNERS: &str = ".github/CODEOWNERS";
 
 fn committed() -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples/wingpay")
-        .join(CODEOWNERS);
+    let path = example().join(CODEOWNERS);
     fs::read_to_string(path).expect("examples/wingpay/.github/CODEOWNERS is committed")
 }
 
 #[test]
 fn the_example_codeowners_is_up_to_date() {
-    let output = crate::flowc(&["codeowners", "examples/wingpay", "--check"], b"");
+    let output = flowc(&["codeowners", "examples/wingpay", "--check"], b"");
     assert_eq!(
         output.status.code(),
         Some(0),

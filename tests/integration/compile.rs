@@ -3,7 +3,7 @@
 //! partitions; output is byte-identical between runs; a failed compile leaves the
 //! previous output untouched and files flowc did not write are never deleted.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,12 +11,8 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::airflow::{AirflowVersion, SAMPLE_LOGICAL_DATE, inspect_with};
-use crate::{flowc, flowc_in, text};
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/wingpay")
-}
+use crate::airflow_harness::{AirflowVersion, SAMPLE_LOGICAL_DATE, inspect_with};
+use crate::support::{example, example_copy, flowc, flowc_in, text, tree};
 
 /// Compiles `repo` for `env` into `out`; asserts exit 0.
 pub(crate) fn compile(repo: &Path, env: &str, out: &Path, version: AirflowVersion) {
@@ -39,28 +35,6 @@ pub(crate) fn compile(repo: &Path, env: &str, out: &Path, version: AirflowVersio
         text(&output.stdout),
         text(&output.stderr)
     );
-}
-
-/// Every file under `root`, relative path → bytes.
-pub(crate) fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<String, Vec<u8>>) {
-        for entry in fs::read_dir(dir).expect("folder lists") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                walk(root, &path, files);
-            } else {
-                let relative = path
-                    .strip_prefix(root)
-                    .expect("inside root")
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                files.insert(relative, fs::read(&path).expect("file reads"));
-            }
-        }
-    }
-    let mut files = BTreeMap::new();
-    walk(root, root, &mut files);
-    files
 }
 
 /// The example compiled for prod and loaded in Airflow, once per version per test run.
@@ -230,11 +204,13 @@ fn check_against_manifest(version: AirflowVersion) {
 }
 
 #[test]
+#[ignore = "needs Airflow (Python 3.11 and the network to install .venv/airflow-*): run by scripts/test.sh"]
 fn example_dags_load_in_airflow_2_10_as_the_manifest_says() {
     check_against_manifest(AirflowVersion::V2_10);
 }
 
 #[test]
+#[ignore = "needs Airflow (Python 3.11 and the network to install .venv/airflow-*): run by scripts/test.sh"]
 fn example_dags_load_in_airflow_3_as_the_manifest_says() {
     check_against_manifest(AirflowVersion::V3);
 }
@@ -246,6 +222,7 @@ fn example_dags_load_in_airflow_3_as_the_manifest_says() {
 /// sensors — waits for the gate; nothing waits for a weak check. The rules cover all
 /// five dimensions and both severities.
 #[test]
+#[ignore = "needs Airflow (Python 3.11 and the network to install .venv/airflow-*): run by scripts/test.sh"]
 fn example_quality_checks_are_wired_after_their_tasks_in_airflow() {
     use flowc::model::Severity;
     let tree = flowc::load::WorkTree::open(&example()).expect("the example opens");
@@ -321,6 +298,7 @@ fn example_quality_checks_are_wired_after_their_tasks_in_airflow() {
 /// The same flow means the same data on both versions: every templated field (SQL
 /// partitions, DataX dates, Kylin segment times, sensor targets) renders identically.
 #[test]
+#[ignore = "needs Airflow (Python 3.11 and the network to install .venv/airflow-*): run by scripts/test.sh"]
 fn both_airflow_versions_render_the_same_partitions() {
     let v2 = loaded(AirflowVersion::V2_10);
     let v3 = loaded(AirflowVersion::V3);
@@ -396,27 +374,6 @@ fn compiling_twice_gives_byte_identical_output() {
             );
         }
     }
-}
-
-/// Copies a folder recursively.
-pub(crate) fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("create");
-    for entry in fs::read_dir(from).expect("list") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
-
-/// Copies the example into a temp dir so a test may break it.
-pub(crate) fn example_copy() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    copy_dir(&example(), dir.path());
-    dir
 }
 
 fn run_compile(repo: &Path, out: &Path) -> std::process::Output {

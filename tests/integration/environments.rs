@@ -9,9 +9,8 @@ use std::path::Path;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::airflow::{AirflowVersion, SAMPLE_LOGICAL_DATE, inspect_with};
-use crate::compile::{copy_dir, tree};
-use crate::{flowc, text};
+use crate::airflow_harness::{AirflowVersion, SAMPLE_LOGICAL_DATE, inspect_with};
+use crate::support::{copy_dir, example_copy, flowc, flowc_in, text, tree};
 
 /// Databases production uses in the example; dev maps each to `dev_<db>`.
 const PRODUCTION_DATABASES: [&str; 4] = ["ods", "dwd", "dws", "ads"];
@@ -189,11 +188,13 @@ fn side_by_side(version: AirflowVersion) {
 }
 
 #[test]
+#[ignore = "needs Airflow (Python 3.11 and the network to install .venv/airflow-*): run by scripts/test.sh"]
 fn dev_and_prod_run_side_by_side_in_airflow_2_10() {
     side_by_side(AirflowVersion::V2_10);
 }
 
 #[test]
+#[ignore = "needs Airflow (Python 3.11 and the network to install .venv/airflow-*): run by scripts/test.sh"]
 fn dev_and_prod_run_side_by_side_in_airflow_3() {
     side_by_side(AirflowVersion::V3);
 }
@@ -206,12 +207,12 @@ fn production_references_are_found_only_as_table_qualifiers() {
 
 #[test]
 fn a_dev_compile_that_writes_production_fails_and_writes_nothing() {
-    let repo = crate::compile::example_copy();
+    let repo = example_copy();
     let flowc_yaml = repo.path().join("flowc.yaml");
     let text_before = fs::read_to_string(&flowc_yaml).expect("flowc.yaml");
     fs::write(&flowc_yaml, text_before.replace("      ads: dev_ads\n", "")).expect("write");
     let out = tempfile::tempdir().expect("out");
-    let output = crate::flowc_in(
+    let output = flowc_in(
         repo.path(),
         &[
             "compile",
@@ -239,8 +240,9 @@ fn a_dev_compile_that_writes_production_fails_and_writes_nothing() {
 }
 
 #[test]
+#[ignore = "needs Airflow (Python 3.11 and the network to install .venv/airflow-*): run by scripts/test.sh"]
 fn a_third_environment_replaces_queues_connections_and_schedules() {
-    let repo = crate::compile::example_copy();
+    let repo = example_copy();
     let flowc_yaml = repo.path().join("flowc.yaml");
     let text_before = fs::read_to_string(&flowc_yaml).expect("flowc.yaml");
     let staging = "  staging:\n    dag_prefix: stg__\n    databases: {ods: stg_ods, dwd: stg_dwd, dws: stg_dws, ads: stg_ads, dq: stg_dq}\n    \
@@ -250,7 +252,7 @@ fn a_third_environment_replaces_queues_connections_and_schedules() {
                    report_mysql_dev_rw: report_staging_rw}\n  prod:\n";
     fs::write(&flowc_yaml, text_before.replacen("  prod:\n", staging, 1)).expect("write");
     let out = tempfile::tempdir().expect("out");
-    let output = crate::flowc_in(
+    let output = flowc_in(
         repo.path(),
         &[
             "compile",

@@ -1,11 +1,12 @@
 //! Every project under `examples/` checks clean, and the bundled example's inferred
 //! lineage and dependencies are pinned by a snapshot.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+
+use crate::support::{flowc, repo_root, text};
 
 fn examples() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let root = repo_root().join("examples");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("examples/ exists")
         .map(|entry| entry.expect("readable entry").path())
@@ -15,23 +16,14 @@ fn examples() -> Vec<PathBuf> {
     dirs
 }
 
-fn flowc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flowc"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("flowc runs")
-}
-
 #[test]
 fn every_example_checks_clean_without_warnings() {
     let dirs = examples();
     assert!(!dirs.is_empty(), "no example found");
     for dir in dirs {
-        let output = flowc(&["check", dir.to_str().expect("UTF-8 path")]);
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let output = flowc(&["check", dir.to_str().expect("UTF-8 path")], b"");
+        let stdout = text(&output.stdout);
+        let stderr = text(&output.stderr);
         assert_eq!(output.status.code(), Some(0), "{}:\n{stdout}\n{stderr}", dir.display());
         assert!(
             stdout.trim_end().ends_with(": 0 errors, 0 warnings"),
@@ -44,7 +36,7 @@ fn every_example_checks_clean_without_warnings() {
 
 #[test]
 fn wingpay_is_big_enough_to_be_the_main_example() {
-    let output = flowc(&["check", "examples/wingpay", "--format", "json"]);
+    let output = flowc(&["check", "examples/wingpay", "--format", "json"], b"");
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
     assert!(report["summary"]["flows"].as_u64() >= Some(4), "{report}");
     assert!(report["summary"]["tasks"].as_u64() >= Some(30), "{report}");
@@ -52,19 +44,14 @@ fn wingpay_is_big_enough_to_be_the_main_example() {
 
 #[test]
 fn wingpay_lineage_and_dependencies() {
-    let output = flowc(&["graph", "examples/wingpay"]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = flowc(&["graph", "examples/wingpay"], b"");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     insta::assert_snapshot!("wingpay_graph", String::from_utf8_lossy(&output.stdout));
 }
 
 #[test]
 fn wingpay_graph_json_marks_cross_flow_edges() {
-    let output = flowc(&["graph", "examples/wingpay", "--format", "json"]);
+    let output = flowc(&["graph", "examples/wingpay", "--format", "json"], b"");
     let graph: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON output");
     let edges = graph["edges"].as_array().expect("edges");
     let cross = edges.iter().filter(|e| e["cross_flow"] == true).count();
@@ -77,7 +64,7 @@ fn wingpay_graph_json_marks_cross_flow_edges() {
 
 #[test]
 fn checking_twice_gives_identical_output() {
-    let first = flowc(&["graph", "examples/wingpay", "--format", "json"]);
-    let second = flowc(&["graph", "examples/wingpay", "--format", "json"]);
+    let first = flowc(&["graph", "examples/wingpay", "--format", "json"], b"");
+    let second = flowc(&["graph", "examples/wingpay", "--format", "json"], b"");
     assert_eq!(first.stdout, second.stdout);
 }

@@ -6,17 +6,13 @@ use std::path::Path;
 
 use git2::Repository;
 
-use crate::compile::{copy_dir, tree};
-use crate::{commit_all, flowc_in, text};
+use crate::support::{commit_all, copy_dir, example, flowc_in, text, tree};
 
 /// A repository whose `pipelines/wingpay/` holds the example, committed once.
 fn monorepo() -> (tempfile::TempDir, Repository) {
     let dir = tempfile::tempdir().expect("temp dir");
     let repository = Repository::init(dir.path()).expect("init");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/wingpay"),
-        &dir.path().join("pipelines/wingpay"),
-    );
+    copy_dir(&example(), &dir.path().join("pipelines/wingpay"));
     fs::write(dir.path().join("README.md"), "pipelines\n").expect("readme");
     commit_all(&repository, "Add the wingpay pipelines");
     (dir, repository)

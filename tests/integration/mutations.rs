@@ -2,10 +2,10 @@
 //! example's files (characters deleted, YAML and SQL punctuation inserted, lines
 //! duplicated or cut) run through the whole check in-process.
 
-use std::path::Path;
-
 use flowc::compiler::check;
 use flowc::load::MemoryTree;
+
+use crate::support::example;
 
 /// A small deterministic pseudo-random generator (no dependency, same sequence on
 /// every run so a failure is reproducible).
@@ -53,7 +53,7 @@ fn mutate(text: &str, rng: &mut Lcg) -> String {
 }
 
 fn example_files() -> Vec<(String, String)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/wingpay");
+    let root = example();
     let mut files = vec![(
         "flowc.yaml".to_owned(),
         std::fs::read_to_string(root.join("flowc.yaml")).expect("example file readable"),

@@ -10,11 +10,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::airflow::{AirflowVersion, for_both_versions, run_dags};
+use crate::airflow_harness::{AirflowVersion, for_both_versions, run_dags};
+use crate::support::repo_root;
 
 /// Compiles the quality fixture for `version` into `out`; returns `<out>/prod`.
 fn compile(version: AirflowVersion, out: &Path) -> PathBuf {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compile/quality");
+    let repo = repo_root().join("tests/fixtures/compile/quality");
     crate::compile::compile(&repo, "prod", out, version);
     out.join("prod")
 }
@@ -39,6 +40,7 @@ fn states(result: &Value, dag: &str) -> Value {
 }
 
 #[test]
+#[ignore = "needs Airflow (Python 3.11 and the network to install .venv/airflow-*): run by scripts/test.sh"]
 fn a_failing_strong_rule_stops_everything_downstream_in_airflow() {
     for_both_versions(|version| {
         let result = run(version, &["orders.load__dq_merchant_known"]);
@@ -93,6 +95,7 @@ fn a_failing_strong_rule_stops_everything_downstream_in_airflow() {
 }
 
 #[test]
+#[ignore = "needs Airflow (Python 3.11 and the network to install .venv/airflow-*): run by scripts/test.sh"]
 fn a_failing_weak_rule_lets_everything_downstream_run_in_airflow() {
     for_both_versions(|version| {
         let result = run(version, &["orders.load__dq_amount_in_range"]);
@@ -171,6 +174,7 @@ fn run_with_datax(version: AirflowVersion, records_read: Option<&str>) -> (Strin
 /// keeps it as the task's XCom, the check's SQL template pulls it — and an unknown
 /// count renders as NULL (a failed check), never as text in the SQL.
 #[test]
+#[ignore = "needs Airflow (Python 3.11 and the network to install .venv/airflow-*): run by scripts/test.sh"]
 fn the_records_datax_read_reach_the_sync_source_check_in_airflow() {
     for_both_versions(|version| {
         let (sql, states) = run_with_datax(version, Some("4321"));

