@@ -17,6 +17,7 @@ pub struct Printer {
 impl Printer {
     /// A printer that colours stderr when it is a terminal and `NO_COLOR` is unset.
     pub fn new() -> Self {
+        #[expect(clippy::disallowed_methods, reason = "the printer is the one writer")]
         let color = if io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
             Color::Always
         } else {
@@ -32,6 +33,7 @@ impl Printer {
 
     /// Writes program output (reports, JSON) to stdout.
     pub fn out(&self, text: &str) {
+        #[expect(clippy::disallowed_methods, reason = "the printer is the one writer")]
         let mut stdout = io::stdout().lock();
         if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
             // The reader is gone; nothing useful can be printed any more.
@@ -49,6 +51,7 @@ impl Printer {
 
     /// Writes messages (diagnostics, summaries, errors) to stderr.
     pub fn err(&self, text: &str) {
+        #[expect(clippy::disallowed_methods, reason = "the printer is the one writer")]
         let mut stderr = io::stderr().lock();
         if stderr.write_all(text.as_bytes()).and_then(|()| stderr.flush()).is_err() {
             // stderr is closed; there is nowhere left to report to.

@@ -6,6 +6,7 @@ use std::path::Path;
 use super::{LineageFormat, Outcome, Printer, SqlLineageArgs};
 use crate::Error;
 use crate::diagnostic::{Diagnostic, SourceMap};
+use crate::load::{TextFile, register_text};
 use crate::sql::{SqlOptions, TableRef, analyze};
 
 /// The path shown for standard input.
@@ -15,10 +16,10 @@ const STDIN_PATH: &str = "<stdin>";
 pub(crate) fn lineage(args: &SqlLineageArgs, printer: &Printer) -> Result<Outcome, Error> {
     let (path, bytes) = read_input(&args.file)?;
     let mut sources = SourceMap::new();
-    let file = match crate::load::register_text(&mut sources, &path, bytes) {
-        Ok(file) => file,
-        Err(diagnostic) => {
-            printer.diagnostics([&diagnostic], &sources);
+    let file = match register_text(&mut sources, &path, bytes) {
+        TextFile::Read(file) => file,
+        TextFile::Unusable(diagnostic) => {
+            printer.diagnostics([diagnostic.as_ref()], &sources);
             return Ok(Outcome::InputErrors);
         }
     };

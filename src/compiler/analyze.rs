@@ -15,7 +15,7 @@ use crate::dags::DagInput;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap};
 use crate::graph::{DependencyGraph, TaskIo};
-use crate::load::{self, FileSource, ReadOutcome};
+use crate::load::{self, FileSource, ReadOutcome, TextFile};
 use crate::model::{Repository, Spanned, TableName, TaskId, TaskKind};
 use crate::policy::access::{self, AccessReport};
 use crate::policy::codeowners;
@@ -208,8 +208,8 @@ fn read_sql_files(
             *file
         } else {
             let file = match load::read_text(tree, sources, path, Some(spark.sql.span))? {
-                Ok(file) => Some(file),
-                Err(mut diagnostic) => {
+                TextFile::Read(file) => Some(file),
+                TextFile::Unusable(mut diagnostic) => {
                     if diagnostic.code == Code::MissingFile {
                         let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
                         let present = tree.files(folder)?;
@@ -217,7 +217,7 @@ fn read_sql_files(
                             diagnostic.help = Some(help);
                         }
                     }
-                    diagnostics.push(diagnostic);
+                    diagnostics.push(*diagnostic);
                     None
                 }
             };

@@ -103,9 +103,9 @@ fn read_yaml(
     path: &str,
 ) -> Result<Option<Document>, Error> {
     let file = match read_text(tree, sources, path, None)? {
-        Ok(file) => file,
-        Err(diagnostic) => {
-            diagnostics.push(diagnostic);
+        TextFile::Read(file) => file,
+        TextFile::Unusable(diagnostic) => {
+            diagnostics.push(*diagnostic);
             return Ok(None);
         }
     };
@@ -128,6 +128,16 @@ fn read_yaml(
     })
 }
 
+/// What reading a file as text gave: its id in the source map, or the problem that
+/// makes it unusable (missing, a folder, outside the repository, too large, not UTF-8).
+#[derive(Debug)]
+pub enum TextFile {
+    /// Registered in the source map.
+    Read(FileId),
+    /// Why the file cannot be used, located where it was named.
+    Unusable(Box<Diagnostic>),
+}
+
 /// Reads a repository file as UTF-8 text and registers it.
 ///
 /// `referenced_at` is the YAML value that named the file, where a missing or escaping
@@ -138,7 +148,7 @@ pub fn read_text(
     sources: &mut SourceMap,
     path: &str,
     referenced_at: Option<Span>,
-) -> Result<Result<FileId, Diagnostic>, Error> {
+) -> Result<TextFile, Error> {
     let locate = |diagnostic: Diagnostic, sources: &mut SourceMap| match referenced_at {
         Some(span) => diagnostic.at(span),
         None => diagnostic.at(Span::file_start(sources.add(path, ""))),
@@ -149,13 +159,13 @@ pub fn read_text(
             let diagnostic = Diagnostic::error(Code::MissingFile, format!("file `{path}` does not exist"))
                 .with_label("named here")
                 .with_help("check the path; it is relative to the flow's folder");
-            return Ok(Err(locate(diagnostic, sources)));
+            return Ok(TextFile::Unusable(Box::new(locate(diagnostic, sources))));
         }
         ReadOutcome::NotAFile => {
             let diagnostic = Diagnostic::error(Code::MissingFile, format!("`{path}` is a folder, not a file"))
                 .with_label("named here")
                 .with_help("name a file");
-            return Ok(Err(locate(diagnostic, sources)));
+            return Ok(TextFile::Unusable(Box::new(locate(diagnostic, sources))));
         }
         ReadOutcome::Escapes => {
             // Show the path as the user wrote it, not as joined to the flow folder.
@@ -171,17 +181,19 @@ pub fn read_text(
                 "keep every file inside the repository and name it relative to the flow's folder; \
                  a symbolic link must point inside the repository too",
             );
-            return Ok(Err(locate(diagnostic, sources)));
+            return Ok(TextFile::Unusable(Box::new(locate(diagnostic, sources))));
         }
         ReadOutcome::TooLarge(size) => {
             let file = sources.add(path, "");
-            return Ok(Err(Diagnostic::error(
-                Code::FileTooLarge,
-                format!("file `{path}` is {size} bytes, more than flowc reads ({MAX_FILE_BYTES} bytes)"),
-            )
-            .at(referenced_at.unwrap_or(Span::file_start(file)))
-            .with_label("too large")
-            .with_help("split it into smaller files")));
+            return Ok(TextFile::Unusable(Box::new(
+                Diagnostic::error(
+                    Code::FileTooLarge,
+                    format!("file `{path}` is {size} bytes, more than flowc reads ({MAX_FILE_BYTES} bytes)"),
+                )
+                .at(referenced_at.unwrap_or(Span::file_start(file)))
+                .with_label("too large")
+                .with_help("split it into smaller files"),
+            )));
         }
     };
     Ok(register_text(sources, path, bytes))
@@ -200,20 +212,19 @@ pub fn read_all(
 }
 
 /// Registers `bytes` as the text of `path`, or explains where they stop being UTF-8.
-// A diagnostic is the error here by design (like `read_text`'s inner result); it is
-// returned once per bad file, so its size does not matter.
-#[allow(clippy::result_large_err)]
-pub fn register_text(sources: &mut SourceMap, path: &str, bytes: Vec<u8>) -> Result<FileId, Diagnostic> {
+pub fn register_text(sources: &mut SourceMap, path: &str, bytes: Vec<u8>) -> TextFile {
     match String::from_utf8(bytes) {
-        Ok(text) => Ok(sources.add(path, text)),
+        Ok(text) => TextFile::Read(sources.add(path, text)),
         Err(error) => {
             let valid = error.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
             let file = sources.add(path, text);
-            Err(Diagnostic::error(Code::InvalidUtf8, "file is not valid UTF-8")
-                .at(Span::new(file, valid as u32, valid as u32))
-                .with_label("first invalid byte")
-                .with_help("save the file as UTF-8"))
+            TextFile::Unusable(Box::new(
+                Diagnostic::error(Code::InvalidUtf8, "file is not valid UTF-8")
+                    .at(Span::new(file, valid as u32, valid as u32))
+                    .with_label("first invalid byte")
+                    .with_help("save the file as UTF-8"),
+            ))
         }
     }
 }

@@ -32,9 +32,7 @@ fn validator() -> &'static Validator {
     static VALIDATOR: OnceLock<Validator> = OnceLock::new();
     VALIDATOR.get_or_init(|| {
         // The schema is part of flowc and a test compiles it, so failing here is a bug.
-        #[allow(clippy::expect_used)]
         let schema: Value = serde_json::from_str(SCHEMA).expect("embedded DataX schema is valid JSON");
-        #[allow(clippy::expect_used)]
         jsonschema::draft202012::options()
             .build(&schema)
             .expect("embedded DataX schema compiles")
