@@ -1,4 +1,4 @@
-//! Wording shared by the human-readable views.
+//! Wording shared by diagnostics and the human-readable views.
 
 /// `1 file`, `2 files`: a count and a noun that takes `s` in the plural.
 pub fn plural(count: usize, word: &str) -> String {
@@ -6,5 +6,31 @@ pub fn plural(count: usize, word: &str) -> String {
         format!("1 {word}")
     } else {
         format!("{count} {word}s")
+    }
+}
+
+/// `text` with its first character in lower case: how flowc quotes a library's
+/// message (`Unterminated string literal` → `unterminated string literal`) inside its
+/// own sentences.
+pub fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_first_character_is_lowered() {
+        assert_eq!(
+            lowercase_first("Unterminated string literal"),
+            "unterminated string literal"
+        );
+        assert_eq!(lowercase_first("ÉTÉ"), "éTÉ");
+        assert_eq!(lowercase_first(""), "");
     }
 }

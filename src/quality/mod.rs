@@ -4,28 +4,27 @@
 //! Input: the model and every task's reads and writes (from SQL analysis, sync
 //! resolution or the YAML). Output: one [`Check`] per rule — the table it checks, the
 //! partitions it reads and its SQL in production names (see [`sql`]) — and the
-//! problems found (`P510`–`P516`). Pure: no I/O. Runs only on a repository without
-//! errors so far, so every task's reads and writes are known.
+//! problems found (`P510`, `P512`–`P517`). Pure: no I/O. Runs only on a repository
+//! without errors so far, so every task's reads and writes are known.
+//!
+//! `resolver` resolves each rule against its task, [`sql`] writes a check's SQL, and
+//! [`settings()`] lists what a rule is given, for the manifest and `flowc plan`.
 //!
 //! Render turns each check into an Airflow task right after the task that writes the
 //! table (`<task>__dq_<rule>`); see `render::plan`.
 
+mod resolver;
 mod settings;
 pub mod sql;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use sqlparser::parser::Parser;
-use sqlparser::tokenizer::Token;
+use resolver::Resolver;
 
-use crate::diagnostic::suggest::did_you_mean;
-use crate::diagnostic::{Code, Diagnostic, FileId};
+use crate::diagnostic::Diagnostic;
 use crate::graph::TaskIo;
-use crate::model::{
-    CountBaseline, Flow, PartitionChoice, PartitionSpec, QualityCheck, QualityRule, Repository, Spanned, TableName,
-    Task, TaskId, TaskKind,
-};
-use crate::sql::{SparkDialect, SqlOptions, TableNames};
+use crate::model::{PartitionSpec, QualityRule, Repository, TableName, TaskId};
+use crate::sql::TableNames;
 
 pub use settings::settings;
 pub use sql::{CheckSpec, Expectation, check_sql, expectation};
@@ -59,11 +58,7 @@ pub fn resolve(
 ) -> (BTreeMap<TaskId, Vec<Check>>, Vec<Diagnostic>) {
     let mut checks: BTreeMap<TaskId, Vec<Check>> = BTreeMap::new();
     let mut found = Vec::new();
-    let resolver = Resolver {
-        repository,
-        task_io,
-        partitions: sync_partitions(repository, task_io),
-    };
+    let resolver = Resolver::new(repository, task_io);
     for flow in &repository.flows {
         for task in &flow.tasks {
             for rule in &task.quality {
@@ -76,412 +71,13 @@ pub fn resolve(
     (checks, found)
 }
 
-/// The partition each hive sync target is written with: what a check of that table
-/// reads unless the rule says otherwise.
-fn sync_partitions(repository: &Repository, task_io: &BTreeMap<TaskId, TaskIo>) -> BTreeMap<TableName, PartitionSpec> {
-    let mut partitions = BTreeMap::new();
-    for (_, task) in repository.tasks() {
-        let TaskKind::Sync(sync) = &task.kind else {
-            continue;
-        };
-        let (Some(partition), Some(io)) = (&sync.target.partition, task_io.get(&task.id)) else {
-            continue;
-        };
-        if let Some(spec) = PartitionSpec::parse(&partition.value) {
-            for write in &io.writes {
-                partitions.insert(write.name.clone(), spec.clone());
-            }
-        }
-    }
-    partitions
-}
-
-struct Resolver<'a> {
-    repository: &'a Repository,
-    task_io: &'a BTreeMap<TaskId, TaskIo>,
-    partitions: BTreeMap<TableName, PartitionSpec>,
-}
-
-impl Resolver<'_> {
-    fn resolve(&self, flow: &Flow, task: &Task, rule: &QualityRule, found: &mut Vec<Diagnostic>) -> Option<Check> {
-        let io = self.task_io.get(&task.id)?;
-        let errors_before = found.len();
-        let table = own_table(task, rule, io, found)?;
-        let check = &rule.check.value;
-        let partition = self.partition(&table, rule.partition.as_ref(), rule, found);
-        if let QualityCheck::RowCountChange {
-            compare: CountBaseline::SyncSource,
-            ..
-        } = check
-            && !matches!(task.kind, TaskKind::Sync(_))
-        {
-            found.push(
-                Diagnostic::error(
-                    Code::SyncSourceCountUnavailable,
-                    format!(
-                        "quality rule `{}` compares `{table}` with the records its sync read, but task `{}` is not a sync task",
-                        rule.name.value, task.id
-                    ),
-                )
-                .at(rule.check.span)
-                .with_label("no DataX job counts a source here")
-                .with_help(
-                    "put the rule on the sync task that loads the table, or compare with the previous partition (`compare: previous_partition`) or another table (`consistency.equal_count`)",
-                ),
-            );
-        }
-        if let QualityCheck::RowCountChange {
-            compare: CountBaseline::PreviousPartition,
-            ..
-        } = check
-        {
-            let fits = match &partition {
-                PartitionChoice::Spec(spec) => sql::previous_partition("t", spec).is_some(),
-                PartitionChoice::Whole => false,
-            };
-            if !fits {
-                found.push(
-                    Diagnostic::error(
-                        Code::QualityPartitionMismatch,
-                        format!(
-                            "quality rule `{}` compares with the previous partition, but `{table}` is not checked by business date",
-                            rule.name.value
-                        ),
-                    )
-                    .at(rule.check.span)
-                    .with_label("needs a partition on `${bizdate}`")
-                    .with_help("check a partition such as `dt=${bizdate}` (`partition:` of the rule), or use `min_rows` instead"),
-                );
-            }
-        }
-        self.check_columns(&table, check.columns(), rule, found);
-        let other = check.other_table().map(|other| {
-            let partition = self.partition(&other.table.value, other.partition.as_ref(), rule, found);
-            if let Some(column) = &other.column {
-                self.check_columns(&other.table.value, vec![column], rule, found);
-            }
-            (other.table.value.clone(), partition)
-        });
-        check_expressions(rule, found);
-        let spec = |choice: PartitionChoice| match choice {
-            PartitionChoice::Spec(spec) => Some(spec),
-            PartitionChoice::Whole => None,
-        };
-        let partition = spec(partition);
-        let other = other.map(|(table, partition)| (table, spec(partition)));
-        let text = sql::check_sql(&CheckSpec {
-            flow: flow.id.as_str(),
-            task: task.id.task(),
-            rule,
-            table: &table,
-            partition: partition.as_ref(),
-            other: other.as_ref().map(|(t, p)| (t, p.as_ref())),
-            results_table: &self.repository.project.quality.results_table.value,
-        });
-        let results = &self.repository.project.quality.results_table.value;
-        let analysis = crate::sql::analyze(FileId::default(), &text, &SqlOptions::default());
-        let reads: BTreeSet<TableName> = analysis
-            .reads
-            .into_iter()
-            .map(|read| read.name)
-            .filter(|read| read != &table && read != results)
-            .collect();
-        let names = analysis.names;
-        if found.len() == errors_before {
-            self.check_reads(task, rule, io, &reads, found);
-        }
-        Some(Check {
-            task: task.id.clone(),
-            rule: rule.clone(),
-            table,
-            partition,
-            other,
-            sql: text,
-            reads: reads.into_iter().collect(),
-            names,
-        })
-    }
-
-    /// Which rows of `table` the rule reads: as written, the partition a sync writes,
-    /// none for a table declared unpartitioned, or the project's default.
-    fn partition(
-        &self,
-        table: &TableName,
-        written: Option<&Spanned<PartitionChoice>>,
-        rule: &QualityRule,
-        found: &mut Vec<Diagnostic>,
-    ) -> PartitionChoice {
-        let declared = self.repository.table(table);
-        let default = &self.repository.project.quality.partition;
-        let (choice, span, origin) = match (written, self.partitions.get(table), declared) {
-            (Some(written), _, _) => (written.value.clone(), written.span, "this partition"),
-            (None, Some(spec), _) => return PartitionChoice::Spec(spec.clone()),
-            (None, None, Some(d)) if d.partitioned_by.is_empty() => return PartitionChoice::Whole,
-            (None, None, _) => (
-                PartitionChoice::Spec(default.value.clone()),
-                rule.name.span,
-                "the default partition (`quality.partition` of flowc.yaml)",
-            ),
-        };
-        if let (Some(declaration), PartitionChoice::Spec(spec)) = (declared, &choice) {
-            let columns: Vec<&str> = spec.columns().collect();
-            let expected: Vec<&str> = declaration.partitioned_by.iter().map(String::as_str).collect();
-            if columns != expected {
-                let what = if expected.is_empty() {
-                    "is not partitioned".to_owned()
-                } else {
-                    format!("is partitioned by `{}`", expected.join("`, `"))
-                };
-                found.push(
-                    Diagnostic::error(
-                        Code::QualityPartitionMismatch,
-                        format!(
-                            "quality rule `{}` reads partition `{spec}` of `{table}`, which {what}",
-                            rule.name.value
-                        ),
-                    )
-                    .at(span)
-                    .with_label(format!("{origin} does not fit the table"))
-                    .with_secondary(declaration.name.span, "declared here")
-                    .with_help(if expected.is_empty() {
-                        "set `partition: none` on the rule to check the whole table".to_owned()
-                    } else {
-                        format!(
-                            "set `partition:` on the rule to the table's partition, e.g. `{}`",
-                            expected
-                                .iter()
-                                .map(|c| format!("{c}=${{bizdate}}"))
-                                .collect::<Vec<_>>()
-                                .join("/")
-                        )
-                    }),
-                );
-            }
-        }
-        choice
-    }
-
-    /// P510 for columns a declared table does not have.
-    fn check_columns(
-        &self,
-        table: &TableName,
-        columns: Vec<&Spanned<String>>,
-        rule: &QualityRule,
-        found: &mut Vec<Diagnostic>,
-    ) {
-        let Some(declaration) = self.repository.table(table) else {
-            return;
-        };
-        let known: Vec<&str> = declaration
-            .columns
-            .iter()
-            .map(|c| c.name.as_str())
-            .chain(declaration.partitioned_by.iter().map(String::as_str))
-            .collect();
-        for column in columns {
-            if known.contains(&column.value.as_str()) {
-                continue;
-            }
-            let diagnostic = Diagnostic::error(
-                Code::UnknownQualityColumn,
-                format!(
-                    "quality rule `{}` names column `{}`, which table `{table}` does not have",
-                    rule.name.value, column.value
-                ),
-            )
-            .at(column.span)
-            .with_label("no such column")
-            .with_secondary(declaration.name.span, "table declared here");
-            found.push(match did_you_mean(&column.value, known.iter().copied()) {
-                Some(help) => diagnostic.with_help(help),
-                None => diagnostic.with_note(format!("its columns: {}", code_list(&known))),
-            });
-        }
-    }
-
-    /// P514 for tables the check reads that may not be ready when it runs.
-    fn check_reads(
-        &self,
-        task: &Task,
-        rule: &QualityRule,
-        io: &TaskIo,
-        tables_read: &BTreeSet<TableName>,
-        found: &mut Vec<Diagnostic>,
-    ) {
-        let project = &self.repository.project;
-        let ready: BTreeSet<&TableName> = io
-            .reads
-            .iter()
-            .chain(&io.writes)
-            .map(|t| &t.name)
-            .chain(project.sources.iter().map(|s| &s.table))
-            .collect();
-        for read in tables_read {
-            if ready.contains(read) {
-                continue;
-            }
-            let span = rule
-                .check
-                .value
-                .other_table()
-                .filter(|o| o.table.value == *read)
-                .map_or(rule.check.span, |o| o.table.span);
-            found.push(
-                Diagnostic::error(
-                    Code::QualityTableNotReady,
-                    format!(
-                        "quality rule `{}` reads `{}`, which task `{}` neither reads nor writes",
-                        rule.name.value, read, task.id
-                    ),
-                )
-                .at(span)
-                .with_label("may not be written yet when the check runs")
-                .with_help(
-                    "a check runs right after its task, so it may only compare with tables the task reads or writes, \
-                     or with declared sources; put the rule on a task that reads this table",
-                ),
-            );
-        }
-    }
-}
-
-/// The table a rule checks: the one it names, or the task's only table. P512/P513
-/// when that does not work out.
-fn own_table(task: &Task, rule: &QualityRule, io: &TaskIo, found: &mut Vec<Diagnostic>) -> Option<TableName> {
-    let writes: Vec<&TableName> = io.writes.iter().map(|t| &t.name).collect();
-    let names = || writes.iter().map(|t| t.as_str()).collect::<Vec<_>>();
-    match (&rule.table, writes.as_slice()) {
-        (Some(table), _) if writes.contains(&&table.value) => Some(table.value.clone()),
-        (Some(table), _) => {
-            let diagnostic = Diagnostic::error(
-                Code::QualityTableNotWritten,
-                format!(
-                    "quality rule `{}` checks `{}`, which task `{}` does not write",
-                    rule.name.value, table.value, task.id
-                ),
-            )
-            .at(table.span)
-            .with_label("not written by this task");
-            found.push(match did_you_mean(table.value.as_str(), names()) {
-                Some(help) => diagnostic.with_help(help),
-                None if writes.is_empty() => diagnostic.with_help(no_table_help(task)),
-                None => diagnostic.with_help(format!(
-                    "put the rule on the task that writes it; this task writes {}",
-                    code_list(&names())
-                )),
-            });
-            None
-        }
-        (None, [only]) => Some((*only).clone()),
-        (None, []) => {
-            found.push(
-                Diagnostic::error(
-                    Code::QualityTableNotWritten,
-                    format!(
-                        "quality rule `{}` is on task `{}`, which writes no warehouse table",
-                        rule.name.value, task.id
-                    ),
-                )
-                .at(rule.name.span)
-                .with_label("nothing to check")
-                .with_help(no_table_help(task)),
-            );
-            None
-        }
-        (None, _) => {
-            found.push(
-                Diagnostic::error(
-                    Code::AmbiguousQualityTable,
-                    format!(
-                        "quality rule `{}` names no table, and task `{}` writes {} tables",
-                        rule.name.value,
-                        task.id,
-                        writes.len()
-                    ),
-                )
-                .at(rule.name.span)
-                .with_label("which table?")
-                .with_help(format!("add `table:` with one of {}", code_list(&names()))),
-            );
-            None
-        }
-    }
-}
-
-fn no_table_help(task: &Task) -> &'static str {
-    match task.kind {
-        TaskKind::Sync(_) => "only tables in the warehouse can be checked; put the rule on a task that writes one",
-        _ => "put the rule on the task that writes the table",
-    }
-}
-
-fn code_list(items: &[&str]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
-}
-
-/// P515 for SQL expressions that are not exactly one expression.
-fn check_expressions(rule: &QualityRule, found: &mut Vec<Diagnostic>) {
-    let check = &rule.check.value;
-    let mut expressions: Vec<(&Spanned<String>, &str)> = Vec::new();
-    if let QualityCheck::Expression(expression) = check {
-        expressions.push((expression, "expression"));
-    }
-    if let Some(filter) = &rule.filter {
-        expressions.push((filter, "where"));
-    }
-    if let Some(filter) = check.other_table().and_then(|o| o.filter.as_ref()) {
-        expressions.push((filter, "with_where"));
-    }
-    for (expression, key) in expressions {
-        if let Err(problem) = parse_expression(&expression.value) {
-            found.push(
-                Diagnostic::error(
-                    Code::InvalidQualityExpression,
-                    format!("`{key}` of quality rule `{}` is not a SQL expression", rule.name.value),
-                )
-                .at(expression.span)
-                .with_label(problem)
-                .with_help("write one boolean Spark SQL expression over the table's columns, e.g. `amount >= 0`"),
-            );
-        }
-    }
-}
-
-/// Parses `text` as exactly one Spark SQL expression (placeholders allowed).
-fn parse_expression(text: &str) -> Result<(), String> {
-    let sanitized = crate::sql::placeholder::sanitize(FileId::default(), text);
-    if !sanitized.diagnostics.is_empty() {
-        return Err("a placeholder is not closed".to_owned());
-    }
-    let dialect = SparkDialect::default();
-    let mut parser = Parser::new(&dialect)
-        .try_with_sql(&sanitized.text)
-        .map_err(|e| lowercase_message(&e.to_string()))?;
-    parser.parse_expr().map_err(|e| lowercase_message(&e.to_string()))?;
-    match parser.peek_token().token {
-        Token::EOF => Ok(()),
-        other => Err(format!("unexpected `{other}` after the expression")),
-    }
-}
-
-/// sqlparser's message without its error kind prefix and position.
-fn lowercase_message(message: &str) -> String {
-    let message = message
-        .strip_prefix("sql parser error: ")
-        .or_else(|| message.strip_prefix("SQL parser error: "))
-        .unwrap_or(message);
-    let message = message.split(" at Line: ").next().unwrap_or(message);
-    let mut chars = message.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |first| first.to_lowercase().chain(chars).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::compiler::{CheckReport, check};
+    use crate::diagnostic::{Code, FileId};
     use crate::load::MemoryTree;
+    use crate::sql::SqlOptions;
 
     const PROJECT: &str = "project: t\nenvironments: {dev: {databases: {dwd: dev_dwd, dq: dev_dq}, airflow_connections: {kylin_default: kylin_dev}}, prod: {}}\nteams: {data: {}}\nsources:\n  - table: ods.raw\n  - table: dim.merchant\n";
 

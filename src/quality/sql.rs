@@ -21,7 +21,9 @@
 
 use std::fmt::Write as _;
 
-use crate::model::{CountBaseline, Literal, PartitionSpec, QualityCheck, QualityRule, Severity, TableName};
+use crate::model::{
+    CountBaseline, Literal, OtherTable, PartitionSpec, QualityCheck, QualityRule, Severity, Spanned, TableName,
+};
 
 /// Alias of the checked table in every check.
 const ALIAS: &str = "t";
@@ -208,6 +210,23 @@ fn where_clause(predicates: &[String], indent: &str) -> String {
     }
 }
 
+/// A column of the checked table.
+fn column(name: &str) -> String {
+    format!("{ALIAS}.{name}")
+}
+
+/// The condition of a value below `min` or above `max`.
+fn outside_range(column: &str, min: Option<&Literal>, max: Option<&Literal>) -> String {
+    let mut outside = Vec::new();
+    if let Some(min) = min {
+        outside.push(format!("{column} < {}", literal(min)));
+    }
+    if let Some(max) = max {
+        outside.push(format!("{column} > {}", literal(max)));
+    }
+    format!("({})", outside.join(" OR "))
+}
+
 impl CheckSpec<'_> {
     /// The rows of the checked table the rule looks at.
     fn scope(&self) -> Vec<String> {
@@ -234,82 +253,32 @@ impl CheckSpec<'_> {
 
     /// `SELECT … AS observed` for the rule's check, indented by four spaces.
     fn metric(&self) -> String {
-        let table = self.table;
-        let check = &self.rule.check.value;
-        let column = |name: &str| format!("{ALIAS}.{name}");
-        let failing_rows = |condition: String| {
-            let mut scope = self.scope();
-            scope.push(condition);
-            format!(
-                "    SELECT CAST(COUNT(*) AS DOUBLE) AS observed\n    FROM {table} {ALIAS}{}",
-                where_clause(&scope, "    ")
-            )
-        };
-        let compare_totals = |mine: String, theirs: String| {
-            format!(
-                "    SELECT CAST(ABS(COALESCE(mine.total, 0) - COALESCE(theirs.total, 0)) AS DOUBLE) AS observed\n    \
-                 FROM (\n        SELECT {mine} AS total\n        FROM {table} {ALIAS}{}\n    ) mine\n    \
-                 CROSS JOIN (\n        SELECT {theirs} AS total\n        FROM {} {OTHER_ALIAS}{}\n    ) theirs",
-                where_clause(&self.scope(), "        "),
-                self.other_table(),
-                where_clause(&self.other_scope(), "        "),
-            )
-        };
-        match check {
+        match &self.rule.check.value {
             QualityCheck::LandBy { time } => format!(
                 "    SELECT (unix_timestamp(current_timestamp())\n            \
                  - unix_timestamp(concat(CAST(date_add(to_date('${{bizdate}}'), 1) AS STRING), ' {time}:00'))) / 60.0 AS observed"
             ),
             QualityCheck::MaxLag { column: c, .. } => format!(
                 "    SELECT CAST(unix_timestamp(CAST(date_add(to_date('${{bizdate}}'), 1) AS TIMESTAMP))\n            \
-                 - unix_timestamp(MAX({})) AS DOUBLE) AS observed\n    FROM {table} {ALIAS}{}",
+                 - unix_timestamp(MAX({})) AS DOUBLE) AS observed\n    FROM {} {ALIAS}{}",
                 column(&c.value),
+                self.table,
                 where_clause(&self.scope(), "    ")
             ),
             QualityCheck::MinRows(_) => format!(
-                "    SELECT CAST(COUNT(*) AS DOUBLE) AS observed\n    FROM {table} {ALIAS}{}",
+                "    SELECT CAST(COUNT(*) AS DOUBLE) AS observed\n    FROM {} {ALIAS}{}",
+                self.table,
                 where_clause(&self.scope(), "    ")
             ),
             QualityCheck::RowCountChange {
                 compare: CountBaseline::SyncSource,
                 ..
-            } => {
-                // The sync task's launcher prints the records DataX read as its last
-                // output line, which Airflow keeps as the task's XCom; anything but
-                // digits there becomes NULL. The task id is a name (`[a-z0-9_]`).
-                let read = format!("ti.xcom_pull(task_ids='{}')", self.task);
-                format!(
-                    "    SELECT CASE WHEN records_read.total IS NULL THEN NULL\n                \
-                     WHEN records_read.total = 0 THEN CASE WHEN landed.total = 0 THEN 0.0 ELSE 100.0 END\n                \
-                     ELSE ABS(landed.total - records_read.total) * 100.0 / records_read.total END AS observed\n    \
-                     FROM (\n        SELECT COUNT(*) AS total\n        FROM {table} {ALIAS}{}\n    ) landed\n    \
-                     CROSS JOIN (\n        SELECT CAST({{{{ {read} if ({read} | string).isdigit() else 'NULL' }}}} AS BIGINT) AS total\n    \
-                     ) records_read",
-                    where_clause(&self.scope(), "        "),
-                )
-            }
+            } => self.change_from_records_read(),
             QualityCheck::RowCountChange {
                 compare: CountBaseline::PreviousPartition,
                 ..
-            } => {
-                let previous = self
-                    .partition
-                    .and_then(|p| previous_partition(ALIAS, p))
-                    .unwrap_or_default();
-                let mut previous_scope = previous;
-                if let Some(filter) = &self.rule.filter {
-                    previous_scope.push(format!("({})", filter.value.trim()));
-                }
-                format!(
-                    "    SELECT CASE WHEN previous_day.total = 0 THEN NULL\n                \
-                     ELSE ABS(this_day.total - previous_day.total) * 100.0 / previous_day.total END AS observed\n    \
-                     FROM (\n        SELECT COUNT(*) AS total\n        FROM {table} {ALIAS}{}\n    ) this_day\n    \
-                     CROSS JOIN (\n        SELECT COUNT(*) AS total\n        FROM {table} {ALIAS}{}\n    ) previous_day",
-                    where_clause(&self.scope(), "        "),
-                    where_clause(&previous_scope, "        "),
-                )
-            }
-            QualityCheck::NotNull(columns) => failing_rows(format!(
+            } => self.change_from_previous_day(),
+            QualityCheck::NotNull(columns) => self.failing_rows(format!(
                 "({})",
                 columns
                     .iter()
@@ -318,59 +287,120 @@ impl CheckSpec<'_> {
                     .join(" OR ")
             )),
             QualityCheck::Expression(expression) => {
-                failing_rows(format!("NOT COALESCE(({}), false)", expression.value.trim()))
+                self.failing_rows(format!("NOT COALESCE(({}), false)", expression.value.trim()))
             }
             QualityCheck::Range { column: c, min, max } => {
-                let c = column(&c.value);
-                let mut outside = Vec::new();
-                if let Some(min) = min {
-                    outside.push(format!("{c} < {}", literal(min)));
-                }
-                if let Some(max) = max {
-                    outside.push(format!("{c} > {}", literal(max)));
-                }
-                failing_rows(format!("({})", outside.join(" OR ")))
+                self.failing_rows(outside_range(&column(&c.value), min.as_ref(), max.as_ref()))
             }
-            QualityCheck::AcceptedValues { column: c, values } => failing_rows(format!(
+            QualityCheck::AcceptedValues { column: c, values } => self.failing_rows(format!(
                 "{} IS NOT NULL AND {} NOT IN ({})",
                 column(&c.value),
                 column(&c.value),
                 values.iter().map(literal).collect::<Vec<_>>().join(", ")
             )),
-            QualityCheck::Regex { column: c, pattern } => failing_rows(format!(
+            QualityCheck::Regex { column: c, pattern } => self.failing_rows(format!(
                 "{} IS NOT NULL AND NOT (CAST({} AS STRING) RLIKE {})",
                 column(&c.value),
                 column(&c.value),
                 string(pattern)
             )),
-            QualityCheck::Unique(columns) => {
-                let key = columns.iter().map(|c| column(&c.value)).collect::<Vec<_>>().join(", ");
-                format!(
-                    "    SELECT CAST(COUNT(*) AS DOUBLE) AS observed\n    FROM (\n        SELECT {key}\n        \
-                     FROM {table} {ALIAS}{}\n        GROUP BY {key}\n        HAVING COUNT(*) > 1\n    ) duplicated_keys",
-                    where_clause(&self.scope(), "        ")
-                )
-            }
-            QualityCheck::References { column: c, with } => {
-                let key = with.column.as_ref().map_or("", |k| k.value.as_str());
-                let mut other = self.other_scope();
-                other.push(format!("{OTHER_ALIAS}.{key} = {}", column(&c.value)));
-                failing_rows(format!(
-                    "{} IS NOT NULL\n      AND NOT EXISTS (\n        SELECT 1\n        FROM {} {OTHER_ALIAS}{}\n      )",
-                    column(&c.value),
-                    self.other_table(),
-                    where_clause(&other, "        ")
-                ))
-            }
-            QualityCheck::EqualCount { .. } => compare_totals("COUNT(*)".to_owned(), "COUNT(*)".to_owned()),
+            QualityCheck::Unique(columns) => self.duplicated_keys(columns),
+            QualityCheck::References { column: c, with } => self.failing_rows(self.no_reference(&c.value, with)),
+            QualityCheck::EqualCount { .. } => self.compare_totals("COUNT(*)", "COUNT(*)"),
             QualityCheck::EqualSum { column: c, with } | QualityCheck::Reconcile { column: c, with } => {
                 let theirs = with.column.as_ref().map_or("", |k| k.value.as_str());
-                compare_totals(
-                    format!("SUM({})", column(&c.value)),
-                    format!("SUM({OTHER_ALIAS}.{theirs})"),
+                self.compare_totals(
+                    &format!("SUM({})", column(&c.value)),
+                    &format!("SUM({OTHER_ALIAS}.{theirs})"),
                 )
             }
         }
+    }
+
+    /// The rows in scope that meet `condition`, counted.
+    fn failing_rows(&self, condition: String) -> String {
+        let mut scope = self.scope();
+        scope.push(condition);
+        format!(
+            "    SELECT CAST(COUNT(*) AS DOUBLE) AS observed\n    FROM {} {ALIAS}{}",
+            self.table,
+            where_clause(&scope, "    ")
+        )
+    }
+
+    /// How far `mine` over the rows in scope is from `theirs` over the other table's.
+    fn compare_totals(&self, mine: &str, theirs: &str) -> String {
+        format!(
+            "    SELECT CAST(ABS(COALESCE(mine.total, 0) - COALESCE(theirs.total, 0)) AS DOUBLE) AS observed\n    \
+             FROM (\n        SELECT {mine} AS total\n        FROM {} {ALIAS}{}\n    ) mine\n    \
+             CROSS JOIN (\n        SELECT {theirs} AS total\n        FROM {} {OTHER_ALIAS}{}\n    ) theirs",
+            self.table,
+            where_clause(&self.scope(), "        "),
+            self.other_table(),
+            where_clause(&self.other_scope(), "        "),
+        )
+    }
+
+    /// The percentage the rows landed differ from the records the sync task read.
+    fn change_from_records_read(&self) -> String {
+        // The sync task's launcher prints the records DataX read as its last
+        // output line, which Airflow keeps as the task's XCom; anything but
+        // digits there becomes NULL. The task id is a name (`[a-z0-9_]`).
+        let read = format!("ti.xcom_pull(task_ids='{}')", self.task);
+        format!(
+            "    SELECT CASE WHEN records_read.total IS NULL THEN NULL\n                \
+             WHEN records_read.total = 0 THEN CASE WHEN landed.total = 0 THEN 0.0 ELSE 100.0 END\n                \
+             ELSE ABS(landed.total - records_read.total) * 100.0 / records_read.total END AS observed\n    \
+             FROM (\n        SELECT COUNT(*) AS total\n        FROM {} {ALIAS}{}\n    ) landed\n    \
+             CROSS JOIN (\n        SELECT CAST({{{{ {read} if ({read} | string).isdigit() else 'NULL' }}}} AS BIGINT) AS total\n    \
+             ) records_read",
+            self.table,
+            where_clause(&self.scope(), "        "),
+        )
+    }
+
+    /// The percentage the rows in scope differ from the day before's.
+    fn change_from_previous_day(&self) -> String {
+        let mut previous_scope = self
+            .partition
+            .and_then(|p| previous_partition(ALIAS, p))
+            .unwrap_or_default();
+        if let Some(filter) = &self.rule.filter {
+            previous_scope.push(format!("({})", filter.value.trim()));
+        }
+        format!(
+            "    SELECT CASE WHEN previous_day.total = 0 THEN NULL\n                \
+             ELSE ABS(this_day.total - previous_day.total) * 100.0 / previous_day.total END AS observed\n    \
+             FROM (\n        SELECT COUNT(*) AS total\n        FROM {table} {ALIAS}{}\n    ) this_day\n    \
+             CROSS JOIN (\n        SELECT COUNT(*) AS total\n        FROM {table} {ALIAS}{}\n    ) previous_day",
+            where_clause(&self.scope(), "        "),
+            where_clause(&previous_scope, "        "),
+            table = self.table,
+        )
+    }
+
+    /// The keys that occur more than once in scope, counted.
+    fn duplicated_keys(&self, columns: &[Spanned<String>]) -> String {
+        let key = columns.iter().map(|c| column(&c.value)).collect::<Vec<_>>().join(", ");
+        format!(
+            "    SELECT CAST(COUNT(*) AS DOUBLE) AS observed\n    FROM (\n        SELECT {key}\n        \
+             FROM {} {ALIAS}{}\n        GROUP BY {key}\n        HAVING COUNT(*) > 1\n    ) duplicated_keys",
+            self.table,
+            where_clause(&self.scope(), "        ")
+        )
+    }
+
+    /// The condition of a row whose `name` is set but found in no row of the other table.
+    fn no_reference(&self, name: &str, with: &OtherTable) -> String {
+        let key = with.column.as_ref().map_or("", |k| k.value.as_str());
+        let mut other = self.other_scope();
+        other.push(format!("{OTHER_ALIAS}.{key} = {}", column(name)));
+        format!(
+            "{} IS NOT NULL\n      AND NOT EXISTS (\n        SELECT 1\n        FROM {} {OTHER_ALIAS}{}\n      )",
+            column(name),
+            self.other_table(),
+            where_clause(&other, "        ")
+        )
     }
 
     /// The partition as recorded in results and logs: `dt=${bizdate}` (the business

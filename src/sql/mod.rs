@@ -14,9 +14,11 @@
 //!    later rewrites;
 //! 3. `tables`: the tables each statement reads and writes.
 //!
-//! [`analyze`] runs all three and checks placeholder names.
+//! [`analyze`] runs all three and checks placeholder names. [`parse_expression`] reads
+//! one expression on its own (a quality rule's), the same way.
 
 mod dialect;
+mod expression;
 mod location;
 pub mod parse;
 pub mod placeholder;
@@ -28,6 +30,7 @@ mod tables;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use dialect::SparkDialect;
+pub use expression::{ExpressionError, parse_expression};
 pub use parse::{ParsedSql, ParsedStatement, SparkCommand, SparkStatement, parse};
 pub use placeholder::{Placeholder, PlaceholderKind};
 pub use select::{QueryShape, query_shape};

@@ -10,6 +10,7 @@ use sqlparser::tokenizer::{Location, Token, TokenWithSpan, TokenizerError};
 
 use super::location::LineIndex;
 use crate::diagnostic::{Code, Diagnostic, Span};
+use crate::words::lowercase_first;
 
 /// Longest text of a found token quoted in a message, in characters.
 const MAX_FOUND_CHARS: usize = 40;
@@ -76,7 +77,7 @@ fn located(message: &str, location: Option<Location>, context: &ErrorContext<'_>
             };
             (format!("expected {expected}, found {found}"), label)
         }
-        None => (lowercase_first(message.trim()), "here".to_owned()),
+        None => (plain_message(message), "here".to_owned()),
     };
     let diagnostic = Diagnostic::error(Code::SqlSyntax, message).at(span).with_label(label);
     match misspelled_keyword(span, context) {
@@ -219,11 +220,12 @@ fn quote_found(found: &str, span: Span, context: &ErrorContext<'_>) -> String {
     quoted
 }
 
-fn lowercase_first(message: &str) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => "syntax error".to_owned(),
+/// A message that names no expectation, in flowc's style; sqlparser's empty message
+/// becomes "syntax error".
+fn plain_message(message: &str) -> String {
+    match message.trim() {
+        "" => "syntax error".to_owned(),
+        text => lowercase_first(text),
     }
 }
 
@@ -262,10 +264,10 @@ mod tests {
     #[test]
     fn messages_start_lowercase() {
         assert_eq!(
-            lowercase_first("Unterminated string literal"),
+            plain_message("Unterminated string literal"),
             "unterminated string literal"
         );
-        assert_eq!(lowercase_first(""), "syntax error");
+        assert_eq!(plain_message(" "), "syntax error");
     }
     fn help_for(sql: &str) -> Option<String> {
         let analysis = crate::sql::analyze(

@@ -1,4 +1,4 @@
-//! Stage 2, validate: YAML documents → the typed [`Repository`] model.
+//! Stage 3, validate: YAML documents → the typed [`Repository`] model.
 //!
 //! Input: a [`LoadedRepo`]. Every document is checked against its embedded JSON
 //! Schema, and every violation is reported. Schema-valid documents are turned into
@@ -6,11 +6,18 @@
 //! match their folders, unique flow and task names, declared teams and connections,
 //! cron expressions that parse. Output: the model when there is no error, and all
 //! diagnostics either way. Pure: no I/O.
+//!
+//! One document goes through: [`schema`] and `secrets` (every violation, literal
+//! secrets); `raw`, the document read into serde mirrors of the schema; `build`, those
+//! mirrors turned into the model (`quality` for quality rules, `spans` for where each
+//! value is written). The checks across documents are here.
 
 mod build;
 mod quality;
+mod raw;
 pub mod schema;
 pub(crate) mod secrets;
+mod spans;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,6 +28,7 @@ use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
 use crate::load::{FLOWS_DIR, LoadedRepo};
 use crate::model::{Flow, Project, Repository, Schedule, TaskKind};
+use crate::words::lowercase_first;
 
 /// What validation produced.
 #[derive(Debug)]
@@ -145,7 +153,7 @@ fn check_flow(flow: &Flow, folder: &str, project: &Project, diagnostics: &mut Di
             .build();
         if let Err(error) = parser.parse(expression) {
             let label = bad_cron_field(parser, expression).map_or_else(
-                || lowercase(&error.to_string()),
+                || lowercase_first(&error.to_string()),
                 |(field, value)| format!("`{value}` is not a valid {field}"),
             );
             diagnostics.push(
@@ -246,12 +254,4 @@ fn bad_cron_field(parser: croner::parser::CronParser, expression: &str) -> Optio
         let probe: Vec<&str> = (0..FIELDS.len()).map(|j| if i == j { parts[j] } else { "*" }).collect();
         parser.parse(&probe.join(" ")).is_err().then_some((FIELDS[i], parts[i]))
     })
-}
-
-fn lowercase(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_lowercase().chain(chars).collect())
-        .unwrap_or_default()
 }

@@ -4,23 +4,16 @@
 //! Like the rest of [`super::build`], the schema has accepted every shape, so a value
 //! that does not fit is a bug in flowc ([`Error::Internal`]).
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::build::Spans;
+use super::raw::project::RawQualitySettings;
+use super::spans::Spans;
 use crate::Error;
 use crate::diagnostic::Span;
 use crate::model::{
     CountBaseline, DEFAULT_PARTITION, DEFAULT_RESULTS_TABLE, Duration, Literal, OtherTable, PartitionChoice,
     PartitionSpec, QualityCheck, QualityRule, QualitySettings, Severity, Spanned, TableName,
 };
-
-/// `quality:` of `flowc.yaml` as written.
-#[derive(Default, Deserialize)]
-pub(super) struct RawQualitySettings {
-    results_table: Option<String>,
-    partition: Option<String>,
-}
 
 fn internal(what: &str, at: &str) -> Error {
     Error::Internal(format!("schema-valid quality rule at {at} has no valid `{what}`"))

@@ -14,6 +14,7 @@ use serde_json::Value;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::load::{Document, YamlEntry, YamlNode, YamlValue};
+use crate::words::lowercase_first;
 
 /// The file formats flowc validates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,9 +81,7 @@ impl Compiled {
     fn new(kind: SchemaKind) -> Self {
         // The schemas are part of flowc; a test proves each one parses and compiles,
         // so a failure here can only be a bug in flowc itself.
-        #[allow(clippy::expect_used)]
         let schema: Value = serde_json::from_str(kind.text()).expect("embedded schema is valid JSON");
-        #[allow(clippy::expect_used)]
         let validator = jsonschema::draft202012::options()
             .should_validate_formats(true)
             .build(&schema)
@@ -229,6 +228,11 @@ fn allowed_keys(schema_root: &Value, object_schema: &Value, instance: &Value) ->
     keys
 }
 
+/// The diagnostics of one schema violation, in flowc's words.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one arm per schema error kind, each its own message; split, the table would be harder to read"
+)]
 fn describe(
     error: &ValidationError<'_>,
     root: &YamlNode,
@@ -437,14 +441,6 @@ fn display_value(value: &Value) -> String {
 
 fn quote_list(items: &[String]) -> String {
     items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
-}
-
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

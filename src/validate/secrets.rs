@@ -56,7 +56,6 @@ fn text_patterns() -> &'static [TextPattern] {
     PATTERNS.get_or_init(|| {
         let pattern = |source: &str, what: &'static str| {
             // The patterns are constants of flowc; a test compiles every one.
-            #[allow(clippy::expect_used)]
             let regex = Regex::new(source).expect("secret pattern compiles");
             TextPattern { regex, what }
         };

@@ -1,0 +1,109 @@
+//! `flow.yaml` → [`Flow`]: the flow's settings, its tasks (see `task`) and the tables
+//! it declares.
+
+use super::task::{FlowContext, task};
+use super::{conf, params};
+use crate::Error;
+use crate::load::Document;
+use crate::model::{Flow, FlowId, Priority, Project, Schedule, TableColumn, TableDeclaration, TableFormat, TableName};
+use crate::validate::raw::flow::{RawFlow, RawTable};
+use crate::validate::raw::from_json;
+use crate::validate::spans::Spans;
+
+/// Builds one flow from a schema-valid `flow.yaml` in `folder` (repository-relative).
+pub(in crate::validate) fn flow(document: &Document, folder: &str, project: &Project) -> Result<Flow, Error> {
+    let raw: RawFlow = from_json(document)?;
+    let spans = Spans { root: &document.root };
+    let id = FlowId::new(raw.name.clone());
+    let schedule = match raw.schedule.as_str() {
+        "none" => Schedule::Triggered,
+        preset if preset.starts_with('@') => Schedule::Preset(preset.to_owned()),
+        cron => Schedule::Cron(cron.split_whitespace().collect::<Vec<_>>().join(" ")),
+    };
+    let flow_priority = raw.priority.unwrap_or(Priority::Normal);
+    let flow_default_database = raw
+        .default_database
+        .clone()
+        .or_else(|| project.default_database.clone());
+    let mut flow_params = project.params.clone();
+    flow_params.extend(params(raw.params));
+    let context = FlowContext {
+        id: &id,
+        folder,
+        spans: &spans,
+        priority: flow_priority,
+        default_database: flow_default_database.as_ref(),
+        params: &flow_params,
+        conf: &conf(raw.defaults.conf),
+        retries: raw.defaults.retries,
+        retry_delay: raw.defaults.retry_delay.as_deref(),
+        timeout: raw.defaults.timeout.as_deref(),
+    };
+    let tasks = raw
+        .tasks
+        .into_iter()
+        .enumerate()
+        .map(|(i, raw_task)| task(raw_task, &format!("/tasks/{i}"), &context))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let tables = tables(raw.tables, &spans, flow_default_database.as_deref());
+    Ok(Flow {
+        id,
+        file: document.file,
+        folder: folder.to_owned(),
+        name_span: spans.at("/name"),
+        owner: spans.spanned(raw.owner, "/owner"),
+        description: raw.description,
+        schedule: spans.spanned(schedule, "/schedule"),
+        start_date: raw.start_date,
+        priority: flow_priority,
+        tags: raw.tags,
+        default_database: flow_default_database,
+        max_active_runs: raw.max_active_runs,
+        max_active_tasks: raw.max_active_tasks,
+        catchup: raw.catchup,
+        cross_flow: raw.cross_flow.unwrap_or(project.airflow.cross_flow),
+        params: flow_params,
+        tasks,
+        tables,
+    })
+}
+
+/// The tables a flow declares.
+fn tables(raw: Vec<RawTable>, spans: &Spans<'_>, default_database: Option<&str>) -> Vec<TableDeclaration> {
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, table)| {
+            let at = format!("/tables/{i}");
+            let format = match table.format.as_deref() {
+                Some("parquet") => TableFormat::Parquet,
+                Some("text") => TableFormat::Text,
+                _ => TableFormat::Orc,
+            };
+            TableDeclaration {
+                name: spans.spanned(
+                    TableName::new(&table.name).qualified_with(default_database),
+                    &format!("{at}/name"),
+                ),
+                description: table.description,
+                format,
+                field_delimiter: table.field_delimiter.unwrap_or_else(|| "\u{1}".to_owned()),
+                location: table.location,
+                partitioned_by: table.partitioned_by.iter().map(|p| p.to_lowercase()).collect(),
+                partitioned_by_span: spans
+                    .root
+                    .pointer(&format!("{at}/partitioned_by"))
+                    .map_or_else(|| spans.at(&format!("{at}/name")), |node| node.span),
+                columns: table
+                    .columns
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, c)| TableColumn {
+                        name: c.name.to_lowercase(),
+                        hive_type: c.hive_type.to_lowercase().split_whitespace().collect::<String>(),
+                        span: spans.at(&format!("{at}/columns/{j}/type")),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
