@@ -50,7 +50,7 @@ pub(crate) fn run(args: &PlanArgs, printer: &Printer) -> Result<Outcome, Error> 
             printer.out(&match args.format {
                 PlanFormat::Text => plan::text::render(&plan),
                 PlanFormat::Markdown => plan::markdown::render(&plan),
-                PlanFormat::Json => plan::json::render(&plan),
+                PlanFormat::Json => plan::json::render(&plan)?,
             });
             Ok(Outcome::Clean)
         }
