@@ -53,6 +53,7 @@ fn branch_revision(repo: &std::path::Path, branch: &str) -> Result<String, Error
         action: "open the git repository containing".to_owned(),
         target: repo.display().to_string(),
         message: e.message().to_owned(),
+        source: Some(e),
     })?;
     let remote = format!("origin/{branch}");
     for candidate in [branch, remote.as_str()] {
@@ -64,5 +65,6 @@ fn branch_revision(repo: &std::path::Path, branch: &str) -> Result<String, Error
         action: "find branch".to_owned(),
         target: branch.to_owned(),
         message: format!("neither `{branch}` nor `{remote}` exists (fetch it first)"),
+        source: None,
     })
 }
