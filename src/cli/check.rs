@@ -2,11 +2,40 @@
 
 use crate::words::plural;
 use serde_json::json;
+use std::path::PathBuf;
 
-use super::{CheckArgs, CheckFormat, Outcome, Printer, open_tree};
+use clap::ValueEnum;
+
+use super::{Outcome, Printer, open_tree};
 use crate::Error;
 use crate::compiler::{CheckReport, check};
 use crate::diagnostic::render::{github, json as json_render};
+
+/// Arguments of `flowc check`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CheckArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// Check this git revision (branch, tag, commit…) read from git objects, instead
+    /// of the files on disk: no checkout, uncommitted changes ignored, bare clones work.
+    #[arg(long, value_name = "REF")]
+    pub(crate) rev: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub(crate) format: CheckFormat,
+}
+
+/// Output formats of `flowc check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckFormat {
+    /// Source lines with carets on stderr, the summary on stdout.
+    Human,
+    /// One JSON document on stdout: `{"diagnostics": [...], "summary": {...}}`.
+    Json,
+    /// GitHub Actions `::error file=…,line=…,col=…::` annotations on stdout.
+    Github,
+}
 
 /// Runs `flowc check`.
 pub(crate) fn run(args: &CheckArgs, printer: &Printer) -> Result<Outcome, Error> {

@@ -3,14 +3,25 @@
 
 use crate::words::plural;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::{CodeownersArgs, Outcome, Printer};
+use super::{Outcome, Printer};
 use crate::Error;
 use crate::compiler::check;
 use crate::diagnostic::{Code, Diagnostics};
 use crate::load::{FileSource, ReadOutcome, WorkTree};
 use crate::policy::codeowners::{self, CODEOWNERS_PATH, Codeowners};
+
+/// Arguments of `flowc codeowners`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CodeownersArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// Write nothing; exit 1 when the file is missing or out of date (for CI).
+    #[arg(long)]
+    pub(crate) check: bool,
+}
 
 /// Runs `flowc codeowners`.
 pub(crate) fn run(args: &CodeownersArgs, printer: &Printer) -> Result<Outcome, Error> {

@@ -1,12 +1,55 @@
 //! `flowc compile`: check, render every environment asked for, write all or nothing.
 
 use crate::words::plural;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::{CompileArgs, Outcome, Printer, open_tree};
+use clap::ValueEnum;
+
+use super::{Outcome, Printer, open_tree};
 use crate::Error;
 use crate::compiler::{CompileRequest, Compiled, compile};
 use crate::output;
+
+/// Arguments of `flowc compile`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct CompileArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// Compile this git revision (branch, tag, commit…) read from git objects, instead
+    /// of the files on disk: no checkout, uncommitted changes ignored, bare clones work.
+    #[arg(long, value_name = "REF")]
+    pub(crate) rev: Option<String>,
+    /// Environment to compile; repeat for several. Default: every environment.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Vec<String>,
+    /// Output folder; each environment goes to OUT/<env>/.
+    #[arg(long, value_name = "DIR", default_value = "build")]
+    pub(crate) out: PathBuf,
+    /// Render for this Airflow version instead of `airflow.version` in flowc.yaml.
+    #[arg(long, value_enum, value_name = "VERSION")]
+    pub(crate) airflow_version: Option<AirflowVersionArg>,
+}
+
+/// Airflow versions on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AirflowVersionArg {
+    /// Airflow 2.10.
+    #[value(name = "2.10")]
+    V2_10,
+    /// Airflow 3.x.
+    #[value(name = "3")]
+    V3,
+}
+
+impl From<AirflowVersionArg> for crate::model::AirflowVersion {
+    fn from(value: AirflowVersionArg) -> Self {
+        match value {
+            AirflowVersionArg::V2_10 => Self::V2_10,
+            AirflowVersionArg::V3 => Self::V3,
+        }
+    }
+}
 
 /// Runs `flowc compile`.
 pub(crate) fn run(args: &CompileArgs, printer: &Printer) -> Result<Outcome, Error> {

@@ -2,8 +2,9 @@
 
 use crate::words::plural;
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
-use super::{DeployArgs, DeployTarget, Outcome, Printer};
+use super::{Outcome, Printer};
 use crate::Error;
 use crate::compiler::{CompileRequest, Compiled, compile};
 use crate::deploy::branch::BranchTarget;
@@ -11,6 +12,48 @@ use crate::deploy::dir::{AbortPoint, DirOptions, DirTarget, Faults};
 use crate::deploy::release::{self, Changes, Deployment, Provenance, Release};
 use crate::deploy::source::work_tree_provenance;
 use crate::load::{FileSource, GitTree, WorkTree};
+
+/// Arguments of `flowc deploy`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DeployArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// The environment to deploy.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: String,
+    /// Deploy this git revision (branch, tag, commit…) read from git objects, instead
+    /// of the files on disk; `REV:FOLDER` names the project's folder in a bare clone.
+    #[arg(long, value_name = "REF")]
+    pub(crate) rev: Option<String>,
+    /// `dir:PATH`: publish into folder PATH (an Airflow DAGs folder) as the link
+    /// PATH/<project>_<env>, switched atomically to a complete release kept in
+    /// PATH/.flowc/. `branch:NAME`: commit the files under <project>_<env>/ on branch
+    /// NAME of the repository's git repository, for git-sync; push it with `git push`.
+    #[arg(long, value_name = "dir:PATH|branch:NAME", value_parser = parse_deploy_target)]
+    pub(crate) target: DeployTarget,
+    /// Print the files that would be added, changed and removed; write, create and
+    /// lock nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// Where `flowc deploy` publishes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum DeployTarget {
+    /// `dir:PATH`.
+    Dir(PathBuf),
+    /// `branch:NAME`.
+    Branch(String),
+}
+
+fn parse_deploy_target(text: &str) -> Result<DeployTarget, String> {
+    match text.split_once(':') {
+        Some(("dir", path)) if !path.is_empty() => Ok(DeployTarget::Dir(PathBuf::from(path))),
+        Some(("branch", name)) if !name.is_empty() => Ok(DeployTarget::Branch(name.to_owned())),
+        _ => Err("expected `dir:PATH` (a folder) or `branch:NAME` (a git branch)".to_owned()),
+    }
+}
 
 /// Test only: fail with an I/O error after writing this many files of a directory
 /// deploy's new release.

@@ -1,15 +1,39 @@
 //! `flowc graph`: show the inferred dependencies (text, JSON or Graphviz DOT).
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
+use clap::ValueEnum;
 use serde_json::{Map, Value, json};
 
-use super::{GraphArgs, GraphFormat, Outcome, Printer};
+use super::{Outcome, Printer};
 use crate::Error;
 use crate::compiler::{CheckReport, check};
 use crate::graph::{DependencyGraph, EdgeReason};
 use crate::load::WorkTree;
 use crate::model::Repository;
+
+/// Arguments of `flowc graph`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct GraphArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+    pub(crate) format: GraphFormat,
+}
+
+/// Output formats of `flowc graph`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum GraphFormat {
+    /// Each task with its reads, writes and upstream tasks.
+    Text,
+    /// `{"tasks": {...}, "edges": [...]}`.
+    Json,
+    /// Graphviz DOT, one cluster per flow; cross-flow edges dashed.
+    Dot,
+}
 
 /// Runs `flowc graph`.
 pub(crate) fn run(args: &GraphArgs, printer: &Printer) -> Result<Outcome, Error> {

@@ -6,7 +6,7 @@ use clap::ValueEnum;
 
 use super::{Outcome, Printer};
 use crate::Error;
-use crate::plan::{self, PlanOutcome};
+use crate::plan::{self, Failure, PlanOutcome};
 
 /// Arguments of `flowc plan`.
 #[derive(Debug, clap::Args)]
@@ -50,18 +50,23 @@ pub(crate) fn run(args: &PlanArgs, printer: &Printer) -> Result<Outcome, Error> 
             printer.out(&match args.format {
                 PlanFormat::Text => plan::text::render(&plan),
                 PlanFormat::Markdown => plan::markdown::render(&plan),
-                PlanFormat::Json => plan::json::render(&plan),
+                PlanFormat::Json => plan::json::render(&plan)?,
             });
             Ok(Outcome::Clean)
         }
         PlanOutcome::Failed(failure) => {
-            printer.err(&format!("{} ({}):\n", failure.side.as_str(), failure.revision.label()));
-            printer.diagnostics(&failure.diagnostics, &failure.report.sources);
-            printer.err(&format!("plan stopped: the {}\n", failure.headline()));
+            print_failure(&failure, printer);
             if args.format == PlanFormat::Markdown {
                 printer.out(&PlanOutcome::Failed(failure).markdown());
             }
             Ok(Outcome::InputErrors)
         }
     }
+}
+
+/// Which revision does not compile, its errors, and that the plan stopped, on stderr.
+pub(crate) fn print_failure(failure: &Failure, printer: &Printer) {
+    printer.err(&format!("{} ({}):\n", failure.side.as_str(), failure.revision.label()));
+    printer.diagnostics(&failure.diagnostics, &failure.report.sources);
+    printer.err(&format!("plan stopped: the {}\n", failure.headline()));
 }

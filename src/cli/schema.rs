@@ -1,13 +1,32 @@
 //! `flowc schema`: print an embedded JSON Schema, for editors.
 
-use super::{Outcome, Printer, SchemaArgs};
+use clap::ValueEnum;
+
+use super::{Outcome, Printer};
 use crate::validate::SchemaKind;
+
+/// Arguments of `flowc schema`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SchemaArgs {
+    /// Which schema.
+    #[arg(value_enum)]
+    pub(crate) kind: SchemaName,
+}
+
+/// The schemas `flowc schema` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SchemaName {
+    /// `flowc.yaml`.
+    Project,
+    /// `flows/<flow>/flow.yaml`.
+    Flow,
+}
 
 /// Runs `flowc schema`.
 pub(crate) fn run(args: &SchemaArgs, printer: &Printer) -> Outcome {
     let kind = match args.kind {
-        super::SchemaName::Project => SchemaKind::Project,
-        super::SchemaName::Flow => SchemaKind::Flow,
+        SchemaName::Project => SchemaKind::Project,
+        SchemaName::Flow => SchemaKind::Flow,
     };
     printer.out(kind.text());
     Outcome::Clean

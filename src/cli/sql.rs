@@ -1,13 +1,45 @@
 //! `flowc sql lineage`: analyse one SQL file on its own.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use super::{LineageFormat, Outcome, Printer, SqlLineageArgs};
+use clap::{Subcommand, ValueEnum};
+
+use super::{Outcome, Printer};
 use crate::Error;
 use crate::diagnostic::{Diagnostic, SourceMap};
 use crate::load::{TextFile, register_text};
 use crate::sql::{SqlOptions, TableRef, analyze};
+
+/// The subcommands of `flowc sql`.
+#[derive(Debug, Subcommand)]
+pub(super) enum SqlCommand {
+    /// Print the tables a SQL file reads and writes.
+    Lineage(SqlLineageArgs),
+}
+
+/// Arguments of `flowc sql lineage`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SqlLineageArgs {
+    /// The SQL file, or `-` (the default) for standard input.
+    #[arg(default_value = "-")]
+    pub(crate) file: PathBuf,
+    /// Database for unqualified table names until a `USE` statement.
+    #[arg(long, value_name = "DB")]
+    pub(crate) default_db: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LineageFormat::Text)]
+    pub(crate) format: LineageFormat,
+}
+
+/// Output formats of `flowc sql lineage`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LineageFormat {
+    /// One table per line under `sources:` and `targets:`.
+    Text,
+    /// `{"sources": [...], "targets": [...]}`.
+    Json,
+}
 
 /// The path shown for standard input.
 const STDIN_PATH: &str = "<stdin>";

@@ -1,12 +1,24 @@
 //! `flowc templates`: the templates a repository's DAG files are rendered with.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 
-use super::{Outcome, Printer, TemplatesArgs};
+use super::{Outcome, Printer};
 use crate::Error;
 use crate::load::WorkTree;
 use crate::render::Templates;
 use crate::render::templates::Origin;
+
+/// Arguments of `flowc templates`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TemplatesArgs {
+    /// The repository (a folder holding flowc.yaml).
+    #[arg(default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// Print the text of one template (as the repository would render it).
+    #[arg(long, value_name = "NAME")]
+    pub(crate) show: Option<String>,
+}
 
 /// Runs `flowc templates`.
 pub(crate) fn run(args: &TemplatesArgs, printer: &Printer) -> Result<Outcome, Error> {

@@ -22,6 +22,7 @@
 //!   request: callers keep under it (the markdown plan truncates itself), and flowc never
 //!   cuts text it did not write.
 
+mod error;
 mod failure;
 mod settings;
 
@@ -42,11 +43,9 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::Error;
+pub use error::{GitHubError, MAX_BODY_CHARS};
 use failure::{Answer, Call};
 pub use settings::{API_URL_VAR, DEFAULT_API_URL, GitHubSettings, REPOSITORY_VAR, RepoSlug, TOKEN_VAR, Token};
-
-/// The longest pull request body or comment GitHub accepts, in characters.
-pub const MAX_BODY_CHARS: usize = 65_536;
 
 /// How long one request may take, connection included.
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -149,7 +148,7 @@ impl GitHub {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| Error::GitHubUnreachable {
+            .map_err(|e| GitHubError::Unreachable {
                 api_url: settings.api_url.clone(),
                 reason: format!("cannot start the network runtime: {e}"),
             })?;
@@ -263,10 +262,11 @@ impl GitHub {
                 None => return Ok(comments),
             }
         }
-        Err(Error::GitHubUnexpectedAnswer {
+        Err(GitHubError::UnexpectedAnswer {
             action: call.action(),
             reason: format!("the `Link` header still names a next page after {MAX_PAGES} pages"),
-        })
+        }
+        .into())
     }
 
     /// `/repos/{owner}/{repo}`.
@@ -291,9 +291,9 @@ impl GitHub {
                 headers: &reply.headers,
                 body: &reply.body,
             };
-            return Err(failure::from_status(call, &self.settings, &answer, SystemTime::now()));
+            return Err(failure::from_status(call, &self.settings, &answer, SystemTime::now()).into());
         }
-        let value = serde_json::from_str(&reply.body).map_err(|e| Error::GitHubUnexpectedAnswer {
+        let value = serde_json::from_str(&reply.body).map_err(|e| GitHubError::UnexpectedAnswer {
             action: call.action(),
             reason: failure::redact(
                 &format!("the body is not the JSON GitHub sends ({e})"),
@@ -325,10 +325,11 @@ impl GitHub {
             Ok(Err(error)) => transport_reason(&error),
             Err(_) => format!("no answer within {} seconds", TIMEOUT.as_secs()),
         };
-        Err(Error::GitHubUnreachable {
+        Err(GitHubError::Unreachable {
             api_url: self.settings.api_url.clone(),
             reason: failure::redact(&reason, &self.settings.token),
-        })
+        }
+        .into())
     }
 }
 
@@ -355,7 +356,7 @@ fn client(settings: &GitHubSettings) -> Result<Octocrab, Error> {
         connector.enforce_http(false);
         let tls = hyper_rustls::HttpsConnectorBuilder::new()
             .with_native_roots()
-            .map_err(|e| Error::GitHubUnreachable {
+            .map_err(|e| GitHubError::Unreachable {
                 api_url: settings.api_url.clone(),
                 reason: format!("cannot load the system's root certificates: {e}"),
             })?
@@ -388,10 +389,10 @@ where
 }
 
 /// Refuses a `what` longer than GitHub accepts.
-fn check_length(what: &'static str, text: &str) -> Result<(), Error> {
+fn check_length(what: &'static str, text: &str) -> Result<(), GitHubError> {
     let chars = text.chars().count();
     if chars > MAX_BODY_CHARS {
-        Err(Error::GitHubBodyTooLong { what, chars })
+        Err(GitHubError::BodyTooLong { what, chars })
     } else {
         Ok(())
     }

@@ -67,6 +67,7 @@ impl GitTree {
             action: "open the git repository containing".to_owned(),
             target: project.display().to_string(),
             message: e.message().to_owned(),
+            source: Some(e),
         })?;
         let prefix = match (project_prefix(&repository, project)?, folder) {
             (prefix, "") => prefix,
@@ -84,6 +85,7 @@ impl GitTree {
                         "{} (is it fetched? CI checkouts often need `fetch-depth: 0`)",
                         e.message()
                     ),
+                    source: Some(e),
                 })?;
             let root = commit
                 .tree()

@@ -1,168 +1,55 @@
-//! What a change reaches: tasks and tables downstream across flows, and tables that
-//! disappear while something still reads them.
+//! Downstream impact: for every task whose output may change, every task and table
+//! reachable downstream of it across flows, and the tasks affected only through it.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 
-use crate::render::manifest::Manifest;
+use super::graph::Graph;
+use super::types::{Impact, Status, TaskDiff};
 
-use super::types::{BreakingChange, BreakingKind};
-
-/// The dependency edges and the tables of one manifest, by task name (`flow.task`).
-/// Cross-flow sensors are not tasks here: they only wait.
-pub(crate) struct Graph<'a> {
-    downstream: BTreeMap<&'a str, BTreeSet<&'a str>>,
-    writes: BTreeMap<&'a str, Vec<&'a str>>,
-    reads: BTreeMap<&'a str, Vec<&'a str>>,
-    /// Table → the task that writes it.
-    writers: BTreeMap<&'a str, &'a str>,
-}
-
-impl<'a> Graph<'a> {
-    pub(crate) fn of(manifest: &'a Manifest) -> Self {
-        let mut lineage = Self {
-            downstream: BTreeMap::new(),
-            writes: BTreeMap::new(),
-            reads: BTreeMap::new(),
-            writers: BTreeMap::new(),
+/// Downstream of every task whose output may change: changed tasks whose inputs
+/// changed, added and removed tasks. Sensors have nothing downstream and are left out.
+pub(crate) fn impact(tasks: &[TaskDiff], base: &Graph<'_>, head: &Graph<'_>) -> Vec<Impact> {
+    let mut impacts = Vec::new();
+    for diff in tasks.iter().filter(|t| t.affects_data && t.task_type != "wait") {
+        let (writes, downstream) = match diff.status {
+            Status::Removed => (base.writes_of(&diff.task), base.reachable_in(&diff.task, head)),
+            Status::Added => (head.writes_of(&diff.task), head.reachable([diff.task.as_str()])),
+            // Its readers in head, and those in base it may have lost.
+            Status::Changed => {
+                let mut downstream = head.reachable([diff.task.as_str()]);
+                downstream.extend(base.reachable_in(&diff.task, head));
+                (head.writes_of(&diff.task), downstream)
+            }
         };
-        for (_, task) in manifest.tasks().filter(|(_, t)| !t.is_sensor()) {
-            let name = task.name.as_str();
-            lineage
-                .writes
-                .insert(name, task.writes.iter().map(String::as_str).collect());
-            lineage
-                .reads
-                .insert(name, task.reads.iter().map(String::as_str).collect());
-            for table in &task.writes {
-                lineage.writers.entry(table.as_str()).or_insert(name);
-            }
-        }
-        for edge in &manifest.edges {
-            lineage
-                .downstream
-                .entry(edge.from.as_str())
-                .or_default()
-                .insert(edge.to.as_str());
-        }
-        lineage
-    }
-
-    /// Whether the task exists.
-    pub(crate) fn has(&self, task: &str) -> bool {
-        self.writes.contains_key(task)
-    }
-
-    /// Tables the task writes.
-    pub(crate) fn writes_of(&self, task: &str) -> Vec<String> {
-        self.writes
-            .get(task)
-            .map(|w| w.iter().map(|t| (*t).to_owned()).collect())
-            .unwrap_or_default()
-    }
-
-    /// Table → writer.
-    pub(crate) fn writers(&self) -> &BTreeMap<&'a str, &'a str> {
-        &self.writers
-    }
-
-    /// The tasks directly downstream of `task`.
-    fn children(&self, task: &str) -> impl Iterator<Item = &'a str> + '_ {
-        self.downstream.get(task).into_iter().flatten().copied()
-    }
-
-    /// Every task reachable downstream from `start` (not included unless on a path
-    /// back to itself, which the check forbids), sorted.
-    pub(crate) fn reachable(&self, start: impl IntoIterator<Item = &'a str>) -> BTreeSet<&'a str> {
-        let mut seen: BTreeSet<&'a str> = BTreeSet::new();
-        let mut queue: VecDeque<&'a str> = start.into_iter().collect();
-        while let Some(task) = queue.pop_front() {
-            for child in self.children(task) {
-                if seen.insert(child) {
-                    queue.push_back(child);
-                }
-            }
-        }
-        seen
-    }
-
-    /// The tasks of `head` downstream of `task`, a task of this (base) lineage that
-    /// `head` no longer has: its direct readers in base that still exist, and
-    /// everything downstream of them in `head`.
-    pub(crate) fn reachable_in(&self, task: &str, head: &Graph<'a>) -> BTreeSet<&'a str> {
-        let first: BTreeSet<&'a str> = self.children(task).filter(|t| head.has(t)).collect();
-        let mut all = head.reachable(first.iter().copied());
-        all.extend(first);
-        all
-    }
-
-    /// Tables the given tasks write, sorted.
-    pub(crate) fn tables_written_by<'b>(&self, tasks: impl IntoIterator<Item = &'b str>) -> BTreeSet<String> {
-        tasks
-            .into_iter()
-            .flat_map(|task| self.writes.get(task).into_iter().flatten())
-            .map(|table| (*table).to_owned())
-            .collect()
-    }
-}
-
-/// Tables written in base, written by nothing in head (and not declared as an external
-/// source there), yet read by head tasks.
-pub(crate) fn breaking_changes(
-    base: &Graph<'_>,
-    head: &Graph<'_>,
-    head_sources: &BTreeSet<&str>,
-) -> Vec<BreakingChange> {
-    let new_tables: Vec<(&str, &str)> = head
-        .writers
-        .iter()
-        .filter(|(table, _)| !base.writers.contains_key(*table))
-        .map(|(table, writer)| (*table, *writer))
-        .collect();
-    let mut breaking = Vec::new();
-    for (table, writer) in &base.writers {
-        if head.writers.contains_key(table) || head_sources.contains(table) {
+        // A new task nothing reads from has no impact beyond itself.
+        if diff.status == Status::Added && downstream.is_empty() {
             continue;
         }
-        let readers: Vec<String> = head
-            .reads
-            .iter()
-            .filter(|(_, reads)| reads.contains(table))
-            .map(|(task, _)| (*task).to_owned())
-            .collect();
-        if readers.is_empty() {
-            continue;
-        }
-        breaking.push(BreakingChange {
-            kind: BreakingKind::TableNoLongerWritten,
-            table: (*table).to_owned(),
-            writer: (*writer).to_owned(),
-            readers,
-            renamed_to: renamed_to(table, writer, &new_tables),
+        impacts.push(Impact {
+            task: diff.task.clone(),
+            status: diff.status,
+            writes,
+            downstream_tables: head.tables_written_by(downstream.iter().copied()).into_iter().collect(),
+            downstream_tasks: downstream.into_iter().map(str::to_owned).collect(),
         });
     }
-    breaking
+    impacts
 }
 
-/// The new table that most likely replaces `table`: one written by the same task
-/// (the most similar name if several), else one with a similar name.
-fn renamed_to(table: &str, writer: &str, new_tables: &[(&str, &str)]) -> Option<String> {
-    let similarity = |candidate: &str| strsim::normalized_levenshtein(table, candidate);
-    let best = |candidates: &mut dyn Iterator<Item = &str>| -> Option<(f64, String)> {
-        let mut best: Option<(f64, String)> = None;
-        for candidate in candidates {
-            let score = similarity(candidate);
-            // Strictly better only, so ties keep the first (sorted) name.
-            if best.as_ref().is_none_or(|(s, _)| score > *s) {
-                best = Some((score, candidate.to_owned()));
-            }
-        }
-        best
-    };
-    let same_writer = best(&mut new_tables.iter().filter(|(_, w)| *w == writer).map(|(t, _)| *t));
-    if let Some((_, name)) = same_writer {
-        return Some(name);
-    }
-    best(&mut new_tables.iter().map(|(t, _)| *t))
-        .filter(|(score, _)| *score >= 0.75)
-        .map(|(_, name)| name)
+/// The tasks downstream of a change that did not change (in what they compute)
+/// themselves, sorted.
+pub(crate) fn indirectly_affected(tasks: &[TaskDiff], impact: &[Impact]) -> Vec<String> {
+    let direct: BTreeSet<&str> = tasks
+        .iter()
+        .filter(|t| t.affects_data)
+        .map(|t| t.task.as_str())
+        .collect();
+    impact
+        .iter()
+        .flat_map(|i| &i.downstream_tasks)
+        .filter(|t| !direct.contains(t.as_str()))
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }

@@ -1,4 +1,4 @@
-//! Stage 6, plan: what merging a revision would change in one environment.
+//! Stage 13, plan: what merging a revision would change in one environment.
 //!
 //! Input: two compiles of the same environment — the base and the head revision —
 //! each as its `manifest.json` (read back with [`crate::render::manifest::Manifest`])
@@ -16,28 +16,28 @@
 //! everything downstream as indirectly affected; a change of `metadata` only (pool,
 //! priority, queue, retries) does not.
 //!
-//! Views, one per format: [`text`] (terminal), [`markdown`] (a pull-request comment,
-//! under GitHub's size limit by construction) and [`json`]. [`plan_revisions`]
+//! Views, one per format: [`text`] (terminal), [`markdown`] (a pull-request
+//! comment, under GitHub's size limit by construction) and [`json`]. [`plan_revisions`]
 //! compiles two revisions of a repository and plans them, for `flowc plan`,
-//! `flowc comment` and `flowc promote`.
+//! `flowc comment` and `flowc promote`: the only part of this stage that reads git and
+//! runs the compiler; everything else is pure.
 
-mod budget;
-mod files;
+mod breaking;
+mod diff;
+mod graph;
 mod impact;
-pub mod json;
-pub mod markdown;
 mod planner;
-mod quality;
 mod revisions;
 #[cfg(test)]
 mod tests;
-pub mod text;
 mod types;
+mod view;
 
-pub use files::DiffLimits;
+pub use diff::files::DiffLimits;
 pub use planner::{PlanInput, Planner};
 pub use revisions::{DEFAULT_ENVIRONMENT, Failure, PlanOutcome, Side, Source, plan_revisions, plan_sources};
 pub use types::{
     AccessChange, BreakingChange, BreakingKind, Change, ChangeKind, Delta, FileDiff, FlowDiff, Impact, Plan,
     QualityChange, Revision, RuleChange, Status, Summary, TaskDiff, WriterChange,
 };
+pub use view::{json, markdown, text};

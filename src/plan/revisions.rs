@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::markdown;
 use super::planner::{PlanInput, Planner};
 use super::types::{Plan, Revision};
+use super::view::markdown;
 use crate::Error;
 use crate::compiler::CheckReport;
 use crate::compiler::{CompileRequest, Compiled, compile};

@@ -1,4 +1,4 @@
-//! GitHub's error answers turned into [`Error`]s that say what went wrong and what to do.
+//! GitHub's error answers turned into [`GitHubError`]s that say what went wrong and what to do.
 //!
 //! Everything here is built from the status, a few headers and GitHub's JSON message;
 //! text that came from outside passes through a redactor first, so the token can never
@@ -9,8 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use http::HeaderMap;
 use serde_json::Value;
 
-use super::{GitHubSettings, RepoSlug, Token};
-use crate::Error;
+use super::{GitHubError, GitHubSettings, RepoSlug, Token};
 
 /// What the failed request was for, to name it in messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +66,7 @@ pub(super) struct Answer<'a> {
 }
 
 /// The error for a non-success answer to `call`, received at `now`.
-pub(super) fn from_status(call: Call, settings: &GitHubSettings, answer: &Answer<'_>, now: SystemTime) -> Error {
+pub(super) fn from_status(call: Call, settings: &GitHubSettings, answer: &Answer<'_>, now: SystemTime) -> GitHubError {
     let Answer { status, headers, body } = *answer;
     let repository = &settings.repository;
     let message = redact(&github_message(status, body), &settings.token);
@@ -76,36 +75,36 @@ pub(super) fn from_status(call: Call, settings: &GitHubSettings, answer: &Answer
     let retry_after = header("retry-after").and_then(|value| value.parse::<u64>().ok());
     let secondary = message.to_ascii_lowercase().contains("secondary rate limit");
     match status {
-        401 => Error::GitHubUnauthorized {
+        401 => GitHubError::Unauthorized {
             api_url: settings.api_url.clone(),
         },
         403 | 429 if exhausted => {
             let reset = header("x-ratelimit-reset").and_then(|value| value.parse::<u64>().ok());
-            Error::GitHubRateLimited {
+            GitHubError::RateLimited {
                 resets: reset.map_or_else(|| "at an unknown time".to_owned(), |reset| resets(reset, now)),
             }
         }
-        403 | 429 if secondary || retry_after.is_some() || status == 429 => Error::GitHubSecondaryRateLimit {
+        403 | 429 if secondary || retry_after.is_some() || status == 429 => GitHubError::SecondaryRateLimit {
             wait: retry_after.map_or_else(
                 || "at least a minute".to_owned(),
                 |seconds| format!("{seconds} seconds"),
             ),
         },
-        403 => Error::GitHubForbidden {
+        403 => GitHubError::Forbidden {
             action: call.action(),
             repository: repository.to_string(),
             help: forbidden_help(&message),
             message,
         },
-        404 => Error::GitHubNotFound {
+        404 => GitHubError::NotFound {
             what: call.missing(repository),
             message,
         },
-        422 => Error::GitHubValidation {
+        422 => GitHubError::Validation {
             action: call.action(),
             message,
         },
-        _ => Error::GitHubFailed {
+        _ => GitHubError::Failed {
             action: call.action(),
             status,
             message,
@@ -233,7 +232,7 @@ mod tests {
 
     use super::*;
 
-    fn answer(status: u16, headers: &[(&'static str, &str)], body: &str) -> Error {
+    fn answer(status: u16, headers: &[(&'static str, &str)], body: &str) -> GitHubError {
         let mut map = HeaderMap::new();
         for (name, value) in headers {
             map.insert(*name, HeaderValue::from_str(value).expect("valid header"));
@@ -268,7 +267,7 @@ mod tests {
             r#"{"message":"API rate limit exceeded for installation ID 1."}"#,
         );
         let text = error.to_string();
-        assert!(matches!(error, Error::GitHubRateLimited { .. }), "{text}");
+        assert!(matches!(error, GitHubError::RateLimited { .. }), "{text}");
         assert!(text.contains("at 2024-03-05 14:03:20 UTC, in 400 seconds"), "{text}");
         let error = answer(429, &[("x-ratelimit-remaining", "0")], "");
         assert!(error.to_string().contains("at an unknown time"), "{error}");
@@ -282,7 +281,7 @@ mod tests {
         let error = answer(403, &[], body);
         assert!(error.to_string().contains("wait at least a minute"), "{error}");
         let error = answer(429, &[], "");
-        assert!(matches!(error, Error::GitHubSecondaryRateLimit { .. }), "{error}");
+        assert!(matches!(error, GitHubError::SecondaryRateLimit { .. }), "{error}");
     }
 
     #[test]
@@ -353,6 +352,6 @@ mod tests {
     #[test]
     fn bad_credentials_do_not_depend_on_the_body() {
         let error = answer(401, &[], "");
-        assert!(matches!(error, Error::GitHubUnauthorized { .. }), "{error}");
+        assert!(matches!(error, GitHubError::Unauthorized { .. }), "{error}");
     }
 }

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::path::Path;
 
+use super::GitHubError;
 use crate::Error;
 
 /// The public GitHub REST API.
@@ -145,7 +146,7 @@ impl GitHubSettings {
         let token = env(TOKEN_VAR)
             .as_deref()
             .and_then(Token::new)
-            .ok_or(Error::GitHubTokenMissing)?;
+            .ok_or(GitHubError::TokenMissing)?;
         let api_url = match api_url {
             Some(url) => checked_api_url(url, "--api-url")?,
             None => match env(API_URL_VAR) {
@@ -329,7 +330,10 @@ mod tests {
     fn missing_or_blank_token_is_an_error() {
         for env in [&[][..], &[(TOKEN_VAR, "")][..], &[(TOKEN_VAR, " \n")][..]] {
             let error = resolve(Some("acme/pipelines"), None, env).expect_err("no token");
-            assert!(matches!(error, Error::GitHubTokenMissing), "{error}");
+            assert!(
+                matches!(GitHubError::of(&error), Some(GitHubError::TokenMissing)),
+                "{error}"
+            );
         }
     }
 

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::types::{Delta, QualityChange, RuleChange, Status};
+use crate::plan::types::{Delta, QualityChange, RuleChange, Status};
 use crate::render::manifest::{Manifest, QualityEntry};
 
 /// Rules that differ between the two manifests, sorted by flow and rule.

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use similar::{ChangeTag, TextDiff};
 
-use super::types::{FileDiff, Status};
+use crate::plan::types::{FileDiff, Status};
 
 /// The file every compile writes last, compared through the plan's lists instead.
 pub(crate) const MANIFEST: &str = "manifest.json";

@@ -4,20 +4,21 @@
 //! A [`Writer`] appends a piece only when it fits, keeping room for the closing note,
 //! and [`fair_share`] splits what is left between the parts still to come.
 
-use super::markdown::TAIL;
+/// Room kept for the closing note.
+pub(super) const TAIL: usize = 1_500;
 
 /// Text appended only while it fits.
-pub(crate) struct Writer {
-    pub(crate) out: String,
+pub(super) struct Writer {
+    pub(super) out: String,
     /// Bytes the body may take: the budget minus the room kept for the tail.
     body: usize,
     budget: usize,
     /// Where the current section must end.
-    pub(crate) limit: usize,
+    pub(super) limit: usize,
 }
 
 impl Writer {
-    pub(crate) fn new(budget: usize) -> Self {
+    pub(super) fn new(budget: usize) -> Self {
         Self {
             out: String::new(),
             body: budget.saturating_sub(TAIL),
@@ -27,7 +28,7 @@ impl Writer {
     }
 
     /// Room left for the body (and the current section), minus `keep`.
-    pub(crate) fn room(&self, keep: usize) -> usize {
+    pub(super) fn room(&self, keep: usize) -> usize {
         self.body
             .min(self.limit)
             .saturating_sub(self.out.len())
@@ -35,7 +36,7 @@ impl Writer {
     }
 
     /// Appends `text` if it fits in the body with `keep` bytes to spare.
-    pub(crate) fn push(&mut self, text: &str, keep: usize) -> bool {
+    pub(super) fn push(&mut self, text: &str, keep: usize) -> bool {
         if text.len() <= self.room(keep) {
             self.out.push_str(text);
             true
@@ -46,14 +47,14 @@ impl Writer {
 
     /// Appends short text of bounded length (headings, summary, notes) if it fits in
     /// the whole budget.
-    pub(crate) fn force(&mut self, text: &str) {
+    pub(super) fn force(&mut self, text: &str) {
         if self.out.len() + text.len() <= self.budget {
             self.out.push_str(text);
         }
     }
 
     /// The text; never longer than the budget.
-    pub(crate) fn finish(mut self) -> String {
+    pub(super) fn finish(mut self) -> String {
         if self.out.len() > self.budget {
             // Unreachable by construction; kept so the bound holds whatever happens.
             let mut end = self.budget;
@@ -68,19 +69,19 @@ impl Writer {
 
 /// What was left out, for the closing note.
 #[derive(Default)]
-pub(crate) struct Cut {
+pub(super) struct Cut {
     /// Rows or list items left out of the sections.
-    pub(crate) items: usize,
+    pub(super) items: usize,
     /// Files whose diff is not shown, or shown in part.
-    pub(crate) files: usize,
+    pub(super) files: usize,
     /// Diff lines not shown.
-    pub(crate) lines: usize,
+    pub(super) lines: usize,
 }
 
 /// The share of `room` for the first of sections needing `needs`: max-min fair, so
 /// sections needing less than an equal split get all they need and the rest share
 /// what remains equally.
-pub(crate) fn fair_share(needs: &[usize], room: usize) -> usize {
+pub(super) fn fair_share(needs: &[usize], room: usize) -> usize {
     let Some(&first) = needs.first() else {
         return 0;
     };
