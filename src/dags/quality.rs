@@ -11,45 +11,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use serde::Serialize;
-
+use super::ids::{check_task_id, dag_id, gate_task_id, unique_var};
 use super::jinja;
-use super::{Builder, DagParam, DagTask, Operator, SparkSql, sanitize_id, unique_var};
+use super::spark::SparkSql;
+use super::{Builder, DagParam, DagTask, Operator, QualityTask};
 use crate::diagnostic::{Code, Diagnostic, FileId};
 use crate::model::{Flow, Severity, SparkSqlOperator, Task, TaskId, TaskKind};
 use crate::quality::Check;
-
-/// What a check task checks, as recorded in the manifest.
-#[derive(Clone, Debug, Serialize)]
-pub struct QualityTask {
-    /// The rule's name.
-    pub rule: String,
-    /// The task whose output it checks, `flow.task`.
-    pub task: String,
-    /// `timeliness`, `completeness`, `accuracy`, `consistency` or `validity`.
-    pub dimension: &'static str,
-    /// The check, e.g. `not_null`.
-    pub kind: &'static str,
-    /// `strong` or `weak`.
-    pub severity: &'static str,
-    /// The table checked, as this environment names it.
-    pub table: String,
-    /// The partition checked (`dt=${bizdate}`), `None` for the whole table.
-    pub partition: Option<String>,
-    /// The results table the check appends to, as this environment names it. Not in
-    /// the task's `writes`: it is a log every check appends to, not a table the
-    /// check produces, so lineage and the plan's "writer changed" leave it out.
-    pub results_table: String,
-    /// How the observed value must compare with the threshold: `<=` or `>=`.
-    pub comparison: &'static str,
-    /// The threshold, as SQL number text.
-    pub threshold: String,
-    /// The rule's description.
-    pub description: Option<String>,
-    /// What the check is given (columns, values, bounds, expressions, the table it
-    /// compares with, as this environment names it); see [`crate::quality::settings`].
-    pub settings: BTreeMap<String, Vec<String>>,
-}
 
 /// The checks of one task, and its gate when it has strong rules.
 pub(super) struct QualityTasks {
@@ -57,16 +25,6 @@ pub(super) struct QualityTasks {
     pub(super) checks: Vec<(Severity, DagTask)>,
     /// The `EmptyOperator` after the strong checks.
     pub(super) gate: Option<DagTask>,
-}
-
-/// The Airflow task id of the check of `rule` on the task whose id is `task_id`.
-fn check_task_id(task_id: &str, rule: &str) -> String {
-    sanitize_id(&format!("{task_id}__dq_{rule}"))
-}
-
-/// The Airflow task id of the gate after a task's strong checks.
-pub(super) fn gate_task_id(task_id: &str) -> String {
-    sanitize_id(&format!("{task_id}__dq"))
 }
 
 /// The tasks with a strong rule: what waits for them waits for their gate.
@@ -152,7 +110,7 @@ impl Builder<'_> {
             TaskKind::SparkSql(spark) => spark.operator,
             _ => SparkSqlOperator::SparkSql,
         };
-        let job_name = format!("{}.{task_id}", super::dag_id(env, flow.id.as_str()));
+        let job_name = format!("{}.{task_id}", dag_id(env, flow.id.as_str()));
         // Without a SQL runner the writing task is already reported (R603).
         let operator = self.spark_sql_operator(
             kind,

@@ -1,0 +1,70 @@
+//! The operator of a sync task: its DataX job resolved again for the environment
+//! (its databases, connections), run by a `BashOperator` through the launcher
+//! `flowc_datax.py` with the credentials the job reads from Airflow connections.
+
+use super::bizdate::Bizdate;
+use super::jinja::{self, Substitutions};
+use super::{Builder, Operator};
+use crate::diagnostic::Diagnostic;
+use crate::model::{Flow, SyncTask, Task};
+use crate::sync::CredentialSource;
+
+impl Builder<'_> {
+    /// The `BashOperator` that runs the DataX job of `task`, whose Airflow task id is
+    /// `task_id`, in this environment; its job is kept for the job file. `None` when
+    /// the job did not resolve: its errors are reported.
+    pub(super) fn datax_operator(
+        &mut self,
+        flow: &Flow,
+        task: &Task,
+        sync_task: &SyncTask,
+        task_id: &str,
+    ) -> Option<Operator> {
+        if !self.input.datax_jobs.contains_key(&task.id) {
+            return None;
+        }
+        // Resolved again for this environment: its databases, connections.
+        let (resolved, problems) = crate::sync::resolve_in(
+            self.repository,
+            self.project,
+            Some(self.environment),
+            flow,
+            task,
+            sync_task,
+        );
+        self.diagnostics
+            .extend(problems.into_iter().filter(Diagnostic::is_error));
+        let resolved = resolved?;
+        let airflow = &self.project.airflow;
+        let sync = self.datax_jobs.entry(task.id.clone()).or_insert(resolved);
+        let datax_job = format!("datax/{}/{}.json", flow.id, task_id);
+        let (bizdate, nodash) = Bizdate::of(flow).expressions();
+        let root = &airflow.datax_job_root;
+        let command = format!(
+            "python3 \"{root}/flowc_datax.py\" \"{root}/{}/{}.json\" -- {} -p \"-Dbizdate={{{{ {bizdate} }}}} -Dbizdate_nodash={{{{ {nodash} }}}}\"",
+            flow.id,
+            task_id,
+            jinja::value(&airflow.datax_command, &Substitutions::default()),
+        );
+        let env = sync
+            .credentials
+            .iter()
+            .filter_map(|credential| match &credential.source {
+                CredentialSource::AirflowConnection { conn_id, field } => Some((
+                    credential.variable.clone(),
+                    format!("{{{{ conn.get('{}').{field} }}}}", jinja::escape(conn_id)),
+                )),
+                CredentialSource::Worker => None,
+            })
+            .collect();
+        Some(Operator::BashOperator {
+            bash_command: command,
+            env,
+            datax_channels: sync.setting.channel,
+            datax_bytes_per_second: sync.setting.byte.unwrap_or_default(),
+            datax_job,
+            column_lineage: sync.columns.clone(),
+            credential_variables: sync.credentials.iter().map(|c| c.variable.clone()).collect(),
+        })
+    }
+}
