@@ -122,6 +122,7 @@ fn time_compile(root: &Path) -> (Duration, Duration, usize) {
     (samples[0], samples[RUNS / 2], files)
 }
 
+#[expect(clippy::print_stdout, reason = "a benchmark reports its timings on stdout")]
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this binary
     // without it, where a small repository is enough to prove the bench still works.

@@ -9,6 +9,15 @@ pub fn plural(count: usize, word: &str) -> String {
     }
 }
 
+/// Items as inline code, comma-separated: `` `a.b`, `c.d` ``.
+pub fn code_list<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
+    items
+        .into_iter()
+        .map(|item| format!("`{item}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `text` with its first character in lower case: how flowc quotes a library's
 /// message (`Unterminated string literal` → `unterminated string literal`) inside its
 /// own sentences.

@@ -10,7 +10,7 @@ fn code_list(items: &[String]) -> String {
     if items.is_empty() {
         "none".to_owned()
     } else {
-        items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+        crate::words::code_list(items)
     }
 }
 

@@ -16,6 +16,7 @@ use crate::model::{
     Task, TaskId, TaskKind,
 };
 use crate::sql::{SqlOptions, parse_expression};
+use crate::words::code_list;
 
 /// The partition each hive sync target is written with: what a check of that table
 /// reads unless the rule says otherwise.
@@ -333,7 +334,7 @@ fn own_table(task: &Task, rule: &QualityRule, io: &TaskIo, found: &mut Vec<Diagn
                 None if writes.is_empty() => diagnostic.with_help(no_table_help(task)),
                 None => diagnostic.with_help(format!(
                     "put the rule on the task that writes it; this task writes {}",
-                    code_list(&names())
+                    code_list(names())
                 )),
             });
             None
@@ -367,7 +368,7 @@ fn own_table(task: &Task, rule: &QualityRule, io: &TaskIo, found: &mut Vec<Diagn
                 )
                 .at(rule.name.span)
                 .with_label("which table?")
-                .with_help(format!("add `table:` with one of {}", code_list(&names()))),
+                .with_help(format!("add `table:` with one of {}", code_list(names()))),
             );
             None
         }
@@ -379,10 +380,6 @@ fn no_table_help(task: &Task) -> &'static str {
         TaskKind::Sync(_) => "only tables in the warehouse can be checked; put the rule on a task that writes one",
         _ => "put the rule on the task that writes the table",
     }
-}
-
-fn code_list(items: &[&str]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// P515 for SQL expressions that are not exactly one expression.

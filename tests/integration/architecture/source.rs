@@ -97,7 +97,7 @@ fn char_literal_len(rest: &[u8]) -> usize {
     }
     // One character (of up to 4 UTF-8 bytes), then the closing quote.
     let width = std::str::from_utf8(&rest[1..rest.len().min(5)])
-        .or_else(|e| std::str::from_utf8(&rest[1..1 + e.valid_up_to()]))
+        .or_else(|e| std::str::from_utf8(&rest[1..=e.valid_up_to()]))
         .ok()
         .and_then(|s| s.chars().next())
         .map_or(1, char::len_utf8);
