@@ -1,4 +1,4 @@
-//! Failures of flowc itself, as opposed to problems in the user's input.
+//! Stage 0: failures of flowc itself, as opposed to problems in the user's input.
 //!
 //! A problem in the input is a [`crate::diagnostic::Diagnostic`] and exits 1; an
 //! [`Error`] means flowc could not do its job (a missing repository, I/O) and exits 2.

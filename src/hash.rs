@@ -1,4 +1,4 @@
-//! Content hashes and JSON bytes: the one place flowc turns values into SHA-256 hex
+//! Stage 0, hashes and JSON bytes: the one place flowc turns values into SHA-256 hex
 //! and pretty JSON, so every hash in a manifest, a release record and a fingerprint
 //! is computed the same way.
 

@@ -1,4 +1,4 @@
-//! Writing one environment's compiled files to `<out>/<env>/`, all or nothing.
+//! Stage 12, output: writing one environment's compiled files to `<out>/<env>/`, all or nothing.
 //!
 //! Every file is first written to a temporary folder inside `<out>` (same file
 //! system), then moved into place file by file with `rename`, which is atomic per

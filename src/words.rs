@@ -1,4 +1,4 @@
-//! Wording shared by diagnostics and the human-readable views.
+//! Stage 0: wording shared by diagnostics and the human-readable views.
 
 /// `1 file`, `2 files`: a count and a noun that takes `s` in the plural.
 pub fn plural(count: usize, word: &str) -> String {

@@ -30,18 +30,18 @@ impl Builder<'_> {
         // The flow's own tasks first, so their variables keep their names.
         let mut own: Vec<DagTask> = Vec::new();
         for task in &flow.tasks {
-            let plan = self.task(flow, task, &params, &mut vars);
-            if let Some(file) = &plan.source_file {
+            let dag_task = self.task(flow, task, &params, &mut vars);
+            if let Some(file) = &dag_task.source_file {
                 sources.insert(file.clone());
             }
-            task_ids.insert(plan.task_id.clone(), task.name_span);
-            own.push(plan);
+            task_ids.insert(dag_task.task_id.clone(), task.name_span);
+            own.push(dag_task);
         }
         let var_of: BTreeMap<&str, String> = flow
             .tasks
             .iter()
             .zip(&own)
-            .map(|(task, plan)| (task.id.task(), plan.var.clone()))
+            .map(|(task, dag_task)| (task.id.task(), dag_task.var.clone()))
             .collect();
         let mut links = Links::new();
         let (quality_of, gates) = self.quality_checks(flow, &mut own, &mut vars, &mut task_ids, &mut links);
@@ -51,8 +51,8 @@ impl Builder<'_> {
         // Cross-flow dependencies: a sensor per upstream task, or assets.
         let upstreams = self.upstreams(flow, &var_of);
         let (mut tasks, needs_bizdate_run) = self.sensor_tasks(flow, &upstreams, &task_ids, &mut vars, &mut links);
-        for (plan, checks) in own.into_iter().zip(quality_of) {
-            tasks.push(plan);
+        for (dag_task, checks) in own.into_iter().zip(quality_of) {
+            tasks.push(dag_task);
             tasks.extend(checks);
         }
         let chains = chains(&mut tasks, &links);
@@ -98,18 +98,18 @@ impl Builder<'_> {
     ) -> QualityOf<'f> {
         let mut quality_of: Vec<Vec<DagTask>> = Vec::with_capacity(own.len());
         let mut gates = Vec::new();
-        for (task, plan) in flow.tasks.iter().zip(own.iter_mut()) {
-            let quality = self.quality_tasks(flow, task, plan, vars);
+        for (task, dag_task) in flow.tasks.iter().zip(own.iter_mut()) {
+            let quality = self.quality_tasks(flow, task, dag_task, vars);
             let mut added = Vec::new();
             for (severity, check) in quality.checks {
-                links.entry(plan.var.clone()).or_default().insert(check.var.clone());
+                links.entry(dag_task.var.clone()).or_default().insert(check.var.clone());
                 if let (Severity::Strong, Some(gate)) = (severity, &quality.gate) {
                     links.entry(check.var.clone()).or_default().insert(gate.var.clone());
                 }
                 added.push(check);
             }
             if let Some(mut gate) = quality.gate {
-                gate.outlets = std::mem::take(&mut plan.outlets);
+                gate.outlets = std::mem::take(&mut dag_task.outlets);
                 gates.push((task.id.task(), gate.var.clone()));
                 added.push(gate);
             }

@@ -48,7 +48,7 @@ pub use ids::dag_id;
 pub use operator::Operator;
 pub use types::{Chain, Dag, DagParam, DagSchedule, DagTask, EnvironmentDags, Pool, QualityTask};
 
-/// What a plan is for.
+/// What a DAG model is built for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Everything, SQL templates included.

@@ -37,7 +37,7 @@ pub(super) fn gated(quality: &BTreeMap<TaskId, Vec<Check>>) -> BTreeSet<TaskId> 
 }
 
 impl Builder<'_> {
-    /// The check tasks of `task` (whose plan is `writer`), and its gate.
+    /// The check tasks of `task` (whose dag_task is `writer`), and its gate.
     pub(super) fn quality_tasks(
         &mut self,
         flow: &Flow,
@@ -51,18 +51,21 @@ impl Builder<'_> {
                 gate: None,
             };
         };
-        let plans: Vec<(Severity, DagTask)> = checks
+        let check_tasks: Vec<(Severity, DagTask)> = checks
             .iter()
             .filter_map(|check| {
-                let plan = self.check_task(flow, task, writer, check, vars)?;
-                Some((check.rule.severity, plan))
+                let dag_task = self.check_task(flow, task, writer, check, vars)?;
+                Some((check.rule.severity, dag_task))
             })
             .collect();
         let gate = checks
             .iter()
             .any(|c| c.rule.severity == Severity::Strong)
             .then(|| gate_task(task, writer, vars));
-        QualityTasks { checks: plans, gate }
+        QualityTasks {
+            checks: check_tasks,
+            gate,
+        }
     }
 
     fn check_task(

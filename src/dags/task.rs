@@ -255,8 +255,8 @@ fn own_params(task: &Task, dag_params: &BTreeMap<String, DagParam>) -> BTreeMap<
         .collect()
 }
 
-/// A stand-in plan for a task whose operator could not be built; its error is
-/// already reported, so the plan is never rendered.
+/// A stand-in for a task whose operator could not be built; its error is already
+/// reported, so it is never rendered.
 fn placeholder_task(task: &Task, task_id: String, vars: &mut BTreeSet<String>) -> DagTask {
     DagTask {
         name: task.id.to_string(),

@@ -1,4 +1,4 @@
-//! The deploy edge: everything that publishes compiled output or talks to a forge.
+//! Stage 14, deploy: the edge that publishes compiled output and talks to a forge.
 //!
 //! Input: a [`release::Release`] (the files of one environment from
 //! [`crate::compiler::compile`], and the record naming them and their source commit).

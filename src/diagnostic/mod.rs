@@ -1,4 +1,4 @@
-//! Diagnostics: what is wrong with the user's input, and where.
+//! Stage 0, diagnostics: what is wrong with the user's input, and where.
 //!
 //! A [`Diagnostic`] is plain data: a stable [`Code`], a [`Severity`], a lowercase
 //! message, a primary [`Span`] with an optional label, secondary labels, and an optional

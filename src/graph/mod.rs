@@ -1,4 +1,4 @@
-//! Stage 4, graph: the task dependency graph across the whole repository.
+//! Stage 6, graph: the task dependency graph across the whole repository.
 //!
 //! Input: the [`Repository`] and, per task, the tables it reads and writes ([`TaskIo`]).
 //! Task B depends on task A when B reads a table A writes, in any flow; manual

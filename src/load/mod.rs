@@ -1,10 +1,12 @@
-//! Stage 1, load: repository → source files and span-keeping YAML trees.
+//! Stage 2, load: repository → source files and span-keeping YAML trees.
 //!
-//! Input: a [`FileSource`] (a work tree today, a git revision later). Output: a
-//! [`LoadedRepo`] holding every file read in a [`SourceMap`], the parsed `flowc.yaml`
-//! and `flows/<flow>/flow.yaml` trees, and the diagnostics found on the way (invalid
-//! UTF-8, oversized files, YAML syntax, duplicate keys). This is one of the few stages
-//! that touches the outside world; everything after it is pure.
+//! Input: a [`FileSource`] (a work tree, a git revision, or files in memory). Output:
+//! a [`LoadedRepo`] holding every file read in a [`SourceMap`], the parsed
+//! `flowc.yaml` and `flows/<flow>/flow.yaml` trees, and the diagnostics found on the
+//! way (invalid UTF-8, oversized files, YAML syntax, duplicate keys). The only stage
+//! that reads files: the compiler reads the files later stages name (SQL files,
+//! template overrides, ml applications) through [`read_text`] and [`read_all`], and
+//! stages 3–10 are pure.
 
 mod git;
 mod source;

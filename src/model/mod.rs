@@ -1,4 +1,4 @@
-//! The typed, validated model of a pipeline repository.
+//! Stage 1, model: the typed, validated model of a pipeline repository.
 //!
 //! Built by [`crate::validate`] from YAML documents that passed their JSON Schema, so
 //! its types only hold well-formed values. Every value a later stage may report on

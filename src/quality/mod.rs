@@ -1,5 +1,5 @@
-//! Data quality: each task's `quality:` rules resolved against what the task writes,
-//! and compiled into the Spark SQL of their checks.
+//! Stage 7, quality: each task's `quality:` rules resolved against what the task
+//! writes, and compiled into the Spark SQL of their checks.
 //!
 //! Input: the model and every task's reads and writes (from SQL analysis, sync
 //! resolution or the YAML). Output: one [`Check`] per rule — the table it checks, the

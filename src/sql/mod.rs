@@ -1,5 +1,5 @@
-//! SparkSQL analysis: template placeholders, parsing with a Spark dialect, and the
-//! tables each file reads and writes.
+//! Stage 4, sql: SparkSQL analysis — template placeholders, parsing with a Spark
+//! dialect, and the tables each file reads and writes.
 //!
 //! Input: one SQL file's text (with `${name}` and Jinja placeholders) and [`SqlOptions`].
 //! Output: a [`SqlAnalysis`] — sorted, de-duplicated reads and writes, each with the span
@@ -15,7 +15,10 @@
 //! 3. `tables`: the tables each statement reads and writes.
 //!
 //! [`analyze`] runs all three and checks placeholder names. [`parse_expression`] reads
-//! one expression on its own (a quality rule's), the same way.
+//! one expression on its own (a quality rule's), the same way. [`query_shape`] reads a
+//! DataX source query's output columns and tables; that query runs on the source
+//! database (Oracle, MySQL, OceanBase), so it is parsed in sqlparser's generic dialect.
+//! This module is the only one that uses sqlparser.
 
 mod dialect;
 mod expression;

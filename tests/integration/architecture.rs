@@ -271,6 +271,82 @@ fn the_stage_table_names_every_module_in_order() {
     assert!(missing.is_empty(), "modules without a stage: {missing:?}");
 }
 
+/// The codes `src/diagnostic/code.rs` defines: name → code (`InvalidUtf8` → `L101`).
+fn defined_codes(code_rs: &str) -> BTreeMap<String, String> {
+    code_rs
+        .lines()
+        .filter_map(|line| {
+            let (name, code) = line.trim().trim_end_matches(',').split_once(" = \"")?;
+            let code = code.strip_suffix('"')?;
+            let well_formed = name.chars().all(char::is_alphanumeric) && code.len() == 4;
+            well_formed.then(|| (name.to_owned(), code.to_owned()))
+        })
+        .collect()
+}
+
+/// The rows of `docs/ARCHITECTURE.md`'s code table: code → (name, modules).
+fn documented_codes(doc: &str) -> BTreeMap<String, (String, Vec<String>)> {
+    doc.lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.strip_prefix("| `")?.split('|').map(str::trim).collect();
+            let code = cells.first()?.strip_suffix('`')?;
+            let (name, modules) = (cells.get(1)?, cells.get(2)?);
+            let modules = modules
+                .split(',')
+                .map(|m| m.trim().trim_matches('`').to_owned())
+                .collect();
+            (code.len() == 4).then(|| (code.to_owned(), ((*name).to_owned(), modules)))
+        })
+        .collect()
+}
+
+#[test]
+fn architecture_md_names_the_modules_that_raise_each_code() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = read_tree(&root.join("src"));
+    let doc = std::fs::read_to_string(root.join("docs/ARCHITECTURE.md")).expect("read docs/ARCHITECTURE.md");
+    let defined = defined_codes(&files["diagnostic/code.rs"]);
+    let documented = documented_codes(&doc);
+    assert!(defined.len() > 50, "found only {} codes in code.rs", defined.len());
+    let mut problems = Vec::new();
+    for (name, code) in &defined {
+        let raised_by: BTreeSet<String> = files
+            .iter()
+            .filter(|(path, text)| {
+                !path.starts_with("cli/")
+                    && !path.starts_with("diagnostic/")
+                    && mentions(without_tests(&code_only(text)), &format!("Code::{name}"))
+            })
+            .map(|(path, _)| format!("src/{path}"))
+            .collect();
+        let Some((doc_name, modules)) = documented.get(code) else {
+            problems.push(format!(
+                "{code} ({name}) is not in the table; it is raised by {raised_by:?}"
+            ));
+            continue;
+        };
+        if doc_name != name {
+            problems.push(format!("{code} is {name} in code.rs but {doc_name} in the table"));
+        }
+        let listed: BTreeSet<String> = modules.iter().cloned().collect();
+        if listed != raised_by {
+            problems.push(format!(
+                "{code} ({name}): the table says {listed:?}, the source raises it in {raised_by:?}"
+            ));
+        }
+    }
+    for code in documented.keys() {
+        if !defined.values().any(|c| c == code) {
+            problems.push(format!("{code} is in the table but not in src/diagnostic/code.rs"));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "docs/ARCHITECTURE.md is out of date:\n{}",
+        problems.join("\n")
+    );
+}
+
 /// A made-up `src/`: a lib.rs with a two-row stage table (`low` 0, `pure` 3, `high`
 /// 11) and the given files.
 fn tree(files: &[(&str, &str)]) -> BTreeMap<String, String> {
