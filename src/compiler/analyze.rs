@@ -56,7 +56,8 @@ pub struct CheckReport {
 
 impl CheckReport {
     /// What the DAG model is built from, when the repository checked without errors
-    /// up to the graph.
+    /// up to the graph; its DataX jobs are the jobs as written, which the compiler
+    /// replaces with each environment's.
     pub fn dag_input(&self) -> Option<DagInput<'_>> {
         Some(DagInput {
             repository: self.repository.as_ref()?,

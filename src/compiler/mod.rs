@@ -26,6 +26,7 @@ use crate::load::{self, FileSource, ReadOutcome};
 use crate::model::{AirflowVersion, Environment, Repository};
 use crate::policy::isolation;
 use crate::render::{self, CompiledEnvironment, RenderInput, Templates};
+use crate::sync;
 
 /// What to compile.
 #[derive(Clone, Debug, Default)]
@@ -99,8 +100,9 @@ pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compil
     }
 }
 
-/// Stage 9 for every environment, once the stages before found no error: isolation
-/// and the DAG model's problems go into the report. The models of the environments
+/// Stages 5, 8 and 9 for every environment, once the stages before found no error:
+/// each sync task's DataX job resolved for the environment, isolation, and the DAG
+/// model; their problems go into the report. The models of the environments
 /// `request` names (every one when it names none) are kept when `mode` renders.
 fn build_dags(report: &mut CheckReport, request: &CompileRequest, mode: Mode) -> BTreeMap<String, EnvironmentDags> {
     let mut kept = BTreeMap::new();
@@ -114,6 +116,12 @@ fn build_dags(report: &mut CheckReport, request: &CompileRequest, mode: Mode) ->
             let mode = if wanted { mode } else { Mode::Check };
             let version = request.airflow_version.unwrap_or(project.airflow.version);
             found.extend(isolation::check(&isolation, environment));
+            let (jobs, problems) = sync::resolve_environment(input.repository, environment, input.datax_jobs);
+            found.extend(problems);
+            let input = DagInput {
+                datax_jobs: &jobs,
+                ..input
+            };
             match dags::build(&input, environment, version, mode) {
                 Ok(dags) if mode == Mode::Render => {
                     kept.insert(environment.name.clone(), dags);

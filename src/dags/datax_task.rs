@@ -1,40 +1,19 @@
-//! The operator of a sync task: its DataX job resolved again for the environment
-//! (its databases, connections), run by a `BashOperator` through the launcher
+//! The operator of a sync task: its DataX job as resolved for the environment (its
+//! databases, connections), run by a `BashOperator` through the launcher
 //! `flowc_datax.py` with the credentials the job reads from Airflow connections.
 
 use super::bizdate::Bizdate;
 use super::jinja::{self, Substitutions};
 use super::{Builder, Operator};
-use crate::diagnostic::Diagnostic;
-use crate::model::{Flow, SyncTask, Task};
+use crate::model::{Flow, Task};
 use crate::sync::CredentialSource;
 
 impl Builder<'_> {
     /// The `BashOperator` that runs the DataX job of `task`, whose Airflow task id is
     /// `task_id`, in this environment; its job is kept for the job file. `None` when
-    /// the job did not resolve: its errors are reported.
-    pub(super) fn datax_operator(
-        &mut self,
-        flow: &Flow,
-        task: &Task,
-        sync_task: &SyncTask,
-        task_id: &str,
-    ) -> Option<Operator> {
-        if !self.input.datax_jobs.contains_key(&task.id) {
-            return None;
-        }
-        // Resolved again for this environment: its databases, connections.
-        let (resolved, problems) = crate::sync::resolve_in(
-            self.repository,
-            self.project,
-            Some(self.environment),
-            flow,
-            task,
-            sync_task,
-        );
-        self.diagnostics
-            .extend(problems.into_iter().filter(Diagnostic::is_error));
-        let resolved = resolved?;
+    /// the job did not resolve for the environment: the compiler reported why.
+    pub(super) fn datax_operator(&mut self, flow: &Flow, task: &Task, task_id: &str) -> Option<Operator> {
+        let resolved = self.input.datax_jobs.get(&task.id)?.clone();
         let airflow = &self.project.airflow;
         let sync = self.datax_jobs.entry(task.id.clone()).or_insert(resolved);
         let datax_job = format!("datax/{}/{}.json", flow.id, task_id);

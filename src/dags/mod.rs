@@ -74,7 +74,8 @@ pub struct DagInput<'a> {
     pub sql_files: &'a BTreeMap<TaskId, FileId>,
     /// Where each sparksql task's SQL names its tables.
     pub sql_names: &'a BTreeMap<TaskId, TableNames>,
-    /// The DataX job of every sync task that resolved without errors.
+    /// The DataX job of every sync task that resolved without errors for the
+    /// environment the model is built for ([`crate::sync::resolve_environment`]).
     pub datax_jobs: &'a BTreeMap<TaskId, DataxJob>,
     /// The data quality checks of each task with rules.
     pub quality: &'a BTreeMap<TaskId, Vec<Check>>,

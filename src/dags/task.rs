@@ -57,7 +57,7 @@ impl Builder<'_> {
                 source_file = Some(spark.sql.value.clone());
                 self.sparksql_operator(&cx, spark)
             }
-            TaskKind::Sync(sync_task) => self.datax_operator(flow, task, sync_task, &task_id),
+            TaskKind::Sync(_) => self.datax_operator(flow, task, &task_id),
             TaskKind::Ml(ml) => {
                 let (operator, application_file) = self.ml_operator(&cx, ml);
                 source_file = application_file;

@@ -26,8 +26,10 @@ pub use job::{
     WriterColumn,
 };
 
+use std::collections::BTreeMap;
+
 use crate::diagnostic::Diagnostic;
-use crate::model::{Environment, Flow, Project, Repository, SyncTask, Task};
+use crate::model::{Environment, Flow, Project, Repository, SyncTask, Task, TaskId, TaskKind};
 use resolver::Resolver;
 
 /// Business-date variables DataX fills in at run time (`datax.py -p "-Dbizdate=…"`).
@@ -45,6 +47,33 @@ pub fn resolve(
     sync: &SyncTask,
 ) -> (Option<DataxJob>, Vec<Diagnostic>) {
     resolve_in(repository, &repository.project, None, flow, task, sync)
+}
+
+/// Resolves every sync task of `jobs` (the jobs as written) for `environment`:
+/// the environment's jobs, and the errors found (its warnings are those of the jobs
+/// as written, already reported).
+pub fn resolve_environment(
+    repository: &Repository,
+    environment: &Environment,
+    jobs: &BTreeMap<TaskId, DataxJob>,
+) -> (BTreeMap<TaskId, DataxJob>, Vec<Diagnostic>) {
+    let project = environment.apply(&repository.project);
+    let mut resolved = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (flow, task) in repository.tasks() {
+        let TaskKind::Sync(sync) = &task.kind else {
+            continue;
+        };
+        if !jobs.contains_key(&task.id) {
+            continue;
+        }
+        let (job, found) = resolve_in(repository, &project, Some(environment), flow, task, sync);
+        errors.extend(found.into_iter().filter(Diagnostic::is_error));
+        if let Some(job) = job {
+            resolved.insert(task.id.clone(), job);
+        }
+    }
+    (resolved, errors)
 }
 
 /// Resolves one sync task for an environment: `project` is the project as the
