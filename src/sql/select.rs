@@ -20,6 +20,7 @@ use sqlparser::ast::{ObjectName, ObjectNamePart, Query, SelectItem, SetExpr, Sta
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 
+use super::cte::CteScopes;
 /// What a source query returns and reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct QueryShape {
@@ -64,21 +65,10 @@ pub fn query_shape(query: &str) -> QueryShape {
     }
 }
 
-/// The CTE names one query's `WITH` defines.
-struct CteScope {
-    /// Lower-case names, in definition order.
-    names: Vec<String>,
-    /// The CTE queries, to notice when one has been visited.
-    queries: Vec<*const Query>,
-    /// How many names are visible: those defined before the CTE being visited (all of
-    /// them once the `WITH` is done, or from the start when it is `RECURSIVE`).
-    visible: usize,
-}
-
 /// Collects the relations a statement names, leaving out the CTEs in scope.
 #[derive(Default)]
 struct Relations {
-    scopes: Vec<CteScope>,
+    ctes: CteScopes,
     tables: BTreeSet<String>,
 }
 
@@ -87,10 +77,7 @@ impl Relations {
         let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() else {
             return false;
         };
-        let name = ident.value.to_lowercase();
-        self.scopes
-            .iter()
-            .any(|scope| scope.names[..scope.visible].contains(&name))
+        self.ctes.contains(&ident.value.to_lowercase())
     }
 }
 
@@ -98,33 +85,12 @@ impl Visitor for Relations {
     type Break = Infallible;
 
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
-        let scope = match &query.with {
-            Some(with) => CteScope {
-                names: with
-                    .cte_tables
-                    .iter()
-                    .map(|cte| cte.alias.name.value.to_lowercase())
-                    .collect(),
-                queries: with.cte_tables.iter().map(|cte| &raw const *cte.query).collect(),
-                visible: if with.recursive { with.cte_tables.len() } else { 0 },
-            },
-            None => CteScope {
-                names: Vec::new(),
-                queries: Vec::new(),
-                visible: 0,
-            },
-        };
-        self.scopes.push(scope);
+        self.ctes.enter(query);
         ControlFlow::Continue(())
     }
 
     fn post_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
-        self.scopes.pop();
-        if let Some(parent) = self.scopes.last_mut()
-            && let Some(position) = parent.queries.iter().position(|&cte| std::ptr::eq(cte, query))
-        {
-            parent.visible = parent.visible.max(position + 1);
-        }
+        self.ctes.leave(query);
         ControlFlow::Continue(())
     }
 

@@ -22,6 +22,7 @@ use sqlparser::ast::{
     Visitor,
 };
 
+use super::cte::CteScopes;
 use super::location::LineIndex;
 use super::parse::{ParsedSql, SparkCommand, SparkStatement};
 use super::placeholder::{Placeholder, PlaceholderKind};
@@ -87,7 +88,7 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
                     temporary: &temporary,
                     default_database: default_database.as_deref(),
                     fallback: parsed_statement.span,
-                    scopes: Vec::new(),
+                    ctes: CteScopes::default(),
                     targets: Vec::new(),
                     reads: Vec::new(),
                     writes: Vec::new(),
@@ -249,22 +250,13 @@ impl Namer<'_> {
     }
 }
 
-/// The CTE names one query defines.
-struct CteScope {
-    names: Vec<String>,
-    /// The CTE queries, to notice when one has been visited.
-    queries: Vec<*const Query>,
-    /// How many of the names are visible: those defined before the CTE being visited.
-    visible: usize,
-}
-
 struct TableVisitor<'a> {
     namer: &'a Namer<'a>,
     temporary: &'a HashSet<TableName>,
     default_database: Option<&'a str>,
     /// Span for names without a location.
     fallback: Span,
-    scopes: Vec<CteScope>,
+    ctes: CteScopes,
     /// Target table factors of MERGE, UPDATE and DELETE: written, not read.
     targets: Vec<*const TableFactor>,
     reads: Vec<(TableName, Span)>,
@@ -277,11 +269,7 @@ struct TableVisitor<'a> {
 
 impl TableVisitor<'_> {
     fn is_cte(&self, name: &TableName) -> bool {
-        !name.as_str().contains('.')
-            && self
-                .scopes
-                .iter()
-                .any(|scope| scope.names[..scope.visible].iter().any(|cte| cte == name.as_str()))
+        !name.as_str().contains('.') && self.ctes.contains(name.as_str())
     }
 
     /// The table a name refers to, or `None` for a temporary view or cached table.
@@ -334,33 +322,12 @@ impl Visitor for TableVisitor<'_> {
     type Break = Infallible;
 
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
-        let (names, queries, recursive) = match &query.with {
-            Some(with) => (
-                with.cte_tables
-                    .iter()
-                    .map(|cte| cte.alias.name.value.to_lowercase())
-                    .collect(),
-                with.cte_tables.iter().map(|cte| &raw const *cte.query).collect(),
-                with.recursive,
-            ),
-            None => (Vec::new(), Vec::new(), false),
-        };
-        let visible = if recursive { names.len() } else { 0 };
-        self.scopes.push(CteScope {
-            names,
-            queries,
-            visible,
-        });
+        self.ctes.enter(query);
         ControlFlow::Continue(())
     }
 
     fn post_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
-        self.scopes.pop();
-        if let Some(parent) = self.scopes.last_mut()
-            && let Some(position) = parent.queries.iter().position(|&cte| std::ptr::eq(cte, query))
-        {
-            parent.visible = parent.visible.max(position + 1);
-        }
+        self.ctes.leave(query);
         ControlFlow::Continue(())
     }
 
