@@ -28,23 +28,45 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// `sha256:<hex>` of a JSON value's compact text. Deterministic: objects are sorted
-/// maps.
-pub fn hash_json(value: &Value) -> String {
-    // A `Value` always has a text form: its `Display` cannot fail.
-    format!("sha256:{}", hash_bytes(value.to_string().as_bytes()))
+/// `sha256:<hex>` of a JSON value's compact text, streamed into the hash.
+/// Deterministic: objects are sorted maps.
+pub fn hash_json(value: &Value) -> Result<String, Error> {
+    let mut hasher = HashWriter(Sha256::new());
+    serde_json::to_writer(&mut hasher, value).map_err(|error| serialise_error("a JSON value", &error))?;
+    Ok(format!("sha256:{}", hex(&hasher.0.finalize())))
 }
 
 /// Pretty JSON (two-space indent, sorted keys) with a final newline.
-pub fn json_bytes(value: &Value) -> Vec<u8> {
-    format!("{value:#}\n").into_bytes()
+pub fn json_bytes(value: &Value) -> Result<Vec<u8>, Error> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|error| serialise_error("a JSON value", &error))?;
+    bytes.push(b'\n');
+    Ok(bytes)
 }
 
 /// A value as JSON. Every type flowc serialises has string keys and no failing
 /// `Serialize`, so an error here is a bug in flowc, reported as one.
 pub fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Value, Error> {
-    serde_json::to_value(value)
-        .map_err(|error| Error::Internal(format!("cannot serialise {}: {error}", std::any::type_name::<T>())))
+    serde_json::to_value(value).map_err(|error| serialise_error(std::any::type_name::<T>(), &error))
+}
+
+/// Serialisation cannot fail for flowc's types (string keys, no failing `Serialize`,
+/// writers into memory): when it does, it is a bug in flowc, said so.
+fn serialise_error(what: &str, error: &serde_json::Error) -> Error {
+    Error::Internal(format!("cannot serialise {what}: {error}"))
+}
+
+/// Feeds what serde_json writes into a hash.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Lowercase hex of some bytes.

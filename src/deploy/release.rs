@@ -96,7 +96,7 @@ pub struct DeployRecord {
 impl DeployRecord {
     /// The record as written: pretty JSON, keys in a fixed order, a final newline.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
-        Ok(crate::hash::json_bytes(&crate::hash::to_json(self)?))
+        crate::hash::json_bytes(&crate::hash::to_json(self)?)
     }
 
     /// A record read back; `None` when it is not one flowc wrote (wrong format or

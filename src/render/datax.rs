@@ -12,7 +12,9 @@ use minijinja::Environment;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::Error;
 use crate::diagnostic::{Code, Diagnostic, Span};
+use crate::hash::json_bytes;
 use crate::render::templates::{self, Templates};
 use crate::sync::DataxJob;
 
@@ -53,14 +55,15 @@ struct JobContext<'a> {
     task: &'a str,
 }
 
-/// Renders one job: `Ok(bytes)` or the diagnostic explaining why it failed.
+/// Renders one job: `Ok(job)` (checked against the DataX job schema) or the
+/// diagnostic explaining why it failed.
 pub(crate) fn render_job(
     env: &Environment<'_>,
     templates: &Templates,
     job: &DataxJob,
     task: &str,
     span: Option<Span>,
-) -> Result<Vec<u8>, Box<Diagnostic>> {
+) -> Result<Value, Box<Diagnostic>> {
     let context = JobContext { job, task };
     let text = env
         .get_template(JOB_TEMPLATE)
@@ -89,7 +92,7 @@ pub(crate) fn render_job(
     if !violations.is_empty() {
         return Err(invalid(violations.join("; ")));
     }
-    Ok(crate::hash::json_bytes(&job))
+    Ok(job)
 }
 
 /// Every job of one environment: `datax/<flow>/<task>.json` → bytes, plus the launcher.
@@ -98,14 +101,14 @@ pub(crate) fn render_jobs(
     templates: &Templates,
     jobs: &BTreeMap<crate::model::TaskId, DataxJob>,
     spans: &BTreeMap<crate::model::TaskId, Span>,
-) -> (BTreeMap<String, Vec<u8>>, Vec<Diagnostic>) {
+) -> Result<super::Rendered, Error> {
     let mut files = BTreeMap::new();
     let mut found = Vec::new();
     for (id, job) in jobs {
         let span = spans.get(id).copied();
         match render_job(env, templates, job, &id.to_string(), span) {
-            Ok(bytes) => {
-                files.insert(format!("datax/{}/{}.json", id.flow(), id.task()), bytes);
+            Ok(job) => {
+                files.insert(format!("datax/{}/{}.json", id.flow(), id.task()), json_bytes(&job)?);
             }
             Err(diagnostic) => found.push(*diagnostic),
         }
@@ -113,5 +116,5 @@ pub(crate) fn render_jobs(
     if !jobs.is_empty() {
         files.insert(LAUNCHER_PATH.to_owned(), LAUNCHER.as_bytes().to_vec());
     }
-    (files, found)
+    Ok((files, found))
 }

@@ -21,7 +21,7 @@ use crate::hash::{hash_bytes, hash_json, to_json};
 
 /// The lineage fingerprint of a task with `data` fingerprint and the given
 /// `(parent name, parent lineage)` pairs; the order of the pairs does not matter.
-pub fn lineage_of<'a>(data: &str, parents: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub fn lineage_of<'a>(data: &str, parents: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<String, Error> {
     let parents: serde_json::Map<String, Value> = parents
         .into_iter()
         .map(|(name, lineage)| (name.to_owned(), Value::from(lineage)))
@@ -35,12 +35,12 @@ pub fn lineage_of<'a>(data: &str, parents: impl IntoIterator<Item = (&'a str, &'
 pub fn lineage(
     data: &BTreeMap<String, String>,
     parents: &BTreeMap<String, BTreeSet<String>>,
-) -> BTreeMap<String, String> {
+) -> Result<BTreeMap<String, String>, Error> {
     let mut done: BTreeMap<String, String> = BTreeMap::new();
     for task in data.keys() {
-        visit(task, data, parents, &mut done, &mut BTreeSet::new());
+        visit(task, data, parents, &mut done, &mut BTreeSet::new())?;
     }
-    done
+    Ok(done)
 }
 
 fn visit(
@@ -49,25 +49,26 @@ fn visit(
     parents: &BTreeMap<String, BTreeSet<String>>,
     done: &mut BTreeMap<String, String>,
     visiting: &mut BTreeSet<String>,
-) {
+) -> Result<(), Error> {
     if done.contains_key(task) || !visiting.insert(task.to_owned()) {
-        return;
+        return Ok(());
     }
     let mut pairs: Vec<(String, String)> = Vec::new();
     for parent in parents.get(task).into_iter().flatten() {
         if !data.contains_key(parent) {
             continue;
         }
-        visit(parent, data, parents, done, visiting);
+        visit(parent, data, parents, done, visiting)?;
         if let Some(lineage) = done.get(parent) {
             pairs.push((parent.clone(), lineage.clone()));
         }
     }
     visiting.remove(task);
     if let Some(own) = data.get(task) {
-        let lineage = lineage_of(own, pairs.iter().map(|(p, l)| (p.as_str(), l.as_str())));
+        let lineage = lineage_of(own, pairs.iter().map(|(p, l)| (p.as_str(), l.as_str())))?;
         done.insert(task.to_owned(), lineage);
     }
+    Ok(())
 }
 
 /// The files a task's fingerprints read besides its DAG task.
@@ -118,7 +119,11 @@ pub(crate) fn of_task(task: &DagTask, files: &TaskFiles<'_>) -> Result<Fingerpri
         Operator::BashOperator { datax_job, .. } => {
             rendered.insert(
                 datax_job,
-                files.outputs.get(datax_job).map(|bytes| datax_job_data(bytes)),
+                files
+                    .outputs
+                    .get(datax_job)
+                    .map(|bytes| datax_job_data(bytes))
+                    .transpose()?,
             );
         }
         _ => {}
@@ -134,7 +139,7 @@ pub(crate) fn of_task(task: &DagTask, files: &TaskFiles<'_>) -> Result<Fingerpri
         "operator": task.operator.class(),
         "arguments": arguments,
         "rendered": rendered,
-    }));
+    }))?;
     let source = task
         .source_file
         .as_ref()
@@ -147,7 +152,7 @@ pub(crate) fn of_task(task: &DagTask, files: &TaskFiles<'_>) -> Result<Fingerpri
         "params": task.params,
         "reads": task.reads,
         "writes": task.writes,
-    }));
+    }))?;
     let metadata = hash_json(&serde_json::json!({
         "pool": task.pool,
         "pool_slots": task.pool_slots,
@@ -161,7 +166,7 @@ pub(crate) fn of_task(task: &DagTask, files: &TaskFiles<'_>) -> Result<Fingerpri
         "upstream": task.upstream,
         "outlets": task.outlets,
         "resources": resources,
-    }));
+    }))?;
     Ok(Fingerprint {
         data,
         config,
@@ -172,9 +177,9 @@ pub(crate) fn of_task(task: &DagTask, files: &TaskFiles<'_>) -> Result<Fingerpri
 
 /// The hash of a DataX job without its speed settings, which follow the task's
 /// priority level (metadata) rather than what it copies.
-fn datax_job_data(bytes: &[u8]) -> String {
+fn datax_job_data(bytes: &[u8]) -> Result<String, Error> {
     let Ok(mut job) = serde_json::from_slice::<Value>(bytes) else {
-        return hash_bytes(bytes);
+        return Ok(hash_bytes(bytes));
     };
     if let Value::Object(map) = &mut job {
         map.remove("core");
@@ -226,11 +231,13 @@ mod tests {
         let before = lineage(
             &map(&[("a", "1"), ("b", "2"), ("c", "3"), ("d", "4"), ("e", "5")]),
             &edges,
-        );
+        )
+        .expect("hashes");
         let after = lineage(
             &map(&[("a", "1*"), ("b", "2"), ("c", "3"), ("d", "4"), ("e", "5")]),
             &edges,
-        );
+        )
+        .expect("hashes");
         for task in ["a", "b", "c"] {
             assert_ne!(before[task], after[task], "{task}");
         }
@@ -242,19 +249,20 @@ mod tests {
     #[test]
     fn lineage_ignores_parent_order_and_survives_a_cycle() {
         assert_eq!(
-            lineage_of("x", [("a", "1"), ("b", "2")]),
-            lineage_of("x", [("b", "2"), ("a", "1")])
+            lineage_of("x", [("a", "1"), ("b", "2")]).expect("hashes"),
+            lineage_of("x", [("b", "2"), ("a", "1")]).expect("hashes")
         );
         let cyclic = lineage(
             &map(&[("a", "1"), ("b", "2")]),
             &parents(&[("a", &["b"]), ("b", &["a"])]),
-        );
+        )
+        .expect("hashes");
         assert_eq!(cyclic.len(), 2);
     }
 
     #[test]
     fn hashes_are_prefixed_sha256() {
-        let hash = hash_json(&Value::from("x"));
+        let hash = hash_json(&Value::from("x")).expect("hashes");
         assert!(hash.starts_with("sha256:") && hash.len() == 71, "{hash}");
     }
 }

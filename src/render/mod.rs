@@ -139,10 +139,10 @@ pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Re
         .tasks()
         .map(|(_, task)| (task.id.clone(), task.name_span))
         .collect();
-    let (jobs, problems) = datax::render_jobs(input.env, input.templates, &dags.datax_jobs, &task_spans);
+    let (jobs, problems) = datax::render_jobs(input.env, input.templates, &dags.datax_jobs, &task_spans)?;
     diagnostics.extend(problems);
     files.extend(jobs);
-    files.insert("pools.json".to_owned(), pools_json(dags));
+    files.insert("pools.json".to_owned(), pools_json(dags)?);
     let manifest = manifest::build(repository, input.graph, dags, &inputs, &files, version)?.to_json()?;
     files.insert("manifest.json".to_owned(), manifest);
     Ok((files, diagnostics))
@@ -153,7 +153,7 @@ fn dag_uses_assets(dag: &Dag) -> bool {
 }
 
 /// `airflow pools import` format: `{name: {slots, description, include_deferred}}`.
-fn pools_json(dags: &EnvironmentDags) -> Vec<u8> {
+fn pools_json(dags: &EnvironmentDags) -> Result<Vec<u8>, Error> {
     let pools: serde_json::Map<String, serde_json::Value> = dags
         .pools
         .iter()

@@ -44,9 +44,9 @@ fn entry(name: &str, reads: &[&str], writes: &[&str], sql: &str) -> TaskEntry {
         outlets: Vec::new(),
         params: BTreeMap::new(),
         fingerprint: Fingerprint {
-            data: crate::hash::hash_json(&serde_json::json!((reads, writes, sql))),
-            config: crate::hash::hash_json(&serde_json::json!("config")),
-            metadata: crate::hash::hash_json(&serde_json::json!("metadata")),
+            data: crate::hash::hash_json(&serde_json::json!((reads, writes, sql))).expect("hashes"),
+            config: crate::hash::hash_json(&serde_json::json!("config")).expect("hashes"),
+            metadata: crate::hash::hash_json(&serde_json::json!("metadata")).expect("hashes"),
             lineage: String::new(),
         },
         quality: None,
@@ -61,7 +61,7 @@ fn manifest(specs: &[Spec<'_>]) -> (Manifest, BTreeMap<String, Vec<u8>>) {
     let mut files = BTreeMap::new();
     for (name, reads, writes, sql) in specs {
         let task = entry(name, reads, writes, sql);
-        let hash = crate::hash::hash_json(&serde_json::json!(sql));
+        let hash = crate::hash::hash_json(&serde_json::json!(sql)).expect("hashes");
         inputs.insert(task.source_file.clone().expect("a file"), hash);
         let (flow, short) = name.split_once('.').expect("flow.task");
         files.insert(format!("dags/sql/{flow}/{short}.sql"), sql.as_bytes().to_vec());
@@ -94,7 +94,7 @@ fn manifest(specs: &[Spec<'_>]) -> (Manifest, BTreeMap<String, Vec<u8>>) {
     for edge in &edges {
         parents.entry(edge.to.clone()).or_default().insert(edge.from.clone());
     }
-    let lineage = fingerprint::lineage(&data, &parents);
+    let lineage = fingerprint::lineage(&data, &parents).expect("hashes");
     let flows: Vec<FlowEntry> = flows
         .into_iter()
         .map(|(flow, mut tasks)| {
@@ -124,7 +124,12 @@ fn manifest(specs: &[Spec<'_>]) -> (Manifest, BTreeMap<String, Vec<u8>>) {
         .collect();
     let outputs = files
         .iter()
-        .map(|(path, bytes)| (path.clone(), crate::hash::hash_json(&serde_json::json!(bytes))))
+        .map(|(path, bytes)| {
+            (
+                path.clone(),
+                crate::hash::hash_json(&serde_json::json!(bytes)).expect("hashes"),
+            )
+        })
         .collect();
     let manifest = Manifest {
         manifest_version: 2,

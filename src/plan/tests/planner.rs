@@ -71,7 +71,7 @@ fn a_priority_change_is_scheduling_only_and_marks_nothing_downstream() {
         let task = &mut m.flows[0].tasks[0];
         task.priority = "core".to_owned();
         task.priority_weight = 100;
-        task.fingerprint.metadata = crate::hash::hash_json(&serde_json::json!("core"));
+        task.fingerprint.metadata = crate::hash::hash_json(&serde_json::json!("core")).expect("hashes");
     });
     assert_eq!(plan.tasks.len(), 1);
     let task = &plan.tasks[0];
@@ -84,7 +84,7 @@ fn a_priority_change_is_scheduling_only_and_marks_nothing_downstream() {
 #[test]
 fn a_fingerprint_change_no_field_explains_is_still_reported() {
     let plan = plan_of(BASE, BASE, |m| {
-        m.flows[0].tasks[0].fingerprint.config = crate::hash::hash_json(&serde_json::json!("other"));
+        m.flows[0].tasks[0].fingerprint.config = crate::hash::hash_json(&serde_json::json!("other")).expect("hashes");
     });
     assert_eq!(plan.tasks.len(), 1);
     assert_eq!(plan.tasks[0].changes[0].kind, ChangeKind::Config);

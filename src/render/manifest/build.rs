@@ -46,7 +46,7 @@ pub(crate) fn build(
         .iter()
         .map(|dag| flow(dag, &files))
         .collect::<Result<_, _>>()?;
-    set_lineage(&mut flows, &edges);
+    set_lineage(&mut flows, &edges)?;
     let hashes = |files: &BTreeMap<String, Vec<u8>>| -> BTreeMap<String, String> {
         files
             .iter()
@@ -264,7 +264,7 @@ fn task(task: &DagTask, files: &TaskFiles<'_>) -> Result<TaskEntry, Error> {
 }
 
 /// Fills in every task's `lineage` fingerprint from the edges.
-pub(crate) fn set_lineage(flows: &mut [FlowEntry], edges: &[EdgeEntry]) {
+pub(crate) fn set_lineage(flows: &mut [FlowEntry], edges: &[EdgeEntry]) -> Result<(), Error> {
     let data: BTreeMap<String, String> = flows
         .iter()
         .flat_map(|f| &f.tasks)
@@ -275,15 +275,12 @@ pub(crate) fn set_lineage(flows: &mut [FlowEntry], edges: &[EdgeEntry]) {
     for edge in edges {
         parents.entry(edge.to.clone()).or_default().insert(edge.from.clone());
     }
-    let lineage = lineage(&data, &parents);
+    let lineage = lineage(&data, &parents)?;
     for task in flows.iter_mut().flat_map(|f| &mut f.tasks) {
-        task.fingerprint.lineage = if task.is_sensor() {
-            lineage_of(&task.fingerprint.data, std::iter::empty())
-        } else {
-            lineage
-                .get(&task.name)
-                .cloned()
-                .unwrap_or_else(|| lineage_of(&task.fingerprint.data, std::iter::empty()))
+        task.fingerprint.lineage = match lineage.get(&task.name) {
+            Some(own) if !task.is_sensor() => own.clone(),
+            _ => lineage_of(&task.fingerprint.data, std::iter::empty())?,
         };
     }
+    Ok(())
 }

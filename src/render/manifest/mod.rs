@@ -321,7 +321,7 @@ impl Manifest {
     /// Pretty JSON with sorted keys and a final newline.
     pub fn to_json(&self) -> Result<Vec<u8>, Error> {
         // Through a `Value`, whose objects are sorted maps.
-        Ok(json_bytes(&to_json(self)?))
+        json_bytes(&to_json(self)?)
     }
 
     /// Every task with the flow it belongs to, in manifest order.
