@@ -184,45 +184,47 @@ fn mentions(code: &str, word: &str) -> bool {
     })
 }
 
-/// Every cycle of a directed graph, one per strongly connected component of more
-/// than one node, as `a → b → … → a`.
+/// One cycle per strongly connected component of a directed graph (of more than one
+/// node), as `a → b → … → a`: the shortest cycle through the component's first node.
 fn cycles(edges: &BTreeSet<(String, String)>) -> Vec<Vec<String>> {
     let nodes: BTreeSet<&String> = edges.iter().flat_map(|(a, b)| [a, b]).collect();
-    let reaches = |from: &String, to: &String| -> Option<Vec<String>> {
-        // Breadth-first: the shortest path from `from` to `to`.
-        let mut previous: BTreeMap<&String, &String> = BTreeMap::new();
-        let mut queue = std::collections::VecDeque::from([from]);
+    // Breadth-first from `from`: each node reached, with the node it was reached from.
+    let reach = |from: &String| -> BTreeMap<String, String> {
+        let mut previous: BTreeMap<String, String> = BTreeMap::new();
+        let mut queue = std::collections::VecDeque::from([from.clone()]);
         while let Some(node) = queue.pop_front() {
-            for (_, next) in edges.iter().filter(|(a, _)| a == node) {
-                if next == to {
-                    let mut path = vec![to.clone()];
-                    let mut at = node;
-                    while at != from {
-                        path.push(at.clone());
-                        at = previous[at];
-                    }
-                    path.push(from.clone());
-                    path.reverse();
-                    return Some(path);
-                }
-                if next != from && !previous.contains_key(next) {
-                    previous.insert(next, node);
-                    queue.push_back(next);
+            for (_, next) in edges.iter().filter(|(a, _)| *a == node) {
+                if !previous.contains_key(next) {
+                    previous.insert(next.clone(), node.clone());
+                    queue.push_back(next.clone());
                 }
             }
         }
-        None
+        previous
     };
-    let mut seen: BTreeSet<String> = BTreeSet::new();
+    let reached: BTreeMap<&String, BTreeMap<String, String>> = nodes.iter().map(|n| (*n, reach(n))).collect();
+    let mut seen: BTreeSet<&String> = BTreeSet::new();
     let mut found = Vec::new();
-    for node in nodes {
-        if seen.contains(node) {
+    for &node in &nodes {
+        if seen.contains(node) || !reached[node].contains_key(node) {
             continue;
         }
-        if let Some(cycle) = reaches(node, node) {
-            seen.extend(cycle.iter().cloned());
-            found.push(cycle);
+        // The component: every node this one reaches and that reaches it back.
+        seen.extend(
+            nodes.iter().filter(|other| {
+                reached[node].contains_key(other.as_str()) && reached[*other].contains_key(node.as_str())
+            }),
+        );
+        let previous = &reached[node];
+        let mut cycle = vec![node.clone()];
+        let mut at = &previous[node];
+        while at != node {
+            cycle.push(at.clone());
+            at = &previous[at];
         }
+        cycle.push(node.clone());
+        cycle.reverse();
+        found.push(cycle);
     }
     found
 }
