@@ -94,10 +94,7 @@ pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compil
         };
         ordered.push(dags);
     }
-    match render_environments(tree, &report, &templates, request, ordered)? {
-        Ok(environments) => Ok(Compiled::Done { report, environments }),
-        Err(diagnostics) => Ok(Compiled::RenderFailed { report, diagnostics }),
-    }
+    render_environments(tree, report, &templates, request, ordered)
 }
 
 /// Stages 5, 8 and 9 for every environment, once the stages before found no error:
@@ -115,7 +112,7 @@ fn build_dags(report: &mut CheckReport, request: &CompileRequest, mode: Mode) ->
             let wanted = request.environments.is_empty() || request.environments.contains(&environment.name);
             let mode = if wanted { mode } else { Mode::Check };
             let version = request.airflow_version.unwrap_or(project.airflow.version);
-            found.extend(isolation::check(&isolation, environment));
+            found.extend(isolation::violations(&isolation, environment));
             let (jobs, problems) = sync::resolve_environment(input.repository, environment, input.datax_jobs);
             found.extend(problems);
             let input = DagInput {
@@ -138,14 +135,14 @@ fn build_dags(report: &mut CheckReport, request: &CompileRequest, mode: Mode) ->
 }
 
 /// Stage 10 for each environment's model: the ml applications it copies are read,
-/// then its files rendered. `Ok(Err(_))` carries the user's problems.
+/// then its files rendered; `RenderFailed` when the templates found problems.
 fn render_environments(
     tree: &dyn FileSource,
-    report: &CheckReport,
+    report: CheckReport,
     templates: &Templates,
     request: &CompileRequest,
     environments: Vec<EnvironmentDags>,
-) -> Result<Result<Vec<CompiledEnvironment>, Diagnostics>, Error> {
+) -> Result<Compiled, Error> {
     let Some(DagInput { repository, graph, .. }) = report.dag_input() else {
         return Err(Error::Internal("rendering needs a report without errors".to_owned()));
     };
@@ -154,7 +151,7 @@ fn render_environments(
         Ok(env) => env,
         Err(diagnostic) => {
             diagnostics.push(*diagnostic);
-            return Ok(Err(diagnostics));
+            return Ok(Compiled::RenderFailed { report, diagnostics });
         }
     };
     let version = request.airflow_version.unwrap_or(repository.project.airflow.version);
@@ -189,9 +186,12 @@ fn render_environments(
     diagnostics.sort();
     diagnostics.dedup();
     Ok(if diagnostics.has_errors() {
-        Err(diagnostics)
+        Compiled::RenderFailed { report, diagnostics }
     } else {
-        Ok(compiled)
+        Compiled::Done {
+            report,
+            environments: compiled,
+        }
     })
 }
 

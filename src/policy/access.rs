@@ -102,12 +102,13 @@ impl Touch<'_> {
     }
 }
 
-/// Checks every task's reads and writes; returns the report and the problems.
+/// Audits every task's reads and writes against its team's grants: who reads and
+/// writes what and why it is allowed, and the problems.
 ///
 /// `quality` holds the resolved checks (empty when an earlier error stopped their
 /// resolution): the tables their SQL reads beyond what the rules name (subqueries of
 /// expressions) are checked too, at the rule's check.
-pub fn check(
+pub fn audit(
     repository: &Repository,
     task_io: &BTreeMap<TaskId, TaskIo>,
     sql_names: &BTreeMap<TaskId, TableNames>,

@@ -44,7 +44,7 @@ pub struct IsolationInput<'a> {
 }
 
 /// Every problem of `environment` in this repository.
-pub fn check(input: &IsolationInput<'_>, environment: &Environment) -> Vec<Diagnostic> {
+pub fn violations(input: &IsolationInput<'_>, environment: &Environment) -> Vec<Diagnostic> {
     let repository = input.repository;
     let mut found = references(repository, environment);
     if environment.is_production() {
