@@ -10,8 +10,8 @@
 //! `resolver` resolves each rule against its task, [`sql`] writes a check's SQL, and
 //! [`settings()`] lists what a rule is given, for the manifest and `flowc plan`.
 //!
-//! Render turns each check into an Airflow task right after the task that writes the
-//! table (`<task>__dq_<rule>`); see `render::plan`.
+//! The DAG model turns each check into an Airflow task right after the task that writes the
+//! table (`<task>__dq_<rule>`); see [`crate::dags`].
 
 mod resolver;
 mod settings;
