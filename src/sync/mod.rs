@@ -5,7 +5,10 @@
 //! flows declare; then columns are matched (count, types, partitions), throttling is
 //! capped by the task's priority level and `${name}` parameters are substituted.
 //! Output: a [`DataxJob`], a plain value the DataX templates lay out, with the tables
-//! read and written, or every problem found. Pure: no I/O.
+//! read and written, or every problem found. Pure: no I/O. [`resolve`] reads a task
+//! as written (its tables in production names, for the graph and lineage);
+//! [`resolve_environment`] resolves every job again for one environment, whose
+//! databases and connections it runs against.
 //!
 //! One file per part: `job` ([`DataxJob`] and its parts), `resolver` (the task, its
 //! connections and credentials, substitution, declared tables), `reader` (one file per
