@@ -48,6 +48,8 @@ codes! {
     PathEscapesRepository = "L107",
     /// A flow folder has no `flow.yaml`.
     MissingFlowFile = "L108",
+    /// YAML aliases would copy more than flowc expands in one file.
+    AliasExpansionTooLarge = "L109",
 
     /// A key the schema does not allow.
     UnknownKey = "S201",

@@ -137,6 +137,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("writes_declared_source_declared", &["G405"]),
     ("wrong_type_retries", &["S203"]),
     ("wrong_type_tasks_mapping", &["S203"]),
+    ("yaml_alias_bomb", &["L109"]),
     ("yaml_custom_tag", &["L105"]),
     ("yaml_merge_key", &["L105"]),
     ("yaml_syntax_error", &["L103"]),

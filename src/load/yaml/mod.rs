@@ -8,105 +8,24 @@
 //!
 //! Accepted: one document, block and flow style, anchors and aliases. Rejected with a
 //! located diagnostic: syntax errors, duplicate keys, non-scalar keys, merge keys (`<<`),
-//! custom tags, several documents.
+//! custom tags, several documents, and aliases that would copy more than
+//! [`MAX_ALIAS_EXPANSION`] (a "billion laughs" document, or a big scalar repeated past
+//! the input size limit), so the tree built is never much larger than the text.
 
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
-use serde_json::{Map, Number, Value};
 
 use crate::diagnostic::{Code, Diagnostic, FileId, LineCol, SourceFile, Span};
 
-/// A YAML value with the span it was written at.
-#[derive(Clone, Debug, PartialEq)]
-pub struct YamlNode {
-    /// Where the value is written (for a collection: its first to last character).
-    pub span: Span,
-    /// The value.
-    pub value: YamlValue,
-}
+mod node;
 
-/// The value of a [`YamlNode`].
-#[derive(Clone, Debug, PartialEq)]
-pub enum YamlValue {
-    /// `null`, `~` or nothing.
-    Null,
-    /// `true` or `false`.
-    Bool(bool),
-    /// An integer.
-    Int(i64),
-    /// A float (including `.inf` and `.nan`).
-    Float(f64),
-    /// A string (every quoted scalar, and plain scalars that are nothing else).
-    String(String),
-    /// A sequence.
-    Seq(Vec<YamlNode>),
-    /// A mapping, in source order.
-    Map(Vec<YamlEntry>),
-}
+pub use node::{YamlEntry, YamlNode, YamlValue};
 
-/// One `key: value` pair of a mapping.
-#[derive(Clone, Debug, PartialEq)]
-pub struct YamlEntry {
-    /// The key's text.
-    pub key: String,
-    /// Where the key is written.
-    pub key_span: Span,
-    /// The value.
-    pub value: YamlNode,
-}
-
-impl YamlNode {
-    /// The value at a JSON pointer path (`/tasks/0/name`), if there is one.
-    pub fn pointer(&self, pointer: &str) -> Option<&YamlNode> {
-        let mut node = self;
-        for token in pointer.split('/').skip(1) {
-            let token = token.replace("~1", "/").replace("~0", "~");
-            node = node.child(&token)?;
-        }
-        Some(node)
-    }
-
-    /// The entry of a mapping with `key`.
-    pub fn entry(&self, key: &str) -> Option<&YamlEntry> {
-        match &self.value {
-            YamlValue::Map(entries) => entries.iter().find(|e| e.key == key),
-            _ => None,
-        }
-    }
-
-    fn child(&self, token: &str) -> Option<&YamlNode> {
-        match &self.value {
-            YamlValue::Map(entries) => entries.iter().find(|e| e.key == token).map(|e| &e.value),
-            YamlValue::Seq(items) => items.get(token.parse::<usize>().ok()?),
-            _ => None,
-        }
-    }
-
-    /// The node as a JSON value, for schema validation and typed deserialisation.
-    pub fn to_json(&self) -> Value {
-        match &self.value {
-            YamlValue::Null => Value::Null,
-            YamlValue::Bool(b) => Value::Bool(*b),
-            YamlValue::Int(i) => Value::Number((*i).into()),
-            YamlValue::Float(f) => Number::from_f64(*f).map_or_else(|| Value::String(f.to_string()), Value::Number),
-            YamlValue::String(s) => Value::String(s.clone()),
-            YamlValue::Seq(items) => Value::Array(items.iter().map(YamlNode::to_json).collect()),
-            YamlValue::Map(entries) => {
-                let map: Map<String, Value> = entries.iter().map(|e| (e.key.clone(), e.value.to_json())).collect();
-                Value::Object(map)
-            }
-        }
-    }
-
-    /// The node as a string, when it is one.
-    pub fn as_str(&self) -> Option<&str> {
-        match &self.value {
-            YamlValue::String(s) => Some(s),
-            _ => None,
-        }
-    }
-}
+/// How much all the aliases of one file may copy, counted as one per value plus the
+/// characters of every string copied: ample for sharing settings, far below what
+/// would exhaust memory or time. L109's message says "a million".
+pub const MAX_ALIAS_EXPANSION: u64 = 1_000_000;
 
 /// Parses one YAML document. Returns the root (`None` when the text has no usable
 /// document) and every problem found.
@@ -116,6 +35,7 @@ pub fn parse(file: &SourceFile, id: FileId) -> (Option<YamlNode>, Vec<Diagnostic
         id,
         diagnostics: Vec::new(),
         anchors: HashMap::new(),
+        expanded: 0,
     };
     let root = builder.build();
     (root, builder.diagnostics)
@@ -125,7 +45,10 @@ struct Builder<'a> {
     file: &'a SourceFile,
     id: FileId,
     diagnostics: Vec<Diagnostic>,
-    anchors: HashMap<usize, YamlNode>,
+    /// Each anchored node, with what copying it costs (see [`weight`]).
+    anchors: HashMap<usize, (YamlNode, u64)>,
+    /// What the aliases seen so far copied.
+    expanded: u64,
 }
 
 /// What is open while events stream in.
@@ -255,16 +178,7 @@ impl Builder<'_> {
                         },
                     )
                 }
-                Event::Alias(anchor) => match self.anchors.get(&anchor) {
-                    Some(node) => YamlNode {
-                        span: self.span(span),
-                        value: node.value.clone(),
-                    },
-                    None => YamlNode {
-                        span: self.span(span),
-                        value: YamlValue::Null,
-                    },
-                },
+                Event::Alias(anchor) => self.alias(anchor, span)?,
                 Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => continue,
             };
             self.attach(&mut stack, &mut root, node);
@@ -313,9 +227,38 @@ impl Builder<'_> {
 
     fn anchored(&mut self, anchor: usize, node: YamlNode) -> YamlNode {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            let cost = weight(&node, MAX_ALIAS_EXPANSION + 1);
+            self.anchors.insert(anchor, (node.clone(), cost));
         }
         node
+    }
+
+    /// The copy an alias stands for, or `None` (with L109) once the aliases of this
+    /// file copy more than [`MAX_ALIAS_EXPANSION`]: nothing more is read from it.
+    fn alias(&mut self, anchor: usize, span: saphyr_parser::Span) -> Option<YamlNode> {
+        let Some((node, cost)) = self.anchors.get(&anchor) else {
+            return Some(YamlNode {
+                span: self.span(span),
+                value: YamlValue::Null,
+            });
+        };
+        self.expanded = self.expanded.saturating_add(*cost);
+        if self.expanded > MAX_ALIAS_EXPANSION {
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::AliasExpansionTooLarge,
+                    "YAML aliases in this file copy more than a million values and characters",
+                )
+                .at(self.span(span))
+                .with_label("this alias goes past the limit")
+                .with_help("write the repeated values out, or share task settings through the flow's `defaults:`"),
+            );
+            return None;
+        }
+        Some(YamlNode {
+            span: self.span(span),
+            value: node.value.clone(),
+        })
     }
 
     /// A mapping key must be a scalar; its text is used as is.
@@ -439,8 +382,37 @@ fn is_core_float(text: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
+/// What copying `node` costs: one per value, plus the characters of its strings and
+/// keys; counting stops past `cap`.
+fn weight(node: &YamlNode, cap: u64) -> u64 {
+    let mut total: u64 = 0;
+    let mut pending = vec![node];
+    while let Some(node) = pending.pop() {
+        total += 1;
+        match &node.value {
+            YamlValue::String(text) => total += text.len() as u64,
+            YamlValue::Seq(items) => pending.extend(items),
+            YamlValue::Map(entries) => {
+                for entry in entries {
+                    total += entry.key.len() as u64;
+                    pending.push(&entry.value);
+                }
+            }
+            YamlValue::Null | YamlValue::Bool(_) | YamlValue::Int(_) | YamlValue::Float(_) => {}
+        }
+        if total > cap {
+            break;
+        }
+    }
+    total
+}
+
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
+    use serde_json::Value;
+
     use super::*;
     use crate::diagnostic::SourceMap;
 
@@ -525,5 +497,52 @@ mod tests {
         let (node, _, map) = parse_text("description: 支付流水\nname: pay\n");
         let name = node.unwrap().pointer("/name").unwrap().clone();
         assert_eq!(map.file(name.span.file).text().get(name.span.range()), Some("pay"));
+    }
+
+    /// A "billion laughs" document: nine levels of nine aliases each.
+    fn laughs(levels: usize) -> String {
+        let mut text = "l0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n".to_owned();
+        for level in 1..levels {
+            let items = vec![format!("*a{}", level - 1); 9].join(", ");
+            let _ = writeln!(text, "l{level}: &a{level} [{items}]");
+        }
+        text
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded_and_located() {
+        let text = laughs(10);
+        let (node, diagnostics, _) = parse_text(&text);
+        assert!(node.is_none());
+        let [diagnostic] = diagnostics.as_slice() else {
+            panic!("one diagnostic expected: {diagnostics:?}");
+        };
+        assert_eq!(diagnostic.code, Code::AliasExpansionTooLarge);
+        let at = diagnostic.span.expect("located").start as usize;
+        assert!(
+            text[at..].starts_with("*a"),
+            "points at an alias: {:?}",
+            &text[at..at + 4]
+        );
+    }
+
+    #[test]
+    fn a_big_scalar_repeated_by_aliases_is_bounded() {
+        let mut text = format!("big: &big \"{}\"\ncopies:\n", "A".repeat(400_000));
+        for _ in 0..100 {
+            text.push_str("  - *big\n");
+        }
+        let (node, diagnostics, _) = parse_text(&text);
+        assert!(node.is_none());
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code, Code::AliasExpansionTooLarge);
+    }
+
+    #[test]
+    fn small_aliases_are_copied() {
+        let (node, diagnostics, _) = parse_text(&laughs(4));
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let json = node.expect("a document").to_json();
+        assert_eq!(json["l3"][8][8][8][8], "lol");
     }
 }
