@@ -213,10 +213,11 @@ impl GitTree {
             for entry in &tree {
                 let Ok(name) = entry.name() else { continue };
                 let kind = match classify(repository, &entry)? {
-                    // A link counts as what it points to.
-                    Entry::Link(_) => match self.lookup(repository, &format!("{path}/{name}"))? {
-                        Lookup::Found(target) => target,
-                        _ => continue,
+                    // A link counts as what it points to; one that leads out of the
+                    // project or nowhere stays a link, which only `sub_folders` keeps.
+                    Entry::Link(target) => match self.lookup(repository, &format!("{path}/{name}"))? {
+                        Lookup::Found(found) => found,
+                        Lookup::Escapes | Lookup::Missing => Entry::Link(target),
                     },
                     kind => kind,
                 };
@@ -279,7 +280,7 @@ impl FileSource for GitTree {
     }
 
     fn sub_folders(&self, path: &str) -> Result<Vec<String>, Error> {
-        let mut folders = self.entries(path, |entry| matches!(entry, Entry::Tree(_)))?;
+        let mut folders = self.entries(path, |entry| matches!(entry, Entry::Tree(_) | Entry::Link(_)))?;
         folders.retain(|name| !name.starts_with('.'));
         Ok(folders)
     }

@@ -33,7 +33,9 @@ pub trait FileSource: Sync {
     fn read(&self, path: &str) -> Result<ReadOutcome, Error>;
 
     /// Names of the sub-folders of a repository-relative folder, sorted; empty when the
-    /// folder does not exist.
+    /// folder does not exist. A symbolic link counts as a folder unless it points at a
+    /// file: reading through it then loads what it points to inside the repository,
+    /// and reports one that leads outside ([`ReadOutcome::Escapes`]) or nowhere.
     fn sub_folders(&self, path: &str) -> Result<Vec<String>, Error>;
 
     /// Where the files come from, for messages: a folder path, or a revision.
@@ -158,8 +160,14 @@ impl FileSource for WorkTree {
     }
 
     fn sub_folders(&self, path: &str) -> Result<Vec<String>, Error> {
-        let mut folders = self.entries(path, std::fs::FileType::is_dir)?;
-        folders.retain(|name| !name.starts_with('.'));
+        let mut folders = self.entries(path, |kind| kind.is_dir() || kind.is_symlink())?;
+        let full = contained(&self.canonical_root, path);
+        folders.retain(|name| {
+            // A link to a file is not a folder; one to a folder (anywhere) or to
+            // nothing is, so that reading through it is reported, never skipped.
+            let target = full.as_ref().map(|full| std::fs::metadata(full.join(name)));
+            !name.starts_with('.') && !matches!(target, Some(Ok(metadata)) if !metadata.is_dir())
+        });
         Ok(folders)
     }
 }

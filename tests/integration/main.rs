@@ -20,6 +20,7 @@ mod datax_schema;
 mod deploy;
 mod environments;
 mod examples;
+mod flow_links;
 mod git_rev;
 mod github;
 mod hostile;
