@@ -124,7 +124,10 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
     let mut access = AccessReport::default();
     let mut quality = BTreeMap::new();
     if let Some(repository) = &validated.repository {
-        diagnostics.extend(codeowners_problems(tree, repository, &mut sources)?);
+        // A flow that did not load or validate is missing from the model, so the file
+        // is judged only against a complete one (else: a false D701).
+        let complete = !diagnostics.has_errors();
+        diagnostics.extend(codeowners_problems(tree, repository, complete, &mut sources)?);
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
         (task_io, datax_jobs, sql_names) = analyze(repository, &sql_files, &sources, &mut diagnostics);
         if !diagnostics.has_errors() {
@@ -155,12 +158,14 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
     })
 }
 
-/// When the project names GitHub teams: the paths no such team would own, and
-/// whether `.github/CODEOWNERS` is what `flowc codeowners` writes. The file is
-/// registered in `sources` only when a warning points into it.
+/// When the project names GitHub teams: the paths no such team would own, and, when
+/// the model is `complete` (every flow loaded and validated), whether
+/// `.github/CODEOWNERS` is what `flowc codeowners` writes. The file is registered in
+/// `sources` only when a warning points into it.
 fn codeowners_problems(
     tree: &dyn FileSource,
     repository: &Repository,
+    complete: bool,
     sources: &mut SourceMap,
 ) -> Result<Diagnostics, Error> {
     let mut found = Diagnostics::new();
@@ -168,13 +173,16 @@ fn codeowners_problems(
         return Ok(found);
     }
     let generated = codeowners::render(repository);
+    found.extend(generated.diagnostics.iter().cloned());
+    if !complete {
+        return Ok(found);
+    }
     let current = match tree.read(codeowners::CODEOWNERS_PATH)? {
         ReadOutcome::Bytes(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
         // Too large to be generated, so out of date; anything else is no file at all.
         ReadOutcome::TooLarge(_) => Some(String::new()),
         ReadOutcome::NotFound | ReadOutcome::NotAFile | ReadOutcome::Escapes => None,
     };
-    found.extend(generated.diagnostics.iter().cloned());
     let stale = match current {
         Some(text) if generated.matches(&text) => None,
         Some(text) => {

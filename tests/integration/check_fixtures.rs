@@ -24,6 +24,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("access_unknown_reference", &["P502", "P503", "P503", "P503"]),
     ("asset_flow_with_schedule", &["R602"]),
     ("codeowners_missing", &["G406"]),
+    ("codeowners_not_judged_on_a_broken_flow", &["L104"]),
     ("codeowners_out_of_date", &["G404"]),
     ("cycle_across_flows", &["G402"]),
     ("cycle_across_flows_declared", &["G402"]),
