@@ -220,14 +220,17 @@ fn missing_application(repository: &Repository, dags: &EnvironmentDags, source: 
     }
 }
 
-/// The environments named, or all of them; an unknown name is a usage error.
+/// The environments named (each once, in the order first named), or all of them; an
+/// unknown name is a usage error.
 pub fn environments<'a>(repository: &'a Repository, names: &[String]) -> Result<Vec<&'a Environment>, Error> {
     let all = &repository.project.environments;
     if names.is_empty() {
         return Ok(all.values().collect());
     }
+    let mut seen = std::collections::BTreeSet::new();
     names
         .iter()
+        .filter(|name| seen.insert(name.as_str()))
         .map(|name| {
             all.get(name).ok_or_else(|| {
                 let known: Vec<&str> = all.keys().map(String::as_str).collect();

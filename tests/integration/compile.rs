@@ -384,6 +384,35 @@ fn run_compile(repo: &Path, out: &Path) -> std::process::Output {
     )
 }
 
+/// Reliability finding F13: `--env prod --env prod` failed in the staging step, exit 2,
+/// after changing the output. An environment named twice is compiled once.
+#[test]
+fn an_environment_named_twice_is_compiled_once() {
+    let repo = example_copy();
+    let (once, twice) = (
+        tempfile::tempdir().expect("temp dir"),
+        tempfile::tempdir().expect("temp dir"),
+    );
+    assert!(run_compile(repo.path(), once.path()).status.success());
+    let out = twice.path().display().to_string();
+    let output = flowc_in(
+        repo.path(),
+        &["compile", ".", "--env", "prod", "--env", "prod", "--out", &out],
+        b"",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout).lines().count(),
+        1,
+        "{}",
+        text(&output.stdout)
+    );
+    assert!(
+        tree(once.path()) == tree(twice.path()),
+        "the output differs from one --env prod"
+    );
+}
+
 #[test]
 fn a_failed_compile_leaves_the_previous_output_untouched() {
     let repo = example_copy();
