@@ -139,6 +139,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("wrong_type_retries", &["S203"]),
     ("wrong_type_tasks_mapping", &["S203"]),
     ("yaml_alias_bomb", &["L109"]),
+    ("yaml_complex_keys", &["L105", "L105"]),
     ("yaml_custom_tag", &["L105"]),
     ("yaml_merge_key", &["L105"]),
     ("yaml_syntax_error", &["L103"]),

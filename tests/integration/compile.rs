@@ -401,12 +401,7 @@ fn an_environment_named_twice_is_compiled_once() {
         b"",
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
-    assert_eq!(
-        text(&output.stdout).lines().count(),
-        1,
-        "{}",
-        text(&output.stdout)
-    );
+    assert_eq!(text(&output.stdout).lines().count(), 1, "{}", text(&output.stdout));
     assert!(
         tree(once.path()) == tree(twice.path()),
         "the output differs from one --env prod"

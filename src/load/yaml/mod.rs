@@ -275,16 +275,18 @@ impl Builder<'_> {
                         .at(node.span)
                         .with_help("use a name as the key"),
                 );
-                "<complex key>".to_owned()
+                String::new()
             }
         };
-        // A plain scalar key keeps its source text (`1.10` stays `1.10`, not `1.1`).
+        // A plain scalar key keeps its source text (`1.10` stays `1.10`, not `1.1`); a
+        // rejected collection key is its text too, so two different ones are not
+        // taken for the same key.
         let source = self.file.text().get(node.span.range()).unwrap_or_default();
-        let text = if matches!(node.value, YamlValue::Int(_) | YamlValue::Float(_) | YamlValue::Bool(_)) {
-            source.to_owned()
-        } else {
-            text
-        };
+        let keeps_source = matches!(
+            node.value,
+            YamlValue::Int(_) | YamlValue::Float(_) | YamlValue::Bool(_) | YamlValue::Seq(_) | YamlValue::Map(_)
+        );
+        let text = if keeps_source { source.to_owned() } else { text };
         (text, node.span)
     }
 
