@@ -68,7 +68,8 @@ fn located(message: &str, location: Option<Location>, context: &ErrorContext<'_>
             let found = if at_end {
                 "end of statement".to_owned()
             } else {
-                format!("`{}`", quote_found(found, span, context))
+                let quoted = quote_found(found, span, context);
+                invisible(&quoted).unwrap_or_else(|| format!("`{quoted}`"))
             };
             let label = if at_end {
                 "statement ends here".to_owned()
@@ -218,6 +219,24 @@ fn quote_found(found: &str, span: Span, context: &ErrorContext<'_>) -> String {
         quoted.push('…');
     }
     quoted
+}
+
+/// Text made only of characters a terminal does not show (a byte order mark, a
+/// zero-width space, a control character), named by code point instead of quoted.
+fn invisible(text: &str) -> Option<String> {
+    let hidden =
+        |c: char| c.is_control() || matches!(c, '\u{FEFF}' | '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{00AD}');
+    if text.is_empty() || !text.chars().all(hidden) {
+        return None;
+    }
+    let names: Vec<String> = text
+        .chars()
+        .map(|c| match c {
+            '\u{FEFF}' => "U+FEFF (a byte order mark: save the file as UTF-8 without one)".to_owned(),
+            c => format!("U+{:04X} (an invisible character)", u32::from(c)),
+        })
+        .collect();
+    Some(names.join(", "))
 }
 
 /// A message that names no expectation, in flowc's style; sqlparser's empty message

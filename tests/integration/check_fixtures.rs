@@ -88,6 +88,7 @@ const CASES: &[(&str, &[&str])] = &[
         &["L103", "S201", "S202", "S203", "S204", "S204"],
     ),
     ("several_graph_errors", &["G401", "G404", "G405", "G406"]),
+    ("sql_byte_order_mark", &["Q301"]),
     ("sql_path_absolute", &["L107"]),
     ("sql_path_is_folder", &["L106"]),
     ("sql_path_parent_escape", &["L107"]),
