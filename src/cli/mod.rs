@@ -109,6 +109,11 @@ pub(crate) fn open_tree(repo: &Path, rev: Option<&str>) -> Result<Box<dyn FileSo
 }
 
 fn exit_code(result: Result<Outcome, Error>, printer: &Printer) -> ExitCode {
+    // Output that could not be written is a failure, whatever the command found.
+    let result = match (result, printer.out_failure()) {
+        (Ok(_), Some(failure)) => Err(Error::io("write", "standard output", failure)),
+        (result, _) => result,
+    };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::InputErrors) => ExitCode::from(1),

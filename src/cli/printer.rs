@@ -1,9 +1,12 @@
 //! The one place that writes to stdout and stderr.
 //!
 //! Writes that fail because the reader went away (a closed pipe, `flowc … | head`)
-//! are ignored, and the run ends quietly.
+//! are ignored, and the run ends quietly. Any other failure to write the output (a
+//! full disk, `> /dev/full`) is kept, and the run ends with exit code 2 and a message
+//! instead of a silent success.
 
 use std::io::{self, IsTerminal, Write};
+use std::sync::Mutex;
 
 use crate::diagnostic::render::human::{self, Color};
 use crate::diagnostic::{Diagnostic, SourceMap};
@@ -12,6 +15,8 @@ use crate::diagnostic::{Diagnostic, SourceMap};
 #[derive(Debug)]
 pub struct Printer {
     color: Color,
+    /// The first failure to write stdout, other than a closed pipe.
+    out_failure: Mutex<Option<io::Error>>,
 }
 
 impl Printer {
@@ -23,7 +28,10 @@ impl Printer {
         } else {
             Color::Never
         };
-        Self { color }
+        Self {
+            color,
+            out_failure: Mutex::new(None),
+        }
     }
 
     /// Whether human diagnostics should be coloured.
@@ -35,9 +43,19 @@ impl Printer {
     pub fn out(&self, text: &str) {
         #[expect(clippy::disallowed_methods, reason = "the printer is the one writer")]
         let mut stdout = io::stdout().lock();
-        if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
-            // The reader is gone; nothing useful can be printed any more.
+        if let Err(error) = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+            // A reader that went away ends the run quietly; anything else is kept.
+            if error.kind() != io::ErrorKind::BrokenPipe
+                && let Ok(mut failure) = self.out_failure.lock()
+            {
+                failure.get_or_insert(error);
+            }
         }
+    }
+
+    /// The first failure to write program output, if any (a closed pipe excepted).
+    pub fn out_failure(&self) -> Option<io::Error> {
+        self.out_failure.lock().ok().and_then(|mut failure| failure.take())
     }
 
     /// Writes diagnostics to stderr in the human format.

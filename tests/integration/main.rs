@@ -28,5 +28,6 @@ mod mutations;
 mod plan;
 mod quality;
 mod sql_lineage;
+mod stdout;
 mod support;
 mod workflows;
