@@ -261,6 +261,10 @@ impl FileSource for GitTree {
         if path.starts_with('/') {
             return Ok(ReadOutcome::Escapes);
         }
+        // No file has a NUL in its name.
+        if path.contains('\0') {
+            return Ok(ReadOutcome::NotFound);
+        }
         self.with_repository(|repository| {
             Ok(match self.lookup(repository, path)? {
                 Lookup::Escapes => ReadOutcome::Escapes,

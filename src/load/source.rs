@@ -103,7 +103,7 @@ fn contained(root: &Path, path: &str) -> Option<PathBuf> {
 impl WorkTree {
     /// Sorted names of the entries of a folder whose file type passes `keep`.
     fn entries(&self, path: &str, keep: fn(&std::fs::FileType) -> bool) -> Result<Vec<String>, Error> {
-        let Some(full) = contained(&self.canonical_root, path) else {
+        let Some(full) = contained(&self.canonical_root, path).filter(|_| !path.contains('\0')) else {
             return Ok(Vec::new());
         };
         let entries = match std::fs::read_dir(&full) {
@@ -128,6 +128,10 @@ impl WorkTree {
 
 impl FileSource for WorkTree {
     fn read(&self, path: &str) -> Result<ReadOutcome, Error> {
+        // No file has a NUL in its name; the system would refuse to look.
+        if path.contains('\0') {
+            return Ok(ReadOutcome::NotFound);
+        }
         let Some(full) = contained(&self.canonical_root, path) else {
             return Ok(ReadOutcome::Escapes);
         };

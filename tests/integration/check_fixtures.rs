@@ -91,6 +91,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("sql_byte_order_mark", &["Q301"]),
     ("sql_path_absolute", &["L107"]),
     ("sql_path_is_folder", &["L106"]),
+    ("sql_path_nul", &["L106"]),
     ("sql_path_parent_escape", &["L107"]),
     ("sql_path_symlink_out", &["L107"]),
     ("sql_syntax_error", &["Q301"]),
