@@ -12,7 +12,6 @@ use rayon::prelude::*;
 
 use crate::Error;
 use crate::dags::DagInput;
-use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap};
 use crate::graph::{DependencyGraph, TaskIo};
 use crate::load::{self, FileSource, ReadOutcome, TextFile};
@@ -181,7 +180,7 @@ fn codeowners_problems(
         ReadOutcome::Bytes(bytes) => Some(String::from_utf8_lossy(&bytes).into_owned()),
         // Too large to be generated, so out of date; anything else is no file at all.
         ReadOutcome::TooLarge(_) => Some(String::new()),
-        ReadOutcome::NotFound | ReadOutcome::NotAFile | ReadOutcome::Escapes => None,
+        ReadOutcome::NotFound | ReadOutcome::NotAFile | ReadOutcome::Special | ReadOutcome::Escapes => None,
     };
     let stale = match current {
         Some(text) if generated.matches(&text) => None,
@@ -218,14 +217,7 @@ fn read_sql_files(
         } else {
             let file = match load::read_text(tree, sources, path, Some(spark.sql.span))? {
                 TextFile::Read(file) => Some(file),
-                TextFile::Unusable(mut diagnostic) => {
-                    if diagnostic.code == Code::MissingFile {
-                        let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
-                        let present = tree.files(folder)?;
-                        if let Some(help) = did_you_mean(name, present.iter().map(String::as_str)) {
-                            diagnostic.help = Some(help);
-                        }
-                    }
+                TextFile::Unusable(diagnostic) => {
                     diagnostics.push(*diagnostic);
                     None
                 }

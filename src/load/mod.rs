@@ -20,6 +20,7 @@ pub use yaml::{YamlEntry, YamlNode, YamlValue};
 use std::collections::BTreeMap;
 
 use crate::Error;
+use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap, Span};
 
 /// The project file at the repository root.
@@ -158,9 +159,22 @@ pub fn read_text(
     let bytes = match tree.read(path)? {
         ReadOutcome::Bytes(bytes) => bytes,
         ReadOutcome::NotFound => {
+            let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
+            let present = tree.files(folder)?;
+            let help = did_you_mean(name, present.iter().map(String::as_str))
+                .unwrap_or_else(|| "check the path; it is relative to the flow's folder".to_owned());
             let diagnostic = Diagnostic::error(Code::MissingFile, format!("file `{path}` does not exist"))
                 .with_label("named here")
-                .with_help("check the path; it is relative to the flow's folder");
+                .with_help(help);
+            return Ok(TextFile::Unusable(Box::new(locate(diagnostic, sources))));
+        }
+        ReadOutcome::Special => {
+            let diagnostic = Diagnostic::error(
+                Code::MissingFile,
+                format!("`{path}` is not a regular file (a named pipe, a socket or a device)"),
+            )
+            .with_label("named here")
+            .with_help("name a regular file");
             return Ok(TextFile::Unusable(Box::new(locate(diagnostic, sources))));
         }
         ReadOutcome::NotAFile => {

@@ -25,6 +25,9 @@ pub enum ReadOutcome {
     TooLarge(u64),
     /// The path names a folder, not a file.
     NotAFile,
+    /// The path names something that is neither a file nor a folder: a named pipe, a
+    /// socket or a device (never opened: reading one could block forever).
+    Special,
 }
 
 /// A tree of repository files.
@@ -144,8 +147,11 @@ impl FileSource for WorkTree {
             return Ok(ReadOutcome::Escapes);
         }
         let metadata = std::fs::metadata(&canonical).map_err(|e| Error::io("read", &full, e))?;
-        if !metadata.is_file() {
+        if metadata.is_dir() {
             return Ok(ReadOutcome::NotAFile);
+        }
+        if !metadata.is_file() {
+            return Ok(ReadOutcome::Special);
         }
         if metadata.len() > MAX_FILE_BYTES {
             return Ok(ReadOutcome::TooLarge(metadata.len()));

@@ -131,7 +131,7 @@ impl Templates {
                     origin: Origin::Builtin,
                     text: (*text).to_owned(),
                 },
-                ReadOutcome::Escapes | ReadOutcome::TooLarge(_) => {
+                ReadOutcome::Escapes | ReadOutcome::TooLarge(_) | ReadOutcome::Special => {
                     problems.push(Diagnostic::error(
                         Code::TemplateError,
                         format!("{path} cannot be read (it leaves the repository or is too large)"),

@@ -91,6 +91,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("sql_byte_order_mark", &["Q301"]),
     ("sql_path_absolute", &["L107"]),
     ("sql_path_is_folder", &["L106"]),
+    ("sql_path_named_pipe", &["L106"]),
     ("sql_path_nul", &["L106"]),
     ("sql_path_parent_escape", &["L107"]),
     ("sql_path_symlink_out", &["L107"]),
@@ -215,6 +216,15 @@ fn prepare(case: &str, sandbox: &Path, repo: &Path) {
                 text.push_str("-- padding to make the file larger than flowc reads\n");
             }
             fs::write(repo.join("flows/orders/daily.sql"), text).expect("write daily.sql");
+        }
+        "sql_path_named_pipe" => {
+            let path = repo.join("flows/orders/daily.sql");
+            fs::remove_file(&path).expect("remove the placeholder");
+            let made = std::process::Command::new("mkfifo")
+                .arg(&path)
+                .status()
+                .expect("mkfifo runs");
+            assert!(made.success(), "mkfifo {}", path.display());
         }
         "sql_path_symlink_out" => {
             let outside = sandbox.join("outside.sql");
