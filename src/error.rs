@@ -70,13 +70,12 @@ pub enum Error {
 impl Error {
     /// A git failure while doing `action` on `target` (a repository path, revision or
     /// branch).
-    pub fn git(action: &str, target: impl std::fmt::Display, error: &git2::Error) -> Self {
+    pub fn git(action: &str, target: impl std::fmt::Display, error: git2::Error) -> Self {
         Self::Git {
             action: action.to_owned(),
             target: target.to_string(),
             message: error.message().to_owned(),
-            // git2's errors are not `Clone`: rebuilt from their code, class and message.
-            source: Some(git2::Error::new(error.code(), error.class(), error.message())),
+            source: Some(error),
         }
     }
 

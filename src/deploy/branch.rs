@@ -45,24 +45,24 @@ impl BranchTarget {
     /// Commits `release` to the branch; with `dry_run` only reports what would change.
     pub fn deploy(&self, release: &Release, dry_run: bool) -> Result<Deployment, Error> {
         let repository = Repository::discover(&self.repository)
-            .map_err(|e| Error::git("open the git repository containing", self.repository.display(), &e))?;
+            .map_err(|e| Error::git("open the git repository containing", self.repository.display(), e))?;
         let reference = self.reference_name()?;
         self.refuse_checked_out(&repository, &reference)?;
         let tip = match repository.find_reference(&reference) {
             Ok(found) => Some(
                 found
                     .peel_to_commit()
-                    .map_err(|e| Error::git("read the tip of branch", &self.branch, &e))?,
+                    .map_err(|e| Error::git("read the tip of branch", &self.branch, e))?,
             ),
             Err(error) if error.code() == ErrorCode::NotFound => None,
-            Err(error) => return Err(Error::git("read branch", &self.branch, &error)),
+            Err(error) => return Err(Error::git("read branch", &self.branch, error)),
         };
         // No tree for a new branch: a dry run must not even write the empty tree.
         let base = match &tip {
             Some(commit) => Some(
                 commit
                     .tree()
-                    .map_err(|e| Error::git("read the tree of branch", &self.branch, &e))?,
+                    .map_err(|e| Error::git("read the tree of branch", &self.branch, e))?,
             ),
             None => None,
         };
@@ -154,7 +154,7 @@ impl BranchTarget {
         let blob = entry
             .to_object(repository)
             .and_then(|object| object.peel_to_blob())
-            .map_err(|e| Error::git("read", format!("{}:{path}", self.branch), &e))?;
+            .map_err(|e| Error::git("read", format!("{}:{path}", self.branch), e))?;
         match DeployRecord::parse(blob.content()) {
             Some(record) => Ok(Some(record)),
             None => Err(Error::DeployRefused {
@@ -215,7 +215,7 @@ impl BranchTarget {
         old: Option<&DeployRecord>,
         release: &Release,
     ) -> Result<Oid, Error> {
-        let fail = |e: git2::Error| Error::git("write the tree of branch", &self.branch, &e);
+        let fail = |e: git2::Error| Error::git("write the tree of branch", &self.branch, e);
         let mut update = TreeUpdateBuilder::new();
         for path in old.into_iter().flat_map(|record| record.files.keys()) {
             let full = format!("{folder}/{path}");
@@ -249,19 +249,19 @@ impl BranchTarget {
         release: &Release,
         changes: &Changes,
     ) -> Result<Oid, Error> {
-        let fail = |action: &str, e: &git2::Error| Error::git(action, &self.branch, e);
+        let fail = |action: &str, e: git2::Error| Error::git(action, &self.branch, e);
         let tree = repository
             .find_tree(tree)
-            .map_err(|e| fail("read the new tree of", &e))?;
+            .map_err(|e| fail("read the new tree of", e))?;
         let signature = match repository.signature() {
             Ok(signature) => signature,
-            Err(_) => Signature::now(FALLBACK_NAME, FALLBACK_EMAIL).map_err(|e| fail("sign a commit on", &e))?,
+            Err(_) => Signature::now(FALLBACK_NAME, FALLBACK_EMAIL).map_err(|e| fail("sign a commit on", e))?,
         };
         let message = commit_message(&release.record, changes);
         let parents: Vec<&git2::Commit<'_>> = tip.into_iter().collect();
         let commit = repository
             .commit(None, &signature, &signature, &message, &tree, &parents)
-            .map_err(|e| fail("commit to", &e))?;
+            .map_err(|e| fail("commit to", e))?;
         let reference = format!("refs/heads/{}", self.branch);
         let log = format!("flowc deploy: {}", first_line(&message));
         let moved = match tip {
@@ -272,7 +272,7 @@ impl BranchTarget {
             Error::git(
                 "move branch",
                 &self.branch,
-                &git2::Error::from_str(&format!(
+                git2::Error::from_str(&format!(
                     "{} (did another deploy move it? run the deploy again)",
                     e.message()
                 )),

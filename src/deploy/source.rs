@@ -26,7 +26,7 @@ pub fn work_tree_provenance(project: &Path) -> Result<Provenance, Error> {
             return Err(Error::git(
                 "open the git repository containing",
                 project.display(),
-                &error,
+                error,
             ));
         }
     };
@@ -36,13 +36,13 @@ pub fn work_tree_provenance(project: &Path) -> Result<Provenance, Error> {
     let commit = match repository.head() {
         Ok(head) => Some(
             head.peel_to_commit()
-                .map_err(|e| Error::git("read HEAD of", workdir.display(), &e))?
+                .map_err(|e| Error::git("read HEAD of", workdir.display(), e))?
                 .id()
                 .to_string(),
         ),
         // A repository without commits yet.
         Err(error) if matches!(error.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
-        Err(error) => return Err(Error::git("read HEAD of", workdir.display(), &error)),
+        Err(error) => return Err(Error::git("read HEAD of", workdir.display(), error)),
     };
     let prefix = relative_folder(workdir, project)?;
     let mut options = StatusOptions::new();
@@ -56,7 +56,7 @@ pub fn work_tree_provenance(project: &Path) -> Result<Provenance, Error> {
     }
     let statuses = repository
         .statuses(Some(&mut options))
-        .map_err(|e| Error::git("read the status of", workdir.display(), &e))?;
+        .map_err(|e| Error::git("read the status of", workdir.display(), e))?;
     let modified = statuses
         .iter()
         .any(|entry| !entry.status().is_ignored() && !entry.status().is_empty());

@@ -87,9 +87,7 @@ impl GitTree {
                     ),
                     source: Some(e),
                 })?;
-            let root = commit
-                .tree()
-                .map_err(|e| Error::git("read the tree of", revision, &e))?;
+            let root = commit.tree().map_err(|e| Error::git("read the tree of", revision, e))?;
             let tree = if prefix.is_empty() {
                 root.id()
             } else {
@@ -138,7 +136,7 @@ impl GitTree {
             .repository
             .lock()
             .map_err(|_| Error::Internal("a git read panicked while holding the repository".to_owned()))?;
-        run(&repository).map_err(|e| Error::git("read", &self.location, &e))
+        run(&repository).map_err(|e| Error::git("read", &self.location, e))
     }
 
     /// The entry at a normalised path, symbolic links in the path followed.
