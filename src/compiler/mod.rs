@@ -71,7 +71,7 @@ pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
 /// Checks and renders the repository behind `tree`.
 pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compiled, Error> {
     let mut report = analyze::analyze_repository(tree)?;
-    let built = build_dags(&mut report, request, Mode::Render);
+    let mut built = build_dags(&mut report, request, Mode::Render);
     let Some(repository) = report.repository.as_ref().filter(|_| !report.diagnostics.has_errors()) else {
         return Ok(Compiled::CheckFailed { report });
     };
@@ -86,10 +86,11 @@ pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compil
             });
         }
     };
+    // `environments` names each environment once, so each model is moved, not copied.
     let names: Vec<String> = asked.iter().map(|e| e.name.clone()).collect();
     let mut ordered = Vec::with_capacity(names.len());
     for name in names {
-        let Some(dags) = built.get(&name).cloned() else {
+        let Some(dags) = built.remove(&name) else {
             return Err(Error::Internal(format!("environment `{name}` was not built")));
         };
         ordered.push(dags);
