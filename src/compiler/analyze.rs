@@ -142,6 +142,7 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         access = report;
         diagnostics.extend(found);
     }
+    mask_secrets(&mut sources, &mut diagnostics);
     Ok(CheckReport {
         sources,
         diagnostics,
@@ -155,6 +156,20 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         quality,
         flow_files: loaded.flows.len(),
     })
+}
+
+/// Masks every literal secret found (S213) wherever the report can show source text or
+/// quote input: the bytes are replaced in the excerpts' text and in every diagnostic's
+/// words, so no output format repeats a secret. A secret is an error, so nothing is
+/// rendered from a report that holds one.
+fn mask_secrets(sources: &mut SourceMap, diagnostics: &mut Diagnostics) {
+    let secrets: Vec<String> = diagnostics
+        .iter()
+        .filter(|d| d.code == Code::LiteralSecret)
+        .filter_map(|d| d.span)
+        .map(|span| sources.mask_secret(span))
+        .collect();
+    diagnostics.redact(&secrets);
 }
 
 /// When the project names GitHub teams: the paths no such team would own, and, when

@@ -189,6 +189,33 @@ impl Diagnostics {
         });
     }
 
+    /// Replaces every occurrence of each secret (see
+    /// [`SourceMap::mask_secret`]) in the text of every diagnostic by `********`: a
+    /// message that quotes input (a value, a SQL token) never repeats a secret.
+    pub fn redact(&mut self, secrets: &[String]) {
+        let secrets: Vec<&String> = secrets
+            .iter()
+            .filter(|s| s.trim().chars().count() >= source_map::MIN_MASKED_ELSEWHERE)
+            .collect();
+        if secrets.is_empty() {
+            return;
+        }
+        let redact = |text: &mut String| {
+            for secret in &secrets {
+                if text.contains(secret.as_str()) {
+                    *text = text.replace(secret.as_str(), "********");
+                }
+            }
+        };
+        for diagnostic in &mut self.0 {
+            redact(&mut diagnostic.message);
+            diagnostic.label.iter_mut().for_each(redact);
+            diagnostic.labels.iter_mut().for_each(|label| redact(&mut label.message));
+            diagnostic.help.iter_mut().for_each(redact);
+            diagnostic.notes.iter_mut().for_each(redact);
+        }
+    }
+
     /// Drops repeats of the diagnostic before (the same problem found twice, e.g. once
     /// per environment); sort first.
     pub fn dedup(&mut self) {

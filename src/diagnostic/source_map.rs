@@ -72,6 +72,8 @@ pub struct SourceFile {
     path: String,
     text: Arc<str>,
     line_starts: Vec<u32>,
+    /// The text with every masked secret's bytes replaced by `*`, once one is masked.
+    shown: Option<String>,
 }
 
 impl SourceFile {
@@ -83,6 +85,7 @@ impl SourceFile {
             path,
             text,
             line_starts,
+            shown: None,
         }
     }
 
@@ -94,6 +97,29 @@ impl SourceFile {
     /// The file's full text.
     pub fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The text shown in source excerpts: the file's text with the bytes of every
+    /// masked secret replaced by `*`, so spans into the text stay valid.
+    pub fn shown_text(&self) -> &str {
+        self.shown.as_deref().unwrap_or(&self.text)
+    }
+
+    /// Replaces each character of `range` by as many `*` as its UTF-8 bytes in the
+    /// shown text; the range is widened to character boundaries.
+    fn mask(&mut self, range: std::ops::Range<usize>) {
+        let start = self.floor_char_boundary(range.start);
+        let mut end = range.end.min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
+        if start >= end {
+            return;
+        }
+        let stars = "*".repeat(end - start);
+        self.shown
+            .get_or_insert_with(|| self.text.to_string())
+            .replace_range(start..end, &stars);
     }
 
     /// The file's text as a shared string.
@@ -141,6 +167,9 @@ impl SourceFile {
     }
 }
 
+/// The shortest secret also masked where it is written again elsewhere.
+pub(super) const MIN_MASKED_ELSEWHERE: usize = 4;
+
 /// All files read in one run, addressed by [`FileId`].
 #[derive(Debug, Default)]
 pub struct SourceMap {
@@ -171,6 +200,27 @@ impl SourceMap {
     /// Line and column where a span starts.
     pub fn line_col(&self, span: Span) -> LineCol {
         self.file(span.file).line_col(span.start)
+    }
+
+    /// Masks a secret in the text shown in source excerpts: the bytes of `span`, and
+    /// every other place in any file where the same text is written (unless it is too
+    /// short to be told from ordinary text). Returns the secret's text, for
+    /// [`crate::diagnostic::Diagnostics::redact`].
+    pub fn mask_secret(&mut self, span: Span) -> String {
+        let Some(file) = self.files.get_mut(span.file.index()) else {
+            return String::new();
+        };
+        let secret = file.text.get(span.range()).unwrap_or_default().to_owned();
+        file.mask(span.range());
+        if secret.trim().chars().count() >= MIN_MASKED_ELSEWHERE {
+            for file in &mut self.files {
+                let places: Vec<usize> = file.text.match_indices(secret.as_str()).map(|(i, _)| i).collect();
+                for start in places {
+                    file.mask(start..start + secret.len());
+                }
+            }
+        }
+        secret
     }
 
     /// Every file, in registration order.
@@ -215,6 +265,19 @@ mod tests {
             assert_eq!(file.offset_of(position), Some(offset));
         }
         assert_eq!(file.offset_of(LineCol { line: 9, column: 1 }), None);
+    }
+
+    #[test]
+    fn a_masked_secret_keeps_every_offset_and_is_masked_everywhere() {
+        let mut map = SourceMap::new();
+        let yaml = map.add("a.yaml", "password: hünter2\n");
+        let sql = map.add("b.sql", "-- hünter2 again\n");
+        let start = map.file(yaml).text().find('h').unwrap() as u32;
+        let end = map.file(yaml).text().len() as u32 - 1;
+        assert_eq!(map.mask_secret(Span::new(yaml, start, end)), "hünter2");
+        assert_eq!(map.file(yaml).shown_text(), "password: ********\n");
+        assert_eq!(map.file(sql).shown_text(), "-- ******** again\n");
+        assert_eq!(map.file(yaml).text(), "password: hünter2\n");
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub use schema::SchemaKind;
 
 use crate::Error;
 use crate::diagnostic::suggest::did_you_mean;
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, SourceMap, Span};
 use crate::load::{FLOWS_DIR, LoadedRepo};
 use crate::model::{Flow, Project, Repository, Schedule, TaskKind};
 use crate::words::lowercase_first;
@@ -44,7 +44,7 @@ pub fn validate(loaded: &LoadedRepo) -> Result<Validated, Error> {
     let mut diagnostics = Diagnostics::new();
     let project = match &loaded.project {
         Some(document) => {
-            let found = schema_and_secrets(SchemaKind::Project, document);
+            let found = schema_and_secrets(SchemaKind::Project, document, &loaded.sources);
             let clean = found.is_empty();
             diagnostics.extend(found);
             if clean { Some(build::project(document)?) } else { None }
@@ -60,7 +60,7 @@ pub fn validate(loaded: &LoadedRepo) -> Result<Validated, Error> {
         let Some(document) = &flow_document.document else {
             continue;
         };
-        let found = schema_and_secrets(SchemaKind::Flow, document);
+        let found = schema_and_secrets(SchemaKind::Flow, document, &loaded.sources);
         let clean = found.is_empty();
         diagnostics.extend(found);
         if let (true, Some(project)) = (clean, &project) {
@@ -87,8 +87,8 @@ pub fn validate(loaded: &LoadedRepo) -> Result<Validated, Error> {
 
 /// Schema violations and literal secrets of one document; a key holding a secret is
 /// reported once, as a secret, not also as a key the schema does not know.
-fn schema_and_secrets(kind: SchemaKind, document: &crate::load::Document) -> Vec<Diagnostic> {
-    let (mut found, secret_keys) = secrets::scan_yaml(&document.root);
+fn schema_and_secrets(kind: SchemaKind, document: &crate::load::Document, sources: &SourceMap) -> Vec<Diagnostic> {
+    let (mut found, secret_keys) = secrets::scan_yaml(document, sources.file(document.file).text());
     found.extend(
         schema::validate(kind, document)
             .into_iter()

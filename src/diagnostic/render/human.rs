@@ -31,7 +31,7 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, color: Color) -> Str
             if let Some(label) = &diagnostic.label {
                 primary = primary.label(label.as_str());
             }
-            let mut snippet = Snippet::source(file.text())
+            let mut snippet = Snippet::source(file.shown_text())
                 .path(file.path())
                 .fold(true)
                 .annotation(primary);
@@ -51,7 +51,7 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, color: Color) -> Str
             for label in other_files {
                 let other = sources.file(label.span.file);
                 group = group.element(
-                    Snippet::source(other.text()).path(other.path()).fold(true).annotation(
+                    Snippet::source(other.shown_text()).path(other.path()).fold(true).annotation(
                         AnnotationKind::Context
                             .span(label.span.range())
                             .label(label.message.as_str()),
