@@ -163,10 +163,7 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
 /// words, so no output format repeats a secret. A secret is an error, so nothing is
 /// rendered from a report that holds one.
 fn mask_secrets(sources: &mut SourceMap, diagnostics: &mut Diagnostics) {
-    let secrets: Vec<String> = diagnostics
-        .iter()
-        .filter(|d| d.code == Code::LiteralSecret)
-        .filter_map(|d| d.span)
+    let secrets: Vec<String> = crate::validate::secrets::secret_spans(diagnostics)
         .map(|span| sources.mask_secret(span))
         .collect();
     diagnostics.redact(&secrets);

@@ -105,8 +105,8 @@ impl SourceFile {
         self.shown.as_deref().unwrap_or(&self.text)
     }
 
-    /// Replaces each character of `range` by as many `*` as its UTF-8 bytes in the
-    /// shown text; the range is widened to character boundaries.
+    /// Replaces each character of `range` but line breaks by as many `*` as its UTF-8
+    /// bytes in the shown text; the range is widened to character boundaries.
     fn mask(&mut self, range: std::ops::Range<usize>) {
         let start = self.floor_char_boundary(range.start);
         let mut end = range.end.min(self.text.len());
@@ -116,7 +116,14 @@ impl SourceFile {
         if start >= end {
             return;
         }
-        let stars = "*".repeat(end - start);
+        // Line breaks stay, so every line is where it was.
+        let stars: String = self.text[start..end]
+            .chars()
+            .map(|c| match c {
+                '\n' | '\r' => c.to_string(),
+                _ => "*".repeat(c.len_utf8()),
+            })
+            .collect();
         self.shown
             .get_or_insert_with(|| self.text.to_string())
             .replace_range(start..end, &stars);
@@ -278,6 +285,9 @@ mod tests {
         assert_eq!(map.file(yaml).shown_text(), "password: ********\n");
         assert_eq!(map.file(sql).shown_text(), "-- ******** again\n");
         assert_eq!(map.file(yaml).text(), "password: hünter2\n");
+        let key = map.add("c.sql", "-- a\n-- b\n");
+        map.mask_secret(Span::new(key, 0, 9));
+        assert_eq!(map.file(key).shown_text(), "****\n****\n");
     }
 
     #[test]

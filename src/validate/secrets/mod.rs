@@ -15,7 +15,7 @@
 mod keys;
 mod patterns;
 
-use crate::diagnostic::{Code, Diagnostic, FileId, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, Span};
 use crate::load::{Document, YamlNode, YamlValue};
 
 const HELP: &str = "reference it instead: `password_env: VARIABLE` (set on the workers) or `airflow_conn_id: <id>` (an Airflow connection holding it) on the connection in flowc.yaml, then rotate the exposed secret";
@@ -104,6 +104,15 @@ fn walk<'a>(node: &'a YamlNode, walked: &mut Walked<'a>) {
 fn is_placeholder(text: &str) -> bool {
     let text = text.trim();
     (text.starts_with("${") && text.ends_with('}')) || (text.starts_with("{{") && text.ends_with("}}"))
+}
+
+/// Where each secret found is written: the primary span of every S213, which covers
+/// the secret's bytes.
+pub(crate) fn secret_spans(diagnostics: &Diagnostics) -> impl Iterator<Item = Span> + '_ {
+    diagnostics
+        .iter()
+        .filter(|d| d.code == Code::LiteralSecret)
+        .filter_map(|d| d.span)
 }
 
 /// Every literal secret in a text file (SQL, templates), comments included.

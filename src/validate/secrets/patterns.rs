@@ -47,7 +47,8 @@ fn shapes() -> &'static [Shape] {
         };
         vec![
             shape(
-                r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?s:.*?)(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\z)",
+                // The key's body, between its BEGIN and END lines (or to the end).
+                r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[ \t]*\r?\n?(?P<secret>(?s:.*?))[ \t]*(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|\z)",
                 "a private key",
             ),
             shape(
@@ -108,7 +109,7 @@ pub(super) fn find_all(text: &str) -> Vec<Finding> {
             }
             found.push(Finding {
                 what: shape.what.to_owned(),
-                range: matched.range(),
+                range: matched.start()..matched.start() + without_trailing_decoration(matched.as_str()).len(),
             });
         }
     }
@@ -121,6 +122,17 @@ pub(super) fn find_all(text: &str) -> Vec<Finding> {
         }
     }
     kept
+}
+
+/// A secret without trailing blanks, and a multi-line one without its last line when
+/// that holds no letter or digit (the `-- ` before a private key's END line in a SQL
+/// comment).
+fn without_trailing_decoration(secret: &str) -> &str {
+    let secret = secret.trim_end();
+    match secret.rfind('\n') {
+        Some(last) if !secret[last..].chars().any(char::is_alphanumeric) => secret[..last].trim_end(),
+        _ => secret,
+    }
 }
 
 /// Values given to secret-named keys in text.
@@ -222,13 +234,12 @@ mod tests {
         );
         assert_eq!(secrets("xoxb-123456789012-abcdefghij"), ["xoxb-123456789012-abcdefghij"]);
         let block = "x\n-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\n-----END RSA PRIVATE KEY-----\ny";
-        assert_eq!(
-            secrets(block),
-            ["-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\n-----END RSA PRIVATE KEY-----"]
-        );
+        assert_eq!(secrets(block), ["MIIEabc"]);
+        let commented = "-- -----BEGIN OPENSSH PRIVATE KEY-----\n-- b3Bl\n-- bnNz\n-- -----END OPENSSH PRIVATE KEY-----";
+        assert_eq!(secrets(commented), ["-- b3Bl\n-- bnNz"]);
         assert_eq!(
             secrets("-- -----BEGIN OPENSSH PRIVATE KEY-----\n-- b3Blbn"),
-            ["-----BEGIN OPENSSH PRIVATE KEY-----\n-- b3Blbn"]
+            ["-- b3Blbn"]
         );
     }
 
