@@ -210,7 +210,10 @@ impl Diagnostics {
         for diagnostic in &mut self.0 {
             redact(&mut diagnostic.message);
             diagnostic.label.iter_mut().for_each(redact);
-            diagnostic.labels.iter_mut().for_each(|label| redact(&mut label.message));
+            diagnostic
+                .labels
+                .iter_mut()
+                .for_each(|label| redact(&mut label.message));
             diagnostic.help.iter_mut().for_each(redact);
             diagnostic.notes.iter_mut().for_each(redact);
         }

@@ -25,7 +25,7 @@ pub use schema::SchemaKind;
 
 use crate::Error;
 use crate::diagnostic::suggest::did_you_mean;
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, SourceMap, Span};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap, Span};
 use crate::load::{FLOWS_DIR, LoadedRepo};
 use crate::model::{Flow, Project, Repository, Schedule, TaskKind};
 use crate::words::lowercase_first;
@@ -71,6 +71,7 @@ pub fn validate(loaded: &LoadedRepo) -> Result<Validated, Error> {
         }
     }
     check_unique_flow_names(&flows, &mut diagnostics);
+    diagnostics.extend(secrets_in_unparsed_yaml(loaded));
 
     let repository = match project {
         Some(project) if !diagnostics.has_errors() && !loaded.diagnostics.has_errors() => {
@@ -83,6 +84,26 @@ pub fn validate(loaded: &LoadedRepo) -> Result<Validated, Error> {
         repository,
         diagnostics,
     })
+}
+
+/// Literal secrets in the YAML files that did not parse, searched for as text: a
+/// syntax error's excerpt shows their lines too.
+fn secrets_in_unparsed_yaml(loaded: &LoadedRepo) -> Vec<Diagnostic> {
+    let parsed: BTreeSet<FileId> = loaded
+        .project
+        .iter()
+        .chain(loaded.flows.iter().filter_map(|flow| flow.document.as_ref()))
+        .map(|document| document.file)
+        .collect();
+    (0..loaded.sources.len())
+        .map(|index| FileId::from_index(index as u32))
+        .filter(|file| !parsed.contains(file))
+        .filter(|file| {
+            let path = loaded.sources.file(*file).path();
+            path.ends_with(".yaml") || path.ends_with(".yml")
+        })
+        .flat_map(|file| secrets::scan_text(file, loaded.sources.file(file).text()))
+        .collect()
 }
 
 /// Schema violations and literal secrets of one document; a key holding a secret is

@@ -27,6 +27,7 @@ mod hostile;
 mod mutations;
 mod plan;
 mod quality;
+mod secrets;
 mod sql_lineage;
 mod stdout;
 mod support;

@@ -51,11 +51,14 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, color: Color) -> Str
             for label in other_files {
                 let other = sources.file(label.span.file);
                 group = group.element(
-                    Snippet::source(other.shown_text()).path(other.path()).fold(true).annotation(
-                        AnnotationKind::Context
-                            .span(label.span.range())
-                            .label(label.message.as_str()),
-                    ),
+                    Snippet::source(other.shown_text())
+                        .path(other.path())
+                        .fold(true)
+                        .annotation(
+                            AnnotationKind::Context
+                                .span(label.span.range())
+                                .label(label.message.as_str()),
+                        ),
                 );
             }
             group

@@ -178,10 +178,7 @@ description: \"loads from jdbc:oracle:thin:scott/Tiger123@//db:1521/SVC\"
     #[test]
     fn yaml_secret_written_with_escapes_is_found_at_its_value() {
         let text = "description: \"jdbc:mysql://h/db?pass\\u0077ord=Esc4ped\"\n";
-        assert_eq!(
-            yaml_secrets(text),
-            ["\"jdbc:mysql://h/db?pass\\u0077ord=Esc4ped\""]
-        );
+        assert_eq!(yaml_secrets(text), ["\"jdbc:mysql://h/db?pass\\u0077ord=Esc4ped\""]);
     }
 
     #[test]

@@ -203,7 +203,10 @@ mod tests {
         assert_eq!(secrets("jdbc:oracle:thin:scott/Tiger456@db:1521:ORCL"), ["Tiger456"]);
         assert_eq!(secrets("jdbc:mysql://h:3306/db?password=s3cret&user=dw"), ["s3cret"]);
         assert_eq!(secrets("jdbc:mysql://h:3306/db?user=dw&password=s3cret"), ["s3cret"]);
-        assert_eq!(secrets("jdbc:sqlserver://h:1433;user=dw;password=Sq1Pass;db=x"), ["Sq1Pass"]);
+        assert_eq!(
+            secrets("jdbc:sqlserver://h:1433;user=dw;password=Sq1Pass;db=x"),
+            ["Sq1Pass"]
+        );
         assert_eq!(secrets("jdbc:mysql://h/db?user=dw&%70assword=Enc0ded"), ["Enc0ded"]);
         assert_eq!(secrets("jdbc:postgresql://h/db?user=dw&pwd=PgPass1"), ["PgPass1"]);
         assert_eq!(secrets("jdbc:mysql://dw:MyPass1@h:3306/db"), ["MyPass1"]);
@@ -232,10 +235,14 @@ mod tests {
             secrets(line),
             ["ghp_0123456789abcdefghijABCDEFGHIJ012345", "AKIAIOSFODNN7EXAMPLE"]
         );
-        assert_eq!(secrets("xoxb-123456789012-abcdefghij"), ["xoxb-123456789012-abcdefghij"]);
+        assert_eq!(
+            secrets("xoxb-123456789012-abcdefghij"),
+            ["xoxb-123456789012-abcdefghij"]
+        );
         let block = "x\n-----BEGIN RSA PRIVATE KEY-----\nMIIEabc\n-----END RSA PRIVATE KEY-----\ny";
         assert_eq!(secrets(block), ["MIIEabc"]);
-        let commented = "-- -----BEGIN OPENSSH PRIVATE KEY-----\n-- b3Bl\n-- bnNz\n-- -----END OPENSSH PRIVATE KEY-----";
+        let commented =
+            "-- -----BEGIN OPENSSH PRIVATE KEY-----\n-- b3Bl\n-- bnNz\n-- -----END OPENSSH PRIVATE KEY-----";
         assert_eq!(secrets(commented), ["-- b3Bl\n-- bnNz"]);
         assert_eq!(
             secrets("-- -----BEGIN OPENSSH PRIVATE KEY-----\n-- b3Blbn"),
