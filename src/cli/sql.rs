@@ -7,7 +7,7 @@ use clap::{Subcommand, ValueEnum};
 
 use super::{Outcome, Printer};
 use crate::Error;
-use crate::diagnostic::{Diagnostic, SourceMap};
+use crate::diagnostic::{Diagnostics, SourceMap};
 use crate::load::{TextFile, register_text};
 use crate::sql::{SqlOptions, TableRef, analyze};
 
@@ -61,9 +61,17 @@ pub(crate) fn lineage(args: &SqlLineageArgs, printer: &Printer) -> Result<Outcom
         ..SqlOptions::default()
     };
     let analysis = analyze(file, &text, &options);
+    // Not a check of the file, but its excerpts never show a secret.
+    let secrets: Vec<String> = crate::validate::secrets::scan_text(file, &text)
+        .iter()
+        .filter_map(|d| d.span)
+        .map(|span| sources.mask_secret(span))
+        .collect();
+    let mut diagnostics: Diagnostics = analysis.diagnostics.into_iter().collect();
+    diagnostics.redact(&secrets);
 
-    printer.diagnostics(&analysis.diagnostics, &sources);
-    if analysis.diagnostics.iter().any(Diagnostic::is_error) {
+    printer.diagnostics(&diagnostics, &sources);
+    if diagnostics.has_errors() {
         return Ok(Outcome::InputErrors);
     }
     let output = match args.format {

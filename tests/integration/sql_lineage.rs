@@ -168,3 +168,15 @@ fn hostile_input_is_reported_not_crashed_on() {
         assert!(text(&output.stderr).contains("error["), "{}", text(&output.stderr));
     }
 }
+
+/// The excerpt of a syntax error never shows a secret on its line (issue 14).
+#[test]
+fn a_secret_on_a_line_with_a_syntax_error_is_masked() {
+    let sql = b"SELEC * FROM a -- password=LineageSecret1 ghp_0123456789abcdefghijABCDEFGHIJ012345\n";
+    let output = flowc(&["sql", "lineage"], sql);
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error[Q301]"), "{stderr}");
+    assert!(stderr.contains("password=**************"), "{stderr}");
+    assert!(!stderr.contains("LineageSecret1") && !stderr.contains("ghp_0123"), "{stderr}");
+}
