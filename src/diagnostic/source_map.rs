@@ -117,7 +117,7 @@ impl SourceFile {
             return;
         }
         // Line breaks stay, so every line is where it was.
-        let stars: String = self.text[start..end]
+        let masked: String = self.text[start..end]
             .chars()
             .map(|c| match c {
                 '\n' | '\r' => c.to_string(),
@@ -126,7 +126,7 @@ impl SourceFile {
             .collect();
         self.shown
             .get_or_insert_with(|| self.text.to_string())
-            .replace_range(start..end, &stars);
+            .replace_range(start..end, &masked);
     }
 
     /// The file's text as a shared string.

@@ -26,7 +26,7 @@ pub use schema::SchemaKind;
 use crate::Error;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap, Span};
-use crate::load::{FLOWS_DIR, LoadedRepo};
+use crate::load::{FLOW_FILE, FLOWS_DIR, LoadedRepo, PROJECT_FILE};
 use crate::model::{Flow, Project, Repository, Schedule, TaskKind};
 use crate::words::lowercase_first;
 
@@ -100,7 +100,7 @@ fn secrets_in_unparsed_yaml(loaded: &LoadedRepo) -> Vec<Diagnostic> {
         .filter(|file| !parsed.contains(file))
         .filter(|file| {
             let path = loaded.sources.file(*file).path();
-            path.ends_with(".yaml") || path.ends_with(".yml")
+            path == PROJECT_FILE || path.rsplit('/').next() == Some(FLOW_FILE)
         })
         .flat_map(|file| secrets::scan_text(file, loaded.sources.file(file).text()))
         .collect()

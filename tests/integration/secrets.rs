@@ -62,7 +62,7 @@ const SECRETS: &[Planted] = &[
 ];
 
 fn is_sql(planted: &Planted) -> bool {
-    planted.file.ends_with(".sql")
+    Path::new(planted.file).extension().is_some_and(|ext| ext == "sql")
 }
 
 /// Writes every secret of [`SECRETS`] in YAML into the example at `root`.

@@ -178,5 +178,8 @@ fn a_secret_on_a_line_with_a_syntax_error_is_masked() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("error[Q301]"), "{stderr}");
     assert!(stderr.contains("password=**************"), "{stderr}");
-    assert!(!stderr.contains("LineageSecret1") && !stderr.contains("ghp_0123"), "{stderr}");
+    assert!(
+        !stderr.contains("LineageSecret1") && !stderr.contains("ghp_0123"),
+        "{stderr}"
+    );
 }
