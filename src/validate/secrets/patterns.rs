@@ -82,12 +82,12 @@ fn key_token() -> &'static Regex {
 }
 
 /// What gives a key its value, right after the key: `= '…'`, `: "…"`, `=> '…'`,
-/// ` '…'` (a SQL option), `=value` or `: value`.
+/// ` '…'` (a SQL option), `={…}` (SQL Server's braces), `=value` or `: value`.
 fn assignment() -> &'static Regex {
     static ASSIGNMENT: OnceLock<Regex> = OnceLock::new();
     ASSIGNMENT.get_or_init(|| {
         compiled(
-            r#"\A['"`]?(?:[ \t]*(?:=>|=|:)[ \t]*(?:'(?P<q1>[^'\n]*)'|"(?P<q2>[^"\n]*)")|[ \t]+'(?P<q3>[^'\n]*)'|=(?P<bare>[^\s'"`,;)&]+)|:[ \t]*(?P<loose>[^\s'"`,;)&]+))"#,
+            r#"\A['"`]?(?:[ \t]*(?:=>|=|:)[ \t]*(?:'(?P<q1>[^'\n]*)'|"(?P<q2>[^"\n]*)")|[ \t]+'(?P<q3>[^'\n]*)'|=\{(?P<braced>[^}\n]*)\}|=(?P<bare>[^\s'"`,;)&]+)|:[ \t]*(?P<loose>[^\s'"`,;)&]+))"#,
         )
     })
 }
@@ -145,7 +145,9 @@ fn assigned_secrets(text: &str) -> Vec<Finding> {
         let Some(captures) = assignment().captures(&text[key.end()..]) else {
             continue;
         };
-        let quoted = ["q1", "q2", "q3", "bare"].iter().find_map(|name| captures.name(name));
+        let quoted = ["q1", "q2", "q3", "braced", "bare"]
+            .iter()
+            .find_map(|name| captures.name(name));
         let value = match (quoted, captures.name("loose")) {
             (Some(value), _) => value,
             // `key: value` without quotes is also how prose reads ("token: see the
@@ -208,6 +210,10 @@ mod tests {
             ["Sq1Pass"]
         );
         assert_eq!(secrets("jdbc:mysql://h/db?user=dw&%70assword=Enc0ded"), ["Enc0ded"]);
+        assert_eq!(
+            secrets("jdbc:sqlserver://h;user=dw;password={Br;aced1};db=x"),
+            ["Br;aced1"]
+        );
         assert_eq!(secrets("jdbc:postgresql://h/db?user=dw&pwd=PgPass1"), ["PgPass1"]);
         assert_eq!(secrets("jdbc:mysql://dw:MyPass1@h:3306/db"), ["MyPass1"]);
         assert_eq!(secrets("sftp://bank:hunter2@sftp.example.com/out"), ["hunter2"]);
@@ -261,6 +267,7 @@ mod tests {
             "password_env: CORE_ORACLE_PASSWORD",
             "\"password\": \"${env:X}\"",
             "password=${DB_PASSWORD}",
+            "password={{ conn.report.password }}",
             "password: {{ conn.report.password }}",
             "jdbc:oracle:thin:${USER}/${PASSWORD}@//h:1521/SVC",
             "jdbc:mysql://${USER}:${PASSWORD}@h/db",
