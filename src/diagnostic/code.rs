@@ -100,6 +100,9 @@ codes! {
     EmptySql = "Q304",
     /// A sparksql task writes no table.
     NoTableWritten = "Q305",
+    /// A Jinja block tag (`{% if %}`, `{% for %}`, …) in SQL is never closed, or an
+    /// `{% end… %}`, `{% elif %}` or `{% else %}` has no block to belong to.
+    UnbalancedTemplateBlock = "Q306",
 
     /// Several tasks write the same table.
     DuplicateWriter = "G401",

@@ -20,6 +20,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
+use super::blocks;
 use super::dialect::SparkDialect;
 use super::location::LineIndex;
 use super::placeholder::{self, Placeholder};
@@ -84,6 +85,7 @@ pub enum SparkCommand {
 pub fn parse(file: FileId, text: &str) -> ParsedSql {
     let sanitized = placeholder::sanitize(file, text);
     let mut diagnostics = sanitized.diagnostics;
+    diagnostics.extend(blocks::check(&sanitized.placeholders));
     let index = LineIndex::new(file, &sanitized.text);
     let tokens = tokenize(&sanitized.text, &index, text, &mut diagnostics);
 
