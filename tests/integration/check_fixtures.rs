@@ -60,6 +60,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("missing_sql_runner", &["R603"]),
     ("missing_start_date", &["S202"]),
     ("missing_task_type_field", &["S202"]),
+    ("ml_application_unusable", &["L106", "L107", "L107"]),
     ("multiple_yaml_documents", &["L105"]),
     ("non_utf8_sql", &["L101"]),
     ("non_utf8_yaml", &["L101"]),
@@ -229,6 +230,12 @@ fn prepare(case: &str, sandbox: &Path, repo: &Path) {
                 .status()
                 .expect("mkfifo runs");
             assert!(made.success(), "mkfifo {}", path.display());
+        }
+        "ml_application_unusable" => {
+            let outside = sandbox.join("outside.py");
+            fs::write(&outside, "print('outside')\n").expect("write outside.py");
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(&outside, repo.join("flows/scoring/jobs/linked.py")).expect("symlink");
         }
         "sql_path_symlink_out" => {
             let outside = sandbox.join("outside.sql");
