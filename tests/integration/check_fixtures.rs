@@ -65,6 +65,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("non_utf8_sql", &["L101"]),
     ("non_utf8_yaml", &["L101"]),
     ("oversized_sql_file", &["L102"]),
+    ("path_with_backslash", &["S204", "S204"]),
     ("quality_check_id_collision", &["R601"]),
     ("quality_duplicate_rule_name", &["P511"]),
     ("quality_invalid_expression", &["P515"]),
