@@ -89,6 +89,8 @@ codes! {
     SyncLimits = "S219",
     /// A sync asks for more throughput than its priority level allows, and is capped.
     SyncThrottleCapped = "S220",
+    /// A cron schedule that parses never runs (e.g. `0 0 31 2 *`, February 31st).
+    ScheduleNeverRuns = "S221",
 
     /// A SQL statement does not parse.
     SqlSyntax = "Q301",

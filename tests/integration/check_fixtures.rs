@@ -78,6 +78,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("quality_unknown_column", &["P510"]),
     ("retries_out_of_range", &["S204"]),
     ("schedule_misaligned", &["R602", "R602"]),
+    ("schedule_never_runs", &["R602"]),
     ("secret_password_in_flowc_yaml", &["S213"]),
     ("secret_password_in_jdbc_url", &["S213"]),
     ("secret_password_option_in_sql", &["S213"]),
@@ -175,6 +176,7 @@ const WARNINGS_IN_SNAPSHOTS: &[(&str, &str)] = &[
     ("G403", "several_graph_errors"),
     ("L108", "several_errors_at_once"),
     ("S220", "sync_speed_capped_records_under_channels"),
+    ("S221", "schedule_never_runs"),
 ];
 
 const MIB: usize = 1024 * 1024;
