@@ -105,6 +105,9 @@ codes! {
     /// A Jinja block tag (`{% if %}`, `{% for %}`, …) in SQL is never closed, or an
     /// `{% end… %}`, `{% elif %}` or `{% else %}` has no block to belong to.
     UnbalancedTemplateBlock = "Q306",
+    /// A backticked name holds a character that does not show (a zero-width space, a
+    /// bidi or other format character, a control character).
+    InvisibleCharacterInName = "Q307",
 
     /// Several tasks write the same table.
     DuplicateWriter = "G401",

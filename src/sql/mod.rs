@@ -24,6 +24,7 @@ mod blocks;
 mod cte;
 mod dialect;
 mod expression;
+mod hidden;
 mod location;
 pub mod parse;
 pub mod placeholder;

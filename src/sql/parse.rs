@@ -22,6 +22,7 @@ use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
 use super::blocks;
 use super::dialect::SparkDialect;
+use super::hidden;
 use super::location::LineIndex;
 use super::placeholder::{self, Placeholder};
 use super::syntax_error::{self, ErrorContext};
@@ -88,6 +89,7 @@ pub fn parse(file: FileId, text: &str) -> ParsedSql {
     diagnostics.extend(blocks::check(&sanitized.placeholders));
     let index = LineIndex::new(file, &sanitized.text);
     let tokens = tokenize(&sanitized.text, &index, text, &mut diagnostics);
+    diagnostics.extend(hidden::check(&tokens, &index, text));
 
     let mut statements = Vec::new();
     let mut any_statement = false;
