@@ -14,6 +14,7 @@ mod codeowners;
 mod compile;
 mod compile_snapshots;
 mod compiled_in_airflow;
+mod control_characters;
 mod datax_jobs;
 mod datax_launcher;
 mod datax_schema;
