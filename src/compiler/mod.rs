@@ -25,6 +25,7 @@ use crate::diagnostic::Diagnostics;
 use crate::load::{self, FileSource};
 use crate::model::{AirflowVersion, Environment, Repository};
 use crate::policy::isolation;
+use crate::render::templates::Origin;
 use crate::render::{self, CompiledEnvironment, RenderInput, Templates};
 use crate::sync;
 
@@ -86,6 +87,10 @@ pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compil
             });
         }
     };
+    // An override is a source like any other: its problems are located in it.
+    for template in templates.iter().filter(|t| t.origin == Origin::Repository) {
+        report.sources.add(format!("templates/{}", template.name), template.text.as_str());
+    }
     // `environments` names each environment once, so each model is moved, not copied.
     let names: Vec<String> = asked.iter().map(|e| e.name.clone()).collect();
     let mut ordered = Vec::with_capacity(names.len());

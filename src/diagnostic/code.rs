@@ -168,6 +168,9 @@ codes! {
     UnmappableTableName = "R607",
     /// An environment's setting names something the project does not declare.
     UnknownEnvironmentReference = "R608",
+    /// A DAG file rendered from a repository's template override is empty, is not
+    /// valid Python, or defines no DAG.
+    DagFileInvalid = "R609",
 
     /// `.github/CODEOWNERS` is missing or differs from what `flowc codeowners` writes.
     CodeownersOutOfDate = "D701",

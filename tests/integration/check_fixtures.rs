@@ -167,6 +167,10 @@ const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
         "R605",
         "found by `flowc compile` (a repository's DataX template override renders a job DataX would reject): tests/integration/compile.rs",
     ),
+    (
+        "R609",
+        "found by `flowc compile` (a repository's Airflow template override renders an empty, broken or DAG-less file): tests/integration/template_overrides.rs",
+    ),
 ];
 
 /// Warnings no fixture is about, each shown in the snapshot of a fixture whose error

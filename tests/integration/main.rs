@@ -31,4 +31,5 @@ mod quality;
 mod sql_lineage;
 mod stdout;
 mod support;
+mod template_overrides;
 mod workflows;
