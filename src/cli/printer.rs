@@ -82,17 +82,17 @@ impl Printer {
             .collect();
         match color {
             // Rendered with flowc's colours from neutralised text: written as it is.
-            Color::Always => self.write_err(&text),
+            Color::Always => Self::write_err(&text),
             Color::Never => self.err(&text),
         }
     }
 
     /// Writes messages (diagnostics, summaries, errors) to stderr.
     pub fn err(&self, text: &str) {
-        self.write_err(&invisible::neutralise(text));
+        Self::write_err(&invisible::neutralise(text));
     }
 
-    fn write_err(&self, text: &str) {
+    fn write_err(text: &str) {
         #[expect(clippy::disallowed_methods, reason = "the printer is the one writer")]
         let mut stderr = io::stderr().lock();
         if stderr.write_all(text.as_bytes()).and_then(|()| stderr.flush()).is_err() {

@@ -89,7 +89,9 @@ pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compil
     };
     // An override is a source like any other: its problems are located in it.
     for template in templates.iter().filter(|t| t.origin == Origin::Repository) {
-        report.sources.add(format!("templates/{}", template.name), template.text.as_str());
+        report
+            .sources
+            .add(format!("templates/{}", template.name), template.text.as_str());
     }
     // `environments` names each environment once, so each model is moved, not copied.
     let names: Vec<String> = asked.iter().map(|e| e.name.clone()).collect();

@@ -7,6 +7,7 @@
 //! that reaches a terminal ([`neutralise`]).
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 /// The Unicode name of a character that does not show, or `None` for a visible one.
 /// Control characters are named by their usual names where they have one.
@@ -67,7 +68,7 @@ pub fn reveal(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if is_invisible(c) {
-            out.push_str(&format!("<U+{:04X}>", u32::from(c)));
+            let _ = write!(out, "<U+{:04X}>", u32::from(c));
         } else {
             out.push(c);
         }
@@ -94,7 +95,9 @@ pub fn neutralise(text: &str) -> Cow<'_, str> {
             c if !unsafe_char(c) => out.push(c),
             '\u{7F}' => out.push('\u{2421}'),
             c if u32::from(c) < 0x20 => out.push(char::from_u32(0x2400 + u32::from(c)).unwrap_or('\u{FFFD}')),
-            c => out.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
         }
     }
     Cow::Owned(out)

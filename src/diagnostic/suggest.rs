@@ -108,9 +108,14 @@ mod tests {
         );
         assert_eq!(
             did_you_mean("dwd.\u{43E}rders", ["dwd.orders"]).as_deref(),
-            Some("did you mean `dwd.orders`? It looks the same, but in the name written here character 5 is U+043E, not `o`.")
+            Some(
+                "did you mean `dwd.orders`? It looks the same, but in the name written here character 5 is U+043E, not `o`."
+            )
         );
-        assert_eq!(did_you_mean("dwd.ordes", ["dwd.orders"]).as_deref(), Some("did you mean `dwd.orders`?"));
+        assert_eq!(
+            did_you_mean("dwd.ordes", ["dwd.orders"]).as_deref(),
+            Some("did you mean `dwd.orders`?")
+        );
     }
 
     #[test]

@@ -84,7 +84,7 @@ fn defines_dag(root: Node<'_>, text: &str) -> bool {
         match node.kind() {
             "call" => {
                 if let Some(function) = node.child_by_field_name("function")
-                    && (source(function) == "DAG" || source(function).ends_with(".DAG"))
+                    && source(function).rsplit('.').next() == Some("DAG")
                 {
                     return true;
                 }
@@ -92,7 +92,7 @@ fn defines_dag(root: Node<'_>, text: &str) -> bool {
             "decorator" => {
                 let name = source(node).trim_start_matches('@');
                 let name = name.split('(').next().unwrap_or_default().trim();
-                if name == "dag" || name.ends_with(".dag") {
+                if name.rsplit('.').next() == Some("dag") {
                     return true;
                 }
             }
@@ -113,7 +113,10 @@ mod tests {
         let text = "from airflow import DAG\nwith DAG(dag_id='x') as dag:\n    pass\n";
         assert_eq!(problem(text), None);
         assert_eq!(problem("import airflow\nd = airflow.DAG('x')\n"), None);
-        assert_eq!(problem("from airflow.sdk import dag\n@dag(schedule=None)\ndef f():\n    pass\nf()\n"), None);
+        assert_eq!(
+            problem("from airflow.sdk import dag\n@dag(schedule=None)\ndef f():\n    pass\nf()\n"),
+            None
+        );
     }
 
     #[test]

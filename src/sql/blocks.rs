@@ -112,7 +112,7 @@ pub(crate) fn check(placeholders: &[Placeholder]) -> Vec<Diagnostic> {
 }
 
 /// Handles `{% end<name> %}`: closes the innermost block, or reports why it cannot.
-fn close<'a>(open: &mut Vec<Open<'a>>, diagnostics: &mut Vec<Diagnostic>, name: &str, tag: &Tag<'_>) {
+fn close(open: &mut Vec<Open<'_>>, diagnostics: &mut Vec<Diagnostic>, name: &str, tag: &Tag<'_>) {
     match open.iter().rposition(|block| block.name == name) {
         // Blocks opened inside the one this tag closes were never closed.
         Some(at) => {
@@ -125,14 +125,14 @@ fn close<'a>(open: &mut Vec<Open<'a>>, diagnostics: &mut Vec<Diagnostic>, name: 
             Some(innermost) => diagnostics.push(
                 Diagnostic::error(
                     Code::UnbalancedTemplateBlock,
-                    format!(
-                        "`{{% end{name} %}}` where `{{% end{} %}}` was expected",
-                        innermost.name
-                    ),
+                    format!("`{{% end{name} %}}` where `{{% end{} %}}` was expected", innermost.name),
                 )
                 .at(tag.span)
                 .with_label(format!("no `{{% {name} %}}` block is open here"))
-                .with_secondary(innermost.span, format!("this `{{% {} %}}` is still open", innermost.name))
+                .with_secondary(
+                    innermost.span,
+                    format!("this `{{% {} %}}` is still open", innermost.name),
+                )
                 .with_help(format!(
                     "close the `{{% {0} %}}` with `{{% end{0} %}}`, or remove this tag",
                     innermost.name
@@ -164,7 +164,9 @@ fn never_closed(name: &str, span: Span, closed_outer: Option<(&str, Span)>) -> D
         "add `{{% end{name} %}}` where the block ends (Airflow renders this file with Jinja and would fail when the task runs)"
     ));
     match closed_outer {
-        Some((outer, at)) => diagnostic.with_secondary(at, format!("this closes the enclosing `{{% {outer} %}}` first")),
+        Some((outer, at)) => {
+            diagnostic.with_secondary(at, format!("this closes the enclosing `{{% {outer} %}}` first"))
+        }
         None => diagnostic,
     }
 }
@@ -183,7 +185,10 @@ fn misplaced_branch(tag: &Tag<'_>, innermost: Option<&Open<'_>>) -> Diagnostic {
     .with_label(format!("`{{% {} %}}` belongs inside {takes}", tag.name))
     .with_help(format!("move it inside {takes}, or remove it"));
     match innermost {
-        Some(block) => diagnostic.with_secondary(block.span, format!("the innermost open block is this `{{% {} %}}`", block.name)),
+        Some(block) => diagnostic.with_secondary(
+            block.span,
+            format!("the innermost open block is this `{{% {} %}}`", block.name),
+        ),
         None => diagnostic,
     }
 }
@@ -253,7 +258,10 @@ mod tests {
         assert_eq!(
             problems("{% else %}{% for x in y %}{% elif z %}{% endfor %}"),
             [
-                ("`{% else %}` outside an `{% if %}` or `{% for %}` block".to_owned(), "{% else %}"),
+                (
+                    "`{% else %}` outside an `{% if %}` or `{% for %}` block".to_owned(),
+                    "{% else %}"
+                ),
                 ("`{% elif %}` outside an `{% if %}` block".to_owned(), "{% elif z %}"),
             ]
         );

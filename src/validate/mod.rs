@@ -154,16 +154,18 @@ fn check_flow(flow: &Flow, folder: &str, project: &Project, diagnostics: &mut Di
         match parser.parse(expression) {
             Ok(cron) => diagnostics.extend(never_runs(&cron, flow)),
             Err(error) => {
-            let label = bad_cron_field(parser, expression).map_or_else(
-                || lowercase_first(&error.to_string()),
-                |(field, value)| format!("`{value}` is not a valid {field}"),
-            );
-            diagnostics.push(
-                Diagnostic::error(Code::InvalidSchedule, format!("invalid cron expression `{expression}`"))
-                    .at(flow.schedule.span)
-                    .with_label(label)
-                    .with_help("write five fields: minute hour day-of-month month day-of-week, e.g. \"30 2 * * *\""),
-            );
+                let label = bad_cron_field(parser, expression).map_or_else(
+                    || lowercase_first(&error.to_string()),
+                    |(field, value)| format!("`{value}` is not a valid {field}"),
+                );
+                diagnostics.push(
+                    Diagnostic::error(Code::InvalidSchedule, format!("invalid cron expression `{expression}`"))
+                        .at(flow.schedule.span)
+                        .with_label(label)
+                        .with_help(
+                            "write five fields: minute hour day-of-month month day-of-week, e.g. \"30 2 * * *\"",
+                        ),
+                );
             }
         }
     }

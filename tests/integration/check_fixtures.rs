@@ -101,10 +101,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("sql_path_symlink_out", &["L107"]),
     ("sql_syntax_error", &["Q301"]),
     ("sql_two_syntax_errors", &["Q301", "Q301"]),
-    (
-        "sql_unbalanced_jinja_blocks",
-        &["Q303", "Q306", "Q306", "Q306", "Q306"],
-    ),
+    ("sql_unbalanced_jinja_blocks", &["Q303", "Q306", "Q306", "Q306", "Q306"]),
     ("sync_bytes_per_second_under_channels", &["S219"]),
     ("sync_column_count_mismatch", &["S214"]),
     ("sync_connection_with_two_credentials", &["S217"]),

@@ -85,7 +85,11 @@ fn a_priority_a_description_and_a_file_name_with_escapes_are_neutralised() {
     edit(&users, "description: ", "description: \"\\e]0;T\\a\\e[2J\" ");
     let named = repo.path().join(format!("q{PLANTED}.sql"));
     fs::write(&named, "INSERT OVERWRITE TABLE dw.t SELECT a FROM ods.s;\n").expect("write sql");
-    let named = named.file_name().and_then(|n| n.to_str()).expect("UTF-8 name").to_owned();
+    let named = named
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("UTF-8 name")
+        .to_owned();
     assert_neutralised(
         repo.path(),
         &[
@@ -100,9 +104,5 @@ fn a_priority_a_description_and_a_file_name_with_escapes_are_neutralised() {
     );
     // With the priority fixed, graph and access print their reports in full.
     edit(&flow, "priority: \"\\e]0;T\\a\\e[2Jx\"", "priority: core");
-    assert_neutralised(
-        repo.path(),
-        &[&["check", "."], &["graph", "."], &["access", "."]],
-        b"",
-    );
+    assert_neutralised(repo.path(), &[&["check", "."], &["graph", "."], &["access", "."]], b"");
 }

@@ -127,10 +127,21 @@ fn a_revision_with_an_unusable_ml_application_fails_check_at_the_value() {
     let original = fs::read_to_string(&flow).expect("risk flow");
     let outs = tempfile::tempdir().expect("outs");
     for (application, code, message) in [
-        ("scoring/missing.py", "L106", "`flows/risk/scoring/missing.py` does not exist"),
-        ("../../../../outside.py", "L107", "`../../../../outside.py` leads outside the repository"),
+        (
+            "scoring/missing.py",
+            "L106",
+            "`flows/risk/scoring/missing.py` does not exist",
+        ),
+        (
+            "../../../../outside.py",
+            "L107",
+            "`../../../../outside.py` leads outside the repository",
+        ),
     ] {
-        let broken = original.replace("application: scoring/fraud_score.py", &format!("application: {application}"));
+        let broken = original.replace(
+            "application: scoring/fraud_score.py",
+            &format!("application: {application}"),
+        );
         assert_ne!(broken, original, "the example names scoring/fraud_score.py");
         fs::write(&flow, broken).expect("write flow");
         commit_all(&repository, "Break the ml application");

@@ -151,15 +151,15 @@ fn task_kind(
         "ml" => {
             let application = fields.application.ok_or_else(|| missing("application"))?;
             TaskKind::Ml(MlTask {
-            application_file: (!application.contains("://") && !application.starts_with('/'))
-                .then(|| join_path(flow.folder, &application)),
-            application: spans.spanned(application, &format!("{at}/application")),
-            main_class: fields.main_class,
-            args: fields.args,
-            conf,
-            reads: spans.tables(fields.reads, &format!("{at}/reads"), flow_default_database),
-            writes: spans.tables(fields.writes, &format!("{at}/writes"), flow_default_database),
-        })
+                application_file: (!application.contains("://") && !application.starts_with('/'))
+                    .then(|| join_path(flow.folder, &application)),
+                application: spans.spanned(application, &format!("{at}/application")),
+                main_class: fields.main_class,
+                args: fields.args,
+                conf,
+                reads: spans.tables(fields.reads, &format!("{at}/reads"), flow_default_database),
+                writes: spans.tables(fields.writes, &format!("{at}/writes"), flow_default_database),
+            })
         }
         "kylin" => TaskKind::Kylin(KylinTask {
             cube: fields.cube.ok_or_else(|| missing("cube"))?,
