@@ -7,7 +7,7 @@ use super::{Outcome, Printer};
 use crate::Error;
 use crate::load::WorkTree;
 use crate::render::Templates;
-use crate::render::templates::Origin;
+use crate::render::templates::{BUILTIN, Origin};
 
 /// Arguments of `flowc templates`.
 #[derive(Debug, clap::Args)]
@@ -39,13 +39,28 @@ pub(crate) fn run(args: &TemplatesArgs, printer: &Printer) -> Result<Outcome, Er
                 names.join(", ")
             )));
         };
-        printer.out(&template.text);
+        // `flowc templates --show NAME > templates/NAME` empties the override before
+        // flowc reads it: an empty override shows the built-in template it replaces.
+        let builtin = BUILTIN.iter().find(|(builtin, _)| *builtin == template.name);
+        match builtin {
+            Some((_, text)) if template.origin == Origin::Repository && template.text.trim().is_empty() => {
+                printer.err(&format!(
+                    "note: templates/{0} is empty, so flowc's built-in `{0}` is shown; an empty override renders empty files (compile refuses them)\n",
+                    template.name
+                ));
+                printer.out(text);
+            }
+            _ => printer.out(&template.text),
+        }
         return Ok(Outcome::Clean);
     }
     let mut text = String::new();
     for template in templates.iter() {
         let origin = match template.origin {
             Origin::Builtin => "built-in".to_owned(),
+            Origin::Repository if template.text.trim().is_empty() => {
+                format!("overridden by templates/{} (empty!)", template.name)
+            }
             Origin::Repository => format!("overridden by templates/{}", template.name),
         };
         let _ = writeln!(text, "{:<28} {origin}", template.name);

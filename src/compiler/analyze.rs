@@ -40,6 +40,10 @@ pub struct CheckReport {
     pub graph: Option<DependencyGraph>,
     /// The SQL file of every sparksql task whose file could be read.
     pub sql_files: BTreeMap<TaskId, FileId>,
+    /// The bytes of every ml application in the repository that could be read, by
+    /// repository path: read here, once, so that `check` judges them as `compile`
+    /// copies them.
+    pub app_files: BTreeMap<String, Vec<u8>>,
     /// The DataX job of every sync task that resolved without errors.
     pub datax_jobs: BTreeMap<TaskId, DataxJob>,
     /// Where each sparksql task's SQL names its tables, for environment rewrites.
@@ -118,6 +122,7 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
     let mut task_io = BTreeMap::new();
     let mut graph = None;
     let mut sql_files = BTreeMap::new();
+    let mut app_files = BTreeMap::new();
     let mut datax_jobs = BTreeMap::new();
     let mut sql_names = BTreeMap::new();
     let mut access = AccessReport::default();
@@ -128,6 +133,7 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         let complete = !diagnostics.has_errors();
         diagnostics.extend(codeowners_problems(tree, repository, complete, &mut sources)?);
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
+        app_files = read_applications(tree, repository, &mut sources, &mut diagnostics)?;
         (task_io, datax_jobs, sql_names) = analyze(repository, &sql_files, &sources, &mut diagnostics);
         if !diagnostics.has_errors() {
             let (built, found) = crate::graph::build(repository, &task_io);
@@ -150,6 +156,7 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         task_io,
         graph,
         sql_files,
+        app_files,
         datax_jobs,
         sql_names,
         access,
@@ -243,6 +250,39 @@ fn read_sql_files(
                 diagnostics.extend(crate::validate::secrets::scan_text(file, sources.file(file).text()));
             }
             files.insert(task.id.clone(), file);
+        }
+    }
+    Ok(files)
+}
+
+/// Reads the application of every ml task that runs a repository file; a missing or
+/// escaping one is reported at its `application:` value.
+fn read_applications(
+    tree: &dyn FileSource,
+    repository: &Repository,
+    sources: &mut SourceMap,
+    diagnostics: &mut Diagnostics,
+) -> Result<BTreeMap<String, Vec<u8>>, Error> {
+    let mut files = BTreeMap::new();
+    let mut unusable = BTreeSet::new();
+    for (_, task) in repository.tasks() {
+        let TaskKind::Ml(ml) = &task.kind else {
+            continue;
+        };
+        let Some(path) = &ml.application_file else {
+            continue;
+        };
+        if files.contains_key(path) || unusable.contains(path) {
+            continue;
+        }
+        match load::read_bytes(tree, sources, path, Some(ml.application.span))? {
+            Ok(bytes) => {
+                files.insert(path.clone(), bytes);
+            }
+            Err(diagnostic) => {
+                diagnostics.push(*diagnostic);
+                unusable.insert(path.clone());
+            }
         }
     }
     Ok(files)

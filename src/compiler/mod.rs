@@ -21,10 +21,11 @@ pub use analyze::{BUILTIN_VARIABLES, CheckReport};
 
 use crate::Error;
 use crate::dags::{self, DagInput, EnvironmentDags, Mode};
-use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::load::{self, FileSource, ReadOutcome};
+use crate::diagnostic::Diagnostics;
+use crate::load::{self, FileSource};
 use crate::model::{AirflowVersion, Environment, Repository};
 use crate::policy::isolation;
+use crate::render::templates::Origin;
 use crate::render::{self, CompiledEnvironment, RenderInput, Templates};
 use crate::sync;
 
@@ -86,6 +87,12 @@ pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compil
             });
         }
     };
+    // An override is a source like any other: its problems are located in it.
+    for template in templates.iter().filter(|t| t.origin == Origin::Repository) {
+        report
+            .sources
+            .add(format!("templates/{}", template.name), template.text.as_str());
+    }
     // `environments` names each environment once, so each model is moved, not copied.
     let names: Vec<String> = asked.iter().map(|e| e.name.clone()).collect();
     let mut ordered = Vec::with_capacity(names.len());
@@ -95,7 +102,7 @@ pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compil
         };
         ordered.push(dags);
     }
-    render_environments(tree, report, &templates, request, ordered)
+    render_environments(report, &templates, request, ordered)
 }
 
 /// Stages 5, 8 and 9 for every environment, once the stages before found no error:
@@ -135,10 +142,9 @@ fn build_dags(report: &mut CheckReport, request: &CompileRequest, mode: Mode) ->
     kept
 }
 
-/// Stage 10 for each environment's model: the ml applications it copies are read,
-/// then its files rendered; `RenderFailed` when the templates found problems.
+/// Stage 10 for each environment's model (the ml applications it copies were read
+/// by the check): its files rendered; `RenderFailed` when the templates found problems.
 fn render_environments(
-    tree: &dyn FileSource,
     report: CheckReport,
     templates: &Templates,
     request: &CompileRequest,
@@ -158,15 +164,6 @@ fn render_environments(
     let version = request.airflow_version.unwrap_or(repository.project.airflow.version);
     let mut compiled = Vec::with_capacity(environments.len());
     for dags in environments {
-        let read = load::read_all(tree, dags.app_files.values().cloned())?;
-        let mut app_files = BTreeMap::new();
-        for (source, outcome) in read {
-            if let ReadOutcome::Bytes(bytes) = outcome {
-                app_files.insert(source, bytes);
-            } else {
-                diagnostics.push(missing_application(repository, &dags, &source));
-            }
-        }
         let input = RenderInput {
             repository,
             graph,
@@ -174,7 +171,7 @@ fn render_environments(
             templates,
             env: &env,
             version,
-            app_files: &app_files,
+            app_files: &report.app_files,
         };
         let (files, problems) = render::render_environment(&dags, &input)?;
         diagnostics.extend(problems);
@@ -194,31 +191,6 @@ fn render_environments(
             environments: compiled,
         }
     })
-}
-
-/// L106 for an ml application file the repository does not have, at the task that
-/// names it.
-fn missing_application(repository: &Repository, dags: &EnvironmentDags, source: &str) -> Diagnostic {
-    let task = dags
-        .dags
-        .iter()
-        .flat_map(|d| &d.tasks)
-        .find(|t| t.source_file.as_deref() == Some(source));
-    let span = task.and_then(|t| {
-        repository
-            .tasks()
-            .find(|(_, task)| task.id.to_string() == t.name)
-            .map(|(_, task)| task.name_span)
-    });
-    let diagnostic = Diagnostic::error(
-        Code::MissingFile,
-        format!("ml application `{source}` does not exist in the repository"),
-    )
-    .with_help("put the PySpark file or JAR next to flow.yaml, or give an absolute or hdfs:// path");
-    match span {
-        Some(span) => diagnostic.at(span),
-        None => diagnostic,
-    }
 }
 
 /// The environments named (each once, in the order first named), or all of them; an

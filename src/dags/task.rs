@@ -171,13 +171,12 @@ impl Builder<'_> {
     /// its application is in the repository (copied next to the DAGs, under `apps/`).
     fn ml_operator(&mut self, cx: &TaskContext<'_>, ml: &MlTask) -> (Operator, Option<String>) {
         let mut source_file = None;
-        let application = if ml.application.contains("://") || ml.application.starts_with('/') {
-            jinja::escape(&ml.application)
-        } else {
-            let path = join(&cx.flow.folder, &ml.application);
+        let application = if let Some(path) = &ml.application_file {
             source_file = Some(path.clone());
             self.app_files.insert(format!("apps/{path}"), path.clone());
-            format!("{{{{ dag.folder }}}}/../apps/{}", jinja::escape(&path))
+            format!("{{{{ dag.folder }}}}/../apps/{}", jinja::escape(path))
+        } else {
+            jinja::escape(&ml.application.value)
         };
         let operator = Operator::SparkSubmitOperator {
             application,
@@ -289,27 +288,5 @@ fn placeholder_task(task: &Task, task_id: String, vars: &mut BTreeSet<String>) -
         writes: Vec::new(),
         source_file: None,
         quality: None,
-    }
-}
-
-/// `path` in `folder`, both relative to the repository root.
-fn join(folder: &str, path: &str) -> String {
-    let path = path.trim_start_matches("./");
-    if folder.is_empty() {
-        path.to_owned()
-    } else {
-        format!("{folder}/{path}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn application_paths_are_relative_to_the_flow_folder() {
-        assert_eq!(join("", "./app.py"), "app.py");
-        assert_eq!(join("flows/sales", "./app.py"), "flows/sales/app.py");
-        assert_eq!(join("flows/sales", "jobs/app.jar"), "flows/sales/jobs/app.jar");
     }
 }

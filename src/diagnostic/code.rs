@@ -89,6 +89,8 @@ codes! {
     SyncLimits = "S219",
     /// A sync asks for more throughput than its priority level allows, and is capped.
     SyncThrottleCapped = "S220",
+    /// A cron schedule that parses never runs (e.g. `0 0 31 2 *`, February 31st).
+    ScheduleNeverRuns = "S221",
 
     /// A SQL statement does not parse.
     SqlSyntax = "Q301",
@@ -100,6 +102,12 @@ codes! {
     EmptySql = "Q304",
     /// A sparksql task writes no table.
     NoTableWritten = "Q305",
+    /// A Jinja block tag (`{% if %}`, `{% for %}`, …) in SQL is never closed, or an
+    /// `{% end… %}`, `{% elif %}` or `{% else %}` has no block to belong to.
+    UnbalancedTemplateBlock = "Q306",
+    /// A backticked name holds a character that does not show (a zero-width space, a
+    /// bidi or other format character, a control character).
+    InvisibleCharacterInName = "Q307",
 
     /// Several tasks write the same table.
     DuplicateWriter = "G401",
@@ -160,6 +168,9 @@ codes! {
     UnmappableTableName = "R607",
     /// An environment's setting names something the project does not declare.
     UnknownEnvironmentReference = "R608",
+    /// A DAG file rendered from a repository's template override is empty, is not
+    /// valid Python, or defines no DAG.
+    DagFileInvalid = "R609",
 
     /// `.github/CODEOWNERS` is missing or differs from what `flowc codeowners` writes.
     CodeownersOutOfDate = "D701",

@@ -9,6 +9,7 @@
 //! [`crate::Error`] values.
 
 mod code;
+pub mod invisible;
 pub mod render;
 mod source_map;
 pub mod suggest;

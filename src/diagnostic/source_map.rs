@@ -230,6 +230,11 @@ impl SourceMap {
         secret
     }
 
+    /// The id of the file registered under `path` first, if any.
+    pub fn find(&self, path: &str) -> Option<FileId> {
+        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
+    }
+
     /// Every file, in registration order.
     pub fn iter(&self) -> impl Iterator<Item = &SourceFile> {
         self.files.iter()

@@ -1,5 +1,7 @@
 //! "Did you mean …?" suggestions for near-miss names.
 
+use super::invisible;
+
 /// The candidate closest to `name`, when it is close enough to be a likely typo.
 ///
 /// Closeness is the normalised Damerau–Levenshtein similarity; ties go to the
@@ -28,12 +30,54 @@ where
         .map(|(_, candidate)| candidate)
 }
 
-/// A `help:` sentence for a near miss, e.g. "did you mean `dwd.orders`?".
+/// A `help:` sentence for a near miss, e.g. "did you mean `dwd.orders`?". When the
+/// two names would look the same on screen (the written one holds a character that
+/// does not show, or a look-alike of an ASCII letter), the sentence says what differs.
 pub fn did_you_mean<'a, I>(name: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
 {
-    closest(name, candidates).map(|c| format!("did you mean `{c}`?"))
+    closest(name, candidates).map(|c| {
+        let suggestion = format!("did you mean `{}`?", invisible::reveal(c));
+        match difference(name, c) {
+            Some(difference) => format!("{suggestion} It looks the same, but {difference}"),
+            None => suggestion,
+        }
+    })
+}
+
+/// What tells `name` from `candidate` when they would look alike, as a sentence.
+fn difference(name: &str, candidate: &str) -> Option<String> {
+    let hidden: Vec<char> = name.chars().filter(|c| invisible::is_invisible(*c)).collect();
+    if !hidden.is_empty() {
+        let named: Vec<String> = hidden.iter().map(|c| invisible::describe(*c)).collect();
+        return Some(format!(
+            "the name written here holds {}, which does not show: `{}`.",
+            named.join(" and "),
+            invisible::reveal(name)
+        ));
+    }
+    let (written, expected): (Vec<char>, Vec<char>) = (name.chars().collect(), candidate.chars().collect());
+    if written.len() != expected.len() {
+        return None;
+    }
+    let differing: Vec<(usize, char, char)> = written
+        .iter()
+        .zip(&expected)
+        .enumerate()
+        .filter(|(_, (w, e))| !w.eq_ignore_ascii_case(e))
+        .map(|(i, (w, e))| (i, *w, *e))
+        .collect();
+    // Only a non-ASCII character standing for an ASCII one looks alike (`о`, U+043E,
+    // for `o`); an ASCII typo shows.
+    if differing.is_empty() || !differing.iter().all(|(_, w, e)| !w.is_ascii() && e.is_ascii()) {
+        return None;
+    }
+    let parts: Vec<String> = differing
+        .iter()
+        .map(|(i, w, e)| format!("character {} is U+{:04X}, not `{e}`", i + 1, u32::from(*w)))
+        .collect();
+    Some(format!("in the name written here {}.", parts.join(", ")))
 }
 
 #[cfg(test)]
@@ -51,6 +95,27 @@ mod tests {
     fn suggests_nothing_for_a_distant_name() {
         assert_eq!(closest("risk.scores", ["dwd.orders"]), None);
         assert_eq!(closest("anything", []), None);
+    }
+
+    #[test]
+    fn a_look_alike_suggestion_says_what_differs() {
+        assert_eq!(
+            did_you_mean("dwd.a_\u{200B}b", ["dwd.a_b"]).as_deref(),
+            Some(
+                "did you mean `dwd.a_b`? It looks the same, but the name written here holds \
+                 U+200B ZERO WIDTH SPACE, which does not show: `dwd.a_<U+200B>b`."
+            )
+        );
+        assert_eq!(
+            did_you_mean("dwd.\u{43E}rders", ["dwd.orders"]).as_deref(),
+            Some(
+                "did you mean `dwd.orders`? It looks the same, but in the name written here character 5 is U+043E, not `o`."
+            )
+        );
+        assert_eq!(
+            did_you_mean("dwd.ordes", ["dwd.orders"]).as_deref(),
+            Some("did you mean `dwd.orders`?")
+        );
     }
 
     #[test]

@@ -5,7 +5,8 @@
 //! `flowc.yaml` and `flows/<flow>/flow.yaml` trees, and the diagnostics found on the
 //! way (invalid UTF-8, oversized files, YAML syntax, duplicate keys). The only stage
 //! that reads files: the compiler reads the files later stages name (SQL files,
-//! template overrides, ml applications) through [`read_text`] and [`read_all`], and
+//! template overrides, ml applications) through [`read_text`], [`read_bytes`] and
+//! [`read_all`], and
 //! stages 3–10 are pure.
 
 mod git;
@@ -152,6 +153,21 @@ pub fn read_text(
     path: &str,
     referenced_at: Option<Span>,
 ) -> Result<TextFile, Error> {
+    Ok(match read_bytes(tree, sources, path, referenced_at)? {
+        Ok(bytes) => register_text(sources, path, bytes),
+        Err(diagnostic) => TextFile::Unusable(diagnostic),
+    })
+}
+
+/// Reads a repository file's bytes, text or not (an ml application may be a JAR), with
+/// the same judgement as [`read_text`]: the bytes, or the diagnostic, located at
+/// `referenced_at`, that explains why the file cannot be used.
+pub fn read_bytes(
+    tree: &dyn FileSource,
+    sources: &mut SourceMap,
+    path: &str,
+    referenced_at: Option<Span>,
+) -> Result<Result<Vec<u8>, Box<Diagnostic>>, Error> {
     let locate = |diagnostic: Diagnostic, sources: &mut SourceMap| match referenced_at {
         Some(span) => diagnostic.at(span),
         None => diagnostic.at(Span::file_start(sources.add(path, ""))),
@@ -166,7 +182,7 @@ pub fn read_text(
             let diagnostic = Diagnostic::error(Code::MissingFile, format!("file `{path}` does not exist"))
                 .with_label("named here")
                 .with_help(help);
-            return Ok(TextFile::Unusable(Box::new(locate(diagnostic, sources))));
+            return Ok(Err(Box::new(locate(diagnostic, sources))));
         }
         ReadOutcome::Special => {
             let diagnostic = Diagnostic::error(
@@ -175,13 +191,13 @@ pub fn read_text(
             )
             .with_label("named here")
             .with_help("name a regular file");
-            return Ok(TextFile::Unusable(Box::new(locate(diagnostic, sources))));
+            return Ok(Err(Box::new(locate(diagnostic, sources))));
         }
         ReadOutcome::NotAFile => {
             let diagnostic = Diagnostic::error(Code::MissingFile, format!("`{path}` is a folder, not a file"))
                 .with_label("named here")
                 .with_help("name a file");
-            return Ok(TextFile::Unusable(Box::new(locate(diagnostic, sources))));
+            return Ok(Err(Box::new(locate(diagnostic, sources))));
         }
         ReadOutcome::Escapes => {
             // Show the path as the user wrote it, not as joined to the flow folder.
@@ -197,11 +213,11 @@ pub fn read_text(
                 "keep every file inside the repository and name it relative to the flow's folder; \
                  a symbolic link must point inside the repository too",
             );
-            return Ok(TextFile::Unusable(Box::new(locate(diagnostic, sources))));
+            return Ok(Err(Box::new(locate(diagnostic, sources))));
         }
         ReadOutcome::TooLarge(size) => {
             let file = sources.add(path, "");
-            return Ok(TextFile::Unusable(Box::new(
+            return Ok(Err(Box::new(
                 Diagnostic::error(
                     Code::FileTooLarge,
                     format!("file `{path}` is {size} bytes, more than flowc reads ({MAX_FILE_BYTES} bytes)"),
@@ -212,11 +228,11 @@ pub fn read_text(
             )));
         }
     };
-    Ok(register_text(sources, path, bytes))
+    Ok(Ok(bytes))
 }
 
 /// Reads each of `paths`, keeping what reading gave (bytes, missing, escaping…) for
-/// the caller to judge: template overrides and ml application files.
+/// the caller to judge: template overrides.
 pub fn read_all(
     tree: &dyn FileSource,
     paths: impl IntoIterator<Item = String>,

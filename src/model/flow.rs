@@ -180,8 +180,13 @@ pub enum SparkSqlOperator {
 /// A machine-learning job submitted to Spark.
 #[derive(Clone, Debug)]
 pub struct MlTask {
-    /// PySpark file or JAR.
-    pub application: String,
+    /// PySpark file or JAR, as written; its span is where a problem with the file is
+    /// reported.
+    pub application: Spanned<String>,
+    /// The application's path in the repository, joined to the flow's folder, when it
+    /// is a repository file (copied next to the DAGs); `None` for an absolute path or a
+    /// URL (`hdfs://…`), which the cluster resolves.
+    pub application_file: Option<String>,
     /// Main class of a JAR.
     pub main_class: Option<String>,
     /// Arguments.

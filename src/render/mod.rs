@@ -10,6 +10,7 @@
 pub mod datax;
 pub mod fingerprint;
 pub mod manifest;
+mod python_syntax;
 pub mod templates;
 
 use std::collections::BTreeMap;
@@ -18,7 +19,7 @@ use serde::Serialize;
 
 use crate::Error;
 use crate::dags::{Dag, DagSchedule, EnvironmentDags};
-use crate::diagnostic::{Diagnostic, SourceMap};
+use crate::diagnostic::{Code, Diagnostic, SourceMap, Span};
 use crate::graph::DependencyGraph;
 use crate::hash::{hash_files, json_bytes};
 use crate::model::{AirflowVersion, Repository};
@@ -54,7 +55,7 @@ pub struct RenderInput<'a> {
     /// The Airflow version rendered for.
     pub version: AirflowVersion,
     /// The bytes of every ml application file the model copies, by repository path
-    /// (missing ones are reported by the compiler, which read them).
+    /// (missing ones were reported by the check, which read them).
     pub app_files: &'a BTreeMap<String, Vec<u8>>,
 }
 
@@ -102,6 +103,7 @@ pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Re
     for (path, text) in &dags.sql_files {
         files.insert(format!("dags/{path}"), text.as_bytes().to_vec());
     }
+    let mut python_override = airflow_override(input);
     for dag in &dags.dags {
         let source_hash = hash_files(
             dag.sources
@@ -123,7 +125,15 @@ pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Re
             .and_then(|template| template.render(&context));
         match rendered {
             Ok(text) => {
-                files.insert(format!("dags/{}.py", dag.dag_id), text.into_bytes());
+                let path = format!("dags/{}.py", dag.dag_id);
+                // One report per template: every DAG file shares its problem.
+                if let Some((template, span)) = python_override
+                    && let Some(problem) = python_syntax::problem(&text)
+                {
+                    diagnostics.push(invalid_python(template, span, &dag.flow, &problem));
+                    python_override = None;
+                }
+                files.insert(path, text.into_bytes());
             }
             Err(error) => {
                 let span = repository
@@ -146,6 +156,34 @@ pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Re
     let manifest = manifest::build(repository, input.graph, dags, &inputs, &files, version)?.to_json()?;
     files.insert("manifest.json".to_owned(), manifest);
     Ok((files, diagnostics))
+}
+
+/// The repository's override DAG files are rendered with (`airflow/dag.py.jinja`, else
+/// `airflow/operators.jinja`), and where it is in the sources; `None` when both are
+/// flowc's own.
+fn airflow_override(input: &RenderInput<'_>) -> Option<(&'static str, Option<Span>)> {
+    let name = [DAG_TEMPLATE, "airflow/operators.jinja"]
+        .into_iter()
+        .find(|name| input.templates.origin(name) == templates::Origin::Repository)?;
+    let span = input.sources.find(&format!("templates/{name}")).map(Span::file_start);
+    Some((name, span))
+}
+
+/// R609: a DAG file rendered from the repository's `template` is not a DAG file (the
+/// flow's, in any environment: reported once).
+fn invalid_python(template: &str, span: Option<Span>, flow: &str, problem: &str) -> Diagnostic {
+    let diagnostic = Diagnostic::error(
+        Code::DagFileInvalid,
+        format!("the repository's template `{template}` renders a DAG file Airflow cannot load"),
+    )
+    .with_note(format!("the DAG file of flow `{flow}`, rendered from it: {problem}"))
+    .with_help(format!(
+        "fix `templates/{template}`, or delete it to use flowc's own; start from `flowc templates --show {template}` written to another file first (a shell redirect into the override empties it before flowc reads it)"
+    ));
+    match span {
+        Some(span) => diagnostic.at(span).with_label("the override"),
+        None => diagnostic,
+    }
 }
 
 fn dag_uses_assets(dag: &Dag) -> bool {

@@ -20,9 +20,11 @@
 //! database (Oracle, MySQL, OceanBase), so it is parsed in sqlparser's generic dialect.
 //! This module is the only one that uses sqlparser.
 
+mod blocks;
 mod cte;
 mod dialect;
 mod expression;
+mod hidden;
 mod location;
 pub mod parse;
 pub mod placeholder;

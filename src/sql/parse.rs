@@ -20,7 +20,9 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
+use super::blocks;
 use super::dialect::SparkDialect;
+use super::hidden;
 use super::location::LineIndex;
 use super::placeholder::{self, Placeholder};
 use super::syntax_error::{self, ErrorContext};
@@ -84,8 +86,10 @@ pub enum SparkCommand {
 pub fn parse(file: FileId, text: &str) -> ParsedSql {
     let sanitized = placeholder::sanitize(file, text);
     let mut diagnostics = sanitized.diagnostics;
+    diagnostics.extend(blocks::check(&sanitized.placeholders));
     let index = LineIndex::new(file, &sanitized.text);
     let tokens = tokenize(&sanitized.text, &index, text, &mut diagnostics);
+    diagnostics.extend(hidden::check(&tokens, &index, text));
 
     let mut statements = Vec::new();
     let mut any_statement = false;

@@ -9,7 +9,7 @@ use sqlparser::parser::ParserError;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, TokenizerError};
 
 use super::location::LineIndex;
-use crate::diagnostic::{Code, Diagnostic, Span};
+use crate::diagnostic::{Code, Diagnostic, Span, invisible};
 use crate::words::lowercase_first;
 
 /// Longest text of a found token quoted in a message, in characters.
@@ -224,16 +224,14 @@ fn quote_found(found: &str, span: Span, context: &ErrorContext<'_>) -> String {
 /// Text made only of characters a terminal does not show (a byte order mark, a
 /// zero-width space, a control character), named by code point instead of quoted.
 fn invisible(text: &str) -> Option<String> {
-    let hidden =
-        |c: char| c.is_control() || matches!(c, '\u{FEFF}' | '\u{200B}'..='\u{200F}' | '\u{2060}' | '\u{00AD}');
-    if text.is_empty() || !text.chars().all(hidden) {
+    if text.is_empty() || !text.chars().all(invisible::is_invisible) {
         return None;
     }
     let names: Vec<String> = text
         .chars()
         .map(|c| match c {
             '\u{FEFF}' => "U+FEFF (a byte order mark: save the file as UTF-8 without one)".to_owned(),
-            c => format!("U+{:04X} (an invisible character)", u32::from(c)),
+            c => invisible::describe(c),
         })
         .collect();
     Some(names.join(", "))

@@ -172,17 +172,22 @@ fn check_flow(flow: &Flow, folder: &str, project: &Project, diagnostics: &mut Di
             .seconds(croner::parser::Seconds::Disallowed)
             .year(croner::parser::Year::Disallowed)
             .build();
-        if let Err(error) = parser.parse(expression) {
-            let label = bad_cron_field(parser, expression).map_or_else(
-                || lowercase_first(&error.to_string()),
-                |(field, value)| format!("`{value}` is not a valid {field}"),
-            );
-            diagnostics.push(
-                Diagnostic::error(Code::InvalidSchedule, format!("invalid cron expression `{expression}`"))
-                    .at(flow.schedule.span)
-                    .with_label(label)
-                    .with_help("write five fields: minute hour day-of-month month day-of-week, e.g. \"30 2 * * *\""),
-            );
+        match parser.parse(expression) {
+            Ok(cron) => diagnostics.extend(never_runs(&cron, flow)),
+            Err(error) => {
+                let label = bad_cron_field(parser, expression).map_or_else(
+                    || lowercase_first(&error.to_string()),
+                    |(field, value)| format!("`{value}` is not a valid {field}"),
+                );
+                diagnostics.push(
+                    Diagnostic::error(Code::InvalidSchedule, format!("invalid cron expression `{expression}`"))
+                        .at(flow.schedule.span)
+                        .with_label(label)
+                        .with_help(
+                            "write five fields: minute hour day-of-month month day-of-week, e.g. \"30 2 * * *\"",
+                        ),
+                );
+            }
         }
     }
     let mut rules: BTreeMap<&str, Span> = BTreeMap::new();
@@ -256,6 +261,39 @@ fn check_unique_flow_names(flows: &[Flow], diagnostics: &mut Diagnostics) {
             seen.insert(flow.id.as_str(), flow);
         }
     }
+}
+
+/// How far after a flow's start a cron schedule must run at least once.
+const SCHEDULE_HORIZON_YEARS: u32 = 5;
+
+/// S221 when a cron schedule that parses never runs in the years after the flow's
+/// start date (`0 0 31 2 *`: February has no 31st). Searched from the start date (the
+/// first of January 2000 without one), never from the clock, so the check is pure.
+fn never_runs(cron: &croner::Cron, flow: &Flow) -> Option<Diagnostic> {
+    let start = flow
+        .start_date
+        .as_deref()
+        .and_then(|date| chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok())
+        .or_else(|| chrono::NaiveDate::from_ymd_opt(2000, 1, 1))?
+        .and_time(chrono::NaiveTime::MIN);
+    let horizon = start.checked_add_months(chrono::Months::new(12 * SCHEDULE_HORIZON_YEARS))?;
+    // croner's search is bounded: a pattern that never matches gives an error.
+    if cron.find_next_occurrence(&start, true).is_ok_and(|next| next < horizon) {
+        return None;
+    }
+    let Schedule::Cron(expression) = &flow.schedule.value else {
+        return None;
+    };
+    Some(
+        Diagnostic::warning(Code::ScheduleNeverRuns, format!("cron schedule `{expression}` never runs"))
+            .at(flow.schedule.span)
+            .with_label(format!(
+                "no run in the {SCHEDULE_HORIZON_YEARS} years after the flow's start date"
+            ))
+            .with_help(
+                "check the day of month against the month (February has no 30th or 31st; April, June, September and November no 31st), or write `schedule: none` for a flow that only runs when triggered",
+            ),
+    )
 }
 
 /// The first cron field that is wrong on its own, with its name.

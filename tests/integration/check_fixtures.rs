@@ -60,10 +60,12 @@ const CASES: &[(&str, &[&str])] = &[
     ("missing_sql_runner", &["R603"]),
     ("missing_start_date", &["S202"]),
     ("missing_task_type_field", &["S202"]),
+    ("ml_application_unusable", &["L106", "L107", "L107"]),
     ("multiple_yaml_documents", &["L105"]),
     ("non_utf8_sql", &["L101"]),
     ("non_utf8_yaml", &["L101"]),
     ("oversized_sql_file", &["L102"]),
+    ("path_with_backslash", &["S204", "S204"]),
     ("quality_check_id_collision", &["R601"]),
     ("quality_duplicate_rule_name", &["P511"]),
     ("quality_invalid_expression", &["P515"]),
@@ -76,6 +78,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("quality_unknown_column", &["P510"]),
     ("retries_out_of_range", &["S204"]),
     ("schedule_misaligned", &["R602", "R602"]),
+    ("schedule_never_runs", &["R602"]),
     ("secret_camel_case_param_keys", &["S213", "S213", "S213"]),
     ("secret_in_hadoop_config", &["S213", "S213"]),
     ("secret_in_oracle_thin_url", &["S213", "S213", "S213"]),
@@ -94,6 +97,7 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     ("several_graph_errors", &["G401", "G404", "G405", "G406"]),
     ("sql_byte_order_mark", &["Q301"]),
+    ("sql_invisible_character_in_name", &["Q307", "Q307"]),
     ("sql_path_absolute", &["L107"]),
     ("sql_path_is_folder", &["L106"]),
     ("sql_path_named_pipe", &["L106"]),
@@ -102,6 +106,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("sql_path_symlink_out", &["L107"]),
     ("sql_syntax_error", &["Q301"]),
     ("sql_two_syntax_errors", &["Q301", "Q301"]),
+    ("sql_unbalanced_jinja_blocks", &["Q303", "Q306", "Q306", "Q306", "Q306"]),
     ("sync_bytes_per_second_under_channels", &["S219"]),
     ("sync_column_count_mismatch", &["S214"]),
     ("sync_connection_with_two_credentials", &["S217"]),
@@ -164,6 +169,10 @@ const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
         "R605",
         "found by `flowc compile` (a repository's DataX template override renders a job DataX would reject): tests/integration/compile.rs",
     ),
+    (
+        "R609",
+        "found by `flowc compile` (a repository's Airflow template override renders an empty, broken or DAG-less file): tests/integration/template_overrides.rs",
+    ),
 ];
 
 /// Warnings no fixture is about, each shown in the snapshot of a fixture whose error
@@ -174,6 +183,7 @@ const WARNINGS_IN_SNAPSHOTS: &[(&str, &str)] = &[
     ("G403", "several_graph_errors"),
     ("L108", "several_errors_at_once"),
     ("S220", "sync_speed_capped_records_under_channels"),
+    ("S221", "schedule_never_runs"),
 ];
 
 const MIB: usize = 1024 * 1024;
@@ -230,6 +240,12 @@ fn prepare(case: &str, sandbox: &Path, repo: &Path) {
                 .status()
                 .expect("mkfifo runs");
             assert!(made.success(), "mkfifo {}", path.display());
+        }
+        "ml_application_unusable" => {
+            let outside = sandbox.join("outside.py");
+            fs::write(&outside, "print('outside')\n").expect("write outside.py");
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(&outside, repo.join("flows/scoring/jobs/linked.py")).expect("symlink");
         }
         "sql_path_symlink_out" => {
             let outside = sandbox.join("outside.sql");

@@ -116,3 +116,48 @@ fn an_older_revision_is_read_from_history() {
     assert!(text(&now.stdout).starts_with("6 flows"), "{}", text(&now.stdout));
     assert!(text(&before.stdout).starts_with("7 flows"), "{}", text(&before.stdout));
 }
+
+/// issue 14, F17: `check --rev` judges an ml `application:` as `compile --rev` does, at
+/// the value: L106 for a file the revision lacks, L107 for one that leaves it.
+#[test]
+fn a_revision_with_an_unusable_ml_application_fails_check_at_the_value() {
+    let (dir, repository) = monorepo();
+    let project = dir.path().join("pipelines/wingpay");
+    let flow = project.join("flows/risk/flow.yaml");
+    let original = fs::read_to_string(&flow).expect("risk flow");
+    let outs = tempfile::tempdir().expect("outs");
+    for (application, code, message) in [
+        (
+            "scoring/missing.py",
+            "L106",
+            "`flows/risk/scoring/missing.py` does not exist",
+        ),
+        (
+            "../../../../outside.py",
+            "L107",
+            "`../../../../outside.py` leads outside the repository",
+        ),
+    ] {
+        let broken = original.replace(
+            "application: scoring/fraud_score.py",
+            &format!("application: {application}"),
+        );
+        assert_ne!(broken, original, "the example names scoring/fraud_score.py");
+        fs::write(&flow, broken).expect("write flow");
+        commit_all(&repository, "Break the ml application");
+        for command in ["check", "compile"] {
+            let out = outs.path().join(code).display().to_string();
+            let mut args = vec![command, ".", "--rev", "HEAD"];
+            if command == "compile" {
+                args.extend(["--env", "prod", "--out", &out]);
+            }
+            let output = flowc_in(&project, &args, b"");
+            let stderr = text(&output.stderr);
+            assert_eq!(output.status.code(), Some(1), "{command} {application}: {stderr}");
+            assert!(stderr.contains(&format!("error[{code}]")), "{command}: {stderr}");
+            assert!(stderr.contains(message), "{command}: {stderr}");
+            // At the `application:` value (line 42, column 18), not at the task's name.
+            assert!(stderr.contains("--> flows/risk/flow.yaml:42:18"), "{command}: {stderr}");
+        }
+    }
+}

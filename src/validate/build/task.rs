@@ -148,14 +148,19 @@ fn task_kind(
             fields.speed,
             fields.error_limit,
         ))),
-        "ml" => TaskKind::Ml(MlTask {
-            application: fields.application.ok_or_else(|| missing("application"))?,
-            main_class: fields.main_class,
-            args: fields.args,
-            conf,
-            reads: spans.tables(fields.reads, &format!("{at}/reads"), flow_default_database),
-            writes: spans.tables(fields.writes, &format!("{at}/writes"), flow_default_database),
-        }),
+        "ml" => {
+            let application = fields.application.ok_or_else(|| missing("application"))?;
+            TaskKind::Ml(MlTask {
+                application_file: (!application.contains("://") && !application.starts_with('/'))
+                    .then(|| join_path(flow.folder, &application)),
+                application: spans.spanned(application, &format!("{at}/application")),
+                main_class: fields.main_class,
+                args: fields.args,
+                conf,
+                reads: spans.tables(fields.reads, &format!("{at}/reads"), flow_default_database),
+                writes: spans.tables(fields.writes, &format!("{at}/writes"), flow_default_database),
+            })
+        }
         "kylin" => TaskKind::Kylin(KylinTask {
             cube: fields.cube.ok_or_else(|| missing("cube"))?,
             project: fields.project.ok_or_else(|| missing("project"))?,
@@ -343,6 +348,8 @@ mod tests {
         assert_eq!(join_path("flows/pay", "load.sql"), "flows/pay/load.sql");
         assert_eq!(join_path("flows/pay", "./sql/load.sql"), "flows/pay/sql/load.sql");
         assert_eq!(join_path("flows/pay", "../common/x.sql"), "flows/common/x.sql");
+        assert_eq!(join_path("", "./app.py"), "app.py");
+        assert_eq!(join_path("flows/sales", "jobs/app.jar"), "flows/sales/jobs/app.jar");
         assert_eq!(join_path("flows/pay", "../../../etc/x.sql"), "../etc/x.sql");
         assert_eq!(join_path("flows/pay", "/etc/x.sql"), "/etc/x.sql");
     }
