@@ -39,16 +39,20 @@ pub(super) fn discard(folder: &Path, live: &Path) -> Result<Option<String>, Erro
         Ok(_) => {}
     }
     let own: BTreeSet<String> = manifest_outputs(folder).into_keys().collect();
+    let mut failure = None;
     for entry in entries_under(folder)? {
-        if entry.is_dir {
+        let file = folder.join(&entry.path);
+        if entry.is_dir
+            || !(entry.path == MANIFEST || own.contains(&entry.path) || same_file(&file, &live.join(&entry.path)))
+        {
             continue;
         }
-        let file = folder.join(&entry.path);
-        if entry.path == MANIFEST || own.contains(&entry.path) || same_file(&file, &live.join(&entry.path)) {
-            match fs::remove_file(&file) {
-                Ok(()) => {}
-                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-                Err(error) => return Err(Error::io("remove", &file, error)),
+        match fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => {
+                failure = Some(Error::io("remove", &file, error));
+                break;
             }
         }
     }
@@ -56,6 +60,8 @@ pub(super) fn discard(folder: &Path, live: &Path) -> Result<Option<String>, Erro
     if !folder.exists() {
         return Ok(None);
     }
+    // Something stays: the folder goes aside, so that its name is free for the next
+    // compile and the live output is never blocked by it.
     let left: Vec<String> = entries_under(folder)?
         .into_iter()
         .filter(|entry| !entry.is_dir)
@@ -63,12 +69,18 @@ pub(super) fn discard(folder: &Path, live: &Path) -> Result<Option<String>, Erro
         .collect();
     let kept = free_kept_name(folder)?;
     fs::rename(folder, &kept).map_err(|e| Error::io("move aside", folder, e))?;
-    Ok(Some(format!(
-        "kept `{}`: it holds {} flowc did not write ({}), written into the output while it was replaced",
-        kept.display(),
-        plural(left.len(), "file"),
-        left.join(", ")
-    )))
+    Ok(Some(match failure {
+        Some(error) => format!(
+            "kept `{}`, a previous output flowc could not remove ({error}); remove it yourself",
+            kept.display()
+        ),
+        None => format!(
+            "kept `{}`: it holds {} flowc did not write ({}), written into the output while it was replaced",
+            kept.display(),
+            plural(left.len(), "file"),
+            left.join(", ")
+        ),
+    }))
 }
 
 /// `kept-1`, `kept-2`, … next to `folder`: the first that is free.

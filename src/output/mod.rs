@@ -32,8 +32,8 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-pub mod files;
 mod discard;
+pub mod files;
 mod next;
 pub mod store;
 mod switch;
@@ -95,10 +95,15 @@ pub fn write<'a>(
     for mut environment in prepared {
         if let Some(previous) = switch::switch(&environment)? {
             files::sync_dir(out)?;
-            environment
-                .summary
-                .warnings
-                .extend(discard::discard(&previous, &environment.live)?);
+            // The new output is live and complete: a previous one that cannot be removed
+            // is worth a warning, not a failure (the next compile tries again).
+            match discard::discard(&previous, &environment.live) {
+                Ok(warning) => environment.summary.warnings.extend(warning),
+                Err(error) => environment.summary.warnings.push(format!(
+                    "the previous output stays in `{}`: {error}",
+                    previous.display()
+                )),
+            }
         }
         summaries.push(environment.summary);
     }
@@ -233,11 +238,19 @@ pub(crate) mod tests {
         ]);
         write_all(out.path(), &[("prod", &one)]).expect("write");
         let prod = out.path().join("prod");
-        let before = [inode(&prod), inode(&prod.join("dags/a.py")), inode(&prod.join("dags/b.py"))];
+        let before = [
+            inode(&prod),
+            inode(&prod.join("dags/a.py")),
+            inode(&prod.join("dags/b.py")),
+        ];
         let again = write_all(out.path(), &[("prod", &one)]).expect("write");
         assert_eq!(again[0].unchanged, 3);
         assert_eq!(again[0].written, 0);
-        let after = [inode(&prod), inode(&prod.join("dags/a.py")), inode(&prod.join("dags/b.py"))];
+        let after = [
+            inode(&prod),
+            inode(&prod.join("dags/a.py")),
+            inode(&prod.join("dags/b.py")),
+        ];
         assert_eq!(before, after, "an unchanged compile touched the output");
         let two = files(&[
             ("dags/a.py", "a"),
@@ -264,14 +277,22 @@ pub(crate) mod tests {
         ]);
         let error = write_all(out.path(), &[("dev", &two), ("prod", &two)]).expect_err("refused");
         assert!(
-            error.to_string().contains("is a folder flowc did not write, where it must write a file"),
+            error
+                .to_string()
+                .contains("is a folder flowc did not write, where it must write a file"),
             "{error}"
         );
         for environment in ["dev", "prod"] {
             let folder = out.path().join(environment);
             assert_eq!(fs::read_to_string(folder.join("dags/a.py")).expect("a"), "a");
             assert!(!folder.join("dags/b.py").is_file());
-            assert!(!out.path().join(".flowc/compile").join(environment).join("next").exists());
+            assert!(
+                !out.path()
+                    .join(".flowc/compile")
+                    .join(environment)
+                    .join("next")
+                    .exists()
+            );
         }
     }
 
@@ -301,7 +322,10 @@ pub(crate) mod tests {
         fs::write(out.path().join("prod"), "mine").expect("write");
         let one = files(&[("dags/a.py", "a"), ("manifest.json", &manifest(&[("dags/a.py", "1")]))]);
         let error = write_all(out.path(), &[("prod", &one)]).expect_err("refused");
-        assert!(error.to_string().contains("is a file, where compile keeps a folder"), "{error}");
+        assert!(
+            error.to_string().contains("is a file, where compile keeps a folder"),
+            "{error}"
+        );
         assert_eq!(fs::read_to_string(out.path().join("prod")).expect("kept"), "mine");
     }
 

@@ -125,7 +125,9 @@ fn build(
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
         }
-        let unchanged = new_outputs.get(path).is_some_and(|hash| old_outputs.get(path) == Some(hash));
+        let unchanged = new_outputs
+            .get(path)
+            .is_some_and(|hash| old_outputs.get(path) == Some(hash));
         let source = live.join(path);
         if unchanged
             && fs::symlink_metadata(&source)
@@ -162,13 +164,17 @@ fn carry_foreign(
     }
     for entry in &entries {
         let path = entry.path.as_str();
-        if path == MANIFEST || old_outputs.contains_key(path) || (!entry.is_dir && files.contains_key(path)) {
+        // A folder is never flowc's file, even at a path its manifest lists.
+        if !entry.is_dir && (path == MANIFEST || old_outputs.contains_key(path) || files.contains_key(path)) {
             continue;
         }
         let (from, to) = (live.join(path), next.join(path));
         if entry.is_dir {
             if files.contains_key(path) {
-                return Err(in_the_way(&from, "is a folder flowc did not write, where it must write a file"));
+                return Err(in_the_way(
+                    &from,
+                    "is a folder flowc did not write, where it must write a file",
+                ));
             }
             if !nonempty.contains(path) {
                 create_dir_all_in(&to, next, &from)?;
@@ -179,7 +185,10 @@ fn carry_foreign(
             create_dir_all_in(parent, next, &from)?;
         }
         if fs::symlink_metadata(&to).is_ok() {
-            return Err(in_the_way(&from, "is a file flowc did not write, where it must now write a folder"));
+            return Err(in_the_way(
+                &from,
+                "is a file flowc did not write, where it must now write a folder",
+            ));
         }
         carry(&from, &to)?;
     }
@@ -191,7 +200,12 @@ fn carry_foreign(
 fn create_dir_all_in(dir: &Path, next: &Path, foreign: &Path) -> Result<(), Error> {
     match fs::create_dir_all(dir) {
         Ok(()) => Ok(()),
-        Err(error) if matches!(error.kind(), io::ErrorKind::AlreadyExists | io::ErrorKind::NotADirectory) => {
+        Err(error)
+            if matches!(
+                error.kind(),
+                io::ErrorKind::AlreadyExists | io::ErrorKind::NotADirectory
+            ) =>
+        {
             let output = dir
                 .ancestors()
                 .take_while(|a| a.starts_with(next) && *a != next)
@@ -229,9 +243,7 @@ fn carry(from: &Path, to: &Path) -> Result<(), Error> {
         return std::os::unix::fs::symlink(target, to).map_err(|e| Error::io("create the link", to, e));
     }
     if metadata.is_file() {
-        return fs::copy(from, to)
-            .map(|_| ())
-            .map_err(|e| Error::io("copy", from, e));
+        return fs::copy(from, to).map(|_| ()).map_err(|e| Error::io("copy", from, e));
     }
     Err(Error::OutputBlocked {
         path: from.to_path_buf(),

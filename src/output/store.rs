@@ -97,8 +97,8 @@ mod tests {
         let held = try_lock(root.path()).expect("lock").expect("free");
         assert!(try_lock(root.path()).expect("lock").is_none(), "taken twice");
         let waited = std::cell::Cell::new(false);
-        let error = lock_waiting(root.path(), Duration::from_millis(120), &|_| waited.set(true))
-            .expect_err("still held");
+        let error =
+            lock_waiting(root.path(), Duration::from_millis(120), &|_| waited.set(true)).expect_err("still held");
         assert!(waited.get());
         assert!(matches!(error, Error::OutputLocked { .. }), "{error}");
         drop(held);

@@ -451,14 +451,25 @@ fn a_failed_compile_leaves_the_previous_output_untouched() {
         text(&output.stderr)
     );
     assert_eq!(tree(out.path()), before, "output changed by a failed compile");
-    let left: Vec<_> = fs::read_dir(out.path())
-        .expect("list")
-        .map(|e| e.expect("entry").file_name())
-        .collect();
+    // Beside the output only flowc's store, with nothing half-built in it.
+    let names = |folder: &Path| {
+        let mut names: Vec<String> = fs::read_dir(folder)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(names(out.path()), [".flowc", "prod"], "something was left behind");
     assert_eq!(
-        left,
-        vec![std::ffi::OsString::from("prod")],
-        "a staging folder was left behind"
+        names(&out.path().join(".flowc")),
+        [".airflowignore", "compile", "lock"],
+        "something was left behind"
+    );
+    assert_eq!(
+        names(&out.path().join(".flowc/compile/prod")),
+        Vec::<String>::new(),
+        "a half-built output was left behind"
     );
 }
 
