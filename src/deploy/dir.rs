@@ -10,7 +10,7 @@
 //!   wingpay_prod -> .flowc/wingpay_prod/releases/1a2b3c4d5e6f7a8b    (relative link)
 //!   .flowc/
 //!     .airflowignore        hides the store from Airflow (both ignore syntaxes)
-//!     lock                  held by a running deploy
+//!     lock                  held by a running deploy (or a compile into PATH)
 //!     wingpay_prod/releases/
 //!       1a2b3c4d5e6f7a8b/   the live release: dags/, datax/, …, .flowc-deploy.json
 //!       0f1e2d3c4b5a6978/   the previous one, kept for rollback

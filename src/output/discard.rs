@@ -74,6 +74,10 @@ pub(super) fn discard(folder: &Path, live: &Path) -> Result<Option<String>, Erro
             "kept `{}`, a previous output flowc could not remove ({error}); remove it yourself",
             kept.display()
         ),
+        None if left.is_empty() => format!(
+            "kept `{}`, a previous output whose folders flowc could not remove; remove it yourself",
+            kept.display()
+        ),
         None => format!(
             "kept `{}`: it holds {} flowc did not write ({}), written into the output while it was replaced",
             kept.display(),

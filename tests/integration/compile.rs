@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::airflow_harness::{AirflowVersion, SAMPLE_LOGICAL_DATE, inspect_with};
-use crate::support::{example, example_copy, flowc, flowc_in, text, tree};
+use crate::support::{example, example_copy, flowc, flowc_in, names, text, tree};
 
 /// Compiles `repo` for `env` into `out`; asserts exit 0.
 pub(crate) fn compile(repo: &Path, env: &str, out: &Path, version: AirflowVersion) {
@@ -452,14 +452,6 @@ fn a_failed_compile_leaves_the_previous_output_untouched() {
     );
     assert_eq!(tree(out.path()), before, "output changed by a failed compile");
     // Beside the output only flowc's store, with nothing half-built in it.
-    let names = |folder: &Path| {
-        let mut names: Vec<String> = fs::read_dir(folder)
-            .expect("list")
-            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    };
     assert_eq!(names(out.path()), [".flowc", "prod"], "something was left behind");
     assert_eq!(
         names(&out.path().join(".flowc")),
