@@ -14,7 +14,8 @@
 //! deploy), cleans what an interrupted compile left, then for each environment:
 //! - when the new `manifest.json` is the live one byte for byte, does nothing: the
 //!   manifest lists every other file with its SHA-256, so no other file is read,
-//!   written or even looked at;
+//!   written or even looked at (flowc trusts its own files in `<out>/<env>` to be as it
+//!   wrote them);
 //! - otherwise builds the next folder in `.flowc/compile/<env>/next` (see [`next`]):
 //!   unchanged files hard-linked from the live output (same inode, same mtime), changed
 //!   ones written, and every file of the live output flowc did not write (not listed in
@@ -94,7 +95,6 @@ pub fn write<'a>(
     let mut summaries = Vec::new();
     for mut environment in prepared {
         if let Some(previous) = switch::switch(&environment)? {
-            files::sync_dir(out)?;
             // The new output is live and complete: a previous one that cannot be removed
             // is worth a warning, not a failure (the next compile tries again).
             match discard::discard(&previous, &environment.live) {
