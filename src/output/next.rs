@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use super::discard::{NEXT_DIR, discard};
 use super::files::entries_under;
-use super::{MANIFEST, WriteSummary, manifest_outputs, outputs_of};
+use super::{MANIFEST, WriteSummary, outputs_of};
 use crate::Error;
 
 /// What is at an environment's output path.
@@ -66,11 +66,6 @@ pub(super) fn prepare(live: &Path, store: &Path, files: &BTreeMap<String, Vec<u8
         Live::Absent => None,
         Live::Folder => read_optional(&live.join(MANIFEST))?,
     };
-    let old_outputs = match kind {
-        Live::Absent => BTreeMap::new(),
-        Live::Folder => manifest_outputs(live),
-    };
-    let removed = old_outputs.keys().filter(|path| !files.contains_key(*path)).count();
     if new_manifest.is_some() && new_manifest == live_manifest.as_ref() {
         // The manifest lists every other file with its hash: nothing changed, and no
         // other file needs to be looked at.
@@ -84,6 +79,8 @@ pub(super) fn prepare(live: &Path, store: &Path, files: &BTreeMap<String, Vec<u8
             },
         });
     }
+    let old_outputs = live_manifest.as_deref().map(outputs_of).unwrap_or_default();
+    let removed = old_outputs.keys().filter(|path| !files.contains_key(*path)).count();
     fs::create_dir_all(store).map_err(|e| Error::io("create", store, e))?;
     let next = store.join(NEXT_DIR);
     let mut summary = WriteSummary {
