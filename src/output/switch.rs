@@ -34,7 +34,12 @@ pub(super) fn switch(prepared: &Prepared) -> Result<Option<PathBuf>, Error> {
             Err(error) if unsupported(&error) => {
                 let moved = next.with_file_name(MOVED_DIR);
                 fs::rename(live, &moved).map_err(|e| Error::io("move aside", live, e))?;
-                fs::rename(next, live).map_err(|e| Error::io("move into place", live, e))?;
+                if let Err(error) = fs::rename(next, live) {
+                    // Put the previous output back; if even that fails, the next compile
+                    // does it before anything else.
+                    let _ = fs::rename(&moved, live);
+                    return Err(Error::io("move into place", live, error));
+                }
                 Ok(Some(moved))
             }
             Err(error) => Err(Error::io("switch", live, error)),
