@@ -46,6 +46,30 @@ pub enum Error {
         /// The lock file.
         lock: PathBuf,
     },
+    /// Another flowc (a compile or a deploy) kept the lock of the output folder for the
+    /// whole wait.
+    #[error(
+        "another flowc is writing to `{}` (it holds `{}`); waited {waited} s for it to finish: try again when it has",
+        folder.display(),
+        lock.display()
+    )]
+    OutputLocked {
+        /// The output folder.
+        folder: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// How long flowc waited, in seconds.
+        waited: u64,
+    },
+    /// Something in the output folder that flowc did not write is where a compiled file
+    /// must go.
+    #[error("cannot write the output: `{}` {reason}", path.display())]
+    OutputBlocked {
+        /// What is in the way.
+        path: PathBuf,
+        /// Why, and what to do about it.
+        reason: String,
+    },
     /// The deploy target holds something flowc must not replace.
     #[error("cannot deploy to {target}: {reason}")]
     DeployRefused {

@@ -83,9 +83,23 @@ pub(crate) fn run(args: &CompileArgs, printer: &Printer) -> Result<Outcome, Erro
             return Ok(Outcome::InputErrors);
         }
     };
-    let staged = output::stage(&args.out, compiled.iter().map(|c| (c.name.as_str(), &c.files)))?;
-    let summaries = staged.commit()?;
+    let on_wait = |lock: &Path| {
+        printer.err(&format!(
+            "waiting for another flowc writing to {} (it holds {}), for up to {} s…\n",
+            display(&args.out),
+            display(lock),
+            output::LOCK_WAIT.as_secs()
+        ));
+    };
+    let summaries = output::write(
+        &args.out,
+        compiled.iter().map(|c| (c.name.as_str(), &c.files)),
+        &on_wait,
+    )?;
     for (environment, summary) in compiled.iter().zip(summaries) {
+        for warning in &summary.warnings {
+            printer.err(&format!("warning: {warning}\n"));
+        }
         let tasks: usize = environment.dags.dags.iter().map(|d| d.tasks.len()).sum();
         printer.out(&format!(
             "{}: {} DAGs, {} Airflow tasks (Airflow {}) → {}: {} written, {} unchanged, {} removed\n",

@@ -10,7 +10,7 @@
 //!   wingpay_prod -> .flowc/wingpay_prod/releases/1a2b3c4d5e6f7a8b    (relative link)
 //!   .flowc/
 //!     .airflowignore        hides the store from Airflow (both ignore syntaxes)
-//!     lock                  held by a running deploy
+//!     lock                  held by a running deploy (or a compile into PATH)
 //!     wingpay_prod/releases/
 //!       1a2b3c4d5e6f7a8b/   the live release: dags/, datax/, …, .flowc-deploy.json
 //!       0f1e2d3c4b5a6978/   the previous one, kept for rollback
@@ -36,40 +36,21 @@
 
 use crate::words::plural;
 use std::collections::BTreeSet;
-use std::fs::{self, File, OpenOptions, TryLockError};
+use std::fs::{self, File};
 use std::io;
 use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
 
 use super::release::{Changes, DeployRecord, Deployment, Outcome, Release};
-use super::store::{
-    Placement, STAGING_DIR, integrity, place, read_record, remove_if_present, remove_old_releases, stage, sync_dir,
-    write_synced,
-};
+use super::store::{Placement, STAGING_DIR, integrity, place, read_record, remove_old_releases, stage};
 use crate::Error;
-
-/// The store's folder inside the target.
-pub const STORE_DIR: &str = ".flowc";
-/// The lock file inside the store.
-pub const LOCK_FILE: &str = "lock";
-/// The store's ignore file; Airflow reads it as it walks into the store.
-pub const IGNORE_FILE: &str = ".airflowignore";
+use crate::output::files::{remove_if_present, sync_dir};
+pub use crate::output::store::{IGNORE_FILE, LOCK_FILE, STORE_DIR};
+use crate::output::store::{try_lock, write_ignore_file};
 /// Release folders, inside `.flowc/<project>_<env>/`.
 const RELEASES_DIR: &str = "releases";
 /// The new link, before it is renamed over the live one.
 const NEXT_LINK: &str = "next-link";
-
-/// The content of `.flowc/.airflowignore`. `.*` and `[!.]*` are valid in both
-/// syntaxes: as regular expressions each matches every path; as globs they match the
-/// names with and without a leading dot.
-const AIRFLOW_IGNORE: &str = "\
-# Written by flowc deploy. This folder holds flowc's releases; Airflow loads the live
-# release through the link next to this folder (<project>_<env>), never from here.
-# Each line is valid in both .airflowignore syntaxes: as regexp (the Airflow 2 default)
-# each matches everything, as glob (the Airflow 3 default) they match every name.
-.*
-[!.]*
-";
 
 /// Where a test-only injected crash aborts the process (`FLOWC_DEPLOY_ABORT`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,7 +147,7 @@ impl DirTarget {
             let top = self.root.join(STORE_DIR);
             fs::create_dir_all(&top).map_err(|e| Error::io("create", &top, e))?;
             let lock = self.lock()?;
-            self.write_ignore_file()?;
+            write_ignore_file(&top)?;
             remove_leftovers(&store)?;
             Some(lock)
         };
@@ -232,38 +213,14 @@ impl DirTarget {
         Ok(deployment)
     }
 
-    /// Takes `.flowc/lock`; held until the file is closed (also when the process dies).
+    /// Takes `.flowc/lock` (shared with `compile`); held until the file is closed
+    /// (also when the process dies).
     fn lock(&self) -> Result<File, Error> {
-        let path = self.root.join(STORE_DIR).join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| Error::io("open", &path, e))?;
-        match file.try_lock() {
-            Ok(()) => Ok(file),
-            Err(TryLockError::WouldBlock) => Err(Error::DeployLocked {
-                target: self.root.clone(),
-                lock: path,
-            }),
-            Err(TryLockError::Error(error)) => Err(Error::io("lock", &path, error)),
-        }
-    }
-
-    /// Writes `.flowc/.airflowignore` unless it already says the right thing. Runs
-    /// before any release exists in the store.
-    fn write_ignore_file(&self) -> Result<(), Error> {
-        let top = self.root.join(STORE_DIR);
-        let path = top.join(IGNORE_FILE);
-        if fs::read(&path).is_ok_and(|bytes| bytes == AIRFLOW_IGNORE.as_bytes()) {
-            return Ok(());
-        }
-        let temp = top.join(format!("{IGNORE_FILE}.new"));
-        write_synced(&temp, AIRFLOW_IGNORE.as_bytes())?;
-        fs::rename(&temp, &path).map_err(|e| Error::io("move into place", &path, e))?;
-        sync_dir(&top)
+        let store = self.root.join(STORE_DIR);
+        try_lock(&store)?.ok_or_else(|| Error::DeployLocked {
+            target: self.root.clone(),
+            lock: store.join(LOCK_FILE),
+        })
     }
 
     /// The release the environment's link points at; refuses anything at the link's
@@ -403,7 +360,10 @@ mod tests {
         assert_eq!(read(&link.join("dags/a.py")), "a");
         let record = DeployRecord::parse(&fs::read(link.join(RECORD_FILE)).expect("record")).expect("parses");
         assert_eq!(record, first.record);
-        assert_eq!(read(&root.path().join(".flowc/.airflowignore")), AIRFLOW_IGNORE);
+        assert_eq!(
+            read(&root.path().join(".flowc/.airflowignore")),
+            crate::output::store::AIRFLOW_IGNORE
+        );
     }
 
     #[test]

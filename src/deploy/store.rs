@@ -4,13 +4,14 @@
 
 use crate::words::plural;
 use std::collections::BTreeSet;
-use std::fs::{self, File};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
 use super::release::{DeployRecord, RECORD_FILE, Release};
 use crate::Error;
 use crate::hash::hash_bytes;
+use crate::output::files::{files_under, remove_empty_folders, remove_if_present, sync_dir, write_synced};
 
 /// Where a release is written before it is complete.
 pub(super) const STAGING_DIR: &str = "staging";
@@ -25,17 +26,6 @@ pub(super) struct Integrity {
     pub(super) damaged: Vec<String>,
     /// Files the record does not list (put there by someone else).
     pub(super) foreign: Vec<String>,
-}
-
-/// Removes a file, link or folder (with its content) if it exists.
-pub(super) fn remove_if_present(path: &Path) -> Result<(), Error> {
-    let result = match fs::symlink_metadata(path) {
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-        Err(error) => Err(error),
-        Ok(metadata) if metadata.is_dir() => fs::remove_dir_all(path),
-        Ok(_) => fs::remove_file(path),
-    };
-    result.map_err(|e| Error::io("remove", path, e))
 }
 
 /// Where the new release goes.
@@ -152,37 +142,6 @@ pub(super) fn integrity(folder: &Path, record: &DeployRecord) -> Result<Integrit
     Ok(result)
 }
 
-/// Every file (and link) below `folder`, relative, `/`-separated, sorted; links are
-/// not followed.
-fn files_under(folder: &Path) -> Result<Vec<String>, Error> {
-    fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) -> Result<(), Error> {
-        let entries = match fs::read_dir(dir) {
-            Ok(entries) => entries,
-            Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
-            Err(error) => return Err(Error::io("list", dir, error)),
-        };
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::io("list", dir, e))?;
-            let path = entry.path();
-            let kind = entry.file_type().map_err(|e| Error::io("read", &path, e))?;
-            if kind.is_dir() {
-                walk(root, &path, found)?;
-            } else if let Ok(relative) = path.strip_prefix(root) {
-                let parts: Vec<String> = relative
-                    .components()
-                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                    .collect();
-                found.push(parts.join("/"));
-            }
-        }
-        Ok(())
-    }
-    let mut found = Vec::new();
-    walk(folder, folder, &mut found)?;
-    found.sort();
-    Ok(found)
-}
-
 /// Removes every release folder but those in `keep`, file by file from its record;
 /// returns a warning for each folder kept because it holds files flowc did not deploy.
 pub(super) fn remove_old_releases(releases: &Path, keep: &BTreeSet<&str>) -> Result<Vec<String>, Error> {
@@ -246,33 +205,4 @@ fn has_no_linked_folder(root: &Path, path: &str) -> bool {
         current.push(part);
         fs::symlink_metadata(&current).map_or(true, |metadata| !metadata.file_type().is_symlink())
     })
-}
-
-/// Removes `folder` and every folder below it that is empty, deepest first.
-fn remove_empty_folders(folder: &Path) {
-    if let Ok(entries) = fs::read_dir(folder) {
-        for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
-                remove_empty_folders(&entry.path());
-            }
-        }
-    }
-    // Fails, as it should, when something is left in it.
-    let _ = fs::remove_dir(folder);
-}
-
-/// Writes a file and syncs its content to disk.
-pub(super) fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let mut file = File::create(path).map_err(|e| Error::io("create", path, e))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io("write", path, e))
-}
-
-/// Syncs a folder's entries to disk (the names of what was created, renamed or
-/// removed in it).
-pub(super) fn sync_dir(path: &Path) -> Result<(), Error> {
-    File::open(path)
-        .and_then(|dir| dir.sync_all())
-        .map_err(|e| Error::io("sync", path, e))
 }

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::airflow_harness::{AirflowVersion, SAMPLE_LOGICAL_DATE, inspect_with};
-use crate::support::{example, example_copy, flowc, flowc_in, text, tree};
+use crate::support::{example, example_copy, flowc, flowc_in, names, text, tree};
 
 /// Compiles `repo` for `env` into `out`; asserts exit 0.
 pub(crate) fn compile(repo: &Path, env: &str, out: &Path, version: AirflowVersion) {
@@ -451,14 +451,17 @@ fn a_failed_compile_leaves_the_previous_output_untouched() {
         text(&output.stderr)
     );
     assert_eq!(tree(out.path()), before, "output changed by a failed compile");
-    let left: Vec<_> = fs::read_dir(out.path())
-        .expect("list")
-        .map(|e| e.expect("entry").file_name())
-        .collect();
+    // Beside the output only flowc's store, with nothing half-built in it.
+    assert_eq!(names(out.path()), [".flowc", "prod"], "something was left behind");
     assert_eq!(
-        left,
-        vec![std::ffi::OsString::from("prod")],
-        "a staging folder was left behind"
+        names(&out.path().join(".flowc")),
+        [".airflowignore", "compile", "lock"],
+        "something was left behind"
+    );
+    assert_eq!(
+        names(&out.path().join(".flowc/compile/prod")),
+        Vec::<String>::new(),
+        "a half-built output was left behind"
     );
 }
 

@@ -26,6 +26,7 @@ mod git_rev;
 mod github;
 mod hostile;
 mod mutations;
+mod output;
 mod plan;
 mod quality;
 mod secrets;
