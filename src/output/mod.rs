@@ -12,10 +12,10 @@
 //!
 //! A compile takes `.flowc/lock` (waiting up to [`LOCK_WAIT`] for another compile or
 //! deploy), cleans what an interrupted compile left, then for each environment:
-//! - when the new `manifest.json` is the live one byte for byte, does nothing: the
-//!   manifest lists every other file with its SHA-256, so no other file is read,
-//!   written or even looked at (flowc trusts its own files in `<out>/<env>` to be as it
-//!   wrote them);
+//! - when the new `manifest.json` is the live one byte for byte and every file it lists
+//!   is there at its size, does nothing: the manifest lists every other file with its
+//!   SHA-256, so no file is read or written (flowc trusts its own files in `<out>/<env>`
+//!   not to be edited by hand to the same size; one deleted or resized comes back);
 //! - otherwise builds the next folder in `.flowc/compile/<env>/next` (see [`next`]):
 //!   unchanged files hard-linked from the live output (same inode, same mtime), changed
 //!   ones written, and every file of the live output flowc did not write (not listed in
@@ -260,6 +260,14 @@ pub(crate) mod tests {
         let changed = write_all(out.path(), &[("prod", &two)]).expect("write");
         assert_eq!((changed[0].written, changed[0].unchanged), (2, 1));
         assert_eq!(inode(&prod.join("dags/a.py")), before[1], "a.py was rewritten");
+        fs::remove_file(prod.join("dags/a.py")).expect("delete a.py");
+        let restored = write_all(out.path(), &[("prod", &two)]).expect("write");
+        assert_eq!(
+            (restored[0].written, restored[0].unchanged),
+            (2, 1),
+            "the manifest and a.py"
+        );
+        assert_eq!(fs::read(prod.join("dags/a.py")).expect("a.py is back"), b"a");
         assert_ne!(inode(&prod.join("dags/b.py")).0, before[2].0);
         assert_eq!(fs::read_to_string(prod.join("dags/b.py")).expect("b"), "b2");
     }

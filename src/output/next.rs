@@ -66,9 +66,9 @@ pub(super) fn prepare(live: &Path, store: &Path, files: &BTreeMap<String, Vec<u8
         Live::Absent => None,
         Live::Folder => read_optional(&live.join(MANIFEST))?,
     };
-    if new_manifest.is_some() && new_manifest == live_manifest.as_ref() {
-        // The manifest lists every other file with its hash: nothing changed, and no
-        // other file needs to be looked at.
+    if new_manifest.is_some() && new_manifest == live_manifest.as_ref() && all_in_place(live, files) {
+        // The manifest lists every other file with its hash, and each is still there at
+        // its size: nothing changed, and no file needs to be read.
         return Ok(Prepared {
             live: live.to_path_buf(),
             kind,
@@ -98,6 +98,15 @@ pub(super) fn prepare(live: &Path, store: &Path, files: &BTreeMap<String, Vec<u8
         kind,
         next: Some(next),
         summary,
+    })
+}
+
+/// Whether every compiled file is in the live output, a file of its size: one deleted
+/// or cut short by hand makes the environment rebuilt (one `stat` per file, no reads).
+fn all_in_place(live: &Path, files: &BTreeMap<String, Vec<u8>>) -> bool {
+    files.iter().all(|(path, bytes)| {
+        fs::symlink_metadata(live.join(path))
+            .is_ok_and(|m| m.is_file() && m.len() == u64::try_from(bytes.len()).unwrap_or(u64::MAX))
     })
 }
 
