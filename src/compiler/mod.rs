@@ -77,7 +77,7 @@ pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compil
     };
     let asked = environments(repository, &request.environments)?;
     let mut read = load::read_all(tree, Templates::override_paths())?;
-    let templates = match Templates::new(&mut read) {
+    let mut templates = match Templates::new(&mut read) {
         Ok(templates) => templates,
         Err(problems) => {
             return Ok(Compiled::RenderFailed {
@@ -86,6 +86,7 @@ pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compil
             });
         }
     };
+    templates.register(&mut report.sources);
     // `environments` names each environment once, so each model is moved, not copied.
     let names: Vec<String> = asked.iter().map(|e| e.name.clone()).collect();
     let mut ordered = Vec::with_capacity(names.len());

@@ -160,6 +160,10 @@ codes! {
     UnmappableTableName = "R607",
     /// An environment's setting names something the project does not declare.
     UnknownEnvironmentReference = "R608",
+    /// A repository's template runs more steps than one render may take.
+    TemplateRunsTooLong = "R611",
+    /// A repository's template writes more than one rendered file may hold.
+    TemplateOutputTooLarge = "R612",
 
     /// `.github/CODEOWNERS` is missing or differs from what `flowc codeowners` writes.
     CodeownersOutOfDate = "D701",

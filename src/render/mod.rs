@@ -7,6 +7,7 @@
 //! disk until the whole compile succeeded (see [`crate::output`]). Pure: the
 //! templates lay the model out, [`manifest`] records it with its [`fingerprint`]s.
 
+pub mod budget;
 pub mod datax;
 pub mod fingerprint;
 pub mod manifest;
@@ -23,6 +24,7 @@ use crate::graph::DependencyGraph;
 use crate::hash::{hash_files, json_bytes};
 use crate::model::{AirflowVersion, Repository};
 use crate::policy::codeowners;
+pub use budget::Budget;
 pub use templates::Templates;
 
 /// The DAG file template every flow is rendered with.
@@ -117,21 +119,18 @@ pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Re
             source_hash,
             uses_assets: dag_uses_assets(dag),
         };
-        let rendered = input
-            .env
-            .get_template(DAG_TEMPLATE)
-            .and_then(|template| template.render(&context));
-        match rendered {
+        let budget = Budget::for_tasks(dag.tasks.len());
+        match templates::render(input.env, DAG_TEMPLATE, &context, budget) {
             Ok(text) => {
-                files.insert(format!("dags/{}.py", dag.dag_id), text.into_bytes());
+                files.insert(format!("dags/{}.py", dag.dag_id), text);
             }
-            Err(error) => {
+            Err(failure) => {
                 let span = repository
                     .flows
                     .iter()
                     .find(|f| f.id.as_str() == dag.flow)
                     .map(|f| f.name_span);
-                diagnostics.push(templates::template_diagnostic(input.templates, &error, span));
+                diagnostics.push(templates::template_diagnostic(input.templates, &failure, span));
             }
         }
     }
@@ -139,7 +138,7 @@ pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Re
         .tasks()
         .map(|(_, task)| (task.id.clone(), task.name_span))
         .collect();
-    let (jobs, problems) = datax::render_jobs(input.env, input.templates, &dags.datax_jobs, &task_spans)?;
+    let (jobs, problems) = datax::render_jobs(input, &dags.datax_jobs, &task_spans)?;
     diagnostics.extend(problems);
     files.extend(jobs);
     files.insert("pools.json".to_owned(), pools_json(dags)?);

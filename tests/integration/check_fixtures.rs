@@ -159,6 +159,14 @@ const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
         "R605",
         "found by `flowc compile` (a repository's DataX template override renders a job DataX would reject): tests/integration/compile.rs",
     ),
+    (
+        "R611",
+        "found by `flowc compile` (a repository's template override that runs too long): tests/integration/bounded.rs",
+    ),
+    (
+        "R612",
+        "found by `flowc compile` (a repository's template override that prints too much): tests/integration/bounded.rs",
+    ),
 ];
 
 /// Warnings no fixture is about, each shown in the snapshot of a fixture whose error

@@ -45,7 +45,7 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, color: Color) -> Str
             let mut group = title.element(snippet);
             for label in other_files {
                 let other = sources.file(label.span.file);
-                let excerpt = other.excerpt([label.span.range()]);
+                let excerpt = other.excerpt(std::iter::once(label.span.range()));
                 group = group.element(
                     lines_of(other, excerpt).annotation(
                         AnnotationKind::Context
@@ -162,7 +162,7 @@ mod tests {
         let text = "SELEC 1;\n".repeat(100_000);
         let id = sources.add("big.sql", text.as_str());
         let middle = 50_000 * 9;
-        let excerpt = sources.file(id).excerpt([middle..middle + 5]);
+        let excerpt = sources.file(id).excerpt(std::iter::once(middle..middle + 5));
         assert_eq!(excerpt.text, "SELEC 1;\n");
         assert_eq!((excerpt.offset, excerpt.first_line), (middle, 50_001));
         let two = sources.file(id).excerpt([middle..middle + 5, middle + 18..middle + 19]);
