@@ -20,7 +20,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
-use super::dialect::SparkDialect;
+use super::dialect::{SparkDialect, hits_recursion_limit};
 use super::location::LineIndex;
 use super::placeholder::{self, Placeholder};
 use super::syntax_error::{self, ErrorContext};
@@ -201,8 +201,21 @@ fn statement_span(chunk: &[TokenWithSpan], index: &LineIndex<'_>) -> Span {
     Span::new(index.file(), start, end)
 }
 
-/// Parses the tokens of one statement (no `;`, trimmed of whitespace).
+/// Parses the tokens of one statement (no `;`, trimmed of whitespace); a statement
+/// that nests too deeply fails with `RecursionLimitExceeded`, whatever construct nests.
 fn parse_statement(chunk: &[TokenWithSpan]) -> Result<Vec<SparkStatement>, ParserError> {
+    match parse_statement_with(chunk, SparkDialect::default()) {
+        Err(error)
+            if !matches!(error, ParserError::RecursionLimitExceeded)
+                && hits_recursion_limit(|dialect| parse_statement_with(chunk, dialect).map(drop)) =>
+        {
+            Err(ParserError::RecursionLimitExceeded)
+        }
+        result => result,
+    }
+}
+
+fn parse_statement_with(chunk: &[TokenWithSpan], dialect: SparkDialect) -> Result<Vec<SparkStatement>, ParserError> {
     let mut tokens = chunk.to_vec();
     move_clauses_after_having(&mut tokens);
     // An explicit end token, located right after the statement, so that "found EOF"
@@ -215,7 +228,6 @@ fn parse_statement(chunk: &[TokenWithSpan]) -> Result<Vec<SparkStatement>, Parse
         sqlparser::tokenizer::Span::new(end, end),
     ));
 
-    let dialect = SparkDialect::default();
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens);
