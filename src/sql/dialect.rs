@@ -24,6 +24,10 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
+/// The parser's recursion limit: sqlparser's default, stated here so messages can
+/// name it.
+pub(crate) const RECURSION_LIMIT: usize = 50;
+
 /// sqlparser's Spark dialect, extended with the Spark statements it cannot parse.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SparkDialect {

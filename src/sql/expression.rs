@@ -11,14 +11,11 @@ use std::fmt;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
-use super::dialect::{SparkDialect, hits_recursion_limit};
+use super::dialect::{RECURSION_LIMIT, SparkDialect, hits_recursion_limit};
 use super::location::LineIndex;
 use super::placeholder;
 use super::syntax_error::{self, ErrorContext};
 use crate::diagnostic::{Diagnostic, FileId, Span};
-
-/// sqlparser's default, as for files.
-const RECURSION_LIMIT: usize = 50;
 
 /// Why a text is not exactly one Spark SQL expression. Spans are byte offsets in the
 /// text (file [`FileId::default`]).
