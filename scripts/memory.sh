@@ -18,6 +18,7 @@ flowc="${1:-$root/target/release/flowc}"
 if [[ ! -x "$flowc" ]]; then
     cargo build --release --manifest-path "$root/Cargo.toml" >&2
 fi
+flowc="$(realpath "$flowc")"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 limit=1000000
@@ -72,8 +73,12 @@ generate() {
     esac
 }
 
+# Peak resident memory of `flowc check` in $1, in KB (check may exit 1: errors are fine).
 peak_kb() {
-    (cd "$1" && /usr/bin/time -f '%M' "$flowc" check . 2>&1 >/dev/null | tail -n 1)
+    local kb
+    kb="$(cd "$1" && { /usr/bin/time -f '%M' "$flowc" check . 2>&1 >/dev/null || true; } | tail -n 1)"
+    [[ "$kb" =~ ^[0-9]+$ ]] || { echo "no peak memory for $1: $kb" >&2; exit 2; }
+    echo "$kb"
 }
 
 cp -r "$root/examples/wingpay" "$scratch/base"
