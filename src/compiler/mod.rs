@@ -25,7 +25,6 @@ use crate::diagnostic::Diagnostics;
 use crate::load::{self, FileSource};
 use crate::model::{AirflowVersion, Environment, Repository};
 use crate::policy::isolation;
-use crate::render::templates::Origin;
 use crate::render::{self, CompiledEnvironment, RenderInput, Templates};
 use crate::sync;
 
@@ -78,7 +77,7 @@ pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compil
     };
     let asked = environments(repository, &request.environments)?;
     let mut read = load::read_all(tree, Templates::override_paths())?;
-    let templates = match Templates::new(&mut read) {
+    let mut templates = match Templates::new(&mut read) {
         Ok(templates) => templates,
         Err(problems) => {
             return Ok(Compiled::RenderFailed {
@@ -87,12 +86,7 @@ pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compil
             });
         }
     };
-    // An override is a source like any other: its problems are located in it.
-    for template in templates.iter().filter(|t| t.origin == Origin::Repository) {
-        report
-            .sources
-            .add(format!("templates/{}", template.name), template.text.as_str());
-    }
+    templates.register(&mut report.sources);
     // `environments` names each environment once, so each model is moved, not copied.
     let names: Vec<String> = asked.iter().map(|e| e.name.clone()).collect();
     let mut ordered = Vec::with_capacity(names.len());

@@ -171,6 +171,10 @@ codes! {
     /// A DAG file rendered from a repository's template override is empty, is not
     /// valid Python, or defines no DAG.
     DagFileInvalid = "R609",
+    /// A repository's template runs more steps than one render may take.
+    TemplateRunsTooLong = "R611",
+    /// A repository's template writes more than one rendered file may hold.
+    TemplateOutputTooLarge = "R612",
 
     /// `.github/CODEOWNERS` is missing or differs from what `flowc codeowners` writes.
     CodeownersOutOfDate = "D701",

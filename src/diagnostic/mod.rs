@@ -15,7 +15,7 @@ mod source_map;
 pub mod suggest;
 
 pub use code::Code;
-pub use source_map::{FileId, LineCol, SourceFile, SourceMap, Span};
+pub use source_map::{Excerpt, FileId, LineCol, SourceFile, SourceMap, Span};
 
 /// How bad a diagnostic is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -165,6 +165,51 @@ impl SourceFile {
         Some((line_start + in_line) as u32)
     }
 
+    /// The whole lines that byte ranges of this file touch, for showing them.
+    ///
+    /// A renderer handed the whole file splits all of it into lines for each
+    /// diagnostic, which makes many diagnostics in one big file quadratic; the
+    /// excerpt is bounded by the lines from the first range's to the last's. Lines
+    /// are counted as `annotate-snippets` counts them (a range starting after the
+    /// final line break belongs to the last line), so showing the excerpt from
+    /// [`Excerpt::first_line`] with the ranges shifted by [`Excerpt::offset`] reads
+    /// the same as showing the whole file.
+    pub fn excerpt(&self, ranges: impl IntoIterator<Item = std::ops::Range<usize>>) -> Excerpt<'_> {
+        let mut touched: Option<(usize, usize)> = None;
+        for range in ranges {
+            let first = self.shown_line(range.start);
+            let last = self.shown_line(range.end.max(range.start));
+            touched = Some(touched.map_or((first, last), |(lo, hi)| (lo.min(first), hi.max(last))));
+        }
+        let (first, last) = touched.unwrap_or((0, 0));
+        let start = self.line_starts[first] as usize;
+        let end = self
+            .line_starts
+            .get(last + 1)
+            .map_or(self.text.len(), |&next| next as usize);
+        Excerpt {
+            text: &self.shown_text()[start..end],
+            offset: start,
+            first_line: first + 1,
+        }
+    }
+
+    /// The 0-based index of the line a renderer shows for a byte offset: the line
+    /// holding it, or the last line for an offset at or past the end of the file.
+    fn shown_line(&self, offset: usize) -> usize {
+        let holding = self
+            .line_starts
+            .partition_point(|&start| start as usize <= offset)
+            .saturating_sub(1);
+        // A final line break starts no line of its own for the renderer.
+        let last = if self.text.ends_with('\n') {
+            self.line_starts.len().saturating_sub(2)
+        } else {
+            self.line_starts.len() - 1
+        };
+        holding.min(last)
+    }
+
     fn floor_char_boundary(&self, offset: usize) -> usize {
         let mut offset = offset.min(self.text.len());
         while !self.text.is_char_boundary(offset) {
@@ -176,6 +221,24 @@ impl SourceFile {
 
 /// The shortest secret also masked where it is written again elsewhere.
 pub(super) const MIN_MASKED_ELSEWHERE: usize = 4;
+
+/// Whole lines of one file, cut out for showing a diagnostic: see [`SourceFile::excerpt`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Excerpt<'a> {
+    /// The lines, each with its line break (the last one without, at the end of the file).
+    pub text: &'a str,
+    /// Byte offset of the excerpt in its file: subtract it from a span to place it here.
+    pub offset: usize,
+    /// 1-based number of the excerpt's first line in its file.
+    pub first_line: usize,
+}
+
+impl Excerpt<'_> {
+    /// A byte range of the file as a range of the excerpt.
+    pub fn shift(&self, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        range.start.saturating_sub(self.offset)..range.end.saturating_sub(self.offset)
+    }
+}
 
 /// All files read in one run, addressed by [`FileId`].
 #[derive(Debug, Default)]

@@ -8,14 +8,14 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use jsonschema::Validator;
-use minijinja::Environment;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::Error;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::hash::json_bytes;
-use crate::render::templates::{self, Templates};
+use crate::render::RenderInput;
+use crate::render::{Budget, templates};
 use crate::sync::DataxJob;
 
 /// The template every job is rendered with.
@@ -58,17 +58,15 @@ struct JobContext<'a> {
 /// Renders one job: `Ok(job)` (checked against the DataX job schema) or the
 /// diagnostic explaining why it failed.
 pub(crate) fn render_job(
-    env: &Environment<'_>,
-    templates: &Templates,
+    input: &RenderInput<'_>,
     job: &DataxJob,
     task: &str,
     span: Option<Span>,
 ) -> Result<Value, Box<Diagnostic>> {
     let context = JobContext { job, task };
-    let text = env
-        .get_template(JOB_TEMPLATE)
-        .and_then(|template| template.render(&context))
-        .map_err(|error| Box::new(templates::template_diagnostic(templates, &error, span)))?;
+    let templates = input.templates;
+    let text = templates::render(input.env, JOB_TEMPLATE, &context, Budget::for_tasks(1))
+        .map_err(|failure| Box::new(templates::template_diagnostic(templates, &failure, span)))?;
     let invalid = |detail: String| {
         let overridden = templates
             .iter()
@@ -87,7 +85,7 @@ pub(crate) fn render_job(
             None => diagnostic,
         })
     };
-    let job: Value = serde_json::from_str(&text).map_err(|error| invalid(format!("not JSON ({error})")))?;
+    let job: Value = serde_json::from_slice(&text).map_err(|error| invalid(format!("not JSON ({error})")))?;
     let violations = schema_violations(&job);
     if !violations.is_empty() {
         return Err(invalid(violations.join("; ")));
@@ -97,8 +95,7 @@ pub(crate) fn render_job(
 
 /// Every job of one environment: `datax/<flow>/<task>.json` → bytes, plus the launcher.
 pub(crate) fn render_jobs(
-    env: &Environment<'_>,
-    templates: &Templates,
+    input: &RenderInput<'_>,
     jobs: &BTreeMap<crate::model::TaskId, DataxJob>,
     spans: &BTreeMap<crate::model::TaskId, Span>,
 ) -> Result<super::Rendered, Error> {
@@ -106,7 +103,7 @@ pub(crate) fn render_jobs(
     let mut found = Vec::new();
     for (id, job) in jobs {
         let span = spans.get(id).copied();
-        match render_job(env, templates, job, &id.to_string(), span) {
+        match render_job(input, job, &id.to_string(), span) {
             Ok(job) => {
                 files.insert(format!("datax/{}/{}.json", id.flow(), id.task()), json_bytes(&job)?);
             }

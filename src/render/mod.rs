@@ -7,6 +7,7 @@
 //! disk until the whole compile succeeded (see [`crate::output`]). Pure: the
 //! templates lay the model out, [`manifest`] records it with its [`fingerprint`]s.
 
+pub mod budget;
 pub mod datax;
 pub mod fingerprint;
 pub mod manifest;
@@ -24,6 +25,7 @@ use crate::graph::DependencyGraph;
 use crate::hash::{hash_files, json_bytes};
 use crate::model::{AirflowVersion, Repository};
 use crate::policy::codeowners;
+pub use budget::Budget;
 pub use templates::Templates;
 
 /// The DAG file template every flow is rendered with.
@@ -119,29 +121,26 @@ pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Re
             source_hash,
             uses_assets: dag_uses_assets(dag),
         };
-        let rendered = input
-            .env
-            .get_template(DAG_TEMPLATE)
-            .and_then(|template| template.render(&context));
-        match rendered {
+        let budget = Budget::for_tasks(dag.tasks.len());
+        match templates::render(input.env, DAG_TEMPLATE, &context, budget) {
             Ok(text) => {
                 let path = format!("dags/{}.py", dag.dag_id);
                 // One report per template: every DAG file shares its problem.
                 if let Some((template, span)) = python_override
-                    && let Some(problem) = python_syntax::problem(&text)
+                    && let Some(problem) = python_syntax::problem(&String::from_utf8_lossy(&text))
                 {
                     diagnostics.push(invalid_python(template, span, &dag.flow, &problem));
                     python_override = None;
                 }
-                files.insert(path, text.into_bytes());
+                files.insert(path, text);
             }
-            Err(error) => {
+            Err(failure) => {
                 let span = repository
                     .flows
                     .iter()
                     .find(|f| f.id.as_str() == dag.flow)
                     .map(|f| f.name_span);
-                diagnostics.push(templates::template_diagnostic(input.templates, &error, span));
+                diagnostics.push(templates::template_diagnostic(input.templates, &failure, span));
             }
         }
     }
@@ -149,7 +148,7 @@ pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Re
         .tasks()
         .map(|(_, task)| (task.id.clone(), task.name_span))
         .collect();
-    let (jobs, problems) = datax::render_jobs(input.env, input.templates, &dags.datax_jobs, &task_spans)?;
+    let (jobs, problems) = datax::render_jobs(input, &dags.datax_jobs, &task_spans)?;
     diagnostics.extend(problems);
     files.extend(jobs);
     files.insert("pools.json".to_owned(), pools_json(dags)?);

@@ -11,9 +11,11 @@ use std::collections::BTreeMap;
 
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error as TemplateError, ErrorKind, UndefinedBehavior};
+use serde::Serialize;
 
+use super::budget::{self, Budget, RenderFailure, Spent};
 use crate::dags::python;
-use crate::diagnostic::{Code, Diagnostic, Span};
+use crate::diagnostic::{Code, Diagnostic, FileId, SourceMap, Span};
 use crate::load::ReadOutcome;
 
 /// The built-in templates: name → text.
@@ -90,6 +92,9 @@ pub struct Template {
     pub origin: Origin,
     /// Its text.
     pub text: String,
+    /// The repository's file, once [`Templates::register`] put it in the source map,
+    /// so that diagnostics can point into it.
+    pub file: Option<FileId>,
 }
 
 /// The templates of a repository: the built-in ones, overridden where it has its own.
@@ -124,12 +129,14 @@ impl Templates {
                         name,
                         origin: Origin::Repository,
                         text,
+                        file: None,
                     }
                 }
                 ReadOutcome::NotFound | ReadOutcome::NotAFile => Template {
                     name,
                     origin: Origin::Builtin,
                     text: (*text).to_owned(),
+                    file: None,
                 },
                 ReadOutcome::Escapes | ReadOutcome::TooLarge(_) | ReadOutcome::Special => {
                     problems.push(Diagnostic::error(
@@ -157,8 +164,20 @@ impl Templates {
                     name,
                     origin: Origin::Builtin,
                     text: (*text).to_owned(),
+                    file: None,
                 })
                 .collect(),
+        }
+    }
+
+    /// Adds the repository's own templates to `sources`, so that a diagnostic can
+    /// point at the line of one that runs too long or writes too much.
+    pub fn register(&mut self, sources: &mut SourceMap) {
+        for template in &mut self.templates {
+            if template.origin == Origin::Repository {
+                let path = format!("templates/{}", template.name);
+                template.file = Some(sources.add(path, template.text.as_str()));
+            }
         }
     }
 
@@ -168,7 +187,8 @@ impl Templates {
     }
 
     /// A rendering environment over these templates; a template that does not parse
-    /// is an error naming it and the line.
+    /// is an error naming it and the line. Render with [`render`], which gives each
+    /// render its budget.
     pub fn environment(&self) -> Result<Environment<'_>, Box<Diagnostic>> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
@@ -176,31 +196,72 @@ impl Templates {
         // Any auto-escape mode marks macro output as safe (it is already escaped);
         // the formatter below does the escaping itself.
         env.set_auto_escape_callback(|_| AutoEscape::Custom("python"));
-        env.set_formatter(|out, state, value| {
-            if value.is_safe() {
-                write!(out, "{value}")?;
-            } else if state.name().starts_with("datax/") {
-                out.write_str(&json_literal(value)?)?;
-            } else {
-                out.write_str(&python_literal(value)?)?;
-            }
-            Ok(())
-        });
+        set_formatter(&mut env, usize::MAX);
         env.add_filter("ident", ident);
         for template in &self.templates {
             env.add_template(template.name, &template.text)
-                .map_err(|error| Box::new(template_diagnostic(self, &error, None)))?;
+                .map_err(|error| Box::new(template_diagnostic(self, &error.into(), None)))?;
         }
         Ok(env)
     }
 
     /// The origin of a template, for diagnostics.
     pub(crate) fn origin(&self, name: &str) -> Origin {
-        self.templates
-            .iter()
-            .find(|t| t.name == name)
-            .map_or(Origin::Builtin, |t| t.origin.clone())
+        self.get(name).map_or(Origin::Builtin, |t| t.origin.clone())
     }
+
+    fn get(&self, name: &str) -> Option<&Template> {
+        self.templates.iter().find(|t| t.name == name)
+    }
+
+    /// The template to blame for what a render of `rendering` wrote: that template
+    /// when the repository overrides it, else the first override it can include
+    /// (those of its folder), else itself.
+    fn writer_of<'a>(&'a self, rendering: &'a str) -> &'a str {
+        let folder = rendering.split('/').next().unwrap_or_default();
+        let overrides = |t: &&Template| t.origin == Origin::Repository;
+        self.get(rendering)
+            .filter(overrides)
+            .or_else(|| {
+                self.templates
+                    .iter()
+                    .filter(overrides)
+                    .find(|t| t.name.split('/').next() == Some(folder))
+            })
+            .map_or(rendering, |t| t.name)
+    }
+}
+
+/// Renders the template `name` of `env` with `context`, stopped when it runs longer
+/// or prints more than `budget` allows.
+pub(crate) fn render<S: Serialize>(
+    env: &Environment<'_>,
+    name: &str,
+    context: S,
+    budget: Budget,
+) -> Result<Vec<u8>, RenderFailure> {
+    // Fuel is set per environment: a copy shares the compiled templates.
+    let mut env = env.clone();
+    env.set_fuel(Some(budget.fuel));
+    set_formatter(&mut env, budget.output);
+    budget::render(&env, name, context, budget.output)
+}
+
+/// Prints every value as a literal of the file's language — Python for `airflow/`
+/// templates, JSON for `datax/` ones —, counting the bytes against `output`.
+fn set_formatter(env: &mut Environment<'_>, output: usize) {
+    env.set_formatter(move |out, state, value| {
+        let text = if value.is_safe() {
+            value.to_string()
+        } else if state.name().starts_with("datax/") {
+            json_literal(value)?
+        } else {
+            python_literal(value)?
+        };
+        budget::count_output(state, text.len(), output)?;
+        out.write_str(&text)?;
+        Ok(())
+    });
 }
 
 /// A value as a Python literal.
@@ -239,8 +300,13 @@ fn ident(value: &Value) -> Result<Value, TemplateError> {
     }
 }
 
-/// A template failure as a diagnostic pointing at the template.
-pub(crate) fn template_diagnostic(templates: &Templates, error: &TemplateError, span: Option<Span>) -> Diagnostic {
+/// A template failure as a diagnostic: R611 or R612 at the line of the repository's
+/// template that used up its budget, R604 otherwise (at `span`, the flow or task).
+pub(crate) fn template_diagnostic(templates: &Templates, failure: &RenderFailure, span: Option<Span>) -> Diagnostic {
+    if let Some(spent) = failure.spent() {
+        return over_budget(templates, failure, spent, span);
+    }
+    let error = failure.innermost();
     let name = error.name().unwrap_or("airflow/dag.py.jinja");
     let origin = match templates.origin(name) {
         Origin::Builtin => "flowc's built-in",
@@ -260,4 +326,52 @@ pub(crate) fn template_diagnostic(templates: &Templates, error: &TemplateError, 
         Some(span) => diagnostic.at(span),
         None => diagnostic,
     }
+}
+
+/// R611 (too many steps) or R612 (too much output), at the line of the template
+/// where the render stopped when the repository overrides it; at `span` otherwise.
+fn over_budget(templates: &Templates, failure: &RenderFailure, spent: Spent, span: Option<Span>) -> Diagnostic {
+    let error = failure.innermost();
+    // A write refused by the writer names no template: blame the one rendered.
+    let rendering = failure.rendering.as_deref().unwrap_or("airflow/dag.py.jinja");
+    let name = error.name().unwrap_or_else(|| templates.writer_of(rendering));
+    let (code, problem, label) = match spent {
+        Spent::Fuel => (Code::TemplateRunsTooLong, "runs too long", "still running here"),
+        Spent::Output => (Code::TemplateOutputTooLarge, "prints too much", "still printing here"),
+    };
+    let located = templates
+        .get(name)
+        .and_then(|t| Some((t.file?, t.text.as_str())))
+        .map(|(file, text)| {
+            // The whole line, not the instruction: the renders of several DAGs stop at
+            // different instructions of the same loop, and make one diagnostic.
+            let range = error.line().and_then(|line| line_range(text, line)).unwrap_or(0..0);
+            Span::new(file, range.start as u32, range.end as u32)
+        });
+    if let Some(at) = located {
+        return Diagnostic::error(code, format!("the repository's template `{name}` {problem}"))
+            .at(at)
+            .with_label(label)
+            .with_help(format!(
+                "one render may {}; look for a loop that runs too often, or remove `templates/{name}`",
+                Budget::rule(spent)
+            ));
+    }
+    let diagnostic = Diagnostic::error(code, format!("flowc's built-in template `{name}` {problem}"))
+        .with_help("this is a bug in flowc: please report it with the input that caused it");
+    match span {
+        Some(span) => diagnostic.at(span),
+        None => diagnostic,
+    }
+}
+
+/// The byte range of a 1-based line of `text`, without its line break.
+fn line_range(text: &str, line: usize) -> Option<std::ops::Range<usize>> {
+    let start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    Some(start..end)
 }

@@ -24,10 +24,33 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
+/// The parser's recursion limit: sqlparser's default, stated here so messages can
+/// name it.
+pub(crate) const RECURSION_LIMIT: usize = 50;
+
 /// sqlparser's Spark dialect, extended with the Spark statements it cannot parse.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SparkDialect {
     base: SparkSqlDialect,
+    /// A reserved word whose expression fails is not read again as an identifier:
+    /// see [`hits_recursion_limit`].
+    no_identifier_retry: bool,
+}
+
+/// Whether `parse`, which failed with the Spark dialect, fails because the statement
+/// nests deeper than the recursion limit.
+///
+/// sqlparser reads a reserved word whose expression fails (`CASE …`, `NOT …`) again
+/// as a plain identifier, and that retry swallows `RecursionLimitExceeded`: 48 nested
+/// `CASE`s read as a column named `case`, then fail with a wrong "found `a`" (issue 14,
+/// F24). Run again with a dialect that never makes that retry, the same parse reports
+/// the limit when it hit it. Only failed parses run twice.
+pub(crate) fn hits_recursion_limit(parse: impl FnOnce(SparkDialect) -> Result<(), ParserError>) -> bool {
+    let strict = SparkDialect {
+        no_identifier_retry: true,
+        ..SparkDialect::default()
+    };
+    matches!(parse(strict), Err(ParserError::RecursionLimitExceeded))
 }
 
 /// Delegates argument-less `bool` capability methods to the base dialect.
@@ -65,6 +88,12 @@ impl Dialect for SparkDialect {
 
     fn supports_string_literal_table_alias(&self, explicit: bool) -> bool {
         self.base.supports_string_literal_table_alias(explicit)
+    }
+
+    // sqlparser asks this only to decide whether to retry a failed reserved-word
+    // expression as an identifier.
+    fn is_reserved_for_identifier(&self, keyword: Keyword) -> bool {
+        self.no_identifier_retry || self.base.is_reserved_for_identifier(keyword)
     }
 
     delegate!(

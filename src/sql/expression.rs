@@ -8,17 +8,14 @@
 
 use std::fmt;
 
-use sqlparser::parser::Parser;
+use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
-use super::dialect::SparkDialect;
+use super::dialect::{RECURSION_LIMIT, SparkDialect, hits_recursion_limit};
 use super::location::LineIndex;
 use super::placeholder;
 use super::syntax_error::{self, ErrorContext};
 use crate::diagnostic::{Diagnostic, FileId, Span};
-
-/// sqlparser's default, as for files.
-const RECURSION_LIMIT: usize = 50;
 
 /// Why a text is not exactly one Spark SQL expression. Spans are byte offsets in the
 /// text (file [`FileId::default`]).
@@ -74,19 +71,34 @@ pub fn parse_expression(text: &str) -> Result<(), ExpressionError> {
         Token::EOF,
         sqlparser::tokenizer::Span::new(end, end),
     ));
-    let mut parser = Parser::new(&dialect)
-        .with_recursion_limit(RECURSION_LIMIT)
-        .with_tokens_with_locations(tokens.clone());
-    parser
-        .parse_expr()
-        .map_err(|error| ExpressionError::Syntax(Box::new(syntax_error::parser_error(&error, &context(&tokens)))))?;
-    let next = parser.peek_token();
-    match next.token {
-        Token::EOF => Ok(()),
-        other => Err(ExpressionError::Trailing {
-            found: other.to_string(),
+    // The token after the expression: the end, or text that should not be there.
+    let after = |dialect: SparkDialect| {
+        let mut parser = Parser::new(&dialect)
+            .with_recursion_limit(RECURSION_LIMIT)
+            .with_tokens_with_locations(tokens.clone());
+        parser.parse_expr()?;
+        Ok(parser.peek_token())
+    };
+    let next = match after(dialect) {
+        Ok(next) if next.token == Token::EOF => return Ok(()),
+        Ok(next) => Ok(next),
+        Err(error) => Err(error),
+    };
+    // A too-deep `CASE` or `NOT` chain reads as an identifier followed by trailing text.
+    let next = if hits_recursion_limit(|dialect| after(dialect).map(drop)) {
+        Err(ParserError::RecursionLimitExceeded)
+    } else {
+        next
+    };
+    match next {
+        Ok(next) => Err(ExpressionError::Trailing {
+            found: next.token.to_string(),
             span: index.span(next.span).unwrap_or_else(|| Span::file_start(file)),
         }),
+        Err(error) => Err(ExpressionError::Syntax(Box::new(syntax_error::parser_error(
+            &error,
+            &context(&tokens),
+        )))),
     }
 }
 
@@ -125,5 +137,20 @@ mod tests {
         );
         assert_eq!(problem("a = 'x").as_deref(), Some("unterminated string literal"));
         assert_eq!(problem("a = '${x'").as_deref(), Some("a placeholder is not closed"));
+    }
+
+    #[test]
+    fn too_deep_chains_are_too_deep_not_trailing_text() {
+        let too_deep = Some("statement nests too deeply (more than 50 levels)");
+        let case = "CASE WHEN a THEN 1 ELSE ".repeat(60) + "1" + &" END".repeat(60);
+        assert_eq!(problem(&case).as_deref(), too_deep);
+        assert_eq!(problem(&("NOT ".repeat(60) + "a")).as_deref(), too_deep);
+        assert_eq!(problem(&("- ".repeat(60) + "a")).as_deref(), too_deep);
+        // Within the limit, the same chains parse.
+        let case = "CASE WHEN a THEN 1 ELSE ".repeat(10) + "1" + &" END".repeat(10);
+        assert_eq!(problem(&case), None);
+        assert_eq!(problem(&("NOT ".repeat(10) + "a")), None);
+        // A word that is a column, not a keyword, is still read as one.
+        assert_eq!(problem("case = 1").as_deref(), None);
     }
 }

@@ -32,6 +32,7 @@ pub mod rewrite;
 mod select;
 mod syntax_error;
 mod tables;
+mod tokenize;
 
 use std::collections::{BTreeMap, BTreeSet};
 

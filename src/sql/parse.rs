@@ -18,21 +18,16 @@ use sqlparser::ast::helpers::attached_token::AttachedToken;
 use sqlparser::ast::{Insert, ObjectName, Query, SetExpr, Statement, TableWithJoins, With};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
 use super::blocks;
-use super::dialect::SparkDialect;
+use super::dialect::{RECURSION_LIMIT, SparkDialect, hits_recursion_limit};
 use super::hidden;
 use super::location::LineIndex;
 use super::placeholder::{self, Placeholder};
 use super::syntax_error::{self, ErrorContext};
+use super::tokenize::tokenize;
 use crate::diagnostic::{Code, Diagnostic, FileId, Span};
-
-/// sqlparser's default, stated here so messages can name it.
-const RECURSION_LIMIT: usize = 50;
-
-/// After this many tokenizer errors in one file, the rest of the file is not read.
-const MAX_TOKENIZER_ERRORS: usize = 10;
 
 /// One file, parsed.
 #[derive(Clone, Debug, Default)]
@@ -141,57 +136,6 @@ fn is_significant(token: &TokenWithSpan) -> bool {
     !matches!(token.token, Token::Whitespace(_) | Token::EOF)
 }
 
-/// Tokenizes the whole text. After an error the text up to the next `;` is blanked and
-/// tokenizing starts again, so positions stay those of the original.
-fn tokenize(
-    text: &str,
-    index: &LineIndex<'_>,
-    original: &str,
-    diagnostics: &mut Vec<Diagnostic>,
-) -> Vec<TokenWithSpan> {
-    let dialect = SparkDialect::default();
-    let mut current = std::borrow::Cow::Borrowed(text);
-    for _ in 0..MAX_TOKENIZER_ERRORS {
-        match Tokenizer::new(&dialect, &current).tokenize_with_location() {
-            Ok(tokens) => return tokens,
-            Err(error) => {
-                let context = ErrorContext {
-                    index,
-                    original,
-                    tokens: &[],
-                    statement: Span::file_start(index.file()),
-                    recursion_limit: RECURSION_LIMIT,
-                };
-                diagnostics.push(syntax_error::tokenizer_error(&error, &context));
-                let at = index
-                    .offset(error.location)
-                    .map_or(text.len(), |offset| offset as usize);
-                let resume = current[at.min(current.len())..]
-                    .find(';')
-                    .map_or(current.len(), |n| at + n + 1);
-                current = std::borrow::Cow::Owned(blank_prefix(&current, resume));
-            }
-        }
-    }
-    Vec::new()
-}
-
-/// `text` with every byte before `end` (a char boundary) turned into a space, except
-/// newlines.
-fn blank_prefix(text: &str, end: usize) -> String {
-    let end = end.min(text.len());
-    let prefix: String = text[..end]
-        .chars()
-        .map(|c| if c == '\n' { '\n' } else { ' ' })
-        .collect();
-    // Multi-byte characters became one space: pad so that the length stays the same.
-    let mut out = String::with_capacity(text.len());
-    out.push_str(&prefix);
-    out.push_str(&" ".repeat(end - prefix.len()));
-    out.push_str(&text[end..]);
-    out
-}
-
 fn statement_span(chunk: &[TokenWithSpan], index: &LineIndex<'_>) -> Span {
     // The chunk is trimmed: its first and last tokens are significant.
     let start = chunk
@@ -205,9 +149,23 @@ fn statement_span(chunk: &[TokenWithSpan], index: &LineIndex<'_>) -> Span {
     Span::new(index.file(), start, end)
 }
 
-/// Parses the tokens of one statement (no `;`, trimmed of whitespace).
+/// Parses the tokens of one statement (no `;`, trimmed of whitespace); a statement
+/// that nests too deeply fails with `RecursionLimitExceeded`, whatever construct nests.
 fn parse_statement(chunk: &[TokenWithSpan]) -> Result<Vec<SparkStatement>, ParserError> {
-    let mut tokens = chunk.to_vec();
+    match parse_statement_with(chunk, SparkDialect::default()) {
+        Err(error)
+            if !matches!(error, ParserError::RecursionLimitExceeded)
+                && hits_recursion_limit(|dialect| parse_statement_with(chunk, dialect).map(drop)) =>
+        {
+            Err(ParserError::RecursionLimitExceeded)
+        }
+        result => result,
+    }
+}
+
+fn parse_statement_with(chunk: &[TokenWithSpan], dialect: SparkDialect) -> Result<Vec<SparkStatement>, ParserError> {
+    let mut tokens = Vec::with_capacity(chunk.len() + 1);
+    tokens.extend_from_slice(chunk);
     move_clauses_after_having(&mut tokens);
     // An explicit end token, located right after the statement, so that "found EOF"
     // errors point at the end of the statement rather than nowhere.
@@ -219,7 +177,6 @@ fn parse_statement(chunk: &[TokenWithSpan]) -> Result<Vec<SparkStatement>, Parse
         sqlparser::tokenizer::Span::new(end, end),
     ));
 
-    let dialect = SparkDialect::default();
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens);

@@ -98,6 +98,10 @@ const CASES: &[(&str, &[&str])] = &[
     ("several_graph_errors", &["G401", "G404", "G405", "G406"]),
     ("sql_byte_order_mark", &["Q301"]),
     ("sql_invisible_character_in_name", &["Q307", "Q307"]),
+    (
+        "sql_nests_too_deeply",
+        &["Q301", "Q301", "Q301", "Q301", "Q301", "Q301"],
+    ),
     ("sql_path_absolute", &["L107"]),
     ("sql_path_is_folder", &["L106"]),
     ("sql_path_named_pipe", &["L106"]),
@@ -172,6 +176,14 @@ const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
     (
         "R609",
         "found by `flowc compile` (a repository's Airflow template override renders an empty, broken or DAG-less file): tests/integration/template_overrides.rs",
+    ),
+    (
+        "R611",
+        "found by `flowc compile` (a repository's template override that runs too long): tests/integration/bounded.rs",
+    ),
+    (
+        "R612",
+        "found by `flowc compile` (a repository's template override that prints too much): tests/integration/bounded.rs",
     ),
 ];
 

@@ -9,6 +9,7 @@ mod access;
 mod airflow;
 mod airflow_harness;
 mod architecture;
+mod bounded;
 mod check_fixtures;
 mod codeowners;
 mod compile;
