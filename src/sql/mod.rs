@@ -10,9 +10,10 @@
 //! 1. [`placeholder`]: template placeholders are replaced by same-length text, so
 //!    every position the parser reports is a position in the original file;
 //! 2. [`parse()`]: tokens, split into statements, parsed with [`SparkDialect`] (sqlparser's
-//!    Spark dialect plus the Spark syntax it lacks); [`ParsedSql`] keeps the ASTs for
-//!    later rewrites;
-//! 3. `tables`: the tables each statement reads and writes.
+//!    Spark dialect plus the Spark syntax it lacks); [`ParsedSql`] keeps the ASTs;
+//! 3. `tables`: the tables each statement reads and writes. [`analyze`] hands it each
+//!    statement as soon as it is parsed and drops its syntax tree before parsing the
+//!    next, so memory does not grow with the number of statements in a file.
 //!
 //! [`analyze`] runs all three and checks placeholder names. [`parse_expression`] reads
 //! one expression on its own (a quality rule's), the same way. [`query_shape`] reads a
@@ -125,8 +126,9 @@ pub struct SqlAnalysis {
 
 /// Analyses one SQL file. `file` is the id the text was registered under.
 pub fn analyze(file: FileId, text: &str, options: &SqlOptions<'_>) -> SqlAnalysis {
-    let parsed = parse(file, text);
-    let tables = tables::extract(&parsed, text, options);
+    let mut extractor = tables::Extractor::new(options);
+    let parsed = parse::parse_each(file, text, |source, statement| extractor.add(source, &statement));
+    let tables = extractor.finish();
     let mut diagnostics = parsed.diagnostics;
     if let Some(known) = options.known_variables {
         diagnostics.extend(unknown_variables(&parsed.placeholders, known));

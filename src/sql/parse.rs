@@ -79,14 +79,39 @@ pub enum SparkCommand {
 
 /// Parses one SQL file. `file` is the id its text was registered under.
 pub fn parse(file: FileId, text: &str) -> ParsedSql {
+    let mut statements = Vec::new();
+    let mut parsed = parse_each(file, text, |_, statement| statements.push(statement));
+    parsed.statements = statements;
+    parsed
+}
+
+/// What a statement handed out by [`parse_each`] is located against.
+pub(crate) struct Source<'a> {
+    /// Line starts of the sanitised text (the same offsets as the original).
+    pub(crate) index: &'a LineIndex<'a>,
+    /// The original text.
+    pub(crate) original: &'a str,
+    /// Every template placeholder of the file, in file order.
+    pub(crate) placeholders: &'a [Placeholder],
+}
+
+/// Parses one SQL file statement by statement, handing each to `each` in file order
+/// and dropping it before the next is parsed: a file's syntax trees (some 500 bytes
+/// per select item) are never all held at once. The result has no statements.
+pub(crate) fn parse_each(file: FileId, text: &str, mut each: impl FnMut(&Source<'_>, ParsedStatement)) -> ParsedSql {
     let sanitized = placeholder::sanitize(file, text);
     let mut diagnostics = sanitized.diagnostics;
     diagnostics.extend(blocks::check(&sanitized.placeholders));
     let index = LineIndex::new(file, &sanitized.text);
     let tokens = tokenize(&sanitized.text, &index, text, &mut diagnostics);
     diagnostics.extend(hidden::check(&tokens, &index, text));
+    let source = Source {
+        index: &index,
+        original: text,
+        placeholders: &sanitized.placeholders,
+    };
 
-    let mut statements = Vec::new();
+    let mut count = 0_usize;
     let mut any_statement = false;
     for chunk in tokens.split(|token| token.token == Token::SemiColon) {
         let Some(first) = chunk.iter().position(is_significant) else {
@@ -98,12 +123,18 @@ pub fn parse(file: FileId, text: &str) -> ParsedSql {
         let span = statement_span(chunk, &index);
         match parse_statement(chunk) {
             Ok(parsed) => {
-                let group = (parsed.len() > 1).then_some(statements.len());
-                statements.extend(parsed.into_iter().map(|statement| ParsedStatement {
-                    kind: statement,
-                    span,
-                    multi_insert: group,
-                }));
+                let group = (parsed.len() > 1).then_some(count);
+                for statement in parsed {
+                    count += 1;
+                    each(
+                        &source,
+                        ParsedStatement {
+                            kind: statement,
+                            span,
+                            multi_insert: group,
+                        },
+                    );
+                }
             }
             Err(error) => {
                 let context = ErrorContext {
@@ -117,6 +148,7 @@ pub fn parse(file: FileId, text: &str) -> ParsedSql {
             }
         }
     }
+    drop(tokens);
     if !any_statement && diagnostics.is_empty() {
         diagnostics.push(
             Diagnostic::error(Code::EmptySql, "the file holds no SQL statement")
@@ -125,7 +157,7 @@ pub fn parse(file: FileId, text: &str) -> ParsedSql {
         );
     }
     ParsedSql {
-        statements,
+        statements: Vec::new(),
         placeholders: sanitized.placeholders,
         diagnostics,
         sanitized: sanitized.text,

@@ -1,6 +1,6 @@
 //! The tables a parsed file reads and writes.
 //!
-//! Input: a [`ParsedSql`] and [`SqlOptions`]. Output: reads and writes, each sorted by
+//! Input: a file's statements, one at a time, and [`SqlOptions`]. Output: reads and writes, each sorted by
 //! name, once, with the span of the table's first mention in the original file.
 //!
 //! Rules, in Spark's terms:
@@ -24,7 +24,7 @@ use sqlparser::ast::{
 
 use super::cte::CteScopes;
 use super::location::LineIndex;
-use super::parse::{ParsedSql, SparkCommand, SparkStatement};
+use super::parse::{ParsedStatement, Source, SparkCommand, SparkStatement};
 use super::placeholder::{Placeholder, PlaceholderKind};
 use super::{DatabaseMention, SqlOptions, TableMention, TableNames, TableRef};
 use crate::diagnostic::Span;
@@ -38,46 +38,59 @@ pub(crate) struct Tables {
     pub(crate) names: TableNames,
 }
 
-/// Collects the tables of every statement of `parsed`, in order.
-pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'_>) -> Tables {
-    let Some(file) = parsed.statements.first().map(|statement| statement.span.file) else {
-        return Tables::default();
-    };
-    let namer = Namer {
-        index: LineIndex::new(file, &parsed.sanitized),
-        original,
-        placeholders: &parsed.placeholders,
-        params: options.params,
-    };
-    let mut default_database = options.default_database.map(str::to_lowercase);
-    let mut temporary: HashSet<TableName> = HashSet::new();
-    let mut reads = Mentions::default();
-    let mut writes = Mentions::default();
-    let mut located = TableNames::default();
+/// Collects the tables of a file's statements, handed in one at a time in file order
+/// (see [`super::parse::parse_each`]), so that no statement's syntax tree outlives it.
+pub(crate) struct Extractor<'o> {
+    params: Option<&'o BTreeMap<String, String>>,
+    default_database: Option<String>,
+    temporary: HashSet<TableName>,
+    reads: Mentions,
+    writes: Mentions,
+    located: TableNames,
+}
 
-    for parsed_statement in &parsed.statements {
+impl<'o> Extractor<'o> {
+    pub(crate) fn new(options: &SqlOptions<'o>) -> Self {
+        Self {
+            params: options.params,
+            default_database: options.default_database.map(str::to_lowercase),
+            temporary: HashSet::new(),
+            reads: Mentions::default(),
+            writes: Mentions::default(),
+            located: TableNames::default(),
+        }
+    }
+
+    /// Adds the tables of the next statement of the file.
+    pub(crate) fn add(&mut self, source: &Source<'_>, parsed_statement: &ParsedStatement) {
+        let namer = Namer {
+            index: source.index,
+            original: source.original,
+            placeholders: source.placeholders,
+            params: self.params,
+        };
         let statement = match &parsed_statement.kind {
             SparkStatement::Sql(statement) => statement,
             SparkStatement::Command(SparkCommand::Refresh(Some(name))) => {
                 let (raw, span) = namer.name(name);
                 if let Some(span) = span
-                    && !temporary.contains(&raw)
+                    && !self.temporary.contains(&raw)
                 {
-                    let table = raw.qualified_with(default_database.as_deref());
-                    located.tables.push(mention(&namer, name, &table, span));
-                    located.altered.push(TableRef { name: table, span });
+                    let table = raw.qualified_with(self.default_database.as_deref());
+                    self.located.tables.push(mention(&namer, name, &table, span));
+                    self.located.altered.push(TableRef { name: table, span });
                 }
-                continue;
+                return;
             }
-            SparkStatement::Command(_) => continue,
+            SparkStatement::Command(_) => return,
         };
         match statement.as_ref() {
             Statement::Use(target) => {
                 if let Some(database) = used_database(target, &namer) {
                     if let Some(mention) = use_mention(target, &namer, &database) {
-                        located.uses.push(mention);
+                        self.located.uses.push(mention);
                     }
-                    default_database = Some(database);
+                    self.default_database = Some(database);
                 }
             }
             // EXPLAIN runs nothing.
@@ -85,15 +98,15 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
             statement => {
                 let mut visitor = TableVisitor {
                     namer: &namer,
-                    temporary: &temporary,
-                    default_database: default_database.as_deref(),
+                    temporary: &self.temporary,
+                    default_database: self.default_database.as_deref(),
                     fallback: parsed_statement.span,
                     ctes: CteScopes::default(),
                     targets: Vec::new(),
                     reads: Vec::new(),
                     writes: Vec::new(),
                     defined: Vec::new(),
-                    names: &mut located,
+                    names: &mut self.located,
                 };
                 let ControlFlow::Continue(()) = statement.visit(&mut visitor);
                 let TableVisitor {
@@ -102,18 +115,23 @@ pub(crate) fn extract(parsed: &ParsedSql, original: &str, options: &SqlOptions<'
                     defined,
                     ..
                 } = visitor;
-                reads.extend(new_reads);
-                writes.extend(new_writes);
-                temporary.extend(defined);
+                self.reads.extend(new_reads);
+                self.writes.extend(new_writes);
+                self.temporary.extend(defined);
             }
         }
     }
-    located.tables.sort_by_key(|mention| mention.span.start);
-    located.tables.dedup_by_key(|mention| mention.span.start);
-    Tables {
-        reads: reads.into_refs(),
-        writes: writes.into_refs(),
-        names: located,
+
+    /// The reads and writes of every statement added.
+    pub(crate) fn finish(self) -> Tables {
+        let mut located = self.located;
+        located.tables.sort_by_key(|mention| mention.span.start);
+        located.tables.dedup_by_key(|mention| mention.span.start);
+        Tables {
+            reads: self.reads.into_refs(),
+            writes: self.writes.into_refs(),
+            names: located,
+        }
     }
 }
 
@@ -195,7 +213,7 @@ fn used_database(target: &Use, namer: &Namer<'_>) -> Option<String> {
 
 /// Turns AST names into table names as written, with known placeholders resolved.
 struct Namer<'a> {
-    index: LineIndex<'a>,
+    index: &'a LineIndex<'a>,
     original: &'a str,
     placeholders: &'a [Placeholder],
     params: Option<&'a BTreeMap<String, String>>,
