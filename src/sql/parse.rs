@@ -26,7 +26,7 @@ use super::hidden;
 use super::location::LineIndex;
 use super::placeholder::{self, Placeholder};
 use super::syntax_error::{self, ErrorContext};
-use super::tokenize::tokenize;
+use super::tokenize::{Statements, is_significant, retokenize, tokenize};
 use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 
 /// One file, parsed.
@@ -113,15 +113,12 @@ pub(crate) fn parse_each(file: FileId, text: &str, mut each: impl FnMut(&Source<
 
     let mut count = 0_usize;
     let mut any_statement = false;
-    for chunk in tokens.split(|token| token.token == Token::SemiColon) {
-        let Some(first) = chunk.iter().position(is_significant) else {
-            continue;
-        };
+    let mut statements = Statements::new(tokens);
+    while let Some(tokens) = statements.next_statement() {
         any_statement = true;
-        let last = chunk.iter().rposition(is_significant).unwrap_or(first);
-        let chunk = &chunk[first..=last];
-        let span = statement_span(chunk, &index);
-        match parse_statement(chunk) {
+        let span = statement_span(&tokens, &index);
+        let start = tokens.first().map(|token| token.span.start);
+        match parse_statement_with(tokens, SparkDialect::default()) {
             Ok(parsed) => {
                 let group = (parsed.len() > 1).then_some(count);
                 for statement in parsed {
@@ -137,18 +134,19 @@ pub(crate) fn parse_each(file: FileId, text: &str, mut each: impl FnMut(&Source<
                 }
             }
             Err(error) => {
+                // The parser took the statement's tokens: read them again, for the message.
+                let chunk = start.map_or_else(Vec::new, |start| retokenize(&sanitized.text, span, start));
                 let context = ErrorContext {
                     index: &index,
                     original: text,
-                    tokens: chunk,
+                    tokens: &chunk,
                     statement: Span::new(file, span.start, span.start),
                     recursion_limit: RECURSION_LIMIT,
                 };
-                diagnostics.push(syntax_error::parser_error(&error, &context));
+                diagnostics.push(syntax_error::parser_error(&deepest_error(error, &chunk), &context));
             }
         }
     }
-    drop(tokens);
     if !any_statement && diagnostics.is_empty() {
         diagnostics.push(
             Diagnostic::error(Code::EmptySql, "the file holds no SQL statement")
@@ -164,10 +162,6 @@ pub(crate) fn parse_each(file: FileId, text: &str, mut each: impl FnMut(&Source<
     }
 }
 
-fn is_significant(token: &TokenWithSpan) -> bool {
-    !matches!(token.token, Token::Whitespace(_) | Token::EOF)
-}
-
 fn statement_span(chunk: &[TokenWithSpan], index: &LineIndex<'_>) -> Span {
     // The chunk is trimmed: its first and last tokens are significant.
     let start = chunk
@@ -181,27 +175,28 @@ fn statement_span(chunk: &[TokenWithSpan], index: &LineIndex<'_>) -> Span {
     Span::new(index.file(), start, end)
 }
 
-/// Parses the tokens of one statement (no `;`, trimmed of whitespace); a statement
-/// that nests too deeply fails with `RecursionLimitExceeded`, whatever construct nests.
-fn parse_statement(chunk: &[TokenWithSpan]) -> Result<Vec<SparkStatement>, ParserError> {
-    match parse_statement_with(chunk, SparkDialect::default()) {
-        Err(error)
-            if !matches!(error, ParserError::RecursionLimitExceeded)
-                && hits_recursion_limit(|dialect| parse_statement_with(chunk, dialect).map(drop)) =>
-        {
-            Err(ParserError::RecursionLimitExceeded)
-        }
-        result => result,
+/// A statement that nests too deeply fails with `RecursionLimitExceeded`, whatever
+/// construct nests: `error` is the first error of the statement of `chunk`.
+fn deepest_error(error: ParserError, chunk: &[TokenWithSpan]) -> ParserError {
+    if !matches!(error, ParserError::RecursionLimitExceeded)
+        && hits_recursion_limit(|dialect| parse_statement_with(chunk.to_vec(), dialect).map(drop))
+    {
+        ParserError::RecursionLimitExceeded
+    } else {
+        error
     }
 }
 
-fn parse_statement_with(chunk: &[TokenWithSpan], dialect: SparkDialect) -> Result<Vec<SparkStatement>, ParserError> {
-    let mut tokens = Vec::with_capacity(chunk.len() + 1);
-    tokens.extend_from_slice(chunk);
+/// Parses the tokens of one statement (no `;`, trimmed of whitespace).
+fn parse_statement_with(
+    mut tokens: Vec<TokenWithSpan>,
+    dialect: SparkDialect,
+) -> Result<Vec<SparkStatement>, ParserError> {
+    let from_after_with = with_is_followed_by_from(&tokens);
     move_clauses_after_having(&mut tokens);
     // An explicit end token, located right after the statement, so that "found EOF"
     // errors point at the end of the statement rather than nowhere.
-    let end = chunk
+    let end = tokens
         .last()
         .map_or(Location { line: 0, column: 0 }, |token| token.span.end);
     tokens.push(TokenWithSpan::new(
@@ -218,7 +213,7 @@ fn parse_statement_with(chunk: &[TokenWithSpan], dialect: SparkDialect) -> Resul
             vec![SparkStatement::Command(parse_command(&mut parser)?)]
         }
         Some("from") => parse_from_first(&mut parser, None)?,
-        Some("with") if with_is_followed_by_from(chunk) => {
+        Some("with") if from_after_with => {
             let with_token = parser.next_token();
             let recursive = parser.parse_keyword(Keyword::RECURSIVE);
             let cte_tables = parser.parse_comma_separated(Parser::parse_cte)?;

@@ -1,7 +1,8 @@
 //! The tokens of one SQL file, for [`super::parse`]: sqlparser's tokenizer, with
-//! located errors and recovery, and without the blank tokens the parser skips.
+//! located errors and recovery, and without the blank tokens the parser skips; handed
+//! to the parser one statement at a time ([`Statements`]).
 
-use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, Whitespace};
 
 use super::dialect::{RECURSION_LIMIT, SparkDialect};
 use super::location::LineIndex;
@@ -54,6 +55,78 @@ pub(super) fn tokenize(
     Vec::new()
 }
 
+/// A file's tokens, handed out one statement (no `;`, trimmed of comments) at a time;
+/// the tokens of a statement handed out are no longer held here.
+pub(super) struct Statements {
+    /// The tokens not handed out yet, last first, so that a statement is cut off the end.
+    reversed: Vec<TokenWithSpan>,
+}
+
+impl Statements {
+    pub(super) fn new(mut tokens: Vec<TokenWithSpan>) -> Self {
+        tokens.reverse();
+        Self { reversed: tokens }
+    }
+
+    pub(super) fn next_statement(&mut self) -> Option<Vec<TokenWithSpan>> {
+        while !self.reversed.is_empty() {
+            let at = self
+                .reversed
+                .iter()
+                .rposition(|token| token.token == Token::SemiColon)
+                .map_or(0, |semicolon| semicolon + 1);
+            let mut statement = if at == 0 {
+                std::mem::take(&mut self.reversed)
+            } else {
+                let statement = self.reversed.split_off(at);
+                self.reversed.pop(); // the `;`
+                self.reversed.shrink_to_fit();
+                statement
+            };
+            statement.reverse();
+            let Some(first) = statement.iter().position(is_significant) else {
+                continue;
+            };
+            let last = statement.iter().rposition(is_significant).unwrap_or(first);
+            statement.truncate(last + 1);
+            statement.drain(..first);
+            return Some(statement);
+        }
+        None
+    }
+}
+
+/// The tokens of the statement at `span`, whose first token starts at `start`, as the
+/// file's tokenizing found them (the statement's text tokenizes the same on its own).
+pub(super) fn retokenize(sanitized: &str, span: Span, start: Location) -> Vec<TokenWithSpan> {
+    let Some(text) = sanitized.get(span.range()) else {
+        return Vec::new();
+    };
+    let place = |location: Location| match location.line {
+        0 => location,
+        1 => Location::new(start.line, start.column + location.column - 1),
+        line => Location::new(start.line + line - 1, location.column),
+    };
+    let dialect = SparkDialect::default();
+    let mut tokens = Vec::new();
+    let mapped = Tokenizer::new(&dialect, text).tokenize_with_location_into_buf_with_mapper(&mut tokens, |token| {
+        TokenWithSpan::new(
+            token.token,
+            sqlparser::tokenizer::Span::new(place(token.span.start), place(token.span.end)),
+        )
+    });
+    if mapped.is_err() {
+        return Vec::new();
+    }
+    tokens.retain(|token| !is_blank(&token.token));
+    tokens
+}
+
+/// Neither a blank nor a comment, nor the end.
+pub(super) fn is_significant(token: &TokenWithSpan) -> bool {
+    !matches!(token.token, Token::Whitespace(_) | Token::EOF)
+}
+
 /// `text` with every byte before `end` (a char boundary) turned into a space, except
 /// newlines.
 fn blank_prefix(text: &str, end: usize) -> String {
@@ -71,7 +144,7 @@ fn blank_prefix(text: &str, end: usize) -> String {
 }
 
 /// A space, tab or line break: a token the parser skips and nothing else reads.
-fn is_blank(token: &Token) -> bool {
+pub(super) fn is_blank(token: &Token) -> bool {
     matches!(
         token,
         Token::Whitespace(Whitespace::Space | Whitespace::Tab | Whitespace::Newline)
@@ -99,5 +172,23 @@ mod tests {
         // Tokens keep their places: `b` is on line 2, column 2.
         let b = tokens.iter().find(|token| token.token.to_string() == "b").unwrap();
         assert_eq!((b.span.start.line, b.span.start.column), (2, 2));
+    }
+
+    #[test]
+    fn a_statement_retokenizes_to_the_same_tokens() {
+        let text = "USE db;\n  /* a */ SELECT  é.`x`,\n\t'ü' -- c\n  FROM t /*+ HINT */ WHERE a = 'b;c' ;; SELECT 1";
+        let index = LineIndex::new(FileId::default(), text);
+        let mut diagnostics = Vec::new();
+        let mut statements = Statements::new(tokenize(text, &index, text, &mut diagnostics));
+        let mut count = 0;
+        while let Some(tokens) = statements.next_statement() {
+            count += 1;
+            let span = index.span(tokens[0].span).unwrap();
+            let end = index.span(tokens[tokens.len() - 1].span).unwrap();
+            let statement = Span::new(span.file, span.start, end.end);
+            assert_eq!(retokenize(text, statement, tokens[0].span.start), tokens);
+        }
+        assert_eq!(count, 3);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
     }
 }
