@@ -20,6 +20,9 @@ pub(super) fn tokenize(
     original: &str,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Vec<TokenWithSpan> {
+    if let Some(tokens) = tokenize_in_pieces(text) {
+        return tokens;
+    }
     let dialect = SparkDialect::default();
     let mut current = std::borrow::Cow::Borrowed(text);
     for _ in 0..MAX_TOKENIZER_ERRORS {
@@ -127,6 +130,52 @@ pub(super) fn is_significant(token: &TokenWithSpan) -> bool {
     !matches!(token.token, Token::Whitespace(_) | Token::EOF)
 }
 
+/// Bytes of text tokenized at a time by [`tokenize_in_pieces`], at least.
+const PIECE: usize = 64 * 1024;
+
+/// Tokenizes `text` a piece at a time, dropping each piece's blank tokens before the
+/// next is read: sqlparser makes a token of every space and line break, and a file's are
+/// never all held. A piece ends after a line break that the tokenizer read as a token of
+/// its own, so no token spans two pieces, and nothing before it changes how the next
+/// piece tokenizes (its first token follows a blank). `None` when the rest of the text
+/// does not tokenize: the whole text then goes through [`tokenize`]'s recovering path.
+fn tokenize_in_pieces(text: &str) -> Option<Vec<TokenWithSpan>> {
+    let dialect = SparkDialect::default();
+    let mut tokens = Vec::new();
+    let mut piece = Vec::new();
+    let (mut start, mut lines) = (0, 0_u64);
+    while start < text.len() {
+        let mut size = PIECE;
+        let end = loop {
+            let end = text[start..]
+                .get(size..)
+                .and_then(|rest| rest.find('\n'))
+                .map_or(text.len(), |at| start + size + at + 1);
+            piece.clear();
+            let read = Tokenizer::new(&dialect, &text[start..end])
+                .tokenize_with_location_into_buf_with_mapper(&mut piece, |token| shift(token, lines));
+            let whole = matches!(piece.last(), Some(last) if last.token == Token::Whitespace(Whitespace::Newline));
+            match read {
+                Ok(()) if whole || end == text.len() => break end,
+                _ if end == text.len() => return None,
+                _ => size = size.saturating_mul(2),
+            }
+        };
+        tokens.extend(piece.drain(..).filter(|token| !is_blank(&token.token)));
+        lines += text[start..end].bytes().filter(|&byte| byte == b'\n').count() as u64;
+        start = end;
+    }
+    tokens.shrink_to_fit();
+    Some(tokens)
+}
+
+/// `token` of a piece that starts `lines` lines into the text, located in the text.
+fn shift(token: TokenWithSpan, lines: u64) -> TokenWithSpan {
+    let place = |location: Location| Location::new(location.line + lines, location.column);
+    let span = sqlparser::tokenizer::Span::new(place(token.span.start), place(token.span.end));
+    TokenWithSpan::new(token.token, span)
+}
+
 /// `text` with every byte before `end` (a char boundary) turned into a space, except
 /// newlines.
 fn blank_prefix(text: &str, end: usize) -> String {
@@ -190,5 +239,21 @@ mod tests {
         }
         assert_eq!(count, 3);
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
+    }
+
+    #[test]
+    fn pieces_tokenize_as_the_whole_text() {
+        let block =
+            "SELECT a.b, 'multi\nline ; string', `q\nid` -- c;\nFROM t /* long\n\ncomment */\n  WHERE x = 1.5e3;\n";
+        let text = block.repeat(3 * PIECE / block.len());
+        let whole: Vec<TokenWithSpan> = Tokenizer::new(&SparkDialect::default(), &text)
+            .tokenize_with_location()
+            .unwrap()
+            .into_iter()
+            .filter(|token| !is_blank(&token.token))
+            .collect();
+        assert_eq!(tokenize_in_pieces(&text), Some(whole));
+        // An unterminated string in the last piece: the recovering path reads the text.
+        assert_eq!(tokenize_in_pieces(&format!("{text}SELECT 'x")), None);
     }
 }
