@@ -89,6 +89,7 @@ const CASES: &[(&str, &[&str])] = &[
     ),
     ("several_graph_errors", &["G401", "G404", "G405", "G406"]),
     ("sql_byte_order_mark", &["Q301"]),
+    ("sql_partitioned_without_by", &["Q301"]),
     ("sql_path_absolute", &["L107"]),
     ("sql_path_is_folder", &["L106"]),
     ("sql_path_named_pipe", &["L106"]),
