@@ -11,9 +11,8 @@
 /// The string a Python literal denotes, or why the literal is not one.
 pub fn decode_string_literal(literal: &str) -> Result<String, String> {
     let mut chars = literal.chars();
-    let quote = match chars.next() {
-        Some(quote @ ('\'' | '"')) => quote,
-        _ => return Err("does not start with a quote".to_owned()),
+    let Some(quote @ ('\'' | '"')) = chars.next() else {
+        return Err("does not start with a quote".to_owned());
     };
     let mut out = String::new();
     loop {
