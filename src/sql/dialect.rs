@@ -221,6 +221,11 @@ fn parse_create_table_using(parser: &mut Parser) -> Result<Statement, ParserErro
             properties = parse_spark_options(parser)?;
         } else if is_word(token, Keyword::PARTITIONED) {
             partitioning = parser.parse_hive_distribution()?;
+            if matches!(partitioning, HiveDistributionStyle::NONE) {
+                // sqlparser reads `PARTITIONED` only when `BY` follows; otherwise it
+                // read nothing, and this loop would see `PARTITIONED` forever.
+                parser.expect_keywords(&[Keyword::PARTITIONED, Keyword::BY])?;
+            }
         } else if parser.parse_keywords(&[Keyword::CLUSTERED, Keyword::BY]) {
             clustered_by = Some(parse_clustered_by(parser)?);
         } else if parser.parse_keyword(Keyword::LOCATION) {

@@ -549,6 +549,7 @@ mod tests {
             "FROM t INSERT",
             "WITH FROM",
             "CREATE TABLE t USING",
+            "CREATE TABLE t (a INT) USING delta PARTITIONED a",
             "INSERT OVERWRITE DIRECTORY USING",
             "REFRESH",
             "ADD",
@@ -560,5 +561,12 @@ mod tests {
         }
         let deep = errors(&deep);
         assert!(deep[0].0.contains("nests too deeply"), "{deep:?}");
+    }
+
+    #[test]
+    fn partitioned_without_by_after_using_is_an_error_not_a_hang() {
+        // Found by fuzzing (fuzz/regressions/sql_analyse/): the clause loop did not move.
+        let found = errors("CREATE TABLE t (a INT) USING delta PARTITIONED a");
+        assert_eq!(found, [("expected BY, found `a`".to_owned(), "a".to_owned())]);
     }
 }

@@ -108,6 +108,7 @@ const KEYWORDS: &[&str] = &[
     "OVERWRITE",
     "TABLE",
     "PARTITION",
+    "PARTITIONED",
     "UNION",
     "LIMIT",
     "WITH",
@@ -306,5 +307,7 @@ mod tests {
         assert_eq!(help_for("SELECT a FROM t WHERE (a > 1"), None);
         assert_eq!(help_for("SELECT SUM(amount) FROM ods.orders GROUP;"), None);
         assert_eq!(help_for("SELECT amount FROM orders GROUP;"), None);
+        // `PARTITIONED BY` is Spark's, not a misspelt `PARTITION`.
+        assert_eq!(help_for("CREATE TABLE t (a INT) USING delta PARTITIONED a"), None);
     }
 }

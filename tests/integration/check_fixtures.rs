@@ -102,6 +102,7 @@ const CASES: &[(&str, &[&str])] = &[
         "sql_nests_too_deeply",
         &["Q301", "Q301", "Q301", "Q301", "Q301", "Q301"],
     ),
+    ("sql_partitioned_without_by", &["Q301"]),
     ("sql_path_absolute", &["L107"]),
     ("sql_path_is_folder", &["L106"]),
     ("sql_path_named_pipe", &["L106"]),

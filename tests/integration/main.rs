@@ -23,6 +23,7 @@ mod deploy;
 mod environments;
 mod examples;
 mod flow_links;
+mod fuzz_corpus;
 mod git_rev;
 mod github;
 mod hostile;
