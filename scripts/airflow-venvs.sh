@@ -47,7 +47,11 @@ make_venv() {
 
 make_venv airflow-2.10 2.10.5 tests/airflow/locks/airflow-2.10.5-py3.11.txt \
   apache-airflow-providers-standard apache-airflow-providers-apache-kylin \
-  apache-airflow-providers-common-sql apache-airflow-providers-http "universal-pathlib<0.3"
+  apache-airflow-providers-common-sql apache-airflow-providers-http "universal-pathlib<0.3" \
+  apache-airflow-providers-smtp apache-airflow-providers-slack apache-airflow-providers-dingding \
+  apache-airflow-providers-sftp
 make_venv airflow-3 3.3.2 tests/airflow/locks/airflow-3.3.2-py3.11.txt \
   apache-airflow-providers-standard apache-airflow-providers-apache-kylin \
-  apache-airflow-providers-common-sql apache-airflow-providers-http
+  apache-airflow-providers-common-sql apache-airflow-providers-http \
+  apache-airflow-providers-smtp apache-airflow-providers-slack apache-airflow-providers-dingding \
+  apache-airflow-providers-sftp
