@@ -70,6 +70,14 @@ pub enum Error {
         /// Why, and what to do about it.
         reason: String,
     },
+    /// `flowc init` would write over existing files.
+    #[error("`{}` already holds {}: flowc init writes nothing over an existing file; move {} away or scaffold into a new folder", dir.display(), crate::words::code_list(existing), if existing.len() == 1 { "it" } else { "them" })]
+    WouldOverwrite {
+        /// The folder scaffolded into.
+        dir: PathBuf,
+        /// The scaffold's paths that exist there, relative to it.
+        existing: Vec<String>,
+    },
     /// The deploy target holds something flowc must not replace.
     #[error("cannot deploy to {target}: {reason}")]
     DeployRefused {

@@ -102,10 +102,10 @@ pub(crate) fn run(args: &CompileArgs, printer: &Printer) -> Result<Outcome, Erro
         }
         let tasks: usize = environment.dags.dags.iter().map(|d| d.tasks.len()).sum();
         printer.out(&format!(
-            "{}: {} DAGs, {} Airflow tasks (Airflow {}) → {}: {} written, {} unchanged, {} removed\n",
+            "{}: {}, {} (Airflow {}) → {}: {} written, {} unchanged, {} removed\n",
             environment.name,
-            environment.dags.dags.len(),
-            tasks,
+            plural(environment.dags.dags.len(), "DAG"),
+            plural(tasks, "Airflow task"),
             environment.dags.airflow_version,
             display(&args.out.join(&environment.name)),
             plural(summary.written, "file"),

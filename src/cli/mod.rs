@@ -11,6 +11,7 @@ mod comment;
 mod compile;
 mod deploy;
 mod graph;
+mod init;
 mod plan;
 mod printer;
 mod promote;
@@ -52,6 +53,9 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// Show the inferred dependencies and each task's reads and writes.
     Graph(graph::GraphArgs),
+    /// Scaffold a minimal repository to start from: dev and prod, one flow, quality
+    /// rules, grants, editor schemas, CODEOWNERS and the GitHub workflows.
+    Init(init::InitArgs),
     /// Show what merging a revision would change: tasks, downstream impact, breaking
     /// changes and the diff of every rendered file.
     Plan(plan::PlanArgs),
@@ -90,6 +94,7 @@ pub fn run() -> ExitCode {
         Command::Deploy(args) => deploy::run(args, &printer),
         Command::Templates(args) => templates::run(args, &printer),
         Command::Graph(args) => graph::run(args, &printer),
+        Command::Init(args) => init::run(args, &printer),
         Command::Plan(args) => plan::run(args, &printer),
         Command::Schema(args) => Ok(schema::run(args, &printer)),
         Command::Sql(sql::SqlCommand::Lineage(args)) => sql::lineage(args, &printer),

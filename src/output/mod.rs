@@ -36,6 +36,7 @@ use std::time::Duration;
 mod discard;
 pub mod files;
 mod next;
+pub mod scaffold;
 pub mod store;
 mod switch;
 

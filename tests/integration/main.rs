@@ -27,6 +27,7 @@ mod fuzz_corpus;
 mod git_rev;
 mod github;
 mod hostile;
+mod init;
 mod mutations;
 mod output;
 mod plan;

@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 use flowc::diagnostic::SourceMap;
 use flowc::load::{YamlNode, YamlValue, yaml};
 
+use crate::init::{scaffolded, scaffolded_workflows};
 use crate::support::{repo_root, text};
 
 /// The lint command, installed once per test run (the script is idempotent and
@@ -45,7 +46,8 @@ fn lint(files: &[PathBuf]) -> Output {
         .expect("the lint command runs")
 }
 
-/// Every workflow of the project and of the examples, and the action, sorted.
+/// Every workflow of the project, of the examples and of `flowc init`'s scaffold, and
+/// the action, sorted.
 fn actions_files() -> Vec<PathBuf> {
     let mut folders = vec![repo_root().join(".github/workflows")];
     for example in fs::read_dir(repo_root().join("examples")).expect("examples/") {
@@ -60,6 +62,7 @@ fn actions_files() -> Vec<PathBuf> {
             }
         }
     }
+    files.extend(scaffolded_workflows());
     files.sort();
     files
 }
@@ -282,7 +285,11 @@ fn workflows_grant_least_privilege_and_time_out() {
 fn the_example_workflows_deploy_one_at_a_time_with_full_history() {
     let folder = repo_root().join("examples/wingpay/.github/workflows");
     let mut deploys = 0;
-    for path in actions_files().iter().filter(|f| f.starts_with(&folder)) {
+    // The example's and the ones `flowc init` writes.
+    for path in actions_files()
+        .iter()
+        .filter(|f| f.starts_with(&folder) || f.starts_with(scaffolded()))
+    {
         let file = parse(path);
         for (name, job) in entries(get(&file.root, "jobs").expect("jobs")) {
             let steps = items(get(job, "steps"));
@@ -319,5 +326,5 @@ fn the_example_workflows_deploy_one_at_a_time_with_full_history() {
             }
         }
     }
-    assert_eq!(deploys, 2, "a dev and a prod deploy");
+    assert_eq!(deploys, 4, "a dev and a prod deploy, in the example and in the scaffold");
 }
