@@ -5,7 +5,7 @@
 //! partition: without a step before it, the sync fails, or Spark reads no rows of a
 //! partition only HDFS knows. So every sync into a partitioned table gets a task
 //! `<sync>__partition` right before it that runs
-//! `ALTER TABLE <db>.<table> ADD IF NOT EXISTS PARTITION (…) LOCATION '<dir>'`:
+//! ``ALTER TABLE `<db>`.`<table>` ADD IF NOT EXISTS PARTITION (…) LOCATION '<dir>'``:
 //!
 //! - through the same Spark path as the quality checks (`SparkSqlOperator` on a SQL
 //!   template, the project's Spark SQL connection): the warehouse is already reached
@@ -170,14 +170,21 @@ fn statement(partition: &HivePartition, subs: &Substitutions) -> String {
     let spec: Vec<String> = partition
         .spec
         .iter()
-        .map(|(column, value)| format!("{column} = {}", literal(value)))
+        .map(|(column, value)| format!("{} = {}", quoted(column), literal(value)))
         .collect();
+    let table: Vec<String> = partition.table.as_str().split('.').map(quoted).collect();
     format!(
         "ALTER TABLE {} ADD IF NOT EXISTS PARTITION ({})\nLOCATION {}\n",
-        partition.table,
+        table.join("."),
         spec.join(", "),
         literal(&partition.location)
     )
+}
+
+/// An identifier in backticks: generated SQL must not depend on which words the
+/// cluster's Spark reserves (`order`, and more with ANSI mode on).
+fn quoted(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
 }
 
 /// The partition task's page.
@@ -229,7 +236,7 @@ mod tests {
         );
         assert_eq!(
             statement(&p, &subs()),
-            "ALTER TABLE dev_ods.orders ADD IF NOT EXISTS PARTITION (dt = '{{ ds }}', src = 'bank')\nLOCATION 'hdfs://ns/w/dev_ods.db/orders/dt={{ ds }}/src=bank'\n"
+            "ALTER TABLE `dev_ods`.`orders` ADD IF NOT EXISTS PARTITION (`dt` = '{{ ds }}', `src` = 'bank')\nLOCATION 'hdfs://ns/w/dev_ods.db/orders/dt={{ ds }}/src=bank'\n"
         );
         assert_eq!(spec_text(&p), "dt=${bizdate}/src=bank");
     }
@@ -246,7 +253,7 @@ mod tests {
         let p = partition(&[("dt", "${bizdate_nodash}")], "/w/it's\\{{x}}/dt=${bizdate_nodash}");
         assert_eq!(
             statement(&p, &subs()),
-            "ALTER TABLE dev_ods.orders ADD IF NOT EXISTS PARTITION (dt = '{{ ds_nodash }}')\nLOCATION '/w/it\\'s\\\\{{ '{' }}{x}}/dt={{ ds_nodash }}'\n"
+            "ALTER TABLE `dev_ods`.`orders` ADD IF NOT EXISTS PARTITION (`dt` = '{{ ds_nodash }}')\nLOCATION '/w/it\\'s\\\\{{ '{' }}{x}}/dt={{ ds_nodash }}'\n"
         );
     }
 }

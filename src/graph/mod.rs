@@ -392,6 +392,32 @@ mod tests {
     }
 
     #[test]
+    fn partition_triggers_wait_for_the_writer_of_their_table() {
+        let waits = |table: &str| {
+            format!(
+                "name: b\nowner: data\nschedule: \"0 3 * * *\"\nstart_date: \"2024-01-01\"\ntasks:\n  - name: wait\n    type: trigger\n    wait_for: {{kind: partition, table: {table}, partition: \"dt=${{bizdate}}\"}}\n"
+            )
+        };
+        let report = run(&[
+            ("a", flow("a", &[("load", &["ext.raw"], &["dwd.x"], &[])])),
+            ("b", waits("dwd.x")),
+        ]);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        let edges: Vec<(String, String, bool)> = report
+            .graph
+            .unwrap()
+            .edges()
+            .iter()
+            .map(|(a, b, e)| (a.to_string(), b.to_string(), e.cross_flow))
+            .collect();
+        assert_eq!(edges, vec![("a.load".into(), "b.wait".into(), true)]);
+        // A table no task writes adds nothing, and is no read to warn about.
+        let report = run(&[("b", waits("ext.raw"))]);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        assert!(report.graph.unwrap().edges().is_empty());
+    }
+
+    #[test]
     fn reading_your_own_output_is_not_a_cycle() {
         let report = run(&[("a", flow("a", &[("inc", &["dwd.x", "ext.raw"], &["dwd.x"], &[])]))]);
         assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);

@@ -86,7 +86,7 @@ fn value_problem(value: &str) -> Option<ValueProblem> {
 
 impl ValueProblem {
     fn diagnostic(self, column: &str, value: &str, table: &str, span: Span) -> Diagnostic {
-        let shown = value.escape_debug().to_string();
+        let shown = visible(value);
         let (message, label, help) = match self {
             ValueProblem::Empty => (
                 format!("the partition value of `{column}` is empty"),
@@ -97,7 +97,7 @@ impl ValueProblem {
                 format!("partition value `{shown}` of `{column}` is a pattern, not one partition"),
                 format!("`{c}` matches several partitions"),
                 format!(
-                    "a sync writes one partition directory per run, which flowc registers in `{table}` first: give `{column}` one value such as `${{bizdate}}`; load several partitions with one sync each, or with a sparksql task (dynamic partitions)"
+                    "a sync writes one partition directory per run, which flowc registers in `{table}` first: give `{column}` one value (text, a param or `${{bizdate}}`); load several partitions with one sync each, or with a sparksql task (dynamic partitions)"
                 ),
             ),
             ValueProblem::Quoted(c) => (
@@ -108,7 +108,7 @@ impl ValueProblem {
             ValueProblem::Escaped(c) => (
                 format!(
                     "partition value `{shown}` of `{column}` holds `{}`, which Hive escapes in partition directory names",
-                    c.escape_debug()
+                    visible(&c.to_string())
                 ),
                 "not a plain directory name".to_owned(),
                 "the directory DataX writes must be the partition's: use letters, digits, `-`, `_`, `.` and `${bizdate}` or `${bizdate_nodash}`".to_owned(),
@@ -119,6 +119,19 @@ impl ValueProblem {
             .with_label(label)
             .with_help(help)
     }
+}
+
+/// `text` with control characters escaped, everything else as written.
+fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -142,6 +155,11 @@ mod tests {
         assert_eq!(value_problem("10:00"), Some(ValueProblem::Escaped(':')));
         assert_eq!(value_problem("a\tb"), Some(ValueProblem::Escaped('\t')));
         assert_eq!(value_problem("${other}"), Some(ValueProblem::Escaped('{')));
+    }
+
+    #[test]
+    fn values_are_shown_as_written_but_control_characters() {
+        assert_eq!(visible("'a'\tb"), "'a'\\tb");
     }
 
     #[test]

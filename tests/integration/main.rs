@@ -29,6 +29,7 @@ mod github;
 mod hostile;
 mod mutations;
 mod output;
+mod partitions_in_airflow;
 mod plan;
 mod quality;
 mod secrets;
