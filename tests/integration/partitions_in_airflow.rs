@@ -140,7 +140,7 @@ fn check(env: &str, version: AirflowVersion) -> usize {
                 problems.push(format!("{where_}: operator {}", airflow_step["operator"]));
             }
             let rendered = airflow_step["rendered"]["sql"].as_str().unwrap_or_default();
-            let expected = expected_statement(table, writer);
+            let expected = expected_statement(table, &writer["parameter"]);
             if rendered.trim_end() != expected {
                 problems.push(format!("{where_}: renders\n{rendered}\nexpected\n{expected}"));
             }
