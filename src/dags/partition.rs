@@ -58,7 +58,9 @@ impl Builder<'_> {
                         )
                         .at(*other)
                         .with_secondary(task.name_span, "the sync task")
-                        .with_help("rename this task; `<task>__partition` registers the partition a sync `<task>` writes"),
+                        .with_help(
+                            "rename this task; `<task>__partition` registers the partition a sync `<task>` writes",
+                        ),
                     );
                     return None;
                 }
@@ -113,7 +115,15 @@ impl Builder<'_> {
             retries: sync_task.retries,
             execution_timeout_seconds: sync_task.execution_timeout_seconds,
             partition: Some(entry),
-            ..after_writer(sync_task, flow.id.as_str(), task_id, "partition", operator, doc_md, vars)
+            ..after_writer(
+                sync_task,
+                flow.id.as_str(),
+                task_id,
+                "partition",
+                operator,
+                doc_md,
+                vars,
+            )
         })
     }
 }
@@ -130,10 +140,7 @@ pub(super) fn link_partitions(own: &[DagTask], partitions: &[Option<DagTask>], l
                 downstream.insert(partition.var.clone());
             }
         }
-        links
-            .entry(partition.var.clone())
-            .or_default()
-            .insert(sync.var.clone());
+        links.entry(partition.var.clone()).or_default().insert(sync.var.clone());
     }
 }
 
@@ -191,8 +198,7 @@ fn quoted(name: &str) -> String {
 fn doc(entry: &PartitionTask, task_id: &str, flow: &str) -> String {
     let sync = entry.task.rsplit('.').next().unwrap_or(&entry.task);
     let mut doc = format!(
-        "**{}.{task_id}** (Hive partition, added by flowc)\n\nRegisters the partition `{sync}` writes before it runs: DataX's hdfswriter needs the directory to exist and never adds the partition to the metastore.\n",
-        flow
+        "**{flow}.{task_id}** (Hive partition, added by flowc)\n\nRegisters the partition `{sync}` writes before it runs: DataX's hdfswriter needs the directory to exist and never adds the partition to the metastore.\n"
     );
     let _ = write!(
         doc,
@@ -244,7 +250,10 @@ mod tests {
     #[test]
     fn only_the_business_dates_are_substituted() {
         let subs = subs();
-        assert_eq!(subs.expressions.keys().collect::<Vec<_>>(), ["bizdate", "bizdate_nodash"]);
+        assert_eq!(
+            subs.expressions.keys().collect::<Vec<_>>(),
+            ["bizdate", "bizdate_nodash"]
+        );
         assert!(subs.literals.is_empty());
     }
 

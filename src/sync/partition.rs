@@ -140,7 +140,13 @@ mod tests {
 
     #[test]
     fn business_dates_and_plain_names_are_one_partition() {
-        for value in ["${bizdate}", "${bizdate_nodash}", "2024-01-01", "cn_north.1", "${bizdate}-00"] {
+        for value in [
+            "${bizdate}",
+            "${bizdate_nodash}",
+            "2024-01-01",
+            "cn_north.1",
+            "${bizdate}-00",
+        ] {
             assert_eq!(value_problem(value), None, "{value}");
         }
     }

@@ -1,6 +1,8 @@
 //! The writer of a DataX job: hdfswriter into a declared warehouse table, or
 //! mysqlwriter into a MySQL table.
 
+use std::fmt::Write as _;
+
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Connection, ConnectionKind, TableFormat, TableName};
 use crate::sql::TableRef;
@@ -97,7 +99,10 @@ impl Resolver<'_> {
         }
         let location = table_location(connection, declaration, self.environment);
         let spec = self.partition_spec(declaration);
-        let partition_dir: String = spec.iter().map(|(column, value)| format!("/{column}={value}")).collect();
+        let partition_dir = spec.iter().fold(String::new(), |mut dir, (column, value)| {
+            let _ = write!(dir, "/{column}={value}");
+            dir
+        });
         out.plugin = "hdfswriter";
         out.path = Some(format!("{location}{partition_dir}"));
         out.file_name = Some(name.as_str().rsplit('.').next().unwrap_or(name.as_str()).to_owned());
