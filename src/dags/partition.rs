@@ -247,6 +247,55 @@ mod tests {
         assert_eq!(spec_text(&p), "dt=${bizdate}/src=bank");
     }
 
+    /// A sync into a partitioned table with its own `location`, a trigger of its flow
+    /// and one of another flow waiting for that partition, compiled for `dev`.
+    fn compiled_dev() -> crate::dags::EnvironmentDags {
+        use crate::compiler::{CompileRequest, Compiled, compile};
+        use crate::load::MemoryTree;
+        let project = "project: t\nenvironments: {dev: {databases: {ods: dev_ods}}, prod: {}}\nteams: {data: {}}\nconnections:\n  warehouse: {type: hive, default_fs: \"hdfs://ns\"}\n  db: {type: mysql, host: h, database: pay, airflow_conn_id: db_ro}\n";
+        let ingest = "name: ingest\nowner: data\nschedule: \"0 1 * * *\"\nstart_date: \"2024-01-01\"\ntasks:\n  - name: pull\n    type: sync\n    source: {connection: db, table: pay.t_order, columns: [id]}\n    target: {table: ods.orders, partition: \"dt=${bizdate}/src=${source}\"}\n    params: {source: bank}\n  - name: landed\n    type: trigger\n    wait_for: {kind: partition, table: ods.orders, partition: \"dt=${bizdate}/src=bank\"}\ntables:\n  - {name: ods.orders, location: \"/lake/${env}/orders\", partitioned_by: [dt, src], columns: [{name: id, type: bigint}]}\n";
+        let report = "name: report\nowner: data\nschedule: \"0 2 * * *\"\nstart_date: \"2024-01-01\"\ntasks:\n  - name: landed\n    type: trigger\n    wait_for: {kind: partition, table: ods.orders, partition: \"dt=${bizdate}/src=bank\"}\n";
+        let tree = MemoryTree::new()
+            .with("flowc.yaml", project)
+            .with("flows/ingest/flow.yaml", ingest)
+            .with("flows/report/flow.yaml", report);
+        let request = CompileRequest {
+            environments: vec!["dev".to_owned()],
+            airflow_version: None,
+        };
+        match compile(&tree, &request).unwrap() {
+            Compiled::Done { mut environments, .. } => environments.remove(0).dags,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn task<'d>(dags: &'d crate::dags::EnvironmentDags, flow: &str, id: &str) -> &'d DagTask {
+        let dag = dags.dags.iter().find(|d| d.flow == flow).unwrap();
+        dag.tasks.iter().find(|t| t.task_id == id).unwrap()
+    }
+
+    #[test]
+    fn the_partition_step_runs_before_the_sync_and_triggers_on_its_table_after_it() {
+        let dags = compiled_dev();
+        let step = task(&dags, "ingest", "pull__partition");
+        let entry = step.partition.as_ref().unwrap();
+        assert_eq!(
+            (entry.task.as_str(), entry.table.as_str(), entry.partition.as_str()),
+            ("ingest.pull", "dev_ods.orders", "dt=${bizdate}/src=bank")
+        );
+        // The table's own location, as the environment names it, like the DataX job.
+        assert_eq!(entry.location, "hdfs://ns/lake/dev/orders/dt=${bizdate}/src=bank");
+        assert_eq!(
+            dags.sql_files["sql/ingest/pull__partition.sql"],
+            "ALTER TABLE `dev_ods`.`orders` ADD IF NOT EXISTS PARTITION (`dt` = '{{ ds }}', `src` = 'bank')\nLOCATION 'hdfs://ns/lake/dev/orders/dt={{ ds }}/src=bank'\n"
+        );
+        assert!(step.upstream.is_empty(), "{:?}", step.upstream);
+        assert_eq!(task(&dags, "ingest", "pull").upstream, ["pull__partition"]);
+        // A partition sensor waits for the sync, not only for the partition to exist.
+        assert_eq!(task(&dags, "ingest", "landed").upstream, ["pull"]);
+        assert_eq!(task(&dags, "report", "landed").upstream, ["wait__ingest__pull"]);
+    }
+
     #[test]
     fn only_the_business_dates_are_substituted() {
         let subs = subs();
