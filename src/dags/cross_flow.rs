@@ -191,6 +191,7 @@ impl Builder<'_> {
             writes: Vec::new(),
             source_file: None,
             quality: None,
+            partition: None,
         }
     }
 

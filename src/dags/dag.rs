@@ -1,4 +1,5 @@
-//! One flow's DAG, built in steps: its params, its own tasks, their quality checks,
+//! One flow's DAG, built in steps: its params, its own tasks, the partitions its syncs
+//! register, their quality checks,
 //! the links inside the flow and to other flows, the chains and upstream ids those
 //! links give, its schedule, and its page.
 
@@ -7,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::bizdate::Bizdate;
 use super::doc::dag_doc;
 use super::ids::{dag_id, reserved_vars};
+use super::partition::link_partitions;
 use super::schedule::Cron;
 use super::{Builder, Chain, Dag, DagParam, DagSchedule, DagTask, Links};
 use crate::diagnostic::{Code, Diagnostic, Span};
@@ -44,6 +46,7 @@ impl Builder<'_> {
             .map(|(task, dag_task)| (task.id.task(), dag_task.var.clone()))
             .collect();
         let mut links = Links::new();
+        let partition_of = self.partition_tasks(flow, &own, &mut vars, &mut task_ids);
         let (quality_of, gates) = self.quality_checks(flow, &mut own, &mut vars, &mut task_ids, &mut links);
         let mut exit_var_of = var_of.clone();
         exit_var_of.extend(gates);
@@ -51,7 +54,9 @@ impl Builder<'_> {
         // Cross-flow dependencies: a sensor per upstream task, or assets.
         let upstreams = self.upstreams(flow, &var_of);
         let (mut tasks, needs_bizdate_run) = self.sensor_tasks(flow, &upstreams, &task_ids, &mut vars, &mut links);
-        for (dag_task, checks) in own.into_iter().zip(quality_of) {
+        link_partitions(&own, &partition_of, &mut links);
+        for ((dag_task, checks), partition) in own.into_iter().zip(quality_of).zip(partition_of) {
+            tasks.extend(partition);
             tasks.push(dag_task);
             tasks.extend(checks);
         }

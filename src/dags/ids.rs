@@ -76,6 +76,12 @@ pub(super) fn gate_task_id(task_id: &str) -> String {
     sanitize_id(&format!("{task_id}__dq"))
 }
 
+/// The Airflow task id of the task that registers the Hive partition a sync task,
+/// whose id is `task_id`, writes.
+pub(super) fn partition_task_id(task_id: &str) -> String {
+    sanitize_id(&format!("{task_id}__partition"))
+}
+
 /// A Python variable for `name`, unique in the file.
 pub(super) fn unique_var(name: &str, taken: &mut BTreeSet<String>) -> String {
     let base: String = name
@@ -113,6 +119,7 @@ mod tests {
     fn flowc_ids_are_sanitized_too() {
         assert_eq!(check_task_id("load", "no nulls"), "load__dq_no_nulls");
         assert_eq!(gate_task_id("load"), "load__dq");
+        assert_eq!(partition_task_id("sync orders"), "sync_orders__partition");
     }
 
     #[test]

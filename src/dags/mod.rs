@@ -16,7 +16,8 @@
 //!
 //! [`build`] runs a `Builder` over the flows: `dag` builds one flow's DAG from the
 //! tasks of `task` (`datax_task` for sync tasks), the checks and gates of `quality`
-//! and the sensors or assets of `cross_flow`; `ids` names what they add.
+//! the partition steps of `partition` before syncs into partitioned tables, and the
+//! sensors or assets of `cross_flow`; `ids` names what they add.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,6 +38,7 @@ mod doc;
 mod ids;
 pub mod jinja;
 mod operator;
+mod partition;
 pub mod python;
 mod quality;
 pub(crate) mod schedule;
@@ -46,7 +48,7 @@ mod types;
 
 pub use ids::dag_id;
 pub use operator::Operator;
-pub use types::{Chain, Dag, DagParam, DagSchedule, DagTask, EnvironmentDags, Pool, QualityTask};
+pub use types::{Chain, Dag, DagParam, DagSchedule, DagTask, EnvironmentDags, PartitionTask, Pool, QualityTask};
 
 /// What a DAG model is built for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

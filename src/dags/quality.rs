@@ -206,9 +206,10 @@ fn gate_task(task: &Task, writer: &DagTask, vars: &mut BTreeSet<String>) -> DagT
     )
 }
 
-/// A task of flow `flow` that runs right after `writer`, in its pool, queue and
-/// priority, without retries, timeout, params, tables or outlets of its own.
-fn after_writer(
+/// A task flowc adds to flow `flow` next to `writer` (its checks and gate after it,
+/// the partition it registers before it), in its pool, queue and priority, without
+/// retries, timeout, params, tables or outlets of its own.
+pub(super) fn after_writer(
     writer: &DagTask,
     flow: &str,
     task_id: String,
@@ -240,5 +241,6 @@ fn after_writer(
         writes: Vec::new(),
         source_file: None,
         quality: None,
+        partition: None,
     }
 }

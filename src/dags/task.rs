@@ -94,6 +94,7 @@ impl Builder<'_> {
             writes,
             source_file,
             quality: None,
+            partition: None,
         }
     }
 
@@ -288,5 +289,6 @@ fn placeholder_task(task: &Task, task_id: String, vars: &mut BTreeSet<String>) -
         writes: Vec::new(),
         source_file: None,
         quality: None,
+        partition: None,
     }
 }

@@ -71,8 +71,8 @@ pub struct Dag {
     pub max_active_tasks: Option<u32>,
     /// DAG params, by name.
     pub params: BTreeMap<String, DagParam>,
-    /// Sensors first, then the flow's tasks in file order, each followed by its
-    /// quality checks and their gate.
+    /// Sensors first, then the flow's tasks in file order, each preceded by its
+    /// partition step and followed by its quality checks and their gate.
     pub tasks: Vec<DagTask>,
     /// `upstream >> [downstream…]` lines, by variable name.
     pub chains: Vec<Chain>,
@@ -129,7 +129,7 @@ pub struct DagTask {
     pub var: String,
     /// `sparksql`, `sync`, `ml`, `kylin`, `trigger`; `wait` for a cross-flow sensor,
     /// `quality` for a data quality check, `quality_gate` for the gate after a task's
-    /// strong checks.
+    /// strong checks, `partition` for the Hive partition a sync registers first.
     pub task_type: &'static str,
     /// What it runs.
     pub operator: Operator,
@@ -167,6 +167,22 @@ pub struct DagTask {
     pub source_file: Option<String>,
     /// What a data quality check (`task_type: quality`) checks.
     pub quality: Option<QualityTask>,
+    /// What a partition task (`task_type: partition`) registers.
+    pub partition: Option<PartitionTask>,
+}
+
+/// The Hive partition a partition task registers before its sync task writes it, as
+/// recorded in the manifest.
+#[derive(Clone, Debug, Serialize)]
+pub struct PartitionTask {
+    /// The sync task that writes the partition's files, `flow.task`.
+    pub task: String,
+    /// The table, as this environment names it.
+    pub table: String,
+    /// `col=value[/col=value]`, with `${bizdate}` as written.
+    pub partition: String,
+    /// The directory registered as the partition: the one hdfswriter writes.
+    pub location: String,
 }
 
 /// What a check task checks, as recorded in the manifest.

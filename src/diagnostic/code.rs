@@ -91,6 +91,9 @@ codes! {
     SyncThrottleCapped = "S220",
     /// A cron schedule that parses never runs (e.g. `0 0 31 2 *`, February 31st).
     ScheduleNeverRuns = "S221",
+    /// A sync target's partition value does not name one partition directory (a
+    /// pattern, quotes, an empty value, a character Hive escapes).
+    InvalidPartitionValue = "S222",
 
     /// A SQL statement does not parse.
     SqlSyntax = "Q301",

@@ -2,7 +2,8 @@
 //!
 //! Input: the [`Repository`] and, per task, the tables it reads and writes ([`TaskIo`]).
 //! Task B depends on task A when B reads a table A writes, in any flow; manual
-//! `depends_on` entries add edges too. Output: a [`DependencyGraph`] when there is no
+//! `depends_on` entries add edges too, and so does a trigger waiting for a partition
+//! of a table a task writes. Output: a [`DependencyGraph`] when there is no
 //! error, and diagnostics for duplicate writers, cycles (with their full path),
 //! unknown or self `depends_on`, writes to declared sources, and reads of tables
 //! nobody writes (warnings, with "did you mean"). Pure: no I/O.
@@ -17,7 +18,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Span};
-use crate::model::{Flow, Repository, Spanned, TableName, Task, TaskId};
+use crate::model::{Flow, Repository, Spanned, TableName, Task, TaskId, TaskKind, TriggerTask, WaitFor};
 use crate::sql::TableRef;
 
 /// The tables one task reads and writes.
@@ -166,6 +167,22 @@ pub fn build(repository: &Repository, io: &BTreeMap<TaskId, TaskIo>) -> (Option<
                 None if sources.contains_key(&read.name) => {}
                 None => diagnostics.push(undeclared_source(read, &known_tables)),
             }
+        }
+        // A trigger waiting for a partition of a table a task writes waits for that
+        // task too: a sync registers its partition before it writes the files.
+        if let TaskKind::Trigger(TriggerTask {
+            wait_for: WaitFor::Partition { table, .. },
+            ..
+        }) = &task.kind
+            && let Some(&writer) = writer_of.get(table)
+            && writer != &task.id
+        {
+            let edge = Edge {
+                reason: EdgeReason::Table(table.clone()),
+                span: task.name_span,
+                cross_flow: writer.flow() != &flow.id,
+            };
+            graph.add_edge(nodes[writer], reader, edge);
         }
         for dependency in &task.depends_on {
             match manual_edge(flow, task, dependency, &nodes) {
@@ -372,6 +389,32 @@ mod tests {
                 ("b.use".into(), "b.more".into(), false)
             ]
         );
+    }
+
+    #[test]
+    fn partition_triggers_wait_for_the_writer_of_their_table() {
+        let waits = |table: &str| {
+            format!(
+                "name: b\nowner: data\nschedule: \"0 3 * * *\"\nstart_date: \"2024-01-01\"\ntasks:\n  - name: wait\n    type: trigger\n    wait_for: {{kind: partition, table: {table}, partition: \"dt=${{bizdate}}\"}}\n"
+            )
+        };
+        let report = run(&[
+            ("a", flow("a", &[("load", &["ext.raw"], &["dwd.x"], &[])])),
+            ("b", waits("dwd.x")),
+        ]);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        let edges: Vec<(String, String, bool)> = report
+            .graph
+            .unwrap()
+            .edges()
+            .iter()
+            .map(|(a, b, e)| (a.to_string(), b.to_string(), e.cross_flow))
+            .collect();
+        assert_eq!(edges, vec![("a.load".into(), "b.wait".into(), true)]);
+        // A table no task writes adds nothing, and is no read to warn about.
+        let report = run(&[("b", waits("ext.raw"))]);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        assert!(report.graph.unwrap().edges().is_empty());
     }
 
     #[test]

@@ -218,4 +218,22 @@ pub struct DataxJob {
     pub external_writes: Vec<TableName>,
     /// Column mapping, when columns are listed.
     pub columns: Vec<ColumnLineage>,
+    /// The Hive partition a hive target's files land in, when its table is
+    /// partitioned: registered in the metastore before the job runs.
+    #[serde(skip)]
+    pub partition: Option<HivePartition>,
+}
+
+/// The Hive partition a sync writes: the directory hdfswriter writes into, and the
+/// partition of the metastore that directory must be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HivePartition {
+    /// The table, as the environment rendered for names it.
+    pub table: TableName,
+    /// `(column, value)` pairs, outermost first: params substituted, `${bizdate}` and
+    /// `${bizdate_nodash}` kept for the run to fill in.
+    pub spec: Vec<(String, String)>,
+    /// The partition's directory: hdfswriter's `path`, prefixed with the NameNode
+    /// (`defaultFS`) it writes to.
+    pub location: String,
 }

@@ -12,12 +12,14 @@
 //!
 //! One file per part: `job` ([`DataxJob`] and its parts), `resolver` (the task, its
 //! connections and credentials, substitution, declared tables), `reader` (one file per
-//! source family), `writer`, `columns` (matching the two sides), `setting`
+//! source family), `writer`, `partition` (the Hive partition a hive target lands in),
+//! `columns` (matching the two sides), `setting`
 //! (throttling) and [`types`] (column types across systems). A query's columns and
 //! tables are read by [`crate::sql::query_shape`].
 
 mod columns;
 mod job;
+mod partition;
 mod reader;
 mod resolver;
 mod setting;
@@ -25,8 +27,8 @@ pub mod types;
 mod writer;
 
 pub use job::{
-    ColumnLineage, CredentialSource, CredentialVariable, DataxJob, JobSetting, Kerberos, Reader, ReaderColumn, Writer,
-    WriterColumn,
+    ColumnLineage, CredentialSource, CredentialVariable, DataxJob, HivePartition, JobSetting, Kerberos, Reader,
+    ReaderColumn, Writer, WriterColumn,
 };
 
 use std::collections::BTreeMap;
@@ -116,8 +118,14 @@ impl Resolver<'_> {
             self.reader(&source_connection, &mut credentials, &mut external_reads, &mut reads)?;
         let mut writes = Vec::new();
         let mut external_writes = Vec::new();
-        let (job_writer, target_columns, target_table_name) =
-            self.writer(&target_connection, &mut credentials, &mut writes, &mut external_writes)?;
+        let mut partition = None;
+        let (job_writer, target_columns, target_table_name) = self.writer(
+            &target_connection,
+            &mut credentials,
+            &mut writes,
+            &mut external_writes,
+            &mut partition,
+        )?;
         self.match_columns(&source_connection, &source_columns, &target_columns);
         let setting = self.setting();
         let columns = columns::lineage(&source_columns, &source_table_name, &target_columns, &target_table_name);
@@ -131,6 +139,7 @@ impl Resolver<'_> {
             external_reads,
             external_writes,
             columns,
+            partition,
         })
     }
 }

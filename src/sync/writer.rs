@@ -1,12 +1,15 @@
 //! The writer of a DataX job: hdfswriter into a declared warehouse table, or
 //! mysqlwriter into a MySQL table.
 
+use std::fmt::Write as _;
+
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Connection, ConnectionKind, TableFormat, TableName};
 use crate::sql::TableRef;
 
 use super::columns::SideColumns;
-use super::job::{CredentialVariable, Writer, WriterColumn};
+use super::job::{CredentialVariable, HivePartition, Writer, WriterColumn};
+use super::partition::partition_location;
 use super::resolver::{Resolver, external_table, misconfigured, table_location};
 use super::types;
 
@@ -18,10 +21,11 @@ impl Resolver<'_> {
         credentials: &mut Vec<CredentialVariable>,
         writes: &mut Vec<TableRef>,
         external_writes: &mut Vec<TableName>,
+        partition: &mut Option<HivePartition>,
     ) -> Option<(Writer, SideColumns, String)> {
         let target = &self.sync.target;
         match connection.kind {
-            ConnectionKind::Hive => self.hive_writer(connection, writes),
+            ConnectionKind::Hive => self.hive_writer(connection, writes, partition),
             ConnectionKind::Mysql => Some(self.mysql_writer(connection, credentials, external_writes)),
             other => {
                 self.push(misconfigured(
@@ -35,11 +39,13 @@ impl Resolver<'_> {
         }
     }
 
-    /// hdfswriter: every column of a declared table, into its (partition) directory.
+    /// hdfswriter: every column of a declared table, into its (partition) directory;
+    /// `partition` is set to the partition that directory is.
     fn hive_writer(
         &mut self,
         connection: &Connection,
         writes: &mut Vec<TableRef>,
+        partition: &mut Option<HivePartition>,
     ) -> Option<(Writer, SideColumns, String)> {
         let target = &self.sync.target;
         let mut out = Writer::default();
@@ -92,11 +98,11 @@ impl Resolver<'_> {
             }
         }
         let location = table_location(connection, declaration, self.environment);
-        let partition_dir = target
-            .partition
-            .as_ref()
-            .map(|p| format!("/{}", self.substitute(&p.value, p.span)))
-            .unwrap_or_default();
+        let spec = self.partition_spec(declaration);
+        let partition_dir = spec.iter().fold(String::new(), |mut dir, (column, value)| {
+            let _ = write!(dir, "/{column}={value}");
+            dir
+        });
         out.plugin = "hdfswriter";
         out.path = Some(format!("{location}{partition_dir}"));
         out.file_name = Some(name.as_str().rsplit('.').next().unwrap_or(name.as_str()).to_owned());
@@ -127,6 +133,13 @@ impl Resolver<'_> {
         };
         let name = self.mapped(&name);
         let qualified = name.to_string();
+        if !declaration.partitioned_by.is_empty() && !spec.is_empty() {
+            *partition = Some(HivePartition {
+                table: name.clone(),
+                spec,
+                location: partition_location(out.default_fs.as_deref(), &location, &partition_dir),
+            });
+        }
         writes.push(TableRef {
             name,
             span: target.table.span,

@@ -127,6 +127,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("sync_oracle_decimal_into_bigint", &["S215"]),
     ("sync_partition_missing", &["S216"]),
     ("sync_partition_on_unpartitioned_table", &["S216"]),
+    ("sync_partition_value_not_one_directory", &["S222", "S222"]),
     ("sync_partition_wrong_column", &["S216"]),
     ("sync_path_on_oracle_source", &["S217"]),
     ("sync_query_column_count_mismatch", &["S214"]),

@@ -30,6 +30,7 @@ mod hostile;
 mod init;
 mod mutations;
 mod output;
+mod partitions_in_airflow;
 mod plan;
 mod quality;
 mod secrets;

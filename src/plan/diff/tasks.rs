@@ -49,9 +49,10 @@ impl<'a> Tasks<'a> {
         if task.is_sensor() {
             return Vec::new();
         }
-        // Quality checks and gates are not in the repository's edges: what they run
-        // after is their Airflow upstream (the checked task, or the strong checks).
-        if matches!(task.task_type.as_str(), "quality" | "quality_gate") {
+        // Quality checks, gates and partition steps are not in the repository's edges:
+        // what they run after is their Airflow upstream (the checked task, the strong
+        // checks, what the sync waits for).
+        if matches!(task.task_type.as_str(), "quality" | "quality_gate" | "partition") {
             let flow = task.name.split_once('.').map_or("", |(flow, _)| flow);
             let mut upstream: Vec<String> = task.upstream.iter().map(|id| format!("{flow}.{id}")).collect();
             upstream.sort();

@@ -50,6 +50,7 @@ fn entry(name: &str, reads: &[&str], writes: &[&str], sql: &str) -> TaskEntry {
             lineage: String::new(),
         },
         quality: None,
+        partition: None,
     }
 }
 

@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::{
-    ColumnEdge, EdgeEntry, FlowEntry, MANIFEST_VERSION, Manifest, OperatorEntry, QualityEntry, ScheduleEntry, TaskEntry,
+    ColumnEdge, EdgeEntry, FlowEntry, MANIFEST_VERSION, Manifest, OperatorEntry, PartitionEntry, QualityEntry,
+    ScheduleEntry, TaskEntry,
 };
 use crate::Error;
 use crate::dags::{Dag, DagSchedule, DagTask, EnvironmentDags, Operator};
@@ -259,6 +260,12 @@ fn task(task: &DagTask, files: &TaskFiles<'_>) -> Result<TaskEntry, Error> {
             comparison: q.comparison.to_owned(),
             threshold: q.threshold.clone(),
             settings: q.settings.clone(),
+        }),
+        partition: task.partition.as_ref().map(|p| PartitionEntry {
+            task: p.task.clone(),
+            table: p.table.clone(),
+            partition: p.partition.clone(),
+            location: p.location.clone(),
         }),
     })
 }

@@ -86,8 +86,8 @@ pub struct FlowEntry {
     pub params: BTreeMap<String, Value>,
     /// Repository files the DAG is compiled from, sorted.
     pub sources: Vec<String>,
-    /// Cross-flow sensors first, then the flow's tasks in file order, each followed by
-    /// its quality checks and their gate.
+    /// Cross-flow sensors first, then the flow's tasks in file order, each preceded by
+    /// its partition step and followed by its quality checks and their gate.
     pub tasks: Vec<TaskEntry>,
 }
 
@@ -119,11 +119,12 @@ pub struct TaskEntry {
     /// The Airflow task id.
     pub task_id: String,
     /// `flow.task` as named in YAML; for a sensor (`type: wait`), the task it waits for;
-    /// for a quality check or gate, `flow.<task id>`.
+    /// for a quality check, gate or partition step, `flow.<task id>`.
     pub name: String,
     /// `sparksql`, `sync`, `ml`, `kylin`, `trigger`; `wait` for a cross-flow sensor,
     /// `quality` for a data quality check, `quality_gate` for the gate after a task's
-    /// strong checks.
+    /// strong checks, `partition` for the step that registers the Hive partition a
+    /// sync writes, right before it.
     #[serde(rename = "type")]
     pub task_type: String,
     /// The operator class and its main arguments.
@@ -164,6 +165,22 @@ pub struct TaskEntry {
     /// What a data quality check (`type: quality`) checks; absent for other tasks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quality: Option<QualityEntry>,
+    /// What a partition step (`type: partition`) registers; absent for other tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<PartitionEntry>,
+}
+
+/// The Hive partition a partition step registers before its sync task writes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionEntry {
+    /// The sync task that writes the partition's files, `flow.task`.
+    pub task: String,
+    /// The table, as this environment names it.
+    pub table: String,
+    /// `col=value[/col=value]`, with `${bizdate}` as written.
+    pub partition: String,
+    /// The directory registered as the partition: the one the sync writes.
+    pub location: String,
 }
 
 /// The rule a data quality check task runs.

@@ -249,3 +249,37 @@ fn markdown_of_a_huge_change_stays_under_the_github_limit_and_says_what_it_cut()
     let text = repo.plan_ok(&["--base", "main", "--head", "dev"]);
     assert!(text.len() > markdown.len(), "text {} bytes", text.len());
 }
+
+#[test]
+fn a_changed_partition_shows_as_a_change_of_its_partition_step() {
+    let repo = Repo::example();
+    repo.branch("dev");
+    repo.edit("flows/ods_ingest/flow.yaml", |yaml| {
+        yaml.replacen(
+            "      table: ods.usr_user\n      partition: \"dt=${bizdate}\"",
+            "      table: ods.usr_user\n      partition: \"dt=${bizdate_nodash}\"",
+            1,
+        )
+    });
+    repo.commit_all("users land in yyyyMMdd partitions");
+    let plan = repo.plan_json(&["--base", "main", "--head", "dev"]);
+    let tasks = plan["tasks"].as_array().expect("tasks");
+    let step = tasks
+        .iter()
+        .find(|t| t["task"] == "ods_ingest.sync_user__partition")
+        .unwrap_or_else(|| panic!("the partition step changed: {tasks:?}"));
+    assert_eq!(step["task_type"], "partition", "{step}");
+    assert_eq!(step["status"], "changed", "{step}");
+    assert!(
+        step["changes"]
+            .as_array()
+            .expect("changes")
+            .iter()
+            .any(|c| c["kind"] == "sql" && c["field"] == "sql_template"),
+        "{step}"
+    );
+    // The sync itself changed too (its DataX job writes another directory).
+    assert!(tasks.iter().any(|t| t["task"] == "ods_ingest.sync_user"), "{tasks:?}");
+    let text = repo.plan_ok(&["--base", "main", "--head", "dev"]);
+    assert!(text.contains("ods_ingest.sync_user__partition"), "{text}");
+}
