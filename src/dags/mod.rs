@@ -39,6 +39,7 @@ pub mod jinja;
 mod operator;
 pub mod python;
 mod quality;
+mod run;
 pub(crate) mod schedule;
 mod spark;
 mod task;
@@ -46,6 +47,7 @@ mod types;
 
 pub use ids::dag_id;
 pub use operator::Operator;
+pub use run::RunSettings;
 pub use types::{Chain, Dag, DagParam, DagSchedule, DagTask, EnvironmentDags, Pool, QualityTask};
 
 /// What a DAG model is built for.
@@ -104,6 +106,7 @@ pub fn build(
         edges_into: BTreeMap::new(),
         render_sql: mode == Mode::Render,
         gated: quality::gated(input.quality),
+        version,
     };
     for (upstream, downstream, edge) in graph.edges() {
         builder
@@ -192,6 +195,8 @@ struct Builder<'a> {
     render_sql: bool,
     /// Tasks with strong quality rules: what waits for them waits for their gate.
     gated: BTreeSet<TaskId>,
+    /// The Airflow rendered for.
+    version: AirflowVersion,
 }
 
 impl Builder<'_> {

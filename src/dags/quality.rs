@@ -165,7 +165,9 @@ impl Builder<'_> {
             },
         );
         Some(DagTask {
-            retries: writer.retries,
+            // A check that fails on the data fails the same way on a retry: the
+            // writer's retries are not inherited.
+            retries: rule.retries.unwrap_or(self.project.quality.retries),
             execution_timeout_seconds: writer.execution_timeout_seconds,
             params: writer.params.clone(),
             reads,
@@ -207,7 +209,8 @@ fn gate_task(task: &Task, writer: &DagTask, vars: &mut BTreeSet<String>) -> DagT
 }
 
 /// A task of flow `flow` that runs right after `writer`, in its pool, queue and
-/// priority, without retries, timeout, params, tables or outlets of its own.
+/// priority, with its alerts, without retries, timeout, params, tables or outlets of
+/// its own.
 fn after_writer(
     writer: &DagTask,
     flow: &str,
@@ -232,6 +235,8 @@ fn after_writer(
         retries: 0,
         retry_delay_seconds: writer.retry_delay_seconds,
         execution_timeout_seconds: None,
+        depends_on_past: false,
+        alerts: writer.alerts.clone(),
         params: BTreeMap::<String, DagParam>::new(),
         outlets: Vec::new(),
         doc_md,

@@ -5,7 +5,8 @@ use std::fmt;
 
 use crate::diagnostic::{FileId, Span};
 use crate::model::{
-    CrossFlowMode, FlowId, ParamValue, Priority, QualityRule, Spanned, SyncTask, TableDeclaration, TableName, TaskId,
+    Alert, CrossFlowMode, FlowId, ParamValue, Priority, QualityRule, Spanned, SyncTask, TableDeclaration, TableName,
+    TaskId,
 };
 
 /// When a flow runs.
@@ -88,6 +89,14 @@ pub struct Flow {
     pub max_active_runs: Option<u32>,
     /// Concurrent tasks allowed.
     pub max_active_tasks: Option<u32>,
+    /// How long one run may take (the flow's, else the project's default).
+    pub dagrun_timeout: Option<Duration>,
+    /// How long after its scheduled time a run should be finished (the flow's, else
+    /// the project's default); the span is where it is written.
+    pub sla: Option<Spanned<Duration>>,
+    /// The flow's failure alerts (`defaults.alerts`, else the project's): what a
+    /// missed `sla` notifies on Airflow 3.
+    pub alerts: Vec<Alert>,
     /// Whether Airflow back-fills missed runs (off unless set).
     pub catchup: bool,
     /// How its tasks wait for other flows' tasks (the project's setting unless set).
@@ -119,6 +128,10 @@ pub struct Task {
     pub retry_delay: Option<Duration>,
     /// Execution timeout.
     pub timeout: Option<Duration>,
+    /// Runs only when its previous scheduled run succeeded.
+    pub depends_on_past: bool,
+    /// Who is told when it fails (after its last try).
+    pub alerts: Vec<Alert>,
     /// Template parameters of the task (project and flow ones merged in).
     pub params: BTreeMap<String, ParamValue>,
     /// Data quality rules on the tables it writes, in file order.
