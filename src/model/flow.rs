@@ -54,9 +54,20 @@ impl Duration {
     }
 }
 
+/// In the schema's form, largest units first: `2h`, `1h30m`, `90s` → `1m30s`.
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}s", self.0)
+        if self.0 == 0 {
+            return f.write_str("0s");
+        }
+        let mut left = self.0;
+        for (unit, size) in [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)] {
+            if left >= size {
+                write!(f, "{}{unit}", left / size)?;
+                left %= size;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -276,5 +287,19 @@ mod tests {
         assert_eq!(Duration::parse("15"), None);
         assert_eq!(Duration::parse("m"), None);
         assert_eq!(Duration::parse(""), None);
+    }
+
+    #[test]
+    fn durations_print_in_the_schema_form() {
+        for (seconds, text) in [
+            (0, "0s"),
+            (90, "1m30s"),
+            (5400, "1h30m"),
+            (28_800, "8h"),
+            (90_061, "1d1h1m1s"),
+        ] {
+            assert_eq!(Duration(seconds).to_string(), text);
+            assert_eq!(Duration::parse(text), Some(Duration(seconds)));
+        }
     }
 }
