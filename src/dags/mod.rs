@@ -146,6 +146,7 @@ pub fn build(
         sql_files: builder.sql_files,
         app_files: builder.app_files,
         datax_jobs: builder.datax_jobs,
+        warnings: builder.diagnostics.into_iter().collect(),
     })
 }
 

@@ -120,3 +120,159 @@ impl Builder<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::compiler::{CompileRequest, Compiled, compile};
+    use crate::dags::{Dag, DagTask, EnvironmentDags};
+    use crate::diagnostic::{Code, Severity};
+    use crate::load::MemoryTree;
+    use crate::model::{AirflowVersion, Alert};
+
+    const PROJECT: &str = "project: t
+environments:
+  dev: {dag_prefix: dev__, databases: {dws: dev_dws, dq: dev_dq}, airflow_connections: {ding_oncall: ding_dev}}
+  prod: {}
+teams: {data: {}}
+sources: [{table: ods.raw}]
+defaults:
+  retries: 4
+  depends_on_past: true
+  dagrun_timeout: 3h
+  max_active_runs: 2
+  alerts: [{kind: dingtalk, connection: ding_oncall}]
+";
+
+    const FLOW: &str = "name: pay
+owner: data
+schedule: \"0 2 * * *\"
+start_date: \"2024-01-01\"
+defaults:
+  retries: 1
+  alerts: [{kind: slack, connection: slack_data}]
+tasks:
+  - name: quiet
+    type: sparksql
+    sql: quiet.sql
+    alerts: []
+    depends_on_past: false
+    retries: 3
+    quality:
+      - {name: has_rows, severity: strong, completeness: {min_rows: 1}}
+      - {name: ids, severity: strong, retries: 1, completeness: {not_null: [id]}}
+  - name: plain
+    type: sparksql
+    sql: plain.sql
+";
+
+    /// The DAGs of `environment`, compiled for `version` from `project` and `flow`.
+    fn compiled(
+        project: &str,
+        flow: &str,
+        environment: &str,
+        version: AirflowVersion,
+    ) -> (EnvironmentDags, Vec<(Code, Severity)>) {
+        let tree = MemoryTree::new()
+            .with("flowc.yaml", project)
+            .with("flows/pay/flow.yaml", flow)
+            .with(
+                "flows/pay/quiet.sql",
+                "insert overwrite table dws.quiet select id from ods.raw",
+            )
+            .with(
+                "flows/pay/plain.sql",
+                "insert overwrite table dws.plain select id from ods.raw",
+            );
+        let request = CompileRequest {
+            environments: vec![environment.to_owned()],
+            airflow_version: Some(version),
+        };
+        match compile(&tree, &request).expect("compiles") {
+            Compiled::Done {
+                report,
+                mut environments,
+            } => (
+                environments.remove(0).dags,
+                report.diagnostics.iter().map(|d| (d.code, d.severity)).collect(),
+            ),
+            other => panic!("not compiled: {other:?}"),
+        }
+    }
+
+    fn task<'d>(dag: &'d Dag, task_id: &str) -> &'d DagTask {
+        dag.tasks.iter().find(|t| t.task_id == task_id).expect("the task")
+    }
+
+    #[test]
+    fn each_setting_is_the_tasks_else_the_flows_else_the_projects() {
+        let (dags, _) = compiled(PROJECT, FLOW, "prod", AirflowVersion::V2_10);
+        let dag = &dags.dags[0];
+        let (quiet, plain) = (task(dag, "quiet"), task(dag, "plain"));
+        assert_eq!(
+            (quiet.retries, quiet.depends_on_past, quiet.alerts.len()),
+            (3, false, 0)
+        );
+        assert_eq!((plain.retries, plain.depends_on_past), (1, true));
+        assert_eq!(
+            plain.alerts,
+            [Alert::Slack {
+                connection: "slack_data".to_owned(),
+                channel: None
+            }]
+        );
+        assert_eq!(dag.run.dagrun_timeout_seconds, Some(10_800));
+        assert_eq!(dag.max_active_runs, Some(2));
+        // Not shared by every task: each task carries its own.
+        assert_eq!(
+            (dag.run.default_alerts.as_ref(), dag.run.default_depends_on_past),
+            (None, None)
+        );
+    }
+
+    #[test]
+    fn quality_checks_do_not_inherit_the_writers_retries() {
+        let (dags, _) = compiled(PROJECT, FLOW, "prod", AirflowVersion::V2_10);
+        let dag = &dags.dags[0];
+        assert_eq!(task(dag, "quiet__dq_has_rows").retries, 0);
+        assert_eq!(task(dag, "quiet__dq_ids").retries, 1);
+        let project = PROJECT.replace("defaults:", "quality: {retries: 2}\ndefaults:");
+        let (dags, _) = compiled(&project, FLOW, "prod", AirflowVersion::V2_10);
+        assert_eq!(task(&dags.dags[0], "quiet__dq_has_rows").retries, 2);
+    }
+
+    #[test]
+    fn alerts_use_the_environments_connections() {
+        let flow = FLOW.replace("  alerts: [{kind: slack, connection: slack_data}]\n", "");
+        let (dags, _) = compiled(PROJECT, &flow, "dev", AirflowVersion::V2_10);
+        let plain = task(&dags.dags[0], "plain");
+        assert_eq!(
+            plain.alerts,
+            [Alert::DingTalk {
+                connection: "ding_dev".to_owned(),
+                at_mobiles: Vec::new(),
+                at_all: false
+            }]
+        );
+    }
+
+    #[test]
+    fn an_sla_on_airflow_3_calls_only_alerts_with_a_notifier() {
+        let flow = FLOW
+            .replace("start_date: \"2024-01-01\"\n", "start_date: \"2024-01-01\"\nsla: 2h\n")
+            .replace(
+                "  alerts: [{kind: slack, connection: slack_data}]",
+                "  alerts: [{kind: slack, connection: slack_data}, {kind: dingtalk, connection: ding_oncall}]",
+            );
+        let (dags, diagnostics) = compiled(PROJECT, &flow, "prod", AirflowVersion::V3);
+        assert_eq!(diagnostics, [(Code::SlaNotAlerted, Severity::Warning)]);
+        let run = &dags.dags[0].run;
+        assert_eq!(run.sla_seconds, Some(7200));
+        assert_eq!(
+            run.deadline_alerts.iter().map(Alert::kind).collect::<Vec<_>>(),
+            ["slack"]
+        );
+        let (dags, diagnostics) = compiled(PROJECT, &flow, "prod", AirflowVersion::V2_10);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert!(dags.dags[0].run.deadline_alerts.is_empty());
+    }
+}

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::Operator;
 use super::run::RunSettings;
+use crate::diagnostic::Diagnostic;
 use crate::model::{Alert, TaskId};
 use crate::sync::DataxJob;
 
@@ -32,6 +33,9 @@ pub struct EnvironmentDags {
     /// The DataX job of every sync task, resolved for this environment.
     #[serde(skip)]
     pub datax_jobs: BTreeMap<TaskId, DataxJob>,
+    /// Warnings found while building them (errors stop the build instead).
+    #[serde(skip)]
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// An Airflow pool.

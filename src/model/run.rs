@@ -56,6 +56,7 @@ impl Alert {
 
     /// The same alert with its connection id replaced by `map` (an environment's
     /// `airflow_connections`).
+    #[must_use]
     pub fn with_connection(&self, map: impl Fn(&str) -> String) -> Self {
         let mut alert = self.clone();
         match &mut alert {

@@ -45,7 +45,7 @@ fn alerts(alerts: &[Alert]) -> Vec<String> {
             } => format!(
                 "dingtalk {connection}{}{}",
                 if *at_all { " @all" } else { "" },
-                at_mobiles.iter().map(|m| format!(" @{m}")).collect::<String>()
+                at_mobiles.iter().map(|m| format!(" @{m}")).collect::<Vec<_>>().concat()
             ),
         })
         .collect();
