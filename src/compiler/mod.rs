@@ -122,10 +122,12 @@ fn build_dags(report: &mut CheckReport, request: &CompileRequest, mode: Mode) ->
                 ..input
             };
             match dags::build(&input, environment, version, mode) {
-                Ok(dags) if mode == Mode::Render => {
-                    kept.insert(environment.name.clone(), dags);
+                Ok(dags) => {
+                    found.extend(dags.warnings.iter().cloned());
+                    if mode == Mode::Render {
+                        kept.insert(environment.name.clone(), dags);
+                    }
                 }
-                Ok(_) => {}
                 Err(problems) => found.extend(problems),
             }
         }

@@ -141,7 +141,11 @@ impl Builder<'_> {
             downstream.sort();
             downstream.dedup();
             links.entry(var.clone()).or_default().extend(downstream);
-            sensors.push(self.sensor_task(upstream, waiters, var, alignment));
+            let mut sensor = self.sensor_task(upstream, waiters, var, alignment);
+            // A sensor that times out means the upstream data is late: the flow's
+            // alerts tell.
+            sensor.alerts = self.alerts(&flow.alerts);
+            sensors.push(sensor);
         }
         (sensors, needs_bizdate_run)
     }
@@ -180,6 +184,8 @@ impl Builder<'_> {
             retries: 0,
             retry_delay_seconds: 300,
             execution_timeout_seconds: None,
+            depends_on_past: false,
+            alerts: Vec::new(),
             params: BTreeMap::new(),
             outlets: Vec::new(),
             doc_md: format!(

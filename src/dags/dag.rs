@@ -64,9 +64,11 @@ impl Builder<'_> {
         let schedule = self.schedule(flow, bizdate, upstreams.assets);
         let operators = tasks.iter().map(|t| t.operator.class()).collect();
         let doc_md = dag_doc(flow, &sources);
+        let dag_id = dag_id(self.environment, flow.id.as_str());
+        let run = self.run_settings(flow, &dag_id, &tasks);
         Dag {
             flow: flow.id.to_string(),
-            dag_id: dag_id(self.environment, flow.id.as_str()),
+            dag_id,
             owner: flow.owner.value.clone(),
             description: flow.description.clone(),
             doc_md,
@@ -82,6 +84,7 @@ impl Builder<'_> {
             },
             max_active_runs: flow.max_active_runs,
             max_active_tasks: flow.max_active_tasks,
+            run,
             params,
             tasks,
             chains,

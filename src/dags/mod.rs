@@ -41,6 +41,7 @@ mod operator;
 mod partition;
 pub mod python;
 mod quality;
+mod run;
 pub(crate) mod schedule;
 mod spark;
 mod task;
@@ -48,6 +49,7 @@ mod types;
 
 pub use ids::dag_id;
 pub use operator::Operator;
+pub use run::RunSettings;
 pub use types::{Chain, Dag, DagParam, DagSchedule, DagTask, EnvironmentDags, PartitionTask, Pool, QualityTask};
 
 /// What a DAG model is built for.
@@ -106,6 +108,7 @@ pub fn build(
         edges_into: BTreeMap::new(),
         render_sql: mode == Mode::Render,
         gated: quality::gated(input.quality),
+        version,
     };
     for (upstream, downstream, edge) in graph.edges() {
         builder
@@ -145,6 +148,7 @@ pub fn build(
         sql_files: builder.sql_files,
         app_files: builder.app_files,
         datax_jobs: builder.datax_jobs,
+        warnings: builder.diagnostics.into_iter().collect(),
     })
 }
 
@@ -194,6 +198,8 @@ struct Builder<'a> {
     render_sql: bool,
     /// Tasks with strong quality rules: what waits for them waits for their gate.
     gated: BTreeSet<TaskId>,
+    /// The Airflow rendered for.
+    version: AirflowVersion,
 }
 
 impl Builder<'_> {

@@ -165,7 +165,9 @@ impl Builder<'_> {
             },
         );
         Some(DagTask {
-            retries: writer.retries,
+            // A check that fails on the data fails the same way on a retry: the
+            // writer's retries are not inherited.
+            retries: rule.retries.unwrap_or(self.project.quality.retries),
             execution_timeout_seconds: writer.execution_timeout_seconds,
             params: writer.params.clone(),
             reads,
@@ -207,8 +209,8 @@ fn gate_task(task: &Task, writer: &DagTask, vars: &mut BTreeSet<String>) -> DagT
 }
 
 /// A task flowc adds to flow `flow` next to `writer` (its checks and gate after it,
-/// the partition it registers before it), in its pool, queue and priority, without
-/// retries, timeout, params, tables or outlets of its own.
+/// the partition it registers before it), in its pool, queue and priority, with its
+/// alerts, without retries, timeout, params, tables or outlets of its own.
 pub(super) fn after_writer(
     writer: &DagTask,
     flow: &str,
@@ -233,6 +235,8 @@ pub(super) fn after_writer(
         retries: 0,
         retry_delay_seconds: writer.retry_delay_seconds,
         execution_timeout_seconds: None,
+        depends_on_past: false,
+        alerts: writer.alerts.clone(),
         params: BTreeMap::<String, DagParam>::new(),
         outlets: Vec::new(),
         doc_md,

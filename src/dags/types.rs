@@ -9,7 +9,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::Operator;
-use crate::model::TaskId;
+use super::run::RunSettings;
+use crate::diagnostic::Diagnostic;
+use crate::model::{Alert, TaskId};
 use crate::sync::DataxJob;
 
 /// One environment's DAG files.
@@ -31,6 +33,9 @@ pub struct EnvironmentDags {
     /// The DataX job of every sync task, resolved for this environment.
     #[serde(skip)]
     pub datax_jobs: BTreeMap<TaskId, DataxJob>,
+    /// Warnings found while building them (errors stop the build instead).
+    #[serde(skip)]
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// An Airflow pool.
@@ -69,6 +74,8 @@ pub struct Dag {
     pub max_active_runs: Option<u32>,
     /// Concurrent tasks.
     pub max_active_tasks: Option<u32>,
+    /// Run timeout, SLA and what goes into `default_args`.
+    pub run: RunSettings,
     /// DAG params, by name.
     pub params: BTreeMap<String, DagParam>,
     /// Sensors first, then the flow's tasks in file order, each preceded by its
@@ -151,6 +158,10 @@ pub struct DagTask {
     pub retry_delay_seconds: u64,
     /// Execution timeout in seconds.
     pub execution_timeout_seconds: Option<u64>,
+    /// Runs only when its previous scheduled run succeeded.
+    pub depends_on_past: bool,
+    /// Who is told when it fails.
+    pub alerts: Vec<Alert>,
     /// Task params that differ from the DAG's.
     pub params: BTreeMap<String, DagParam>,
     /// Asset URIs this task updates.

@@ -178,6 +178,8 @@ codes! {
     TemplateRunsTooLong = "R611",
     /// A repository's template writes more than one rendered file may hold.
     TemplateOutputTooLarge = "R612",
+    /// A flow's `sla` has alerts Airflow 3's deadline alerts cannot call.
+    SlaNotAlerted = "R613",
 
     /// `.github/CODEOWNERS` is missing or differs from what `flowc codeowners` writes.
     CodeownersOutOfDate = "D701",

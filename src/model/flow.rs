@@ -5,7 +5,8 @@ use std::fmt;
 
 use crate::diagnostic::{FileId, Span};
 use crate::model::{
-    CrossFlowMode, FlowId, ParamValue, Priority, QualityRule, Spanned, SyncTask, TableDeclaration, TableName, TaskId,
+    Alert, CrossFlowMode, FlowId, ParamValue, Priority, QualityRule, Spanned, SyncTask, TableDeclaration, TableName,
+    TaskId,
 };
 
 /// When a flow runs.
@@ -53,9 +54,20 @@ impl Duration {
     }
 }
 
+/// In the schema's form, largest units first: `2h`, `1h30m`, `90s` → `1m30s`.
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}s", self.0)
+        if self.0 == 0 {
+            return f.write_str("0s");
+        }
+        let mut left = self.0;
+        for (unit, size) in [('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)] {
+            if left >= size {
+                write!(f, "{}{unit}", left / size)?;
+                left %= size;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -88,6 +100,14 @@ pub struct Flow {
     pub max_active_runs: Option<u32>,
     /// Concurrent tasks allowed.
     pub max_active_tasks: Option<u32>,
+    /// How long one run may take (the flow's, else the project's default).
+    pub dagrun_timeout: Option<Duration>,
+    /// How long after its scheduled time a run should be finished (the flow's, else
+    /// the project's default); the span is where it is written.
+    pub sla: Option<Spanned<Duration>>,
+    /// The flow's failure alerts (`defaults.alerts`, else the project's): what a
+    /// missed `sla` notifies on Airflow 3.
+    pub alerts: Vec<Alert>,
     /// Whether Airflow back-fills missed runs (off unless set).
     pub catchup: bool,
     /// How its tasks wait for other flows' tasks (the project's setting unless set).
@@ -119,6 +139,10 @@ pub struct Task {
     pub retry_delay: Option<Duration>,
     /// Execution timeout.
     pub timeout: Option<Duration>,
+    /// Runs only when its previous scheduled run succeeded.
+    pub depends_on_past: bool,
+    /// Who is told when it fails (after its last try).
+    pub alerts: Vec<Alert>,
     /// Template parameters of the task (project and flow ones merged in).
     pub params: BTreeMap<String, ParamValue>,
     /// Data quality rules on the tables it writes, in file order.
@@ -263,5 +287,19 @@ mod tests {
         assert_eq!(Duration::parse("15"), None);
         assert_eq!(Duration::parse("m"), None);
         assert_eq!(Duration::parse(""), None);
+    }
+
+    #[test]
+    fn durations_print_in_the_schema_form() {
+        for (seconds, text) in [
+            (0, "0s"),
+            (90, "1m30s"),
+            (5400, "1h30m"),
+            (28_800, "8h"),
+            (90_061, "1d1h1m1s"),
+        ] {
+            assert_eq!(Duration(seconds).to_string(), text);
+            assert_eq!(Duration::parse(text), Some(Duration(seconds)));
+        }
     }
 }

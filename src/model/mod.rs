@@ -11,6 +11,7 @@ mod ids;
 mod param;
 mod project;
 mod quality;
+mod run;
 mod sync;
 
 pub use access::{Access, Classification, Grant, TableMetadata, TablePattern};
@@ -28,6 +29,7 @@ pub use quality::{
     CountBaseline, DEFAULT_PARTITION, DEFAULT_RESULTS_TABLE, Dimension, Literal, OtherTable, PartitionChoice,
     PartitionSpec, QualityCheck, QualityRule, QualitySettings, Severity,
 };
+pub use run::{Alert, RunDefaults};
 pub use sync::{
     Connection, ConnectionKind, Credentials, ErrorLimit, RowkeyRange, SyncColumn, SyncSource, SyncSpeed, SyncTarget,
     SyncTask, TableColumn, TableDeclaration, TableFormat,

@@ -6,7 +6,8 @@ use serde::Deserialize;
 
 use crate::diagnostic::{FileId, Span};
 use crate::model::{
-    Classification, Connection, Duration, Environment, Grant, ParamValue, QualitySettings, TableMetadata, TableName,
+    Classification, Connection, Duration, Environment, Grant, ParamValue, QualitySettings, RunDefaults, TableMetadata,
+    TableName,
 };
 
 /// A value with the span it was written at.
@@ -235,6 +236,8 @@ pub struct Project {
     pub params: BTreeMap<String, ParamValue>,
     /// The `quality:` section.
     pub quality: QualitySettings,
+    /// `defaults:`: run settings every flow and task inherits.
+    pub defaults: RunDefaults,
 }
 
 impl Project {

@@ -18,6 +18,8 @@ pub struct QualitySettings {
     pub results_table_written: bool,
     /// The partition a rule checks unless the rule or its table says otherwise.
     pub partition: Spanned<PartitionSpec>,
+    /// Retries of every check task unless its rule sets its own (`quality.retries`).
+    pub retries: u32,
 }
 
 /// The default results table.
@@ -338,6 +340,8 @@ pub struct QualityRule {
     pub filter: Option<Spanned<String>>,
     /// What is checked; the span is the dimension's value.
     pub check: Spanned<QualityCheck>,
+    /// Retries of its check task, when the rule sets them.
+    pub retries: Option<u32>,
 }
 
 #[cfg(test)]

@@ -390,8 +390,14 @@ pub enum ChangeKind {
     Queue,
     /// Retries and their delay.
     Retries,
-    /// Execution timeout.
+    /// Execution timeout of a task, run timeout of a flow.
     Timeout,
+    /// Failure alerts of a task; the alerts a flow's missed SLA calls.
+    Alerts,
+    /// `depends_on_past` of a task.
+    DependsOnPast,
+    /// A flow's SLA.
+    Sla,
     /// DataX channels and bandwidth.
     Resources,
     /// Asset outlets.

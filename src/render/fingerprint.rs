@@ -153,7 +153,7 @@ pub(crate) fn of_task(task: &DagTask, files: &TaskFiles<'_>) -> Result<Fingerpri
         "reads": task.reads,
         "writes": task.writes,
     }))?;
-    let metadata = hash_json(&serde_json::json!({
+    let mut metadata = serde_json::json!({
         "pool": task.pool,
         "pool_slots": task.pool_slots,
         "priority": task.priority,
@@ -166,7 +166,16 @@ pub(crate) fn of_task(task: &DagTask, files: &TaskFiles<'_>) -> Result<Fingerpri
         "upstream": task.upstream,
         "outlets": task.outlets,
         "resources": resources,
-    }))?;
+    });
+    // Run settings join only when set, so fingerprints of tasks without them stay as
+    // they were.
+    if task.depends_on_past {
+        metadata["depends_on_past"] = true.into();
+    }
+    if !task.alerts.is_empty() {
+        metadata["alerts"] = serde_json::to_value(&task.alerts).map_err(|e| Error::Internal(e.to_string()))?;
+    }
+    let metadata = hash_json(&metadata)?;
     Ok(Fingerprint {
         data,
         config,

@@ -198,6 +198,7 @@ impl Templates {
         env.set_auto_escape_callback(|_| AutoEscape::Custom("python"));
         set_formatter(&mut env, usize::MAX);
         env.add_filter("ident", ident);
+        env.add_filter("timedelta", timedelta);
         for template in &self.templates {
             env.add_template(template.name, &template.text)
                 .map_err(|error| Box::new(template_diagnostic(self, &error.into(), None)))?;
@@ -298,6 +299,33 @@ fn ident(value: &Value) -> Result<Value, TemplateError> {
             format!("{} is not a Python identifier", python::string_literal(text)),
         ))
     }
+}
+
+/// `|timedelta`: whole seconds as a readable Python `timedelta(...)` expression
+/// (`timedelta(hours=1, minutes=30)`), refused for anything but a non-negative integer.
+fn timedelta(value: &Value) -> Result<Value, TemplateError> {
+    let seconds = u64::try_from(value.clone()).map_err(|_| {
+        TemplateError::new(
+            ErrorKind::InvalidOperation,
+            format!("{value} is not a number of seconds"),
+        )
+    })?;
+    let parts: Vec<String> = [("days", 86_400), ("hours", 3_600), ("minutes", 60), ("seconds", 1)]
+        .iter()
+        .scan(seconds, |left, &(unit, size)| {
+            let count = *left / size;
+            *left %= size;
+            Some((unit, count))
+        })
+        .filter(|&(_, count)| count > 0)
+        .map(|(unit, count)| format!("{unit}={count}"))
+        .collect();
+    let args = if parts.is_empty() {
+        "0".to_owned()
+    } else {
+        parts.join(", ")
+    };
+    Ok(Value::from_safe_string(format!("timedelta({args})")))
 }
 
 /// A template failure as a diagnostic: R611 or R612 at the line of the repository's

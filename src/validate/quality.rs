@@ -48,6 +48,7 @@ pub(super) fn settings(
             value: PartitionSpec::parse(partition).ok_or_else(|| internal("partition", "flowc.yaml"))?,
             span: at_or_section("/quality/partition"),
         },
+        retries: raw.retries.unwrap_or(0),
     })
 }
 
@@ -87,6 +88,10 @@ pub(super) fn rule(
         partition: partition(object.get("partition"), spans, &format!("{at}/partition"))?,
         filter: text("where").map(|w| spans.spanned(w, &format!("{at}/where"))),
         check: spans.spanned(check, &check_at),
+        retries: object
+            .get("retries")
+            .and_then(Value::as_u64)
+            .and_then(|r| u32::try_from(r).ok()),
     })
 }
 

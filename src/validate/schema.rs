@@ -95,12 +95,13 @@ pub fn validate(kind: SchemaKind, document: &Document) -> Vec<Diagnostic> {
     let compiled = kind.compiled();
     let instance = document.root.to_json();
     let errors: Vec<ValidationError<'_>> = compiled.validator.iter_errors(&instance).collect();
-    // When a task's `type` itself is invalid, which keys belong to the task is unknown:
-    // report the type, not every other key as "unknown".
+    // When a task's `type` (or an alert's or wait's `kind`) itself is invalid, which
+    // keys belong to the object is unknown: report the type, not every other key as
+    // "unknown".
     let bad_discriminators: Vec<String> = errors
         .iter()
         .map(|e| e.instance_path().as_str())
-        .filter_map(|path| path.strip_suffix("/type"))
+        .filter_map(|path| path.strip_suffix("/type").or_else(|| path.strip_suffix("/kind")))
         .map(str::to_owned)
         .collect();
     errors

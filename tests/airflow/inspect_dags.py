@@ -596,6 +596,9 @@ def describe_task(dag, task, env, run, is_v2, pools, conf, problems):
         "retries": task.retries,
         "retry_delay_seconds": seconds(task.retry_delay),
         "execution_timeout_seconds": seconds(task.execution_timeout),
+        "depends_on_past": bool(task.depends_on_past),
+        "alerts": failure_alerts(task),
+        "sla_seconds": seconds(getattr(task, "sla", None)) if is_v2 else None,
         "trigger_rule": str(getattr(task.trigger_rule, "value", task.trigger_rule)),
         "mode": task.mode if is_sensor else None,
         "doc_md": task.doc_md,
@@ -604,6 +607,53 @@ def describe_task(dag, task, env, run, is_v2, pools, conf, problems):
         "inlets": asset_uris(getattr(task, "inlets", None)),
         "outlets": asset_uris(getattr(task, "outlets", None)),
     }
+
+
+def alert_of(class_name, fields):
+    """One failure or deadline callback in the form of an alert in flowc's manifest:
+    the notifier's kind and connection id (`fields` are its attributes or kwargs)."""
+    if class_name == "SmtpNotifier":
+        to = fields.get("to")
+        return {
+            "kind": "email",
+            "to": [to] if isinstance(to, str) else list(to or []),
+            "connection": fields.get("smtp_conn_id"),
+        }
+    if class_name == "SlackWebhookNotifier":
+        return {"kind": "slack", "connection": fields.get("slack_webhook_conn_id"), "channel": None}
+    if class_name == "SlackNotifier":
+        return {"kind": "slack", "connection": fields.get("slack_conn_id"), "channel": fields.get("channel")}
+    if class_name == "FlowcDingTalkAlert":
+        return {
+            "kind": "dingtalk",
+            "connection": fields.get("dingding_conn_id"),
+            "at_mobiles": list(fields.get("at_mobiles") or []),
+            "at_all": bool(fields.get("at_all")),
+        }
+    return {"kind": f"unknown callback {class_name}"}
+
+
+def failure_alerts(task):
+    callbacks = task.on_failure_callback or []
+    if not isinstance(callbacks, (list, tuple)):
+        callbacks = [callbacks]
+    return [alert_of(type(callback).__name__, vars(callback)) for callback in callbacks]
+
+
+def deadline_alerts(dag):
+    """Airflow 3's deadline alerts: reference, interval and the notifier each calls."""
+    deadlines = getattr(dag, "deadline", None) or []
+    if not isinstance(deadlines, (list, tuple)):
+        deadlines = [deadlines]
+    return [
+        {
+            "reference": type(deadline.reference).__name__,
+            "interval_seconds": seconds(deadline.interval),
+            "callback": type(deadline.callback).__name__,
+            "alert": alert_of(deadline.callback.path.rsplit(".", 1)[-1], deadline.callback.kwargs),
+        }
+        for deadline in deadlines
+    ]
 
 
 def cron_expression(timetable):
@@ -630,6 +680,8 @@ def describe_dag(dag, run_day, is_v2, pools, conf, problems):
         "owner": dag.owner,
         "max_active_runs": dag.max_active_runs,
         "max_active_tasks": dag.max_active_tasks,
+        "dagrun_timeout_seconds": seconds(dag.dagrun_timeout),
+        "deadline_alerts": [] if is_v2 else deadline_alerts(dag),
         "start_date": start_date.isoformat() if start_date else None,
         "params": jsonable(dump_params(dag.params)),
         "params_spec": params_spec(dag.params),

@@ -22,6 +22,7 @@ use crate::support::{copy_dir, flowc_command, repo_root, text};
 const CASES: &[(&str, &[&str])] = &[
     ("access_not_granted", &["P501", "P502"]),
     ("access_unknown_reference", &["P502", "P503", "P503", "P503"]),
+    ("alert_unknown_kind", &["S202", "S204", "S204"]),
     ("asset_flow_with_schedule", &["R602"]),
     ("codeowners_missing", &["G406"]),
     ("codeowners_not_judged_on_a_broken_flow", &["L104"]),
@@ -77,9 +78,11 @@ const CASES: &[(&str, &[&str])] = &[
     ("quality_table_not_written", &["P512"]),
     ("quality_unknown_column", &["P510"]),
     ("retries_out_of_range", &["S204"]),
+    ("run_setting_invalid", &["S203", "S203", "S204", "S204"]),
     ("schedule_misaligned", &["R602", "R602"]),
     ("schedule_never_runs", &["R602"]),
     ("secret_camel_case_param_keys", &["S213", "S213", "S213"]),
+    ("secret_in_alert_webhook", &["S204", "S204", "S213", "S213"]),
     ("secret_in_hadoop_config", &["S213", "S213"]),
     ("secret_in_oracle_thin_url", &["S213", "S213", "S213"]),
     ("secret_in_sql_comment", &["S213"]),
@@ -96,6 +99,7 @@ const CASES: &[(&str, &[&str])] = &[
         &["L103", "S201", "S202", "S203", "S204", "S204"],
     ),
     ("several_graph_errors", &["G401", "G404", "G405", "G406"]),
+    ("sla_not_alerted_on_airflow_3", &["R613"]),
     ("sql_byte_order_mark", &["Q301"]),
     ("sql_invisible_character_in_name", &["Q307", "Q307"]),
     (

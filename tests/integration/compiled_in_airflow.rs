@@ -97,11 +97,13 @@ fn check_in_airflow(case: &str, version: AirflowVersion) {
 
     let mut m = Mismatches::default();
     let mut sensors = Sensors::default();
+    let mut run = RunSeen::default();
     // Every asset some task updates, by URI → the DAGs whose tasks update it.
     let mut updated_by: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for flow in flows {
         let dag_id = flow["dag_id"].as_str().expect("a dag_id");
         let dag = &dags[dag_id];
+        check_run_settings(&mut m, &mut run, flow, dag, version);
         let tasks = flow["tasks"].as_array().expect("manifest tasks");
         let expected_tasks: BTreeSet<String> = tasks
             .iter()
@@ -195,6 +197,7 @@ fn check_in_airflow(case: &str, version: AirflowVersion) {
         }),
         "trigger" => m.check(sensors.with_fn > 0, || "no sensor with an execution_date_fn".to_owned()),
         "assets" => m.check(!updated_by.is_empty(), || "no task has outlets".to_owned()),
+        "wingpay" => run.expect_everything(&mut m, version),
         _ => {}
     }
     assert!(m.0.is_empty(), "{context}:\n{}", m.0.join("\n"));
@@ -211,6 +214,128 @@ struct Sensors {
 
 /// Compares an `ExternalTaskSensor` with the manifest: what it waits for, and that the
 /// run it waits for is the upstream DAG's run of the same business date.
+/// What the run-settings checks met, so the example's checks are not vacuous.
+#[derive(Default)]
+struct RunSeen {
+    alert_kinds: BTreeSet<String>,
+    depends_on_past: usize,
+    dagrun_timeouts: usize,
+    task_slas: usize,
+    deadlines: usize,
+    checks_without_retries: usize,
+}
+
+impl RunSeen {
+    fn expect_everything(&self, m: &mut Mismatches, version: AirflowVersion) {
+        let kinds: BTreeSet<String> = ["dingtalk", "email", "slack"].map(str::to_owned).into();
+        m.check(self.alert_kinds == kinds, || {
+            format!("alert kinds seen: {:?}", self.alert_kinds)
+        });
+        m.check(self.depends_on_past > 0, || "no task depends on its past".to_owned());
+        m.check(self.dagrun_timeouts > 0, || "no DAG has a dagrun_timeout".to_owned());
+        m.check(self.checks_without_retries > 0, || {
+            "no quality check without retries".to_owned()
+        });
+        match version {
+            AirflowVersion::V2_10 => m.check(self.task_slas > 0, || "no task has an sla".to_owned()),
+            AirflowVersion::V3 => m.check(self.deadlines > 0, || "no DAG has a deadline alert".to_owned()),
+        }
+    }
+}
+
+/// An alert as the manifest writes it, with the SMTP connection Airflow defaults to.
+fn normalized(alert: &Value) -> Value {
+    let mut alert = alert.clone();
+    if alert["kind"] == "email" && alert["connection"].is_null() {
+        alert["connection"] = json!("smtp_default");
+    }
+    alert
+}
+
+fn normalized_all(alerts: &Value) -> Value {
+    Value::Array(alerts.as_array().into_iter().flatten().map(normalized).collect())
+}
+
+/// One DAG's run settings as Airflow loaded them against the manifest: run timeout,
+/// concurrency, the SLA (every task's `sla` on 2.10, deadline alerts on 3), and each
+/// task's `depends_on_past` and failure notifiers with their connection ids.
+fn check_run_settings(m: &mut Mismatches, seen: &mut RunSeen, flow: &Value, dag: &Value, version: AirflowVersion) {
+    let dag_id = flow["dag_id"].as_str().unwrap_or_default();
+    let what = |field: &str| format!("{dag_id}: {field}");
+    if !flow["max_active_runs"].is_null() {
+        m.eq(
+            &what("max_active_runs"),
+            &dag["max_active_runs"],
+            &flow["max_active_runs"],
+        );
+    }
+    m.seconds(
+        &what("dagrun_timeout_seconds"),
+        &dag["dagrun_timeout_seconds"],
+        &flow["dagrun_timeout_seconds"],
+    );
+    seen.dagrun_timeouts += usize::from(!flow["dagrun_timeout_seconds"].is_null());
+    let sla = &flow["sla_seconds"];
+    let expected_deadlines: Vec<Value> = flow["deadline_alerts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|alert| {
+            json!({
+                "reference": "DagRunQueuedAtDeadline",
+                "interval_seconds": sla.as_f64(),
+                "callback": "AsyncCallback",
+                "alert": normalized(alert),
+            })
+        })
+        .collect();
+    if version == AirflowVersion::V3 {
+        m.check(sla.is_null() || !expected_deadlines.is_empty(), || {
+            format!("{dag_id}: an sla without deadline alerts on Airflow 3")
+        });
+    }
+    let actual_deadlines: Vec<Value> = dag["deadline_alerts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            let mut d = d.clone();
+            d["alert"] = normalized(&d["alert"]);
+            d
+        })
+        .collect();
+    m.eq(&what("deadline"), &json!(actual_deadlines), &json!(expected_deadlines));
+    seen.deadlines += expected_deadlines.len();
+    for task in flow["tasks"].as_array().into_iter().flatten() {
+        let task_id = task["task_id"].as_str().unwrap_or_default();
+        let actual = &dag["tasks"][task_id];
+        let what = |field: &str| format!("{dag_id}.{task_id}: {field}");
+        m.eq(
+            &what("depends_on_past"),
+            &actual["depends_on_past"],
+            &task["depends_on_past"],
+        );
+        m.eq(
+            &what("alerts"),
+            &normalized_all(&actual["alerts"]),
+            &normalized_all(&task["alerts"]),
+        );
+        let expected_sla = if version == AirflowVersion::V2_10 {
+            sla
+        } else {
+            &Value::Null
+        };
+        m.seconds(&what("sla_seconds"), &actual["sla_seconds"], expected_sla);
+        seen.task_slas += usize::from(!actual["sla_seconds"].is_null());
+        seen.depends_on_past += usize::from(actual["depends_on_past"] == true);
+        for alert in task["alerts"].as_array().into_iter().flatten() {
+            seen.alert_kinds
+                .insert(alert["kind"].as_str().unwrap_or_default().to_owned());
+        }
+        seen.checks_without_retries += usize::from(task["type"] == "quality" && actual["retries"] == 0);
+    }
+}
+
 fn check_sensor(
     m: &mut Mismatches,
     sensors: &mut Sensors,

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::changes::Changes;
-use super::{opt, params};
+use super::{alerts, opt, params};
 use crate::plan::types::{Change, ChangeKind, FlowDiff, Status};
 use crate::render::manifest::{FlowEntry, Manifest, ScheduleEntry};
 
@@ -71,6 +71,24 @@ fn flow_changes(a: &FlowEntry, b: &FlowEntry) -> Vec<Change> {
         "max_active_tasks",
         &opt(a.max_active_tasks.as_ref()),
         &opt(b.max_active_tasks.as_ref()),
+    );
+    changes.value(
+        ChangeKind::Timeout,
+        "dagrun_timeout_seconds",
+        &opt(a.dagrun_timeout_seconds.as_ref()),
+        &opt(b.dagrun_timeout_seconds.as_ref()),
+    );
+    changes.value(
+        ChangeKind::Sla,
+        "sla_seconds",
+        &opt(a.sla_seconds.as_ref()),
+        &opt(b.sla_seconds.as_ref()),
+    );
+    changes.set(
+        ChangeKind::Alerts,
+        "deadline_alerts",
+        &alerts(&a.deadline_alerts),
+        &alerts(&b.deadline_alerts),
     );
     changes.set(ChangeKind::Params, "params", &params(&a.params), &params(&b.params));
     changes.value(

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::changes::Changes;
 use super::operator::operator_changes;
-use super::{opt, params};
+use super::{alerts, opt, params};
 use crate::plan::types::{Change, ChangeKind, Status, TaskDiff};
 use crate::render::manifest::{FlowEntry, Manifest, OperatorEntry, TaskEntry};
 
@@ -162,7 +162,7 @@ fn source_changes(changes: &mut Changes, old: &Tasks<'_>, a: &TaskEntry, new: &T
     }
 }
 
-/// Priority, pool, queue, retries, timeout and outlets.
+/// Priority, pool, queue, retries, timeout, outlets, `depends_on_past` and alerts.
 fn scheduling_changes(changes: &mut Changes, a: &TaskEntry, b: &TaskEntry) {
     changes.value(ChangeKind::Priority, "priority", &a.priority, &b.priority);
     changes.value(
@@ -199,6 +199,13 @@ fn scheduling_changes(changes: &mut Changes, a: &TaskEntry, b: &TaskEntry) {
         &opt(b.execution_timeout_seconds.as_ref()),
     );
     changes.set(ChangeKind::Outlets, "outlets", &a.outlets, &b.outlets);
+    changes.value(
+        ChangeKind::DependsOnPast,
+        "depends_on_past",
+        &a.depends_on_past.to_string(),
+        &b.depends_on_past.to_string(),
+    );
+    changes.set(ChangeKind::Alerts, "alerts", &alerts(&a.alerts), &alerts(&b.alerts));
 }
 
 /// What the fingerprints see and no field above explains.

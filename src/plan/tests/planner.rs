@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{BASE, Spec, manifest, plan_of, replace, strings};
+use crate::model::Alert;
 use crate::plan::diff::access::access_changes;
 use crate::plan::text;
 use crate::plan::types::{BreakingChange, BreakingKind, ChangeKind, Delta, Impact, Status, WriterChange};
@@ -78,6 +79,55 @@ fn a_priority_change_is_scheduling_only_and_marks_nothing_downstream() {
     assert!(!task.affects_data);
     let fields: Vec<&str> = task.changes.iter().map(|c| c.field.as_str()).collect();
     assert_eq!(fields, vec!["priority", "priority_weight"]);
+    assert!(plan.impact.is_empty() && plan.indirectly_affected.is_empty());
+}
+
+#[test]
+fn run_setting_changes_are_listed_and_mark_nothing_downstream() {
+    let plan = plan_of(BASE, BASE, |m| {
+        let flow = &mut m.flows[0];
+        flow.dagrun_timeout_seconds = Some(7200);
+        flow.sla_seconds = Some(3600);
+        let task = &mut flow.tasks[0];
+        task.depends_on_past = true;
+        task.alerts = vec![
+            Alert::Slack {
+                connection: "slack_ops".to_owned(),
+                channel: None,
+            },
+            Alert::Email {
+                to: strings(&["a@x.example"]),
+                connection: None,
+            },
+        ];
+        task.fingerprint.metadata = crate::hash::hash_json(&serde_json::json!("alerted")).expect("hashes");
+    });
+    let flow: Vec<String> = plan.flows[0]
+        .changes
+        .iter()
+        .map(|c| text::describe(&c.field, &c.delta))
+        .collect();
+    assert_eq!(
+        flow,
+        strings(&["dagrun_timeout_seconds: none → 7200", "sla_seconds: none → 3600"])
+    );
+    let task = &plan.tasks[0];
+    assert!(!task.affects_data);
+    let changes: Vec<(ChangeKind, String)> = task
+        .changes
+        .iter()
+        .map(|c| (c.kind, text::describe(&c.field, &c.delta)))
+        .collect();
+    assert_eq!(
+        changes,
+        vec![
+            (
+                ChangeKind::Alerts,
+                "alerts: +email a@x.example +slack slack_ops".to_owned()
+            ),
+            (ChangeKind::DependsOnPast, "depends_on_past: false → true".to_owned()),
+        ]
+    );
     assert!(plan.impact.is_empty() && plan.indirectly_affected.is_empty());
 }
 

@@ -138,6 +138,9 @@ fn flow(dag: &Dag, files: &TaskFiles<'_>) -> Result<FlowEntry, Error> {
         tags: dag.tags.clone(),
         max_active_runs: dag.max_active_runs,
         max_active_tasks: dag.max_active_tasks,
+        dagrun_timeout_seconds: dag.run.dagrun_timeout_seconds,
+        sla_seconds: dag.run.sla_seconds,
+        deadline_alerts: dag.run.deadline_alerts.clone(),
         params: dag
             .params
             .iter()
@@ -237,6 +240,8 @@ fn task(task: &DagTask, files: &TaskFiles<'_>) -> Result<TaskEntry, Error> {
         retries: task.retries,
         retry_delay_seconds: task.retry_delay_seconds,
         execution_timeout_seconds: task.execution_timeout_seconds,
+        depends_on_past: task.depends_on_past,
+        alerts: task.alerts.clone(),
         upstream: task.upstream.clone(),
         reads: task.reads.clone(),
         writes: task.writes.clone(),

@@ -20,6 +20,7 @@ mod build;
 pub use super::fingerprint::Fingerprint;
 use crate::Error;
 use crate::hash::{json_bytes, to_json};
+use crate::model::Alert;
 pub(crate) use build::build;
 
 /// Manifest format version; bumped when a field changes meaning or a required field
@@ -82,6 +83,17 @@ pub struct FlowEntry {
     pub max_active_runs: Option<u32>,
     /// Concurrent tasks.
     pub max_active_tasks: Option<u32>,
+    /// `dagrun_timeout` in seconds.
+    #[serde(default)]
+    pub dagrun_timeout_seconds: Option<u64>,
+    /// The flow's `sla` in seconds (every task's `sla` on Airflow 2.10, a deadline on
+    /// the run on 3).
+    #[serde(default)]
+    pub sla_seconds: Option<u64>,
+    /// The alerts a missed `sla` calls on Airflow 3 (empty on 2.10, where a miss is
+    /// mailed to the tasks' email alerts).
+    #[serde(default)]
+    pub deadline_alerts: Vec<Alert>,
     /// DAG params: name → default (`null` when required).
     pub params: BTreeMap<String, Value>,
     /// Repository files the DAG is compiled from, sorted.
@@ -148,6 +160,12 @@ pub struct TaskEntry {
     pub retry_delay_seconds: u64,
     /// Execution timeout in seconds.
     pub execution_timeout_seconds: Option<u64>,
+    /// Runs only when its previous scheduled run succeeded.
+    #[serde(default)]
+    pub depends_on_past: bool,
+    /// Who is told when it fails (its `on_failure_callback`).
+    #[serde(default)]
+    pub alerts: Vec<Alert>,
     /// Upstream Airflow task ids in the same DAG, sorted.
     pub upstream: Vec<String>,
     /// Tables read, sorted.

@@ -2,7 +2,7 @@
 //! it declares.
 
 use super::task::{FlowContext, task};
-use super::{conf, params};
+use super::{conf, duration, params};
 use crate::Error;
 use crate::load::Document;
 use crate::model::{Flow, FlowId, Priority, Project, Schedule, TableColumn, TableDeclaration, TableFormat, TableName};
@@ -27,6 +27,7 @@ pub(in crate::validate) fn flow(document: &Document, folder: &str, project: &Pro
         .or_else(|| project.default_database.clone());
     let mut flow_params = project.params.clone();
     flow_params.extend(params(raw.params));
+    let flow_alerts = raw.defaults.alerts.clone().or_else(|| project.defaults.alerts.clone());
     let context = FlowContext {
         id: &id,
         folder,
@@ -35,9 +36,11 @@ pub(in crate::validate) fn flow(document: &Document, folder: &str, project: &Pro
         default_database: flow_default_database.as_ref(),
         params: &flow_params,
         conf: &conf(raw.defaults.conf),
-        retries: raw.defaults.retries,
-        retry_delay: raw.defaults.retry_delay.as_deref(),
-        timeout: raw.defaults.timeout.as_deref(),
+        retries: raw.defaults.retries.or(project.defaults.retries),
+        retry_delay: duration(raw.defaults.retry_delay.as_deref()).or(project.defaults.retry_delay),
+        timeout: duration(raw.defaults.timeout.as_deref()).or(project.defaults.timeout),
+        depends_on_past: raw.defaults.depends_on_past.or(project.defaults.depends_on_past),
+        alerts: flow_alerts.as_deref(),
     };
     let tasks = raw
         .tasks
@@ -58,8 +61,13 @@ pub(in crate::validate) fn flow(document: &Document, folder: &str, project: &Pro
         priority: flow_priority,
         tags: raw.tags,
         default_database: flow_default_database,
-        max_active_runs: raw.max_active_runs,
+        max_active_runs: raw.max_active_runs.or(project.defaults.max_active_runs),
         max_active_tasks: raw.max_active_tasks,
+        dagrun_timeout: duration(raw.dagrun_timeout.as_deref()).or(project.defaults.dagrun_timeout),
+        sla: duration(raw.sla.as_deref())
+            .map(|sla| spans.spanned(sla, "/sla"))
+            .or_else(|| project.defaults.sla.clone()),
+        alerts: flow_alerts.unwrap_or_default(),
         catchup: raw.catchup,
         cross_flow: raw.cross_flow.unwrap_or(project.airflow.cross_flow),
         params: flow_params,

@@ -9,8 +9,8 @@ use crate::diagnostic::Span;
 use crate::load::{Document, YamlEntry};
 use crate::model::{
     Access, AirflowSettings, Classification, Connection, ConnectionKind, Credentials, DataxThrottle, Environment,
-    Grant, Priority, PriorityLevel, Project, ScheduleOverride, SourceTable, Spanned, TableMetadata, TableName,
-    TablePattern, Team,
+    Grant, Priority, PriorityLevel, Project, RunDefaults, ScheduleOverride, SourceTable, Spanned, TableMetadata,
+    TableName, TablePattern, Team,
 };
 use crate::validate::quality;
 use crate::validate::raw::from_json;
@@ -29,6 +29,16 @@ pub(in crate::validate) fn project(document: &Document) -> Result<Project, Error
     let sources = sources(raw.sources, &spans, default_database.as_deref());
     let teams_entry = spans.root.entry("teams");
     let quality = quality::settings(&raw.quality, &spans, default_database.as_deref())?;
+    let defaults = RunDefaults {
+        retries: raw.defaults.retries,
+        retry_delay: duration(raw.defaults.retry_delay.as_deref()),
+        timeout: duration(raw.defaults.timeout.as_deref()),
+        depends_on_past: raw.defaults.depends_on_past,
+        alerts: raw.defaults.alerts,
+        max_active_runs: raw.defaults.max_active_runs,
+        dagrun_timeout: duration(raw.defaults.dagrun_timeout.as_deref()),
+        sla: duration(raw.defaults.sla.as_deref()).map(|sla| spans.spanned(sla, "/defaults/sla")),
+    };
     Ok(Project {
         file: document.file,
         name: raw.project,
@@ -44,6 +54,7 @@ pub(in crate::validate) fn project(document: &Document) -> Result<Project, Error
         table_metadata: table_metadata(raw.tables, &spans),
         params: params(raw.params),
         quality,
+        defaults,
     })
 }
 

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use super::{conf, duration, params};
 use crate::Error;
 use crate::model::{
-    Duration, ErrorLimit, FlowId, KylinTask, MlTask, ParamValue, Priority, RowkeyRange, SparkSqlOperator, SparkSqlTask,
-    SyncColumn, SyncSource, SyncSpeed, SyncTarget, SyncTask, TableName, Task, TaskId, TaskKind, TriggerTask, WaitFor,
+    Alert, Duration, ErrorLimit, FlowId, KylinTask, MlTask, ParamValue, Priority, RowkeyRange, SparkSqlOperator,
+    SparkSqlTask, SyncColumn, SyncSource, SyncSpeed, SyncTarget, SyncTask, TableName, Task, TaskId, TaskKind,
+    TriggerTask, WaitFor,
 };
 use crate::validate::quality;
 use crate::validate::raw::flow::{
@@ -28,9 +29,12 @@ pub(super) struct FlowContext<'a> {
     pub(super) params: &'a BTreeMap<String, ParamValue>,
     /// `defaults.conf`.
     pub(super) conf: &'a BTreeMap<String, String>,
+    /// `defaults:` of the flow, else of the project.
     pub(super) retries: Option<u32>,
-    pub(super) retry_delay: Option<&'a str>,
-    pub(super) timeout: Option<&'a str>,
+    pub(super) retry_delay: Option<Duration>,
+    pub(super) timeout: Option<Duration>,
+    pub(super) depends_on_past: Option<bool>,
+    pub(super) alerts: Option<&'a [Alert]>,
 }
 
 /// Builds the task written at `at` (a JSON pointer into the flow file).
@@ -77,12 +81,13 @@ pub(super) fn task(task: RawTask, at: &str, flow: &FlowContext<'_>) -> Result<Ta
             .collect(),
         priority: task.priority.unwrap_or(flow.priority),
         retries: task.retries.or(flow.retries),
-        retry_delay: task
-            .retry_delay
-            .as_deref()
-            .or(flow.retry_delay)
-            .and_then(Duration::parse),
-        timeout: task.timeout.as_deref().or(flow.timeout).and_then(Duration::parse),
+        retry_delay: duration(task.retry_delay.as_deref()).or(flow.retry_delay),
+        timeout: duration(task.timeout.as_deref()).or(flow.timeout),
+        depends_on_past: task.depends_on_past.or(flow.depends_on_past).unwrap_or(false),
+        alerts: task
+            .alerts
+            .or_else(|| flow.alerts.map(<[Alert]>::to_vec))
+            .unwrap_or_default(),
         params: task_params,
         quality: task
             .quality

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{CrossFlowMode, Priority};
+use crate::model::{Alert, CrossFlowMode, Priority};
 
 /// The whole `flow.yaml`.
 #[derive(Deserialize)]
@@ -21,6 +21,8 @@ pub(crate) struct RawFlow {
     pub(crate) default_database: Option<String>,
     pub(crate) max_active_runs: Option<u32>,
     pub(crate) max_active_tasks: Option<u32>,
+    pub(crate) dagrun_timeout: Option<String>,
+    pub(crate) sla: Option<String>,
     #[serde(default)]
     pub(crate) catchup: bool,
     pub(crate) cross_flow: Option<CrossFlowMode>,
@@ -60,6 +62,8 @@ pub(crate) struct RawDefaults {
     pub(crate) retries: Option<u32>,
     pub(crate) retry_delay: Option<String>,
     pub(crate) timeout: Option<String>,
+    pub(crate) depends_on_past: Option<bool>,
+    pub(crate) alerts: Option<Vec<Alert>>,
     #[serde(default)]
     pub(crate) conf: BTreeMap<String, Value>,
 }
@@ -77,6 +81,8 @@ pub(crate) struct RawTask {
     pub(crate) retries: Option<u32>,
     pub(crate) retry_delay: Option<String>,
     pub(crate) timeout: Option<String>,
+    pub(crate) depends_on_past: Option<bool>,
+    pub(crate) alerts: Option<Vec<Alert>>,
     #[serde(default)]
     pub(crate) params: BTreeMap<String, Value>,
     #[serde(default)]

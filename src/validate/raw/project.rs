@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::model::{AirflowVersion, CrossFlowMode, Priority};
+use crate::model::{AirflowVersion, Alert, CrossFlowMode, Priority};
 
 /// The whole `flowc.yaml`.
 #[derive(Deserialize)]
@@ -32,6 +32,8 @@ pub(crate) struct RawProject {
     pub(crate) params: BTreeMap<String, Value>,
     #[serde(default)]
     pub(crate) quality: RawQualitySettings,
+    #[serde(default)]
+    pub(crate) defaults: RawRunDefaults,
 }
 
 /// One entry of `classifications:`.
@@ -187,4 +189,18 @@ pub(crate) struct RawTeam {
 pub(crate) struct RawQualitySettings {
     pub(crate) results_table: Option<String>,
     pub(crate) partition: Option<String>,
+    pub(crate) retries: Option<u32>,
+}
+
+/// `defaults:` of `flowc.yaml` as written.
+#[derive(Default, Deserialize)]
+pub(crate) struct RawRunDefaults {
+    pub(crate) retries: Option<u32>,
+    pub(crate) retry_delay: Option<String>,
+    pub(crate) timeout: Option<String>,
+    pub(crate) depends_on_past: Option<bool>,
+    pub(crate) alerts: Option<Vec<Alert>>,
+    pub(crate) max_active_runs: Option<u32>,
+    pub(crate) dagrun_timeout: Option<String>,
+    pub(crate) sla: Option<String>,
 }

@@ -193,6 +193,19 @@ mod tests {
     }
 
     #[test]
+    fn alert_webhook_urls_with_their_tokens() {
+        assert_eq!(
+            secrets("connection: https://oapi.dingtalk.com/robot/send?access_token=5f1e0c9a7b3d4e2f"),
+            ["5f1e0c9a7b3d4e2f"]
+        );
+        assert_eq!(
+            secrets("connection: \"https://hooks.slack.com/services/T0ABC/B0DEF/q8WzR3vK7yLm\""),
+            ["https://hooks.slack.com/services/T0ABC/B0DEF/q8WzR3vK7yLm"]
+        );
+        assert!(secrets("connection: dingtalk_dw_oncall").is_empty());
+    }
+
+    #[test]
     fn every_pattern_compiles() {
         assert!(!shapes().is_empty());
         assert!(key_token().is_match("password"));
