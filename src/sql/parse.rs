@@ -15,14 +15,16 @@
 //! 4. everything else, through [`SparkDialect`] and sqlparser.
 
 use sqlparser::ast::helpers::attached_token::AttachedToken;
-use sqlparser::ast::{Insert, ObjectName, Query, SetExpr, Statement, TableWithJoins, With};
+use sqlparser::ast::{Insert, Query, SetExpr, Statement, TableWithJoins, With};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
 use super::blocks;
+use super::commands::{self, SparkCommand};
 use super::dialect::{RECURSION_LIMIT, SparkDialect, hits_recursion_limit};
 use super::hidden;
+use super::hive_only;
 use super::location::LineIndex;
 use super::placeholder::{self, Placeholder};
 use super::syntax_error::{self, ErrorContext};
@@ -60,21 +62,8 @@ pub struct ParsedStatement {
 pub enum SparkStatement {
     /// Anything sqlparser models.
     Sql(Box<Statement>),
-    /// `ADD JAR`, `LIST FILE`, `REFRESH`, `CLEAR CACHE`.
+    /// `ADD JAR`, `SET`, `CREATE FUNCTION`, `REFRESH`… (see [`SparkCommand`]).
     Command(SparkCommand),
-}
-
-/// A Spark command that reads and writes no table data.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SparkCommand {
-    /// `ADD JAR|FILE|ARCHIVE …`.
-    AddResource,
-    /// `LIST JAR|FILE|ARCHIVE …`.
-    ListResources,
-    /// `REFRESH [TABLE] t`, `REFRESH FUNCTION f`, `REFRESH 'path'`; the table, if any.
-    Refresh(Option<ObjectName>),
-    /// `CLEAR CACHE`.
-    ClearCache,
 }
 
 /// Parses one SQL file. `file` is the id its text was registered under.
@@ -207,10 +196,13 @@ fn parse_statement_with(
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens);
+    if let Some(error) = hive_only::check(&parser) {
+        return Err(error);
+    }
     let first = word_value(&parser.peek_token_ref().token);
     let statements = match first.as_deref() {
-        Some("add" | "list" | "refresh" | "clear") => {
-            vec![SparkStatement::Command(parse_command(&mut parser)?)]
+        _ if commands::is_command(&parser) => {
+            vec![SparkStatement::Command(commands::parse_command(&mut parser)?)]
         }
         Some("from") => parse_from_first(&mut parser, None)?,
         Some("with") if from_after_with => {
@@ -242,53 +234,6 @@ fn word_value(token: &Token) -> Option<String> {
 
 fn is_keyword(token: &Token, keyword: Keyword) -> bool {
     matches!(token, Token::Word(word) if word.keyword == keyword && word.quote_style.is_none())
-}
-
-/// Spark commands sqlparser has no AST for; they are checked as far as their shape.
-fn parse_command(parser: &mut Parser) -> Result<SparkCommand, ParserError> {
-    let command = word_value(&parser.next_token().token).unwrap_or_default();
-    let resource_kinds = ["jar", "jars", "file", "files", "archive", "archives"];
-    match command.as_str() {
-        "add" | "list" => {
-            let kind = parser.next_token();
-            if !word_value(&kind.token).is_some_and(|kind| resource_kinds.contains(&kind.as_str())) {
-                return parser.expected("JAR, FILE or ARCHIVE", kind);
-            }
-            let is_add = command == "add";
-            if is_add && parser.peek_token_ref().token == Token::EOF {
-                return parser.expected("a resource path", parser.peek_token());
-            }
-            // Paths are unquoted text in Spark (`ADD JAR /lib/udf.jar`): take the rest.
-            while parser.peek_token_ref().token != Token::EOF {
-                parser.advance_token();
-            }
-            Ok(if is_add {
-                SparkCommand::AddResource
-            } else {
-                SparkCommand::ListResources
-            })
-        }
-        "refresh" => match &parser.peek_token_ref().token {
-            Token::SingleQuotedString(_) | Token::DoubleQuotedString(_) => {
-                parser.advance_token();
-                Ok(SparkCommand::Refresh(None))
-            }
-            token if word_value(token).as_deref() == Some("function") => {
-                parser.advance_token();
-                parser.parse_object_name(false)?;
-                Ok(SparkCommand::Refresh(None))
-            }
-            _ => {
-                // `TABLE` is optional: `REFRESH t` refreshes table `t`.
-                let _ = parser.parse_keyword(Keyword::TABLE);
-                Ok(SparkCommand::Refresh(Some(parser.parse_object_name(false)?)))
-            }
-        },
-        _ => {
-            parser.expect_keyword_is(Keyword::CACHE)?;
-            Ok(SparkCommand::ClearCache)
-        }
-    }
 }
 
 /// Whether a `WITH` statement's CTE list is followed by `FROM` (Hive's

@@ -22,11 +22,12 @@ use sqlparser::ast::{
     Visitor,
 };
 
+use super::commands::{Resource, SparkCommand};
 use super::cte::CteScopes;
 use super::location::LineIndex;
-use super::parse::{ParsedStatement, Source, SparkCommand, SparkStatement};
+use super::parse::{ParsedStatement, Source, SparkStatement};
 use super::placeholder::{Placeholder, PlaceholderKind};
-use super::{DatabaseMention, SqlOptions, TableMention, TableNames, TableRef};
+use super::{DatabaseMention, FunctionRef, PathRef, ResourceRef, SqlOptions, TableMention, TableNames, TableRef};
 use crate::diagnostic::Span;
 use crate::model::TableName;
 
@@ -36,6 +37,9 @@ pub(crate) struct Tables {
     pub(crate) reads: Vec<TableRef>,
     pub(crate) writes: Vec<TableRef>,
     pub(crate) names: TableNames,
+    pub(crate) functions: Vec<FunctionRef>,
+    pub(crate) resources: Vec<ResourceRef>,
+    pub(crate) paths: Vec<PathRef>,
 }
 
 /// Collects the tables of a file's statements, handed in one at a time in file order
@@ -47,6 +51,9 @@ pub(crate) struct Extractor<'o> {
     reads: Mentions,
     writes: Mentions,
     located: TableNames,
+    functions: Vec<FunctionRef>,
+    resources: Vec<ResourceRef>,
+    paths: Vec<PathRef>,
 }
 
 impl<'o> Extractor<'o> {
@@ -58,6 +65,9 @@ impl<'o> Extractor<'o> {
             reads: Mentions::default(),
             writes: Mentions::default(),
             located: TableNames::default(),
+            functions: Vec::new(),
+            resources: Vec::new(),
+            paths: Vec::new(),
         }
     }
 
@@ -80,6 +90,25 @@ impl<'o> Extractor<'o> {
                     self.located.tables.push(mention(&namer, name, &table, span));
                     self.located.altered.push(TableRef { name: table, span });
                 }
+                return;
+            }
+            SparkStatement::Command(SparkCommand::AddResource(resources)) => {
+                self.resources
+                    .extend(resources.iter().filter_map(|r| resource(&namer, r)));
+                return;
+            }
+            SparkStatement::Command(SparkCommand::CreateFunction(function)) => {
+                let (name, span) = namer.name(&function.name);
+                if let (Some(span), Some(class)) = (span, namer.literal(function.class)) {
+                    self.functions.push(FunctionRef {
+                        name: name.as_str().to_owned(),
+                        class,
+                        temporary: function.temporary,
+                        span,
+                    });
+                }
+                self.resources
+                    .extend(function.resources.iter().filter_map(|r| resource(&namer, r)));
                 return;
             }
             SparkStatement::Command(_) => return,
@@ -107,6 +136,7 @@ impl<'o> Extractor<'o> {
                     writes: Vec::new(),
                     defined: Vec::new(),
                     names: &mut self.located,
+                    paths: &mut self.paths,
                 };
                 let ControlFlow::Continue(()) = statement.visit(&mut visitor);
                 let TableVisitor {
@@ -131,8 +161,46 @@ impl<'o> Extractor<'o> {
             reads: self.reads.into_refs(),
             writes: self.writes.into_refs(),
             names: located,
+            functions: self.functions,
+            resources: self.resources,
+            paths: self.paths,
         }
     }
+}
+
+fn resource(namer: &Namer<'_>, resource: &Resource) -> Option<ResourceRef> {
+    let span = namer.index.span(resource.span)?;
+    Some(ResourceRef {
+        kind: resource.kind,
+        uri: namer.literal(resource.span)?,
+        span,
+    })
+}
+
+/// Data source formats Spark reads a path with, as in ``parquet.`/data/x` ``.
+const PATH_FORMATS: &[&str] = &[
+    "avro",
+    "binaryfile",
+    "csv",
+    "delta",
+    "hudi",
+    "iceberg",
+    "image",
+    "json",
+    "libsvm",
+    "orc",
+    "parquet",
+    "text",
+];
+
+/// ``format.`path` ``: a path queried as a table (Spark's SQL on files), not a table.
+fn path_source(name: &ObjectName) -> Option<(String, String)> {
+    let [ObjectNamePart::Identifier(format), ObjectNamePart::Identifier(path)] = name.0.as_slice() else {
+        return None;
+    };
+    let format_name = format.value.to_ascii_lowercase();
+    (format.quote_style.is_none() && path.quote_style == Some('`') && PATH_FORMATS.contains(&format_name.as_str()))
+        .then(|| (format_name, path.value.clone()))
 }
 
 /// The `USE db` statement's database name, located.
@@ -220,6 +288,16 @@ struct Namer<'a> {
 }
 
 impl Namer<'_> {
+    /// The text at a parser span in the original file, without the quotes around it.
+    fn literal(&self, span: sqlparser::tokenizer::Span) -> Option<String> {
+        let span = self.index.span(span)?;
+        let text = self.original.get(span.range())?;
+        let unquoted = ['\'', '"']
+            .iter()
+            .find_map(|&quote| text.strip_prefix(quote).and_then(|t| t.strip_suffix(quote)));
+        Some(unquoted.unwrap_or(text).to_owned())
+    }
+
     /// Whether a template placeholder overlaps `span`.
     fn is_templated(&self, span: Span) -> bool {
         let first = self.placeholders.partition_point(|p| p.span.end <= span.start);
@@ -283,6 +361,8 @@ struct TableVisitor<'a> {
     defined: Vec<TableName>,
     /// Every table name read or written, located, for rewrites.
     names: &'a mut TableNames,
+    /// Paths queried as tables.
+    paths: &'a mut Vec<PathRef>,
 }
 
 impl TableVisitor<'_> {
@@ -292,7 +372,18 @@ impl TableVisitor<'_> {
 
     /// The table a name refers to, or `None` for a temporary view or cached table.
     /// Records where the name is written.
-    fn table(&mut self, name: &ObjectName) -> Option<(TableName, Span)> {
+    fn table(&mut self, name: &ObjectName, written: bool) -> Option<(TableName, Span)> {
+        if let Some((format, path)) = path_source(name) {
+            if let Some(span) = self.namer.index.span(name.span()) {
+                self.paths.push(PathRef {
+                    format,
+                    path,
+                    written,
+                    span,
+                });
+            }
+            return None;
+        }
         let (raw, span) = self.namer.name(name);
         if self.temporary.contains(&raw) {
             return None;
@@ -307,6 +398,9 @@ impl TableVisitor<'_> {
     /// A table a DDL or utility statement changes (drops, truncates, alters, creates
     /// empty, analyses, repairs): not data lineage, but a name environments rewrite.
     fn alter(&mut self, name: &ObjectName) {
+        if path_source(name).is_some() {
+            return;
+        }
         let (raw, span) = self.namer.name(name);
         if self.temporary.contains(&raw) || self.defined.contains(&raw) {
             return;
@@ -319,7 +413,7 @@ impl TableVisitor<'_> {
     }
 
     fn write(&mut self, name: &ObjectName) {
-        if let Some(table) = self.table(name) {
+        if let Some(table) = self.table(name, true) {
             self.writes.push(table);
         }
     }
@@ -427,7 +521,7 @@ impl Visitor for TableVisitor<'_> {
         if self.is_cte(&raw) {
             return ControlFlow::Continue(());
         }
-        if let Some(table) = self.table(name) {
+        if let Some(table) = self.table(name, false) {
             self.reads.push(table);
         }
         ControlFlow::Continue(())
