@@ -33,6 +33,18 @@ pub enum SparkCommand {
     Set,
     /// `RESET` or `RESET key`.
     Reset,
+    /// `ALTER TABLE|VIEW t …` (but `ALTER VIEW t AS query`), `REPAIR TABLE t`, `COMMENT
+    /// ON TABLE t IS …`: the tables changed (both names of a `RENAME TO`).
+    AlterTables(Vec<ObjectName>),
+    /// `LOAD DATA [LOCAL] INPATH 'path' [OVERWRITE] INTO TABLE t [PARTITION (…)]`: the
+    /// table written.
+    LoadData(ObjectName),
+    /// `CREATE [OR REPLACE] [GLOBAL] TEMPORARY VIEW v [(cols)] USING fmt [OPTIONS (…)]`:
+    /// a temporary view over files, no table.
+    DefineView(ObjectName),
+    /// `CREATE|ALTER DATABASE|SCHEMA|NAMESPACE …`, `COMMENT ON DATABASE …`, `DESCRIBE …`,
+    /// `SHOW …`, `ANALYZE TABLES …`, `EXPLAIN …`: no table data.
+    Metadata,
 }
 
 /// What a resource is, as `ADD` and `CREATE FUNCTION … USING` name it.
@@ -107,10 +119,17 @@ pub(crate) fn is_command(parser: &Parser) -> bool {
         return false;
     };
     match first.to_ascii_lowercase().as_str() {
-        "add" | "list" | "refresh" | "clear" | "set" | "reset" => true,
-        "desc" | "describe" => is(peek(1), "function"),
+        "add" | "list" | "refresh" | "clear" | "set" | "reset" | "desc" | "describe" | "show" | "explain" => true,
+        "alter" => is(peek(1), "table") || is_namespace(peek(1)) || (is(peek(1), "view") && !is_alter_view_as(parser)),
+        "repair" => is(peek(1), "table"),
+        "comment" => is(peek(1), "on"),
+        "load" => is(peek(1), "data"),
+        "analyze" => is(peek(1), "tables"),
         "drop" => is(peek(1), "function") || (is(peek(1), "temporary") && is(peek(2), "function")),
         "create" => {
+            if is_namespace(peek(1)) || is_view_using(parser) {
+                return true;
+            }
             let mut n = 1;
             if is(peek(n), "or") && is(peek(n + 1), "replace") {
                 n += 2;
@@ -122,6 +141,56 @@ pub(crate) fn is_command(parser: &Parser) -> bool {
         }
         _ => false,
     }
+}
+
+fn is_namespace(token: &Token) -> bool {
+    ["database", "schema", "namespace"].iter().any(|word| is(token, word))
+}
+
+/// `CREATE … TEMPORARY VIEW name [(cols)] USING`.
+fn is_view_using(parser: &Parser) -> bool {
+    let peek = |n: usize| &parser.peek_nth_token_ref(n).token;
+    let mut n = 1;
+    while ["or", "replace", "global", "temporary", "temp"]
+        .iter()
+        .any(|word| is(peek(n), word))
+    {
+        n += 1;
+    }
+    if !is(peek(n), "view") {
+        return false;
+    }
+    // The name, then an optional column list.
+    n += 2;
+    while *peek(n) == Token::Period {
+        n += 2;
+    }
+    if *peek(n) == Token::LParen {
+        let mut depth = 0_usize;
+        loop {
+            match peek(n) {
+                Token::LParen => depth += 1,
+                Token::RParen => depth -= 1,
+                Token::EOF => return false,
+                _ => {}
+            }
+            n += 1;
+            if depth == 0 {
+                break;
+            }
+        }
+    }
+    is(peek(n), "using")
+}
+
+/// `ALTER VIEW name AS query`: sqlparser's, for the query's reads.
+fn is_alter_view_as(parser: &Parser) -> bool {
+    let peek = |n: usize| &parser.peek_nth_token_ref(n).token;
+    let mut n = 3;
+    while *peek(n) == Token::Period {
+        n += 2;
+    }
+    is(peek(n), "as")
 }
 
 /// Parses one of the commands [`is_command`] recognises, checked as far as their shape.
@@ -145,6 +214,80 @@ pub(crate) fn parse_command(parser: &mut Parser) -> Result<SparkCommand, ParserE
             skip_rest(parser);
             Ok(SparkCommand::Reset)
         }
+        "desc" | "describe" if !is(&parser.peek_token_ref().token, "function") => {
+            require_more(parser, "what to describe")?;
+            skip_rest(parser);
+            Ok(SparkCommand::Metadata)
+        }
+        "show" => parse_show(parser),
+        "explain" => {
+            // The statement explained is checked, but runs nothing.
+            let mode = &parser.peek_token_ref().token;
+            if ["logical", "formatted", "extended", "codegen", "cost"]
+                .iter()
+                .any(|word| is(mode, word))
+            {
+                parser.advance_token();
+            }
+            parser.parse_statement()?;
+            Ok(SparkCommand::Metadata)
+        }
+        "alter" if is_namespace(&parser.peek_token_ref().token) => {
+            parser.advance_token();
+            parser.parse_object_name(false)?;
+            let token = parser.next_token();
+            if !(is(&token.token, "set") || is(&token.token, "unset")) {
+                return parser.expected("SET after ALTER DATABASE name", token);
+            }
+            require_more(parser, "what to set")?;
+            skip_rest(parser);
+            Ok(SparkCommand::Metadata)
+        }
+        "alter" => parse_alter_table(parser),
+        "create" => {
+            if is_namespace(&parser.peek_token_ref().token) {
+                parser.advance_token();
+                let _ = parser.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
+                parser.parse_object_name(false)?;
+                skip_rest(parser);
+                return Ok(SparkCommand::Metadata);
+            }
+            if is_view_using(parser) {
+                while !parser.parse_keyword(Keyword::VIEW) {
+                    parser.advance_token();
+                }
+                let name = parser.parse_object_name(false)?;
+                skip_rest(parser);
+                return Ok(SparkCommand::DefineView(name));
+            }
+            parse_create_function(parser)
+        }
+        "repair" => {
+            parser.expect_keyword_is(Keyword::TABLE)?;
+            let name = parser.parse_object_name(false)?;
+            skip_rest(parser);
+            Ok(SparkCommand::AlterTables(vec![name]))
+        }
+        "comment" => {
+            parser.expect_keyword_is(Keyword::ON)?;
+            let is_table = parser.parse_keyword(Keyword::TABLE);
+            if !is_table && !is_namespace(&parser.next_token().token) {
+                return parser.expected("TABLE, DATABASE, SCHEMA or NAMESPACE", parser.peek_token());
+            }
+            let name = parser.parse_object_name(false)?;
+            parser.expect_keyword_is(Keyword::IS)?;
+            skip_rest(parser);
+            Ok(if is_table {
+                SparkCommand::AlterTables(vec![name])
+            } else {
+                SparkCommand::Metadata
+            })
+        }
+        "load" => parse_load_data(parser),
+        "analyze" => {
+            skip_rest(parser);
+            Ok(SparkCommand::Metadata)
+        }
         "desc" | "describe" => {
             parser.advance_token();
             let _ = parser.parse_keyword(Keyword::EXTENDED);
@@ -155,15 +298,134 @@ pub(crate) fn parse_command(parser: &mut Parser) -> Result<SparkCommand, ParserE
             skip_rest(parser);
             Ok(SparkCommand::DescribeFunction)
         }
-        "drop" => {
+        _ => {
             let _ = parser.parse_keyword(Keyword::TEMPORARY);
             parser.expect_keyword_is(Keyword::FUNCTION)?;
             let _ = parser.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
             parser.parse_object_name(false)?;
             Ok(SparkCommand::DropFunction)
         }
-        _ => parse_create_function(parser),
     }
+}
+
+fn require_more(parser: &Parser, expected: &str) -> Result<(), ParserError> {
+    if parser.peek_token_ref().token == Token::EOF {
+        return parser.expected(expected, parser.peek_token());
+    }
+    Ok(())
+}
+
+/// The words that may follow `SHOW` in Spark (Hive's others are [`super::hive_only`]'s).
+const SHOW_WHAT: &[&str] = &[
+    "tables",
+    "table",
+    "tblproperties",
+    "columns",
+    "views",
+    "partitions",
+    "functions",
+    "user",
+    "system",
+    "all",
+    "create",
+    "current",
+    "catalogs",
+    "databases",
+    "schemas",
+    "namespaces",
+];
+
+fn parse_show(parser: &mut Parser) -> Result<SparkCommand, ParserError> {
+    let what = parser.peek_token();
+    if !SHOW_WHAT.iter().any(|word| is(&what.token, word)) {
+        return parser.expected(
+            "TABLES, TABLE EXTENDED, TBLPROPERTIES, COLUMNS, VIEWS, PARTITIONS, FUNCTIONS, CREATE TABLE, \
+             CURRENT NAMESPACE, CATALOGS or DATABASES after SHOW",
+            what,
+        );
+    }
+    skip_rest(parser);
+    Ok(SparkCommand::Metadata)
+}
+
+/// Skips a `PARTITION (…)` spec, if one is next.
+fn skip_partition_spec(parser: &mut Parser) -> Result<(), ParserError> {
+    if !(is(&parser.peek_token_ref().token, "partition") && parser.peek_nth_token_ref(1).token == Token::LParen) {
+        return Ok(());
+    }
+    parser.advance_token();
+    parser.advance_token();
+    let mut depth = 1_usize;
+    while depth > 0 {
+        let token = parser.next_token();
+        match token.token {
+            Token::EOF => return parser.expected(")", token),
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// What may follow `ALTER TABLE|VIEW t [PARTITION (…)]` in Spark, with the words that
+/// may come next (empty: any).
+const ALTER_ACTIONS: &[(&str, &[&str])] = &[
+    ("add", &["column", "columns", "if", "partition"]),
+    ("drop", &["column", "columns", "if", "partition"]),
+    ("rename", &["to", "column"]),
+    ("set", &["tblproperties", "serde", "serdeproperties", "location"]),
+    ("unset", &["tblproperties"]),
+    ("alter", &[]),
+    ("change", &[]),
+    ("replace", &["columns"]),
+    ("recover", &["partitions"]),
+];
+
+/// `ALTER TABLE|VIEW t [PARTITION (…)] action …`, checked as far as the action's first
+/// words; the new name of a `RENAME TO` is a table changed too.
+fn parse_alter_table(parser: &mut Parser) -> Result<SparkCommand, ParserError> {
+    parser.advance_token();
+    let mut names = vec![parser.parse_object_name(false)?];
+    skip_partition_spec(parser)?;
+    let action = parser.next_token();
+    let Some((verb, next)) = ALTER_ACTIONS.iter().find(|(verb, _)| is(&action.token, verb)) else {
+        return parser.expected(
+            "ADD, DROP, RENAME, SET, UNSET, ALTER, CHANGE, REPLACE COLUMNS or RECOVER PARTITIONS",
+            action,
+        );
+    };
+    let following = parser.peek_token();
+    if !next.is_empty() && !next.iter().any(|word| is(&following.token, word)) {
+        let expected: Vec<String> = next.iter().map(|word| word.to_uppercase()).collect();
+        return parser.expected(
+            &format!("{} after {}", expected.join(" or "), verb.to_uppercase()),
+            following,
+        );
+    }
+    if *verb == "rename" && is(&following.token, "to") {
+        parser.advance_token();
+        if is(&parser.peek_token_ref().token, "partition") {
+            skip_partition_spec(parser)?;
+        } else {
+            names.push(parser.parse_object_name(false)?);
+        }
+    }
+    skip_rest(parser);
+    Ok(SparkCommand::AlterTables(names))
+}
+
+/// `LOAD DATA [LOCAL] INPATH 'path' [OVERWRITE] INTO TABLE t [PARTITION (…)]`.
+fn parse_load_data(parser: &mut Parser) -> Result<SparkCommand, ParserError> {
+    parser.expect_keyword_is(Keyword::DATA)?;
+    let _ = parser.parse_keyword(Keyword::LOCAL);
+    parser.expect_keyword_is(Keyword::INPATH)?;
+    parser.parse_literal_string()?;
+    let _ = parser.parse_keyword(Keyword::OVERWRITE);
+    parser.expect_keywords(&[Keyword::INTO, Keyword::TABLE])?;
+    let name = parser.parse_object_name(false)?;
+    skip_partition_spec(parser)?;
+    Ok(SparkCommand::LoadData(name))
 }
 
 fn skip_rest(parser: &mut Parser) {

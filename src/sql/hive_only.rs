@@ -7,7 +7,7 @@
 //! word; see [`super::syntax_error`] for the message.
 
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Location, Token};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
 /// Marks a parser error as a Hive-only construct, for [`super::syntax_error`].
 pub(crate) const MARKER: &str = "\u{1f}hive-only\u{1f}";
@@ -135,4 +135,80 @@ fn after_table_and_partition(parser: &Parser, mut at: usize) -> Option<usize> {
 /// that Spark SQL rejects".
 pub(crate) fn error(construct: &str, location: Location) -> ParserError {
     ParserError::ParserError(format!("{MARKER}{construct}{location}"))
+}
+
+/// Marks a parser error as a Spark construct flowc does not read, for
+/// [`super::syntax_error`]: the construct, then this separator, then the help.
+pub(crate) const UNREAD_MARKER: &str = "\u{1f}unread\u{1f}";
+
+/// Spark constructs flowc cannot read, with the help that says what to write instead.
+/// Looked for only in a statement that failed to parse, to name what failed.
+const UNREAD: &[(&[&str], &str, &str)] = &[
+    (
+        &["select", "transform", "("],
+        "SELECT TRANSFORM (…) USING 'script'",
+        "run the script in its own task, or use built-in functions",
+    ),
+    (&["table"], "TABLE t", "write `SELECT * FROM t`"),
+    (
+        &["replace", "where"],
+        "INSERT INTO … REPLACE WHERE",
+        "use `DELETE FROM t WHERE …` then `INSERT INTO t`, or `MERGE INTO`",
+    ),
+    (
+        &["row", "format"],
+        "INSERT OVERWRITE DIRECTORY … ROW FORMAT",
+        "write `INSERT OVERWRITE DIRECTORY 'path' USING fmt [OPTIONS (…)]`",
+    ),
+    (
+        &["stored", "as"],
+        "INSERT OVERWRITE DIRECTORY … STORED AS",
+        "write `INSERT OVERWRITE DIRECTORY 'path' USING fmt [OPTIONS (…)]`",
+    ),
+    (
+        &["options", "("],
+        "CACHE TABLE … OPTIONS ('key' 'value')",
+        "write each option as `'key' = 'value'`",
+    ),
+];
+
+fn token_is(token: &TokenWithSpan, text: &str) -> bool {
+    match &token.token {
+        Token::LParen => text == "(",
+        token => is(token, text),
+    }
+}
+
+/// The Spark construct flowc does not read that a failed statement uses, if any: a
+/// named error instead of the parser's "expected …". `TABLE t` counts only as the
+/// statement's start; the directory clauses only in an `INSERT … DIRECTORY`.
+pub(crate) fn unread(tokens: &[TokenWithSpan]) -> Option<ParserError> {
+    let significant: Vec<&TokenWithSpan> = tokens
+        .iter()
+        .filter(|token| !matches!(token.token, Token::Whitespace(_) | Token::EOF))
+        .collect();
+    let is_directory = significant.iter().take(5).any(|token| token_is(token, "directory"));
+    for (at, _) in significant.iter().enumerate() {
+        for (words, construct, help) in UNREAD {
+            let applies = match words[0] {
+                "table" => at == 0,
+                "row" | "stored" => is_directory,
+                "options" => significant.first().is_some_and(|first| token_is(first, "cache")),
+                _ => true,
+            };
+            let matches = applies
+                && significant.len() >= at + words.len()
+                && words
+                    .iter()
+                    .enumerate()
+                    .all(|(i, word)| token_is(significant[at + i], word));
+            if matches {
+                let location = significant[at].span.start;
+                return Some(ParserError::ParserError(format!(
+                    "{UNREAD_MARKER}{construct}{UNREAD_MARKER}{help}{location}"
+                )));
+            }
+        }
+    }
+    None
 }

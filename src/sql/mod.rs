@@ -21,6 +21,7 @@
 //! database (Oracle, MySQL, OceanBase), so it is parsed in sqlparser's generic dialect.
 //! This module is the only one that uses sqlparser.
 
+mod blank;
 mod blocks;
 mod commands;
 mod create_table;
@@ -179,6 +180,7 @@ pub fn analyze(file: FileId, text: &str, options: &SqlOptions<'_>) -> SqlAnalysi
     let parsed = parse::parse_each(file, text, |source, statement| extractor.add(source, &statement));
     let tables = extractor.finish();
     let mut diagnostics = parsed.diagnostics;
+    diagnostics.extend(tables.diagnostics);
     if let Some(known) = options.known_variables {
         diagnostics.extend(unknown_variables(&parsed.placeholders, known));
     }

@@ -20,6 +20,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
+use super::blank;
 use super::blocks;
 use super::commands::{self, SparkCommand};
 use super::dialect::{RECURSION_LIMIT, SparkDialect, hits_recursion_limit};
@@ -132,7 +133,8 @@ pub(crate) fn parse_each(file: FileId, text: &str, mut each: impl FnMut(&Source<
                     statement: Span::new(file, span.start, span.start),
                     recursion_limit: RECURSION_LIMIT,
                 };
-                diagnostics.push(syntax_error::parser_error(&deepest_error(error, &chunk), &context));
+                let error = hive_only::unread(&chunk).unwrap_or_else(|| deepest_error(error, &chunk));
+                diagnostics.push(syntax_error::parser_error(&error, &context));
             }
         }
     }
@@ -183,6 +185,7 @@ fn parse_statement_with(
 ) -> Result<Vec<SparkStatement>, ParserError> {
     let from_after_with = with_is_followed_by_from(&tokens);
     move_clauses_after_having(&mut tokens);
+    blank::blank_spark_clauses(&mut tokens);
     // An explicit end token, located right after the statement, so that "found EOF"
     // errors point at the end of the statement rather than nowhere.
     let end = tokens

@@ -38,6 +38,19 @@ pub(crate) fn parser_error(error: &ParserError, context: &ErrorContext<'_>) -> D
                 let (construct, location) = split_location(construct);
                 hive_only_construct(construct, location, context)
             }
+            None if message.starts_with(hive_only::UNREAD_MARKER) => {
+                let (text, location) = split_location(&message[hive_only::UNREAD_MARKER.len()..]);
+                let (construct, help) = text.split_once(hive_only::UNREAD_MARKER).unwrap_or((text, ""));
+                let offset = location.and_then(|location| context.index.offset(location));
+                let span = offset.map_or(context.statement, |offset| token_span_at(offset, None, context));
+                Diagnostic::error(
+                    Code::SqlSyntax,
+                    format!("`{construct}` is Spark SQL that flowc does not read"),
+                )
+                .at(span)
+                .with_label("not readable by flowc")
+                .with_help(help.to_owned())
+            }
             None => {
                 let (message, location) = split_location(message);
                 located(message, location, context)

@@ -18,8 +18,8 @@ use std::convert::Infallible;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    FromTable, ObjectName, ObjectNamePart, ObjectType, Query, Spanned, Statement, TableFactor, TableObject, Use, Visit,
-    Visitor,
+    AlterViewOperation, FromTable, ObjectName, ObjectNamePart, ObjectType, Query, SetExpr, Spanned, Statement,
+    TableFactor, TableObject, Use, Visit, Visitor,
 };
 
 use super::commands::{Resource, SparkCommand};
@@ -28,7 +28,7 @@ use super::location::LineIndex;
 use super::parse::{ParsedStatement, Source, SparkStatement};
 use super::placeholder::{Placeholder, PlaceholderKind};
 use super::{DatabaseMention, FunctionRef, PathRef, ResourceRef, SqlOptions, TableMention, TableNames, TableRef};
-use crate::diagnostic::Span;
+use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::model::TableName;
 
 /// Reads and writes of one file.
@@ -40,6 +40,7 @@ pub(crate) struct Tables {
     pub(crate) functions: Vec<FunctionRef>,
     pub(crate) resources: Vec<ResourceRef>,
     pub(crate) paths: Vec<PathRef>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
 /// Collects the tables of a file's statements, handed in one at a time in file order
@@ -54,6 +55,19 @@ pub(crate) struct Extractor<'o> {
     functions: Vec<FunctionRef>,
     resources: Vec<ResourceRef>,
     paths: Vec<PathRef>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Q301 for a `TABLE t` query: its name has no location, so an environment could not
+/// rewrite it, and lineage would miss it.
+fn table_query_unsupported(statement: Span) -> Diagnostic {
+    Diagnostic::error(
+        Code::SqlSyntax,
+        "`TABLE t` as a query is Spark SQL that flowc does not read",
+    )
+    .at(Span::new(statement.file, statement.start, statement.start))
+    .with_label("in this statement")
+    .with_help("write `SELECT * FROM t` instead")
 }
 
 impl<'o> Extractor<'o> {
@@ -68,6 +82,7 @@ impl<'o> Extractor<'o> {
             functions: Vec::new(),
             resources: Vec::new(),
             paths: Vec::new(),
+            diagnostics: Vec::new(),
         }
     }
 
@@ -82,14 +97,21 @@ impl<'o> Extractor<'o> {
         let statement = match &parsed_statement.kind {
             SparkStatement::Sql(statement) => statement,
             SparkStatement::Command(SparkCommand::Refresh(Some(name))) => {
-                let (raw, span) = namer.name(name);
-                if let Some(span) = span
-                    && !self.temporary.contains(&raw)
-                {
-                    let table = raw.qualified_with(self.default_database.as_deref());
-                    self.located.tables.push(mention(&namer, name, &table, span));
-                    self.located.altered.push(TableRef { name: table, span });
+                self.command_table(&namer, name, false);
+                return;
+            }
+            SparkStatement::Command(SparkCommand::AlterTables(names)) => {
+                for name in names {
+                    self.command_table(&namer, name, false);
                 }
+                return;
+            }
+            SparkStatement::Command(SparkCommand::DefineView(name)) => {
+                self.temporary.insert(namer.name(name).0);
+                return;
+            }
+            SparkStatement::Command(SparkCommand::LoadData(name)) => {
+                self.command_table(&namer, name, true);
                 return;
             }
             SparkStatement::Command(SparkCommand::AddResource(resources)) => {
@@ -137,18 +159,44 @@ impl<'o> Extractor<'o> {
                     defined: Vec::new(),
                     names: &mut self.located,
                     paths: &mut self.paths,
+                    table_query: false,
                 };
                 let ControlFlow::Continue(()) = statement.visit(&mut visitor);
                 let TableVisitor {
                     reads: new_reads,
                     writes: new_writes,
                     defined,
+                    table_query,
                     ..
                 } = visitor;
+                if table_query {
+                    self.diagnostics.push(table_query_unsupported(parsed_statement.span));
+                }
                 self.reads.extend(new_reads);
                 self.writes.extend(new_writes);
                 self.temporary.extend(defined);
             }
+        }
+    }
+
+    /// A table a command names: written (`LOAD DATA`) or altered; located for rewrites.
+    fn command_table(&mut self, namer: &Namer<'_>, name: &ObjectName, written: bool) {
+        if path_source(name).is_some() {
+            return;
+        }
+        let (raw, span) = namer.name(name);
+        let Some(span) = span else {
+            return;
+        };
+        if self.temporary.contains(&raw) {
+            return;
+        }
+        let table = raw.qualified_with(self.default_database.as_deref());
+        self.located.tables.push(mention(namer, name, &table, span));
+        if written {
+            self.writes.extend(vec![(table, span)]);
+        } else {
+            self.located.altered.push(TableRef { name: table, span });
         }
     }
 
@@ -164,6 +212,7 @@ impl<'o> Extractor<'o> {
             functions: self.functions,
             resources: self.resources,
             paths: self.paths,
+            diagnostics: self.diagnostics,
         }
     }
 }
@@ -363,6 +412,17 @@ struct TableVisitor<'a> {
     names: &'a mut TableNames,
     /// Paths queried as tables.
     paths: &'a mut Vec<PathRef>,
+    /// Whether a query is `TABLE t`, whose name sqlparser does not locate.
+    table_query: bool,
+}
+
+/// Whether a query body is, or combines, a `TABLE t` query.
+fn has_table_query(body: &SetExpr) -> bool {
+    match body {
+        SetExpr::Table(_) => true,
+        SetExpr::SetOperation { left, right, .. } => has_table_query(left) || has_table_query(right),
+        _ => false,
+    }
 }
 
 impl TableVisitor<'_> {
@@ -435,6 +495,7 @@ impl Visitor for TableVisitor<'_> {
 
     fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
         self.ctes.enter(query);
+        self.table_query |= has_table_query(&query.body);
         ControlFlow::Continue(())
     }
 
@@ -488,6 +549,11 @@ impl Visitor for TableVisitor<'_> {
                 }
             }
             Statement::AlterTable(alter) => self.alter(&alter.name),
+            // `ALTER VIEW v AS query` redefines the view, as `CREATE OR REPLACE VIEW` does.
+            Statement::AlterView(view) if matches!(view.operation, AlterViewOperation::As { .. }) => {
+                self.write(&view.name);
+            }
+            Statement::AlterView(view) => self.alter(&view.name),
             Statement::Analyze(analyze) => {
                 if let Some(name) = &analyze.table_name {
                     self.alter(name);
