@@ -182,7 +182,11 @@ fn json(analysis: &SqlAnalysis) -> String {
     );
     for (key, _, values) in extra_sections(analysis) {
         let values: Vec<String> = values.iter().map(ToString::to_string).collect();
-        out.push_str(&format!(", \"{key}\": [{}]", values.join(", ")));
+        out.push_str(", \"");
+        out.push_str(key);
+        out.push_str("\": [");
+        out.push_str(&values.join(", "));
+        out.push(']');
     }
     out.push_str("}\n");
     out

@@ -31,6 +31,7 @@ mod expression;
 mod hidden;
 mod hive_only;
 mod location;
+mod names;
 pub mod parse;
 pub mod placeholder;
 pub mod rewrite;
@@ -38,6 +39,7 @@ mod select;
 mod syntax_error;
 mod tables;
 mod tokenize;
+mod visitor;
 
 use std::collections::{BTreeMap, BTreeSet};
 

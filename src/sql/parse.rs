@@ -517,4 +517,33 @@ mod tests {
         let found = errors("CREATE TABLE t (a INT) USING delta PARTITIONED a");
         assert_eq!(found, [("expected BY, found `a`".to_owned(), "a".to_owned())]);
     }
+
+    #[test]
+    fn hive_only_statements_are_named_at_their_keyword() {
+        assert_eq!(
+            errors("ALTER TABLE ods.o PARTITION (dt = '1') CONCATENATE"),
+            [(
+                "`ALTER TABLE … CONCATENATE` is Hive syntax that Spark SQL rejects".to_owned(),
+                "CONCATENATE".to_owned()
+            )]
+        );
+        assert_eq!(
+            errors("SHOW LOCKS"),
+            [(
+                "`SHOW LOCKS` is Hive syntax that Spark SQL rejects".to_owned(),
+                "SHOW".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn spark_statements_sqlparser_lacks_parse() {
+        parse_ok(
+            "CREATE TABLE t (a INT) CLUSTERED BY (a) INTO 8 BUCKETS ROW FORMAT SERDE 'x' \
+             WITH SERDEPROPERTIES ('k' = 'v') STORED AS TEXTFILE;\n\
+             CREATE TABLE u SELECT 1 AS a;\nSET;\nSET k;\nRESET;\nSHOW FUNCTIONS;\n\
+             DESCRIBE FUNCTION EXTENDED upper;\nSELECT * FROM t TABLESAMPLE (10 PERCENT) s;\n\
+             ALTER TABLE t ADD COLUMNS (b INT);\nEXPLAIN EXTENDED INSERT INTO t SELECT 1",
+        );
+    }
 }

@@ -14,20 +14,16 @@
 //! - `USE db` sets the database of later unqualified names.
 
 use std::collections::{BTreeMap, HashSet};
-use std::convert::Infallible;
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{
-    AlterViewOperation, FromTable, ObjectName, ObjectNamePart, ObjectType, Query, SetExpr, Spanned, Statement,
-    TableFactor, TableObject, Use, Visit, Visitor,
-};
+use sqlparser::ast::{ObjectName, Statement, Visit};
 
-use super::commands::{Resource, SparkCommand};
+use super::commands::SparkCommand;
 use super::cte::CteScopes;
-use super::location::LineIndex;
+use super::names::{Namer, mention, path_source, resource, use_mention, used_database};
 use super::parse::{ParsedStatement, Source, SparkStatement};
-use super::placeholder::{Placeholder, PlaceholderKind};
-use super::{DatabaseMention, FunctionRef, PathRef, ResourceRef, SqlOptions, TableMention, TableNames, TableRef};
+use super::visitor::{TableVisitor, Unread};
+use super::{FunctionRef, PathRef, ResourceRef, SqlOptions, TableNames, TableRef};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::model::TableName;
 
@@ -58,16 +54,18 @@ pub(crate) struct Extractor<'o> {
     diagnostics: Vec<Diagnostic>,
 }
 
-/// Q301 for a `TABLE t` query: its name has no location, so an environment could not
+/// Q301 for a construct whose table name sqlparser does not locate (`TABLE t`) or that
+/// names its table with an expression (`IDENTIFIER(…)`): an environment could not
 /// rewrite it, and lineage would miss it.
-fn table_query_unsupported(statement: Span) -> Diagnostic {
+fn unread_diagnostic(statement: Span, (span, construct, help): Unread) -> Diagnostic {
+    let span = span.unwrap_or(Span::new(statement.file, statement.start, statement.start));
     Diagnostic::error(
         Code::SqlSyntax,
-        "`TABLE t` as a query is Spark SQL that flowc does not read",
+        format!("`{construct}` is Spark SQL that flowc does not read"),
     )
-    .at(Span::new(statement.file, statement.start, statement.start))
-    .with_label("in this statement")
-    .with_help("write `SELECT * FROM t` instead")
+    .at(span)
+    .with_label("not readable by flowc")
+    .with_help(help)
 }
 
 impl<'o> Extractor<'o> {
@@ -100,8 +98,8 @@ impl<'o> Extractor<'o> {
                 self.command_table(&namer, name, false);
                 return;
             }
-            SparkStatement::Command(SparkCommand::AlterTables(names)) => {
-                for name in names {
+            SparkStatement::Command(SparkCommand::AlterTables(tables)) => {
+                for name in tables {
                     self.command_table(&namer, name, false);
                 }
                 return;
@@ -159,18 +157,18 @@ impl<'o> Extractor<'o> {
                     defined: Vec::new(),
                     names: &mut self.located,
                     paths: &mut self.paths,
-                    table_query: false,
+                    unread: None,
                 };
                 let ControlFlow::Continue(()) = statement.visit(&mut visitor);
                 let TableVisitor {
                     reads: new_reads,
                     writes: new_writes,
                     defined,
-                    table_query,
+                    unread,
                     ..
                 } = visitor;
-                if table_query {
-                    self.diagnostics.push(table_query_unsupported(parsed_statement.span));
+                if let Some(unread) = unread {
+                    self.diagnostics.push(unread_diagnostic(parsed_statement.span, unread));
                 }
                 self.reads.extend(new_reads);
                 self.writes.extend(new_writes);
@@ -217,58 +215,6 @@ impl<'o> Extractor<'o> {
     }
 }
 
-fn resource(namer: &Namer<'_>, resource: &Resource) -> Option<ResourceRef> {
-    let span = namer.index.span(resource.span)?;
-    Some(ResourceRef {
-        kind: resource.kind,
-        uri: namer.literal(resource.span)?,
-        span,
-    })
-}
-
-/// Data source formats Spark reads a path with, as in ``parquet.`/data/x` ``.
-const PATH_FORMATS: &[&str] = &[
-    "avro",
-    "binaryfile",
-    "csv",
-    "delta",
-    "hudi",
-    "iceberg",
-    "image",
-    "json",
-    "libsvm",
-    "orc",
-    "parquet",
-    "text",
-];
-
-/// ``format.`path` ``: a path queried as a table (Spark's SQL on files), not a table.
-fn path_source(name: &ObjectName) -> Option<(String, String)> {
-    let [ObjectNamePart::Identifier(format), ObjectNamePart::Identifier(path)] = name.0.as_slice() else {
-        return None;
-    };
-    let format_name = format.value.to_ascii_lowercase();
-    (format.quote_style.is_none() && path.quote_style == Some('`') && PATH_FORMATS.contains(&format_name.as_str()))
-        .then(|| (format_name, path.value.clone()))
-}
-
-/// The `USE db` statement's database name, located.
-fn use_mention(target: &Use, namer: &Namer<'_>, database: &str) -> Option<DatabaseMention> {
-    let (Use::Object(name) | Use::Database(name) | Use::Schema(name)) = target else {
-        return None;
-    };
-    let ObjectNamePart::Identifier(ident) = name.0.last()? else {
-        return None;
-    };
-    let span = namer.index.span(ident.span)?;
-    Some(DatabaseMention {
-        database: database.to_owned(),
-        span,
-        quote: ident.quote_style,
-        templated: namer.is_templated(span),
-    })
-}
-
 /// Tables by name with their earliest mention.
 #[derive(Debug, Default)]
 struct Mentions(BTreeMap<TableName, Span>);
@@ -289,308 +235,6 @@ impl Mentions {
 
     fn into_refs(self) -> Vec<TableRef> {
         self.0.into_iter().map(|(name, span)| TableRef { name, span }).collect()
-    }
-}
-
-/// Where the database part of a table name is, or where one would go.
-fn mention(namer: &Namer<'_>, name: &ObjectName, table: &TableName, span: Span) -> TableMention {
-    // `db.t`, or `catalog.db.t`: the database is the part before the table.
-    let database = name.0.len().checked_sub(2).and_then(|at| match &name.0[at] {
-        ObjectNamePart::Identifier(ident) => Some(ident),
-        ObjectNamePart::Function(_) => None,
-    });
-    let database = database.and_then(|ident| {
-        let span = namer.index.span(ident.span)?;
-        Some(DatabaseMention {
-            database: ident.value.to_lowercase(),
-            span,
-            quote: ident.quote_style,
-            templated: namer.is_templated(span),
-        })
-    });
-    TableMention {
-        table: table.clone(),
-        span,
-        qualified: name.0.len() > 1,
-        database,
-        templated: namer.is_templated(span),
-    }
-}
-
-fn used_database(target: &Use, namer: &Namer<'_>) -> Option<String> {
-    match target {
-        Use::Object(name) | Use::Database(name) | Use::Schema(name) | Use::Catalog(name) => {
-            Some(namer.name(name).0.as_str().to_owned())
-        }
-        // Spark has no `USE DEFAULT` keyword: it is the database named `default`.
-        Use::Default => Some("default".to_owned()),
-        _ => None,
-    }
-}
-
-/// Turns AST names into table names as written, with known placeholders resolved.
-struct Namer<'a> {
-    index: &'a LineIndex<'a>,
-    original: &'a str,
-    placeholders: &'a [Placeholder],
-    params: Option<&'a BTreeMap<String, String>>,
-}
-
-impl Namer<'_> {
-    /// The text at a parser span in the original file, without the quotes around it.
-    fn literal(&self, span: sqlparser::tokenizer::Span) -> Option<String> {
-        let span = self.index.span(span)?;
-        let text = self.original.get(span.range())?;
-        let unquoted = ['\'', '"']
-            .iter()
-            .find_map(|&quote| text.strip_prefix(quote).and_then(|t| t.strip_suffix(quote)));
-        Some(unquoted.unwrap_or(text).to_owned())
-    }
-
-    /// Whether a template placeholder overlaps `span`.
-    fn is_templated(&self, span: Span) -> bool {
-        let first = self.placeholders.partition_point(|p| p.span.end <= span.start);
-        self.placeholders[first..]
-            .iter()
-            .take_while(|p| p.span.start < span.end)
-            .any(|p| matches!(p.kind, PlaceholderKind::Parameter | PlaceholderKind::Expression))
-    }
-
-    /// The unqualified-as-written name and its span in the original file.
-    fn name(&self, name: &ObjectName) -> (TableName, Option<Span>) {
-        let span = self.index.span(name.span());
-        let templated = span.and_then(|span| self.templated_name(span));
-        let table = templated.unwrap_or_else(|| {
-            TableName::from_parts(name.0.iter().map(|part| match part {
-                ObjectNamePart::Identifier(ident) => ident.value.as_str(),
-                ObjectNamePart::Function(function) => function.name.value.as_str(),
-            }))
-        });
-        (table, span)
-    }
-
-    /// The name as written, placeholders replaced by known values, when the name
-    /// contains any placeholder.
-    fn templated_name(&self, span: Span) -> Option<TableName> {
-        let first = self.placeholders.partition_point(|p| p.span.end <= span.start);
-        let inside: Vec<&Placeholder> = self.placeholders[first..]
-            .iter()
-            .take_while(|p| p.span.start < span.end)
-            .filter(|p| matches!(p.kind, PlaceholderKind::Parameter | PlaceholderKind::Expression))
-            .collect();
-        if inside.is_empty() {
-            return None;
-        }
-        let mut text = String::new();
-        let mut at = span.start as usize;
-        for placeholder in inside {
-            let range = placeholder.span.range();
-            text.push_str(self.original.get(at..range.start)?);
-            let value = self.params.and_then(|params| params.get(&placeholder.name));
-            text.push_str(value.map_or_else(|| self.original.get(range.clone()).unwrap_or(""), String::as_str));
-            at = range.end;
-        }
-        text.push_str(self.original.get(at..span.end as usize)?);
-        Some(TableName::new(&text))
-    }
-}
-
-struct TableVisitor<'a> {
-    namer: &'a Namer<'a>,
-    temporary: &'a HashSet<TableName>,
-    default_database: Option<&'a str>,
-    /// Span for names without a location.
-    fallback: Span,
-    ctes: CteScopes,
-    /// Target table factors of MERGE, UPDATE and DELETE: written, not read.
-    targets: Vec<*const TableFactor>,
-    reads: Vec<(TableName, Span)>,
-    writes: Vec<(TableName, Span)>,
-    /// Temporary views and cached tables this statement defines.
-    defined: Vec<TableName>,
-    /// Every table name read or written, located, for rewrites.
-    names: &'a mut TableNames,
-    /// Paths queried as tables.
-    paths: &'a mut Vec<PathRef>,
-    /// Whether a query is `TABLE t`, whose name sqlparser does not locate.
-    table_query: bool,
-}
-
-/// Whether a query body is, or combines, a `TABLE t` query.
-fn has_table_query(body: &SetExpr) -> bool {
-    match body {
-        SetExpr::Table(_) => true,
-        SetExpr::SetOperation { left, right, .. } => has_table_query(left) || has_table_query(right),
-        _ => false,
-    }
-}
-
-impl TableVisitor<'_> {
-    fn is_cte(&self, name: &TableName) -> bool {
-        !name.as_str().contains('.') && self.ctes.contains(name.as_str())
-    }
-
-    /// The table a name refers to, or `None` for a temporary view or cached table.
-    /// Records where the name is written.
-    fn table(&mut self, name: &ObjectName, written: bool) -> Option<(TableName, Span)> {
-        if let Some((format, path)) = path_source(name) {
-            if let Some(span) = self.namer.index.span(name.span()) {
-                self.paths.push(PathRef {
-                    format,
-                    path,
-                    written,
-                    span,
-                });
-            }
-            return None;
-        }
-        let (raw, span) = self.namer.name(name);
-        if self.temporary.contains(&raw) {
-            return None;
-        }
-        let table = raw.qualified_with(self.default_database);
-        if let Some(span) = span {
-            self.names.tables.push(mention(self.namer, name, &table, span));
-        }
-        Some((table, span.unwrap_or(self.fallback)))
-    }
-
-    /// A table a DDL or utility statement changes (drops, truncates, alters, creates
-    /// empty, analyses, repairs): not data lineage, but a name environments rewrite.
-    fn alter(&mut self, name: &ObjectName) {
-        if path_source(name).is_some() {
-            return;
-        }
-        let (raw, span) = self.namer.name(name);
-        if self.temporary.contains(&raw) || self.defined.contains(&raw) {
-            return;
-        }
-        let table = raw.qualified_with(self.default_database);
-        if let Some(span) = span {
-            self.names.tables.push(mention(self.namer, name, &table, span));
-            self.names.altered.push(TableRef { name: table, span });
-        }
-    }
-
-    fn write(&mut self, name: &ObjectName) {
-        if let Some(table) = self.table(name, true) {
-            self.writes.push(table);
-        }
-    }
-
-    fn define(&mut self, name: &ObjectName) {
-        self.defined.push(self.namer.name(name).0);
-    }
-
-    fn write_target(&mut self, target: &TableFactor) {
-        if let TableFactor::Table { name, .. } = target {
-            self.write(name);
-        }
-        self.targets.push(target);
-    }
-}
-
-impl Visitor for TableVisitor<'_> {
-    type Break = Infallible;
-
-    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
-        self.ctes.enter(query);
-        self.table_query |= has_table_query(&query.body);
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
-        self.ctes.leave(query);
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<Self::Break> {
-        match statement {
-            Statement::Insert(insert) => {
-                if let TableObject::TableName(name) = &insert.table {
-                    self.write(name);
-                }
-            }
-            Statement::CreateTable(create) if create.query.is_some() => {
-                if create.temporary {
-                    self.define(&create.name);
-                } else {
-                    self.write(&create.name);
-                }
-            }
-            Statement::CreateView(view) => {
-                if view.temporary {
-                    self.define(&view.name);
-                    // A global temporary view is read as `global_temp.name`.
-                    let (name, _) = self.namer.name(&view.name);
-                    self.defined.push(name.qualified_with(Some("global_temp")));
-                } else {
-                    self.write(&view.name);
-                }
-            }
-            Statement::Cache {
-                table_name,
-                query: Some(_),
-                ..
-            } => self.define(table_name),
-            Statement::CreateTable(create) if !create.temporary => self.alter(&create.name),
-            Statement::Drop {
-                object_type: ObjectType::Table | ObjectType::View | ObjectType::MaterializedView,
-                names,
-                ..
-            } => {
-                for name in names {
-                    self.alter(name);
-                }
-            }
-            Statement::Truncate(truncate) => {
-                for target in &truncate.table_names {
-                    self.alter(&target.name);
-                }
-            }
-            Statement::AlterTable(alter) => self.alter(&alter.name),
-            // `ALTER VIEW v AS query` redefines the view, as `CREATE OR REPLACE VIEW` does.
-            Statement::AlterView(view) if matches!(view.operation, AlterViewOperation::As { .. }) => {
-                self.write(&view.name);
-            }
-            Statement::AlterView(view) => self.alter(&view.name),
-            Statement::Analyze(analyze) => {
-                if let Some(name) = &analyze.table_name {
-                    self.alter(name);
-                }
-            }
-            Statement::Msck(msck) => self.alter(&msck.table_name),
-            Statement::Merge(merge) => self.write_target(&merge.table),
-            Statement::Update(update) => self.write_target(&update.table.relation),
-            Statement::Delete(delete) => {
-                for name in &delete.tables {
-                    self.write(name);
-                }
-                let (FromTable::WithFromKeyword(tables) | FromTable::WithoutKeyword(tables)) = &delete.from;
-                for table in tables {
-                    self.write_target(&table.relation);
-                }
-            }
-            _ => {}
-        }
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<Self::Break> {
-        let TableFactor::Table { name, args: None, .. } = factor else {
-            return ControlFlow::Continue(());
-        };
-        if self.targets.iter().any(|&target| std::ptr::eq(target, factor)) {
-            return ControlFlow::Continue(());
-        }
-        let (raw, _) = self.namer.name(name);
-        if self.is_cte(&raw) {
-            return ControlFlow::Continue(());
-        }
-        if let Some(table) = self.table(name, false) {
-            self.reads.push(table);
-        }
-        ControlFlow::Continue(())
     }
 }
 
@@ -708,5 +352,94 @@ mod tests {
              REFRESH TABLE a.e; ANALYZE TABLE a.f COMPUTE STATISTICS; MSCK REPAIR TABLE a.g",
         );
         assert!(reads.is_empty() && writes.is_empty(), "{reads:?} {writes:?}");
+    }
+
+    fn altered(text: &str) -> Vec<String> {
+        let analysis = run(text, &SqlOptions::default());
+        assert!(analysis.diagnostics.is_empty(), "{:#?}", analysis.diagnostics);
+        analysis.alters().iter().map(|r| r.name.to_string()).collect()
+    }
+
+    #[test]
+    fn an_alter_only_file_alters_its_tables() {
+        let alters = altered(
+            "ALTER TABLE ods.orders ADD IF NOT EXISTS PARTITION (dt = '${bizdate}');\nREPAIR TABLE ods.refunds",
+        );
+        assert_eq!(alters, ["ods.orders", "ods.refunds"]);
+    }
+
+    #[test]
+    fn rename_to_alters_both_names() {
+        assert_eq!(altered("ALTER TABLE tmp.a RENAME TO tmp.b"), ["tmp.a", "tmp.b"]);
+    }
+
+    #[test]
+    fn load_data_writes_and_alter_view_as_redefines() {
+        let (reads, writes) = names(
+            "LOAD DATA INPATH '/x' OVERWRITE INTO TABLE ods.o PARTITION (dt = '1');\n\
+             ALTER VIEW dws.v AS SELECT * FROM dwd.o",
+        );
+        assert_eq!(
+            (reads, writes),
+            (vec!["dwd.o".to_owned()], vec!["dws.v".to_owned(), "ods.o".to_owned()])
+        );
+    }
+
+    #[test]
+    fn path_sources_are_paths_not_tables() {
+        let analysis = run(
+            "INSERT INTO delta.`/lake/x` SELECT * FROM parquet.`/in/${bizdate}` JOIN ods.t USING (id)",
+            &SqlOptions::default(),
+        );
+        let reads: Vec<_> = analysis.reads.iter().map(|r| r.name.to_string()).collect();
+        assert_eq!(reads, ["ods.t"]);
+        assert!(analysis.writes.is_empty());
+        let paths: Vec<_> = analysis
+            .paths
+            .iter()
+            .map(|p| (p.format.as_str(), p.path.as_str(), p.written))
+            .collect();
+        assert_eq!(
+            paths,
+            [("delta", "/lake/x", true), ("parquet", "/in/${bizdate}", false)]
+        );
+    }
+
+    #[test]
+    fn functions_and_their_jars_are_recorded() {
+        let analysis = run(
+            "ADD JAR /opt/a.jar 'hdfs://nn/b.jar';\n\
+             CREATE TEMPORARY FUNCTION mask AS 'com.x.Mask' USING JAR 'hdfs://nn/m.jar', FILE '/d.txt'",
+            &SqlOptions::default(),
+        );
+        assert!(analysis.diagnostics.is_empty(), "{:#?}", analysis.diagnostics);
+        let functions: Vec<_> = analysis
+            .functions
+            .iter()
+            .map(|f| (f.name.as_str(), f.class.as_str(), f.temporary))
+            .collect();
+        assert_eq!(functions, [("mask", "com.x.Mask", true)]);
+        let resources: Vec<_> = analysis
+            .resources
+            .iter()
+            .map(|r| format!("{} {}", r.kind.as_str(), r.uri))
+            .collect();
+        assert_eq!(
+            resources,
+            [
+                "jar /opt/a.jar",
+                "jar hdfs://nn/b.jar",
+                "jar hdfs://nn/m.jar",
+                "file /d.txt"
+            ]
+        );
+        assert!(analysis.reads.is_empty() && analysis.writes.is_empty());
+    }
+
+    #[test]
+    fn a_table_named_by_an_expression_is_a_named_error() {
+        let analysis = run("SELECT * FROM IDENTIFIER('ods.t')", &SqlOptions::default());
+        let messages: Vec<_> = analysis.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["`IDENTIFIER(…)` is Spark SQL that flowc does not read"]);
     }
 }

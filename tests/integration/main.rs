@@ -32,6 +32,7 @@ mod output;
 mod plan;
 mod quality;
 mod secrets;
+mod sql_forms;
 mod sql_lineage;
 mod stdout;
 mod support;
