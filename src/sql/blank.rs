@@ -119,25 +119,30 @@ fn blank_view_clauses(tokens: &mut [TokenWithSpan]) {
     }
 }
 
-/// `PARTITION (…) IF NOT EXISTS` of an `INSERT OVERWRITE`, before its query.
+/// `PARTITION (…) IF NOT EXISTS` of an `INSERT OVERWRITE`, before its query. No
+/// allocation: `INSERT` is the most common statement.
 fn blank_insert_if_not_exists(tokens: &mut [TokenWithSpan]) {
-    let indices: Vec<usize> = significant(tokens).take(64).collect();
-    for window in indices.windows(4) {
-        let [close, if_, not, exists] = window else {
-            continue;
-        };
-        if tokens[*close].token == Token::RParen
-            && is(&tokens[*if_].token, Keyword::IF)
-            && is(&tokens[*not].token, Keyword::NOT)
-            && is(&tokens[*exists].token, Keyword::EXISTS)
+    // The last four significant tokens, oldest first.
+    let mut window = [usize::MAX; 4];
+    let mut found = None;
+    for i in significant(tokens).take(64) {
+        window.rotate_left(1);
+        window[3] = i;
+        if is(&tokens[i].token, Keyword::SELECT) {
+            return;
+        }
+        let [close, if_, not, exists] = window;
+        if close != usize::MAX
+            && tokens[close].token == Token::RParen
+            && is(&tokens[if_].token, Keyword::IF)
+            && is(&tokens[not].token, Keyword::NOT)
+            && is(&tokens[exists].token, Keyword::EXISTS)
         {
-            for &i in &[*if_, *not, *exists] {
-                blank(&mut tokens[i]);
-            }
-            return;
+            found = Some([if_, not, exists]);
+            break;
         }
-        if is(&tokens[*close].token, Keyword::SELECT) {
-            return;
-        }
+    }
+    for at in found.into_iter().flatten() {
+        blank(&mut tokens[at]);
     }
 }
