@@ -11,13 +11,13 @@
 
 use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
 use sqlparser::ast::{
-    ClusteredBy, CommentDef, CreateTableOptions, HiveDistributionStyle, HiveFormat, HiveIOFormat, SqlOption, Statement,
+    ClusteredBy, CommentDef, CreateTableOptions, HiveDistributionStyle, HiveFormat, HiveIOFormat, Ident, ObjectName,
+    SqlOption, Statement,
 };
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
-use super::dialect::{is_word, parse_spark_options};
 use super::hive_only;
 
 /// `CREATE … TABLE` or `REPLACE TABLE`, not followed by `LIKE` after the name.
@@ -229,4 +229,36 @@ fn parse_clustered_by(parser: &mut Parser) -> Result<ClusteredBy, ParserError> {
         sorted_by,
         num_buckets,
     })
+}
+
+pub(crate) fn is_word(token: &Token, keyword: Keyword) -> bool {
+    matches!(token, Token::Word(word) if word.keyword == keyword)
+}
+
+/// Spark's `(key [=] value, …)` option list, after `OPTIONS` or `TBLPROPERTIES`: a key
+/// is a string or a dotted name, the `=` is optional.
+pub(crate) fn parse_spark_options(parser: &mut Parser) -> Result<Vec<SqlOption>, ParserError> {
+    parser.expect_token(&Token::LParen)?;
+    let mut options = Vec::new();
+    if parser.consume_token(&Token::RParen) {
+        return Ok(options);
+    }
+    loop {
+        let key = match parser.peek_token_ref().token.clone() {
+            Token::SingleQuotedString(key) | Token::DoubleQuotedString(key) => {
+                let token = parser.next_token();
+                ObjectName::from(vec![Ident::with_span(token.span, key)])
+            }
+            _ => parser.parse_object_name(false)?,
+        };
+        // The `=` between key and value is optional in Spark.
+        let _ = parser.consume_token(&Token::Eq);
+        let value = parser.parse_expr()?;
+        options.push(SqlOption::KeyValue { key, value });
+        if !parser.consume_token(&Token::Comma) {
+            break;
+        }
+    }
+    parser.expect_token(&Token::RParen)?;
+    Ok(options)
 }

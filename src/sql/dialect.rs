@@ -11,13 +11,13 @@
 
 use std::any::TypeId;
 
-use sqlparser::ast::{Expr, Ident, ObjectName, SqlOption, Statement};
+use sqlparser::ast::{Expr, SqlOption, Statement};
 use sqlparser::dialect::{Dialect, SparkSqlDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
 
-use super::create_table;
+use super::create_table::{self, is_word, parse_spark_options};
 
 /// The parser's recursion limit: sqlparser's default, stated here so messages can
 /// name it.
@@ -152,38 +152,6 @@ impl Dialect for SparkDialect {
             None
         }
     }
-}
-
-pub(crate) fn is_word(token: &Token, keyword: Keyword) -> bool {
-    matches!(token, Token::Word(word) if word.keyword == keyword)
-}
-
-/// Spark's `(key [=] value, …)` option list, after `OPTIONS` or `TBLPROPERTIES`: a key
-/// is a string or a dotted name, the `=` is optional.
-pub(crate) fn parse_spark_options(parser: &mut Parser) -> Result<Vec<SqlOption>, ParserError> {
-    parser.expect_token(&Token::LParen)?;
-    let mut options = Vec::new();
-    if parser.consume_token(&Token::RParen) {
-        return Ok(options);
-    }
-    loop {
-        let key = match parser.peek_token_ref().token.clone() {
-            Token::SingleQuotedString(key) | Token::DoubleQuotedString(key) => {
-                let token = parser.next_token();
-                ObjectName::from(vec![Ident::with_span(token.span, key)])
-            }
-            _ => parser.parse_object_name(false)?,
-        };
-        // The `=` between key and value is optional in Spark.
-        let _ = parser.consume_token(&Token::Eq);
-        let value = parser.parse_expr()?;
-        options.push(SqlOption::KeyValue { key, value });
-        if !parser.consume_token(&Token::Comma) {
-            break;
-        }
-    }
-    parser.expect_token(&Token::RParen)?;
-    Ok(options)
 }
 
 /// `INSERT OVERWRITE [LOCAL] DIRECTORY ['path'] USING`.

@@ -43,13 +43,7 @@ pub(crate) fn parser_error(error: &ParserError, context: &ErrorContext<'_>) -> D
                 let (construct, help) = text.split_once(hive_only::UNREAD_MARKER).unwrap_or((text, ""));
                 let offset = location.and_then(|location| context.index.offset(location));
                 let span = offset.map_or(context.statement, |offset| token_span_at(offset, None, context));
-                Diagnostic::error(
-                    Code::SqlSyntax,
-                    format!("`{construct}` is Spark SQL that flowc does not read"),
-                )
-                .at(span)
-                .with_label("not readable by flowc")
-                .with_help(help.to_owned())
+                unread_construct(span, construct, help)
             }
             None => {
                 let (message, location) = split_location(message);
@@ -84,6 +78,18 @@ fn hive_only_construct(construct: &str, location: Option<Location>, context: &Er
     .at(span)
     .with_label("not Spark SQL")
     .with_help("Spark answers \"Operation not allowed\" (see docs/sql.md for the forms it runs); run this in Hive, or remove it")
+}
+
+/// A Spark construct flowc does not read (`TABLE t`, `IDENTIFIER(…)`, `SELECT TRANSFORM`…),
+/// named, with what to write instead.
+pub(crate) fn unread_construct(span: Span, construct: &str, help: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::SqlSyntax,
+        format!("`{construct}` is Spark SQL that flowc does not read"),
+    )
+    .at(span)
+    .with_label("not readable by flowc")
+    .with_help(help.to_owned())
 }
 
 /// Turns a tokenizer error into a Q301 diagnostic.

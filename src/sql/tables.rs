@@ -22,9 +22,10 @@ use super::commands::SparkCommand;
 use super::cte::CteScopes;
 use super::names::{Namer, mention, path_source, resource, use_mention, used_database};
 use super::parse::{ParsedStatement, Source, SparkStatement};
-use super::visitor::{TableVisitor, Unread};
+use super::syntax_error;
+use super::visitor::TableVisitor;
 use super::{FunctionRef, PathRef, ResourceRef, SqlOptions, TableNames, TableRef};
-use crate::diagnostic::{Code, Diagnostic, Span};
+use crate::diagnostic::{Diagnostic, Span};
 use crate::model::TableName;
 
 /// Reads and writes of one file.
@@ -52,20 +53,6 @@ pub(crate) struct Extractor<'o> {
     resources: Vec<ResourceRef>,
     paths: Vec<PathRef>,
     diagnostics: Vec<Diagnostic>,
-}
-
-/// Q301 for a construct whose table name sqlparser does not locate (`TABLE t`) or that
-/// names its table with an expression (`IDENTIFIER(…)`): an environment could not
-/// rewrite it, and lineage would miss it.
-fn unread_diagnostic(statement: Span, (span, construct, help): Unread) -> Diagnostic {
-    let span = span.unwrap_or(Span::new(statement.file, statement.start, statement.start));
-    Diagnostic::error(
-        Code::SqlSyntax,
-        format!("`{construct}` is Spark SQL that flowc does not read"),
-    )
-    .at(span)
-    .with_label("not readable by flowc")
-    .with_help(help)
 }
 
 impl<'o> Extractor<'o> {
@@ -168,7 +155,14 @@ impl<'o> Extractor<'o> {
                     ..
                 } = visitor;
                 if let Some(unread) = unread {
-                    self.diagnostics.push(unread_diagnostic(parsed_statement.span, unread));
+                    let (span, construct, help) = unread;
+                    let at = span.unwrap_or(Span::new(
+                        parsed_statement.span.file,
+                        parsed_statement.span.start,
+                        parsed_statement.span.start,
+                    ));
+                    self.diagnostics
+                        .push(syntax_error::unread_construct(at, construct, help));
                 }
                 self.reads.extend(new_reads);
                 self.writes.extend(new_writes);
