@@ -8,7 +8,9 @@
 //! - `CREATE VIEW v … COMMENT '…' TBLPROPERTIES (…) PARTITIONED ON (…) AS …`: the view
 //!   clauses between the name and `AS`;
 //! - `INSERT OVERWRITE TABLE t PARTITION (…) IF NOT EXISTS query`;
-//! - `USE DATABASE|SCHEMA|NAMESPACE db`.
+//! - `USE DATABASE|SCHEMA|NAMESPACE db`;
+//! - Delta's time travel, `t VERSION AS OF 3` and `t TIMESTAMP AS OF '…'` (a literal), in
+//!   a statement that failed without it ([`blank_time_travel`]).
 //!
 //! Only statements that start with `CREATE`, `INSERT` or `USE` are scanned, and only up
 //! to the query.
@@ -145,4 +147,33 @@ fn blank_insert_if_not_exists(tokens: &mut [TokenWithSpan]) {
     for at in found.into_iter().flatten() {
         blank(&mut tokens[at]);
     }
+}
+
+/// The statement's tokens with every `VERSION|TIMESTAMP AS OF <literal>` blanked, or
+/// `None` when it has none. Run only on a statement that failed to parse, so that the
+/// common statement pays nothing.
+pub(crate) fn blank_time_travel(tokens: &[TokenWithSpan]) -> Option<Vec<TokenWithSpan>> {
+    let indices: Vec<usize> = significant(tokens).collect();
+    let mut repaired: Option<Vec<TokenWithSpan>> = None;
+    for window in indices.windows(4) {
+        let [kind, as_, of, value] = window else {
+            continue;
+        };
+        let versioned = matches!(&tokens[*kind].token, Token::Word(word) if word.quote_style.is_none()
+            && (word.value.eq_ignore_ascii_case("version") || word.value.eq_ignore_ascii_case("timestamp")));
+        if versioned
+            && is(&tokens[*as_].token, Keyword::AS)
+            && is(&tokens[*of].token, Keyword::OF)
+            && matches!(
+                tokens[*value].token,
+                Token::Number(..) | Token::SingleQuotedString(_) | Token::DoubleQuotedString(_)
+            )
+        {
+            let copy = repaired.get_or_insert_with(|| tokens.to_vec());
+            for &at in &[*kind, *as_, *of, *value] {
+                blank(&mut copy[at]);
+            }
+        }
+    }
+    repaired
 }

@@ -111,11 +111,6 @@ impl Dialect for SparkDialect {
         supports_pipe_operator,
     );
 
-    // Delta's time travel: `FROM t VERSION AS OF 3`, `FROM t TIMESTAMP AS OF '…'`.
-    fn supports_table_versioning(&self) -> bool {
-        true
-    }
-
     // `FROM t TABLESAMPLE (10 PERCENT) s`: Spark's sample comes before the alias.
     fn supports_table_sample_before_alias(&self) -> bool {
         true

@@ -108,7 +108,18 @@ pub(crate) fn parse_each(file: FileId, text: &str, mut each: impl FnMut(&Source<
         any_statement = true;
         let span = statement_span(&tokens, &index);
         let start = tokens.first().map(|token| token.span.start);
-        match parse_statement_with(tokens, SparkDialect::default()) {
+        let parsed = parse_statement_with(tokens, SparkDialect::default()).map_err(|error| {
+            // The parser took the statement's tokens: read them again, for the message.
+            let chunk = start.map_or_else(Vec::new, |start| retokenize(&sanitized.text, span, start));
+            (error, chunk)
+        });
+        // Delta's time travel is read only when the statement fails without it: with
+        // sqlparser's table versioning on, `FROM t before` (an alias) would not parse.
+        let parsed = parsed.or_else(|(error, chunk)| match blank::blank_time_travel(&chunk) {
+            Some(repaired) => parse_statement_with(repaired, SparkDialect::default()).map_err(|error| (error, chunk)),
+            None => Err((error, chunk)),
+        });
+        match parsed {
             Ok(parsed) => {
                 let group = (parsed.len() > 1).then_some(count);
                 for statement in parsed {
@@ -123,9 +134,7 @@ pub(crate) fn parse_each(file: FileId, text: &str, mut each: impl FnMut(&Source<
                     );
                 }
             }
-            Err(error) => {
-                // The parser took the statement's tokens: read them again, for the message.
-                let chunk = start.map_or_else(Vec::new, |start| retokenize(&sanitized.text, span, start));
+            Err((error, chunk)) => {
                 let context = ErrorContext {
                     index: &index,
                     original: text,
