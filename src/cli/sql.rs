@@ -9,7 +9,7 @@ use super::{Outcome, Printer};
 use crate::Error;
 use crate::diagnostic::{Diagnostics, SourceMap};
 use crate::load::{TextFile, register_text};
-use crate::sql::{SqlOptions, TableRef, analyze};
+use crate::sql::{SqlAnalysis, SqlOptions, TableRef, analyze};
 
 /// The subcommands of `flowc sql`.
 #[derive(Debug, Subcommand)]
@@ -60,14 +60,14 @@ pub(crate) fn lineage(args: &SqlLineageArgs, printer: &Printer) -> Result<Outcom
         default_database: args.default_db.as_deref(),
         ..SqlOptions::default()
     };
-    let analysis = analyze(file, &text, &options);
+    let mut analysis = analyze(file, &text, &options);
     // Not a check of the file, but its excerpts never show a secret.
     let secrets: Vec<String> = crate::validate::secrets::scan_text(file, &text)
         .iter()
         .filter_map(|d| d.span)
         .map(|span| sources.mask_secret(span))
         .collect();
-    let mut diagnostics: Diagnostics = analysis.diagnostics.into_iter().collect();
+    let mut diagnostics: Diagnostics = std::mem::take(&mut analysis.diagnostics).into_iter().collect();
     diagnostics.redact(&secrets);
 
     printer.diagnostics(&diagnostics, &sources);
@@ -75,8 +75,8 @@ pub(crate) fn lineage(args: &SqlLineageArgs, printer: &Printer) -> Result<Outcom
         return Ok(Outcome::InputErrors);
     }
     let output = match args.format {
-        LineageFormat::Json => json(&analysis.reads, &analysis.writes),
-        LineageFormat::Text => text_report(&analysis.reads, &analysis.writes),
+        LineageFormat::Json => json(&analysis),
+        LineageFormat::Text => text_report(&analysis),
     };
     printer.out(&output);
     Ok(Outcome::Clean)
@@ -96,8 +96,78 @@ fn read_input(file: &Path) -> Result<(String, Vec<u8>), Error> {
     Ok((file.to_string_lossy().replace('\\', "/"), bytes))
 }
 
-/// `{"sources": [...], "targets": [...]}`, names sorted (they come sorted).
-fn json(reads: &[TableRef], writes: &[TableRef]) -> String {
+/// The optional sections, each as (title, lines) for text and (key, values) for JSON;
+/// a section without entries is left out of both.
+fn extra_sections(analysis: &SqlAnalysis) -> Vec<(&'static str, Vec<String>, Vec<serde_json::Value>)> {
+    let alters = analysis.alters();
+    let mut sections = Vec::new();
+    if !alters.is_empty() {
+        sections.push((
+            "alters",
+            alters.iter().map(|table| table.name.to_string()).collect(),
+            alters
+                .iter()
+                .map(|table| serde_json::Value::from(table.name.as_str()))
+                .collect(),
+        ));
+    }
+    if !analysis.paths.is_empty() {
+        sections.push((
+            "paths",
+            analysis
+                .paths
+                .iter()
+                .map(|path| {
+                    let access = if path.written { "write" } else { "read" };
+                    format!("{} {} `{}`", access, path.format, path.path)
+                })
+                .collect(),
+            analysis
+                .paths
+                .iter()
+                .map(|path| serde_json::json!({"format": path.format, "path": path.path, "written": path.written}))
+                .collect(),
+        ));
+    }
+    if !analysis.functions.is_empty() {
+        sections.push((
+            "functions",
+            analysis
+                .functions
+                .iter()
+                .map(|function| {
+                    let scope = if function.temporary { " (temporary)" } else { "" };
+                    format!("{} = {}{scope}", function.name, function.class)
+                })
+                .collect(),
+            analysis
+                .functions
+                .iter()
+                .map(|f| serde_json::json!({"name": f.name, "class": f.class, "temporary": f.temporary}))
+                .collect(),
+        ));
+    }
+    if !analysis.resources.is_empty() {
+        sections.push((
+            "resources",
+            analysis
+                .resources
+                .iter()
+                .map(|resource| format!("{} {}", resource.kind.as_str(), resource.uri))
+                .collect(),
+            analysis
+                .resources
+                .iter()
+                .map(|r| serde_json::json!({"kind": r.kind.as_str(), "uri": r.uri}))
+                .collect(),
+        ));
+    }
+    sections
+}
+
+/// `{"sources": [...], "targets": [...]}`, names sorted (they come sorted), then the
+/// optional sections that have entries (`alters`, `paths`, `functions`, `resources`).
+fn json(analysis: &SqlAnalysis) -> String {
     let list = |tables: &[TableRef]| {
         tables
             .iter()
@@ -105,18 +175,43 @@ fn json(reads: &[TableRef], writes: &[TableRef]) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    format!("{{\"sources\": [{}], \"targets\": [{}]}}\n", list(reads), list(writes))
+    let mut out = format!(
+        "{{\"sources\": [{}], \"targets\": [{}]",
+        list(&analysis.reads),
+        list(&analysis.writes)
+    );
+    for (key, _, values) in extra_sections(analysis) {
+        let values: Vec<String> = values.iter().map(ToString::to_string).collect();
+        out.push_str(", \"");
+        out.push_str(key);
+        out.push_str("\": [");
+        out.push_str(&values.join(", "));
+        out.push(']');
+    }
+    out.push_str("}\n");
+    out
 }
 
-/// `sources:` and `targets:`, one table per indented line.
-fn text_report(reads: &[TableRef], writes: &[TableRef]) -> String {
+/// `sources:` and `targets:`, one table per indented line, then the optional sections
+/// that have entries.
+fn text_report(analysis: &SqlAnalysis) -> String {
+    let names = |tables: &[TableRef]| tables.iter().map(|table| table.name.to_string()).collect();
+    let mut sections = vec![
+        ("sources", names(&analysis.reads)),
+        ("targets", names(&analysis.writes)),
+    ];
+    sections.extend(
+        extra_sections(analysis)
+            .into_iter()
+            .map(|(title, lines, _)| (title, lines)),
+    );
     let mut out = String::new();
-    for (title, tables) in [("sources", reads), ("targets", writes)] {
+    for (title, lines) in sections {
         out.push_str(title);
         out.push_str(":\n");
-        for table in tables {
+        for line in lines {
             out.push_str("  ");
-            out.push_str(table.name.as_str());
+            out.push_str(&line);
             out.push('\n');
         }
     }

@@ -336,7 +336,10 @@ fn analyze(
                 };
                 let analysis = sql::analyze(file, sources.file(file).text(), &options);
                 let mut found = analysis.diagnostics;
-                if analysis.writes.is_empty() && !found.iter().any(Diagnostic::is_error) {
+                // A file that only alters (`ALTER TABLE … ADD PARTITION`, `DROP`, `MSCK`…)
+                // does what it is for: it is no "only reads" file.
+                let changes_tables = !analysis.writes.is_empty() || !analysis.names.altered.is_empty();
+                if !changes_tables && !found.iter().any(Diagnostic::is_error) {
                     found.push(
                         Diagnostic::warning(Code::NoTableWritten, format!("task `{}` writes no table", task.id))
                             .at(spark.sql.span)

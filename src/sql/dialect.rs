@@ -2,10 +2,7 @@
 //! statements it does not read.
 //!
 //! Handled here, through the [`Dialect::parse_statement`] hook:
-//! - `CREATE TABLE … USING fmt` followed by Spark's table clauses in any order
-//!   (`OPTIONS`, `PARTITIONED BY`, `CLUSTERED BY`, `LOCATION`, `COMMENT`,
-//!   `TBLPROPERTIES`), with or without `AS query`; sqlparser wants `PARTITIONED BY`
-//!   before `USING` and knows no `OPTIONS`;
+//! - `CREATE TABLE` (all but `LIKE`), in [`create_table`];
 //! - `INSERT OVERWRITE [LOCAL] DIRECTORY ['path'] USING fmt [OPTIONS (…)] query`.
 //!
 //! Everything else is delegated unchanged. Statements that need more than one AST node
@@ -14,15 +11,13 @@
 
 use std::any::TypeId;
 
-use sqlparser::ast::helpers::stmt_create_table::CreateTableBuilder;
-use sqlparser::ast::{
-    ClusteredBy, CommentDef, CreateTableOptions, Expr, HiveDistributionStyle, HiveFormat, HiveIOFormat, Ident,
-    ObjectName, SqlOption, Statement,
-};
+use sqlparser::ast::{Expr, SqlOption, Statement};
 use sqlparser::dialect::{Dialect, SparkSqlDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::Token;
+
+use super::create_table::{self, is_word, parse_spark_options};
 
 /// The parser's recursion limit: sqlparser's default, stated here so messages can
 /// name it.
@@ -116,6 +111,11 @@ impl Dialect for SparkDialect {
         supports_pipe_operator,
     );
 
+    // `FROM t TABLESAMPLE (10 PERCENT) s`: Spark's sample comes before the alias.
+    fn supports_table_sample_before_alias(&self) -> bool {
+        true
+    }
+
     // Spark reads `\'`, `\\`, `\n`… inside string literals (unless
     // `spark.sql.parser.escapedStringLiterals` is set); sqlparser's Spark dialect does not.
     fn supports_string_literal_backslash_escape(&self) -> bool {
@@ -139,190 +139,14 @@ impl Dialect for SparkDialect {
     }
 
     fn parse_statement(&self, parser: &mut Parser) -> Option<Result<Statement, ParserError>> {
-        if is_create_table_using(parser) {
-            Some(parse_create_table_using(parser))
+        if create_table::is_create_table(parser) {
+            Some(create_table::parse_create_table(parser))
         } else if is_insert_directory_using(parser) {
             Some(parse_insert_directory_using(parser))
         } else {
             None
         }
     }
-}
-
-fn is_word(token: &Token, keyword: Keyword) -> bool {
-    matches!(token, Token::Word(word) if word.keyword == keyword)
-}
-
-/// `CREATE [OR REPLACE] [EXTERNAL|TEMPORARY] TABLE … USING …`: a `USING` at the top
-/// level before the query, if any.
-fn is_create_table_using(parser: &Parser) -> bool {
-    let peek = |n: usize| &parser.peek_nth_token_ref(n).token;
-    if !is_word(peek(0), Keyword::CREATE) {
-        return false;
-    }
-    let mut n = 1;
-    if is_word(peek(n), Keyword::OR) && is_word(peek(n + 1), Keyword::REPLACE) {
-        n += 2;
-    }
-    if [Keyword::EXTERNAL, Keyword::TEMPORARY, Keyword::TEMP]
-        .iter()
-        .any(|&keyword| is_word(peek(n), keyword))
-    {
-        n += 1;
-    }
-    if !is_word(peek(n), Keyword::TABLE) {
-        return false;
-    }
-    let mut depth = 0_usize;
-    loop {
-        n += 1;
-        match peek(n) {
-            Token::EOF | Token::SemiColon => return false,
-            Token::LParen => depth += 1,
-            Token::RParen => depth = depth.saturating_sub(1),
-            Token::Word(word) if depth == 0 => match word.keyword {
-                Keyword::USING => return true,
-                Keyword::AS | Keyword::SELECT | Keyword::LIKE => return false,
-                _ => {}
-            },
-            _ => {}
-        }
-    }
-}
-
-fn parse_create_table_using(parser: &mut Parser) -> Result<Statement, ParserError> {
-    parser.expect_keyword_is(Keyword::CREATE)?;
-    let or_replace = parser.parse_keywords(&[Keyword::OR, Keyword::REPLACE]);
-    let external = parser.parse_keyword(Keyword::EXTERNAL);
-    let temporary = parser
-        .parse_one_of_keywords(&[Keyword::TEMPORARY, Keyword::TEMP])
-        .is_some();
-    parser.expect_keyword_is(Keyword::TABLE)?;
-    let if_not_exists = parser.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
-    let name = parser.parse_object_name(false)?;
-    let (columns, constraints) = parser.parse_columns()?;
-    parser.expect_keyword_is(Keyword::USING)?;
-    let format = parser.parse_identifier()?;
-
-    let mut options: Vec<SqlOption> = Vec::new();
-    let mut properties: Vec<SqlOption> = Vec::new();
-    let mut partitioning = HiveDistributionStyle::NONE;
-    let mut clustered_by = None;
-    let mut location = None;
-    let mut comment = None;
-    // Spark accepts these clauses in any order.
-    loop {
-        let token = &parser.peek_token_ref().token;
-        if is_word(token, Keyword::OPTIONS) {
-            parser.advance_token();
-            options = parse_spark_options(parser)?;
-        } else if is_word(token, Keyword::TBLPROPERTIES) {
-            parser.advance_token();
-            properties = parse_spark_options(parser)?;
-        } else if is_word(token, Keyword::PARTITIONED) {
-            partitioning = parser.parse_hive_distribution()?;
-            if matches!(partitioning, HiveDistributionStyle::NONE) {
-                // sqlparser reads `PARTITIONED` only when `BY` follows; otherwise it
-                // read nothing, and this loop would see `PARTITIONED` forever.
-                parser.expect_keywords(&[Keyword::PARTITIONED, Keyword::BY])?;
-            }
-        } else if parser.parse_keywords(&[Keyword::CLUSTERED, Keyword::BY]) {
-            clustered_by = Some(parse_clustered_by(parser)?);
-        } else if parser.parse_keyword(Keyword::LOCATION) {
-            location = Some(parser.parse_literal_string()?);
-        } else if parser.parse_keyword(Keyword::COMMENT) {
-            comment = Some(CommentDef::WithoutEq(parser.parse_literal_string()?));
-        } else {
-            break;
-        }
-    }
-    let query = if parser.parse_keyword(Keyword::AS) {
-        Some(parser.parse_query()?)
-    } else {
-        None
-    };
-
-    // The AST has one slot for table options: OPTIONS wins over TBLPROPERTIES.
-    let table_options = if !options.is_empty() {
-        CreateTableOptions::Options(options)
-    } else if !properties.is_empty() {
-        CreateTableOptions::TableProperties(properties)
-    } else {
-        CreateTableOptions::None
-    };
-    let hive_formats = HiveFormat {
-        row_format: None,
-        serde_properties: None,
-        storage: Some(HiveIOFormat::Using { format }),
-        location,
-    };
-    let table = CreateTableBuilder::new(name)
-        .or_replace(or_replace)
-        .external(external)
-        .temporary(temporary)
-        .if_not_exists(if_not_exists)
-        .columns(columns)
-        .constraints(constraints)
-        .hive_distribution(partitioning)
-        .clustered_by(clustered_by)
-        .hive_formats(Some(hive_formats))
-        .comment_after_column_def(comment)
-        .table_options(table_options)
-        .query(query)
-        .build();
-    Ok(Statement::CreateTable(table))
-}
-
-/// The rest of `CLUSTERED BY (cols) [SORTED BY (exprs)] INTO n BUCKETS`, which
-/// sqlparser only reads for Hive.
-fn parse_clustered_by(parser: &mut Parser) -> Result<ClusteredBy, ParserError> {
-    parser.expect_token(&Token::LParen)?;
-    let columns = parser.parse_comma_separated(Parser::parse_identifier)?;
-    parser.expect_token(&Token::RParen)?;
-    let sorted_by = if parser.parse_keywords(&[Keyword::SORTED, Keyword::BY]) {
-        parser.expect_token(&Token::LParen)?;
-        let sorted = parser.parse_comma_separated(Parser::parse_order_by_expr)?;
-        parser.expect_token(&Token::RParen)?;
-        Some(sorted)
-    } else {
-        None
-    };
-    parser.expect_keyword_is(Keyword::INTO)?;
-    let num_buckets = parser.parse_number_value()?.value;
-    parser.expect_keyword_is(Keyword::BUCKETS)?;
-    Ok(ClusteredBy {
-        columns,
-        sorted_by,
-        num_buckets,
-    })
-}
-
-/// Spark's `(key [=] value, …)` option list, after `OPTIONS` or `TBLPROPERTIES`: a key
-/// is a string or a dotted name, the `=` is optional.
-fn parse_spark_options(parser: &mut Parser) -> Result<Vec<SqlOption>, ParserError> {
-    parser.expect_token(&Token::LParen)?;
-    let mut options = Vec::new();
-    if parser.consume_token(&Token::RParen) {
-        return Ok(options);
-    }
-    loop {
-        let key = match parser.peek_token_ref().token.clone() {
-            Token::SingleQuotedString(key) | Token::DoubleQuotedString(key) => {
-                let token = parser.next_token();
-                ObjectName::from(vec![Ident::with_span(token.span, key)])
-            }
-            _ => parser.parse_object_name(false)?,
-        };
-        // The `=` between key and value is optional in Spark.
-        let _ = parser.consume_token(&Token::Eq);
-        let value = parser.parse_expr()?;
-        options.push(SqlOption::KeyValue { key, value });
-        if !parser.consume_token(&Token::Comma) {
-            break;
-        }
-    }
-    parser.expect_token(&Token::RParen)?;
-    Ok(options)
 }
 
 /// `INSERT OVERWRITE [LOCAL] DIRECTORY ['path'] USING`.

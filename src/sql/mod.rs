@@ -21,12 +21,17 @@
 //! database (Oracle, MySQL, OceanBase), so it is parsed in sqlparser's generic dialect.
 //! This module is the only one that uses sqlparser.
 
+mod blank;
 mod blocks;
+mod commands;
+mod create_table;
 mod cte;
 mod dialect;
 mod expression;
 mod hidden;
+mod hive_only;
 mod location;
+mod names;
 pub mod parse;
 pub mod placeholder;
 pub mod rewrite;
@@ -34,12 +39,14 @@ mod select;
 mod syntax_error;
 mod tables;
 mod tokenize;
+mod visitor;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use commands::{FunctionDefinition, Resource, ResourceKind, SparkCommand};
 pub use dialect::SparkDialect;
 pub use expression::{ExpressionError, parse_expression};
-pub use parse::{ParsedSql, ParsedStatement, SparkCommand, SparkStatement, parse};
+pub use parse::{ParsedSql, ParsedStatement, SparkStatement, parse};
 pub use placeholder::{Placeholder, PlaceholderKind};
 pub use select::{QueryShape, query_shape};
 
@@ -111,6 +118,45 @@ pub struct TableNames {
     pub altered: Vec<TableRef>,
 }
 
+/// A function a file defines with `CREATE [TEMPORARY] FUNCTION`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FunctionRef {
+    /// The function's name as written, unquoted, lower case.
+    pub name: String,
+    /// The implementing class, as written between the quotes.
+    pub class: String,
+    /// Whether it lives in the session only.
+    pub temporary: bool,
+    /// The statement's function name in the original file.
+    pub span: Span,
+}
+
+/// A jar, file or archive a file adds to the session (`ADD JAR`, `CREATE FUNCTION …
+/// USING JAR`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResourceRef {
+    /// Jar, file or archive.
+    pub kind: ResourceKind,
+    /// The path or URI as written, without quotes.
+    pub uri: String,
+    /// Where it is written in the original file.
+    pub span: Span,
+}
+
+/// A path queried directly as a table: ``parquet.`/data/x` `` (Spark's SQL on files).
+/// It is no table: it is neither read nor written lineage, nor rewritten per environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathRef {
+    /// The data source format, lower case (`parquet`, `delta`…).
+    pub format: String,
+    /// The path between the backticks.
+    pub path: String,
+    /// Whether the statement writes it (`INSERT INTO delta.`/p``, `MERGE`…).
+    pub written: bool,
+    /// The whole name in the original file.
+    pub span: Span,
+}
+
 /// The result of analysing one SQL file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SqlAnalysis {
@@ -120,6 +166,12 @@ pub struct SqlAnalysis {
     pub writes: Vec<TableRef>,
     /// Where every table name is written, for rewrites.
     pub names: TableNames,
+    /// Functions the file defines, in file order.
+    pub functions: Vec<FunctionRef>,
+    /// Resources the file adds to the session, in file order.
+    pub resources: Vec<ResourceRef>,
+    /// Paths queried as tables, in file order.
+    pub paths: Vec<PathRef>,
     /// Syntax errors and placeholder problems.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -130,6 +182,7 @@ pub fn analyze(file: FileId, text: &str, options: &SqlOptions<'_>) -> SqlAnalysi
     let parsed = parse::parse_each(file, text, |source, statement| extractor.add(source, &statement));
     let tables = extractor.finish();
     let mut diagnostics = parsed.diagnostics;
+    diagnostics.extend(tables.diagnostics);
     if let Some(known) = options.known_variables {
         diagnostics.extend(unknown_variables(&parsed.placeholders, known));
     }
@@ -138,7 +191,22 @@ pub fn analyze(file: FileId, text: &str, options: &SqlOptions<'_>) -> SqlAnalysi
         reads: tables.reads,
         writes: tables.writes,
         names: tables.names,
+        functions: tables.functions,
+        resources: tables.resources,
+        paths: tables.paths,
         diagnostics,
+    }
+}
+
+impl SqlAnalysis {
+    /// The tables DDL and utility statements change (see [`TableNames::altered`]),
+    /// sorted, each once with its first mention.
+    #[must_use]
+    pub fn alters(&self) -> Vec<TableRef> {
+        let mut alters: Vec<TableRef> = self.names.altered.clone();
+        alters.sort_by(|a, b| a.name.cmp(&b.name).then(a.span.start.cmp(&b.span.start)));
+        alters.dedup_by(|later, first| later.name == first.name);
+        alters
     }
 }
 

@@ -15,14 +15,17 @@
 //! 4. everything else, through [`SparkDialect`] and sqlparser.
 
 use sqlparser::ast::helpers::attached_token::AttachedToken;
-use sqlparser::ast::{Insert, ObjectName, Query, SetExpr, Statement, TableWithJoins, With};
+use sqlparser::ast::{Insert, Query, SetExpr, Statement, TableWithJoins, With};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
+use super::blank;
 use super::blocks;
+use super::commands::{self, SparkCommand};
 use super::dialect::{RECURSION_LIMIT, SparkDialect, hits_recursion_limit};
 use super::hidden;
+use super::hive_only;
 use super::location::LineIndex;
 use super::placeholder::{self, Placeholder};
 use super::syntax_error::{self, ErrorContext};
@@ -60,21 +63,8 @@ pub struct ParsedStatement {
 pub enum SparkStatement {
     /// Anything sqlparser models.
     Sql(Box<Statement>),
-    /// `ADD JAR`, `LIST FILE`, `REFRESH`, `CLEAR CACHE`.
+    /// `ADD JAR`, `SET`, `CREATE FUNCTION`, `REFRESH`… (see [`SparkCommand`]).
     Command(SparkCommand),
-}
-
-/// A Spark command that reads and writes no table data.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SparkCommand {
-    /// `ADD JAR|FILE|ARCHIVE …`.
-    AddResource,
-    /// `LIST JAR|FILE|ARCHIVE …`.
-    ListResources,
-    /// `REFRESH [TABLE] t`, `REFRESH FUNCTION f`, `REFRESH 'path'`; the table, if any.
-    Refresh(Option<ObjectName>),
-    /// `CLEAR CACHE`.
-    ClearCache,
 }
 
 /// Parses one SQL file. `file` is the id its text was registered under.
@@ -118,7 +108,18 @@ pub(crate) fn parse_each(file: FileId, text: &str, mut each: impl FnMut(&Source<
         any_statement = true;
         let span = statement_span(&tokens, &index);
         let start = tokens.first().map(|token| token.span.start);
-        match parse_statement_with(tokens, SparkDialect::default()) {
+        let parsed = parse_statement_with(tokens, SparkDialect::default()).map_err(|error| {
+            // The parser took the statement's tokens: read them again, for the message.
+            let chunk = start.map_or_else(Vec::new, |start| retokenize(&sanitized.text, span, start));
+            (error, chunk)
+        });
+        // Delta's time travel is read only when the statement fails without it: with
+        // sqlparser's table versioning on, `FROM t before` (an alias) would not parse.
+        let parsed = parsed.or_else(|(error, chunk)| match blank::blank_time_travel(&chunk) {
+            Some(repaired) => parse_statement_with(repaired, SparkDialect::default()).map_err(|error| (error, chunk)),
+            None => Err((error, chunk)),
+        });
+        match parsed {
             Ok(parsed) => {
                 let group = (parsed.len() > 1).then_some(count);
                 for statement in parsed {
@@ -133,9 +134,7 @@ pub(crate) fn parse_each(file: FileId, text: &str, mut each: impl FnMut(&Source<
                     );
                 }
             }
-            Err(error) => {
-                // The parser took the statement's tokens: read them again, for the message.
-                let chunk = start.map_or_else(Vec::new, |start| retokenize(&sanitized.text, span, start));
+            Err((error, chunk)) => {
                 let context = ErrorContext {
                     index: &index,
                     original: text,
@@ -143,7 +142,8 @@ pub(crate) fn parse_each(file: FileId, text: &str, mut each: impl FnMut(&Source<
                     statement: Span::new(file, span.start, span.start),
                     recursion_limit: RECURSION_LIMIT,
                 };
-                diagnostics.push(syntax_error::parser_error(&deepest_error(error, &chunk), &context));
+                let error = hive_only::unread(&chunk).unwrap_or_else(|| deepest_error(error, &chunk));
+                diagnostics.push(syntax_error::parser_error(&error, &context));
             }
         }
     }
@@ -194,6 +194,7 @@ fn parse_statement_with(
 ) -> Result<Vec<SparkStatement>, ParserError> {
     let from_after_with = with_is_followed_by_from(&tokens);
     move_clauses_after_having(&mut tokens);
+    blank::blank_spark_clauses(&mut tokens);
     // An explicit end token, located right after the statement, so that "found EOF"
     // errors point at the end of the statement rather than nowhere.
     let end = tokens
@@ -207,10 +208,13 @@ fn parse_statement_with(
     let mut parser = Parser::new(&dialect)
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(tokens);
+    if let Some(error) = hive_only::check(&parser) {
+        return Err(error);
+    }
     let first = word_value(&parser.peek_token_ref().token);
     let statements = match first.as_deref() {
-        Some("add" | "list" | "refresh" | "clear") => {
-            vec![SparkStatement::Command(parse_command(&mut parser)?)]
+        _ if commands::is_command(&parser) => {
+            vec![SparkStatement::Command(commands::parse_command(&mut parser)?)]
         }
         Some("from") => parse_from_first(&mut parser, None)?,
         Some("with") if from_after_with => {
@@ -242,53 +246,6 @@ fn word_value(token: &Token) -> Option<String> {
 
 fn is_keyword(token: &Token, keyword: Keyword) -> bool {
     matches!(token, Token::Word(word) if word.keyword == keyword && word.quote_style.is_none())
-}
-
-/// Spark commands sqlparser has no AST for; they are checked as far as their shape.
-fn parse_command(parser: &mut Parser) -> Result<SparkCommand, ParserError> {
-    let command = word_value(&parser.next_token().token).unwrap_or_default();
-    let resource_kinds = ["jar", "jars", "file", "files", "archive", "archives"];
-    match command.as_str() {
-        "add" | "list" => {
-            let kind = parser.next_token();
-            if !word_value(&kind.token).is_some_and(|kind| resource_kinds.contains(&kind.as_str())) {
-                return parser.expected("JAR, FILE or ARCHIVE", kind);
-            }
-            let is_add = command == "add";
-            if is_add && parser.peek_token_ref().token == Token::EOF {
-                return parser.expected("a resource path", parser.peek_token());
-            }
-            // Paths are unquoted text in Spark (`ADD JAR /lib/udf.jar`): take the rest.
-            while parser.peek_token_ref().token != Token::EOF {
-                parser.advance_token();
-            }
-            Ok(if is_add {
-                SparkCommand::AddResource
-            } else {
-                SparkCommand::ListResources
-            })
-        }
-        "refresh" => match &parser.peek_token_ref().token {
-            Token::SingleQuotedString(_) | Token::DoubleQuotedString(_) => {
-                parser.advance_token();
-                Ok(SparkCommand::Refresh(None))
-            }
-            token if word_value(token).as_deref() == Some("function") => {
-                parser.advance_token();
-                parser.parse_object_name(false)?;
-                Ok(SparkCommand::Refresh(None))
-            }
-            _ => {
-                // `TABLE` is optional: `REFRESH t` refreshes table `t`.
-                let _ = parser.parse_keyword(Keyword::TABLE);
-                Ok(SparkCommand::Refresh(Some(parser.parse_object_name(false)?)))
-            }
-        },
-        _ => {
-            parser.expect_keyword_is(Keyword::CACHE)?;
-            Ok(SparkCommand::ClearCache)
-        }
-    }
 }
 
 /// Whether a `WITH` statement's CTE list is followed by `FROM` (Hive's
@@ -568,5 +525,34 @@ mod tests {
         // Found by fuzzing (fuzz/regressions/sql_analyse/): the clause loop did not move.
         let found = errors("CREATE TABLE t (a INT) USING delta PARTITIONED a");
         assert_eq!(found, [("expected BY, found `a`".to_owned(), "a".to_owned())]);
+    }
+
+    #[test]
+    fn hive_only_statements_are_named_at_their_keyword() {
+        assert_eq!(
+            errors("ALTER TABLE ods.o PARTITION (dt = '1') CONCATENATE"),
+            [(
+                "`ALTER TABLE … CONCATENATE` is Hive syntax that Spark SQL rejects".to_owned(),
+                "CONCATENATE".to_owned()
+            )]
+        );
+        assert_eq!(
+            errors("SHOW LOCKS"),
+            [(
+                "`SHOW LOCKS` is Hive syntax that Spark SQL rejects".to_owned(),
+                "SHOW".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn spark_statements_sqlparser_lacks_parse() {
+        parse_ok(
+            "CREATE TABLE t (a INT) CLUSTERED BY (a) INTO 8 BUCKETS ROW FORMAT SERDE 'x' \
+             WITH SERDEPROPERTIES ('k' = 'v') STORED AS TEXTFILE;\n\
+             CREATE TABLE u SELECT 1 AS a;\nSET;\nSET k;\nRESET;\nSHOW FUNCTIONS;\n\
+             DESCRIBE FUNCTION EXTENDED upper;\nSELECT * FROM t TABLESAMPLE (10 PERCENT) s;\n\
+             ALTER TABLE t ADD COLUMNS (b INT);\nEXPLAIN EXTENDED INSERT INTO t SELECT 1",
+        );
     }
 }

@@ -8,6 +8,7 @@
 use sqlparser::parser::ParserError;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan, TokenizerError};
 
+use super::hive_only;
 use super::location::LineIndex;
 use crate::diagnostic::{Code, Diagnostic, Span, invisible};
 use crate::words::lowercase_first;
@@ -32,7 +33,24 @@ pub(crate) struct ErrorContext<'a> {
 /// Turns a parser error into a Q301 diagnostic.
 pub(crate) fn parser_error(error: &ParserError, context: &ErrorContext<'_>) -> Diagnostic {
     match error {
-        ParserError::ParserError(message) | ParserError::TokenizerError(message) => {
+        ParserError::ParserError(message) => match message.strip_prefix(hive_only::MARKER) {
+            Some(construct) => {
+                let (construct, location) = split_location(construct);
+                hive_only_construct(construct, location, context)
+            }
+            None if message.starts_with(hive_only::UNREAD_MARKER) => {
+                let (text, location) = split_location(&message[hive_only::UNREAD_MARKER.len()..]);
+                let (construct, help) = text.split_once(hive_only::UNREAD_MARKER).unwrap_or((text, ""));
+                let offset = location.and_then(|location| context.index.offset(location));
+                let span = offset.map_or(context.statement, |offset| token_span_at(offset, None, context));
+                unread_construct(span, construct, help)
+            }
+            None => {
+                let (message, location) = split_location(message);
+                located(message, location, context)
+            }
+        },
+        ParserError::TokenizerError(message) => {
             let (message, location) = split_location(message);
             located(message, location, context)
         }
@@ -47,6 +65,31 @@ pub(crate) fn parser_error(error: &ParserError, context: &ErrorContext<'_>) -> D
         .with_label("in this statement")
         .with_help("split the statement, e.g. with a common table expression"),
     }
+}
+
+/// A Hive statement or clause that Spark SQL rejects, named, at its first word.
+fn hive_only_construct(construct: &str, location: Option<Location>, context: &ErrorContext<'_>) -> Diagnostic {
+    let offset = location.and_then(|location| context.index.offset(location));
+    let span = offset.map_or(context.statement, |offset| token_span_at(offset, None, context));
+    Diagnostic::error(
+        Code::SqlSyntax,
+        format!("`{construct}` is Hive syntax that Spark SQL rejects"),
+    )
+    .at(span)
+    .with_label("not Spark SQL")
+    .with_help("Spark answers \"Operation not allowed\" (see docs/sql.md for the forms it runs); run this in Hive, or remove it")
+}
+
+/// A Spark construct flowc does not read (`TABLE t`, `IDENTIFIER(…)`, `SELECT TRANSFORM`…),
+/// named, with what to write instead.
+pub(crate) fn unread_construct(span: Span, construct: &str, help: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::SqlSyntax,
+        format!("`{construct}` is Spark SQL that flowc does not read"),
+    )
+    .at(span)
+    .with_label("not readable by flowc")
+    .with_help(help.to_owned())
 }
 
 /// Turns a tokenizer error into a Q301 diagnostic.

@@ -14,20 +14,18 @@
 //! - `USE db` sets the database of later unqualified names.
 
 use std::collections::{BTreeMap, HashSet};
-use std::convert::Infallible;
 use std::ops::ControlFlow;
 
-use sqlparser::ast::{
-    FromTable, ObjectName, ObjectNamePart, ObjectType, Query, Spanned, Statement, TableFactor, TableObject, Use, Visit,
-    Visitor,
-};
+use sqlparser::ast::{ObjectName, Statement, Visit};
 
+use super::commands::SparkCommand;
 use super::cte::CteScopes;
-use super::location::LineIndex;
-use super::parse::{ParsedStatement, Source, SparkCommand, SparkStatement};
-use super::placeholder::{Placeholder, PlaceholderKind};
-use super::{DatabaseMention, SqlOptions, TableMention, TableNames, TableRef};
-use crate::diagnostic::Span;
+use super::names::{Namer, mention, path_source, resource, use_mention, used_database};
+use super::parse::{ParsedStatement, Source, SparkStatement};
+use super::syntax_error;
+use super::visitor::TableVisitor;
+use super::{FunctionRef, PathRef, ResourceRef, SqlOptions, TableNames, TableRef};
+use crate::diagnostic::{Diagnostic, Span};
 use crate::model::TableName;
 
 /// Reads and writes of one file.
@@ -36,6 +34,10 @@ pub(crate) struct Tables {
     pub(crate) reads: Vec<TableRef>,
     pub(crate) writes: Vec<TableRef>,
     pub(crate) names: TableNames,
+    pub(crate) functions: Vec<FunctionRef>,
+    pub(crate) resources: Vec<ResourceRef>,
+    pub(crate) paths: Vec<PathRef>,
+    pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
 /// Collects the tables of a file's statements, handed in one at a time in file order
@@ -47,6 +49,10 @@ pub(crate) struct Extractor<'o> {
     reads: Mentions,
     writes: Mentions,
     located: TableNames,
+    functions: Vec<FunctionRef>,
+    resources: Vec<ResourceRef>,
+    paths: Vec<PathRef>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl<'o> Extractor<'o> {
@@ -58,6 +64,10 @@ impl<'o> Extractor<'o> {
             reads: Mentions::default(),
             writes: Mentions::default(),
             located: TableNames::default(),
+            functions: Vec::new(),
+            resources: Vec::new(),
+            paths: Vec::new(),
+            diagnostics: Vec::new(),
         }
     }
 
@@ -72,14 +82,40 @@ impl<'o> Extractor<'o> {
         let statement = match &parsed_statement.kind {
             SparkStatement::Sql(statement) => statement,
             SparkStatement::Command(SparkCommand::Refresh(Some(name))) => {
-                let (raw, span) = namer.name(name);
-                if let Some(span) = span
-                    && !self.temporary.contains(&raw)
-                {
-                    let table = raw.qualified_with(self.default_database.as_deref());
-                    self.located.tables.push(mention(&namer, name, &table, span));
-                    self.located.altered.push(TableRef { name: table, span });
+                self.command_table(&namer, name, false);
+                return;
+            }
+            SparkStatement::Command(SparkCommand::AlterTables(tables)) => {
+                for name in tables {
+                    self.command_table(&namer, name, false);
                 }
+                return;
+            }
+            SparkStatement::Command(SparkCommand::DefineView(name)) => {
+                self.temporary.insert(namer.name(name).0);
+                return;
+            }
+            SparkStatement::Command(SparkCommand::LoadData(name)) => {
+                self.command_table(&namer, name, true);
+                return;
+            }
+            SparkStatement::Command(SparkCommand::AddResource(resources)) => {
+                self.resources
+                    .extend(resources.iter().filter_map(|r| resource(&namer, r)));
+                return;
+            }
+            SparkStatement::Command(SparkCommand::CreateFunction(function)) => {
+                let (name, span) = namer.name(&function.name);
+                if let (Some(span), Some(class)) = (span, namer.literal(function.class)) {
+                    self.functions.push(FunctionRef {
+                        name: name.as_str().to_owned(),
+                        class,
+                        temporary: function.temporary,
+                        span,
+                    });
+                }
+                self.resources
+                    .extend(function.resources.iter().filter_map(|r| resource(&namer, r)));
                 return;
             }
             SparkStatement::Command(_) => return,
@@ -107,18 +143,52 @@ impl<'o> Extractor<'o> {
                     writes: Vec::new(),
                     defined: Vec::new(),
                     names: &mut self.located,
+                    paths: &mut self.paths,
+                    unread: None,
                 };
                 let ControlFlow::Continue(()) = statement.visit(&mut visitor);
                 let TableVisitor {
                     reads: new_reads,
                     writes: new_writes,
                     defined,
+                    unread,
                     ..
                 } = visitor;
+                if let Some(unread) = unread {
+                    let (span, construct, help) = unread;
+                    let at = span.unwrap_or(Span::new(
+                        parsed_statement.span.file,
+                        parsed_statement.span.start,
+                        parsed_statement.span.start,
+                    ));
+                    self.diagnostics
+                        .push(syntax_error::unread_construct(at, construct, help));
+                }
                 self.reads.extend(new_reads);
                 self.writes.extend(new_writes);
                 self.temporary.extend(defined);
             }
+        }
+    }
+
+    /// A table a command names: written (`LOAD DATA`) or altered; located for rewrites.
+    fn command_table(&mut self, namer: &Namer<'_>, name: &ObjectName, written: bool) {
+        if path_source(name).is_some() {
+            return;
+        }
+        let (raw, span) = namer.name(name);
+        let Some(span) = span else {
+            return;
+        };
+        if self.temporary.contains(&raw) {
+            return;
+        }
+        let table = raw.qualified_with(self.default_database.as_deref());
+        self.located.tables.push(mention(namer, name, &table, span));
+        if written {
+            self.writes.extend(vec![(table, span)]);
+        } else {
+            self.located.altered.push(TableRef { name: table, span });
         }
     }
 
@@ -131,25 +201,12 @@ impl<'o> Extractor<'o> {
             reads: self.reads.into_refs(),
             writes: self.writes.into_refs(),
             names: located,
+            functions: self.functions,
+            resources: self.resources,
+            paths: self.paths,
+            diagnostics: self.diagnostics,
         }
     }
-}
-
-/// The `USE db` statement's database name, located.
-fn use_mention(target: &Use, namer: &Namer<'_>, database: &str) -> Option<DatabaseMention> {
-    let (Use::Object(name) | Use::Database(name) | Use::Schema(name)) = target else {
-        return None;
-    };
-    let ObjectNamePart::Identifier(ident) = name.0.last()? else {
-        return None;
-    };
-    let span = namer.index.span(ident.span)?;
-    Some(DatabaseMention {
-        database: database.to_owned(),
-        span,
-        quote: ident.quote_style,
-        templated: namer.is_templated(span),
-    })
 }
 
 /// Tables by name with their earliest mention.
@@ -172,265 +229,6 @@ impl Mentions {
 
     fn into_refs(self) -> Vec<TableRef> {
         self.0.into_iter().map(|(name, span)| TableRef { name, span }).collect()
-    }
-}
-
-/// Where the database part of a table name is, or where one would go.
-fn mention(namer: &Namer<'_>, name: &ObjectName, table: &TableName, span: Span) -> TableMention {
-    // `db.t`, or `catalog.db.t`: the database is the part before the table.
-    let database = name.0.len().checked_sub(2).and_then(|at| match &name.0[at] {
-        ObjectNamePart::Identifier(ident) => Some(ident),
-        ObjectNamePart::Function(_) => None,
-    });
-    let database = database.and_then(|ident| {
-        let span = namer.index.span(ident.span)?;
-        Some(DatabaseMention {
-            database: ident.value.to_lowercase(),
-            span,
-            quote: ident.quote_style,
-            templated: namer.is_templated(span),
-        })
-    });
-    TableMention {
-        table: table.clone(),
-        span,
-        qualified: name.0.len() > 1,
-        database,
-        templated: namer.is_templated(span),
-    }
-}
-
-fn used_database(target: &Use, namer: &Namer<'_>) -> Option<String> {
-    match target {
-        Use::Object(name) | Use::Database(name) | Use::Schema(name) | Use::Catalog(name) => {
-            Some(namer.name(name).0.as_str().to_owned())
-        }
-        // Spark has no `USE DEFAULT` keyword: it is the database named `default`.
-        Use::Default => Some("default".to_owned()),
-        _ => None,
-    }
-}
-
-/// Turns AST names into table names as written, with known placeholders resolved.
-struct Namer<'a> {
-    index: &'a LineIndex<'a>,
-    original: &'a str,
-    placeholders: &'a [Placeholder],
-    params: Option<&'a BTreeMap<String, String>>,
-}
-
-impl Namer<'_> {
-    /// Whether a template placeholder overlaps `span`.
-    fn is_templated(&self, span: Span) -> bool {
-        let first = self.placeholders.partition_point(|p| p.span.end <= span.start);
-        self.placeholders[first..]
-            .iter()
-            .take_while(|p| p.span.start < span.end)
-            .any(|p| matches!(p.kind, PlaceholderKind::Parameter | PlaceholderKind::Expression))
-    }
-
-    /// The unqualified-as-written name and its span in the original file.
-    fn name(&self, name: &ObjectName) -> (TableName, Option<Span>) {
-        let span = self.index.span(name.span());
-        let templated = span.and_then(|span| self.templated_name(span));
-        let table = templated.unwrap_or_else(|| {
-            TableName::from_parts(name.0.iter().map(|part| match part {
-                ObjectNamePart::Identifier(ident) => ident.value.as_str(),
-                ObjectNamePart::Function(function) => function.name.value.as_str(),
-            }))
-        });
-        (table, span)
-    }
-
-    /// The name as written, placeholders replaced by known values, when the name
-    /// contains any placeholder.
-    fn templated_name(&self, span: Span) -> Option<TableName> {
-        let first = self.placeholders.partition_point(|p| p.span.end <= span.start);
-        let inside: Vec<&Placeholder> = self.placeholders[first..]
-            .iter()
-            .take_while(|p| p.span.start < span.end)
-            .filter(|p| matches!(p.kind, PlaceholderKind::Parameter | PlaceholderKind::Expression))
-            .collect();
-        if inside.is_empty() {
-            return None;
-        }
-        let mut text = String::new();
-        let mut at = span.start as usize;
-        for placeholder in inside {
-            let range = placeholder.span.range();
-            text.push_str(self.original.get(at..range.start)?);
-            let value = self.params.and_then(|params| params.get(&placeholder.name));
-            text.push_str(value.map_or_else(|| self.original.get(range.clone()).unwrap_or(""), String::as_str));
-            at = range.end;
-        }
-        text.push_str(self.original.get(at..span.end as usize)?);
-        Some(TableName::new(&text))
-    }
-}
-
-struct TableVisitor<'a> {
-    namer: &'a Namer<'a>,
-    temporary: &'a HashSet<TableName>,
-    default_database: Option<&'a str>,
-    /// Span for names without a location.
-    fallback: Span,
-    ctes: CteScopes,
-    /// Target table factors of MERGE, UPDATE and DELETE: written, not read.
-    targets: Vec<*const TableFactor>,
-    reads: Vec<(TableName, Span)>,
-    writes: Vec<(TableName, Span)>,
-    /// Temporary views and cached tables this statement defines.
-    defined: Vec<TableName>,
-    /// Every table name read or written, located, for rewrites.
-    names: &'a mut TableNames,
-}
-
-impl TableVisitor<'_> {
-    fn is_cte(&self, name: &TableName) -> bool {
-        !name.as_str().contains('.') && self.ctes.contains(name.as_str())
-    }
-
-    /// The table a name refers to, or `None` for a temporary view or cached table.
-    /// Records where the name is written.
-    fn table(&mut self, name: &ObjectName) -> Option<(TableName, Span)> {
-        let (raw, span) = self.namer.name(name);
-        if self.temporary.contains(&raw) {
-            return None;
-        }
-        let table = raw.qualified_with(self.default_database);
-        if let Some(span) = span {
-            self.names.tables.push(mention(self.namer, name, &table, span));
-        }
-        Some((table, span.unwrap_or(self.fallback)))
-    }
-
-    /// A table a DDL or utility statement changes (drops, truncates, alters, creates
-    /// empty, analyses, repairs): not data lineage, but a name environments rewrite.
-    fn alter(&mut self, name: &ObjectName) {
-        let (raw, span) = self.namer.name(name);
-        if self.temporary.contains(&raw) || self.defined.contains(&raw) {
-            return;
-        }
-        let table = raw.qualified_with(self.default_database);
-        if let Some(span) = span {
-            self.names.tables.push(mention(self.namer, name, &table, span));
-            self.names.altered.push(TableRef { name: table, span });
-        }
-    }
-
-    fn write(&mut self, name: &ObjectName) {
-        if let Some(table) = self.table(name) {
-            self.writes.push(table);
-        }
-    }
-
-    fn define(&mut self, name: &ObjectName) {
-        self.defined.push(self.namer.name(name).0);
-    }
-
-    fn write_target(&mut self, target: &TableFactor) {
-        if let TableFactor::Table { name, .. } = target {
-            self.write(name);
-        }
-        self.targets.push(target);
-    }
-}
-
-impl Visitor for TableVisitor<'_> {
-    type Break = Infallible;
-
-    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
-        self.ctes.enter(query);
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_query(&mut self, query: &Query) -> ControlFlow<Self::Break> {
-        self.ctes.leave(query);
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<Self::Break> {
-        match statement {
-            Statement::Insert(insert) => {
-                if let TableObject::TableName(name) = &insert.table {
-                    self.write(name);
-                }
-            }
-            Statement::CreateTable(create) if create.query.is_some() => {
-                if create.temporary {
-                    self.define(&create.name);
-                } else {
-                    self.write(&create.name);
-                }
-            }
-            Statement::CreateView(view) => {
-                if view.temporary {
-                    self.define(&view.name);
-                    // A global temporary view is read as `global_temp.name`.
-                    let (name, _) = self.namer.name(&view.name);
-                    self.defined.push(name.qualified_with(Some("global_temp")));
-                } else {
-                    self.write(&view.name);
-                }
-            }
-            Statement::Cache {
-                table_name,
-                query: Some(_),
-                ..
-            } => self.define(table_name),
-            Statement::CreateTable(create) if !create.temporary => self.alter(&create.name),
-            Statement::Drop {
-                object_type: ObjectType::Table | ObjectType::View | ObjectType::MaterializedView,
-                names,
-                ..
-            } => {
-                for name in names {
-                    self.alter(name);
-                }
-            }
-            Statement::Truncate(truncate) => {
-                for target in &truncate.table_names {
-                    self.alter(&target.name);
-                }
-            }
-            Statement::AlterTable(alter) => self.alter(&alter.name),
-            Statement::Analyze(analyze) => {
-                if let Some(name) = &analyze.table_name {
-                    self.alter(name);
-                }
-            }
-            Statement::Msck(msck) => self.alter(&msck.table_name),
-            Statement::Merge(merge) => self.write_target(&merge.table),
-            Statement::Update(update) => self.write_target(&update.table.relation),
-            Statement::Delete(delete) => {
-                for name in &delete.tables {
-                    self.write(name);
-                }
-                let (FromTable::WithFromKeyword(tables) | FromTable::WithoutKeyword(tables)) = &delete.from;
-                for table in tables {
-                    self.write_target(&table.relation);
-                }
-            }
-            _ => {}
-        }
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<Self::Break> {
-        let TableFactor::Table { name, args: None, .. } = factor else {
-            return ControlFlow::Continue(());
-        };
-        if self.targets.iter().any(|&target| std::ptr::eq(target, factor)) {
-            return ControlFlow::Continue(());
-        }
-        let (raw, _) = self.namer.name(name);
-        if self.is_cte(&raw) {
-            return ControlFlow::Continue(());
-        }
-        if let Some(table) = self.table(name) {
-            self.reads.push(table);
-        }
-        ControlFlow::Continue(())
     }
 }
 
@@ -548,5 +346,94 @@ mod tests {
              REFRESH TABLE a.e; ANALYZE TABLE a.f COMPUTE STATISTICS; MSCK REPAIR TABLE a.g",
         );
         assert!(reads.is_empty() && writes.is_empty(), "{reads:?} {writes:?}");
+    }
+
+    fn altered(text: &str) -> Vec<String> {
+        let analysis = run(text, &SqlOptions::default());
+        assert!(analysis.diagnostics.is_empty(), "{:#?}", analysis.diagnostics);
+        analysis.alters().iter().map(|r| r.name.to_string()).collect()
+    }
+
+    #[test]
+    fn an_alter_only_file_alters_its_tables() {
+        let alters = altered(
+            "ALTER TABLE ods.orders ADD IF NOT EXISTS PARTITION (dt = '${bizdate}');\nREPAIR TABLE ods.refunds",
+        );
+        assert_eq!(alters, ["ods.orders", "ods.refunds"]);
+    }
+
+    #[test]
+    fn rename_to_alters_both_names() {
+        assert_eq!(altered("ALTER TABLE tmp.a RENAME TO tmp.b"), ["tmp.a", "tmp.b"]);
+    }
+
+    #[test]
+    fn load_data_writes_and_alter_view_as_redefines() {
+        let (reads, writes) = names(
+            "LOAD DATA INPATH '/x' OVERWRITE INTO TABLE ods.o PARTITION (dt = '1');\n\
+             ALTER VIEW dws.v AS SELECT * FROM dwd.o",
+        );
+        assert_eq!(
+            (reads, writes),
+            (vec!["dwd.o".to_owned()], vec!["dws.v".to_owned(), "ods.o".to_owned()])
+        );
+    }
+
+    #[test]
+    fn path_sources_are_paths_not_tables() {
+        let analysis = run(
+            "INSERT INTO delta.`/lake/x` SELECT * FROM parquet.`/in/${bizdate}` JOIN ods.t USING (id)",
+            &SqlOptions::default(),
+        );
+        let reads: Vec<_> = analysis.reads.iter().map(|r| r.name.to_string()).collect();
+        assert_eq!(reads, ["ods.t"]);
+        assert!(analysis.writes.is_empty());
+        let paths: Vec<_> = analysis
+            .paths
+            .iter()
+            .map(|p| (p.format.as_str(), p.path.as_str(), p.written))
+            .collect();
+        assert_eq!(
+            paths,
+            [("delta", "/lake/x", true), ("parquet", "/in/${bizdate}", false)]
+        );
+    }
+
+    #[test]
+    fn functions_and_their_jars_are_recorded() {
+        let analysis = run(
+            "ADD JAR /opt/a.jar 'hdfs://nn/b.jar';\n\
+             CREATE TEMPORARY FUNCTION mask AS 'com.x.Mask' USING JAR 'hdfs://nn/m.jar', FILE '/d.txt'",
+            &SqlOptions::default(),
+        );
+        assert!(analysis.diagnostics.is_empty(), "{:#?}", analysis.diagnostics);
+        let functions: Vec<_> = analysis
+            .functions
+            .iter()
+            .map(|f| (f.name.as_str(), f.class.as_str(), f.temporary))
+            .collect();
+        assert_eq!(functions, [("mask", "com.x.Mask", true)]);
+        let resources: Vec<_> = analysis
+            .resources
+            .iter()
+            .map(|r| format!("{} {}", r.kind.as_str(), r.uri))
+            .collect();
+        assert_eq!(
+            resources,
+            [
+                "jar /opt/a.jar",
+                "jar hdfs://nn/b.jar",
+                "jar hdfs://nn/m.jar",
+                "file /d.txt"
+            ]
+        );
+        assert!(analysis.reads.is_empty() && analysis.writes.is_empty());
+    }
+
+    #[test]
+    fn a_table_named_by_an_expression_is_a_named_error() {
+        let analysis = run("SELECT * FROM IDENTIFIER('ods.t')", &SqlOptions::default());
+        let messages: Vec<_> = analysis.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["`IDENTIFIER(…)` is Spark SQL that flowc does not read"]);
     }
 }
