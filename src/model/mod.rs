@@ -12,6 +12,7 @@ mod param;
 mod project;
 mod quality;
 mod sync;
+mod timezone;
 
 pub use access::{Access, Classification, Grant, TableMetadata, TablePattern};
 pub use environment::{Environment, PRODUCTION, ScheduleOverride};
@@ -32,6 +33,7 @@ pub use sync::{
     Connection, ConnectionKind, Credentials, ErrorLimit, RowkeyRange, SyncColumn, SyncSource, SyncSpeed, SyncTarget,
     SyncTask, TableColumn, TableDeclaration, TableFormat,
 };
+pub use timezone::TimeZone;
 
 /// The whole repository: the project and its flows, sorted by name.
 #[derive(Clone, Debug)]
