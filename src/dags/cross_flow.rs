@@ -287,7 +287,7 @@ impl Builder<'_> {
                     "flow `{}` (`{down}`) waits for `{upstream}`, but flow `{}` (`{up}`) is in another time zone and one of them runs several times a day, so their runs share no business date",
                     flow.id, up_flow.id
                 ),
-                "give both flows the same `timezone`, run both once a day, or use `cross_flow: asset`".to_owned(),
+                "give both flows the same `timezone`, or run both once a day".to_owned(),
             ),
             Misalignment::SeveralRunsPerDay { upstream: up, downstream: down } => (
                 format!(
