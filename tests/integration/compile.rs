@@ -173,14 +173,26 @@ fn check_against_manifest(version: AirflowVersion) {
             if task["operator"] == "ExternalTaskSensor" {
                 assert_eq!(got["external_dag_id"], task["external_dag_id"], "{context}");
                 assert_eq!(got["external_task_id"], task["external_task_id"], "{context}");
-                // The upstream run waited for has the same business date as this run.
+                // The upstream run waited for has the same business date as this run:
+                // the date of its logical date in the upstream flow's time zone.
                 let target = got["execution_delta_target"]
                     .as_str()
                     .or_else(|| got["execution_date_fn_result"].as_str())
                     .expect("the sensor names an upstream run");
-                assert!(
-                    target.starts_with(SAMPLE_LOGICAL_DATE),
-                    "{context}: waits for the run of {target}"
+                let zone: chrono_tz::Tz = flows
+                    .iter()
+                    .find(|f| f["dag_id"] == task["external_dag_id"])
+                    .and_then(|f| f["timezone"].as_str())
+                    .and_then(|name| name.parse().ok())
+                    .expect("the upstream flow's time zone");
+                let business_date = chrono::DateTime::parse_from_rfc3339(target)
+                    .expect("an ISO instant")
+                    .with_timezone(&zone)
+                    .format("%Y-%m-%d")
+                    .to_string();
+                assert_eq!(
+                    business_date, SAMPLE_LOGICAL_DATE,
+                    "{context}: waits for the run of {target} ({zone})"
                 );
             }
             checked_tasks += 1;
