@@ -32,6 +32,15 @@ impl TimeZone {
         closest(name, chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name()))
     }
 
+    /// The `help:` of a name that is not a zone: the zone it is a near miss of, or
+    /// what a zone name looks like.
+    pub fn help_for(name: &str) -> String {
+        Self::suggestion(name).map_or_else(
+            || "write an IANA time zone name, e.g. `Asia/Shanghai`, `Europe/Berlin` or `UTC`".to_owned(),
+            |zone| format!("did you mean `{zone}`?"),
+        )
+    }
+
     /// The IANA name.
     pub fn name(self) -> &'static str {
         self.0.name()

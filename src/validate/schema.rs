@@ -375,10 +375,7 @@ fn describe(
                 .with_label(format!("invalid {what}"));
             let zone_help = match (error.kind(), instance.as_ref()) {
                 (ValidationErrorKind::Format { format }, Value::String(name)) if format == TIME_ZONE_FORMAT => {
-                    Some(TimeZone::suggestion(name).map_or_else(
-                        || "write an IANA time zone name, e.g. `Asia/Shanghai`, `Europe/Berlin` or `UTC`".to_owned(),
-                        |zone| format!("did you mean `{zone}`?"),
-                    ))
+                    Some(TimeZone::help_for(name))
                 }
                 _ => None,
             };
