@@ -5,7 +5,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::ids::{dag_id_of, gate_task_id, sanitize_id, sensor_task_id, unique_var};
-use super::schedule::{Alignment, Misalignment, align};
+use super::operator::UpstreamRun;
+use super::schedule::{Alignment, Misalignment, Timing, align};
 use super::{Builder, DagTask, Links, Operator};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::{DependencyGraph, EdgeReason};
@@ -41,6 +42,27 @@ pub(super) fn outlets(
         }
     }
     outlets.into_iter().map(|(k, v)| (k, v.into_iter().collect())).collect()
+}
+
+/// The helper functions a DAG file needs for its sensors.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Helpers {
+    /// `flowc_bizdate_run`: a triggered flow's upstream run in UTC.
+    pub(super) bizdate_run: bool,
+    /// `flowc_zoned_run`: the upstream run by time zone.
+    pub(super) zoned_run: bool,
+}
+
+/// When `flow` runs, for lining its runs up with another flow's.
+fn timing(flow: &Flow) -> Timing<'_> {
+    Timing {
+        schedule: &flow.schedule.value,
+        zone: flow.timezone,
+        start: flow
+            .start_date
+            .as_deref()
+            .and_then(|date| chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()),
+    }
 }
 
 /// What a flow waits for in other flows.
@@ -96,10 +118,11 @@ impl Builder<'_> {
         upstreams
     }
 
-    /// The sensors of `flow`, each linked to the tasks that wait for it, and whether
-    /// one needs the helper that finds a triggered run's upstream run. A sensor whose
-    /// runs do not line up with the upstream flow's, or whose id a task of the flow
-    /// already has, is reported instead.
+    /// The sensors of `flow`, each linked to the tasks that wait for it, and which
+    /// helpers they need: the one that finds a triggered run's upstream run (UTC), the
+    /// one that finds it by time zone. A sensor whose runs do not line up with the
+    /// upstream flow's, or whose id a task of the flow already has, is reported
+    /// instead.
     pub(super) fn sensor_tasks(
         &mut self,
         flow: &Flow,
@@ -107,22 +130,24 @@ impl Builder<'_> {
         task_ids: &BTreeMap<String, Span>,
         vars: &mut BTreeSet<String>,
         links: &mut Links,
-    ) -> (Vec<DagTask>, bool) {
+    ) -> (Vec<DagTask>, Helpers) {
         let mut sensors = Vec::new();
-        let mut needs_bizdate_run = false;
+        let mut helpers = Helpers::default();
         for (upstream, waiters) in &upstreams.sensors {
             let Some(up_flow) = self.repository.flows.iter().find(|f| &f.id == upstream.flow()) else {
                 continue;
             };
-            let alignment = match align(&up_flow.schedule.value, &flow.schedule.value) {
+            let alignment = match align(timing(up_flow), timing(flow)) {
                 Ok(alignment) => alignment,
                 Err(problem) => {
                     self.misaligned(flow, up_flow, upstream, &problem);
                     continue;
                 }
             };
-            if matches!(alignment, Alignment::TriggeredBizdate { .. }) {
-                needs_bizdate_run = true;
+            match alignment {
+                Alignment::TriggeredBizdate { .. } => helpers.bizdate_run = true,
+                Alignment::ZonedRun { .. } => helpers.zoned_run = true,
+                Alignment::Delta { .. } => {}
             }
             let task_id = &waiters.task_id;
             if let Some(span) = task_ids.get(task_id) {
@@ -147,15 +172,29 @@ impl Builder<'_> {
             sensor.alerts = self.alerts(&flow.alerts);
             sensors.push(sensor);
         }
-        (sensors, needs_bizdate_run)
+        (sensors, helpers)
     }
 
     /// The `ExternalTaskSensor` that waits for `upstream`'s run of the same business
     /// date, or for its gate when it has strong quality checks.
     fn sensor_task(&self, upstream: &TaskId, waiters: &Waiters, var: String, alignment: Alignment) -> DagTask {
-        let (delta, minute_of_day) = match alignment {
-            Alignment::Delta { seconds } => (Some(seconds), None),
-            Alignment::TriggeredBizdate { minute_of_day } => (None, Some(minute_of_day)),
+        let (delta, minute_of_day, upstream_run) = match alignment {
+            Alignment::Delta { seconds } => (Some(seconds), None, None),
+            Alignment::TriggeredBizdate { minute_of_day } => (None, Some(minute_of_day), None),
+            Alignment::ZonedRun {
+                minute_of_day,
+                zone,
+                own_zone,
+            } => (
+                None,
+                None,
+                Some(UpstreamRun {
+                    hour: minute_of_day / 60,
+                    minute: minute_of_day % 60,
+                    zone: zone.name().to_owned(),
+                    own_zone: own_zone.map(|z| z.name().to_owned()),
+                }),
+            ),
         };
         let level = self.project.priority_level(waiters.priority);
         DagTask {
@@ -172,6 +211,7 @@ impl Builder<'_> {
                 },
                 execution_delta_seconds: delta,
                 bizdate_minute_of_day: minute_of_day,
+                upstream_run,
                 poke_interval: self.project.airflow.poke_interval.0,
                 timeout: self.project.airflow.sensor_timeout.0,
             },
@@ -201,6 +241,36 @@ impl Builder<'_> {
         }
     }
 
+    /// Reports each flow an asset-scheduled `flow` follows that is in another time
+    /// zone: its runs' interval starts, read in `flow`'s zone, can fall on another
+    /// date than their business date.
+    pub(super) fn asset_zones(&mut self, flow: &Flow) {
+        let mut reported = BTreeSet::new();
+        for &(upstream, _, edge) in self.edges_into.get(flow.id.as_str()).into_iter().flatten() {
+            let Some(up_flow) = self.repository.flows.iter().find(|f| &f.id == upstream.flow()) else {
+                continue;
+            };
+            if !edge.cross_flow || up_flow.timezone == flow.timezone || !reported.insert(up_flow.id.as_str()) {
+                continue;
+            }
+            self.diagnostics.push(
+                Diagnostic::error(
+                    Code::ScheduleMisaligned,
+                    format!(
+                        "flow `{}` (in {}) is scheduled by tables of flow `{}`, which is in {}: the business date of a run would not be its upstream run's",
+                        flow.id, flow.timezone, up_flow.id, up_flow.timezone
+                    ),
+                )
+                .at(flow.schedule.span)
+                .with_label("this schedule")
+                .with_help(format!(
+                    "give flow `{}` `timezone: {}`, or use `cross_flow: sensor` with a schedule",
+                    flow.id, up_flow.timezone
+                )),
+            );
+        }
+    }
+
     /// Reports that the runs of `flow` do not line up with those of `up_flow`, whose
     /// task `upstream` it waits for.
     fn misaligned(&mut self, flow: &Flow, up_flow: &Flow, upstream: &TaskId, problem: &Misalignment) {
@@ -218,6 +288,13 @@ impl Builder<'_> {
                     flow.id, up_flow.id
                 ),
                 "run the upstream flow daily, give both flows the same days, or use `cross_flow: asset`".to_owned(),
+            ),
+            Misalignment::SeveralRunsPerDayAcrossZones { upstream: up, downstream: down } => (
+                format!(
+                    "flow `{}` (`{down}`) waits for `{upstream}`, but flow `{}` (`{up}`) is in another time zone and one of them runs several times a day, so their runs share no business date",
+                    flow.id, up_flow.id
+                ),
+                "give both flows the same `timezone`, or run both once a day".to_owned(),
             ),
             Misalignment::SeveralRunsPerDay { upstream: up, downstream: down } => (
                 format!(

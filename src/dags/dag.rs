@@ -53,7 +53,7 @@ impl Builder<'_> {
         self.link_in_flow(flow, &var_of, &exit_var_of, &mut links);
         // Cross-flow dependencies: a sensor per upstream task, or assets.
         let upstreams = self.upstreams(flow, &var_of);
-        let (mut tasks, needs_bizdate_run) = self.sensor_tasks(flow, &upstreams, &task_ids, &mut vars, &mut links);
+        let (mut tasks, helpers) = self.sensor_tasks(flow, &upstreams, &task_ids, &mut vars, &mut links);
         link_partitions(&own, &partition_of, &mut links);
         for ((dag_task, checks), partition) in own.into_iter().zip(quality_of).zip(partition_of) {
             tasks.extend(partition);
@@ -73,6 +73,7 @@ impl Builder<'_> {
             description: flow.description.clone(),
             doc_md,
             schedule,
+            timezone: flow.timezone.name(),
             start_date: self.start_date(flow),
             catchup: flow.catchup,
             paused_upon_creation: (self.environment.schedule == ScheduleOverride::Paused).then_some(true),
@@ -89,7 +90,8 @@ impl Builder<'_> {
             tasks,
             chains,
             operators,
-            needs_bizdate_run,
+            needs_bizdate_run: helpers.bizdate_run,
+            needs_zoned_run: helpers.zoned_run,
             sources: sources.into_iter().collect(),
         }
     }
@@ -181,6 +183,7 @@ impl Builder<'_> {
     fn schedule(&mut self, flow: &Flow, bizdate: Bizdate, assets: BTreeSet<String>) -> DagSchedule {
         let schedule = match (&flow.schedule.value, bizdate) {
             (_, Bizdate::Assets) => {
+                self.asset_zones(flow);
                 if assets.is_empty() {
                     self.diagnostics.push(
                         Diagnostic::error(

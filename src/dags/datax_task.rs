@@ -17,7 +17,7 @@ impl Builder<'_> {
         let airflow = &self.project.airflow;
         let sync = self.datax_jobs.entry(task.id.clone()).or_insert(resolved);
         let datax_job = format!("datax/{}/{}.json", flow.id, task_id);
-        let (bizdate, nodash) = Bizdate::of(flow).expressions();
+        let (bizdate, nodash) = Bizdate::of(flow).expressions(flow.timezone);
         let root = &airflow.datax_job_root;
         let command = format!(
             "python3 \"{root}/flowc_datax.py\" \"{root}/{}/{}.json\" -- {} -p \"-Dbizdate={{{{ {bizdate} }}}} -Dbizdate_nodash={{{{ {nodash} }}}}\"",

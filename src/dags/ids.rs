@@ -22,6 +22,8 @@ const RESERVED_NAMES: &[&str] = &[
     "timedelta",
     "timezone",
     "flowc_bizdate_run",
+    "flowc_zoned_run",
+    "pendulum",
     "SparkSqlOperator",
     "SparkSubmitOperator",
     "BashOperator",

@@ -48,7 +48,7 @@ mod task;
 mod types;
 
 pub use ids::dag_id;
-pub use operator::Operator;
+pub use operator::{Operator, UpstreamRun};
 pub use run::RunSettings;
 pub use types::{Chain, Dag, DagParam, DagSchedule, DagTask, EnvironmentDags, PartitionTask, Pool, QualityTask};
 
@@ -206,11 +206,8 @@ impl Builder<'_> {
     /// What each `${name}` becomes in the templated fields of `task`: the business
     /// date and the task's params as Jinja expressions, the rest as literals.
     fn substitutions(&self, flow: &Flow, task: &Task) -> Substitutions {
-        let (bizdate, nodash) = Bizdate::of(flow).expressions();
-        let mut expressions = BTreeMap::from([
-            ("bizdate".to_owned(), bizdate.to_owned()),
-            ("bizdate_nodash".to_owned(), nodash.to_owned()),
-        ]);
+        let (bizdate, nodash) = Bizdate::of(flow).expressions(flow.timezone);
+        let mut expressions = BTreeMap::from([("bizdate".to_owned(), bizdate), ("bizdate_nodash".to_owned(), nodash)]);
         for name in task.params.keys() {
             expressions.insert(name.clone(), format!("params.{name}"));
         }

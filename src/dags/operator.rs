@@ -116,6 +116,9 @@ pub enum Operator {
         /// For triggered flows: the upstream run starts at this minute of the
         /// `bizdate` param's day (UTC).
         bizdate_minute_of_day: Option<i64>,
+        /// When neither finds the upstream run on every day (time zones, daylight
+        /// saving): where it starts on this run's business date.
+        upstream_run: Option<UpstreamRun>,
         /// Seconds between checks.
         poke_interval: u64,
         /// Seconds before failing.
@@ -123,6 +126,21 @@ pub enum Operator {
     },
     /// `EmptyOperator`: the gate after a task's strong quality checks.
     EmptyOperator,
+}
+
+/// Where the upstream run of a sensor's business date starts: at `hour:minute` of
+/// that date in `zone`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UpstreamRun {
+    /// Hour of the day, wall-clock time in `zone`.
+    pub hour: i64,
+    /// Minute of the hour.
+    pub minute: i64,
+    /// The upstream flow's time zone.
+    pub zone: String,
+    /// The waiting flow's zone, in which its business date is the date of its data
+    /// interval's start; `None` when it is the `bizdate` param of a triggered run.
+    pub own_zone: Option<String>,
 }
 
 impl Operator {

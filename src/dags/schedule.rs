@@ -1,12 +1,21 @@
 //! Schedules as Airflow sees them, and how the runs of two flows line up.
 //!
-//! Every scheduled flow is rendered with `CronDataIntervalTimetable`, so on Airflow
-//! 2.10 and 3.x alike a run's logical date is the start of its data interval and
-//! `{{ ds }}` — the business date, `${bizdate}` — is the same. Two runs belong
-//! together when they have the same business date; the sensor of a cross-flow
-//! dependency waits for the upstream run of its own run's business date.
+//! Every scheduled flow is rendered with `CronDataIntervalTimetable` in the flow's
+//! time zone, so on Airflow 2.10 and 3.x alike a run's logical date is the start of
+//! its data interval, and the business date (`${bizdate}`) is that start's date in
+//! the flow's zone. Two runs belong together when they have the same business date,
+//! each in its own flow's zone; the sensor of a cross-flow dependency waits for the
+//! upstream run of its own run's business date.
+//!
+//! When the two runs of every business date lie a fixed time apart, the sensor takes
+//! an `execution_delta`. Across a daylight-saving switch (a DST zone on either side,
+//! with a switch between the two times of day), or between zones whose offsets
+//! differ by season, they do not: the sensor then works the upstream run out from
+//! the business date, at the upstream flow's wall-clock time in its zone.
 
-use crate::model::Schedule;
+use chrono::{Days, NaiveDate, NaiveTime};
+
+use crate::model::{Schedule, TimeZone};
 
 /// The five fields of a cron expression, presets expanded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +63,7 @@ impl Cron {
     }
 
     /// Minutes after midnight when the schedule fires at one fixed time of day.
-    fn time_of_day(&self) -> Option<i64> {
+    pub(crate) fn time_of_day(&self) -> Option<i64> {
         let minute: i64 = self.minute.parse().ok()?;
         let hour: i64 = self.hour.parse().ok()?;
         (minute < 60 && hour < 24).then_some(hour * 60 + minute)
@@ -84,7 +93,33 @@ pub(crate) enum Alignment {
         /// Minutes after midnight of the upstream run's logical date.
         minute_of_day: i64,
     },
+    /// The upstream run of this run's business date starts at `minute_of_day` of that
+    /// date in `zone`, and no fixed delta finds it every day.
+    ZonedRun {
+        /// Minutes after midnight, wall-clock time in `zone`.
+        minute_of_day: i64,
+        /// The upstream flow's zone.
+        zone: TimeZone,
+        /// This flow's zone, where its business date is the date of its data
+        /// interval's start; `None` when it is triggered with a `bizdate` param.
+        own_zone: Option<TimeZone>,
+    },
 }
+
+/// When a flow runs: its schedule, in its time zone, from its first day.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Timing<'a> {
+    /// The schedule.
+    pub(crate) schedule: &'a Schedule,
+    /// The zone it is in.
+    pub(crate) zone: TimeZone,
+    /// The first business date, when the flow has a start date.
+    pub(crate) start: Option<NaiveDate>,
+}
+
+/// How many days of runs are compared to decide that two flows' runs lie a fixed
+/// time apart: twenty years from the downstream flow's start.
+const ALIGNMENT_HORIZON_DAYS: u64 = 20 * 366;
 
 /// Why two schedules cannot be aligned, for the diagnostic.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,17 +140,32 @@ pub(crate) enum Misalignment {
         /// The downstream cron.
         downstream: String,
     },
+    /// One of them runs more than once a day, and they are in different time zones:
+    /// the local days of their runs do not line up.
+    SeveralRunsPerDayAcrossZones {
+        /// The upstream cron and zone.
+        upstream: String,
+        /// The downstream cron and zone.
+        downstream: String,
+    },
 }
 
 /// How a run of `downstream` finds the run of `upstream` with the same business date.
-pub(crate) fn align(upstream: &Schedule, downstream: &Schedule) -> Result<Alignment, Misalignment> {
-    let Some(up) = Cron::of(upstream) else {
+pub(crate) fn align(upstream: Timing<'_>, downstream: Timing<'_>) -> Result<Alignment, Misalignment> {
+    let Some(up) = Cron::of(upstream.schedule) else {
         return Err(Misalignment::UpstreamUnscheduled);
     };
-    let Some(down) = Cron::of(downstream) else {
+    let Some(down) = Cron::of(downstream.schedule) else {
         // A triggered downstream: match the upstream run of its `bizdate` param.
         return match up.time_of_day() {
-            Some(minute_of_day) if up.runs_every_day() => Ok(Alignment::TriggeredBizdate { minute_of_day }),
+            Some(minute_of_day) if up.runs_every_day() && upstream.zone.is_utc() => {
+                Ok(Alignment::TriggeredBizdate { minute_of_day })
+            }
+            Some(minute_of_day) if up.runs_every_day() => Ok(Alignment::ZonedRun {
+                minute_of_day,
+                zone: upstream.zone,
+                own_zone: None,
+            }),
             Some(_) => Err(Misalignment::MissingDays {
                 upstream: up.expression(),
                 downstream: "none (triggered, any day)".to_owned(),
@@ -126,15 +176,27 @@ pub(crate) fn align(upstream: &Schedule, downstream: &Schedule) -> Result<Alignm
             }),
         };
     };
-    if up == down {
+    if up == down && upstream.zone == downstream.zone {
         return Ok(Alignment::Delta { seconds: 0 });
     }
     match (up.time_of_day(), down.time_of_day()) {
         (Some(up_minute), Some(down_minute)) => {
             if up.runs_every_day() || up.same_days(&down) {
-                Ok(Alignment::Delta {
-                    seconds: (down_minute - up_minute) * 60,
-                })
+                let start = downstream
+                    .start
+                    .or(upstream.start)
+                    .or_else(|| NaiveDate::from_ymd_opt(2000, 1, 1))
+                    .unwrap_or_default();
+                Ok(
+                    match fixed_delta(upstream.zone, up_minute, downstream.zone, down_minute, start) {
+                        Some(seconds) => Alignment::Delta { seconds },
+                        None => Alignment::ZonedRun {
+                            minute_of_day: up_minute,
+                            zone: upstream.zone,
+                            own_zone: Some(downstream.zone),
+                        },
+                    },
+                )
             } else {
                 Err(Misalignment::MissingDays {
                     upstream: up.expression(),
@@ -142,6 +204,10 @@ pub(crate) fn align(upstream: &Schedule, downstream: &Schedule) -> Result<Alignm
                 })
             }
         }
+        _ if upstream.zone != downstream.zone => Err(Misalignment::SeveralRunsPerDayAcrossZones {
+            upstream: format!("{} in {}", up.expression(), upstream.zone),
+            downstream: format!("{} in {}", down.expression(), downstream.zone),
+        }),
         _ => Err(Misalignment::SeveralRunsPerDay {
             upstream: up.expression(),
             downstream: down.expression(),
@@ -149,9 +215,49 @@ pub(crate) fn align(upstream: &Schedule, downstream: &Schedule) -> Result<Alignm
     }
 }
 
+/// The seconds from the upstream run to the downstream run of the same business date
+/// (the upstream at `up_minute` of the day in `up_zone`, the downstream at
+/// `down_minute` in `down_zone`), when it is the same on every day of the horizon
+/// from `start`.
+fn fixed_delta(
+    up_zone: TimeZone,
+    up_minute: i64,
+    down_zone: TimeZone,
+    down_minute: i64,
+    start: NaiveDate,
+) -> Option<i64> {
+    if up_zone.is_utc() && down_zone.is_utc() {
+        return Some((down_minute - up_minute) * 60);
+    }
+    let wall = |minute: i64| NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(minute * 60).ok()?, 0);
+    let (up_time, down_time) = (wall(up_minute)?, wall(down_minute)?);
+    let delta = |day: NaiveDate| down_zone.instant(day, down_time) - up_zone.instant(day, up_time);
+    let first = delta(start);
+    (1..ALIGNMENT_HORIZON_DAYS)
+        .filter_map(|n| start.checked_add_days(Days::new(n)))
+        .all(|day| delta(day) == first)
+        .then_some(first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn utc(text: &str) -> Timing<'static> {
+        zoned(text, TimeZone::UTC)
+    }
+
+    fn zoned(text: &str, zone: TimeZone) -> Timing<'static> {
+        Timing {
+            schedule: Box::leak(Box::new(cron(text))),
+            zone,
+            start: NaiveDate::from_ymd_opt(2024, 1, 1),
+        }
+    }
+
+    fn zone(name: &str) -> TimeZone {
+        TimeZone::named(name).unwrap_or(TimeZone::UTC)
+    }
 
     fn cron(text: &str) -> Schedule {
         if text.starts_with('@') {
@@ -166,21 +272,21 @@ mod tests {
     #[test]
     fn daily_flows_align_on_the_same_business_date() {
         assert_eq!(
-            align(&cron("0 1 * * *"), &cron("30 2 * * *")),
+            align(utc("0 1 * * *"), utc("30 2 * * *")),
             Ok(Alignment::Delta { seconds: 5400 })
         );
         // The upstream runs later in the day: the sensor looks forward.
         assert_eq!(
-            align(&cron("0 4 * * *"), &cron("@daily")),
+            align(utc("0 4 * * *"), utc("@daily")),
             Ok(Alignment::Delta { seconds: -14_400 })
         );
         assert_eq!(
-            align(&cron("15 * * * *"), &cron("15 * * * *")),
+            align(utc("15 * * * *"), utc("15 * * * *")),
             Ok(Alignment::Delta { seconds: 0 })
         );
         // A weekly flow may wait for a daily one.
         assert_eq!(
-            align(&cron("0 1 * * *"), &cron("0 6 * * 1")),
+            align(utc("0 1 * * *"), utc("0 6 * * 1")),
             Ok(Alignment::Delta { seconds: 18_000 })
         );
     }
@@ -188,7 +294,7 @@ mod tests {
     #[test]
     fn triggered_flows_wait_for_the_run_of_their_bizdate() {
         assert_eq!(
-            align(&cron("30 2 * * *"), &cron("none")),
+            align(utc("30 2 * * *"), utc("none")),
             Ok(Alignment::TriggeredBizdate { minute_of_day: 150 })
         );
     }
@@ -196,20 +302,96 @@ mod tests {
     #[test]
     fn schedules_that_cannot_line_up_are_refused() {
         assert_eq!(
-            align(&cron("none"), &cron("0 1 * * *")),
+            align(utc("none"), utc("0 1 * * *")),
             Err(Misalignment::UpstreamUnscheduled)
         );
         assert!(matches!(
-            align(&cron("0 1 * * 1"), &cron("0 2 * * *")),
+            align(utc("0 1 * * 1"), utc("0 2 * * *")),
             Err(Misalignment::MissingDays { .. })
         ));
         assert!(matches!(
-            align(&cron("0 * * * *"), &cron("0 2 * * *")),
+            align(utc("0 * * * *"), utc("0 2 * * *")),
             Err(Misalignment::SeveralRunsPerDay { .. })
         ));
         assert!(matches!(
-            align(&cron("0 1,13 * * *"), &cron("0 2 * * *")),
+            align(utc("0 1,13 * * *"), utc("0 2 * * *")),
             Err(Misalignment::SeveralRunsPerDay { .. })
         ));
+    }
+
+    #[test]
+    fn fixed_offset_zones_keep_a_fixed_delta() {
+        // 01:00 in Shanghai is 17:00 UTC the day before: 10 h before 03:00 UTC.
+        assert_eq!(
+            align(zoned("0 1 * * *", zone("Asia/Shanghai")), utc("0 3 * * *")),
+            Ok(Alignment::Delta { seconds: 36_000 })
+        );
+        assert_eq!(
+            align(
+                zoned("0 1 * * *", zone("Asia/Shanghai")),
+                zoned("30 2 * * *", zone("Asia/Shanghai"))
+            ),
+            Ok(Alignment::Delta { seconds: 5400 })
+        );
+        // A DST zone keeps a fixed delta when no switch falls between the two times.
+        assert_eq!(
+            align(
+                zoned("0 4 * * *", zone("Europe/Berlin")),
+                zoned("0 6 * * *", zone("Europe/Berlin"))
+            ),
+            Ok(Alignment::Delta { seconds: 7200 })
+        );
+    }
+
+    #[test]
+    fn a_switch_between_the_runs_finds_the_upstream_run_by_date() {
+        let berlin = zone("Europe/Berlin");
+        // The 02:00 → 03:00 jump falls between 01:00 and 03:00: one day a year they
+        // are 1 h apart, one day 3 h.
+        assert_eq!(
+            align(zoned("0 1 * * *", berlin), zoned("0 3 * * *", berlin)),
+            Ok(Alignment::ZonedRun {
+                minute_of_day: 60,
+                zone: berlin,
+                own_zone: Some(berlin)
+            })
+        );
+        // Shanghai has no DST, London has: 9 h apart in summer, 10 h in winter.
+        let (shanghai, london) = (zone("Asia/Shanghai"), zone("Europe/London"));
+        assert_eq!(
+            align(zoned("0 1 * * *", shanghai), zoned("0 3 * * *", london)),
+            Ok(Alignment::ZonedRun {
+                minute_of_day: 60,
+                zone: shanghai,
+                own_zone: Some(london)
+            })
+        );
+        // A triggered flow waiting for a zoned flow.
+        assert_eq!(
+            align(zoned("0 1 * * *", shanghai), utc("none")),
+            Ok(Alignment::ZonedRun {
+                minute_of_day: 60,
+                zone: shanghai,
+                own_zone: None
+            })
+        );
+    }
+
+    #[test]
+    fn several_runs_a_day_need_one_zone() {
+        assert_eq!(
+            align(utc("0 * * * *"), zoned("0 * * * *", zone("Asia/Shanghai"))),
+            Err(Misalignment::SeveralRunsPerDayAcrossZones {
+                upstream: "0 * * * * in UTC".to_owned(),
+                downstream: "0 * * * * in Asia/Shanghai".to_owned(),
+            })
+        );
+        assert_eq!(
+            align(
+                zoned("0 * * * *", zone("Asia/Shanghai")),
+                zoned("0 * * * *", zone("Asia/Shanghai"))
+            ),
+            Ok(Alignment::Delta { seconds: 0 })
+        );
     }
 }

@@ -195,7 +195,7 @@ impl Builder<'_> {
     /// The `KylinCubeOperator` of a kylin task: it builds the segment of the business
     /// date, as epoch milliseconds.
     fn kylin_operator(&self, flow: &Flow, kylin: &KylinTask, subs: &Substitutions) -> Operator {
-        let (bizdate, _) = Bizdate::of(flow).expressions();
+        let (bizdate, _) = Bizdate::of(flow).expressions(flow.timezone);
         let days = format!("((macros.datetime.strptime({bizdate}, '%Y-%m-%d') - macros.datetime(1970, 1, 1)).days");
         Operator::KylinCubeOperator {
             conn_id: self.project.airflow.kylin_conn_id.clone(),

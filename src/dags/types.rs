@@ -62,6 +62,8 @@ pub struct Dag {
     pub doc_md: String,
     /// When it runs.
     pub schedule: DagSchedule,
+    /// The IANA time zone of its schedule, start date and business dates.
+    pub timezone: &'static str,
     /// `(year, month, day)` of the first logical date.
     pub start_date: Option<(u32, u32, u32)>,
     /// Back-fill missed runs.
@@ -87,6 +89,8 @@ pub struct Dag {
     pub operators: BTreeSet<&'static str>,
     /// Whether the file needs the helper that finds a triggered run's upstream run.
     pub needs_bizdate_run: bool,
+    /// Whether the file needs the helper that finds an upstream run by time zone.
+    pub needs_zoned_run: bool,
     /// Repository files this DAG is compiled from.
     pub sources: Vec<String>,
 }
@@ -95,7 +99,7 @@ pub struct Dag {
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DagSchedule {
-    /// `CronDataIntervalTimetable(cron, timezone="UTC")`.
+    /// `CronDataIntervalTimetable(cron, timezone=<the DAG's zone>)`.
     Cron {
         /// Five fields.
         cron: String,

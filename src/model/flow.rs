@@ -6,7 +6,7 @@ use std::fmt;
 use crate::diagnostic::{FileId, Span};
 use crate::model::{
     Alert, CrossFlowMode, FlowId, ParamValue, Priority, QualityRule, Spanned, SyncTask, TableDeclaration, TableName,
-    TaskId,
+    TaskId, TimeZone,
 };
 
 /// When a flow runs.
@@ -90,6 +90,9 @@ pub struct Flow {
     pub schedule: Spanned<Schedule>,
     /// First logical date, `YYYY-MM-DD`.
     pub start_date: Option<String>,
+    /// The time zone its schedule, start date and business dates are in (the
+    /// project's unless set).
+    pub timezone: TimeZone,
     /// Default priority of its tasks.
     pub priority: Priority,
     /// Tags.

@@ -13,6 +13,7 @@ mod project;
 mod quality;
 mod run;
 mod sync;
+mod timezone;
 
 pub use access::{Access, Classification, Grant, TableMetadata, TablePattern};
 pub use environment::{Environment, PRODUCTION, ScheduleOverride};
@@ -34,6 +35,7 @@ pub use sync::{
     Connection, ConnectionKind, Credentials, ErrorLimit, RowkeyRange, SyncColumn, SyncSource, SyncSpeed, SyncTarget,
     SyncTask, TableColumn, TableDeclaration, TableFormat,
 };
+pub use timezone::TimeZone;
 
 /// The whole repository: the project and its flows, sorted by name.
 #[derive(Clone, Debug)]

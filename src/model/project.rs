@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::diagnostic::{FileId, Span};
 use crate::model::{
     Classification, Connection, Duration, Environment, Grant, ParamValue, QualitySettings, RunDefaults, TableMetadata,
-    TableName,
+    TableName, TimeZone,
 };
 
 /// A value with the span it was written at.
@@ -213,6 +213,8 @@ pub struct Project {
     pub name: String,
     /// Database for unqualified table names.
     pub default_database: Option<String>,
+    /// The time zone of schedules and business dates, unless a flow sets its own.
+    pub timezone: TimeZone,
     /// The `airflow:` section.
     pub airflow: AirflowSettings,
     /// Environments by name.

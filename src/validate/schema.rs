@@ -14,7 +14,12 @@ use serde_json::Value;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::load::{Document, YamlEntry, YamlNode, YamlValue};
+use crate::model::TimeZone;
 use crate::words::lowercase_first;
+
+/// The schemas' `format` of a time-zone name, checked against the IANA database
+/// compiled into flowc.
+const TIME_ZONE_FORMAT: &str = "iana-time-zone";
 
 /// The file formats flowc validates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +89,7 @@ impl Compiled {
         let schema: Value = serde_json::from_str(kind.text()).expect("embedded schema is valid JSON");
         let validator = jsonschema::draft202012::options()
             .should_validate_formats(true)
+            .with_format(TIME_ZONE_FORMAT, |name: &str| TimeZone::named(name).is_some())
             .build(&schema)
             .expect("embedded schema compiles");
         Self { schema, validator }
@@ -353,6 +359,10 @@ fn describe(
         ValidationErrorKind::Pattern { .. } | ValidationErrorKind::Format { .. } => {
             let value = display_value(instance);
             let (object, what) = match error.kind() {
+                ValidationErrorKind::Format { format } if format == TIME_ZONE_FORMAT => (
+                    "not a time zone of the IANA database".to_owned(),
+                    "time zone".to_owned(),
+                ),
                 ValidationErrorKind::Format { format } => (format!("not a valid {format}"), format.clone()),
                 _ => ("not in the expected form".to_owned(), "value".to_owned()),
             };
@@ -364,7 +374,15 @@ fn describe(
             let mut diagnostic = Diagnostic::error(Code::InvalidValue, format!("{value} for {where_} is {object}"))
                 .at(node.span)
                 .with_label(format!("invalid {what}"));
-            if let Some(text) = pattern_owner.or(description) {
+            let zone_help = match (error.kind(), instance.as_ref()) {
+                (ValidationErrorKind::Format { format }, Value::String(name)) if format == TIME_ZONE_FORMAT => {
+                    Some(TimeZone::help_for(name))
+                }
+                _ => None,
+            };
+            if let Some(help) = zone_help {
+                diagnostic = diagnostic.with_help(help);
+            } else if let Some(text) = pattern_owner.or(description) {
                 diagnostic = diagnostic.with_help(lowercase_first(text));
             }
             vec![diagnostic]
@@ -543,5 +561,32 @@ mod tests {
         let (diagnostics, _) = check(SchemaKind::Flow, text);
         assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
         assert!(diagnostics[0].message.contains("not a valid date"), "{diagnostics:?}");
+    }
+
+    #[test]
+    fn unknown_time_zones_suggest_the_iana_name() {
+        for (written, suggested) in [("Asia/Shangai", "Asia/Shanghai"), ("asia/shanghai", "Asia/Shanghai")] {
+            let text = format!("project: p\ntimezone: {written}\nenvironments: {{dev: {{}}, prod: {{}}}}\n");
+            let (diagnostics, _) = check(SchemaKind::Project, &text);
+            assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+            assert_eq!(diagnostics[0].code, Code::InvalidValue);
+            assert!(
+                diagnostics[0].message.contains("not a time zone of the IANA database"),
+                "{diagnostics:?}"
+            );
+            assert_eq!(
+                diagnostics[0].help.as_deref(),
+                Some(format!("did you mean `{suggested}`?").as_str())
+            );
+        }
+        let text = "name: pay\nowner: t\nschedule: \"@daily\"\nstart_date: 2024-01-01\ntimezone: Europe/Berlin\ntasks:\n  - name: a\n    type: sparksql\n    sql: a.sql\n";
+        assert_eq!(check(SchemaKind::Flow, text).0.len(), 0);
+        let text = "name: pay\nowner: t\nschedule: none\ntimezone: Mars/Olympus_Mons\ntasks:\n  - name: a\n    type: sparksql\n    sql: a.sql\n";
+        let (diagnostics, _) = check(SchemaKind::Flow, text);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(
+            diagnostics[0].help.as_deref().is_some_and(|h| h.contains("IANA")),
+            "{diagnostics:?}"
+        );
     }
 }

@@ -175,16 +175,18 @@ def core_timetable(timetable):
 def sample_run(dag, day):
     """The run the scheduler creates for `day`, computed the same way on both versions.
 
-    The first scheduled run whose logical date is at or after midnight UTC of `day`
-    (`next_dagrun_info` with catchup, no previous run). For CronDataIntervalTimetable
-    that run's logical date is the start of its data interval on 2.10 and 3.x alike,
-    so `ds` is `day`. A DAG without a schedule gets a manual run at midnight with the
-    data interval the timetable infers for it.
+    The first scheduled run whose logical date is at or after midnight of `day` in the
+    DAG's time zone (`next_dagrun_info` with catchup, no previous run). For
+    CronDataIntervalTimetable that run's logical date is the start of its data interval
+    on 2.10 and 3.x alike, so its business date is `day` (and `ds` too in UTC). A DAG
+    without a schedule gets a manual run at midnight with the data interval the
+    timetable infers for it.
     """
     import pendulum
     from airflow.timetables.base import TimeRestriction
 
-    earliest = pendulum.instance(day)
+    zone = getattr(core_timetable(dag.timetable), "_timezone", None) or "UTC"
+    earliest = pendulum.datetime(day.year, day.month, day.day, tz=zone)
     timetable = core_timetable(dag.timetable)
     info = timetable.next_dagrun_info(
         last_automated_data_interval=None,

@@ -5,10 +5,13 @@ Usage (with the python of one of the venvs made by scripts/airflow-venvs.sh):
 
     python tests/airflow/run_dag.py DAG_FOLDER DAG_ID [DAG_ID...] [--logical-date 2024-03-05]
         [--pools pools.json] [--violations DAG_ID.TASK_ID[,DAG_ID.TASK_ID...]]
-        [--datax-home DIR]
+        [--datax-home DIR] [--at DAG_ID=2024-03-04T17:00:00+00:00 ...]
 
-The DAGs run one after the other, for the same logical date, in one metadata
-database: a later DAG's ExternalTaskSensor sees the task states of an earlier one.
+The DAGs run one after the other, for the same logical date (UTC midnight of
+`--logical-date`, or the instant `--at` gives that DAG), in one metadata database: a
+later DAG's ExternalTaskSensor sees the task states of an earlier one. Airflow decides
+each run's data interval from the logical date (a manual run's: the last complete
+interval, the one that ends there, on 2.10 and 3.x); it is printed with the run.
 
 The stand-ins never touch a cluster:
 - `SparkSubmitOperator` (ml tasks, sql_runner) succeeds;
@@ -27,7 +30,8 @@ happens downstream is decided by Airflow's scheduling of the DAG as flowc wrote 
 Cross-flow sensors (ExternalTaskSensor) run for real; the error each one fails with is
 recorded.
 
-Prints {"airflow_version", "runs": {dag_id: {"state", "states": {task_id: state}}},
+Prints {"airflow_version", "runs": {dag_id: {"state", "states": {task_id: state},
+"data_interval": [start, end] (UTC, ISO)}},
 "stand_in": [{"task", "outcome", "line", "sql"}], "sensor_errors": {task: message}} on
 stdout (`task` is `dag_id.task_id`; `sql` is what Airflow rendered for a Spark SQL
 task); Airflow's logs go to stderr.
@@ -54,6 +58,7 @@ def parse_args(argv):
     parser.add_argument("--pools", help="pools file in the `airflow pools import` format")
     parser.add_argument("--violations", default="", help="comma-separated dag_id.task_id")
     parser.add_argument("--datax-home", help="run BashOperator for real with this DATAX_HOME")
+    parser.add_argument("--at", action="append", default=[], metavar="DAG_ID=ISO", help="this DAG's logical date")
     return parser.parse_args(argv)
 
 
@@ -172,6 +177,11 @@ def load_dags(folder):
     return bag.dags
 
 
+def utc_iso(value):
+    """An aware datetime as ISO text in UTC, or None."""
+    return None if value is None else value.astimezone(timezone.utc).isoformat()
+
+
 def text(state):
     """A state enum (or None) as its plain value."""
     return None if state is None else str(getattr(state, "value", state))
@@ -198,18 +208,27 @@ def main(argv):
             os.environ["DATAX_HOME"] = os.path.abspath(args.datax_home)
         install_stand_ins(violations, real_bash=bool(args.datax_home))
         day = datetime.strptime(args.logical_date, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+        at = {}
+        for item in args.at:
+            dag_id, _, instant = item.partition("=")
+            at[dag_id] = datetime.fromisoformat(instant)
         runs = {}
         dags = load_dags(folder)
         for dag_id in args.dag_ids:
             if dag_id not in dags:
                 raise SystemExit(f"no DAG {dag_id} in {folder}: {sorted(dags)}")
             dag = dags[dag_id]
+            logical_date = at.get(dag_id, day)
             if airflow.__version__.startswith("2."):
-                run = dag.test(execution_date=day)
+                run = dag.test(execution_date=logical_date)
             else:
-                run = dag.test(logical_date=day)
+                run = dag.test(logical_date=logical_date)
             states = {ti.task_id: text(ti.state) for ti in run.get_task_instances()}
-            runs[dag_id] = {"state": text(run.state), "states": dict(sorted(states.items()))}
+            runs[dag_id] = {
+                "state": text(run.state),
+                "states": dict(sorted(states.items())),
+                "data_interval": [utc_iso(run.data_interval_start), utc_iso(run.data_interval_end)],
+            }
         json.dump(
             {
                 "airflow_version": airflow.__version__,

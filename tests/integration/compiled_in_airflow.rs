@@ -72,9 +72,21 @@ fn object_keys(value: &Value) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-/// The `ds` of an ISO timestamp.
-fn ds_of(timestamp: &Value) -> Option<&str> {
-    timestamp.as_str().and_then(|t| t.get(..10))
+/// The business date of a run whose logical date is `timestamp` (ISO), in a flow of
+/// time zone `zone`: the timestamp's date there.
+fn business_date(timestamp: &Value, zone: &Value) -> Option<String> {
+    let zone: chrono_tz::Tz = zone.as_str()?.parse().ok()?;
+    let at = chrono::DateTime::parse_from_rfc3339(timestamp.as_str()?).ok()?;
+    Some(at.with_timezone(&zone).format("%Y-%m-%d").to_string())
+}
+
+/// The instant an ISO timestamp names, as UTC ISO text: timestamps written with other
+/// offsets compare equal.
+fn instant(timestamp: &Value) -> Value {
+    timestamp
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map_or_else(|| timestamp.clone(), |at| json!(at.to_utc().to_rfc3339()))
 }
 
 /// Loads the compiled DAG folder in Airflow `version` and compares it with the
@@ -138,7 +150,7 @@ fn check_in_airflow(case: &str, version: AirflowVersion) {
             // The sample run is the one of business date SAMPLE_DS.
             m.eq(
                 &format!("{dag_id}: sample run ds"),
-                &json!(ds_of(&dag["sample_run"]["logical_date"])),
+                &json!(business_date(&dag["sample_run"]["logical_date"], &flow["timezone"])),
                 &json!(SAMPLE_DS),
             );
         }
@@ -181,7 +193,7 @@ fn check_in_airflow(case: &str, version: AirflowVersion) {
             if task["operator"] != "ExternalTaskSensor" {
                 continue;
             }
-            check_sensor(&mut m, &mut sensors, dags, &what, task, actual);
+            check_sensor(&mut m, &mut sensors, (dags, flows), &what, task, actual);
         }
         // Every asset this DAG is scheduled on is updated by a task of another DAG.
         for uri in schedule["assets"].as_array().into_iter().flatten() {
@@ -339,7 +351,7 @@ fn check_run_settings(m: &mut Mismatches, seen: &mut RunSeen, flow: &Value, dag:
 fn check_sensor(
     m: &mut Mismatches,
     sensors: &mut Sensors,
-    dags: &Value,
+    (dags, flows): (&Value, &[Value]),
     what: &dyn Fn(&str) -> String,
     task: &Value,
     actual: &Value,
@@ -357,9 +369,13 @@ fn check_sensor(
     // The run of the upstream DAG with the same business date as this sample run.
     let upstream_dag = &dags[task["external_dag_id"].as_str().expect("an external_dag_id")];
     let upstream_run = &upstream_dag["sample_run"]["logical_date"];
+    let upstream_zone = flows
+        .iter()
+        .find(|f| f["dag_id"] == task["external_dag_id"])
+        .map_or(&Value::Null, |f| &f["timezone"]);
     m.eq(
         &format!("{}: sample run ds", task["external_dag_id"]),
-        &json!(ds_of(upstream_run)),
+        &json!(business_date(upstream_run, upstream_zone)),
         &json!(SAMPLE_DS),
     );
     if task["execution_delta_seconds"].is_null() {
@@ -376,8 +392,8 @@ fn check_sensor(
         );
         m.eq(
             &what("execution_date_fn_result"),
-            &actual["execution_date_fn_result"],
-            upstream_run,
+            &instant(&actual["execution_date_fn_result"]),
+            &instant(upstream_run),
         );
     } else {
         if task["execution_delta_seconds"] != json!(0) {
@@ -390,8 +406,8 @@ fn check_sensor(
         );
         m.eq(
             &what("execution_delta_target"),
-            &actual["execution_delta_target"],
-            upstream_run,
+            &instant(&actual["execution_delta_target"]),
+            &instant(upstream_run),
         );
     }
 }

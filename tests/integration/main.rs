@@ -39,4 +39,5 @@ mod sql_lineage;
 mod stdout;
 mod support;
 mod template_overrides;
+mod timezone;
 mod workflows;

@@ -329,3 +329,25 @@ fn the_manifest_reads_back_as_written_with_fingerprints() {
         }
     }
 }
+
+#[test]
+fn a_changed_timezone_is_listed_with_the_flow() {
+    let repo = Repo::example();
+    repo.branch("dev");
+    repo.edit("flows/risk/flow.yaml", |yaml| {
+        yaml.replacen("start_date:", "timezone: Europe/Berlin\nstart_date:", 1)
+    });
+    repo.commit_all("risk: run on Berlin time");
+    let text = repo.plan_ok(&["--base", "main", "--head", "dev", "--format", "text"]);
+    assert!(
+        text.contains("timezone") && text.contains("Asia/Shanghai") && text.contains("Europe/Berlin"),
+        "{text}"
+    );
+    let plan = repo.plan_json(&["--base", "main", "--head", "dev"]);
+    let risk = plan["flows"]
+        .as_array()
+        .and_then(|flows| flows.iter().find(|f| f["flow"] == "risk"))
+        .unwrap_or_else(|| panic!("risk is not a changed flow: {plan:#}"));
+    assert!(risk.to_string().contains("Europe/Berlin"), "{risk:#}");
+    assert_eq!(repo.manifest("dev")["flows"][5]["timezone"], "Europe/Berlin");
+}

@@ -46,6 +46,7 @@ fn flow_changes(a: &FlowEntry, b: &FlowEntry) -> Vec<Change> {
         &schedule(&a.schedule),
         &schedule(&b.schedule),
     );
+    changes.value(ChangeKind::Schedule, "timezone", &a.timezone, &b.timezone);
     changes.value(ChangeKind::Owner, "owner", &a.owner, &b.owner);
     changes.value(
         ChangeKind::StartDate,

@@ -114,6 +114,7 @@ fn manifest(specs: &[Spec<'_>]) -> (Manifest, BTreeMap<String, Vec<u8>>) {
                     cron: "0 2 * * *".to_owned(),
                     timetable: "CronDataIntervalTimetable".to_owned(),
                 },
+                timezone: "UTC".to_owned(),
                 start_date: Some("2024-01-01".to_owned()),
                 catchup: false,
                 tags: Vec::new(),

@@ -133,6 +133,7 @@ fn flow(dag: &Dag, files: &TaskFiles<'_>) -> Result<FlowEntry, Error> {
         owner: dag.owner.clone(),
         description: dag.description.clone(),
         schedule: schedule(&dag.schedule),
+        timezone: dag.timezone.to_owned(),
         start_date: dag.start_date.map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
         catchup: dag.catchup,
         tags: dag.tags.clone(),
@@ -206,12 +207,16 @@ fn task(task: &DagTask, files: &TaskFiles<'_>) -> Result<TaskEntry, Error> {
             external_task_id,
             execution_delta_seconds,
             bizdate_minute_of_day,
+            upstream_run,
             ..
         } => OperatorEntry::ExternalTaskSensor {
             external_dag_id: external_dag_id.clone(),
             external_task_id: external_task_id.clone(),
             execution_delta_seconds: *execution_delta_seconds,
             bizdate_minute_of_day: *bizdate_minute_of_day,
+            upstream_run: upstream_run
+                .as_ref()
+                .map(|run| format!("{:02}:{:02} {}", run.hour, run.minute, run.zone)),
             mode: "reschedule".to_owned(),
         },
         Operator::HttpSensor { .. } => OperatorEntry::HttpSensor {

@@ -73,6 +73,9 @@ pub struct FlowEntry {
     pub description: Option<String>,
     /// When it runs.
     pub schedule: ScheduleEntry,
+    /// The IANA time zone of its schedule, start date and business dates.
+    #[serde(default = "utc")]
+    pub timezone: String,
     /// First logical date, `YYYY-MM-DD`.
     pub start_date: Option<String>,
     /// Back-fill missed runs.
@@ -101,6 +104,11 @@ pub struct FlowEntry {
     /// Cross-flow sensors first, then the flow's tasks in file order, each preceded by
     /// its partition step and followed by its quality checks and their gate.
     pub tasks: Vec<TaskEntry>,
+}
+
+/// The time zone of a manifest written before flows had one.
+fn utc() -> String {
+    "UTC".to_owned()
 }
 
 /// A DAG's schedule.
@@ -301,6 +309,10 @@ pub enum OperatorEntry {
         execution_delta_seconds: Option<i64>,
         /// For triggered flows: the minute of the `bizdate` day the upstream run starts.
         bizdate_minute_of_day: Option<i64>,
+        /// When the upstream run is found by time zone: `HH:MM <zone>` of the business
+        /// date, e.g. `01:00 Asia/Shanghai`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        upstream_run: Option<String>,
         /// Always `reschedule`.
         mode: String,
     },

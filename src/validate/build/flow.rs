@@ -5,7 +5,9 @@ use super::task::{FlowContext, task};
 use super::{conf, duration, params};
 use crate::Error;
 use crate::load::Document;
-use crate::model::{Flow, FlowId, Priority, Project, Schedule, TableColumn, TableDeclaration, TableFormat, TableName};
+use crate::model::{
+    Flow, FlowId, Priority, Project, Schedule, TableColumn, TableDeclaration, TableFormat, TableName, TimeZone,
+};
 use crate::validate::raw::flow::{RawFlow, RawTable};
 use crate::validate::raw::from_json;
 use crate::validate::spans::Spans;
@@ -58,6 +60,12 @@ pub(in crate::validate) fn flow(document: &Document, folder: &str, project: &Pro
         description: raw.description,
         schedule: spans.spanned(schedule, "/schedule"),
         start_date: raw.start_date,
+        // The schema has checked the name (format `iana-time-zone`).
+        timezone: raw
+            .timezone
+            .as_deref()
+            .and_then(TimeZone::named)
+            .unwrap_or(project.timezone),
         priority: flow_priority,
         tags: raw.tags,
         default_database: flow_default_database,

@@ -10,7 +10,7 @@ use crate::load::{Document, YamlEntry};
 use crate::model::{
     Access, AirflowSettings, Classification, Connection, ConnectionKind, Credentials, DataxThrottle, Environment,
     Grant, Priority, PriorityLevel, Project, RunDefaults, ScheduleOverride, SourceTable, Spanned, TableMetadata,
-    TableName, TablePattern, Team,
+    TableName, TablePattern, Team, TimeZone,
 };
 use crate::validate::quality;
 use crate::validate::raw::from_json;
@@ -42,6 +42,12 @@ pub(in crate::validate) fn project(document: &Document) -> Result<Project, Error
     Ok(Project {
         file: document.file,
         name: raw.project,
+        // The schema has checked the name (format `iana-time-zone`).
+        timezone: raw
+            .timezone
+            .as_deref()
+            .and_then(TimeZone::named)
+            .unwrap_or(TimeZone::UTC),
         default_database,
         airflow: raw.airflow.settings(),
         environments: environments(raw.environments, &spans),

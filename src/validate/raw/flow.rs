@@ -15,6 +15,7 @@ pub(crate) struct RawFlow {
     pub(crate) description: Option<String>,
     pub(crate) schedule: String,
     pub(crate) start_date: Option<String>,
+    pub(crate) timezone: Option<String>,
     pub(crate) priority: Option<Priority>,
     #[serde(default)]
     pub(crate) tags: Vec<String>,

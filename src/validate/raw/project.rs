@@ -11,6 +11,7 @@ use crate::model::{AirflowVersion, Alert, CrossFlowMode, Priority};
 #[derive(Deserialize)]
 pub(crate) struct RawProject {
     pub(crate) project: String,
+    pub(crate) timezone: Option<String>,
     #[serde(default)]
     pub(crate) sql: RawSql,
     #[serde(default)]
