@@ -405,6 +405,23 @@ fn describe(
             };
             vec![diagnostic]
         }
+        ValidationErrorKind::PropertyNames { error: inner } => {
+            let key = inner.instance().as_str().unwrap_or_default().to_owned();
+            let span = node.entry(&key).map_or(node.span, |e| e.key_span);
+            let mut diagnostic = Diagnostic::error(
+                Code::InvalidValue,
+                format!("key `{key}` in {where_} is not in the expected form"),
+            )
+            .at(span)
+            .with_label("invalid key");
+            if let Some(text) = parent_schema(&compiled.schema, schema_path)
+                .and_then(|s| s.get("description"))
+                .and_then(Value::as_str)
+            {
+                diagnostic = diagnostic.with_help(lowercase_first(text));
+            }
+            vec![diagnostic]
+        }
         ValidationErrorKind::FalseSchema => {
             // A key that a conditional branch forbids, e.g. `threshold` on a rule whose
             // check has its own limit.
@@ -534,6 +551,22 @@ mod tests {
             "{diagnostics:?}"
         );
         assert!(diagnostics[0].help.as_deref().unwrap().contains("quote"));
+    }
+
+    #[test]
+    fn database_mappings_take_a_star_pattern_and_say_the_form() {
+        let good = "project: p\nenvironments: {dev: {databases: {\"*\": dev_*, dq: dev_quality}}, prod: {}}\n";
+        let (diagnostics, _) = check(SchemaKind::Project, good);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let bad = "project: p\nenvironments: {dev: {databases: {\"o*\": dev_o, dwd: dev_*, \"*\": dev}}, prod: {}}\n";
+        let (diagnostics, _) = check(SchemaKind::Project, bad);
+        assert_eq!(diagnostics.len(), 3, "{diagnostics:?}");
+        for diagnostic in &diagnostics {
+            assert_eq!(diagnostic.code, Code::InvalidValue);
+            let help = diagnostic.help.as_deref().unwrap_or_default();
+            assert!(!help.contains('^'), "a bare regex: {diagnostic:?}");
+            assert!(help.contains("dev_"), "no example of the form: {diagnostic:?}");
+        }
     }
 
     #[test]

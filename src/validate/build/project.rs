@@ -117,8 +117,12 @@ fn environments(raw: BTreeMap<String, RawEnvironment>, spans: &Spans<'_>) -> BTr
 
 fn environment(name: &str, env: RawEnvironment, spans: &Spans<'_>) -> Environment {
     let at = format!("/environments/{name}");
+    let mut databases = spanned_mapping(env.databases, &format!("{at}/databases"), true, spans);
+    // `"*": dev_*` maps every database the explicit entries do not.
+    let every_database = databases.remove("*");
     Environment {
-        databases: spanned_mapping(env.databases, &format!("{at}/databases"), true, spans),
+        databases,
+        every_database,
         connections: spanned_mapping(env.connections, &format!("{at}/connections"), false, spans),
         dag_prefix: env.dag_prefix,
         airflow_connections: env.airflow_connections,
