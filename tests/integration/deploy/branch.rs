@@ -61,7 +61,11 @@ fn a_branch_deploy_commits_only_its_files_and_leaves_the_work_tree_alone() {
         "{stdout}"
     );
     assert!(
-        stdout.ends_with("publish it with `git push <remote> deploy/prod`\n"),
+        stdout.ends_with(
+            "publish it with `git push <remote> deploy/prod`\n\
+             pools.json changed: import it so the tasks' pools exist with these slots:\n  \
+             airflow pools import <git-sync checkout>/wingpay_prod/pools.json\n"
+        ),
         "{stdout}"
     );
     let first = branch_tip(&repository, "deploy/prod");
