@@ -312,7 +312,17 @@ fn describe(
             )
             .at(node.span)
             .with_label(format!("expected {expected}"));
-            if expected.contains("string") && matches!(instance.as_ref(), Value::Number(_) | Value::Bool(_)) {
+            let formed = parent_schema(&compiled.schema, schema_path).filter(|s| s.get("pattern").is_some());
+            if let (Some(seconds), true) = (instance.as_u64(), schema_path.starts_with("/$defs/duration/")) {
+                diagnostic = diagnostic.with_help(format!(
+                    "a duration takes its unit: write \"{}\" ({seconds} seconds); {}",
+                    duration_of(seconds),
+                    lowercase_first(description.unwrap_or_default())
+                ));
+            } else if let (Some(text), Some(_)) = (description, formed) {
+                diagnostic =
+                    diagnostic.with_help(format!("write it as a string in this form: {}", lowercase_first(text)));
+            } else if expected.contains("string") && matches!(instance.as_ref(), Value::Number(_) | Value::Bool(_)) {
                 diagnostic = diagnostic.with_help("quote the value to make it a string, e.g. \"2.10\"");
             } else if let Some(text) = description {
                 diagnostic = diagnostic.with_help(lowercase_first(text));
@@ -363,7 +373,14 @@ fn describe(
             let mut diagnostic = Diagnostic::error(Code::InvalidValue, format!("{value} for {where_} is {object}"))
                 .at(node.span)
                 .with_label(format!("invalid {what}"));
-            if let Some(text) = pattern_owner.or(description) {
+            let seconds = instance.as_str().and_then(|text| text.parse::<u64>().ok());
+            if let (Some(seconds), true) = (seconds, schema_path.starts_with("/$defs/duration/")) {
+                diagnostic = diagnostic.with_help(format!(
+                    "a duration takes its unit: write \"{}\" ({seconds} seconds); {}",
+                    duration_of(seconds),
+                    lowercase_first(description.unwrap_or_default())
+                ));
+            } else if let Some(text) = pattern_owner.or(description) {
                 diagnostic = diagnostic.with_help(lowercase_first(text));
             }
             vec![diagnostic]
@@ -446,6 +463,17 @@ fn describe(
                     .with_label("invalid value"),
             ]
         }
+    }
+}
+
+/// A number of seconds as flowc writes a duration: the largest unit that divides it.
+fn duration_of(seconds: u64) -> String {
+    match seconds {
+        0 => "0s".to_owned(),
+        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s % 3_600 == 0 => format!("{}h", s / 3_600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
     }
 }
 
@@ -567,6 +595,23 @@ mod tests {
             assert!(!help.contains('^'), "a bare regex: {diagnostic:?}");
             assert!(help.contains("dev_"), "no example of the form: {diagnostic:?}");
         }
+    }
+
+    #[test]
+    fn a_duration_written_as_seconds_gets_its_form() {
+        let text = "name: pay\nowner: t\nschedule: none\ndefaults: {retry_delay: 300}\ntasks:\n  - name: a\n    type: sparksql\n    sql: a.sql\n    timeout: \"5400\"\n";
+        let (diagnostics, _) = check(SchemaKind::Flow, text);
+        let helps: Vec<&str> = diagnostics.iter().filter_map(|d| d.help.as_deref()).collect();
+        assert_eq!(
+            helps,
+            [
+                "a duration takes its unit: write \"5m\" (300 seconds); a duration such as \"90s\", \"15m\", \"2h\" or \"1h30m\".",
+                "a duration takes its unit: write \"90m\" (5400 seconds); a duration such as \"90s\", \"15m\", \"2h\" or \"1h30m\".",
+            ]
+        );
+        assert_eq!(duration_of(7200), "2h");
+        assert_eq!(duration_of(86_400), "1d");
+        assert_eq!(duration_of(61), "61s");
     }
 
     #[test]

@@ -40,6 +40,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("duplicate_writer_declared", &["G401"]),
     ("duplicate_writer_sync_and_ml", &["G401"]),
     ("duplicate_yaml_key", &["L104"]),
+    ("duration_in_seconds", &["S203"]),
     ("empty_flow_yaml", &["L103"]),
     ("empty_sql_file", &["Q304"]),
     ("env_templated_database", &["R607"]),
