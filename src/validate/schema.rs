@@ -11,7 +11,7 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use crate::diagnostic::suggest::did_you_mean;
+use crate::diagnostic::suggest::{did_you_mean, did_you_mean_key};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::load::{Document, YamlEntry, YamlNode, YamlValue};
 use crate::words::lowercase_first;
@@ -266,7 +266,7 @@ fn describe(
                         Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}` in {where_}"))
                             .at(span)
                             .with_label("not allowed here");
-                    let help = did_you_mean(key, allowed.iter().map(String::as_str)).unwrap_or_else(|| {
+                    let help = did_you_mean_key(key, allowed.iter().map(String::as_str)).unwrap_or_else(|| {
                         if allowed.is_empty() {
                             "remove it".to_owned()
                         } else {

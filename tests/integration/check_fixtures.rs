@@ -149,6 +149,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("unknown_depends_on_other_flow", &["G404"]),
     ("unknown_key_in_flowc_yaml", &["S201"]),
     ("unknown_key_in_task", &["S201"]),
+    ("unknown_key_password", &["S201", "S201"]),
     ("unknown_team", &["S208"]),
     ("unknown_template_variable", &["Q302"]),
     ("unquoted_airflow_version", &["S204"]),
