@@ -191,6 +191,10 @@ fn wait_for(wait: RawWaitFor, default_database: Option<&String>) -> Result<WaitF
         "file" => WaitFor::File {
             path: wait.path.ok_or_else(|| missing("wait_for.path"))?,
         },
+        "sftp" => WaitFor::Sftp {
+            connection: wait.connection.ok_or_else(|| missing("wait_for.connection"))?,
+            path: wait.path.ok_or_else(|| missing("wait_for.path"))?,
+        },
         _ => WaitFor::Partition {
             table: TableName::new(&wait.table.ok_or_else(|| missing("wait_for.table"))?)
                 .qualified_with(default_database.map(String::as_str)),
