@@ -417,7 +417,12 @@ fn describe(
                     for other in rest {
                         diagnostic = diagnostic.with_secondary(other.key_span, "and here");
                     }
-                    diagnostic.with_help("keep one of them and remove the others")
+                    diagnostic.with_help(if pointer.contains("/quality/") {
+                        "a rule holds one check: split it into two rules (one per check), each with its own `name`; \
+                         for not_null and unique on a key, `primary_key: [column, …]` writes both"
+                    } else {
+                        "keep one of them and remove the others"
+                    })
                 }
             };
             vec![diagnostic]

@@ -88,8 +88,11 @@ pub(super) fn task(task: RawTask, at: &str, flow: &FlowContext<'_>) -> Result<Ta
             .quality
             .iter()
             .enumerate()
-            .map(|(j, rule)| quality::rule(rule, &format!("{at}/quality/{j}"), spans, default_database))
-            .collect::<Result<_, Error>>()?,
+            .map(|(j, rule)| quality::rules(rule, &format!("{at}/quality/{j}"), spans, default_database))
+            .collect::<Result<Vec<_>, Error>>()?
+            .into_iter()
+            .flatten()
+            .collect(),
         kind,
     })
 }
