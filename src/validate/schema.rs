@@ -381,7 +381,13 @@ fn describe(
                     lowercase_first(description.unwrap_or_default())
                 ));
             } else if let Some(text) = pattern_owner.or(description) {
-                diagnostic = diagnostic.with_help(lowercase_first(text));
+                let name_schema =
+                    parent_schema(&compiled.schema, schema_path).filter(|_| schema_path.starts_with("/$defs/name/"));
+                let help = match fitting_name(instance, name_schema) {
+                    Some(name) => format!("did you mean `{name}`? {}", lowercase_first(text)),
+                    None => lowercase_first(text),
+                };
+                diagnostic = diagnostic.with_help(help);
             }
             vec![diagnostic]
         }
@@ -469,6 +475,26 @@ fn describe(
             ]
         }
     }
+}
+
+/// For a name in the wrong form, e.g. `dwd.orders_clean`: the same name lower-cased
+/// with every other character made `_` (`dwd_orders_clean`), when `schema` accepts it.
+fn fitting_name(instance: &Value, schema: Option<&Value>) -> Option<String> {
+    let written = instance.as_str()?;
+    let name: String = written
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let fits = jsonschema::validator_for(schema?)
+        .ok()?
+        .is_valid(&Value::String(name.clone()));
+    (fits && name != written).then_some(name)
 }
 
 /// A number of seconds as flowc writes a duration: the largest unit that divides it.
@@ -617,6 +643,15 @@ mod tests {
         assert_eq!(duration_of(7200), "2h");
         assert_eq!(duration_of(86_400), "1d");
         assert_eq!(duration_of(61), "61s");
+    }
+
+    #[test]
+    fn a_dotted_task_name_gets_its_underscored_form() {
+        let text = "name: pay\nowner: t\nschedule: none\ntasks:\n  - name: dwd.orders_clean\n    type: sparksql\n    sql: a.sql\n";
+        let (diagnostics, _) = check(SchemaKind::Flow, text);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        let help = diagnostics[0].help.as_deref().unwrap_or_default();
+        assert!(help.starts_with("did you mean `dwd_orders_clean`? "), "{help}");
     }
 
     #[test]
