@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
@@ -15,6 +15,8 @@ use crate::diagnostic::suggest::{did_you_mean, did_you_mean_key};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::load::{Document, YamlEntry, YamlNode, YamlValue};
 use crate::words::lowercase_first;
+
+use super::schema_hints::{display_value, duration_help, expected_type_name, fitting_name, json_type_name, quote_list};
 
 /// The file formats flowc validates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,38 +155,6 @@ fn context(root: &YamlNode, pointer: &str, file_label: &str) -> String {
     }
 }
 
-fn json_type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "nothing (null)",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
-    }
-}
-
-fn expected_type_name(kind: &TypeKind) -> String {
-    let name = |t: &str| match t {
-        "string" => "a string",
-        "integer" => "an integer",
-        "number" => "a number",
-        "boolean" => "a boolean",
-        "array" => "a list",
-        "object" => "a mapping",
-        "null" => "nothing",
-        _ => "a value",
-    };
-    match kind {
-        TypeKind::Single(t) => name(&t.to_string()).to_owned(),
-        TypeKind::Multiple(set) => {
-            let names: Vec<&str> = set.iter().map(|t| name(&t.to_string())).collect();
-            names.join(" or ")
-        }
-    }
-}
-
 /// The schema object a keyword at `schema_path` belongs to.
 fn parent_schema<'a>(schema: &'a Value, schema_path: &str) -> Option<&'a Value> {
     let parent = schema_path.rsplit_once('/').map_or("", |(parent, _)| parent);
@@ -314,11 +284,7 @@ fn describe(
             .with_label(format!("expected {expected}"));
             let formed = parent_schema(&compiled.schema, schema_path).filter(|s| s.get("pattern").is_some());
             if let (Some(seconds), true) = (instance.as_u64(), schema_path.starts_with("/$defs/duration/")) {
-                diagnostic = diagnostic.with_help(format!(
-                    "a duration takes its unit: write \"{}\" ({seconds} seconds); {}",
-                    duration_of(seconds),
-                    lowercase_first(description.unwrap_or_default())
-                ));
+                diagnostic = diagnostic.with_help(duration_help(seconds, description));
             } else if let (Some(text), Some(_)) = (description, formed) {
                 diagnostic =
                     diagnostic.with_help(format!("write it as a string in this form: {}", lowercase_first(text)));
@@ -375,11 +341,7 @@ fn describe(
                 .with_label(format!("invalid {what}"));
             let seconds = instance.as_str().and_then(|text| text.parse::<u64>().ok());
             if let (Some(seconds), true) = (seconds, schema_path.starts_with("/$defs/duration/")) {
-                diagnostic = diagnostic.with_help(format!(
-                    "a duration takes its unit: write \"{}\" ({seconds} seconds); {}",
-                    duration_of(seconds),
-                    lowercase_first(description.unwrap_or_default())
-                ));
+                diagnostic = diagnostic.with_help(duration_help(seconds, description));
             } else if let Some(text) = pattern_owner.or(description) {
                 let name_schema =
                     parent_schema(&compiled.schema, schema_path).filter(|_| schema_path.starts_with("/$defs/name/"));
@@ -475,48 +437,6 @@ fn describe(
             ]
         }
     }
-}
-
-/// For a name in the wrong form, e.g. `dwd.orders_clean`: the same name lower-cased
-/// with every other character made `_` (`dwd_orders_clean`), when `schema` accepts it.
-fn fitting_name(instance: &Value, schema: Option<&Value>) -> Option<String> {
-    let written = instance.as_str()?;
-    let name: String = written
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let fits = jsonschema::validator_for(schema?)
-        .ok()?
-        .is_valid(&Value::String(name.clone()));
-    (fits && name != written).then_some(name)
-}
-
-/// A number of seconds as flowc writes a duration: the largest unit that divides it.
-fn duration_of(seconds: u64) -> String {
-    match seconds {
-        0 => "0s".to_owned(),
-        s if s % 86_400 == 0 => format!("{}d", s / 86_400),
-        s if s % 3_600 == 0 => format!("{}h", s / 3_600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
-}
-
-fn display_value(value: &Value) -> String {
-    match value {
-        Value::String(s) => format!("`{s}`"),
-        other => format!("`{other}`"),
-    }
-}
-
-fn quote_list(items: &[String]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
@@ -640,9 +560,6 @@ mod tests {
                 "a duration takes its unit: write \"90m\" (5400 seconds); a duration such as \"90s\", \"15m\", \"2h\" or \"1h30m\".",
             ]
         );
-        assert_eq!(duration_of(7200), "2h");
-        assert_eq!(duration_of(86_400), "1d");
-        assert_eq!(duration_of(61), "61s");
     }
 
     #[test]
