@@ -184,6 +184,48 @@ fn print(printer: &Printer, release: &Release, deployment: &Deployment, target: 
         }
     };
     printer.out(&text);
+    if let Some(reminder) = pools_reminder(release, deployment, target) {
+        printer.out(&reminder);
+    }
+}
+
+/// The `airflow pools import` command to run when the deploy adds or changes
+/// `pools.json`: flowc never changes an Airflow's pools itself (they are shared by
+/// everything that runs there), and until they are imported the tasks wait on pools
+/// that do not exist or have the old slot counts.
+fn pools_reminder(release: &Release, deployment: &Deployment, target: &DeployTarget) -> Option<String> {
+    const POOLS: &str = "pools.json";
+    let changes = &deployment.changes;
+    let touched = changes.added.iter().chain(&changes.changed).any(|path| path == POOLS);
+    if !touched || matches!(deployment.outcome, release::Outcome::AlreadyDeployed { .. }) {
+        return None;
+    }
+    let path = match target {
+        DeployTarget::Dir(_) => shell_word(&format!("{}/{POOLS}", deployment.location)),
+        // Where git-sync checks the branch out is only known on the Airflow side.
+        DeployTarget::Branch(_) => format!(
+            "<git-sync checkout>/{}_{}/{POOLS}",
+            release.record.project, release.record.environment
+        ),
+    };
+    let when = match deployment.outcome {
+        release::Outcome::DryRun => "would change: after the deploy, import it",
+        _ => "changed: import it",
+    };
+    Some(format!(
+        "{POOLS} {when} so the tasks' pools exist with these slots:\n  airflow pools import {path}\n"
+    ))
+}
+
+/// `text` as one shell word: as is when it holds only safe characters, else in single
+/// quotes.
+fn shell_word(text: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+:,=@".contains(c);
+    if !text.is_empty() && text.chars().all(safe) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
 }
 
 /// `  + path` per added, `  ~ path` per changed, `  - path` per removed file.
@@ -200,4 +242,19 @@ fn file_list(changes: &Changes) -> String {
         let _ = writeln!(text, "  {mark} {path}");
         text
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_words_are_quoted_only_when_needed() {
+        assert_eq!(
+            shell_word("/srv/dags/shop_prod/pools.json"),
+            "/srv/dags/shop_prod/pools.json"
+        );
+        assert_eq!(shell_word("/srv/my dags/p.json"), "'/srv/my dags/p.json'");
+        assert_eq!(shell_word("/srv/it's/p.json"), r"'/srv/it'\''s/p.json'");
+    }
 }

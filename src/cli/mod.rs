@@ -20,10 +20,11 @@ mod schema;
 mod sql;
 mod templates;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use printer::Printer;
 
@@ -72,6 +73,48 @@ enum Command {
     Comment(comment::CommentArgs),
 }
 
+impl Command {
+    /// The REPO argument of the commands that take one.
+    fn repo_mut(&mut self) -> Option<&mut PathBuf> {
+        Some(match self {
+            Command::Access(args) => &mut args.repo,
+            Command::Check(args) => &mut args.repo,
+            Command::Codeowners(args) => &mut args.repo,
+            Command::Compile(args) => &mut args.repo,
+            Command::Deploy(args) => &mut args.repo,
+            Command::Graph(args) => &mut args.repo,
+            Command::Plan(args) => &mut args.repo,
+            Command::Templates(args) => &mut args.repo,
+            Command::Promote(args) => &mut args.repo,
+            Command::Comment(args) => &mut args.repo,
+            // `init` creates a repository where it is told, never above.
+            Command::Schema(_) | Command::Sql(_) | Command::Init(_) => return None,
+        })
+    }
+}
+
+/// The nearest folder above `start` (not `start` itself) that holds `flowc.yaml`, as a
+/// relative path (`..`, `../..`), so paths in messages stay short. `None` when `start`
+/// holds one itself, or when none does up to the top of the git repository (a folder
+/// holding `.git`) or of the file system.
+fn repository_above(start: &Path) -> Option<PathBuf> {
+    let holds = |dir: &Path| dir.join("flowc.yaml").is_file();
+    let mut dir = start.canonicalize().ok()?;
+    if holds(&dir) {
+        return None;
+    }
+    let mut relative = PathBuf::new();
+    loop {
+        if dir.join(".git").exists() || !dir.pop() {
+            return None;
+        }
+        relative.push("..");
+        if holds(&dir) {
+            return Some(relative);
+        }
+    }
+}
+
 /// How a command ended when flowc itself did not fail.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
@@ -84,8 +127,22 @@ pub(crate) enum Outcome {
 /// Parses the arguments, runs the command and maps the result to an exit code:
 /// 0 clean, 1 errors in the input, 2 flowc could not run.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let printer = Printer::new();
+    // Like git: without a REPO argument, the repository is the nearest folder, from
+    // here upwards, that holds flowc.yaml. A REPO that is given is used as given.
+    let defaulted = matches
+        .subcommand()
+        .and_then(|(_, sub)| sub.ids().any(|id| id == "repo").then_some(sub))
+        .is_some_and(|sub| sub.value_source("repo") == Some(ValueSource::DefaultValue));
+    if defaulted
+        && let Some(repo) = cli.command.repo_mut()
+        && let Some(found) = repository_above(Path::new("."))
+    {
+        printer.err(&format!("note: using the repository at `{}`\n", found.display()));
+        *repo = found;
+    }
     let result = match &cli.command {
         Command::Access(args) => access::run(args, &printer),
         Command::Check(args) => check::run(args, &printer),
@@ -126,5 +183,29 @@ fn exit_code(result: Result<Outcome, Error>, printer: &Printer) -> ExitCode {
             printer.err(&format!("error: {error}\n"));
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+
+    #[test]
+    fn the_repository_is_found_upwards_within_its_git_repository() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let project = root.path().join("project");
+        let deep = project.join("flows/marts");
+        fs::create_dir_all(&deep).expect("folders");
+        fs::create_dir(root.path().join(".git")).expect(".git");
+        assert_eq!(repository_above(&deep), None, "no flowc.yaml anywhere");
+        fs::write(project.join("flowc.yaml"), "project: p\n").expect("flowc.yaml");
+        assert_eq!(repository_above(&deep), Some(PathBuf::from("../..")));
+        assert_eq!(repository_above(&project), None, "here already");
+        // Never beyond the git repository the search starts in.
+        let nested = project.join("vendor/other");
+        fs::create_dir_all(nested.join(".git")).expect("nested .git");
+        assert_eq!(repository_above(&nested), None);
     }
 }

@@ -28,6 +28,9 @@ pub(crate) struct PlanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
     pub(crate) format: PlanFormat,
+    /// Exit 1 when the plan has breaking changes (for CI); the plan is printed either way.
+    #[arg(long)]
+    pub(crate) fail_on_breaking: bool,
 }
 
 /// Output formats of `flowc plan`.
@@ -42,7 +45,7 @@ pub(crate) enum PlanFormat {
 }
 
 /// Runs `flowc plan`. Exits 0 whether or not there are changes; 1 when either
-/// revision has errors.
+/// revision has errors, or with `--fail-on-breaking` when there are breaking changes.
 pub(crate) fn run(args: &PlanArgs, printer: &Printer) -> Result<Outcome, Error> {
     let outcome = plan::plan_revisions(&args.repo, &args.base, args.head.as_deref(), &args.env)?;
     match outcome {
@@ -52,6 +55,13 @@ pub(crate) fn run(args: &PlanArgs, printer: &Printer) -> Result<Outcome, Error> 
                 PlanFormat::Markdown => plan::markdown::render(&plan),
                 PlanFormat::Json => plan::json::render(&plan)?,
             });
+            if args.fail_on_breaking && !plan.breaking.is_empty() {
+                printer.err(&format!(
+                    "plan failed: {} (--fail-on-breaking)\n",
+                    crate::words::plural(plan.breaking.len(), "breaking change")
+                ));
+                return Ok(Outcome::InputErrors);
+            }
             Ok(Outcome::Clean)
         }
         PlanOutcome::Failed(failure) => {

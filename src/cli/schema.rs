@@ -20,14 +20,17 @@ pub(crate) enum SchemaName {
     Project,
     /// `flows/<flow>/flow.yaml`.
     Flow,
+    /// A rendered DataX job file (`datax/<flow>/<task>.json`).
+    Datax,
 }
 
 /// Runs `flowc schema`.
 pub(crate) fn run(args: &SchemaArgs, printer: &Printer) -> Outcome {
-    let kind = match args.kind {
-        SchemaName::Project => SchemaKind::Project,
-        SchemaName::Flow => SchemaKind::Flow,
+    let text = match args.kind {
+        SchemaName::Project => SchemaKind::Project.text(),
+        SchemaName::Flow => SchemaKind::Flow.text(),
+        SchemaName::Datax => crate::render::datax::SCHEMA,
     };
-    printer.out(kind.text());
+    printer.out(text);
     Outcome::Clean
 }

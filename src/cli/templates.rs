@@ -55,6 +55,12 @@ pub(crate) fn run(args: &TemplatesArgs, printer: &Printer) -> Result<Outcome, Er
         return Ok(Outcome::Clean);
     }
     let mut text = String::new();
+    // One column for the names, as wide as the longest (a DataX reader's name is long).
+    let width = templates
+        .iter()
+        .map(|template| template.name.chars().count())
+        .max()
+        .unwrap_or(0);
     for template in templates.iter() {
         let origin = match template.origin {
             Origin::Builtin => "built-in".to_owned(),
@@ -63,7 +69,7 @@ pub(crate) fn run(args: &TemplatesArgs, printer: &Printer) -> Result<Outcome, Er
             }
             Origin::Repository => format!("overridden by templates/{}", template.name),
         };
-        let _ = writeln!(text, "{:<28} {origin}", template.name);
+        let _ = writeln!(text, "{:<width$}  {origin}", template.name);
     }
     text.push_str(
         "\nOverride one by copying it (`flowc templates --show NAME`) to templates/NAME in the repository.\n",

@@ -30,6 +30,7 @@ const RESERVED_NAMES: &[&str] = &[
     "KylinCubeOperator",
     "HttpSensor",
     "FileSensor",
+    "SFTPSensor",
     "NamedHivePartitionSensor",
     "ExternalTaskSensor",
     "EmptyOperator",

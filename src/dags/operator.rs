@@ -94,6 +94,18 @@ pub enum Operator {
         /// Seconds before failing.
         timeout: u64,
     },
+    /// `SFTPSensor` of the SFTP provider.
+    #[serde(rename = "SFTPSensor")]
+    SftpSensor {
+        /// SFTP connection.
+        conn_id: String,
+        /// The file on the server (templated).
+        path: String,
+        /// Seconds between checks.
+        poke_interval: u64,
+        /// Seconds before failing.
+        timeout: u64,
+    },
     /// `NamedHivePartitionSensor`.
     NamedHivePartitionSensor {
         /// Metastore connection.
@@ -153,6 +165,7 @@ impl Operator {
             Operator::KylinCubeOperator { .. } => "KylinCubeOperator",
             Operator::HttpSensor { .. } => "HttpSensor",
             Operator::FileSensor { .. } => "FileSensor",
+            Operator::SftpSensor { .. } => "SFTPSensor",
             Operator::NamedHivePartitionSensor { .. } => "NamedHivePartitionSensor",
             Operator::ExternalTaskSensor { .. } => "ExternalTaskSensor",
             Operator::EmptyOperator => "EmptyOperator",

@@ -219,6 +219,12 @@ impl Builder<'_> {
                 poke_interval,
                 timeout,
             },
+            WaitFor::Sftp { connection, path } => Operator::SftpSensor {
+                conn_id: self.environment.airflow_connection(connection).to_owned(),
+                path: jinja::value(path, subs),
+                poke_interval,
+                timeout,
+            },
             WaitFor::File { path } => Operator::FileSensor {
                 conn_id: airflow.fs_conn_id.clone(),
                 filepath: jinja::value(path, subs),

@@ -10,6 +10,14 @@ pub fn closest<'a, I>(name: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
+    closest_above(name, candidates, 0.7)
+}
+
+/// The candidate closest to `name` with a similarity of at least `minimum`.
+fn closest_above<'a, I>(name: &str, candidates: I, minimum: f64) -> Option<&'a str>
+where
+    I: IntoIterator<Item = &'a str>,
+{
     let name = name.to_ascii_lowercase();
     let mut best: Option<(f64, &'a str)> = None;
     for candidate in candidates {
@@ -26,7 +34,7 @@ where
             best = Some((score, candidate));
         }
     }
-    best.filter(|(score, candidate)| *score >= 0.7 && !candidate.eq_ignore_ascii_case(&name))
+    best.filter(|(score, candidate)| *score >= minimum && !candidate.eq_ignore_ascii_case(&name))
         .map(|(_, candidate)| candidate)
 }
 
@@ -43,6 +51,43 @@ where
             Some(difference) => format!("{suggestion} It looks the same, but {difference}"),
             None => suggestion,
         }
+    })
+}
+
+/// A `help:` sentence for an unknown key: the near miss of [`did_you_mean`], else a
+/// known key that holds the written one, e.g. `password_env` for `password` or
+/// `username` for `user` (the shortest, then the first in order; a key must be at
+/// least 3 characters to be looked for inside others). When a looser near miss also
+/// that starts like the written key, both are named: `retry` gets "`retries` or
+/// `retry_delay`".
+pub fn did_you_mean_key<'a, I>(name: &str, candidates: I) -> Option<String>
+where
+    I: IntoIterator<Item = &'a str> + Clone,
+{
+    did_you_mean(name, candidates.clone()).or_else(|| {
+        let lower = name.to_ascii_lowercase();
+        if lower.chars().count() < 3 {
+            return None;
+        }
+        let holder = candidates
+            .clone()
+            .into_iter()
+            .filter(|candidate| candidate.to_ascii_lowercase().contains(&lower))
+            .min_by_key(|candidate| {
+                (
+                    !candidate.to_ascii_lowercase().starts_with(&lower),
+                    candidate.len(),
+                    *candidate,
+                )
+            })?;
+        let quoted = |candidate: &str| format!("`{}`", invisible::reveal(candidate));
+        let stem: String = lower.chars().take(3).collect();
+        let loose = closest_above(name, candidates, 0.5)
+            .filter(|loose| *loose != holder && loose.to_ascii_lowercase().starts_with(&stem));
+        Some(match loose {
+            Some(loose) => format!("did you mean {} or {}?", quoted(loose), quoted(holder)),
+            None => format!("did you mean {}?", quoted(holder)),
+        })
     })
 }
 
@@ -116,6 +161,30 @@ mod tests {
             did_you_mean("dwd.ordes", ["dwd.orders"]).as_deref(),
             Some("did you mean `dwd.orders`?")
         );
+    }
+
+    #[test]
+    fn a_key_held_by_a_known_key_is_suggested() {
+        let keys = ["cluster", "host", "password_env", "port", "username", "username_env"];
+        assert_eq!(
+            did_you_mean_key("password", keys).as_deref(),
+            Some("did you mean `password_env`?")
+        );
+        assert_eq!(
+            did_you_mean_key("user", keys).as_deref(),
+            Some("did you mean `username`?")
+        );
+        assert_eq!(did_you_mean_key("hots", keys).as_deref(), Some("did you mean `host`?"));
+        assert_eq!(
+            did_you_mean_key("env", keys).as_deref(),
+            Some("did you mean `password_env`?")
+        );
+        assert_eq!(did_you_mean_key("po", keys), None);
+        assert_eq!(
+            did_you_mean_key("retry", ["retries", "retry_delay", "sql"]).as_deref(),
+            Some("did you mean `retries` or `retry_delay`?")
+        );
+        assert_eq!(did_you_mean_key("secret", keys), None);
     }
 
     #[test]

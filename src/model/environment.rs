@@ -8,6 +8,7 @@
 //! the repository as written is what production runs; every other environment must
 //! map every database it writes (see [`crate::environment`]).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Span;
@@ -51,6 +52,9 @@ pub struct Environment {
     pub dag_prefix: String,
     /// Database mapping applied to every table a task reads or writes, lower case.
     pub databases: BTreeMap<String, Spanned<String>>,
+    /// The `"*"` entry of the mapping, lower case: a pattern such as `dev_*` (the `*`
+    /// stands for the database's own name) for every database `databases` does not list.
+    pub every_database: Option<Spanned<String>>,
     /// Connections of sync tasks replaced by other declared connections.
     pub connections: BTreeMap<String, Spanned<String>>,
     /// Airflow connection ids replaced by others (Spark, Kylin, metastore, file system,
@@ -75,6 +79,7 @@ impl Environment {
             span,
             dag_prefix: String::new(),
             databases: BTreeMap::new(),
+            every_database: None,
             connections: BTreeMap::new(),
             airflow_connections: BTreeMap::new(),
             pool_slots: BTreeMap::new(),
@@ -89,18 +94,27 @@ impl Environment {
         self.name == PRODUCTION
     }
 
-    /// The database `database` maps to in this environment.
-    pub fn database<'a>(&'a self, database: &'a str) -> &'a str {
-        self.databases
-            .get(database)
-            .map_or(database, |mapped| mapped.value.as_str())
+    /// Whether this environment maps `database` (an entry of its own, or the `"*"`
+    /// pattern).
+    pub fn maps_database(&self, database: &str) -> bool {
+        self.every_database.is_some() || self.databases.contains_key(database)
+    }
+
+    /// The database `database` maps to in this environment: its own entry first, else
+    /// the `"*"` pattern with the name in place of `*`, else the name unchanged.
+    pub fn database<'a>(&'a self, database: &'a str) -> Cow<'a, str> {
+        match (self.databases.get(database), &self.every_database) {
+            (Some(mapped), _) => Cow::Borrowed(mapped.value.as_str()),
+            (None, Some(pattern)) => Cow::Owned(pattern.value.replacen('*', database, 1)),
+            (None, None) => Cow::Borrowed(database),
+        }
     }
 
     /// A table's name in this environment: its database mapped, when it has one.
     pub fn table(&self, table: &TableName) -> TableName {
         match table.as_str().split_once('.') {
-            Some((database, rest)) if self.databases.contains_key(database) => {
-                TableName::from_parts([self.database(database), rest])
+            Some((database, rest)) if self.maps_database(database) => {
+                TableName::from_parts([&*self.database(database), rest])
             }
             _ => table.clone(),
         }
@@ -197,5 +211,22 @@ mod tests {
         assert_eq!(dev.table(&TableName::new("ods.orders")).as_str(), "ods.orders");
         assert_eq!(dev.table(&TableName::new("orders")).as_str(), "orders");
         assert!(!dev.is_production());
+    }
+
+    #[test]
+    fn the_star_pattern_maps_every_other_database() {
+        let span = Span::file_start(crate::diagnostic::FileId::from_index(0));
+        let dev = Environment {
+            every_database: Some(Spanned {
+                value: "dev_*".to_owned(),
+                span,
+            }),
+            ..dev()
+        };
+        assert_eq!(dev.table(&TableName::new("ods.orders")).as_str(), "dev_ods.orders");
+        assert_eq!(dev.table(&TableName::new("dwd.orders")).as_str(), "dev_dwd.orders");
+        assert_eq!(dev.database("dq"), "dev_dq");
+        assert!(dev.maps_database("anything"));
+        assert_eq!(dev.table(&TableName::new("orders")).as_str(), "orders");
     }
 }

@@ -269,6 +269,13 @@ pub enum WaitFor {
         /// The file.
         path: String,
     },
+    /// A file exists on an SFTP server.
+    Sftp {
+        /// Airflow SFTP connection id.
+        connection: String,
+        /// The file's path on the server.
+        path: String,
+    },
     /// A table partition exists.
     Partition {
         /// The table.

@@ -157,8 +157,10 @@ pub struct PriorityLevel {
 }
 
 impl PriorityLevel {
-    /// flowc's default settings for a level.
-    pub fn default_for(priority: Priority) -> Self {
+    /// flowc's default settings for a level of project `project`. The default pool is
+    /// named after the project (`<project>_core_pool`), so two projects (or a team's
+    /// own pools) in one Airflow never share, or overwrite the slots of, a pool.
+    pub fn default_for(project: &str, priority: Priority) -> Self {
         const MIB: u64 = 1024 * 1024;
         let (slots, weight, channels, bytes) = match priority {
             Priority::Core => (32, 100, 8, 64 * MIB),
@@ -166,7 +168,7 @@ impl PriorityLevel {
             Priority::Normal => (8, 1, 2, 8 * MIB),
         };
         Self {
-            pool: format!("{}_pool", priority.as_str()),
+            pool: format!("{project}_{}_pool", priority.as_str()),
             pool_slots: slots,
             weight,
             weight_rule: "absolute".to_owned(),
@@ -248,6 +250,6 @@ impl Project {
         self.priorities
             .get(&priority)
             .cloned()
-            .unwrap_or_else(|| PriorityLevel::default_for(priority))
+            .unwrap_or_else(|| PriorityLevel::default_for(&self.name, priority))
     }
 }

@@ -253,26 +253,32 @@ fn production_write(
 ) -> Option<(String, String)> {
     let prefix = format!("environments.{}", environment.name);
     let database = table.database()?;
-    if !environment.databases.contains_key(database) {
+    if !environment.maps_database(database) {
         return Some((
             format!(
                 "environment `{}` would {verb} production table `{table}`: it does not map database `{database}`",
                 environment.name
             ),
             format!(
-                "map it under `{prefix}.databases`, e.g. `{database}: {}_{database}`",
-                environment.name
+                "map it under `{prefix}.databases`, e.g. `{database}: {name}_{database}`, or map every database at once with `\"*\": {name}_*`",
+                name = environment.name
             ),
         ));
     }
-    production.contains(environment.database(database)).then(|| {
+    production.contains(&*environment.database(database)).then(|| {
         (
             format!(
                 "environment `{}` maps `{database}` to `{}`, a database production uses, so `{table}` would land in production",
                 environment.name,
                 environment.database(database),
             ),
-            format!("map `{database}` to a database of its own under `{prefix}.databases`"),
+            if environment.databases.contains_key(database) {
+                format!("map `{database}` to a database of its own under `{prefix}.databases`")
+            } else {
+                format!(
+                    "the `\"*\"` pattern of `{prefix}.databases` maps it there: give `{database}` an entry of its own, or change the pattern"
+                )
+            },
         )
     })
 }

@@ -77,6 +77,7 @@ mod tests {
     use crate::compiler::{CheckReport, check};
     use crate::diagnostic::{Code, FileId};
     use crate::load::MemoryTree;
+    use crate::model::QualityCheck;
     use crate::sql::SqlOptions;
 
     const PROJECT: &str = "project: t\nenvironments: {dev: {databases: {dwd: dev_dwd, dq: dev_dq}, airflow_connections: {kylin_default: kylin_dev}}, prod: {}}\nteams: {data: {}}\nsources:\n  - table: ods.raw\n  - table: dim.merchant\n";
@@ -292,5 +293,43 @@ mod tests {
             diagnostic.message,
             "quality rule `all_landed` compares `dwd.orders` with the records its sync read, but task `pay.copy` is not a sync task"
         );
+    }
+
+    #[test]
+    fn a_primary_key_is_a_not_null_and_a_unique_check() {
+        let rules = "      - {name: order_pk, severity: strong, primary_key: [order_id, line_no], threshold: 1}\n";
+        let report = run(&flow(rules, &[]));
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        let checks = &report.quality[&TaskId::new(crate::model::FlowId::new("pay"), "build")];
+        let found: Vec<(&str, &QualityCheck)> = checks
+            .iter()
+            .map(|check| (check.rule.name.value.as_str(), &check.rule.check.value))
+            .collect();
+        let columns = |check: &QualityCheck| match check {
+            QualityCheck::NotNull(columns) | QualityCheck::Unique(columns) => {
+                columns.iter().map(|c| c.value.clone()).collect::<Vec<_>>()
+            }
+            _ => Vec::new(),
+        };
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, "order_pk_not_null");
+        assert!(matches!(found[0].1, QualityCheck::NotNull(_)));
+        assert_eq!(found[1].0, "order_pk_unique");
+        assert!(matches!(found[1].1, QualityCheck::Unique(_)));
+        for (_, check) in &found {
+            assert_eq!(columns(check), ["order_id", "line_no"]);
+        }
+        // Two checks in one rule: the help says to split it.
+        let report = run(&flow(
+            "      - {name: pk, severity: strong, completeness: {not_null: [order_id]}, validity: {unique: [order_id]}}\n",
+            &[],
+        ));
+        let help = report
+            .diagnostics
+            .iter()
+            .find_map(|d| d.help.as_deref())
+            .unwrap_or_default();
+        assert!(help.contains("split it into two rules"), "{:?}", report.diagnostics);
+        assert!(help.contains("primary_key"), "{help}");
     }
 }

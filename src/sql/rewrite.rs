@@ -26,14 +26,14 @@ pub fn map_tables(text: &str, names: &TableNames, environment: &Environment) -> 
     for mention in &names.tables {
         match (&mention.database, mention.qualified) {
             (Some(database), _) if !database.templated => {
-                if environment.databases.contains_key(&database.database) {
-                    edits.push(replace(database, environment.database(&database.database)));
+                if environment.maps_database(&database.database) {
+                    edits.push(replace(database, &environment.database(&database.database)));
                 }
             }
             (_, true) => {
                 // The database part comes from a placeholder (or was not located).
                 if let Some(database) = resolved_database(mention)
-                    && environment.databases.contains_key(database)
+                    && environment.maps_database(database)
                 {
                     problems.push(unmappable(mention, database, environment));
                 }
@@ -47,7 +47,7 @@ pub fn map_tables(text: &str, names: &TableNames, environment: &Environment) -> 
         }
     }
     for used in &names.uses {
-        if !environment.databases.contains_key(&used.database) {
+        if !environment.maps_database(&used.database) {
             continue;
         }
         if used.templated {
@@ -64,7 +64,7 @@ pub fn map_tables(text: &str, names: &TableNames, environment: &Environment) -> 
                 .with_help("write the database name itself; flowc maps it for each environment"),
             );
         } else {
-            edits.push(replace(used, environment.database(&used.database)));
+            edits.push(replace(used, &environment.database(&used.database)));
         }
     }
     if !problems.is_empty() {
@@ -175,6 +175,26 @@ mod tests {
              WITH dwd_x AS (SELECT 'dwd.orders' AS s, o.id FROM dev_dwd.orders o)\n\
              INSERT OVERWRITE TABLE `dev_dwd`.pay PARTITION (dt = '${bizdate}')\n\
              SELECT d.id FROM dwd_x d JOIN dev_ods.users u ON d.id = u.id JOIN ads.x USING (id)"
+        );
+    }
+
+    #[test]
+    fn the_star_pattern_maps_every_database_an_entry_does_not() {
+        let text = "INSERT INTO dwd.t SELECT * FROM ods.s JOIN dim.m USING (k); USE ads; SELECT * FROM u";
+        let options = SqlOptions {
+            default_database: None,
+            params: None,
+            known_variables: None,
+        };
+        let analysis = analyze(FileId::from_index(0), text, &options);
+        let mut dev = dev();
+        dev.every_database = Some(Spanned {
+            value: "*_dev".to_owned(),
+            span: Span::file_start(FileId::from_index(0)),
+        });
+        assert_eq!(
+            map_tables(text, &analysis.names, &dev).expect("rewritten"),
+            "INSERT INTO dev_dwd.t SELECT * FROM dev_ods.s JOIN dim_dev.m USING (k); USE ads_dev; SELECT * FROM ads_dev.u"
         );
     }
 

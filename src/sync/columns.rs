@@ -87,15 +87,17 @@ impl<'a> Resolver<'a> {
                     .at(*span)
                     .with_label(format!("{} {}", source.kind.as_str(), value.describe()))
                     .with_secondary(*hive_span, "declared here")
-                    .with_help(format!(
-                        "{why}: declare the Hive column `{}`{} (see the type mapping in docs/format.md)",
-                        value.suggested_hive_type(),
-                        if *value == ValueKind::Decimal {
-                            " (or `string` to keep every digit)"
-                        } else {
-                            ""
-                        }
-                    )),
+                    .with_help(if *value == ValueKind::Decimal {
+                        format!(
+                            "{why}: declare the Hive column `string` to keep every digit (cast it to a decimal in the next \
+                             layer), or `double` if rounding is acceptable, never for money (see the type mapping in docs/format.md)"
+                        )
+                    } else {
+                        format!(
+                            "{why}: declare the Hive column `{}` (see the type mapping in docs/format.md)",
+                            value.suggested_hive_type(),
+                        )
+                    }),
                 );
             }
         }

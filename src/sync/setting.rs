@@ -57,6 +57,9 @@ impl Resolver<'_> {
                 level.datax.channels
             }
             Some(asked) => asked,
+            // DataX reads one file with one channel: the level's default would only
+            // reserve channels it cannot use.
+            None if self.reads_one_file() => 1,
             None => level.datax.channels,
         };
         let byte = match speed.bytes_per_second {
@@ -108,6 +111,21 @@ impl Resolver<'_> {
                 .with_help("raise `records_per_second` or lower `channels`"),
             );
         }
+    }
+
+    /// Whether the source is exactly one file on an SFTP server (one path, no wildcard).
+    fn reads_one_file(&self) -> bool {
+        let source = &self.sync.source;
+        let sftp = self
+            .repository
+            .project
+            .connections
+            .get(&source.connection.value)
+            .is_some_and(|c| c.kind == crate::model::ConnectionKind::Sftp);
+        sftp && source
+            .paths
+            .as_ref()
+            .is_some_and(|paths| matches!(paths.value.as_slice(), [one] if !one.contains(['*', '?'])))
     }
 
     /// Warns when several channels are asked for a read DataX does with one.

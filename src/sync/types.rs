@@ -206,7 +206,9 @@ pub fn hive_mismatch(source: ValueKind, hive_type: &str) -> Option<&'static str>
 /// Why DataX's hdfswriter cannot write a Hive column of `hive_type`, or `None`.
 pub fn hdfswriter_unsupported(hive_type: &str) -> Option<&'static str> {
     match base_name(hive_type).as_str() {
-        "decimal" => Some("hdfswriter writes no DECIMAL columns; declare it `double` or `string`"),
+        "decimal" => Some(
+            "hdfswriter writes no DECIMAL columns; declare it `string` to keep every digit (cast it back to a decimal in the next layer), or `double` if rounding is acceptable (never for money)",
+        ),
         "binary" => Some("hdfswriter writes no BINARY columns; declare it `string`"),
         _ => None,
     }

@@ -16,6 +16,7 @@ mod build;
 mod quality;
 mod raw;
 pub mod schema;
+mod schema_hints;
 pub(crate) mod secrets;
 mod spans;
 

@@ -52,17 +52,55 @@ pub(super) fn settings(
     })
 }
 
-/// One rule at `at` (a JSON pointer into the flow file), its tables qualified with
-/// `default_database`.
-pub(super) fn rule(
+/// The rules written at `at` (a JSON pointer into the flow file), their tables
+/// qualified with `default_database`: one, or two for a `primary_key` shortcut
+/// (`<name>_not_null` and `<name>_unique`, both located at the rule's name).
+pub(super) fn rules(
     value: &Value,
     at: &str,
     spans: &Spans<'_>,
     default_database: Option<&str>,
-) -> Result<QualityRule, Error> {
+) -> Result<Vec<QualityRule>, Error> {
     let object = value.as_object().ok_or_else(|| internal("rule", at))?;
-    let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_owned);
-    let table = |name: &str| TableName::new(name).qualified_with(default_database);
+    if object.contains_key("primary_key") {
+        let key_at = format!("{at}/primary_key");
+        let body = Map::from_iter([("primary_key".to_owned(), object["primary_key"].clone())]);
+        let reader = Reader {
+            spans,
+            at: at.trim_end_matches('/'),
+            body: &body,
+            default_database,
+        };
+        let QualityCheck::NotNull(columns) = reader.check()? else {
+            return Err(internal("primary_key", at));
+        };
+        let name = object
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| internal("name", at))?;
+        return Ok(vec![
+            rule(
+                object,
+                at,
+                spans,
+                default_database,
+                (
+                    format!("{name}_not_null"),
+                    spans.spanned(QualityCheck::NotNull(columns.clone()), &key_at),
+                ),
+            )?,
+            rule(
+                object,
+                at,
+                spans,
+                default_database,
+                (
+                    format!("{name}_unique"),
+                    spans.spanned(QualityCheck::Unique(columns), &key_at),
+                ),
+            )?,
+        ]);
+    }
     let (dimension, body) = ["timeliness", "completeness", "accuracy", "consistency", "validity"]
         .iter()
         .find_map(|d| object.get(*d).and_then(Value::as_object).map(|body| (*d, body)))
@@ -74,9 +112,32 @@ pub(super) fn rule(
         body,
         default_database,
     };
-    let check = reader.check()?;
+    let check = spans.spanned(reader.check()?, &check_at);
+    let name = object
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| internal("name", at))?;
+    Ok(vec![rule(
+        object,
+        at,
+        spans,
+        default_database,
+        (name.to_owned(), check),
+    )?])
+}
+
+/// One rule with its name and check, the rest as written at `at`.
+fn rule(
+    object: &Map<String, Value>,
+    at: &str,
+    spans: &Spans<'_>,
+    default_database: Option<&str>,
+    (name, check): (String, Spanned<QualityCheck>),
+) -> Result<QualityRule, Error> {
+    let text = |key: &str| object.get(key).and_then(Value::as_str).map(str::to_owned);
+    let table = |name: &str| TableName::new(name).qualified_with(default_database);
     Ok(QualityRule {
-        name: spans.spanned(text("name").ok_or_else(|| internal("name", at))?, &format!("{at}/name")),
+        name: spans.spanned(name, &format!("{at}/name")),
         table: text("table").map(|t| spans.spanned(table(&t), &format!("{at}/table"))),
         severity: match text("severity").as_deref() {
             Some("strong") => Severity::Strong,
@@ -87,7 +148,7 @@ pub(super) fn rule(
         description: text("description"),
         partition: partition(object.get("partition"), spans, &format!("{at}/partition"))?,
         filter: text("where").map(|w| spans.spanned(w, &format!("{at}/where"))),
-        check: spans.spanned(check, &check_at),
+        check,
         retries: object
             .get("retries")
             .and_then(Value::as_u64)
@@ -167,7 +228,7 @@ impl Reader<'_> {
                 lag: Duration::parse(string("lag")?).ok_or_else(|| internal("lag", &at))?,
             },
             "min_rows" => QualityCheck::MinRows(value.as_u64().ok_or_else(|| internal(kind, &at))?),
-            "not_null" => QualityCheck::NotNull(columns()?),
+            "not_null" | "primary_key" => QualityCheck::NotNull(columns()?),
             "row_count_change" => QualityCheck::RowCountChange {
                 max_pct: field("max_pct").map(literal).ok_or_else(|| internal("max_pct", &at))?,
                 compare: match field("compare").and_then(Value::as_str) {

@@ -7,15 +7,17 @@
 
 use std::sync::OnceLock;
 
-use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use crate::diagnostic::suggest::did_you_mean;
+use crate::diagnostic::suggest::{did_you_mean, did_you_mean_key};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::load::{Document, YamlEntry, YamlNode, YamlValue};
 use crate::model::TimeZone;
 use crate::words::lowercase_first;
+
+use super::schema_hints::{display_value, duration_help, expected_type_name, fitting_name, json_type_name, quote_list};
 
 /// The schemas' `format` of a time-zone name, checked against the IANA database
 /// compiled into flowc.
@@ -160,38 +162,6 @@ fn context(root: &YamlNode, pointer: &str, file_label: &str) -> String {
     }
 }
 
-fn json_type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "nothing (null)",
-        Value::Bool(_) => "a boolean",
-        Value::Number(n) if n.is_i64() || n.is_u64() => "an integer",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "a mapping",
-    }
-}
-
-fn expected_type_name(kind: &TypeKind) -> String {
-    let name = |t: &str| match t {
-        "string" => "a string",
-        "integer" => "an integer",
-        "number" => "a number",
-        "boolean" => "a boolean",
-        "array" => "a list",
-        "object" => "a mapping",
-        "null" => "nothing",
-        _ => "a value",
-    };
-    match kind {
-        TypeKind::Single(t) => name(&t.to_string()).to_owned(),
-        TypeKind::Multiple(set) => {
-            let names: Vec<&str> = set.iter().map(|t| name(&t.to_string())).collect();
-            names.join(" or ")
-        }
-    }
-}
-
 /// The schema object a keyword at `schema_path` belongs to.
 fn parent_schema<'a>(schema: &'a Value, schema_path: &str) -> Option<&'a Value> {
     let parent = schema_path.rsplit_once('/').map_or("", |(parent, _)| parent);
@@ -273,7 +243,7 @@ fn describe(
                         Diagnostic::error(Code::UnknownKey, format!("unknown key `{key}` in {where_}"))
                             .at(span)
                             .with_label("not allowed here");
-                    let help = did_you_mean(key, allowed.iter().map(String::as_str)).unwrap_or_else(|| {
+                    let help = did_you_mean_key(key, allowed.iter().map(String::as_str)).unwrap_or_else(|| {
                         if allowed.is_empty() {
                             "remove it".to_owned()
                         } else {
@@ -319,7 +289,13 @@ fn describe(
             )
             .at(node.span)
             .with_label(format!("expected {expected}"));
-            if expected.contains("string") && matches!(instance.as_ref(), Value::Number(_) | Value::Bool(_)) {
+            let formed = parent_schema(&compiled.schema, schema_path).filter(|s| s.get("pattern").is_some());
+            if let (Some(seconds), true) = (instance.as_u64(), schema_path.starts_with("/$defs/duration/")) {
+                diagnostic = diagnostic.with_help(duration_help(seconds, description));
+            } else if let (Some(text), Some(_)) = (description, formed) {
+                diagnostic =
+                    diagnostic.with_help(format!("write it as a string in this form: {}", lowercase_first(text)));
+            } else if expected.contains("string") && matches!(instance.as_ref(), Value::Number(_) | Value::Bool(_)) {
                 diagnostic = diagnostic.with_help("quote the value to make it a string, e.g. \"2.10\"");
             } else if let Some(text) = description {
                 diagnostic = diagnostic.with_help(lowercase_first(text));
@@ -380,10 +356,19 @@ fn describe(
                 }
                 _ => None,
             };
+            let seconds = instance.as_str().and_then(|text| text.parse::<u64>().ok());
             if let Some(help) = zone_help {
                 diagnostic = diagnostic.with_help(help);
+            } else if let (Some(seconds), true) = (seconds, schema_path.starts_with("/$defs/duration/")) {
+                diagnostic = diagnostic.with_help(duration_help(seconds, description));
             } else if let Some(text) = pattern_owner.or(description) {
-                diagnostic = diagnostic.with_help(lowercase_first(text));
+                let name_schema =
+                    parent_schema(&compiled.schema, schema_path).filter(|_| schema_path.starts_with("/$defs/name/"));
+                let help = match fitting_name(instance, name_schema) {
+                    Some(name) => format!("did you mean `{name}`? {}", lowercase_first(text)),
+                    None => lowercase_first(text),
+                };
+                diagnostic = diagnostic.with_help(help);
             }
             vec![diagnostic]
         }
@@ -419,9 +404,31 @@ fn describe(
                     for other in rest {
                         diagnostic = diagnostic.with_secondary(other.key_span, "and here");
                     }
-                    diagnostic.with_help("keep one of them and remove the others")
+                    diagnostic.with_help(if pointer.contains("/quality/") {
+                        "a rule holds one check: split it into two rules (one per check), each with its own `name`; \
+                         for not_null and unique on a key, `primary_key: [column, …]` writes both"
+                    } else {
+                        "keep one of them and remove the others"
+                    })
                 }
             };
+            vec![diagnostic]
+        }
+        ValidationErrorKind::PropertyNames { error: inner } => {
+            let key = inner.instance().as_str().unwrap_or_default().to_owned();
+            let span = node.entry(&key).map_or(node.span, |e| e.key_span);
+            let mut diagnostic = Diagnostic::error(
+                Code::InvalidValue,
+                format!("key `{key}` in {where_} is not in the expected form"),
+            )
+            .at(span)
+            .with_label("invalid key");
+            if let Some(text) = parent_schema(&compiled.schema, schema_path)
+                .and_then(|s| s.get("description"))
+                .and_then(Value::as_str)
+            {
+                diagnostic = diagnostic.with_help(lowercase_first(text));
+            }
             vec![diagnostic]
         }
         ValidationErrorKind::FalseSchema => {
@@ -449,17 +456,6 @@ fn describe(
             ]
         }
     }
-}
-
-fn display_value(value: &Value) -> String {
-    match value {
-        Value::String(s) => format!("`{s}`"),
-        other => format!("`{other}`"),
-    }
-}
-
-fn quote_list(items: &[String]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
@@ -553,6 +549,45 @@ mod tests {
             "{diagnostics:?}"
         );
         assert!(diagnostics[0].help.as_deref().unwrap().contains("quote"));
+    }
+
+    #[test]
+    fn database_mappings_take_a_star_pattern_and_say_the_form() {
+        let good = "project: p\nenvironments: {dev: {databases: {\"*\": dev_*, dq: dev_quality}}, prod: {}}\n";
+        let (diagnostics, _) = check(SchemaKind::Project, good);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let bad = "project: p\nenvironments: {dev: {databases: {\"o*\": dev_o, dwd: dev_*, \"*\": dev}}, prod: {}}\n";
+        let (diagnostics, _) = check(SchemaKind::Project, bad);
+        assert_eq!(diagnostics.len(), 3, "{diagnostics:?}");
+        for diagnostic in &diagnostics {
+            assert_eq!(diagnostic.code, Code::InvalidValue);
+            let help = diagnostic.help.as_deref().unwrap_or_default();
+            assert!(!help.contains('^'), "a bare regex: {diagnostic:?}");
+            assert!(help.contains("dev_"), "no example of the form: {diagnostic:?}");
+        }
+    }
+
+    #[test]
+    fn a_duration_written_as_seconds_gets_its_form() {
+        let text = "name: pay\nowner: t\nschedule: none\ndefaults: {retry_delay: 300}\ntasks:\n  - name: a\n    type: sparksql\n    sql: a.sql\n    timeout: \"5400\"\n";
+        let (diagnostics, _) = check(SchemaKind::Flow, text);
+        let helps: Vec<&str> = diagnostics.iter().filter_map(|d| d.help.as_deref()).collect();
+        assert_eq!(
+            helps,
+            [
+                "a duration takes its unit: write \"5m\" (300 seconds); a duration such as \"90s\", \"15m\", \"2h\" or \"1h30m\".",
+                "a duration takes its unit: write \"90m\" (5400 seconds); a duration such as \"90s\", \"15m\", \"2h\" or \"1h30m\".",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_dotted_task_name_gets_its_underscored_form() {
+        let text = "name: pay\nowner: t\nschedule: none\ntasks:\n  - name: dwd.orders_clean\n    type: sparksql\n    sql: a.sql\n";
+        let (diagnostics, _) = check(SchemaKind::Flow, text);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        let help = diagnostics[0].help.as_deref().unwrap_or_default();
+        assert!(help.starts_with("did you mean `dwd_orders_clean`? "), "{help}");
     }
 
     #[test]

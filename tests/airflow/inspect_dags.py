@@ -557,7 +557,7 @@ def operator_details(task, context, is_sensor, where, problems):
     if "KylinCubeOperator" in names:
         for attribute in ("kylin_conn_id", "project", "cube", "command"):
             details[attribute] = jsonable(getattr(task, attribute, None))
-    for attribute in ("http_conn_id", "metastore_conn_id"):
+    for attribute in ("http_conn_id", "metastore_conn_id", "sftp_conn_id"):
         if hasattr(task, attribute):
             details[attribute] = jsonable(getattr(task, attribute))
     return details

@@ -576,3 +576,28 @@ fn dev_dags_are_prefixed_and_unknown_environments_refused() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn a_sub_folder_finds_its_repository_upwards_and_paths_stay_relative_to_it() {
+    let repo = example_copy();
+    let flow = repo.path().join("flows/payments");
+    let sql = fs::read_dir(&flow)
+        .expect("flow folder")
+        .map(|entry| entry.expect("entry").path())
+        .find(|path| path.extension() == Some(OsStr::new("sql")))
+        .expect("a SQL file");
+    fs::write(&sql, "SELEC broken").expect("break the SQL");
+    let output = flowc_in(&flow, &["check"], b"");
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("note: using the repository at `../..`\n"),
+        "{stderr}"
+    );
+    let name = sql.file_name().expect("name").to_string_lossy().into_owned();
+    assert!(stderr.contains(&format!(" --> flows/payments/{name}:1:1")), "{stderr}");
+    // A REPO that is given is used as given: no search.
+    let output = flowc_in(&flow, &["check", "."], b"");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("no repository at `.`"));
+}

@@ -482,6 +482,7 @@ fn check_rendered(case: &str, version: AirflowVersion) {
         "trigger" => {
             expect("settlement", "wait_gateway", "endpoint", "/v1/batches/20240305/status");
             expect("settlement", "wait_bank_file", "filepath", "SETTLE_20240305.ok");
+            expect("settlement", "wait_refund_file", "path", "/out/refunds_2024-03-05.csv");
             expect(
                 "settlement",
                 "wait_fx_rate",
@@ -489,6 +490,22 @@ fn check_rendered(case: &str, version: AirflowVersion) {
                 "ods.fx_rate/dt=2024-03-05/src=bank",
             );
             expect("rerun", "settlement_report", "sql", "PARTITION (dt = '2024-03-05')");
+            let sftp = &dags["settlement"]["tasks"]["wait_refund_file"];
+            for (key, expected) in [
+                ("operator", json!("SFTPSensor")),
+                ("sftp_conn_id", json!("partner_sftp")),
+                ("mode", json!("reschedule")),
+                ("timeout_seconds", json!(10800.0)),
+                ("poke_interval_seconds", json!(180.0)),
+            ] {
+                if sftp[key] != expected {
+                    let _ = writeln!(
+                        report,
+                        "settlement.wait_refund_file.{key}: {} (expected {expected})",
+                        sftp[key]
+                    );
+                }
+            }
         }
         "assets" => {
             expect("orders", "dwd_orders", "sql", "dt = '2024-03-05'");

@@ -358,3 +358,27 @@ fn a_template_override_that_breaks_a_job_fails_the_compile_with_r605() {
     assert!(stderr.contains("jdbcUrl"), "{stderr}");
     assert!(stderr.contains("templates/datax/"), "{stderr}");
 }
+
+#[test]
+fn one_sftp_file_gets_one_channel_unless_asked() {
+    let repo = tempfile::tempdir().expect("temp dir");
+    crate::support::copy_dir(&repo_root().join("tests/fixtures/compile/sync"), repo.path());
+    let flow = repo.path().join("flows/ods_ingest/flow.yaml");
+    let original = fs::read_to_string(&flow).expect("flow.yaml");
+    let channel = |yaml: &str| -> Value {
+        fs::write(&flow, yaml).expect("write");
+        let out = tempfile::tempdir().expect("out");
+        let out_arg = out.path().display().to_string();
+        let output = flowc_in(repo.path(), &["compile", ".", "--env", "prod", "--out", &out_arg], b"");
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        let job = fs::read(out.path().join("prod/datax/ods_ingest/sync_settlement.json")).expect("job");
+        serde_json::from_slice::<Value>(&job).expect("json")["job"]["setting"]["speed"]["channel"].clone()
+    };
+    let wildcard = "\"/out/SETTLE_${bizdate_nodash}_*.csv.gz\"";
+    assert!(original.contains(wildcard));
+    // Several files: the level's default.
+    assert_eq!(channel(&original), 8);
+    // One file: one channel, unless the task asks for more.
+    let one_file = original.replace(wildcard, "\"/out/SETTLE_${bizdate_nodash}.csv.gz\"");
+    assert_eq!(channel(&one_file), 1);
+}

@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use jsonschema::Validator;
 use serde_json::{Value, json};
 
-use crate::support::repo_root;
+use crate::support::{flowc, repo_root, text};
 
 const SCHEMA: &str = include_str!("../../schemas/datax.schema.json");
 
@@ -145,6 +145,13 @@ fn schema_is_valid_json_and_a_valid_draft_2020_12_schema() {
     assert!(schema["title"].is_string() && schema["description"].is_string());
     jsonschema::draft202012::meta::validate(&schema).expect("the schema follows the 2020-12 meta-schema");
     let _ = validator();
+}
+
+#[test]
+fn flowc_schema_datax_prints_it() {
+    let output = flowc(&["schema", "datax"], b"");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), SCHEMA);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -311,3 +311,51 @@ fn a_third_environment_replaces_queues_connections_and_schedules() {
         assert_eq!(task["queue"], "staging", "stg__payments.{task_id}");
     }
 }
+
+#[test]
+fn a_star_pattern_maps_every_database_and_entries_win() {
+    let repo = example_copy();
+    let flowc_yaml = repo.path().join("flowc.yaml");
+    let text_before = fs::read_to_string(&flowc_yaml).expect("flowc.yaml");
+    let explicit = "      ods: dev_ods\n      dwd: dev_dwd\n      dws: dev_dws\n      ads: dev_ads\n";
+    assert!(text_before.contains(explicit), "the example's dev mapping changed");
+    let compile = |mapping: &str| {
+        fs::write(&flowc_yaml, text_before.replace(explicit, mapping)).expect("write");
+        let out = tempfile::tempdir().expect("out");
+        let output = flowc_in(
+            repo.path(),
+            &[
+                "compile",
+                ".",
+                "--env",
+                "dev",
+                "--out",
+                &out.path().display().to_string(),
+            ],
+            b"",
+        );
+        (out, output)
+    };
+    // One pattern for every database; the explicit `dq: dev_dq` entry stays and wins.
+    let (out, output) = compile("      \"*\": dev_*\n      ads: dev_reports\n");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let mut sql_files = 0;
+    for (file, bytes) in tree(&out.path().join("dev/dags")) {
+        if Path::new(&file).extension() == Some(OsStr::new("sql")) {
+            let sql = String::from_utf8(bytes).expect("utf-8");
+            assert!(production_references(&sql).is_empty(), "{file}: {sql}");
+            assert!(
+                !sql.contains("dev_ads."),
+                "the `ads` entry wins over the pattern: {file}"
+            );
+            sql_files += 1;
+        }
+    }
+    assert!(sql_files > 0);
+    // A pattern that maps a database onto itself writes production: R606.
+    let (_out, output) = compile("      \"*\": \"*\"\n");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error[R606]"), "{stderr}");
+    assert!(stderr.contains("the `\"*\"` pattern"), "{stderr}");
+}

@@ -73,3 +73,29 @@ fn an_override_that_renders_no_dag_file_is_refused_at_the_override() {
     fs::write(&path, "# {{ dag.dag_id }}\nprint('no DAG here')\n").expect("no-DAG override");
     assert!(compile_refuses(repo.path()).contains("it defines no DAG"));
 }
+
+#[test]
+fn the_template_list_is_aligned_in_two_columns() {
+    let repo = example_copy();
+    fs::create_dir_all(repo.path().join("templates/datax/readers")).expect("templates folder");
+    fs::write(
+        repo.path().join("templates/datax/readers/hbase20xsqlreader.json.jinja"),
+        "{}",
+    )
+    .expect("override");
+    let output = flowc_in(repo.path(), &["templates"], b"");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let rows: Vec<&str> = stdout.lines().take_while(|line| !line.is_empty()).collect();
+    assert!(rows.len() > 5, "{stdout}");
+    let columns: Vec<usize> = rows
+        .iter()
+        .map(|row| {
+            row.find("built-in")
+                .or_else(|| row.find("overridden"))
+                .expect("an origin")
+        })
+        .collect();
+    assert!(columns.iter().all(|c| *c == columns[0]), "{stdout}");
+    assert!(stdout.contains("overridden by templates/datax/readers/hbase20xsqlreader.json.jinja"));
+}

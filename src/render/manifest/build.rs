@@ -225,6 +225,9 @@ fn task(task: &DagTask, files: &TaskFiles<'_>) -> Result<TaskEntry, Error> {
         Operator::FileSensor { .. } => OperatorEntry::FileSensor {
             mode: "reschedule".to_owned(),
         },
+        Operator::SftpSensor { .. } => OperatorEntry::SftpSensor {
+            mode: "reschedule".to_owned(),
+        },
         Operator::NamedHivePartitionSensor { .. } => OperatorEntry::NamedHivePartitionSensor {
             mode: "reschedule".to_owned(),
         },

@@ -294,6 +294,12 @@ pub enum OperatorEntry {
         /// Always `reschedule`.
         mode: String,
     },
+    /// `SFTPSensor`.
+    #[serde(rename = "SFTPSensor")]
+    SftpSensor {
+        /// Always `reschedule`.
+        mode: String,
+    },
     /// `NamedHivePartitionSensor`.
     NamedHivePartitionSensor {
         /// Always `reschedule`.
@@ -330,6 +336,7 @@ impl OperatorEntry {
             OperatorEntry::KylinCubeOperator => "KylinCubeOperator",
             OperatorEntry::HttpSensor { .. } => "HttpSensor",
             OperatorEntry::FileSensor { .. } => "FileSensor",
+            OperatorEntry::SftpSensor { .. } => "SFTPSensor",
             OperatorEntry::NamedHivePartitionSensor { .. } => "NamedHivePartitionSensor",
             OperatorEntry::ExternalTaskSensor { .. } => "ExternalTaskSensor",
             OperatorEntry::EmptyOperator => "EmptyOperator",

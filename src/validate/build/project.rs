@@ -25,7 +25,7 @@ pub(in crate::validate) fn project(document: &Document) -> Result<Project, Error
     let raw: RawProject = from_json(document)?;
     let spans = Spans { root: &document.root };
     let default_database = raw.sql.default_database;
-    let priorities = priorities(&raw.priorities);
+    let priorities = priorities(&raw.project, &raw.priorities);
     let sources = sources(raw.sources, &spans, default_database.as_deref());
     let teams_entry = spans.root.entry("teams");
     let quality = quality::settings(&raw.quality, &spans, default_database.as_deref())?;
@@ -85,11 +85,11 @@ impl RawAirflow {
 }
 
 /// Every priority level: its defaults, overridden by what `priorities:` sets.
-fn priorities(raw: &BTreeMap<Priority, RawPriorityLevel>) -> BTreeMap<Priority, PriorityLevel> {
+fn priorities(project: &str, raw: &BTreeMap<Priority, RawPriorityLevel>) -> BTreeMap<Priority, PriorityLevel> {
     Priority::ALL
         .into_iter()
         .map(|priority| {
-            let mut level = PriorityLevel::default_for(priority);
+            let mut level = PriorityLevel::default_for(project, priority);
             if let Some(set) = raw.get(&priority) {
                 level.pool = set.pool.clone().unwrap_or(level.pool);
                 level.pool_slots = set.pool_slots.unwrap_or(level.pool_slots);
@@ -134,8 +134,12 @@ fn environments(raw: BTreeMap<String, RawEnvironment>, spans: &Spans<'_>) -> BTr
 
 fn environment(name: &str, env: RawEnvironment, spans: &Spans<'_>) -> Environment {
     let at = format!("/environments/{name}");
+    let mut databases = spanned_mapping(env.databases, &format!("{at}/databases"), true, spans);
+    // `"*": dev_*` maps every database the explicit entries do not.
+    let every_database = databases.remove("*");
     Environment {
-        databases: spanned_mapping(env.databases, &format!("{at}/databases"), true, spans),
+        databases,
+        every_database,
         connections: spanned_mapping(env.connections, &format!("{at}/connections"), false, spans),
         dag_prefix: env.dag_prefix,
         airflow_connections: env.airflow_connections,

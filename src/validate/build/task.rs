@@ -93,8 +93,11 @@ pub(super) fn task(task: RawTask, at: &str, flow: &FlowContext<'_>) -> Result<Ta
             .quality
             .iter()
             .enumerate()
-            .map(|(j, rule)| quality::rule(rule, &format!("{at}/quality/{j}"), spans, default_database))
-            .collect::<Result<_, Error>>()?,
+            .map(|(j, rule)| quality::rules(rule, &format!("{at}/quality/{j}"), spans, default_database))
+            .collect::<Result<Vec<_>, Error>>()?
+            .into_iter()
+            .flatten()
+            .collect(),
         kind,
     })
 }
@@ -194,6 +197,10 @@ fn wait_for(wait: RawWaitFor, default_database: Option<&String>) -> Result<WaitF
             endpoint: wait.endpoint.ok_or_else(|| missing("wait_for.endpoint"))?,
         },
         "file" => WaitFor::File {
+            path: wait.path.ok_or_else(|| missing("wait_for.path"))?,
+        },
+        "sftp" => WaitFor::Sftp {
+            connection: wait.connection.ok_or_else(|| missing("wait_for.connection"))?,
             path: wait.path.ok_or_else(|| missing("wait_for.path"))?,
         },
         _ => WaitFor::Partition {

@@ -48,6 +48,11 @@ fn blob_ids(files: &BTreeMap<String, Vec<u8>>, folder: &str) -> BTreeMap<String,
         .collect()
 }
 
+/// How the first deploy to `deploy/prod` ends: push it, import the pools.
+const FIRST_DEPLOY_TAIL: &str = "publish it with `git push <remote> deploy/prod`\n\
+    pools.json changed: import it so the tasks' pools exist with these slots:\n  \
+    airflow pools import <git-sync checkout>/wingpay_prod/pools.json\n";
+
 #[test]
 fn a_branch_deploy_commits_only_its_files_and_leaves_the_work_tree_alone() {
     let (repo, repository) = example_repository("");
@@ -60,10 +65,7 @@ fn a_branch_deploy_commits_only_its_files_and_leaves_the_work_tree_alone() {
         stdout.contains("prod → branch deploy/prod:wingpay_prod: 0 files changed, "),
         "{stdout}"
     );
-    assert!(
-        stdout.ends_with("publish it with `git push <remote> deploy/prod`\n"),
-        "{stdout}"
-    );
+    assert!(stdout.ends_with(FIRST_DEPLOY_TAIL), "{stdout}");
     let first = branch_tip(&repository, "deploy/prod");
     assert_eq!(first.parent_count(), 0);
     let message = first.message().expect("utf-8");

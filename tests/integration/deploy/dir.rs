@@ -71,10 +71,13 @@ fn a_dir_deploy_publishes_the_compiled_files_behind_a_link_and_repeats_nothing()
     assert_eq!(
         stdout,
         format!(
-            "prod → {}: 0 files changed, {} added, 0 removed (release {release}, from main {})\n",
+            "prod → {}: 0 files changed, {} added, 0 removed (release {release}, from main {})\n\
+             pools.json changed: import it so the tasks' pools exist with these slots:\n  \
+             airflow pools import {}/pools.json\n",
             link.display(),
             expected.len(),
-            &head[..12]
+            &head[..12],
+            link.display(),
         )
     );
     // Exactly what `flowc compile` writes, plus the record.
@@ -215,7 +218,14 @@ fn a_dry_run_lists_the_changes_and_touches_nothing() {
     );
     assert!(stdout.contains("  + dags/payments.py\n"), "{stdout}");
     assert!(stdout.contains("(dry run): would change 0 files, add "), "{stdout}");
-    assert!(stdout.ends_with("; nothing written\n"), "{stdout}");
+    assert!(
+        stdout.ends_with(&format!(
+            "; nothing written\npools.json would change: after the deploy, import it so the tasks' pools exist \
+             with these slots:\n  airflow pools import {}/pools.json\n",
+            dags.join("wingpay_prod").display()
+        )),
+        "{stdout}"
+    );
     assert!(!dags.exists(), "a dry run created the target (or its lock)");
 
     deploy(repo.path(), &["--env", "prod", "--target", &dir_target(&dags)]);
@@ -226,7 +236,10 @@ fn a_dry_run_lists_the_changes_and_touches_nothing() {
         &["--env", "prod", "--target", &dir_target(&dags), "--dry-run"],
     );
     assert!(stdout.contains(&format!("  ~ {CHANGED_OUTPUT}\n")), "{stdout}");
-    assert!(stdout.contains(" (modified)); nothing written\n"), "{stdout}");
+    assert!(
+        stdout.ends_with(" (modified)); nothing written\n"),
+        "pools unchanged: no reminder\n{stdout}"
+    );
     assert_eq!(snapshot(&dags), before);
 
     // Errors in the repository: nothing deployed, exit 1.

@@ -53,6 +53,11 @@ fn a_renamed_table_still_read_downstream_is_a_breaking_change() {
         "{text}"
     );
     assert!(text.ends_with("; 1 breaking change.\n"), "{text}");
+    // For CI: the same plan, and exit 1.
+    let failed = repo.plan(&["--base", "main", "--head", "dev", "--fail-on-breaking"]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&failed.stdout), text);
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("plan failed: 1 breaking change (--fail-on-breaking)"));
 }
 
 #[test]
