@@ -215,11 +215,11 @@ mod tests {
     use crate::model::TableName;
 
     fn subs() -> Substitutions {
-        let (bizdate, nodash) = Bizdate::Scheduled.expressions();
+        let (bizdate, nodash) = Bizdate::Scheduled.expressions(crate::model::TimeZone::UTC);
         business_dates(&Substitutions {
             expressions: BTreeMap::from([
-                ("bizdate".to_owned(), bizdate.to_owned()),
-                ("bizdate_nodash".to_owned(), nodash.to_owned()),
+                ("bizdate".to_owned(), bizdate),
+                ("bizdate_nodash".to_owned(), nodash),
                 ("days".to_owned(), "params.days".to_owned()),
             ]),
             literals: BTreeMap::from([("env".to_owned(), "dev".to_owned())]),
