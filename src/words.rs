@@ -9,6 +9,20 @@ pub fn plural(count: usize, word: &str) -> String {
     }
 }
 
+/// `text` lower-cased with every character but ASCII letters and digits made `_`:
+/// `Shop-DW` → `shop_dw`, the form flowc's names take.
+pub fn snake_name(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Items as inline code, comma-separated: `` `a.b`, `c.d` ``.
 pub fn code_list<T: std::fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
     items

@@ -123,10 +123,8 @@ fn project_name(dir: &Path) -> String {
         .ok()
         .and_then(|path| path.file_name().map(|name| name.to_string_lossy().into_owned()))
         .unwrap_or_default();
-    let name: String = folder
-        .to_lowercase()
+    let name: String = crate::words::snake_name(&folder)
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .skip_while(|c| !c.is_ascii_lowercase())
         .take(64)
         .collect();

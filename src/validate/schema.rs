@@ -11,13 +11,15 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use crate::diagnostic::suggest::{did_you_mean, did_you_mean_key};
+use crate::diagnostic::suggest::did_you_mean_key;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::load::{Document, YamlEntry, YamlNode, YamlValue};
 use crate::model::TimeZone;
 use crate::words::lowercase_first;
 
-use super::schema_hints::{display_value, duration_help, expected_type_name, fitting_name, json_type_name, quote_list};
+use super::schema_hints::{
+    display_value, duration_help, expected_type_name, fitting_name, json_type_name, not_one_of, quote_list,
+};
 
 /// The schemas' `format` of a time-zone name, checked against the IANA database
 /// compiled into flowc.
@@ -303,34 +305,7 @@ fn describe(
             vec![diagnostic]
         }
         ValidationErrorKind::Enum { options } => {
-            let allowed: Vec<String> = options
-                .as_array()
-                .map(|values| {
-                    values
-                        .iter()
-                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let value = display_value(instance);
-            let help = match instance.as_ref() {
-                Value::Number(_) | Value::Bool(_) => {
-                    format!(
-                        "quote the value to make it a string; use one of {}",
-                        quote_list(&allowed)
-                    )
-                }
-                other => other
-                    .as_str()
-                    .and_then(|s| did_you_mean(s, allowed.iter().map(String::as_str)))
-                    .unwrap_or_else(|| format!("use one of {}", quote_list(&allowed))),
-            };
-            vec![
-                Diagnostic::error(Code::InvalidValue, format!("{value} is not a valid value for {where_}"))
-                    .at(node.span)
-                    .with_label(format!("expected one of {}", quote_list(&allowed)))
-                    .with_help(help),
-            ]
+            vec![not_one_of(options, instance, &where_).at(node.span)]
         }
         ValidationErrorKind::Pattern { .. } | ValidationErrorKind::Format { .. } => {
             let value = display_value(instance);
@@ -350,12 +325,8 @@ fn describe(
             let mut diagnostic = Diagnostic::error(Code::InvalidValue, format!("{value} for {where_} is {object}"))
                 .at(node.span)
                 .with_label(format!("invalid {what}"));
-            let zone_help = match (error.kind(), instance.as_ref()) {
-                (ValidationErrorKind::Format { format }, Value::String(name)) if format == TIME_ZONE_FORMAT => {
-                    Some(TimeZone::help_for(name))
-                }
-                _ => None,
-            };
+            let is_zone = matches!(error.kind(), ValidationErrorKind::Format { format } if format == TIME_ZONE_FORMAT);
+            let zone_help = instance.as_str().filter(|_| is_zone).map(TimeZone::help_for);
             let seconds = instance.as_str().and_then(|text| text.parse::<u64>().ok());
             if let Some(help) = zone_help {
                 diagnostic = diagnostic.with_help(help);

@@ -326,5 +326,8 @@ fn the_example_workflows_deploy_one_at_a_time_with_full_history() {
             }
         }
     }
-    assert_eq!(deploys, 4, "a dev and a prod deploy, in the example and in the scaffold");
+    assert_eq!(
+        deploys, 4,
+        "a dev and a prod deploy, in the example and in the scaffold"
+    );
 }

@@ -135,17 +135,7 @@ fn file_stem(path: &str) -> String {
         }
         stem.push_str(rest);
         let stem = stem.split('.').next().unwrap_or_default();
-        let name: String = stem
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        name.trim_matches('_').to_owned()
+        crate::words::snake_name(stem).trim_matches('_').to_owned()
     };
     let name = path
         .split('/')
