@@ -22,6 +22,10 @@ const HELP: &str = "reference it instead: `password_env: VARIABLE` (set on the w
 
 const TEXT_HELP: &str = "remove it from the file: credentials reach tasks at run time from an Airflow connection or a worker environment variable (a sync's connection in flowc.yaml takes `airflow_conn_id` or `password_env`), then rotate the exposed secret";
 
+/// An alert's `connection` takes the id of an Airflow connection, which holds the
+/// webhook URL or robot token.
+const ALERT_HELP: &str = "put the webhook URL or token in an Airflow connection and write its id instead: `connection: <conn_id>` (for Slack, its webhook connection; for DingTalk, a connection whose password is the robot's access_token), then rotate the exposed secret";
+
 const LABEL: &str = "a secret in plain text";
 
 fn diagnostic(what: &str, span: Span) -> Diagnostic {
@@ -55,7 +59,20 @@ pub(crate) fn scan_yaml(document: &Document, text: &str) -> (Vec<Diagnostic>, Ve
             found.push(diagnostic(&finding.what, span));
         }
     }
+    // In an alert, the fix is a connection id, not a sync connection's keys.
+    for finding in &mut found {
+        if finding
+            .span
+            .is_some_and(|at| walked.alerts.iter().any(|alerts| inside(at, *alerts)))
+        {
+            finding.help = Some(ALERT_HELP.to_owned());
+        }
+    }
     (found, walked.keys)
+}
+
+fn inside(inner: Span, outer: Span) -> bool {
+    inner.file == outer.file && outer.start <= inner.start && inner.end <= outer.end
 }
 
 fn overlaps(a: Span, b: Span) -> bool {
@@ -69,12 +86,17 @@ struct Walked<'a> {
     found: Vec<Diagnostic>,
     keys: Vec<Span>,
     strings: Vec<(Span, &'a str)>,
+    /// Every `alerts:` value (a list of alerts).
+    alerts: Vec<Span>,
 }
 
 fn walk<'a>(node: &'a YamlNode, walked: &mut Walked<'a>) {
     match &node.value {
         YamlValue::Map(entries) => {
             for entry in entries {
+                if entry.key == "alerts" {
+                    walked.alerts.push(entry.value.span);
+                }
                 let literal = match &entry.value.value {
                     YamlValue::String(text) => !text.trim().is_empty() && !is_placeholder(text),
                     YamlValue::Int(_) | YamlValue::Float(_) => true,
