@@ -10,7 +10,7 @@ use crate::compiler::{CompileRequest, Compiled, compile};
 use crate::deploy::branch::BranchTarget;
 use crate::deploy::dir::{AbortPoint, DirOptions, DirTarget, Faults};
 use crate::deploy::release::{self, Changes, Deployment, Provenance, Release};
-use crate::deploy::source::work_tree_provenance;
+use crate::deploy::source::{refusal, work_tree_provenance};
 use crate::load::{FileSource, GitTree, WorkTree};
 
 /// Arguments of `flowc deploy`.
@@ -107,6 +107,22 @@ pub(crate) fn run(args: &DeployArgs, printer: &Printer) -> Result<Outcome, Error
     let (Some(repository), Some(environment)) = (report.repository.as_ref(), environments.pop()) else {
         return Err(Error::Internal("a finished compile without its environment".to_owned()));
     };
+    let branches = repository
+        .project
+        .environments
+        .get(&environment.name)
+        .map_or(&[][..], |env| env.deploy_from.as_slice());
+    if !branches.is_empty()
+        && let Some(reason) = refusal(&args.repo, &source, branches)?
+    {
+        if !args.dry_run {
+            return Err(Error::DeployRefused { target, reason });
+        }
+        printer.err(&format!(
+            "warning: a real deploy would be refused: {reason}
+"
+        ));
+    }
     let release = Release::new(&repository.project.name, &environment.name, source, environment.files)?;
     let deployment = match &args.target {
         DeployTarget::Dir(path) => DirTarget::new(path).deploy(

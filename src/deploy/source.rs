@@ -67,6 +67,45 @@ pub fn work_tree_provenance(project: &Path) -> Result<Provenance, Error> {
     })
 }
 
+/// Why `source` may not be deployed to an environment whose deploys must come from
+/// `branches` (`deploy_from`), or `None` when it may: a work tree with uncommitted
+/// changes, or a commit that none of the branches contains (its local branch, or
+/// `origin/<branch>` as CI checkouts have it). `repo` is the project's folder.
+pub fn refusal(repo: &Path, source: &Provenance, branches: &[String]) -> Result<Option<String>, Error> {
+    let listed = crate::words::code_list(branches);
+    if source.modified {
+        return Ok(Some(format!(
+            "the work tree has uncommitted changes; this environment deploys only commits on {listed} (`deploy_from` in flowc.yaml): commit and merge first, or deploy with `--rev`"
+        )));
+    }
+    let Some(commit) = source.commit.as_deref() else {
+        return Ok(Some(format!(
+            "the source is not a git commit; this environment deploys only commits on {listed} (`deploy_from` in flowc.yaml)"
+        )));
+    };
+    let repository =
+        Repository::discover(repo).map_err(|e| Error::git("open the git repository containing", repo.display(), e))?;
+    let commit = git2::Oid::from_str(commit).map_err(|e| Error::git("read commit", commit, e))?;
+    for branch in branches {
+        for name in [format!("refs/heads/{branch}"), format!("refs/remotes/origin/{branch}")] {
+            let Ok(tip) = repository.refname_to_id(&name) else {
+                continue;
+            };
+            let contains = tip == commit
+                || repository
+                    .graph_descendant_of(tip, commit)
+                    .map_err(|e| Error::git("compare with", &name, e))?;
+            if contains {
+                return Ok(None);
+            }
+        }
+    }
+    let short = &commit.to_string()[..12];
+    Ok(Some(format!(
+        "commit {short} is on none of {listed} (`deploy_from` in flowc.yaml): merge it through a reviewed pull request first"
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use std::fs;

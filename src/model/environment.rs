@@ -69,6 +69,8 @@ pub struct Environment {
     pub queues: BTreeMap<String, String>,
     /// YARN queues of Spark jobs replaced by others.
     pub yarn_queues: BTreeMap<String, String>,
+    /// The branches a deploy must come from (empty: any source).
+    pub deploy_from: Vec<String>,
 }
 
 impl Environment {
@@ -86,6 +88,7 @@ impl Environment {
             schedule: ScheduleOverride::AsWritten,
             queues: BTreeMap::new(),
             yarn_queues: BTreeMap::new(),
+            deploy_from: Vec::new(),
         }
     }
 

@@ -11,6 +11,7 @@
 mod airflow;
 mod branch;
 mod dir;
+mod guard;
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;

@@ -151,6 +151,7 @@ fn environment(name: &str, env: RawEnvironment, spans: &Spans<'_>) -> Environmen
         },
         queues: env.queues,
         yarn_queues: env.yarn_queues,
+        deploy_from: env.deploy_from,
         ..Environment::as_written(name, spans.key_span(&at))
     }
 }

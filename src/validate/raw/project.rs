@@ -116,6 +116,8 @@ pub(crate) struct RawEnvironment {
     pub(crate) queues: BTreeMap<String, String>,
     #[serde(default)]
     pub(crate) yarn_queues: BTreeMap<String, String>,
+    #[serde(default)]
+    pub(crate) deploy_from: Vec<String>,
 }
 
 /// One entry of `priorities:`; what is left out keeps the level's default.
