@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::support::{repo_root, text};
+use crate::support::{flowc, repo_root, text};
 
 /// The day whose scheduled run every templated field is rendered for.
 pub(crate) const SAMPLE_LOGICAL_DATE: &str = "2024-03-05";
@@ -263,4 +263,34 @@ pub(crate) fn for_both_versions(check: impl Fn(AirflowVersion) + Sync) {
             scope.spawn(move || check(version));
         }
     });
+}
+
+/// Compiles `repo` for environment `env` and Airflow `version` into the fresh folder
+/// `out` (removed first if an earlier run left it); returns `<out>/<env>`.
+pub(crate) fn compile_fresh(repo: &Path, env: &str, out: &Path, version: AirflowVersion) -> PathBuf {
+    if out.exists() {
+        std::fs::remove_dir_all(out).expect("the old output folder is removed");
+    }
+    let output = flowc(
+        &[
+            "compile",
+            repo.to_str().expect("UTF-8 path"),
+            "--env",
+            env,
+            "--out",
+            out.to_str().expect("UTF-8 path"),
+            "--airflow-version",
+            version.cli_arg(),
+        ],
+        b"",
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "flowc compile {} --env {env} for {version:?}:\n{}\n{}",
+        repo.display(),
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    out.join(env)
 }

@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::airflow_harness::AirflowVersion;
-use crate::support::{flowc, repo_root, text, tree};
+use crate::airflow_harness::{AirflowVersion, compile_fresh};
+use crate::support::{repo_root, tree};
 
 /// The repositories compiled: the fixtures, then the bundled example.
 pub(crate) const CASES: [&str; 8] = [
@@ -46,31 +46,7 @@ pub(crate) fn compiled(case: &str, version: AirflowVersion) -> &'static Path {
         let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("compile_snapshots")
             .join(format!("{case}-{}", version_label(version)));
-        if out.exists() {
-            std::fs::remove_dir_all(&out).expect("the old output folder is removed");
-        }
-        let repo = case_repo(case);
-        let output = flowc(
-            &[
-                "compile",
-                repo.to_str().expect("UTF-8 path"),
-                "--env",
-                "prod",
-                "--out",
-                out.to_str().expect("UTF-8 path"),
-                "--airflow-version",
-                version.cli_arg(),
-            ],
-            b"",
-        );
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "flowc compile {case} for {version:?}:\n{}\n{}",
-            text(&output.stdout),
-            text(&output.stderr)
-        );
-        out.join("prod")
+        compile_fresh(&case_repo(case), "prod", &out, version)
     })
 }
 

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::airflow_harness::{AirflowVersion, for_both_versions, inspect_with};
-use crate::support::{example, flowc, text};
+use crate::airflow_harness::{AirflowVersion, compile_fresh, for_both_versions, inspect_with};
+use crate::support::example;
 
 /// The business date of the harness's sample runs.
 const SAMPLE_DS: &str = "2024-03-05";
@@ -20,31 +20,7 @@ fn compile(env: &str, version: AirflowVersion) -> PathBuf {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("partitions_in_airflow")
         .join(format!("{env}-{}", version.cli_arg()));
-    if out.exists() {
-        std::fs::remove_dir_all(&out).expect("the old output folder is removed");
-    }
-    let repo = example();
-    let output = flowc(
-        &[
-            "compile",
-            repo.to_str().expect("UTF-8 path"),
-            "--env",
-            env,
-            "--out",
-            out.to_str().expect("UTF-8 path"),
-            "--airflow-version",
-            version.cli_arg(),
-        ],
-        b"",
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "flowc compile --env {env}:\n{}\n{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-    out.join(env)
+    compile_fresh(&example(), env, &out, version)
 }
 
 fn json(path: &Path) -> Value {
