@@ -137,7 +137,12 @@ impl Builder<'_> {
             let Some(up_flow) = self.repository.flows.iter().find(|f| &f.id == upstream.flow()) else {
                 continue;
             };
-            let alignment = match align(timing(up_flow), timing(flow)) {
+            let alignment = self
+                .alignments
+                .entry((up_flow.id.to_string(), flow.id.to_string()))
+                .or_insert_with(|| align(timing(up_flow), timing(flow)))
+                .clone();
+            let alignment = match alignment {
                 Ok(alignment) => alignment,
                 Err(problem) => {
                     self.misaligned(flow, up_flow, upstream, &problem);

@@ -109,6 +109,7 @@ pub fn build(
         render_sql: mode == Mode::Render,
         gated: quality::gated(input.quality),
         version,
+        alignments: BTreeMap::new(),
     };
     for (upstream, downstream, edge) in graph.edges() {
         builder
@@ -200,6 +201,10 @@ struct Builder<'a> {
     gated: BTreeSet<TaskId>,
     /// The Airflow rendered for.
     version: AirflowVersion,
+    /// How a run of each downstream flow finds the run of each upstream flow it waits
+    /// for, by (upstream, downstream) flow: the same for every sensor between the two,
+    /// and comparing two zones takes a pass over years of days.
+    alignments: BTreeMap<(String, String), Result<schedule::Alignment, schedule::Misalignment>>,
 }
 
 impl Builder<'_> {
