@@ -14,7 +14,7 @@
 //! | 3 | `validate` | JSON Schema problems and the typed [`model::Repository`] |
 //! | 4 | `sql` | each SQL file's reads, writes and table names (the one sqlparser adapter) |
 //! | 5 | `sync` | each sync task's DataX job and the tables it reads and writes |
-//! | 6 | `graph` | the dependency graph across flows, cycles, duplicate writers |
+//! | 6 | `graph` `columns` | the dependency graph across flows, cycles, duplicate writers; every table's schema and every task's column lineage |
 //! | 7 | `quality` | each task's data quality checks and their SQL |
 //! | 8 | `policy` | access grants, environment isolation, CODEOWNERS |
 //! | 9 | `dags` | one environment's DAG model: DAGs, tasks, operators, pools, sensors |
@@ -47,6 +47,7 @@ pub mod sql;
 // Stage 5.
 pub mod sync;
 // Stage 6.
+pub mod columns;
 pub mod graph;
 // Stage 7.
 pub mod quality;

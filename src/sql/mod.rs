@@ -23,6 +23,7 @@
 
 mod blank;
 mod blocks;
+pub mod columns;
 mod commands;
 mod create_table;
 mod cte;
