@@ -18,6 +18,7 @@ mod promote;
 mod pull_request;
 mod schema;
 mod sql;
+mod sql_columns;
 mod templates;
 
 use std::path::{Path, PathBuf};

@@ -1,5 +1,6 @@
 //! `flowc sql lineage`: analyse one SQL file on its own.
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -9,7 +10,11 @@ use super::{Outcome, Printer};
 use crate::Error;
 use crate::diagnostic::{Diagnostics, SourceMap};
 use crate::load::{TextFile, register_text};
+use crate::model::TableName;
+use crate::sql::columns::resolve;
 use crate::sql::{SqlAnalysis, SqlOptions, TableRef, analyze};
+
+use super::sql_columns::{self as column_lineage, read_schemas};
 
 /// The subcommands of `flowc sql`.
 #[derive(Debug, Subcommand)]
@@ -30,6 +35,14 @@ pub(crate) struct SqlLineageArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = LineageFormat::Text)]
     pub(crate) format: LineageFormat,
+    /// Also print column lineage: each written column's sources, and the columns
+    /// that filter, join, group or sort the rows written.
+    #[arg(long)]
+    pub(crate) columns: bool,
+    /// The columns of tables the file reads or writes, JSON or YAML:
+    /// `{"db.table": ["col", …]}` or `{"db.table": [{"name": "col", "type": "bigint"}, …]}`.
+    #[arg(long, value_name = "FILE", requires = "columns")]
+    pub(crate) schema: Option<PathBuf>,
 }
 
 /// Output formats of `flowc sql lineage`.
@@ -61,6 +74,20 @@ pub(crate) fn lineage(args: &SqlLineageArgs, printer: &Printer) -> Result<Outcom
         ..SqlOptions::default()
     };
     let mut analysis = analyze(file, &text, &options);
+    let schemas = match &args.schema {
+        Some(path) => match read_schemas(path, &mut sources)? {
+            Ok(schemas) => schemas,
+            Err(diagnostics) => {
+                printer.diagnostics(&diagnostics, &sources);
+                return Ok(Outcome::InputErrors);
+            }
+        },
+        None => BTreeMap::new(),
+    };
+    let mut columns = args.columns.then(|| resolve(&analysis.columns, &schemas));
+    if let Some(columns) = &mut columns {
+        analysis.diagnostics.append(&mut columns.diagnostics);
+    }
     // Not a check of the file, but its excerpts never show a secret.
     let secrets: Vec<String> = crate::validate::secrets::scan_text(file, &text)
         .iter()
@@ -74,16 +101,27 @@ pub(crate) fn lineage(args: &SqlLineageArgs, printer: &Printer) -> Result<Outcom
     if diagnostics.has_errors() {
         return Ok(Outcome::InputErrors);
     }
-    let output = match args.format {
+    let mut output = match args.format {
         LineageFormat::Json => json(&analysis),
         LineageFormat::Text => text_report(&analysis),
     };
+    if let Some(columns) = &columns {
+        let targets: Vec<&TableName> = analysis.writes.iter().map(|w| &w.name).collect();
+        match args.format {
+            LineageFormat::Json => {
+                output.truncate(output.trim_end().len() - 1);
+                output.push_str(&column_lineage::json(columns, &targets));
+                output.push_str("}\n");
+            }
+            LineageFormat::Text => output.push_str(&column_lineage::text(columns, &targets)),
+        }
+    }
     printer.out(&output);
     Ok(Outcome::Clean)
 }
 
 /// The file's path as shown and its bytes; `-` reads standard input.
-fn read_input(file: &Path) -> Result<(String, Vec<u8>), Error> {
+pub(super) fn read_input(file: &Path) -> Result<(String, Vec<u8>), Error> {
     let mut bytes = Vec::new();
     if file == Path::new("-") {
         std::io::stdin()

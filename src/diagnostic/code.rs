@@ -111,6 +111,11 @@ codes! {
     /// A backticked name holds a character that does not show (a zero-width space, a
     /// bidi or other format character, a control character).
     InvisibleCharacterInName = "Q307",
+    /// A column a SQL statement reads is not in the known columns of the table (or
+    /// CTE, subquery, view) it reads it from.
+    UnknownColumn = "Q308",
+    /// An unqualified column is a column of several tables of the FROM clause.
+    AmbiguousColumn = "Q309",
 
     /// Several tasks write the same table.
     DuplicateWriter = "G401",

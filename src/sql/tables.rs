@@ -18,6 +18,8 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{ObjectName, Statement, Visit};
 
+use super::columns::ColumnPlan;
+use super::columns::extract::Extraction;
 use super::commands::SparkCommand;
 use super::cte::CteScopes;
 use super::names::{Namer, mention, path_source, resource, use_mention, used_database};
@@ -38,6 +40,7 @@ pub(crate) struct Tables {
     pub(crate) resources: Vec<ResourceRef>,
     pub(crate) paths: Vec<PathRef>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    pub(crate) columns: ColumnPlan,
 }
 
 /// Collects the tables of a file's statements, handed in one at a time in file order
@@ -53,6 +56,7 @@ pub(crate) struct Extractor<'o> {
     resources: Vec<ResourceRef>,
     paths: Vec<PathRef>,
     diagnostics: Vec<Diagnostic>,
+    columns: ColumnPlan,
 }
 
 impl<'o> Extractor<'o> {
@@ -68,6 +72,7 @@ impl<'o> Extractor<'o> {
             resources: Vec::new(),
             paths: Vec::new(),
             diagnostics: Vec::new(),
+            columns: ColumnPlan::default(),
         }
     }
 
@@ -92,7 +97,9 @@ impl<'o> Extractor<'o> {
                 return;
             }
             SparkStatement::Command(SparkCommand::DefineView(name)) => {
-                self.temporary.insert(namer.name(name).0);
+                let name = namer.name(name).0;
+                self.columns.push_opaque(name.clone());
+                self.temporary.insert(name);
                 return;
             }
             SparkStatement::Command(SparkCommand::LoadData(name)) => {
@@ -132,6 +139,13 @@ impl<'o> Extractor<'o> {
             // EXPLAIN runs nothing.
             Statement::Explain { .. } | Statement::ExplainTable { .. } => {}
             statement => {
+                Extraction::new(
+                    &namer,
+                    &self.temporary,
+                    self.default_database.as_deref(),
+                    parsed_statement.span,
+                )
+                .add(&mut self.columns, statement);
                 let mut visitor = TableVisitor {
                     namer: &namer,
                     temporary: &self.temporary,
@@ -205,6 +219,7 @@ impl<'o> Extractor<'o> {
             resources: self.resources,
             paths: self.paths,
             diagnostics: self.diagnostics,
+            columns: self.columns,
         }
     }
 }

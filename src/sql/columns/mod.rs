@@ -14,6 +14,17 @@
 //! anywhere in its SELECT expression; the columns of WHERE, JOIN ON, GROUP BY,
 //! HAVING, ORDER BY… are INDIRECT sources of every target column of the statement.
 
+mod expr;
+pub(super) mod extract;
+mod lookup;
+mod merge;
+mod plan;
+mod resolve;
+mod scope;
+#[cfg(test)]
+mod tests;
+mod types;
+
 use std::fmt;
 
 use crate::diagnostic::{Diagnostic, Span};
@@ -215,13 +226,25 @@ pub struct FileColumns {
 /// Built while the file is parsed; holds no syntax tree.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ColumnPlan {
-    // Filled by the extraction step (statements, scopes, items).
+    /// The statements that matter to column lineage, in file order.
+    statements: Vec<plan::Statement>,
+}
+
+impl ColumnPlan {
+    /// Adds the next statement's plan.
+    fn push(&mut self, statement: plan::Statement) {
+        self.statements.push(statement);
+    }
+
+    /// Adds a temporary view whose columns cannot be known (`CREATE TEMP VIEW v USING …`).
+    pub(super) fn push_opaque(&mut self, name: TableName) {
+        self.statements.push(plan::Statement::Opaque(name));
+    }
 }
 
 /// Resolves a file's [`ColumnPlan`] against the schemas known for what it reads.
 /// Tables the file itself creates (temporary views, cached tables, CTAS targets) are
 /// known to the statements after them.
 pub fn resolve(plan: &ColumnPlan, schemas: &dyn Schemas) -> FileColumns {
-    let _ = (plan, schemas);
-    FileColumns::default()
+    resolve::resolve(plan, schemas)
 }
