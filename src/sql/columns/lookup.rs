@@ -8,7 +8,7 @@ use super::plan::{ColumnRef, Expr};
 use super::resolve::{Column, Resolver};
 use super::scope::rel_matches;
 use super::{ColumnName, Transformation, UnresolvedRead, types};
-use crate::diagnostic::suggest::did_you_mean;
+use crate::diagnostic::suggest::did_you_mean_key;
 use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 use crate::model::TableName;
 
@@ -235,7 +235,7 @@ impl Resolver<'_> {
         let mut diagnostic = Diagnostic::error(Code::UnknownColumn, format!("unknown column `{name}`"))
             .at(span)
             .with_label(format!("not a column of {}", owners.join(" or ")));
-        diagnostic = match did_you_mean(name, candidates.iter().copied()) {
+        diagnostic = match did_you_mean_key(name, candidates.iter().copied()) {
             Some(help) => diagnostic.with_help(help),
             None if candidates.is_empty() => diagnostic.with_help("the query reads no column of that name"),
             None => diagnostic.with_note(format!("known columns: {}", candidates.join(", "))),

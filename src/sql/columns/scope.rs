@@ -41,18 +41,25 @@ impl Resolver<'_> {
             let indirect = std::mem::replace(&mut self.indirect, outer);
             self.ctes.push((name.clone(), Rc::new(Named { output, indirect })));
         }
-        let output = self.body(&query.body);
-        for expr in &query.order_by {
-            let resolved = self.expr(expr, Some(&output.columns));
-            self.indirect_from(resolved.sources, IndirectKind::Sort);
-        }
+        // ORDER BY of a plain SELECT also sees its FROM relations.
+        let output = match &query.body {
+            Body::Select(select) => self.select(select, &query.order_by),
+            body => {
+                let output = self.body(body);
+                for expr in &query.order_by {
+                    let resolved = self.expr(expr, Some(&output.columns));
+                    self.indirect_from(resolved.sources, IndirectKind::Sort);
+                }
+                output
+            }
+        };
         self.ctes.truncate(visible);
         output
     }
 
     fn body(&mut self, body: &Body) -> Output {
         match body {
-            Body::Select(select) => self.select(select),
+            Body::Select(select) => self.select(select, &[]),
             Body::Query(query) => self.query(query),
             Body::SetOperation(left, right) => {
                 let mut output = self.body(left);
@@ -93,7 +100,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn select(&mut self, select: &Select) -> Output {
+    fn select(&mut self, select: &Select, order_by: &[super::plan::Expr]) -> Output {
         let mut frame = Frame {
             relations: Vec::with_capacity(select.relations.len()),
             using: select.using.clone(),
@@ -140,6 +147,10 @@ impl Resolver<'_> {
             let aliases = (*kind != IndirectKind::Join).then_some(output.columns.as_slice());
             let resolved = self.expr(expr, aliases);
             self.indirect_from(resolved.sources, *kind);
+        }
+        for expr in order_by {
+            let resolved = self.expr(expr, Some(&output.columns));
+            self.indirect_from(resolved.sources, IndirectKind::Sort);
         }
         self.frames.pop();
         output
