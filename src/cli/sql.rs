@@ -121,7 +121,7 @@ pub(crate) fn lineage(args: &SqlLineageArgs, printer: &Printer) -> Result<Outcom
 }
 
 /// The file's path as shown and its bytes; `-` reads standard input.
-pub(super) fn read_input(file: &Path) -> Result<(String, Vec<u8>), Error> {
+fn read_input(file: &Path) -> Result<(String, Vec<u8>), Error> {
     let mut bytes = Vec::new();
     if file == Path::new("-") {
         std::io::stdin()

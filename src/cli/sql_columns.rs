@@ -18,7 +18,8 @@ pub(super) type SchemaFile = BTreeMap<TableName, Vec<SchemaColumn>>;
 /// Reads `--schema`: JSON or YAML (JSON is YAML), `{"db.table": ["col", …]}` or
 /// `{"db.table": [{"name": "col", "type": "bigint"}, …]}`. Shape errors are located.
 pub(super) fn read_schemas(path: &Path, sources: &mut SourceMap) -> Result<Result<SchemaFile, Vec<Diagnostic>>, Error> {
-    let (shown, bytes) = super::sql::read_input(path)?;
+    let bytes = std::fs::read(path).map_err(|source| Error::io("read", path, source))?;
+    let shown = path.to_string_lossy().replace('\\', "/");
     let file = match register_text(sources, &shown, bytes) {
         TextFile::Read(file) => file,
         TextFile::Unusable(diagnostic) => return Ok(Err(vec![*diagnostic])),
@@ -85,7 +86,13 @@ fn indirect(columns: &FileColumns) -> Vec<(String, String, String)> {
     let mut rows: Vec<(String, String, String)> = columns
         .indirect
         .iter()
-        .map(|i| (i.target.to_string(), i.source.to_string(), i.kind.as_str().to_lowercase()))
+        .map(|i| {
+            (
+                i.target.to_string(),
+                i.source.to_string(),
+                i.kind.as_str().to_lowercase(),
+            )
+        })
         .collect();
     rows.sort();
     rows.dedup();
@@ -125,7 +132,11 @@ pub(super) fn json(columns: &FileColumns, targets: &[&TableName]) -> String {
             )
         })
         .collect();
-    format!(", \"columns\": [{}], \"indirect\": [{}]", entries.join(", "), indirect.join(", "))
+    format!(
+        ", \"columns\": [{}], \"indirect\": [{}]",
+        entries.join(", "),
+        indirect.join(", ")
+    )
 }
 
 /// `columns:` (`target.col <- sources (kind)`), `indirect:` and `unresolved:` sections.
@@ -149,7 +160,11 @@ pub(super) fn text(columns: &FileColumns, targets: &[&TableName]) -> String {
             );
         }
         if !output.complete {
-            let _ = writeln!(out, "  {}: more columns from a `*` over a table of unknown columns", output.table);
+            let _ = writeln!(
+                out,
+                "  {}: more columns from a `*` over a table of unknown columns",
+                output.table
+            );
         }
     }
     let indirect = indirect(columns);

@@ -176,6 +176,14 @@ const CASES: &[(&str, &[&str])] = &[
 const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
     ("Q305", "a warning; needs the SQL analyser and a clean repository"),
     (
+        "Q308",
+        "needs known table schemas, which `flowc check` does not have yet: src/sql/columns/tests/checks.rs and tests/integration/sql_column_lineage.rs (`flowc sql lineage --columns --schema`)",
+    ),
+    (
+        "Q309",
+        "needs known table schemas, which `flowc check` does not have yet: src/sql/columns/tests/checks.rs and tests/integration/sql_column_lineage.rs (`flowc sql lineage --columns --schema`)",
+    ),
+    (
         "R604",
         "found by `flowc compile` (a repository template that does not render): tests/integration/compile.rs",
     ),

@@ -34,6 +34,7 @@ mod partitions_in_airflow;
 mod plan;
 mod quality;
 mod secrets;
+mod sql_column_lineage;
 mod sql_forms;
 mod sql_lineage;
 mod stdout;

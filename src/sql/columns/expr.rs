@@ -5,8 +5,8 @@ use std::convert::Infallible;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    self as ast, BinaryOperator, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectNamePart, Spanned, UnaryOperator,
-    Value, Visit, Visitor,
+    self as ast, BinaryOperator, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectNamePart, Spanned,
+    UnaryOperator, Value, Visit, Visitor,
 };
 
 use super::Transformation;
@@ -134,10 +134,10 @@ impl Visitor for Collector<'_, '_> {
         match expr {
             ast::Expr::Identifier(ident) => self.reference(std::slice::from_ref(ident)),
             ast::Expr::CompoundIdentifier(idents) => self.reference(idents),
-            ast::Expr::Function(function) => {
-                if function.over.is_some() || AGGREGATES.contains(&function_name(function).as_str()) {
-                    self.aggregate = true;
-                }
+            ast::Expr::Function(function)
+                if function.over.is_some() || AGGREGATES.contains(&function_name(function).as_str()) =>
+            {
+                self.aggregate = true;
             }
             ast::Expr::Subquery(query) | ast::Expr::Exists { subquery: query, .. } => {
                 let plan = self.extraction.query(query);
@@ -306,7 +306,7 @@ impl Extraction<'_> {
         let first = || arguments.first().map_or(TypeHint::Unknown, |arg| self.hint(arg));
         let fixed = |name: &str| TypeHint::Fixed(name.to_owned());
         match name.as_str() {
-            "count" | "count_if" | "approx_count_distinct" => fixed("bigint"),
+            "count" | "count_if" | "approx_count_distinct" | "unix_timestamp" | "ntile" => fixed("bigint"),
             "sum" => TypeHint::Sum(Box::new(first())),
             "avg" | "mean" => TypeHint::Avg(Box::new(first())),
             "min" | "max" | "first" | "last" | "first_value" | "last_value" | "any_value" | "lag" | "lead" => first(),
@@ -314,16 +314,16 @@ impl Extraction<'_> {
                 TypeHint::Same(arguments.iter().map(|arg| self.hint(arg)).collect())
             }
             "concat" | "concat_ws" | "substr" | "substring" | "upper" | "lower" | "ucase" | "lcase" | "trim"
-            | "ltrim" | "rtrim" | "date_format" | "regexp_replace" | "regexp_extract" | "lpad" | "rpad"
-            | "replace" | "md5" | "sha1" | "sha2" | "from_unixtime" | "format_number" | "get_json_object"
-            | "initcap" | "translate" | "split_part" => fixed("string"),
-            "to_date" | "date_add" | "date_sub" | "current_date" | "last_day" | "add_months" | "next_day"
-            | "trunc" => fixed("date"),
+            | "ltrim" | "rtrim" | "date_format" | "regexp_replace" | "regexp_extract" | "lpad" | "rpad" | "replace"
+            | "md5" | "sha1" | "sha2" | "from_unixtime" | "format_number" | "get_json_object" | "initcap"
+            | "translate" | "split_part" => fixed("string"),
+            "to_date" | "date_add" | "date_sub" | "current_date" | "last_day" | "add_months" | "next_day" | "trunc" => {
+                fixed("date")
+            }
             "to_timestamp" | "current_timestamp" | "from_utc_timestamp" | "to_utc_timestamp" => fixed("timestamp"),
             "datediff" | "length" | "char_length" | "year" | "month" | "day" | "dayofmonth" | "hour" | "minute"
-            | "second" | "quarter" | "weekofyear" | "dayofweek" | "row_number" | "rank" | "dense_rank"
-            | "instr" | "locate" | "size" => fixed("int"),
-            "unix_timestamp" | "ntile" => fixed("bigint"),
+            | "second" | "quarter" | "weekofyear" | "dayofweek" | "row_number" | "rank" | "dense_rank" | "instr"
+            | "locate" | "size" => fixed("int"),
             "percent_rank" | "cume_dist" | "rand" | "stddev" | "variance" => fixed("double"),
             "isnull" | "isnotnull" | "array_contains" => fixed("boolean"),
             _ => TypeHint::Unknown,

@@ -122,7 +122,7 @@ impl Extraction<'_> {
                 if create.temporary {
                     return Some(self.temporary(&create.name, columns, query));
                 }
-                self.create(&create.name, columns, query)
+                Some(self.create(&create.name, columns, query))
             }
             ast::Statement::CreateView(view) => {
                 let query = self.query(&view.query);
@@ -130,12 +130,12 @@ impl Extraction<'_> {
                 if view.temporary {
                     return Some(self.temporary(&view.name, columns, query));
                 }
-                self.create(&view.name, columns, query)
+                Some(self.create(&view.name, columns, query))
             }
             ast::Statement::AlterView(view) => match &view.operation {
                 AlterViewOperation::As { query, .. } => {
                     let query = self.query(query);
-                    self.create(&view.name, Vec::new(), query)
+                    Some(self.create(&view.name, Vec::new(), query))
                 }
                 _ => None,
             },
@@ -160,18 +160,18 @@ impl Extraction<'_> {
         }
     }
 
-    fn create(&self, name: &ObjectName, columns: Vec<String>, query: Query) -> Option<Statement> {
+    fn create(&self, name: &ObjectName, columns: Vec<String>, query: Query) -> Statement {
         let Some((target, span)) = self.target(name) else {
-            return Some(Statement::Read(query));
+            return Statement::Read(query);
         };
-        Some(Statement::Write(Box::new(Write {
+        Statement::Write(Box::new(Write {
             target,
             span,
             kind: WriteKind::Create,
             columns,
             partitions: Vec::new(),
             query,
-        })))
+        }))
     }
 
     /// A written table as the table-level lineage names it; `None` for a path or a
@@ -184,10 +184,7 @@ impl Extraction<'_> {
         if self.temporary.contains(&raw) {
             return None;
         }
-        Some((
-            raw.qualified_with(self.default_database),
-            span.unwrap_or(self.fallback),
-        ))
+        Some((raw.qualified_with(self.default_database), span.unwrap_or(self.fallback)))
     }
 
     pub(super) fn query(&mut self, query: &ast::Query) -> Query {
@@ -208,7 +205,8 @@ impl Extraction<'_> {
         let mut ctes = Vec::new();
         if let Some(with) = &query.with {
             if with.recursive {
-                self.ctes.extend(with.cte_tables.iter().map(|cte| lower(&cte.alias.name)));
+                self.ctes
+                    .extend(with.cte_tables.iter().map(|cte| lower(&cte.alias.name)));
             }
             for cte in &with.cte_tables {
                 let name = lower(&cte.alias.name);
@@ -256,7 +254,12 @@ impl Extraction<'_> {
             if columns.is_empty() {
                 columns = default_generator_columns(&view.lateral_view);
             }
-            let alias = view.lateral_view_name.0.last().and_then(|part| part.as_ident()).map(lower);
+            let alias = view
+                .lateral_view_name
+                .0
+                .last()
+                .and_then(|part| part.as_ident())
+                .map(lower);
             plan.relations.push(Relation {
                 alias,
                 alias_columns: Vec::new(),
@@ -296,24 +299,24 @@ impl Extraction<'_> {
         self.relation(&table.relation, plan);
         for join in &table.joins {
             self.relation(&join.relation, plan);
-            let constraint = match &join.join_operator {
-                JoinOperator::Join(c)
-                | JoinOperator::Inner(c)
-                | JoinOperator::Left(c)
-                | JoinOperator::LeftOuter(c)
-                | JoinOperator::Right(c)
-                | JoinOperator::RightOuter(c)
-                | JoinOperator::FullOuter(c)
-                | JoinOperator::CrossJoin(c)
-                | JoinOperator::Semi(c)
-                | JoinOperator::LeftSemi(c)
-                | JoinOperator::RightSemi(c)
-                | JoinOperator::Anti(c)
-                | JoinOperator::LeftAnti(c)
-                | JoinOperator::RightAnti(c)
-                | JoinOperator::StraightJoin(c)
-                | JoinOperator::AsOf { constraint: c, .. } => c,
-                _ => continue,
+            let (JoinOperator::Join(constraint)
+            | JoinOperator::Inner(constraint)
+            | JoinOperator::Left(constraint)
+            | JoinOperator::LeftOuter(constraint)
+            | JoinOperator::Right(constraint)
+            | JoinOperator::RightOuter(constraint)
+            | JoinOperator::FullOuter(constraint)
+            | JoinOperator::CrossJoin(constraint)
+            | JoinOperator::Semi(constraint)
+            | JoinOperator::LeftSemi(constraint)
+            | JoinOperator::RightSemi(constraint)
+            | JoinOperator::Anti(constraint)
+            | JoinOperator::LeftAnti(constraint)
+            | JoinOperator::RightAnti(constraint)
+            | JoinOperator::StraightJoin(constraint)
+            | JoinOperator::AsOf { constraint, .. }) = &join.join_operator
+            else {
+                continue;
             };
             match constraint {
                 JoinConstraint::On(expr) => {
@@ -327,7 +330,7 @@ impl Extraction<'_> {
                         // Qualified by each side, so that each side's column is read.
                         let refs = plan.relations[..=right]
                             .iter()
-                            .filter_map(|relation| relation_qualifier(relation))
+                            .filter_map(relation_qualifier)
                             .map(|qualifier| super::plan::ColumnRef {
                                 parts: vec![qualifier, column.clone()],
                                 span: self.span(name.span()),
@@ -354,7 +357,10 @@ impl Extraction<'_> {
     fn relation(&mut self, factor: &TableFactor, plan: &mut Select) {
         let (alias, source) = match factor {
             TableFactor::Table {
-                name, alias, args: None, ..
+                name,
+                alias,
+                args: None,
+                ..
             } => (alias, self.table_source(name)),
             TableFactor::Derived { subquery, alias, .. } => (alias, Source::Derived(Box::new(self.query(subquery)))),
             TableFactor::NestedJoin {
@@ -425,12 +431,9 @@ impl Extraction<'_> {
             }),
             SelectItem::QualifiedWildcard(kind, options) => {
                 let qualifier = match kind {
-                    SelectItemQualifiedWildcardKind::ObjectName(name) => name
-                        .0
-                        .iter()
-                        .filter_map(ObjectNamePart::as_ident)
-                        .map(lower)
-                        .collect(),
+                    SelectItemQualifiedWildcardKind::ObjectName(name) => {
+                        name.0.iter().filter_map(ObjectNamePart::as_ident).map(lower).collect()
+                    }
                     SelectItemQualifiedWildcardKind::Expr(_) => Vec::new(),
                 };
                 items.push(Item::Wildcard {

@@ -5,11 +5,10 @@
 use std::collections::BTreeSet;
 
 use super::plan::{ColumnRef, Expr};
-use super::resolve::{Column, Resolver};
-use super::scope::rel_matches;
+use super::state::{Column, Rel, Resolver, rel_matches};
 use super::{ColumnName, Transformation, UnresolvedRead, types};
 use crate::diagnostic::suggest::did_you_mean_key;
-use crate::diagnostic::{Code, Diagnostic, FileId, Span};
+use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::model::TableName;
 
 /// An expression resolved: its sources, how it is made, its type, and the name a
@@ -32,13 +31,6 @@ impl Resolved {
         }
     }
 }
-
-/// A span for columns that have none of their own (a schema's).
-pub(super) const NOWHERE: Span = Span {
-    file: FileId::from_index(0),
-    start: 0,
-    end: 0,
-};
 
 impl Resolver<'_> {
     /// Resolves an expression; `aliases` are the select items a name may also mean
@@ -89,7 +81,11 @@ impl Resolver<'_> {
                     continue;
                 }
                 let frame = &self.frames[depth];
-                if let Some(index) = frame.relations.iter().position(|rel| rel_matches(rel, &parts[..qualified])) {
+                if let Some(index) = frame
+                    .relations
+                    .iter()
+                    .position(|rel| rel_matches(rel, &parts[..qualified]))
+                {
                     return self.column_of(depth, index, &parts[qualified], parts.len() > qualified + 1, span);
                 }
             }
@@ -158,9 +154,19 @@ impl Resolver<'_> {
     }
 
     /// Column `name` of relation `index` of frame `depth`.
-    fn column_of(&mut self, depth: usize, index: usize, name: &str, fields: bool, span: Span) -> Option<(Column, bool)> {
+    fn column_of(
+        &mut self,
+        depth: usize,
+        index: usize,
+        name: &str,
+        fields: bool,
+        span: Span,
+    ) -> Option<(Column, bool)> {
         let rel = &self.frames[depth].relations[index];
-        let found = rel.columns.as_ref().map(|columns| columns.iter().find(|c| c.name == name));
+        let found = rel
+            .columns
+            .as_ref()
+            .map(|columns| columns.iter().find(|c| c.name == name));
         match (found, &rel.table) {
             (Some(Some(column)), table) => {
                 let column = column.clone();
@@ -175,13 +181,13 @@ impl Resolver<'_> {
                 self.unknown_column(name, span, Some((depth, index)));
                 None
             }
-            (Some(None), _) => match single(&rel.unknown) {
-                Some(table) => Some((self.certain(table, name, span), fields)),
-                None => {
-                    self.unresolved(None, name, span);
-                    None
+            (Some(None), _) => {
+                if let Some(table) = single(&rel.unknown) {
+                    return Some((self.certain(table, name, span), fields));
                 }
-            },
+                self.unresolved(None, name, span);
+                None
+            }
             (None, Some(table)) => {
                 let table = table.clone();
                 Some((self.certain(table, name, span), fields))
@@ -247,7 +253,10 @@ impl Resolver<'_> {
     fn ambiguous(&mut self, depth: usize, rels: &[usize], name: &str, span: Span) {
         let frame = &self.frames[depth];
         let owners: Vec<String> = rels.iter().map(|&i| describe(&frame.relations[i])).collect();
-        let example = frame.relations[rels[0]].qualifier.clone().unwrap_or_else(|| "t".to_owned());
+        let example = frame.relations[rels[0]]
+            .qualifier
+            .clone()
+            .unwrap_or_else(|| "t".to_owned());
         let diagnostic = Diagnostic::error(Code::AmbiguousColumn, format!("column `{name}` is ambiguous"))
             .at(span)
             .with_label(format!("it is a column of {}", owners.join(" and ")))
@@ -263,7 +272,7 @@ fn single(tables: &[TableName]) -> Option<TableName> {
     }
 }
 
-fn describe(rel: &super::scope::Rel) -> String {
+fn describe(rel: &Rel) -> String {
     match (&rel.table, &rel.qualifier) {
         (Some(table), _) => format!("`{table}`"),
         (None, Some(name)) => format!("`{name}`"),

@@ -6,8 +6,7 @@ use sqlparser::ast::{self as ast, AssignmentTarget, MergeAction, MergeInsertKind
 
 use super::extract::{Extraction, lower};
 use super::plan::{Merge, Relation, Source};
-use super::resolve::{Column, Resolver, target_column};
-use super::scope::Frame;
+use super::state::{Column, Frame, Resolver, target_column};
 use super::{IndirectKind, TableOutput};
 
 fn assignment_name(target: &AssignmentTarget) -> Option<String> {
@@ -122,7 +121,10 @@ impl Resolver<'_> {
         }
         if let Some(span) = merge.star {
             let frame = self.frames.last();
-            match frame.and_then(|f| f.relations.get(1)).and_then(|rel| rel.columns.as_ref()) {
+            match frame
+                .and_then(|f| f.relations.get(1))
+                .and_then(|rel| rel.columns.as_ref())
+            {
                 Some(source) => {
                     for column in source {
                         let mut column = column.clone();
@@ -148,4 +150,3 @@ impl Resolver<'_> {
         self.output(table);
     }
 }
-

@@ -21,6 +21,7 @@ mod merge;
 mod plan;
 mod resolve;
 mod scope;
+mod state;
 #[cfg(test)]
 mod tests;
 mod types;

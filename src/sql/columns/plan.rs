@@ -139,7 +139,11 @@ pub(super) enum Item {
         span: Span,
     },
     /// An expression, with its alias.
-    Expr { alias: Option<String>, expr: Expr, span: Span },
+    Expr {
+        alias: Option<String>,
+        expr: Expr,
+        span: Span,
+    },
 }
 
 /// An expression reduced to the columns it uses.

@@ -5,56 +5,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;
 
 use super::plan::{self, Statement, WriteKind};
-use super::{
-    ColumnName, ColumnPlan, ColumnRead, FileColumns, IndirectKind, IndirectSource, SchemaColumn, Schemas, TableOutput,
-    TargetColumn, Transformation,
-};
+use super::state::{Named, Resolver, rename, target_column};
+use super::{ColumnName, ColumnPlan, ColumnRead, FileColumns, IndirectSource, SchemaColumn, Schemas, TableOutput};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::TableName;
-
-/// A column a query outputs, resolved to its base-table sources.
-#[derive(Clone, Debug)]
-pub(super) struct Column {
-    pub(super) name: String,
-    pub(super) sources: BTreeSet<ColumnName>,
-    pub(super) transformation: Transformation,
-    pub(super) data_type: Option<String>,
-    pub(super) span: Span,
-}
-
-/// The columns a query outputs.
-#[derive(Clone, Debug, Default)]
-pub(super) struct Output {
-    pub(super) columns: Vec<Column>,
-    /// `false` when a `*` over a table of unknown columns feeds it.
-    pub(super) complete: bool,
-    /// Those tables of unknown columns: a name not listed may come from them.
-    pub(super) unknown: Vec<TableName>,
-}
-
-/// A query resolved once and read by name (a CTE, a temporary view), with the
-/// indirect sources that apply to whoever reads it.
-#[derive(Debug)]
-pub(super) struct Named {
-    pub(super) output: Output,
-    pub(super) indirect: Vec<(ColumnName, IndirectKind)>,
-}
-
-/// The state of a file's resolution.
-pub(super) struct Resolver<'s> {
-    pub(super) schemas: &'s dyn Schemas,
-    /// Temporary views and cached tables; `None` when their columns cannot be known.
-    pub(super) temporaries: HashMap<TableName, Option<Rc<Named>>>,
-    /// Tables and views written by earlier CTAS and CREATE VIEW statements.
-    pub(super) created: HashMap<TableName, Vec<SchemaColumn>>,
-    /// CTEs in scope, innermost last.
-    pub(super) ctes: Vec<(String, Rc<Named>)>,
-    /// Select scopes being resolved, innermost last.
-    pub(super) frames: Vec<super::scope::Frame>,
-    /// Indirect sources of the query being resolved.
-    pub(super) indirect: Vec<(ColumnName, IndirectKind)>,
-    pub(super) out: FileColumns,
-}
 
 pub(super) fn resolve(plan: &ColumnPlan, schemas: &dyn Schemas) -> FileColumns {
     let mut resolver = Resolver {
@@ -113,13 +67,6 @@ pub(super) fn resolve(plan: &ColumnPlan, schemas: &dyn Schemas) -> FileColumns {
     out.unresolved.sort_by_key(|read| (read.span.start, read.span.end));
     out.diagnostics.sort_by_key(|d| d.span.map(|s| (s.start, s.end)));
     out
-}
-
-/// Renames columns by position (a view's or an alias's column list).
-pub(super) fn rename(columns: &mut [Column], names: &[String]) {
-    for (column, name) in columns.iter_mut().zip(names) {
-        column.name.clone_from(name);
-    }
 }
 
 impl Resolver<'_> {
@@ -226,15 +173,5 @@ impl Resolver<'_> {
                 earlier.static_partitions.push(partition);
             }
         }
-    }
-}
-
-pub(super) fn target_column(column: Column) -> TargetColumn {
-    TargetColumn {
-        name: column.name,
-        data_type: column.data_type,
-        sources: column.sources.into_iter().collect(),
-        transformation: column.transformation,
-        span: column.span,
     }
 }

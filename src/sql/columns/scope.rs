@@ -6,31 +6,8 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use super::plan::{Body, Item, Query, Relation, Select, Source};
-use super::resolve::{Column, Named, Output, Resolver, rename};
+use super::state::{Column, Frame, Named, Output, Rel, Resolver, rel_matches, rename};
 use super::{ColumnName, IndirectKind, Transformation};
-use crate::model::TableName;
-
-/// A relation in scope.
-#[derive(Debug)]
-pub(super) struct Rel {
-    /// The name its columns are qualified with (alias, table name, CTE name).
-    pub(super) qualifier: Option<String>,
-    /// The base table it reads, for `db.t.c` and for tables of unknown columns.
-    pub(super) table: Option<TableName>,
-    /// Its columns; `None` when unknown.
-    pub(super) columns: Option<Vec<Column>>,
-    /// Tables of unknown columns behind a `*` of it (its columns are then partial).
-    pub(super) unknown: Vec<TableName>,
-    pub(super) complete: bool,
-}
-
-/// The relations of one SELECT, while its expressions are resolved.
-#[derive(Debug, Default)]
-pub(super) struct Frame {
-    pub(super) relations: Vec<Rel>,
-    /// `JOIN … USING` columns: unqualified, they are not ambiguous.
-    pub(super) using: Vec<String>,
-}
 
 impl Resolver<'_> {
     pub(super) fn query(&mut self, query: &Query) -> Output {
@@ -160,7 +137,13 @@ impl Resolver<'_> {
         self.indirect.extend(sources.into_iter().map(|source| (source, kind)));
     }
 
-    fn wildcard(&mut self, qualifier: Option<&[String]>, except: &[String], span: crate::diagnostic::Span, output: &mut Output) {
+    fn wildcard(
+        &mut self,
+        qualifier: Option<&[String]>,
+        except: &[String],
+        span: crate::diagnostic::Span,
+        output: &mut Output,
+    ) {
         let Some(frame) = self.frames.last() else {
             return;
         };
@@ -172,25 +155,22 @@ impl Resolver<'_> {
             {
                 continue;
             }
-            match &rel.columns {
-                Some(known) => {
-                    for column in known.iter().filter(|c| !except.contains(&c.name)) {
-                        let mut column = column.clone();
-                        column.span = span;
-                        if rel.table.is_some() {
-                            reads.extend(column.sources.iter().cloned());
-                        }
-                        columns.push(column);
-                    }
-                    if !rel.complete {
-                        output.complete = false;
-                        output.unknown.extend(rel.unknown.iter().cloned());
-                    }
+            let Some(known) = &rel.columns else {
+                output.complete = false;
+                output.unknown.extend(rel.table.iter().cloned());
+                continue;
+            };
+            for column in known.iter().filter(|c| !except.contains(&c.name)) {
+                let mut column = column.clone();
+                column.span = span;
+                if rel.table.is_some() {
+                    reads.extend(column.sources.iter().cloned());
                 }
-                None => {
-                    output.complete = false;
-                    output.unknown.extend(rel.table.iter().cloned());
-                }
+                columns.push(column);
+            }
+            if !rel.complete {
+                output.complete = false;
+                output.unknown.extend(rel.unknown.iter().cloned());
             }
         }
         for read in reads {
@@ -211,7 +191,7 @@ impl Resolver<'_> {
                             sources: BTreeSet::from([ColumnName::new(table.clone(), &column.name)]),
                             transformation: Transformation::Identity,
                             data_type: column.data_type.clone(),
-                            span: super::lookup::NOWHERE,
+                            span: super::state::NOWHERE,
                         })
                         .collect()
                 });
@@ -228,7 +208,12 @@ impl Resolver<'_> {
                 self.named_rel(qualifier, named)
             }
             Source::Cte(name) => {
-                let named = self.ctes.iter().rev().find(|(cte, _)| cte == name).map(|(_, named)| Rc::clone(named));
+                let named = self
+                    .ctes
+                    .iter()
+                    .rev()
+                    .find(|(cte, _)| cte == name)
+                    .map(|(_, named)| Rc::clone(named));
                 self.named_rel(qualifier, named)
             }
             Source::Derived(query) => {
@@ -293,20 +278,5 @@ fn output_rel(qualifier: Option<String>, output: Output) -> Rel {
         columns: Some(output.columns),
         unknown: output.unknown,
         complete: output.complete,
-    }
-}
-
-/// Whether `qualifier` (`t` or `db.t`) names the relation.
-pub(super) fn rel_matches(rel: &Rel, qualifier: &[String]) -> bool {
-    match qualifier {
-        [name] => rel.qualifier.as_deref() == Some(name.as_str()),
-        [database, name] => {
-            rel.qualifier.as_deref() == Some(name.as_str())
-                && rel.table.as_ref().is_some_and(|table| {
-                    let mut parts = table.as_str().rsplit('.');
-                    parts.next() == Some(name.as_str()) && parts.next() == Some(database.as_str())
-                })
-        }
-        _ => false,
     }
 }

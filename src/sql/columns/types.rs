@@ -18,7 +18,9 @@ pub(super) fn evaluate(hint: &TypeHint, columns: &[(u32, Option<String>)]) -> Op
         TypeHint::Same(parts) => {
             let mut types = parts.iter().map(|part| evaluate(part, columns));
             let first = types.next()??;
-            types.all(|other| other.as_deref() == Some(first.as_str())).then_some(first)
+            types
+                .all(|other| other.as_deref() == Some(first.as_str()))
+                .then_some(first)
         }
     }
 }

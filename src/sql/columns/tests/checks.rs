@@ -1,7 +1,6 @@
 //! Checks against known schemas: unknown and ambiguous columns, unresolved reads.
 
 use super::{columns, lineage};
-use crate::diagnostic::Code;
 
 #[test]
 fn an_unknown_column_of_a_known_table_is_located_with_a_suggestion() {
@@ -10,7 +9,7 @@ fn an_unknown_column_of_a_known_table_is_located_with_a_suggestion() {
     let [diagnostic] = lineage.diagnostics.as_slice() else {
         panic!("{:#?}", lineage.diagnostics)
     };
-    assert_eq!(diagnostic.code, Code::UnknownColumn);
+    assert_eq!(diagnostic.code.as_str(), "Q308");
     assert_eq!(diagnostic.message, "unknown column `net_gmv`");
     let span = diagnostic.span.expect("located");
     assert_eq!(&sql[span.range()], "net_gmv");
@@ -21,12 +20,12 @@ fn an_unknown_column_of_a_known_table_is_located_with_a_suggestion() {
 fn a_qualified_unknown_column_and_one_missing_from_a_cte() {
     let sql = "WITH c AS (SELECT id FROM s.a) INSERT INTO dw.t SELECT a.idd, c.nope FROM s.a a JOIN c ON a.id = c.id";
     let lineage = lineage(sql, &[("s.a", &["id"])]);
-    let found: Vec<(&str, Code)> = lineage
+    let found: Vec<(&str, &str)> = lineage
         .diagnostics
         .iter()
-        .map(|d| (&sql[d.span.expect("located").range()], d.code))
+        .map(|d| (&sql[d.span.expect("located").range()], d.code.as_str()))
         .collect();
-    assert_eq!(found, [("a.idd", Code::UnknownColumn), ("c.nope", Code::UnknownColumn)]);
+    assert_eq!(found, [("a.idd", "Q308"), ("c.nope", "Q308")]);
 }
 
 #[test]
@@ -36,18 +35,28 @@ fn an_unqualified_column_of_two_tables_is_ambiguous() {
     let [diagnostic] = lineage.diagnostics.as_slice() else {
         panic!("{:#?}", lineage.diagnostics)
     };
-    assert_eq!(diagnostic.code, Code::AmbiguousColumn, "{diagnostic:#?}");
-    assert_eq!(diagnostic.label.as_deref().unwrap_or_default(), "it is a column of `s.a` and `s.b`");
+    assert_eq!(diagnostic.code.as_str(), "Q309", "{diagnostic:#?}");
+    assert_eq!(
+        diagnostic.label.as_deref().unwrap_or_default(),
+        "it is a column of `s.a` and `s.b`"
+    );
 }
 
 #[test]
 fn unknown_schemas_are_recorded_never_guessed() {
-    let lineage = lineage("INSERT INTO dw.t SELECT a, b.c, d FROM s.x JOIN s.y b ON x.k = b.k", &[("s.y", &["k", "c"])]);
+    let lineage = lineage(
+        "INSERT INTO dw.t SELECT a, b.c, d FROM s.x JOIN s.y b ON x.k = b.k",
+        &[("s.y", &["k", "c"])],
+    );
     assert!(lineage.diagnostics.is_empty(), "{:#?}", lineage.diagnostics);
     // Not in the known table, so maybe in the unknown one: recorded, not guessed.
     assert_eq!(
         columns(&lineage),
-        ["dw.t.a <-  (identity)", "dw.t.c <- s.y.c (identity)", "dw.t.d <-  (identity)"]
+        [
+            "dw.t.a <-  (identity)",
+            "dw.t.c <- s.y.c (identity)",
+            "dw.t.d <-  (identity)"
+        ]
     );
     let unresolved: Vec<String> = lineage
         .unresolved

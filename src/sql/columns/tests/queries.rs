@@ -84,7 +84,10 @@ fn ctes_nested_and_chained_keep_the_strongest_transformation() {
     );
     assert_eq!(
         columns(&lineage),
-        ["dw.t.id <- ods.o.id (identity)", "dw.t.t2 <- ods.o.amount (aggregation)"]
+        [
+            "dw.t.id <- ods.o.id (identity)",
+            "dw.t.t2 <- ods.o.amount (aggregation)"
+        ]
     );
     assert_eq!(
         indirect(&lineage),
@@ -240,7 +243,11 @@ fn temporary_views_and_cached_tables_resolve_through() {
     );
     assert_eq!(
         indirect(&lineage),
-        ["dw.t <- s.o.id (JOIN)", "dw.t <- s.o.ok (FILTER)", "dw.t <- s.u.id (JOIN)"]
+        [
+            "dw.t <- s.o.id (JOIN)",
+            "dw.t <- s.o.ok (FILTER)",
+            "dw.t <- s.u.id (JOIN)"
+        ]
     );
     assert_eq!(lineage.outputs.len(), 1);
 }

@@ -99,10 +99,7 @@ fn merge_assignments_and_conditions() {
     );
     assert_eq!(
         columns(&lineage),
-        [
-            "dw.t.v <- s.x.v (transformation)",
-            "dw.t.id <- s.x.id (identity)",
-        ]
+        ["dw.t.v <- s.x.v (transformation)", "dw.t.id <- s.x.id (identity)",]
     );
     assert_eq!(
         indirect(&lineage),
@@ -120,7 +117,10 @@ fn types_are_derived_where_spark_fixes_them() {
         "CREATE TABLE dw.c AS SELECT id, sum(amt) AS s, count(1) AS n, avg(q) AS a, \
          CAST(id AS string) AS sid, upper(name) AS un, to_date(ts) AS d, q + q AS qq, \
          amt > 0 AS pos, id + 1 AS unknown_mix FROM s.x GROUP BY id, name",
-        &[("s.x", &["id:bigint", "amt:decimal(18,2)", "q:int", "name:string", "ts:string"])],
+        &[(
+            "s.x",
+            &["id:bigint", "amt:decimal(18,2)", "q:int", "name:string", "ts:string"],
+        )],
     );
     let types: Vec<String> = lineage.outputs[0]
         .columns
