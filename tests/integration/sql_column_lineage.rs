@@ -163,8 +163,9 @@ fn every_corpus_file_has_column_lineage() {
     let corpus = repo_root().join("tests/fixtures/sql/corpus");
     let mut names: Vec<String> = std::fs::read_dir(&corpus)
         .expect("corpus folder")
-        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-        .filter(|name| name.ends_with(".sql"))
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "sql"))
+        .filter_map(|path| path.file_name()?.to_str().map(str::to_owned))
         .collect();
     names.sort();
     let mut failures = Vec::new();
