@@ -148,6 +148,7 @@ impl Extraction<'_> {
                 Some(self.temporary(table_name, Vec::new(), query))
             }
             ast::Statement::Merge(merge) => self.merge(merge).map(|m| Statement::Merge(Box::new(m))),
+            ast::Statement::Update(update) => self.update(update).map(|m| Statement::Merge(Box::new(m))),
             _ => None,
         }
     }

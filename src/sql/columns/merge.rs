@@ -37,12 +37,13 @@ impl Extraction<'_> {
             alias_columns: Vec::new(),
             source,
         });
-        let on = self.expr(&merge.on);
+        let on = Some(self.expr(&merge.on));
         let mut plan = Merge {
             target,
             span,
             relations,
             on,
+            filter: None,
             conditions: Vec::new(),
             assignments: Vec::new(),
             star: None,
@@ -89,6 +90,37 @@ impl Extraction<'_> {
     }
 }
 
+impl Extraction<'_> {
+    /// `UPDATE t SET c = e WHERE cond`: the assigned columns, the WHERE a filter.
+    pub(super) fn update(&mut self, update: &ast::Update) -> Option<Merge> {
+        let TableFactor::Table { name, alias, .. } = &update.table.relation else {
+            return None;
+        };
+        let (target, span) = self.target(name)?;
+        let relations = vec![Relation {
+            alias: alias.as_ref().map(|a| lower(&a.name)),
+            alias_columns: Vec::new(),
+            source: Source::Table(target.clone()),
+        }];
+        let filter = update.selection.as_ref().map(|selection| self.expr(selection));
+        let assignments = update
+            .assignments
+            .iter()
+            .filter_map(|assignment| Some((assignment_name(&assignment.target)?, self.expr(&assignment.value))))
+            .collect();
+        Some(Merge {
+            target,
+            span,
+            relations,
+            on: None,
+            filter,
+            conditions: Vec::new(),
+            assignments,
+            star: None,
+        })
+    }
+}
+
 impl Resolver<'_> {
     pub(super) fn merge(&mut self, merge: &Merge) {
         let mut frame = Frame::default();
@@ -97,8 +129,14 @@ impl Resolver<'_> {
             frame.relations.push(rel);
         }
         self.frames.push(frame);
-        let on = self.expr(&merge.on, None);
-        self.indirect_from(on.sources, IndirectKind::Join);
+        if let Some(on) = &merge.on {
+            let on = self.expr(on, None);
+            self.indirect_from(on.sources, IndirectKind::Join);
+        }
+        if let Some(filter) = &merge.filter {
+            let filter = self.expr(filter, None);
+            self.indirect_from(filter.sources, IndirectKind::Filter);
+        }
         for condition in &merge.conditions {
             let resolved = self.expr(condition, None);
             self.indirect_from(resolved.sources, IndirectKind::Conditional);

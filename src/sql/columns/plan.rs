@@ -24,7 +24,7 @@ pub(super) enum Statement {
     },
     /// A temporary view whose columns flowc cannot know (`CREATE TEMP VIEW v USING …`).
     Opaque(TableName),
-    /// `MERGE INTO`.
+    /// `MERGE INTO`, and `UPDATE` (a merge of the table with itself).
     Merge(Box<Merge>),
 }
 
@@ -58,7 +58,10 @@ pub(super) struct Merge {
     pub(super) span: Span,
     /// The target as a relation (its alias), then the source.
     pub(super) relations: Vec<Relation>,
-    pub(super) on: Expr,
+    /// `ON` (none for an UPDATE).
+    pub(super) on: Option<Expr>,
+    /// An UPDATE's WHERE.
+    pub(super) filter: Option<Expr>,
     /// `WHEN … AND cond` conditions.
     pub(super) conditions: Vec<Expr>,
     /// `UPDATE SET c = e` and `INSERT (c) VALUES (e)`, in clause order.

@@ -44,7 +44,13 @@ pub(super) fn resolve(plan: &ColumnPlan, schemas: &dyn Schemas) -> FileColumns {
                     output,
                     indirect: std::mem::take(&mut resolver.indirect),
                 };
-                resolver.temporaries.insert(name.clone(), Some(Rc::new(named)));
+                let named = Some(Rc::new(named));
+                // A global temporary view is read as `global_temp.name`.
+                let global = name.qualified_with(Some("global_temp"));
+                if global != *name {
+                    resolver.temporaries.insert(global, named.clone());
+                }
+                resolver.temporaries.insert(name.clone(), named);
             }
             Statement::Opaque(name) => {
                 resolver.temporaries.insert(name.clone(), None);

@@ -260,3 +260,13 @@ fn order_by_and_group_by_may_name_select_aliases() {
     );
     assert_eq!(indirect(&lineage), ["dw.t <- s.x.n (GROUP_BY)"]);
 }
+
+#[test]
+fn global_temporary_views_are_read_through_global_temp() {
+    let lineage = clean(
+        "CREATE GLOBAL TEMPORARY VIEW g AS SELECT id FROM s.o;\n\
+         INSERT INTO dw.t SELECT id FROM global_temp.g",
+        &[],
+    );
+    assert_eq!(columns(&lineage), ["dw.t.id <- s.o.id (identity)"]);
+}

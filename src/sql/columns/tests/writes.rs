@@ -143,3 +143,13 @@ fn types_are_derived_where_spark_fixes_them() {
         ]
     );
 }
+
+#[test]
+fn update_assigns_columns_and_filters() {
+    let lineage = clean("UPDATE dw.t SET v = v * 2, w = 0 WHERE k = 1", &[]);
+    assert_eq!(
+        columns(&lineage),
+        ["dw.t.v <- dw.t.v (transformation)", "dw.t.w <-  (transformation)"]
+    );
+    assert_eq!(indirect(&lineage), ["dw.t <- dw.t.k (FILTER)"]);
+}
