@@ -270,3 +270,36 @@ fn global_temporary_views_are_read_through_global_temp() {
     );
     assert_eq!(columns(&lineage), ["dw.t.id <- s.o.id (identity)"]);
 }
+
+#[test]
+fn nested_with_in_a_subquery_and_derived_column_aliases() {
+    let lineage = clean(
+        "WITH a AS (SELECT id, v FROM s.x) \
+         INSERT INTO dw.t SELECT q.k, q.w FROM ( \
+           WITH b AS (SELECT id, v + 1 AS v1 FROM a) SELECT id, v1 FROM b \
+         ) q (k, w)",
+        &[],
+    );
+    assert_eq!(
+        columns(&lineage),
+        ["dw.t.k <- s.x.id (identity)", "dw.t.w <- s.x.v (transformation)"]
+    );
+}
+
+#[test]
+fn a_cte_is_not_visible_in_its_own_definition() {
+    let lineage = clean("WITH x AS (SELECT id FROM x) INSERT INTO dw.t SELECT id FROM x", &[]);
+    assert_eq!(columns(&lineage), ["dw.t.id <- dflt.x.id (identity)"]);
+}
+
+#[test]
+fn qualify_and_window_columns() {
+    let lineage = clean(
+        "INSERT INTO dw.t SELECT id, v FROM s.x QUALIFY row_number() OVER (PARTITION BY id ORDER BY ts DESC) = 1",
+        &[],
+    );
+    assert_eq!(
+        indirect(&lineage),
+        ["dw.t <- s.x.id (FILTER)", "dw.t <- s.x.ts (FILTER)"]
+    );
+}

@@ -153,3 +153,22 @@ fn update_assigns_columns_and_filters() {
     );
     assert_eq!(indirect(&lineage), ["dw.t <- dw.t.k (FILTER)"]);
 }
+
+#[test]
+fn insert_column_list_with_a_dynamic_partition() {
+    let lineage = clean("INSERT INTO dw.t (a, b) PARTITION (dt) SELECT x, y, d FROM s.x", &[]);
+    assert_eq!(
+        columns(&lineage),
+        [
+            "dw.t.a <- s.x.x (identity)",
+            "dw.t.b <- s.x.y (identity)",
+            "dw.t.dt <- s.x.d (identity)",
+        ]
+    );
+}
+
+#[test]
+fn use_changes_the_database_of_later_names() {
+    let lineage = clean("USE ods; INSERT INTO dw.t SELECT a FROM orders", &[]);
+    assert_eq!(columns(&lineage), ["dw.t.a <- ods.orders.a (identity)"]);
+}
