@@ -123,7 +123,8 @@ impl Resolver<'_> {
                 .collect();
             match unknown.as_slice() {
                 [] => {}
-                [index] if frame.relations.len() == 1 => return self.column_of(depth, *index, name, fields, span),
+                // LATERAL VIEW columns are all known: they do not make a name uncertain.
+                [index] if frame.from == 1 => return self.column_of(depth, *index, name, fields, span),
                 [index] => {
                     let rel = &frame.relations[*index];
                     let table = rel.table.clone().or_else(|| single(&rel.unknown));

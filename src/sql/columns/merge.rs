@@ -128,6 +128,7 @@ impl Resolver<'_> {
             let rel = self.relation(relation);
             frame.relations.push(rel);
         }
+        frame.from = frame.relations.len();
         self.frames.push(frame);
         if let Some(on) = &merge.on {
             let on = self.expr(on, None);

@@ -81,6 +81,7 @@ impl Resolver<'_> {
         let mut frame = Frame {
             relations: Vec::with_capacity(select.relations.len()),
             using: select.using.clone(),
+            from: 0,
         };
         let mut generators = Vec::new();
         for relation in &select.relations {
@@ -91,6 +92,7 @@ impl Resolver<'_> {
                 frame.relations.push(rel);
             }
         }
+        frame.from = frame.relations.len();
         self.frames.push(frame);
         for relation in generators {
             let rel = self.relation(relation);

@@ -79,6 +79,8 @@ pub(super) struct Frame {
     pub(super) relations: Vec<Rel>,
     /// `JOIN … USING` columns: unqualified, they are not ambiguous.
     pub(super) using: Vec<String>,
+    /// How many of the relations are FROM relations (the rest are LATERAL VIEWs).
+    pub(super) from: usize,
 }
 
 /// Renames columns by position (a view's or an alias's column list).

@@ -303,3 +303,16 @@ fn qualify_and_window_columns() {
         ["dw.t <- s.x.id (FILTER)", "dw.t <- s.x.ts (FILTER)"]
     );
 }
+
+#[test]
+fn a_lateral_view_does_not_make_the_one_table_uncertain() {
+    let lineage = clean(
+        "INSERT INTO dw.t SELECT id, tag FROM s.x LATERAL VIEW explode(tags) t AS tag",
+        &[],
+    );
+    assert_eq!(
+        columns(&lineage),
+        ["dw.t.id <- s.x.id (identity)", "dw.t.tag <- s.x.tags (transformation)"]
+    );
+    assert!(lineage.unresolved.is_empty(), "{:?}", lineage.unresolved);
+}
