@@ -436,7 +436,13 @@ mod tests {
         let report = run(&[
             ("a", flow("a", &[("z", &["dws.y"], &["ads.z"], &[])])),
             ("b", flow("b", &[("y", &["dwd.x"], &["dws.y"], &[])])),
-            ("c", flow("c", &[("x", &["ext.raw"], &["dwd.x"], &[]), ("w", &[], &["dwd.w"], &[])])),
+            (
+                "c",
+                flow(
+                    "c",
+                    &[("x", &["ext.raw"], &["dwd.x"], &[]), ("w", &[], &["dwd.w"], &[])],
+                ),
+            ),
         ]);
         assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
         let graph = report.graph.unwrap();

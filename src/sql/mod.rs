@@ -175,6 +175,9 @@ pub struct SqlAnalysis {
     pub paths: Vec<PathRef>,
     /// Syntax errors and placeholder problems.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the column lineage of the file is resolved from, once the schemas of the
+    /// tables it reads are known.
+    pub columns: columns::ColumnPlan,
 }
 
 /// Analyses one SQL file. `file` is the id the text was registered under.
@@ -196,6 +199,7 @@ pub fn analyze(file: FileId, text: &str, options: &SqlOptions<'_>) -> SqlAnalysi
         resources: tables.resources,
         paths: tables.paths,
         diagnostics,
+        columns: columns::ColumnPlan::default(),
     }
 }
 

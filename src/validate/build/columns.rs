@@ -41,7 +41,11 @@ fn table_column(column: RawTableColumn, spans: &Spans<'_>, at: &str) -> TableCol
             || "string".to_owned(),
             |t| t.to_lowercase().split_whitespace().collect::<String>(),
         ),
-        span: spans.at(&if typed { format!("{at}/type") } else { format!("{at}/name") }),
+        span: spans.at(&if typed {
+            format!("{at}/type")
+        } else {
+            format!("{at}/name")
+        }),
         description: column.description,
         classifications: column
             .classifications

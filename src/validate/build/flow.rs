@@ -6,9 +6,7 @@ use super::task::{FlowContext, task};
 use super::{conf, duration, params};
 use crate::Error;
 use crate::load::Document;
-use crate::model::{
-    Flow, FlowId, Priority, Project, Schedule, TableDeclaration, TableFormat, TableName, TimeZone,
-};
+use crate::model::{Flow, FlowId, Priority, Project, Schedule, TableDeclaration, TableFormat, TableName, TimeZone};
 use crate::validate::raw::flow::{RawFlow, RawTable};
 use crate::validate::raw::from_json;
 use crate::validate::spans::Spans;
