@@ -147,23 +147,24 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         (task_io, datax_jobs, sql_names, column_plans) = analyze(repository, &sql_files, &sources, &mut diagnostics);
         if !diagnostics.has_errors() {
             let (built, found) = crate::graph::build(repository, &task_io);
-            let (checks, problems) = crate::quality::resolve(repository, &task_io);
             diagnostics.extend(found);
-            diagnostics.extend(problems);
             graph = built;
+            if let Some(graph) = graph.as_ref().filter(|_| !diagnostics.has_errors()) {
+                let input = ColumnsInput {
+                    repository,
+                    graph,
+                    task_io: &task_io,
+                    plans: &column_plans,
+                    datax_jobs: &datax_jobs,
+                };
+                let (built, found) = crate::columns::build(&input);
+                diagnostics.extend(found);
+                columns = Some(built);
+            }
+            // Quality rules name columns of declared tables, or of inferred ones.
+            let (checks, problems) = crate::quality::resolve(repository, &task_io, columns.as_ref());
+            diagnostics.extend(problems);
             quality = checks;
-        }
-        if let Some(graph) = graph.as_ref().filter(|_| !diagnostics.has_errors()) {
-            let input = ColumnsInput {
-                repository,
-                graph,
-                task_io: &task_io,
-                plans: &column_plans,
-                datax_jobs: &datax_jobs,
-            };
-            let (built, found) = crate::columns::build(&input);
-            diagnostics.extend(found);
-            columns = Some(built);
         }
         // After quality: the tables a check reads are checked with its task's team.
         let (report, found) = access::audit(repository, &task_io, &sql_names, &quality);

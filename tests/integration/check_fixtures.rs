@@ -27,6 +27,7 @@ const CASES: &[(&str, &[&str])] = &[
     ("codeowners_missing", &["G406"]),
     ("codeowners_not_judged_on_a_broken_flow", &["L104"]),
     ("codeowners_out_of_date", &["G404"]),
+    ("column_unknown_classification", &["P503", "P503"]),
     ("cycle_across_flows", &["G402"]),
     ("cycle_across_flows_declared", &["G402"]),
     ("cycle_three_tasks_declared", &["G402"]),
@@ -175,6 +176,22 @@ const CASES: &[(&str, &[&str])] = &[
 /// Codes no fixture produces, each with the reason.
 const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
     ("Q305", "a warning; needs the SQL analyser and a clean repository"),
+    (
+        "Q310",
+        "its fixture waits for the column resolver: tests/fixtures/columns_pending/column_count_mismatch",
+    ),
+    (
+        "Q311",
+        "its fixture waits for the column resolver: tests/fixtures/columns_pending/column_order_swapped",
+    ),
+    (
+        "Q312",
+        "its fixture waits for the column resolver: tests/fixtures/columns_pending/column_type_mismatch",
+    ),
+    (
+        "Q313",
+        "a warning; shown by tests/fixtures/columns_pending/column_count_mismatch once the column resolver lands",
+    ),
     (
         "R604",
         "found by `flowc compile` (a repository template that does not render): tests/integration/compile.rs",
