@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::compare::compare;
 use super::unknown::unknown_schemas;
 use super::{Column, RepositoryColumns, SchemaOrigin, TableSchema, TaskColumns};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostics, Span};
 use crate::graph::{DependencyGraph, TaskIo};
 use crate::model::{Repository, TableColumn, TableName, TaskId, TaskKind};
 use crate::sql::columns::{
@@ -37,6 +37,15 @@ pub struct ColumnsInput<'a> {
 /// gives, when they are all known.
 pub fn build(input: &ColumnsInput<'_>) -> (RepositoryColumns, Diagnostics) {
     let mut known = Known::declared(input.repository, input.graph);
+    // Where each sync task names its target, for its columns' spans.
+    let sync_targets: BTreeMap<&TaskId, Span> = input
+        .repository
+        .tasks()
+        .filter_map(|(_, task)| match &task.kind {
+            TaskKind::Sync(sync) => Some((&task.id, sync.target.table.span)),
+            _ => None,
+        })
+        .collect();
     let mut tasks = BTreeMap::new();
     let mut diagnostics = Diagnostics::new();
     for task in input.graph.topological_order() {
@@ -74,8 +83,8 @@ pub fn build(input: &ColumnsInput<'_>) -> (RepositoryColumns, Diagnostics) {
                 reads: file.reads,
                 unresolved: file.unresolved,
             }
-        } else if let Some(job) = input.datax_jobs.get(task) {
-            let (found, schema) = sync_columns(input.repository, task, job);
+        } else if let (Some(job), Some(&span)) = (input.datax_jobs.get(task), sync_targets.get(task)) {
+            let (found, schema) = sync_columns(task, job, span);
             if let Some(schema) = schema
                 && !known.schemas.contains_key(&schema.table)
             {
@@ -215,27 +224,14 @@ fn inferred(output: &TableOutput, task: &TaskId) -> TableSchema {
 /// A sync task's column lineage (each target column from its source system column)
 /// and the schema of what it writes: the DataX writer's columns, with their types
 /// when the writer has them (hdfswriter).
-pub(super) fn sync_columns(
-    repository: &Repository,
-    task: &TaskId,
-    job: &DataxJob,
-) -> (TaskColumns, Option<TableSchema>) {
+/// `span` is where the task names its target.
+fn sync_columns(task: &TaskId, job: &DataxJob, span: Span) -> (TaskColumns, Option<TableSchema>) {
     let Some(target) = job
         .writes
         .first()
         .map(|t| t.name.clone())
         .or_else(|| job.external_writes.first().cloned())
     else {
-        return (TaskColumns::default(), None);
-    };
-    let span = repository
-        .tasks()
-        .find(|(_, t)| &t.id == task)
-        .and_then(|(_, t)| match &t.kind {
-            TaskKind::Sync(sync) => Some(sync.target.table.span),
-            _ => None,
-        });
-    let Some(span) = span else {
         return (TaskColumns::default(), None);
     };
     let mut seen = BTreeSet::new();
@@ -422,6 +418,25 @@ mod tests {
             |e| e.source == ColumnName::new(TableName::new("shop.shop.t_order"), "id")
                 && e.target == ColumnName::new(TableName::new("ods.orders"), "id")
         ));
+    }
+
+    #[test]
+    fn a_written_declared_table_is_hidden_from_the_resolver() {
+        use super::Hiding;
+        use crate::sql::columns::{SchemaColumn, Schemas};
+        let column = SchemaColumn {
+            name: "id".to_owned(),
+            data_type: Some("bigint".to_owned()),
+        };
+        let (written, read) = (TableName::new("ads.t"), TableName::new("dwd.s"));
+        let known =
+            std::collections::BTreeMap::from([(written.clone(), vec![column.clone()]), (read.clone(), vec![column])]);
+        let hiding = Hiding {
+            known: &known,
+            hidden: &[&written],
+        };
+        assert!(hiding.columns(&written).is_none());
+        assert_eq!(hiding.columns(&read).map(<[SchemaColumn]>::len), Some(1));
     }
 
     #[test]
