@@ -12,6 +12,18 @@
 //! Tasks are resolved in dependency order, so a task's SQL is read against the
 //! schemas its upstream tasks produce: a column renamed upstream fails at the
 //! downstream reference.
+//!
+//! One file per part: `build` ([`build`] and the known schemas: declared, synced,
+//! inferred), `compare` (a query against the declared table it writes: Q310–Q312),
+//! `types` (which types fit which without loss) and `unknown` (Q313, reads of tables
+//! of unknown schema).
+
+mod build;
+mod compare;
+mod types;
+mod unknown;
+
+pub use build::{ColumnsInput, build};
 
 use std::collections::BTreeMap;
 

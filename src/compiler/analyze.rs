@@ -1,5 +1,6 @@
 //! Stages 2–8 on a repository: load, validate, SQL analysis and DataX jobs, graph,
-//! quality and policy, into one [`CheckReport`].
+//! columns (every table's schema, every task's column lineage), quality and policy,
+//! into one [`CheckReport`].
 //!
 //! Each stage runs only when the stages before it found no error, and every
 //! diagnostic found is kept. Files are read through the [`FileSource`] with load's
@@ -11,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use rayon::prelude::*;
 
 use crate::Error;
+use crate::columns::{ColumnsInput, RepositoryColumns};
 use crate::dags::DagInput;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap};
 use crate::graph::{DependencyGraph, TaskIo};
@@ -19,6 +21,7 @@ use crate::model::{Repository, Spanned, TableName, TaskId, TaskKind};
 use crate::policy::access::{self, AccessReport};
 use crate::policy::codeowners;
 use crate::policy::isolation::IsolationInput;
+use crate::sql::columns::ColumnPlan;
 use crate::sql::{self, SqlOptions, TableNames, TableRef};
 use crate::sync::DataxJob;
 
@@ -53,6 +56,11 @@ pub struct CheckReport {
     /// The data quality checks of each task with rules, when the repository has no
     /// errors before them.
     pub quality: BTreeMap<TaskId, Vec<crate::quality::Check>>,
+    /// The column plan of every sparksql task whose SQL was analysed.
+    pub column_plans: BTreeMap<TaskId, ColumnPlan>,
+    /// Every table's schema and every task's column lineage, when the repository has
+    /// no errors before the columns stage.
+    pub columns: Option<RepositoryColumns>,
     /// Flow files found, whether or not they validated.
     pub(super) flow_files: usize,
 }
@@ -127,6 +135,8 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
     let mut sql_names = BTreeMap::new();
     let mut access = AccessReport::default();
     let mut quality = BTreeMap::new();
+    let mut column_plans = BTreeMap::new();
+    let mut columns = None;
     if let Some(repository) = &validated.repository {
         // A flow that did not load or validate is missing from the model, so the file
         // is judged only against a complete one (else: a false D701).
@@ -134,13 +144,26 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         diagnostics.extend(codeowners_problems(tree, repository, complete, &mut sources)?);
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
         app_files = read_applications(tree, repository, &mut sources, &mut diagnostics)?;
-        (task_io, datax_jobs, sql_names) = analyze(repository, &sql_files, &sources, &mut diagnostics);
+        (task_io, datax_jobs, sql_names, column_plans) = analyze(repository, &sql_files, &sources, &mut diagnostics);
         if !diagnostics.has_errors() {
             let (built, found) = crate::graph::build(repository, &task_io);
-            let (checks, problems) = crate::quality::resolve(repository, &task_io);
             diagnostics.extend(found);
-            diagnostics.extend(problems);
             graph = built;
+            if let Some(graph) = graph.as_ref().filter(|_| !diagnostics.has_errors()) {
+                let input = ColumnsInput {
+                    repository,
+                    graph,
+                    task_io: &task_io,
+                    plans: &column_plans,
+                    datax_jobs: &datax_jobs,
+                };
+                let (built, found) = crate::columns::build(&input);
+                diagnostics.extend(found);
+                columns = Some(built);
+            }
+            // Quality rules name columns of declared tables, or of inferred ones.
+            let (checks, problems) = crate::quality::resolve(repository, &task_io, columns.as_ref());
+            diagnostics.extend(problems);
             quality = checks;
         }
         // After quality: the tables a check reads are checked with its task's team.
@@ -161,6 +184,8 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         sql_names,
         access,
         quality,
+        column_plans,
+        columns,
         flow_files: loaded.flows.len(),
     })
 }
@@ -353,7 +378,8 @@ fn analyze(
                     external_reads: Vec::new(),
                     external_writes: Vec::new(),
                 };
-                (task.id.clone(), io, Output::Names(analysis.names), found)
+                let output = Output::Sql(analysis.names, Box::new(analysis.columns));
+                (task.id.clone(), io, output, found)
             }
             TaskKind::Sync(sync) => {
                 let (plan, found) = crate::sync::resolve(repository, flow, task, sync);
@@ -393,32 +419,35 @@ fn analyze(
     let mut task_io = BTreeMap::new();
     let mut datax_jobs = BTreeMap::new();
     let mut sql_names = BTreeMap::new();
+    let mut column_plans = BTreeMap::new();
     for (id, io, output, found) in results {
         diagnostics.extend(found);
         match output {
             Output::Sync(plan) => {
                 datax_jobs.insert(id.clone(), *plan);
             }
-            Output::Names(names) => {
+            Output::Sql(names, plan) => {
                 sql_names.insert(id.clone(), names);
+                column_plans.insert(id.clone(), *plan);
             }
             Output::None => {}
         }
         task_io.insert(id, io);
     }
-    (task_io, datax_jobs, sql_names)
+    (task_io, datax_jobs, sql_names, column_plans)
 }
 
-/// Reads and writes, sync jobs and SQL table names, by task.
+/// Reads and writes, sync jobs, SQL table names and column plans, by task.
 type Analyzed = (
     BTreeMap<TaskId, TaskIo>,
     BTreeMap<TaskId, DataxJob>,
     BTreeMap<TaskId, TableNames>,
+    BTreeMap<TaskId, ColumnPlan>,
 );
 
 /// What analysing a task yields besides its reads and writes.
 enum Output {
     None,
     Sync(Box<DataxJob>),
-    Names(TableNames),
+    Sql(TableNames, Box<ColumnPlan>),
 }

@@ -1,6 +1,6 @@
 //! Stage 11, compiler: runs stages 2–10 in order and owns what they found.
 //!
-//! [`check`] runs load → validate → sql and sync → graph → quality → policy, then
+//! [`check`] runs load → validate → sql and sync → graph → columns → quality → policy, then
 //! builds every environment's DAG model only for the problems it would find;
 //! [`compile`] does the same, keeps the model of the environments asked for and
 //! renders them, in memory. Every command that needs compiled output goes through

@@ -116,6 +116,16 @@ codes! {
     UnknownColumn = "Q308",
     /// An unqualified column is a column of several tables of the FROM clause.
     AmbiguousColumn = "Q309",
+    /// A query writes a declared table more or fewer columns than it declares.
+    ColumnCountMismatch = "Q310",
+    /// A query writes a declared table's columns in another order than declared
+    /// (INSERT is positional: swapped columns land in each other's place).
+    ColumnOrderMismatch = "Q311",
+    /// A query writes a value of a type that does not fit a declared column without
+    /// loss.
+    ColumnTypeMismatch = "Q312",
+    /// Columns are read from a table whose schema is unknown, so they are not checked.
+    UnknownTableSchema = "Q313",
 
     /// Several tasks write the same table.
     DuplicateWriter = "G401",

@@ -102,6 +102,44 @@ impl DependencyGraph {
         self.neighbours(task, petgraph::Direction::Outgoing)
     }
 
+    /// Every task, each after every task it depends on; among tasks free to go next,
+    /// by id (so the order is the same on every run). The graph has no cycle: it is
+    /// built only when none was found.
+    pub fn topological_order(&self) -> Vec<&TaskId> {
+        let mut waiting: BTreeMap<NodeIndex, usize> = BTreeMap::new();
+        let mut ready: BTreeSet<(&TaskId, NodeIndex)> = BTreeSet::new();
+        for (id, &node) in &self.nodes {
+            let upstream = self
+                .graph
+                .neighbors_directed(node, petgraph::Direction::Incoming)
+                .collect::<BTreeSet<_>>()
+                .len();
+            if upstream == 0 {
+                ready.insert((id, node));
+            } else {
+                waiting.insert(node, upstream);
+            }
+        }
+        let mut order = Vec::with_capacity(self.nodes.len());
+        while let Some((id, node)) = ready.pop_first() {
+            order.push(id);
+            let downstream: BTreeSet<NodeIndex> = self
+                .graph
+                .neighbors_directed(node, petgraph::Direction::Outgoing)
+                .collect();
+            for next in downstream {
+                if let Some(count) = waiting.get_mut(&next) {
+                    *count -= 1;
+                    if *count == 0 {
+                        waiting.remove(&next);
+                        ready.insert((&self.graph[next], next));
+                    }
+                }
+            }
+        }
+        order
+    }
+
     fn neighbours(&self, task: &TaskId, direction: petgraph::Direction) -> Vec<&TaskId> {
         let Some(&node) = self.nodes.get(task) else {
             return Vec::new();
@@ -389,6 +427,27 @@ mod tests {
                 ("b.use".into(), "b.more".into(), false)
             ]
         );
+    }
+
+    #[test]
+    fn topological_order_puts_writers_before_readers() {
+        // `a.z` reads what `b.y` writes, which reads what `c.x` writes: ids alone
+        // would give the opposite order.
+        let report = run(&[
+            ("a", flow("a", &[("z", &["dws.y"], &["ads.z"], &[])])),
+            ("b", flow("b", &[("y", &["dwd.x"], &["dws.y"], &[])])),
+            (
+                "c",
+                flow(
+                    "c",
+                    &[("x", &["ext.raw"], &["dwd.x"], &[]), ("w", &[], &["dwd.w"], &[])],
+                ),
+            ),
+        ]);
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        let graph = report.graph.unwrap();
+        let order: Vec<String> = graph.topological_order().iter().map(ToString::to_string).collect();
+        assert_eq!(order, ["c.w", "c.x", "b.y", "a.z"]);
     }
 
     #[test]

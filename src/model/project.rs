@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use crate::diagnostic::{FileId, Span};
 use crate::model::{
-    Classification, Connection, Duration, Environment, Grant, ParamValue, QualitySettings, RunDefaults, TableMetadata,
-    TableName, TimeZone,
+    Classification, Connection, Duration, Environment, Grant, ParamValue, QualitySettings, RunDefaults, TableColumn,
+    TableMetadata, TableName, TimeZone,
 };
 
 /// A value with the span it was written at.
@@ -189,6 +189,10 @@ pub struct SourceTable {
     pub table: TableName,
     /// Where it is declared.
     pub span: Span,
+    /// Its columns in table order, partition columns excluded, when declared.
+    pub columns: Vec<TableColumn>,
+    /// Its partition columns, outermost first, when declared.
+    pub partition_columns: Vec<TableColumn>,
 }
 
 /// A team that owns flows.

@@ -310,15 +310,20 @@ impl TableFormat {
     }
 }
 
-/// One column of a declared table.
+/// One column of a declared table (or of a declared source table).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableColumn {
     /// Its name, lower case.
     pub name: String,
-    /// Its Hive type, lower case, as written (`decimal(18,2)`).
+    /// Its Hive type, lower case, as written (`decimal(18,2)`); `string` for a
+    /// partition column given by name only.
     pub hive_type: String,
-    /// Where its type is written.
+    /// Where its type is written (a partition column given by name only: its name).
     pub span: Span,
+    /// Its comment.
+    pub description: Option<String>,
+    /// Classes of sensitive data it holds, as written (names under `classifications:`).
+    pub classifications: Vec<Spanned<String>>,
 }
 
 /// A warehouse table declared under a flow's `tables:`.
@@ -334,10 +339,13 @@ pub struct TableDeclaration {
     pub field_delimiter: String,
     /// HDFS directory, when not the default.
     pub location: Option<String>,
-    /// Partition columns, outermost first.
+    /// The names of the partition columns, outermost first (those of
+    /// `partition_columns`).
     pub partitioned_by: Vec<String>,
     /// Where `partitioned_by:` is written (else the name).
     pub partitioned_by_span: Span,
+    /// The partition columns, outermost first, with their types.
+    pub partition_columns: Vec<TableColumn>,
     /// Columns in table order.
     pub columns: Vec<TableColumn>,
 }

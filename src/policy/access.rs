@@ -371,7 +371,8 @@ fn denied(
     diagnostic.at(touch.span).with_label(format!("{done} by {by}"))
 }
 
-/// P503 for owners and classes that are not declared.
+/// P503 for owners and classes that are not declared (in `tables:`, grants, and the
+/// columns of declared tables and sources).
 fn references(repository: &Repository) -> Vec<Diagnostic> {
     let project = &repository.project;
     let mut found = Vec::new();
@@ -411,6 +412,20 @@ fn references(repository: &Repository) -> Vec<Diagnostic> {
         for grant in team.grants.iter().flatten() {
             found.extend(grant.classifications.iter().filter_map(&unknown_class));
         }
+    }
+    let declared_columns = repository
+        .flows
+        .iter()
+        .flat_map(|flow| &flow.tables)
+        .flat_map(|table| table.columns.iter().chain(&table.partition_columns))
+        .chain(
+            project
+                .sources
+                .iter()
+                .flat_map(|source| source.columns.iter().chain(&source.partition_columns)),
+        );
+    for column in declared_columns {
+        found.extend(column.classifications.iter().filter_map(&unknown_class));
     }
     found
 }

@@ -21,6 +21,7 @@ use std::collections::BTreeMap;
 
 use resolver::Resolver;
 
+use crate::columns::RepositoryColumns;
 use crate::diagnostic::Diagnostic;
 use crate::graph::TaskIo;
 use crate::model::{PartitionSpec, QualityRule, Repository, TableName, TaskId};
@@ -55,10 +56,11 @@ pub struct Check {
 pub fn resolve(
     repository: &Repository,
     task_io: &BTreeMap<TaskId, TaskIo>,
+    columns: Option<&RepositoryColumns>,
 ) -> (BTreeMap<TaskId, Vec<Check>>, Vec<Diagnostic>) {
     let mut checks: BTreeMap<TaskId, Vec<Check>> = BTreeMap::new();
     let mut found = Vec::new();
-    let resolver = Resolver::new(repository, task_io);
+    let resolver = Resolver::new(repository, task_io, columns);
     for flow in &repository.flows {
         for task in &flow.tasks {
             for rule in &task.quality {
@@ -331,5 +333,45 @@ mod tests {
             .unwrap_or_default();
         assert!(help.contains("split it into two rules"), "{:?}", report.diagnostics);
         assert!(help.contains("primary_key"), "{help}");
+    }
+
+    #[test]
+    fn a_column_missing_from_the_inferred_schema_is_reported() {
+        use crate::columns::{Column, RepositoryColumns, SchemaOrigin, TableSchema};
+        let rules = "      - {name: r, severity: strong, completeness: {not_null: [order_id, amuont]}}\n";
+        let report = run(&flow(rules, &[]));
+        assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+        let repository = report.repository.as_ref().unwrap();
+        let writer = repository.tasks().next().unwrap().1.id.clone();
+        let span = repository.flows[0].name_span;
+        let column = |name: &str| Column {
+            name: name.to_owned(),
+            data_type: None,
+            description: None,
+            classifications: Vec::new(),
+            span: Some(span),
+        };
+        let table = TableName::new("dwd.orders");
+        let mut columns = RepositoryColumns::default();
+        columns.schemas.insert(
+            table.clone(),
+            TableSchema {
+                table,
+                columns: vec![column("order_id"), column("amount")],
+                partition_columns: Vec::new(),
+                origin: SchemaOrigin::Inferred(writer.clone()),
+                writer: Some(writer),
+            },
+        );
+        let (_, found) = resolve(repository, &report.task_io, Some(&columns));
+        let codes: Vec<Code> = found.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::UnknownQualityColumn]);
+        assert_eq!(found[0].help.as_deref(), Some("did you mean `amount`?"));
+        assert_eq!(
+            found[0].labels[0].message,
+            "columns inferred from the query that writes it"
+        );
+        // Without a known schema, nothing is said.
+        assert!(resolve(repository, &report.task_io, None).1.is_empty());
     }
 }

@@ -8,8 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::Check;
 use super::sql::{self, CheckSpec};
+use crate::columns::RepositoryColumns;
 use crate::diagnostic::suggest::did_you_mean;
-use crate::diagnostic::{Code, Diagnostic, FileId};
+use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 use crate::graph::TaskIo;
 use crate::model::{
     CountBaseline, Flow, PartitionChoice, PartitionSpec, QualityCheck, QualityRule, Repository, Spanned, TableName,
@@ -43,14 +44,20 @@ pub(super) struct Resolver<'a> {
     repository: &'a Repository,
     task_io: &'a BTreeMap<TaskId, TaskIo>,
     partitions: BTreeMap<TableName, PartitionSpec>,
+    columns: Option<&'a RepositoryColumns>,
 }
 
 impl<'a> Resolver<'a> {
-    pub(super) fn new(repository: &'a Repository, task_io: &'a BTreeMap<TaskId, TaskIo>) -> Self {
+    pub(super) fn new(
+        repository: &'a Repository,
+        task_io: &'a BTreeMap<TaskId, TaskIo>,
+        columns: Option<&'a RepositoryColumns>,
+    ) -> Self {
         Resolver {
             repository,
             task_io,
             partitions: sync_partitions(repository, task_io),
+            columns,
         }
     }
 
@@ -184,15 +191,28 @@ impl<'a> Resolver<'a> {
         rule: &QualityRule,
         found: &mut Vec<Diagnostic>,
     ) {
-        let Some(declaration) = self.repository.table(table) else {
+        // A declared table's columns; else the columns its writer gives, when all known.
+        let (known, secondary): (Vec<&str>, (Span, &str)) = if let Some(declaration) = self.repository.table(table) {
+            let known = declaration
+                .columns
+                .iter()
+                .map(|c| c.name.as_str())
+                .chain(declaration.partitioned_by.iter().map(String::as_str))
+                .collect();
+            (known, (declaration.name.span, "table declared here"))
+        } else if let Some(schema) = self.columns.and_then(|c| c.schemas.get(table))
+            && let Some(span) = schema.columns.first().and_then(|c| c.span)
+        {
+            let known = schema
+                .columns
+                .iter()
+                .chain(&schema.partition_columns)
+                .map(|c| c.name.as_str())
+                .collect();
+            (known, (span, "columns inferred from the query that writes it"))
+        } else {
             return;
         };
-        let known: Vec<&str> = declaration
-            .columns
-            .iter()
-            .map(|c| c.name.as_str())
-            .chain(declaration.partitioned_by.iter().map(String::as_str))
-            .collect();
         for column in columns {
             if known.contains(&column.value.as_str()) {
                 continue;
@@ -206,7 +226,7 @@ impl<'a> Resolver<'a> {
             )
             .at(column.span)
             .with_label("no such column")
-            .with_secondary(declaration.name.span, "table declared here");
+            .with_secondary(secondary.0, secondary.1);
             found.push(match did_you_mean(&column.value, known.iter().copied()) {
                 Some(help) => diagnostic.with_help(help),
                 None => diagnostic.with_note(format!("its columns: {}", code_list(&known))),

@@ -27,6 +27,12 @@ const CASES: &[(&str, &[&str])] = &[
     ("codeowners_missing", &["G406"]),
     ("codeowners_not_judged_on_a_broken_flow", &["L104"]),
     ("codeowners_out_of_date", &["G404"]),
+    ("column_ambiguous", &["Q309", "Q309"]),
+    ("column_count_mismatch", &["Q310"]),
+    ("column_order_swapped", &["Q311", "Q311"]),
+    ("column_renamed_upstream", &["Q308", "Q308", "Q308"]),
+    ("column_type_mismatch", &["Q312"]),
+    ("column_unknown_classification", &["P503", "P503"]),
     ("cycle_across_flows", &["G402"]),
     ("cycle_across_flows_declared", &["G402"]),
     ("cycle_three_tasks_declared", &["G402"]),
@@ -176,14 +182,6 @@ const CASES: &[(&str, &[&str])] = &[
 const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
     ("Q305", "a warning; needs the SQL analyser and a clean repository"),
     (
-        "Q308",
-        "needs known table schemas, which `flowc check` does not have yet: src/sql/columns/tests/checks.rs and tests/integration/sql_column_lineage.rs (`flowc sql lineage --columns --schema`)",
-    ),
-    (
-        "Q309",
-        "needs known table schemas, which `flowc check` does not have yet: src/sql/columns/tests/checks.rs and tests/integration/sql_column_lineage.rs (`flowc sql lineage --columns --schema`)",
-    ),
-    (
         "R604",
         "found by `flowc compile` (a repository template that does not render): tests/integration/compile.rs",
     ),
@@ -210,6 +208,7 @@ const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
 const WARNINGS_IN_SNAPSHOTS: &[(&str, &str)] = &[
     ("D701", "codeowners_out_of_date"),
     ("D702", "codeowners_missing"),
+    ("Q313", "column_count_mismatch"),
     ("G403", "several_graph_errors"),
     ("L108", "several_errors_at_once"),
     ("S220", "sync_speed_capped_records_under_channels"),

@@ -1,13 +1,12 @@
 //! `flow.yaml` → [`Flow`]: the flow's settings, its tasks (see `task`) and the tables
 //! it declares.
 
+use super::columns::{partition_columns, table_columns};
 use super::task::{FlowContext, task};
 use super::{conf, duration, params};
 use crate::Error;
 use crate::load::Document;
-use crate::model::{
-    Flow, FlowId, Priority, Project, Schedule, TableColumn, TableDeclaration, TableFormat, TableName, TimeZone,
-};
+use crate::model::{Flow, FlowId, Priority, Project, Schedule, TableDeclaration, TableFormat, TableName, TimeZone};
 use crate::validate::raw::flow::{RawFlow, RawTable};
 use crate::validate::raw::from_json;
 use crate::validate::spans::Spans;
@@ -95,6 +94,7 @@ fn tables(raw: Vec<RawTable>, spans: &Spans<'_>, default_database: Option<&str>)
                 Some("text") => TableFormat::Text,
                 _ => TableFormat::Orc,
             };
+            let partition_columns = partition_columns(table.partitioned_by, spans, &format!("{at}/partitioned_by"));
             TableDeclaration {
                 name: spans.spanned(
                     TableName::new(&table.name).qualified_with(default_database),
@@ -104,21 +104,13 @@ fn tables(raw: Vec<RawTable>, spans: &Spans<'_>, default_database: Option<&str>)
                 format,
                 field_delimiter: table.field_delimiter.unwrap_or_else(|| "\u{1}".to_owned()),
                 location: table.location,
-                partitioned_by: table.partitioned_by.iter().map(|p| p.to_lowercase()).collect(),
                 partitioned_by_span: spans
                     .root
                     .pointer(&format!("{at}/partitioned_by"))
                     .map_or_else(|| spans.at(&format!("{at}/name")), |node| node.span),
-                columns: table
-                    .columns
-                    .into_iter()
-                    .enumerate()
-                    .map(|(j, c)| TableColumn {
-                        name: c.name.to_lowercase(),
-                        hive_type: c.hive_type.to_lowercase().split_whitespace().collect::<String>(),
-                        span: spans.at(&format!("{at}/columns/{j}/type")),
-                    })
-                    .collect(),
+                partitioned_by: partition_columns.iter().map(|c| c.name.clone()).collect(),
+                partition_columns,
+                columns: table_columns(table.columns, spans, &format!("{at}/columns")),
             }
         })
         .collect()

@@ -6,6 +6,7 @@
 //! pointer. [`project`] builds the project, [`flow`] one flow and, through `task`,
 //! its tasks.
 
+mod columns;
 mod flow;
 mod project;
 mod task;

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::columns::{partition_columns, table_columns};
 use super::{duration, params};
 use crate::Error;
 use crate::diagnostic::Span;
@@ -117,6 +118,8 @@ fn sources(raw: Vec<RawSource>, spans: &Spans<'_>, default_database: Option<&str
         .map(|(i, s)| SourceTable {
             table: TableName::new(&s.table).qualified_with(default_database),
             span: spans.at(&format!("/sources/{i}/table")),
+            columns: table_columns(s.columns, spans, &format!("/sources/{i}/columns")),
+            partition_columns: partition_columns(s.partitioned_by, spans, &format!("/sources/{i}/partitioned_by")),
         })
         .collect();
     sources.sort_by(|a, b| a.table.cmp(&b.table).then(a.span.cmp(&b.span)));

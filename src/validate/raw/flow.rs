@@ -45,7 +45,7 @@ pub(crate) struct RawTable {
     pub(crate) field_delimiter: Option<String>,
     pub(crate) location: Option<String>,
     #[serde(default)]
-    pub(crate) partitioned_by: Vec<String>,
+    pub(crate) partitioned_by: Vec<RawPartitionColumn>,
     pub(crate) columns: Vec<RawTableColumn>,
 }
 
@@ -54,7 +54,20 @@ pub(crate) struct RawTable {
 pub(crate) struct RawTableColumn {
     pub(crate) name: String,
     #[serde(rename = "type")]
-    pub(crate) hive_type: String,
+    pub(crate) hive_type: Option<String>,
+    pub(crate) description: Option<String>,
+    #[serde(default)]
+    pub(crate) classifications: Vec<String>,
+}
+
+/// One partition column: a name (a `string` column), or a column.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawPartitionColumn {
+    /// `dt`.
+    Name(String),
+    /// `{name: dt, type: date}`.
+    Column(RawTableColumn),
 }
 
 /// `defaults:` of a flow, for every task.

@@ -176,6 +176,10 @@ pub(crate) struct RawKerberos {
 #[derive(Deserialize)]
 pub(crate) struct RawSource {
     pub(crate) table: String,
+    #[serde(default)]
+    pub(crate) columns: Vec<super::flow::RawTableColumn>,
+    #[serde(default)]
+    pub(crate) partitioned_by: Vec<super::flow::RawPartitionColumn>,
 }
 
 /// One entry of `teams:`.
