@@ -12,6 +12,7 @@ mod architecture;
 mod bounded;
 mod check_fixtures;
 mod codeowners;
+mod column_lineage_corpus;
 mod compile;
 mod compile_snapshots;
 mod compiled_in_airflow;
