@@ -13,6 +13,8 @@
 //! schemas its upstream tasks produce: a column renamed upstream fails at the
 //! downstream reference.
 
+pub mod lineage;
+
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Span;

@@ -53,6 +53,9 @@ pub struct CheckReport {
     /// The data quality checks of each task with rules, when the repository has no
     /// errors before them.
     pub quality: BTreeMap<TaskId, Vec<crate::quality::Check>>,
+    /// Every table's schema and every task's column lineage, when the repository has
+    /// no errors before the columns stage.
+    pub columns: Option<crate::columns::RepositoryColumns>,
     /// Flow files found, whether or not they validated.
     pub(super) flow_files: usize,
 }
@@ -161,6 +164,8 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         sql_names,
         access,
         quality,
+        // Filled by the columns stage (`columns::build`), which lands separately.
+        columns: None,
         flow_files: loaded.flows.len(),
     })
 }
