@@ -175,6 +175,7 @@ fn openlineage_files(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Result<
         task_io: input.task_io,
         columns: input.columns,
         source: None,
+        only: None,
     };
     openlineage::events(dags, &lineage)
         .into_iter()

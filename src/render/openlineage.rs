@@ -65,6 +65,8 @@ pub struct LineageInput<'a> {
     pub columns: Option<&'a RepositoryColumns>,
     /// Version control, when known.
     pub source: Option<&'a SourceLocation>,
+    /// Only these tasks' events; every task's when `None`.
+    pub only: Option<&'a BTreeSet<TaskId>>,
 }
 
 /// The job namespace of an environment: `flowc://<project>/<env>`.
@@ -106,6 +108,9 @@ pub fn events(dags: &EnvironmentDags, input: &LineageInput<'_>) -> BTreeMap<Stri
             else {
                 continue;
             };
+            if input.only.is_some_and(|only| !only.contains(&task.id)) {
+                continue;
+            }
             let name = format!("{}.{}", dag.dag_id, dag_task.task_id);
             let owner = owners.get(task.id.flow().as_str()).copied().unwrap_or_default();
             let job = json!({
