@@ -128,9 +128,17 @@ impl LineageGraph {
     pub fn tables(io: &BTreeMap<TaskId, TaskIo>) -> Self {
         let mut graph = Self::default();
         for (task, io) in io {
-            let reads = io.reads.iter().map(|r| (&r.name, false)).chain(io.external_reads.iter().map(|t| (t, true)));
+            let reads = io
+                .reads
+                .iter()
+                .map(|r| (&r.name, false))
+                .chain(io.external_reads.iter().map(|t| (t, true)));
             let reads: Vec<(&TableName, bool)> = reads.collect();
-            let writes = io.writes.iter().map(|w| (&w.name, false)).chain(io.external_writes.iter().map(|t| (t, true)));
+            let writes = io
+                .writes
+                .iter()
+                .map(|w| (&w.name, false))
+                .chain(io.external_writes.iter().map(|t| (t, true)));
             for (write, external) in writes {
                 graph.table_node(write, external);
                 for &(read, read_external) in &reads {
@@ -156,8 +164,10 @@ impl LineageGraph {
     /// indirect source to every column the task writes into the table it influences.
     /// Known schemas add their columns as nodes, so a column nothing reads is found.
     pub fn columns(columns: &RepositoryColumns, io: &BTreeMap<TaskId, TaskIo>) -> Self {
-        let external: BTreeSet<&TableName> =
-            io.values().flat_map(|io| io.external_reads.iter().chain(&io.external_writes)).collect();
+        let external: BTreeSet<&TableName> = io
+            .values()
+            .flat_map(|io| io.external_reads.iter().chain(&io.external_writes))
+            .collect();
         let mut graph = Self::default();
         let node = |graph: &mut Self, table: &TableName, column: &str| -> String {
             let id = format!("{table}.{column}");
@@ -222,7 +232,11 @@ impl LineageGraph {
     pub fn find(&self, name: &str, default_database: Option<&str>) -> Result<&LineageNode, NotFound> {
         let name = name.trim().to_lowercase();
         let qualified = default_database.map(|db| format!("{}.{name}", db.to_lowercase()));
-        if let Some(node) = self.nodes.get(&name).or_else(|| qualified.and_then(|q| self.nodes.get(&q))) {
+        if let Some(node) = self
+            .nodes
+            .get(&name)
+            .or_else(|| qualified.and_then(|q| self.nodes.get(&q)))
+        {
             return Ok(node);
         }
         let ids = self.nodes.keys().map(String::as_str);
@@ -233,7 +247,11 @@ impl LineageGraph {
     }
 
     fn noun(&self) -> &'static str {
-        if self.nodes.values().any(|n| n.column.is_some()) { "column" } else { "table" }
+        if self.nodes.values().any(|n| n.column.is_some()) {
+            "column"
+        } else {
+            "table"
+        }
     }
 
     /// The nodes up to `upstream` edges above `focus` and `downstream` edges below it,
@@ -363,7 +381,10 @@ mod tests {
             TaskColumns {
                 outputs: vec![output(
                     "ods.orders",
-                    &[("amount", &["core_oracle.pay.orders.amount"], id), ("state", &["core_oracle.pay.orders.state"], id)],
+                    &[
+                        ("amount", &["core_oracle.pay.orders.amount"], id),
+                        ("state", &["core_oracle.pay.orders.state"], id),
+                    ],
                 )],
                 ..Lineage::default()
             },
@@ -371,7 +392,10 @@ mod tests {
         tasks.insert(
             task("pay.clean"),
             TaskColumns {
-                outputs: vec![output("dwd.orders", &[("amount", &["ods.orders.amount"], Transformation::Transformation)])],
+                outputs: vec![output(
+                    "dwd.orders",
+                    &[("amount", &["ods.orders.amount"], Transformation::Transformation)],
+                )],
                 indirect: vec![IndirectSource {
                     target: TableName::new("dwd.orders"),
                     source: column("ods.orders.state"),
@@ -383,7 +407,10 @@ mod tests {
         tasks.insert(
             task("pay.daily"),
             TaskColumns {
-                outputs: vec![output("dws.daily", &[("total", &["dwd.orders.amount"], Transformation::Aggregation)])],
+                outputs: vec![output(
+                    "dws.daily",
+                    &[("total", &["dwd.orders.amount"], Transformation::Aggregation)],
+                )],
                 ..Lineage::default()
             },
         );
@@ -443,7 +470,11 @@ mod tests {
         let graph = LineageGraph::columns(&chain(), &io());
         let around = graph.neighbourhood("ads.report.total", 10, 3);
         assert_eq!(around.nodes.get("core_oracle.pay.orders.amount"), Some(&-4));
-        assert_eq!(around.nodes.get("core_oracle.pay.orders.state"), Some(&-4), "through the filter");
+        assert_eq!(
+            around.nodes.get("core_oracle.pay.orders.state"),
+            Some(&-4),
+            "through the filter"
+        );
         assert!(graph.nodes["core_oracle.pay.orders.amount"].external);
         assert!(!graph.nodes["ods.orders.amount"].external);
         assert_eq!((around.hidden_upstream, around.hidden_downstream), (0, 0));
@@ -486,7 +517,10 @@ mod tests {
     #[test]
     fn unknown_names_get_the_closest_known_one() {
         let graph = LineageGraph::columns(&chain(), &io());
-        assert_eq!(graph.find("report.total", Some("ads")).map(|n| n.id.as_str()), Ok("ads.report.total"));
+        assert_eq!(
+            graph.find("report.total", Some("ads")).map(|n| n.id.as_str()),
+            Ok("ads.report.total")
+        );
         let missing = graph.find("dws.daily.totl", None).expect_err("a typo");
         assert_eq!(missing.suggestion.as_deref(), Some("dws.daily.total"));
         assert!(missing.message.contains("column"), "{}", missing.message);

@@ -167,7 +167,10 @@ pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Re
 /// [`openlineage`]); listed in the manifest like every output file.
 fn openlineage_files(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Result<BTreeMap<String, Vec<u8>>, Error> {
     let Some(environment) = input.repository.project.environments.get(&dags.environment) else {
-        return Err(Error::Internal(format!("environment `{}` is not in the model", dags.environment)));
+        return Err(Error::Internal(format!(
+            "environment `{}` is not in the model",
+            dags.environment
+        )));
     };
     let lineage = openlineage::LineageInput {
         repository: input.repository,

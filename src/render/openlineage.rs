@@ -120,10 +120,8 @@ pub fn events(dags: &EnvironmentDags, input: &LineageInput<'_>) -> BTreeMap<Stri
             });
             let io = input.task_io.get(&task.id).cloned().unwrap_or_default();
             let lineage = input.columns.and_then(|c| c.tasks.get(&task.id));
-            let inputs: BTreeSet<&TableName> =
-                io.reads.iter().map(|r| &r.name).chain(&io.external_reads).collect();
-            let outputs: BTreeSet<&TableName> =
-                io.writes.iter().map(|w| &w.name).chain(&io.external_writes).collect();
+            let inputs: BTreeSet<&TableName> = io.reads.iter().map(|r| &r.name).chain(&io.external_reads).collect();
+            let outputs: BTreeSet<&TableName> = io.writes.iter().map(|w| &w.name).chain(&io.external_writes).collect();
             let schema = |table: &TableName| input.columns.and_then(|c| schema_facet(c, table));
             let inputs: Vec<Value> = inputs
                 .iter()
@@ -370,6 +368,10 @@ fn address(connection: &crate::model::Connection) -> (Option<String>, Option<u16
         Some((host, port)) => (host, port.parse().ok()),
         None => (authority, None),
     };
-    let service = path.split(['?', ';']).next().filter(|s| !s.is_empty()).map(str::to_owned);
+    let service = path
+        .split(['?', ';'])
+        .next()
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
     (Some(host.to_owned()), port, service)
 }

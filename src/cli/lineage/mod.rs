@@ -84,7 +84,10 @@ pub(crate) fn run(args: &LineageArgs, printer: &Printer) -> Result<Outcome, Erro
         None => tables,
         Some(target) if tables.find(target, default_database).is_ok() => tables,
         Some(target) => {
-            let columns = report.columns.as_ref().map(|c| LineageGraph::columns(c, &report.task_io));
+            let columns = report
+                .columns
+                .as_ref()
+                .map(|c| LineageGraph::columns(c, &report.task_io));
             match columns {
                 Some(columns) if columns.find(target, default_database).is_ok() => columns,
                 columns => return Err(not_found(target, &tables, columns.as_ref(), default_database)),
@@ -92,7 +95,10 @@ pub(crate) fn run(args: &LineageArgs, printer: &Printer) -> Result<Outcome, Erro
         }
     };
     let around = target.as_ref().map(|target| {
-        let focus = graph.find(target, default_database).map(|n| n.id.clone()).unwrap_or_default();
+        let focus = graph
+            .find(target, default_database)
+            .map(|n| n.id.clone())
+            .unwrap_or_default();
         graph.neighbourhood(&focus, args.upstream, args.downstream)
     });
     let shown = Shown {
@@ -187,7 +193,10 @@ fn openlineage_events(
         return Err(Error::Usage("the repository declares no environment".to_owned()));
     };
     let Some(environment) = repository.project.environments.get(&chosen.name) else {
-        return Err(Error::Internal(format!("environment `{}` is not in the model", chosen.name)));
+        return Err(Error::Internal(format!(
+            "environment `{}` is not in the model",
+            chosen.name
+        )));
     };
     let source = source_location(repo, args.rev.as_deref());
     let input = openlineage::LineageInput {
@@ -216,13 +225,23 @@ fn source_location(repo: &Path, rev: Option<&str>) -> Option<SourceLocation> {
     let revision = rev.unwrap_or("HEAD");
     let commit = git.revparse_single(revision).ok()?.peel_to_commit().ok()?;
     let branch = match rev {
-        Some(rev) => git.find_branch(rev, git2::BranchType::Local).ok().map(|_| rev.to_owned()),
-        None => git.head().ok().filter(git2::Reference::is_branch).and_then(|h| h.shorthand().ok().map(str::to_owned)),
+        Some(rev) => git
+            .find_branch(rev, git2::BranchType::Local)
+            .ok()
+            .map(|_| rev.to_owned()),
+        None => git
+            .head()
+            .ok()
+            .filter(git2::Reference::is_branch)
+            .and_then(|h| h.shorthand().ok().map(str::to_owned)),
     };
     let workdir = git.workdir()?.canonicalize().ok()?;
     let folder = repo.canonicalize().ok()?;
     let prefix = folder.strip_prefix(&workdir).ok()?;
-    let prefix: Vec<String> = prefix.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let prefix: Vec<String> = prefix
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     let prefix = prefix.iter().fold(String::new(), |mut p, part| {
         p.push_str(part);
         p.push('/');

@@ -69,7 +69,12 @@ pub(super) fn text(shown: &Shown, project: &str) -> String {
             let _ = writeln!(out, "  (nothing)");
         }
         if hidden > 0 {
-            let _ = writeln!(out, "  … {} more {way}, beyond {}", plural(hidden, "node"), plural(depth, "step"));
+            let _ = writeln!(
+                out,
+                "  … {} more {way}, beyond {}",
+                plural(hidden, "node"),
+                plural(depth, "step")
+            );
         }
     }
     out
@@ -87,14 +92,20 @@ fn tree<'a>(
     out: &mut String,
 ) {
     for edge in edges {
-        let (near, far) = if upstream { (&edge.to, &edge.from) } else { (&edge.from, &edge.to) };
+        let (near, far) = if upstream {
+            (&edge.to, &edge.from)
+        } else {
+            (&edge.from, &edge.to)
+        };
         if near != node {
             continue;
         }
         let arrow = if upstream { "←" } else { "→" };
         let external = shown.graph.nodes.get(far).is_some_and(|n| n.external);
         let first = seen.insert(far.as_str());
-        let has_more = edges.iter().any(|e| if upstream { &e.to == far } else { &e.from == far });
+        let has_more = edges
+            .iter()
+            .any(|e| if upstream { &e.to == far } else { &e.from == far });
         let _ = writeln!(
             out,
             "{}{arrow} {far}{}  [{}]{}",
@@ -116,8 +127,18 @@ fn summary(shown: &Shown, project: &str) -> String {
     let read: BTreeSet<&str> = graph.edges.iter().map(|e| e.from.as_str()).collect();
     let tasks: BTreeSet<String> = graph.edges.iter().map(|e| e.task.to_string()).collect();
     let external = graph.nodes.values().filter(|n| n.external).count();
-    let entries: Vec<&str> = graph.nodes.keys().map(String::as_str).filter(|id| !written.contains(id)).collect();
-    let ends: Vec<&str> = graph.nodes.keys().map(String::as_str).filter(|id| !read.contains(id)).collect();
+    let entries: Vec<&str> = graph
+        .nodes
+        .keys()
+        .map(String::as_str)
+        .filter(|id| !written.contains(id))
+        .collect();
+    let ends: Vec<&str> = graph
+        .nodes
+        .keys()
+        .map(String::as_str)
+        .filter(|id| !read.contains(id))
+        .collect();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -205,7 +226,11 @@ pub(super) fn dot(shown: &Shown) -> String {
         let _ = writeln!(out, "  {} [{}];", dot_string(&node.id), attributes.join(", "));
     }
     for edge in edges(shown) {
-        let style = if matches!(edge.kind, EdgeKind::Indirect(_)) { ", style=dashed" } else { "" };
+        let style = if matches!(edge.kind, EdgeKind::Indirect(_)) {
+            ", style=dashed"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "  {} -> {} [label={}{style}];",
@@ -246,7 +271,11 @@ pub(super) fn mermaid(shown: &Shown) -> String {
         let (Some(from), Some(to)) = (ids.get(edge.from.as_str()), ids.get(edge.to.as_str())) else {
             continue;
         };
-        let arrow = if matches!(edge.kind, EdgeKind::Indirect(_)) { "-.->" } else { "-->" };
+        let arrow = if matches!(edge.kind, EdgeKind::Indirect(_)) {
+            "-.->"
+        } else {
+            "-->"
+        };
         let _ = writeln!(out, "  {from} {arrow}|\"{}\"| {to}", mermaid_text(&label(edge)));
     }
     if let Some(focus) = shown.around.as_ref().and_then(|a| ids.get(a.focus.as_str())) {
@@ -318,11 +347,20 @@ mod tests {
     fn the_text_tree_names_tasks_and_transformations_and_counts_what_is_hidden() {
         let text = text(&around(1), "p");
         assert!(text.contains("← ods.orders.amount  [pay.clean, aggregation]"), "{text}");
-        assert!(text.contains("← ods.orders.state  [pay.clean, indirect filter]"), "{text}");
-        assert!(text.contains("… 1 node more upstream") || text.contains("… 1 more upstream"), "{text}");
+        assert!(
+            text.contains("← ods.orders.state  [pay.clean, indirect filter]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("… 1 node more upstream") || text.contains("… 1 more upstream"),
+            "{text}"
+        );
         assert!(!text.contains("src.pay.orders.amount"), "{text}");
         let deeper = super::text(&around(2), "p");
-        assert!(deeper.contains("    ← src.pay.orders.amount (external)  [ingest.orders, identity]"), "{deeper}");
+        assert!(
+            deeper.contains("    ← src.pay.orders.amount (external)  [ingest.orders, identity]"),
+            "{deeper}"
+        );
     }
 
     #[test]
@@ -336,15 +374,28 @@ mod tests {
             .map(|l| l.trim_start().split(['[', ' ']).next().unwrap_or_default())
             .collect();
         assert_eq!(declared, ["n0", "n1", "n2", "n3"]);
-        let edges: Vec<&str> = lines.iter().filter(|l| l.contains("-->") || l.contains("-.->")).copied().collect();
+        let edges: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.contains("-->") || l.contains("-.->"))
+            .copied()
+            .collect();
         assert_eq!(edges.len(), 3);
         for edge in &edges {
             let parts: Vec<&str> = edge.split_whitespace().collect();
-            assert!(declared.contains(&parts[0]) && declared.contains(&parts[parts.len() - 1]), "{edge}");
+            assert!(
+                declared.contains(&parts[0]) && declared.contains(&parts[parts.len() - 1]),
+                "{edge}"
+            );
         }
-        assert!(edges.iter().any(|e| e.contains("-.->|\"pay.clean, indirect filter\"|")), "{text}");
+        assert!(
+            edges.iter().any(|e| e.contains("-.->|\"pay.clean, indirect filter\"|")),
+            "{text}"
+        );
         assert!(text.contains("[\"dwd.#quot;x#quot;.amount\"]"), "{text}");
-        assert!(text.contains("[(\"src.pay.orders.amount\")]"), "external: a cylinder\n{text}");
+        assert!(
+            text.contains("[(\"src.pay.orders.amount\")]"),
+            "external: a cylinder\n{text}"
+        );
         assert!(text.ends_with("class n0 focus\n"), "{text}");
     }
 
