@@ -152,10 +152,10 @@ fn not_found(target: &str, tables: &LineageGraph, columns: Option<&LineageGraph>
     let Err(missing) = missing.map(|_| ()) else {
         return Error::Internal(format!("`{target}` was found after all"));
     };
-    let mut message = missing.message;
-    if let Some(suggestion) = missing.suggestion {
-        message.push_str(&format!("; did you mean `{suggestion}`?"));
-    }
+    let message = match missing.suggestion {
+        Some(suggestion) => format!("{}; did you mean `{suggestion}`?", missing.message),
+        None => missing.message,
+    };
     Error::Usage(message)
 }
 
