@@ -91,7 +91,7 @@ pub fn events(dags: &EnvironmentDags, input: &LineageInput<'_>) -> BTreeMap<Stri
     let datasets = Datasets {
         project: &project,
         environment: input.environment,
-        hive: hive_namespace(&project),
+        hive: hive_namespace(&project.connections, &project.airflow.metastore_conn_id),
         external: input
             .task_io
             .values()
@@ -335,9 +335,8 @@ impl Datasets<'_> {
 /// The namespace of warehouse tables: `hive://<host>:<port>` of the project's `hive`
 /// connection when it has an address (port 9083, the metastore's, unless given),
 /// else `hive://<metastore connection id>` (as the environment maps it).
-fn hive_namespace(project: &Project) -> String {
-    let hive = project
-        .connections
+fn hive_namespace(connections: &BTreeMap<String, crate::model::Connection>, metastore_conn_id: &str) -> String {
+    let hive = connections
         .values()
         .find(|c| c.kind == ConnectionKind::Hive && c.host.is_some());
     match hive {
@@ -346,7 +345,7 @@ fn hive_namespace(project: &Project) -> String {
             connection.host.as_deref().unwrap_or_default(),
             connection.port.unwrap_or(9083)
         ),
-        None => format!("hive://{}", project.airflow.metastore_conn_id),
+        None => format!("hive://{metastore_conn_id}"),
     }
 }
 
@@ -374,4 +373,52 @@ fn address(connection: &crate::model::Connection) -> (Option<String>, Option<u16
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
     (Some(host.to_owned()), port, service)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{FileId, Span};
+    use crate::model::Connection;
+
+    fn connection(kind: ConnectionKind, edit: impl FnOnce(&mut Connection)) -> Connection {
+        let mut connection = Connection::new("c", kind, Span::file_start(FileId::from_index(0)));
+        edit(&mut connection);
+        connection
+    }
+
+    #[test]
+    fn addresses_come_from_the_fields_else_from_the_jdbc_url() {
+        let fields = connection(ConnectionKind::Mysql, |c| {
+            c.host = Some("db".to_owned());
+            c.port = Some(3306);
+        });
+        assert_eq!(address(&fields), (Some("db".to_owned()), Some(3306), None));
+        let mysql = connection(ConnectionKind::Mysql, |c| {
+            c.jdbc_url = Some("jdbc:mysql://uc-ro:3306/usercenter?useSSL=true".to_owned());
+        });
+        assert_eq!(
+            address(&mysql),
+            (Some("uc-ro".to_owned()), Some(3306), Some("usercenter".to_owned()))
+        );
+        let oracle = connection(ConnectionKind::Oracle, |c| {
+            c.jdbc_url = Some("jdbc:oracle:thin:@//stby:1521/PAYCORE".to_owned());
+        });
+        assert_eq!(
+            address(&oracle),
+            (Some("stby".to_owned()), Some(1521), Some("PAYCORE".to_owned()))
+        );
+        let none = connection(ConnectionKind::Hbase, |_| {});
+        assert_eq!(address(&none), (None, None, None));
+    }
+
+    #[test]
+    fn the_warehouse_namespace_is_the_hive_connection_s_else_the_metastore_connection_id() {
+        let mut connections = BTreeMap::new();
+        assert_eq!(hive_namespace(&connections, "metastore_dev"), "hive://metastore_dev");
+        let hive = connection(ConnectionKind::Hive, |c| c.host = Some("hms".to_owned()));
+        connections.insert("warehouse".to_owned(), hive);
+        assert_eq!(hive_namespace(&connections, "metastore_dev"), "hive://hms:9083");
+        assert_eq!(job_namespace("p", "dev"), "flowc://p/dev");
+    }
 }

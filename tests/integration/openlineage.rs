@@ -385,3 +385,63 @@ fn lineage_of_a_table_reaches_the_source_database_through_the_sync_task() {
     assert_eq!(lines.len(), 1, "the one task writing it");
     assert_eq!(lines[0]["job"]["namespace"], "flowc://wingpay/prod");
 }
+
+#[test]
+fn lineage_events_name_the_git_location_of_each_flow() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let project = dir.path().join("warehouse");
+    crate::support::copy_dir(&fixture(), &project);
+    let mut options = git2::RepositoryInitOptions::new();
+    options.initial_head("main");
+    let repository = git2::Repository::init_opts(dir.path(), &options).expect("git init");
+    repository
+        .remote("origin", "https://git.example.invalid/data/warehouse.git")
+        .expect("a remote");
+    let commit = crate::support::commit_all(&repository, "the warehouse");
+    let output = flowc(
+        &[
+            "lineage",
+            path(&project),
+            "dwd.order_amount",
+            "--format",
+            "openlineage",
+            "--env",
+            "dev",
+        ],
+        b"",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let events: Vec<Value> = stdout.lines().map(|l| serde_json::from_str(l).expect("JSON")).collect();
+    let names: Vec<&str> = events.iter().map(|e| e["job"]["name"].as_str().unwrap_or("")).collect();
+    assert_eq!(
+        names,
+        ["dev__pay.order_amount", "dev__pay.sync_order"],
+        "the tasks around it"
+    );
+    let location = &events[0]["job"]["facets"]["sourceCodeLocation"];
+    assert_eq!(location["type"], "git");
+    assert_eq!(location["url"], "https://git.example.invalid/data/warehouse.git");
+    assert_eq!(location["version"], commit.to_string());
+    assert_eq!(location["branch"], "main");
+    assert_eq!(location["path"], "warehouse/flows/pay");
+    // A revision: its commit, and the branch it names.
+    let at_rev = flowc(
+        &[
+            "lineage",
+            path(&project),
+            "dwd.order_amount",
+            "--format",
+            "openlineage",
+            "--rev",
+            "main",
+        ],
+        b"",
+    );
+    let first: Value = serde_json::from_str(text(&at_rev.stdout).lines().next().expect("an event")).expect("JSON");
+    assert_eq!(
+        first["job"]["facets"]["sourceCodeLocation"]["version"],
+        commit.to_string()
+    );
+    assert_eq!(first["job"]["namespace"], "flowc://ol_demo/prod");
+}
