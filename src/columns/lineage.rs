@@ -333,7 +333,7 @@ enum Direction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::columns::{TaskColumns, TaskColumns as Lineage};
+    use crate::columns::TaskColumns;
     use crate::diagnostic::{FileId, Span};
     use crate::model::FlowId;
     use crate::sql::TableRef;
@@ -386,7 +386,7 @@ mod tests {
                         ("state", &["core_oracle.pay.orders.state"], id),
                     ],
                 )],
-                ..Lineage::default()
+                ..TaskColumns::default()
             },
         );
         tasks.insert(
@@ -401,7 +401,7 @@ mod tests {
                     source: column("ods.orders.state"),
                     kind: IndirectKind::Filter,
                 }],
-                ..Lineage::default()
+                ..TaskColumns::default()
             },
         );
         tasks.insert(
@@ -411,14 +411,14 @@ mod tests {
                     "dws.daily",
                     &[("total", &["dwd.orders.amount"], Transformation::Aggregation)],
                 )],
-                ..Lineage::default()
+                ..TaskColumns::default()
             },
         );
         tasks.insert(
             task("bi.report"),
             TaskColumns {
                 outputs: vec![output("ads.report", &[("total", &["dws.daily.total"], id)])],
-                ..Lineage::default()
+                ..TaskColumns::default()
             },
         );
         RepositoryColumns {
