@@ -112,6 +112,8 @@ fn time_compile(root: &Path) -> (Duration, Duration, usize) {
             env: &env,
             version,
             app_files: &app_files,
+            task_io: &report.task_io,
+            columns: report.columns.as_ref(),
         };
         let (rendered, problems) = render_environment(&dags, &render).expect("renders");
         assert!(problems.is_empty(), "generated repository renders: {problems:?}");

@@ -12,6 +12,7 @@ mod compile;
 mod deploy;
 mod graph;
 mod init;
+mod lineage;
 mod plan;
 mod printer;
 mod promote;
@@ -55,6 +56,9 @@ enum Command {
     Deploy(deploy::DeployArgs),
     /// Show the inferred dependencies and each task's reads and writes.
     Graph(graph::GraphArgs),
+    /// Show the lineage around a table or a column, both ways, through sync tasks to the
+    /// source database column; or print it as OpenLineage events.
+    Lineage(lineage::LineageArgs),
     /// Scaffold a minimal repository to start from: dev and prod, one flow, quality
     /// rules, grants, editor schemas, CODEOWNERS and the GitHub workflows.
     Init(init::InitArgs),
@@ -84,6 +88,7 @@ impl Command {
             Command::Compile(args) => &mut args.repo,
             Command::Deploy(args) => &mut args.repo,
             Command::Graph(args) => &mut args.repo,
+            Command::Lineage(args) => &mut args.repo,
             Command::Plan(args) => &mut args.repo,
             Command::Templates(args) => &mut args.repo,
             Command::Promote(args) => &mut args.repo,
@@ -153,6 +158,7 @@ pub fn run() -> ExitCode {
         Command::Templates(args) => templates::run(args, &printer),
         Command::Graph(args) => graph::run(args, &printer),
         Command::Init(args) => init::run(args, &printer),
+        Command::Lineage(args) => lineage::run(args, &printer),
         Command::Plan(args) => plan::run(args, &printer),
         Command::Schema(args) => Ok(schema::run(args, &printer)),
         Command::Sql(sql::SqlCommand::Lineage(args)) => sql::lineage(args, &printer),

@@ -25,6 +25,8 @@ mod unknown;
 
 pub use build::{ColumnsInput, build};
 
+pub mod lineage;
+
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Span;

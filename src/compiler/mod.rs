@@ -168,6 +168,8 @@ fn render_environments(
             env: &env,
             version,
             app_files: &report.app_files,
+            task_io: &report.task_io,
+            columns: report.columns.as_ref(),
         };
         let (files, problems) = render::render_environment(&dags, &input)?;
         diagnostics.extend(problems);

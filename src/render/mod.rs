@@ -11,6 +11,7 @@ pub mod budget;
 pub mod datax;
 pub mod fingerprint;
 pub mod manifest;
+pub mod openlineage;
 mod python_syntax;
 pub mod templates;
 
@@ -59,6 +60,10 @@ pub struct RenderInput<'a> {
     /// The bytes of every ml application file the model copies, by repository path
     /// (missing ones were reported by the check, which read them).
     pub app_files: &'a BTreeMap<String, Vec<u8>>,
+    /// Each task's tables, for the OpenLineage events.
+    pub task_io: &'a BTreeMap<crate::model::TaskId, crate::graph::TaskIo>,
+    /// Column lineage and schemas, when they were built.
+    pub columns: Option<&'a crate::columns::RepositoryColumns>,
 }
 
 #[derive(Serialize)]
@@ -152,9 +157,33 @@ pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Re
     diagnostics.extend(problems);
     files.extend(jobs);
     files.insert("pools.json".to_owned(), pools_json(dags)?);
+    files.extend(openlineage_files(dags, input)?);
     let manifest = manifest::build(repository, input.graph, dags, &inputs, &files, version)?.to_json()?;
     files.insert("manifest.json".to_owned(), manifest);
     Ok((files, diagnostics))
+}
+
+/// `openlineage/<job name>.json`: one OpenLineage JobEvent per task (see
+/// [`openlineage`]); listed in the manifest like every output file.
+fn openlineage_files(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Result<BTreeMap<String, Vec<u8>>, Error> {
+    let Some(environment) = input.repository.project.environments.get(&dags.environment) else {
+        return Err(Error::Internal(format!(
+            "environment `{}` is not in the model",
+            dags.environment
+        )));
+    };
+    let lineage = openlineage::LineageInput {
+        repository: input.repository,
+        environment,
+        task_io: input.task_io,
+        columns: input.columns,
+        source: None,
+        only: None,
+    };
+    openlineage::events(dags, &lineage)
+        .into_iter()
+        .map(|(name, event)| Ok((format!("openlineage/{name}"), json_bytes(&event)?)))
+        .collect()
 }
 
 /// The repository's override DAG files are rendered with (`airflow/dag.py.jinja`, else

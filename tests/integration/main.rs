@@ -30,6 +30,7 @@ mod github;
 mod hostile;
 mod init;
 mod mutations;
+mod openlineage;
 mod output;
 mod partitions_in_airflow;
 mod plan;

@@ -249,8 +249,9 @@ fn an_unchanged_compile_rewrites_nothing_and_a_change_only_what_changed() {
         );
     }
 
-    // One SQL file changes: its template, its flow's DAG file and the manifest are
-    // written; every other file is the very same file (hard-linked, not rewritten).
+    // One SQL file changes: its template, its flow's DAG file, the task's OpenLineage
+    // event (it holds the SQL) and the manifest are written; every other file is the
+    // very same file (hard-linked, not rewritten).
     let sql = repo.path().join("flows/users/dim_user.sql");
     let changed = fs::read_to_string(&sql).expect("sql") + "-- changed\n";
     fs::write(&sql, changed).expect("write");
@@ -259,10 +260,15 @@ fn an_unchanged_compile_rewrites_nothing_and_a_change_only_what_changed() {
     let rewritten: Vec<&String> = after.keys().filter(|path| after[*path] != files[*path]).collect();
     assert_eq!(
         rewritten,
-        ["dags/sql/users/dim_user.sql", "dags/users.py", "manifest.json"],
+        [
+            "dags/sql/users/dim_user.sql",
+            "dags/users.py",
+            "manifest.json",
+            "openlineage/users.dim_user.json"
+        ],
         "{stdout}"
     );
-    assert!(stdout.contains("3 files written"), "{stdout}");
+    assert!(stdout.contains("4 files written"), "{stdout}");
     for (path, id) in &after_ids {
         if rewritten.contains(&path) {
             assert_ne!(id.0, ids[path].0, "{path} changed in place");

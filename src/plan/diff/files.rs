@@ -9,6 +9,10 @@ use crate::plan::types::{FileDiff, Status};
 /// The file every compile writes last, compared through the plan's lists instead.
 pub(crate) const MANIFEST: &str = "manifest.json";
 
+/// The folder of the OpenLineage events: each restates its task's SQL (diffed in its
+/// own file, on one JSON line) and tables (the plan's lists), so its diff is noise.
+const OPENLINEAGE: &str = "openlineage/";
+
 /// How much of the rendered diffs a plan keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DiffLimits {
@@ -30,8 +34,8 @@ impl Default for DiffLimits {
     }
 }
 
-/// Every file that differs between `base` and `head` (`manifest.json` excepted), by
-/// path, with its unified diff cut to `limits`.
+/// Every file that differs between `base` and `head` (`manifest.json` and the
+/// OpenLineage events excepted), by path, with its unified diff cut to `limits`.
 pub(crate) fn diff_files(
     base: &BTreeMap<String, Vec<u8>>,
     head: &BTreeMap<String, Vec<u8>>,
@@ -41,7 +45,7 @@ pub(crate) fn diff_files(
     let mut budget = limits.total_lines;
     let mut diffs = Vec::new();
     for path in paths {
-        if path == MANIFEST {
+        if path == MANIFEST || path.starts_with(OPENLINEAGE) {
             continue;
         }
         let (before, after) = (base.get(path), head.get(path));

@@ -146,10 +146,12 @@ fn a_new_commit_changes_only_its_files_and_stale_files_go() {
         .collect();
     assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>());
     assert!(changed.contains(CHANGED_OUTPUT), "{changed:?}");
-    // The SQL, the DAG file naming its hash, the manifest, and the record.
+    // The SQL, the DAG file naming its hash, the task's OpenLineage event (it holds
+    // the SQL), the manifest, and the record.
     let allowed = BTreeSet::from([
         CHANGED_OUTPUT,
         "dags/payments.py",
+        "openlineage/payments.dws_pay_channel_1d.json",
         "manifest.json",
         ".flowc-deploy.json",
     ]);
