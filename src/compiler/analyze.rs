@@ -53,6 +53,10 @@ pub struct CheckReport {
     /// The data quality checks of each task with rules, when the repository has no
     /// errors before them.
     pub quality: BTreeMap<TaskId, Vec<crate::quality::Check>>,
+    /// Every table's schema and every task's column lineage, when the repository has
+    /// no errors before the columns stage (its own errors, e.g. an unknown column, do
+    /// not take it away: the plan names the readers of a removed column from it).
+    pub columns: Option<crate::columns::RepositoryColumns>,
     /// Flow files found, whether or not they validated.
     pub(super) flow_files: usize,
 }
@@ -161,6 +165,7 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         sql_names,
         access,
         quality,
+        columns: None,
         flow_files: loaded.flows.len(),
     })
 }

@@ -1,5 +1,5 @@
 //! The sections of the markdown view after the summary, one builder each: breaking
-//! changes, access, data quality, flows, tasks, writers, downstream impact and rendered
+//! changes (column ones from [`super::columns`]), access, data quality, flows, tasks, writers, downstream impact and rendered
 //! files. A section is its title and rows; [`super::render_within`] decides how many
 //! rows fit.
 
@@ -45,27 +45,29 @@ impl Section<'_> {
 }
 
 pub(super) fn breaking(plan: &Plan) -> Section<'_> {
-    let rows = plan
-        .breaking
-        .iter()
-        .map(|b| {
-            let mut row = format!(
-                "> - {} (written by {} in base) is no longer written, but is still read by {}",
-                code(&b.table, LABEL),
-                code(&b.writer, LABEL),
-                names(&b.readers, READERS_PER_LIST)
-            );
-            if let Some(new) = &b.renamed_to {
-                let _ = write!(row, " — renamed to {}? point its readers at it", code(new, LABEL));
-            }
-            row.push('\n');
-            Row::Text(row)
-        })
-        .collect();
+    let mut rows = super::columns::breaking_rows(&plan.columns.breaking);
+    rows.extend(plan.breaking.iter().map(|b| {
+        let mut row = format!(
+            "> - {} (written by {} in base) is no longer written, but is still read by {}",
+            code(&b.table, LABEL),
+            code(&b.writer, LABEL),
+            names(&b.readers, READERS_PER_LIST)
+        );
+        if let Some(new) = &b.renamed_to {
+            let _ = write!(row, " — renamed to {}? point its readers at it", code(new, LABEL));
+        }
+        row.push('\n');
+        Row::Text(row)
+    }));
+    let what = match (plan.columns.breaking.is_empty(), plan.breaking.is_empty()) {
+        (false, true) => "columns the head revision still reads are removed, renamed, retyped or reordered",
+        (true, false) => "tables the head revision still reads are removed or renamed",
+        _ => "tables or columns the head revision still reads are removed or changed",
+    };
     Section {
         title: format!(
-            "> [!WARNING]\n> **{}**: tables the head revision still reads are removed or renamed.\n>\n",
-            plural(plan.breaking.len(), "breaking change")
+            "> [!WARNING]\n> **{}**: {what}.\n>\n",
+            plural(plan.breaking_count(), "breaking change")
         ),
         header: "",
         rows,
