@@ -145,11 +145,12 @@ fn positional_readers(head: &RevisionColumns<'_>, table: &TableName) -> Vec<Colu
     let Some(schema) = head.columns.schemas.get(table) else {
         return Vec::new();
     };
-    let all: BTreeSet<&str> = schema
-        .columns
+    // With or without the partition columns, which Spark's `*` lists last.
+    let data: BTreeSet<&str> = schema.columns.iter().map(|c| c.name.as_str()).collect();
+    let all: BTreeSet<&str> = data
         .iter()
-        .chain(&schema.partition_columns)
-        .map(|c| c.name.as_str())
+        .copied()
+        .chain(schema.partition_columns.iter().map(|c| c.name.as_str()))
         .collect();
     let mut readers = Vec::new();
     for (task, columns) in &head.columns.tasks {
@@ -173,7 +174,7 @@ fn positional_readers(head: &RevisionColumns<'_>, table: &TableName) -> Vec<Colu
                         _ => None,
                     })
                     .collect();
-                if wildcard && copies.is_some_and(|copies| copies == all) {
+                if wildcard && copies.is_some_and(|copies| copies == all || copies == data) {
                     readers.push(reader(head.sources, span, task, ReadKind::Wildcard));
                 }
             }

@@ -111,8 +111,9 @@ impl Side {
             });
         }
         for error in errors {
+            // Any code: the plan finds these errors by where they are.
             self.errors
-                .push(Diagnostic::error(Code::SqlSyntax, "no such column").at(at(error)));
+                .push(Diagnostic::error(Code::ALL[0], "no such column").at(at(error)));
         }
         self.sql_files.insert(task("r.top"), file);
         self.read_tables.push(table);

@@ -4,13 +4,12 @@
 use std::fmt::Write as _;
 
 use super::escape::code;
-use super::sections::{Row, Section};
-use super::{LABEL, READERS_PER_LIST};
+use super::{ITEMS_PER_CHANGE, LABEL, READERS_PER_LIST};
 use crate::plan::types::{ColumnBreakingChange, ColumnBreakingKind, Plan, ReadKind, RenameEvidence};
 
 /// One row per column breaking change, in a warning block: what changed and every
 /// read as `path:line` (the task in brackets).
-pub(super) fn breaking_rows(changes: &[ColumnBreakingChange]) -> Vec<Row<'static>> {
+pub(super) fn breaking_rows(changes: &[ColumnBreakingChange]) -> Vec<String> {
     changes
         .iter()
         .map(|change| {
@@ -35,7 +34,7 @@ pub(super) fn breaking_rows(changes: &[ColumnBreakingChange]) -> Vec<Row<'static
             if change.readers.len() > READERS_PER_LIST {
                 reads.push(format!("and {} more", change.readers.len() - READERS_PER_LIST));
             }
-            Row::Text(format!("> - {} — {how} {}\n", what(change), reads.join(", ")))
+            format!("> - {} — {how} {}\n", what(change), reads.join(", "))
         })
         .collect()
 }
@@ -57,11 +56,11 @@ fn what(change: &ColumnBreakingChange) -> String {
     }
 }
 
-/// `### Columns`: a row per table whose columns changed, then the changes listed
-/// for external consumers.
-pub(super) fn columns(plan: &Plan) -> Section<'_> {
+/// The rows of `### Columns`: one per table whose columns changed, then the changes
+/// listed for external consumers.
+pub(super) fn column_rows(plan: &Plan) -> Vec<String> {
     let changes = &plan.columns;
-    let mut rows: Vec<Row<'_>> = changes
+    let mut rows: Vec<String> = changes
         .tables
         .iter()
         .map(|table| {
@@ -69,32 +68,39 @@ pub(super) fn columns(plan: &Plan) -> Section<'_> {
             if let Some(writer) = &table.writer {
                 let _ = write!(row, " (written by {})", code(writer, LABEL));
             }
-            for column in &table.added {
-                let _ = write!(row, "<br>`+` {} at {}", code(&column.name, LABEL), column.position);
-            }
-            for column in &table.removed {
-                let _ = write!(row, "<br>`-` {} at {}", code(&column.name, LABEL), column.position);
-            }
-            for rename in &table.renamed {
-                let why = match rename.evidence {
+            let added = table
+                .added
+                .iter()
+                .map(|c| format!("`+` {} at {}", code(&c.name, LABEL), c.position));
+            let removed = table
+                .removed
+                .iter()
+                .map(|c| format!("`-` {} at {}", code(&c.name, LABEL), c.position));
+            let renamed = table.renamed.iter().map(|r| {
+                let why = match r.evidence {
                     RenameEvidence::SamePosition => "same position and sources",
                     RenameEvidence::SimilarName => "similar name",
                 };
-                let _ = write!(
-                    row,
-                    "<br>`~` {} → {}? (renamed: {why})",
-                    code(&rename.from, LABEL),
-                    code(&rename.to, LABEL)
-                );
+                format!(
+                    "`~` {} → {}? (renamed: {why})",
+                    code(&r.from, LABEL),
+                    code(&r.to, LABEL)
+                )
+            });
+            let retyped = table.retyped.iter().map(|r| {
+                format!(
+                    "`~` {}: {} → {}",
+                    code(&r.column, LABEL),
+                    code(&r.before, LABEL),
+                    code(&r.after, LABEL)
+                )
+            });
+            let items: Vec<String> = added.chain(removed).chain(renamed).chain(retyped).collect();
+            for item in items.iter().take(ITEMS_PER_CHANGE) {
+                let _ = write!(row, "<br>{item}");
             }
-            for retype in &table.retyped {
-                let _ = write!(
-                    row,
-                    "<br>`~` {}: {} → {}",
-                    code(&retype.column, LABEL),
-                    code(&retype.before, LABEL),
-                    code(&retype.after, LABEL)
-                );
+            if items.len() > ITEMS_PER_CHANGE {
+                let _ = write!(row, "<br>… and {} more", items.len() - ITEMS_PER_CHANGE);
             }
             if let Some(order) = &table.reordered {
                 let _ = write!(
@@ -105,20 +111,16 @@ pub(super) fn columns(plan: &Plan) -> Section<'_> {
                 );
             }
             row.push('\n');
-            Row::Text(row)
+            row
         })
         .collect();
     rows.extend(changes.external.iter().map(|change| {
-        Row::Text(format!(
+        format!(
             "- for external consumers (nothing in the repository reads it): {}\n",
             what(change)
-        ))
+        )
     }));
-    Section {
-        title: "### Columns\n\n".to_owned(),
-        header: "",
-        rows,
-    }
+    rows
 }
 
 /// The column breaking changes alone, as a warning block within `budget` bytes: the
@@ -132,8 +134,7 @@ pub(crate) fn breaking_block(changes: &[ColumnBreakingChange], budget: usize) ->
         crate::words::plural(changes.len(), "breaking change")
     );
     let mut left_out = 0;
-    for row in breaking_rows(changes) {
-        let Row::Text(text) = row else { continue };
+    for text in breaking_rows(changes) {
         if left_out == 0 && out.len() + text.len() + 100 <= budget {
             out.push_str(&text);
         } else {

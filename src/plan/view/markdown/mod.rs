@@ -90,8 +90,12 @@ pub fn render_within(plan: &Plan, budget: usize) -> String {
     }
     summary(&mut w, plan);
     let sections: Vec<Section<'_>> = [
-        sections::breaking(plan),
-        columns::columns(plan),
+        sections::breaking(plan, columns::breaking_rows(&plan.columns.breaking)),
+        Section {
+            title: "### Columns\n\n".to_owned(),
+            header: "",
+            rows: columns::column_rows(plan).into_iter().map(Row::Text).collect(),
+        },
         sections::access(plan),
         sections::quality(plan),
         sections::flows(plan),

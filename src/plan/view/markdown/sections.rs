@@ -1,5 +1,5 @@
 //! The sections of the markdown view after the summary, one builder each: breaking
-//! changes (column ones from [`super::columns`]), access, data quality, flows, tasks, writers, downstream impact and rendered
+//! changes (column ones from `columns.rs`), access, data quality, flows, tasks, writers, downstream impact and rendered
 //! files. A section is its title and rows; [`super::render_within`] decides how many
 //! rows fit.
 
@@ -44,8 +44,9 @@ impl Section<'_> {
     }
 }
 
-pub(super) fn breaking(plan: &Plan) -> Section<'_> {
-    let mut rows = super::columns::breaking_rows(&plan.columns.breaking);
+/// Breaking changes: `column_rows` (the column ones) first, then the table ones.
+pub(super) fn breaking(plan: &Plan, column_rows: Vec<String>) -> Section<'_> {
+    let mut rows: Vec<Row<'_>> = column_rows.into_iter().map(Row::Text).collect();
     rows.extend(plan.breaking.iter().map(|b| {
         let mut row = format!(
             "> - {} (written by {} in base) is no longer written, but is still read by {}",
