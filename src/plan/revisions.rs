@@ -310,3 +310,56 @@ fn failure_markdown(failure: &Failure, budget: usize) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Failure, Side, failure_markdown};
+    use crate::load::MemoryTree;
+    use crate::plan::markdown;
+    use crate::plan::types::{
+        ColumnBreakingChange, ColumnBreakingKind, ColumnChanges, ColumnReader, ReadKind, Revision,
+    };
+
+    #[test]
+    fn a_head_that_fails_lists_the_column_breaking_changes_before_its_errors() {
+        let mut report = crate::compiler::check(&MemoryTree::new().with("flowc.yaml", "name: x\n")).expect("checks");
+        let diagnostics = std::mem::take(&mut report.diagnostics);
+        assert!(diagnostics.error_count() > 0);
+        let failure = Failure {
+            side: Side::Head,
+            revision: Revision::work_tree(),
+            environment: "prod".to_owned(),
+            report,
+            diagnostics,
+            columns: ColumnChanges {
+                breaking: vec![ColumnBreakingChange {
+                    kind: ColumnBreakingKind::Renamed,
+                    table: "dws.t".to_owned(),
+                    column: Some("net_gmv".to_owned()),
+                    renamed_to: Some("net_gmv_amount".to_owned()),
+                    types: None,
+                    readers: vec![ColumnReader {
+                        path: "flows/r/top.sql".to_owned(),
+                        line: 3,
+                        col: 8,
+                        task: "r.top".to_owned(),
+                        how: ReadKind::Name,
+                    }],
+                }],
+                ..ColumnChanges::default()
+            },
+        };
+        let text = failure_markdown(&failure, markdown::DEFAULT_BUDGET);
+        let warning = text
+            .find("> [!WARNING]\n> **1 breaking change**")
+            .expect("the breaking changes");
+        let errors = text.find("````text").expect("the errors");
+        assert!(warning < errors, "{text}");
+        assert!(
+            text.contains(
+                "> - `dws.t.net_gmv` **renamed** to `net_gmv_amount`? — still read at `flows/r/top.sql:3` (`r.top`)\n"
+            ),
+            "{text}"
+        );
+    }
+}
