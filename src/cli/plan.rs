@@ -55,10 +55,10 @@ pub(crate) fn run(args: &PlanArgs, printer: &Printer) -> Result<Outcome, Error> 
                 PlanFormat::Markdown => plan::markdown::render(&plan),
                 PlanFormat::Json => plan::json::render(&plan)?,
             });
-            if args.fail_on_breaking && !plan.breaking.is_empty() {
+            if args.fail_on_breaking && plan.breaking_count() > 0 {
                 printer.err(&format!(
                     "plan failed: {} (--fail-on-breaking)\n",
-                    crate::words::plural(plan.breaking.len(), "breaking change")
+                    crate::words::plural(plan.breaking_count(), "breaking change")
                 ));
                 return Ok(Outcome::InputErrors);
             }
@@ -74,8 +74,15 @@ pub(crate) fn run(args: &PlanArgs, printer: &Printer) -> Result<Outcome, Error> 
     }
 }
 
-/// Which revision does not compile, its errors, and that the plan stopped, on stderr.
+/// Which revision does not compile, the column breaking changes behind its errors,
+/// its errors, and that the plan stopped, on stderr.
 pub(crate) fn print_failure(failure: &Failure, printer: &Printer) {
+    if !failure.columns.breaking.is_empty() {
+        let mut text = format!("Breaking changes in {}:\n", failure.revision.label());
+        plan::text::column_breaking(&mut text, &failure.columns.breaking);
+        text.push('\n');
+        printer.err(&text);
+    }
     printer.err(&format!("{} ({}):\n", failure.side.as_str(), failure.revision.label()));
     printer.diagnostics(&failure.diagnostics, &failure.report.sources);
     printer.err(&format!("plan stopped: the {}\n", failure.headline()));

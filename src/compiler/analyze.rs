@@ -59,7 +59,8 @@ pub struct CheckReport {
     /// The column plan of every sparksql task whose SQL was analysed.
     pub column_plans: BTreeMap<TaskId, ColumnPlan>,
     /// Every table's schema and every task's column lineage, when the repository has
-    /// no errors before the columns stage.
+    /// no errors before the columns stage (its own errors, e.g. an unknown column, do
+    /// not take it away: the plan names the readers of a removed column from it).
     pub columns: Option<RepositoryColumns>,
     /// Flow files found, whether or not they validated.
     pub(super) flow_files: usize,

@@ -1,6 +1,8 @@
 //! Breaking changes: tables the base revision writes that nothing writes in the head
 //! revision, while head tasks still read them, with the table that probably replaces
-//! each.
+//! each; column ones in [`columns`].
+
+pub(crate) mod columns;
 
 use std::collections::BTreeSet;
 

@@ -6,7 +6,9 @@
 //! [`Planner::plan`] without any I/O: flows and tasks added, removed and changed (and
 //! what changed), tables whose writer changed, the downstream impact of every task
 //! whose output may change (every task and table reachable downstream, across flows),
-//! breaking changes (tables removed or renamed while still read), access-control and
+//! breaking changes (tables removed or renamed while still read; columns removed,
+//! renamed, retyped or reordered while still read, each read located), the column
+//! changes of every table both revisions know, access-control and
 //! data quality rule changes (loosened ones flagged), and the unified diff
 //! of every rendered file. Every list is sorted, so the same inputs give the same
 //! plan.
@@ -33,11 +35,14 @@ mod tests;
 mod types;
 mod view;
 
+pub use diff::columns::RevisionColumns;
 pub use diff::files::DiffLimits;
 pub use planner::{PlanInput, Planner};
 pub use revisions::{DEFAULT_ENVIRONMENT, Failure, PlanOutcome, Side, Source, plan_revisions, plan_sources};
 pub use types::{
-    AccessChange, BreakingChange, BreakingKind, Change, ChangeKind, Delta, FileDiff, FlowDiff, Impact, Plan,
-    QualityChange, Revision, RuleChange, Status, Summary, TaskDiff, WriterChange,
+    AccessChange, BreakingChange, BreakingKind, Change, ChangeKind, ColumnAt, ColumnBreakingChange, ColumnBreakingKind,
+    ColumnChanges, ColumnOrder, ColumnReader, ColumnRename, ColumnRetype, Delta, FileDiff, FlowDiff, Impact, Plan,
+    QualityChange, ReadKind, RenameEvidence, Revision, RuleChange, Status, Summary, TableColumns, TaskDiff, TypeChange,
+    WriterChange,
 };
 pub use view::{json, markdown, text};

@@ -7,7 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::breaking::breaking_changes;
+use super::breaking::columns::column_changes;
 use super::diff::access::access_changes;
+use super::diff::columns::RevisionColumns;
 use super::diff::files::{DiffLimits, MANIFEST, diff_files};
 use super::diff::flows::flow_diffs;
 use super::diff::quality::quality_changes;
@@ -15,7 +17,7 @@ use super::diff::tasks::task_diffs;
 use super::diff::writers::writer_changes;
 use super::graph::Graph;
 use super::impact::{impact, indirectly_affected};
-use super::types::{Plan, Revision, Status, Summary};
+use super::types::{ColumnChanges, Plan, Revision, Status, Summary};
 use crate::render::manifest::Manifest;
 
 /// One side of a comparison: a compiled environment.
@@ -27,6 +29,9 @@ pub struct PlanInput<'a> {
     pub manifest: &'a Manifest,
     /// Its rendered files (`manifest.json` included or not; it is not diffed).
     pub files: &'a BTreeMap<String, Vec<u8>>,
+    /// Its columns, when known: the plan compares columns only when both sides have
+    /// them.
+    pub columns: Option<&'a RevisionColumns<'a>>,
 }
 
 /// Computes plans.
@@ -54,6 +59,10 @@ impl Planner {
         let indirectly_affected = indirectly_affected(&tasks, &impact);
         let head_sources: BTreeSet<&str> = new.sources.iter().map(String::as_str).collect();
         let breaking = breaking_changes(&base_graph, &head_graph, &head_sources);
+        let columns = match (base.columns, head.columns) {
+            (Some(base), Some(head)) => column_changes(base, head),
+            _ => ColumnChanges::default(),
+        };
         let access = access_changes(&old.access, &new.access);
         let quality = quality_changes(old, new);
         let files = diff_files(base.files, head.files, self.limits);
@@ -73,6 +82,7 @@ impl Planner {
             impact,
             indirectly_affected,
             breaking,
+            columns,
             access,
             quality,
             files,
@@ -96,7 +106,9 @@ fn summary(plan: &Plan) -> Summary {
         tasks_changed: count(tasks, Status::Changed, |t| t.status),
         tasks_indirectly_affected: plan.indirectly_affected.len(),
         writers_changed: plan.writers.len(),
-        breaking_changes: plan.breaking.len(),
+        tables_with_column_changes: plan.columns.tables.len(),
+        breaking_changes: plan.breaking_count(),
+        external_column_changes: plan.columns.external.len(),
         access_changes: plan.access.len(),
         quality_changes: plan.quality.len(),
         quality_loosened: plan.quality.iter().filter(|q| q.is_loosened()).count(),

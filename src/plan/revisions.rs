@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::breaking::columns::column_changes;
+use super::diff::columns::RevisionColumns;
 use super::planner::{PlanInput, Planner};
-use super::types::{Plan, Revision};
+use super::types::{ColumnChanges, Plan, Revision};
 use super::view::markdown;
 use crate::Error;
 use crate::compiler::CheckReport;
@@ -62,6 +64,10 @@ pub struct Failure {
     pub report: CheckReport,
     /// The errors: the check's, or rendering's.
     pub diagnostics: Diagnostics,
+    /// For a head that does not compile, the column changes against the base when
+    /// both revisions' columns are known: the breaking ones explain errors such as a
+    /// reader naming a removed column.
+    pub columns: ColumnChanges,
 }
 
 impl Failure {
@@ -125,6 +131,10 @@ pub fn plan_revisions(repo: &Path, base: &str, head: Option<&str>, environment: 
 }
 
 /// Compiles both revisions (in parallel) and plans the head against the base.
+///
+/// A head that does not compile is not planned, but when its errors come from its
+/// columns (a reader naming a column its table lost) the column changes are still
+/// compared, so that the failure names the breaking changes behind its errors.
 pub fn plan_sources(
     base: &Source<'_>,
     head: &Source<'_>,
@@ -137,21 +147,44 @@ pub fn plan_sources(
     };
     let (base_compiled, head_compiled) =
         rayon::join(|| compile(base.files, &request), || compile(head.files, &request));
-    let head_environment = match outcome(head_compiled?, Side::Head, &head.revision, environment) {
+    let (head_report, head_result) = split(head_compiled?);
+    let head_environment = match head_result {
         Ok(environments) => environments
             .into_iter()
             .find(|e| e.name == environment)
             .ok_or_else(|| Error::Internal(format!("environment `{environment}` was not compiled")))?,
-        Err(failure) => return Ok(PlanOutcome::Failed(failure)),
+        Err(diagnostics) => {
+            let columns = match &base_compiled {
+                Ok(Compiled::Done { report, .. }) => failed_head_columns(report, &head_report, &diagnostics),
+                _ => ColumnChanges::default(),
+            };
+            return Ok(PlanOutcome::Failed(Box::new(Failure {
+                side: Side::Head,
+                revision: head.revision.clone(),
+                environment: environment.to_owned(),
+                report: head_report,
+                diagnostics,
+                columns,
+            })));
+        }
     };
     // A base without the environment (one the head adds) is planned as empty.
-    let base_environment = match base_compiled {
+    let (base_report, base_environment) = match base_compiled {
         // The only usage error of a compile: an environment the project lacks.
-        Err(Error::Usage(_)) => None,
+        Err(Error::Usage(_)) => (None, None),
         Err(error) => return Err(error),
-        Ok(compiled) => match outcome(compiled, Side::Base, &base.revision, environment) {
-            Ok(environments) => environments.into_iter().find(|e| e.name == environment),
-            Err(failure) => return Ok(PlanOutcome::Failed(failure)),
+        Ok(compiled) => match split(compiled) {
+            (report, Ok(environments)) => (Some(report), environments.into_iter().find(|e| e.name == environment)),
+            (report, Err(diagnostics)) => {
+                return Ok(PlanOutcome::Failed(Box::new(Failure {
+                    side: Side::Base,
+                    revision: base.revision.clone(),
+                    environment: environment.to_owned(),
+                    report,
+                    diagnostics,
+                    columns: ColumnChanges::default(),
+                })));
+            }
         },
     };
     let head_manifest = read_manifest(&head_environment, &head.revision)?;
@@ -160,16 +193,23 @@ pub fn plan_sources(
         Some(environment) => (read_manifest(environment, &base.revision)?, &environment.files),
         None => (empty_manifest(&head_manifest), &no_files),
     };
+    let base_columns = base_report
+        .as_ref()
+        .filter(|_| base_environment.is_some())
+        .and_then(|report| RevisionColumns::of(report, &report.diagnostics));
+    let head_columns = RevisionColumns::of(&head_report, &head_report.diagnostics);
     let mut plan = planner.plan(
         &PlanInput {
             revision: &base.revision,
             manifest: &base_manifest,
             files: base_files,
+            columns: base_columns.as_ref(),
         },
         &PlanInput {
             revision: &head.revision,
             manifest: &head_manifest,
             files: &head_environment.files,
+            columns: head_columns.as_ref(),
         },
     );
     if base_environment.is_none() {
@@ -180,29 +220,27 @@ pub fn plan_sources(
     Ok(PlanOutcome::Planned(Box::new(plan)))
 }
 
-/// The compiled environments, or the failure of this side.
-fn outcome(
-    compiled: Compiled,
-    side: Side,
-    revision: &Revision,
-    environment: &str,
-) -> Result<Vec<CompiledEnvironment>, Box<Failure>> {
-    let failure = |report: CheckReport, diagnostics: Diagnostics| {
-        Box::new(Failure {
-            side,
-            revision: revision.clone(),
-            environment: environment.to_owned(),
-            report,
-            diagnostics,
-        })
-    };
+/// The column changes between a base that compiled and a head that did not, when the
+/// head's columns are known despite its errors.
+fn failed_head_columns(base: &CheckReport, head: &CheckReport, head_errors: &Diagnostics) -> ColumnChanges {
+    match (
+        RevisionColumns::of(base, &base.diagnostics),
+        RevisionColumns::of(head, head_errors),
+    ) {
+        (Some(base), Some(head)) => column_changes(&base, &head),
+        _ => ColumnChanges::default(),
+    }
+}
+
+/// A compile's check and its environments, or the errors that stopped it.
+fn split(compiled: Compiled) -> (CheckReport, Result<Vec<CompiledEnvironment>, Diagnostics>) {
     match compiled {
-        Compiled::Done { environments, .. } => Ok(environments),
+        Compiled::Done { report, environments } => (report, Ok(environments)),
         Compiled::CheckFailed { mut report } => {
             let diagnostics = std::mem::take(&mut report.diagnostics);
-            Err(failure(report, diagnostics))
+            (report, Err(diagnostics))
         }
-        Compiled::RenderFailed { report, diagnostics } => Err(failure(report, diagnostics)),
+        Compiled::RenderFailed { report, diagnostics } => (report, Err(diagnostics)),
     }
 }
 
@@ -242,6 +280,8 @@ fn failure_markdown(failure: &Failure, budget: usize) -> String {
         failure.environment.replace('`', "'"),
         failure.headline().replace('\n', " ")
     );
+    // What the head breaks comes first: it is usually why it does not compile.
+    out.push_str(&markdown::breaking_block(&failure.columns.breaking, budget / 2));
     let fence = "````";
     let close = format!("{fence}\n");
     let _ = writeln!(out, "{fence}text");
@@ -269,4 +309,57 @@ fn failure_markdown(failure: &Failure, budget: usize) -> String {
         out.truncate(end);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Failure, Side, failure_markdown};
+    use crate::load::MemoryTree;
+    use crate::plan::markdown;
+    use crate::plan::types::{
+        ColumnBreakingChange, ColumnBreakingKind, ColumnChanges, ColumnReader, ReadKind, Revision,
+    };
+
+    #[test]
+    fn a_head_that_fails_lists_the_column_breaking_changes_before_its_errors() {
+        let mut report = crate::compiler::check(&MemoryTree::new().with("flowc.yaml", "name: x\n")).expect("checks");
+        let diagnostics = std::mem::take(&mut report.diagnostics);
+        assert!(diagnostics.error_count() > 0);
+        let failure = Failure {
+            side: Side::Head,
+            revision: Revision::work_tree(),
+            environment: "prod".to_owned(),
+            report,
+            diagnostics,
+            columns: ColumnChanges {
+                breaking: vec![ColumnBreakingChange {
+                    kind: ColumnBreakingKind::Renamed,
+                    table: "dws.t".to_owned(),
+                    column: Some("net_gmv".to_owned()),
+                    renamed_to: Some("net_gmv_amount".to_owned()),
+                    types: None,
+                    readers: vec![ColumnReader {
+                        path: "flows/r/top.sql".to_owned(),
+                        line: 3,
+                        col: 8,
+                        task: "r.top".to_owned(),
+                        how: ReadKind::Name,
+                    }],
+                }],
+                ..ColumnChanges::default()
+            },
+        };
+        let text = failure_markdown(&failure, markdown::DEFAULT_BUDGET);
+        let warning = text
+            .find("> [!WARNING]\n> **1 breaking change**")
+            .expect("the breaking changes");
+        let errors = text.find("````text").expect("the errors");
+        assert!(warning < errors, "{text}");
+        assert!(
+            text.contains(
+                "> - `dws.t.net_gmv` **renamed** to `net_gmv_amount`? — still read at `flows/r/top.sql:3` (`r.top`)\n"
+            ),
+            "{text}"
+        );
+    }
 }

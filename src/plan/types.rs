@@ -7,6 +7,13 @@ use serde::Serialize;
 
 use crate::words::plural;
 
+mod columns;
+
+pub use columns::{
+    ColumnAt, ColumnBreakingChange, ColumnBreakingKind, ColumnChanges, ColumnOrder, ColumnReader, ColumnRename,
+    ColumnRetype, ReadKind, RenameEvidence, TableColumns, TypeChange,
+};
+
 /// What changes when the head revision replaces the base revision in one environment.
 ///
 /// Every list is sorted (by flow, task, table or path), so the same two compiles give
@@ -37,6 +44,9 @@ pub struct Plan {
     pub indirectly_affected: Vec<String>,
     /// Tables removed or renamed while something in the head revision still reads them.
     pub breaking: Vec<BreakingChange>,
+    /// Columns added, removed, renamed, retyped and reordered, per table, and the
+    /// readers each change breaks (empty when either revision's columns are unknown).
+    pub columns: ColumnChanges,
     /// Access-control rules added, removed or changed (grants, classes, owners).
     pub access: Vec<AccessChange>,
     /// Data quality rules added, removed or changed, and whether they were loosened.
@@ -53,6 +63,11 @@ impl Plan {
     /// Whether the head revision changes nothing in this environment.
     pub fn is_empty(&self) -> bool {
         self.summary == Summary::default()
+    }
+
+    /// Every breaking change, table and column ones.
+    pub fn breaking_count(&self) -> usize {
+        self.breaking.len() + self.columns.breaking.len()
     }
 }
 
@@ -108,8 +123,12 @@ pub struct Summary {
     pub tasks_indirectly_affected: usize,
     /// Tables whose writer changed.
     pub writers_changed: usize,
-    /// Breaking changes.
+    /// Tables whose columns changed.
+    pub tables_with_column_changes: usize,
+    /// Breaking changes, table and column ones.
     pub breaking_changes: usize,
+    /// Removed, renamed or retyped columns of tables nothing in the repository reads.
+    pub external_column_changes: usize,
     /// Access-control rules changed.
     pub access_changes: usize,
     /// Quality rules added, removed or changed.
@@ -171,6 +190,11 @@ impl Summary {
             1 => parts.push("1 table with a new writer".to_owned()),
             n => parts.push(format!("{n} tables with a new writer")),
         }
+        match self.tables_with_column_changes {
+            0 => {}
+            1 => parts.push("1 table with column changes".to_owned()),
+            n => parts.push(format!("{n} tables with column changes")),
+        }
         parts.extend(counts(
             "file",
             "files",
@@ -195,6 +219,12 @@ impl Summary {
             1 => "1 breaking change".to_owned(),
             n => format!("{n} breaking changes"),
         });
+        if self.external_column_changes > 0 {
+            parts.push(format!(
+                "{} for external consumers",
+                plural(self.external_column_changes, "column change")
+            ));
+        }
         parts.join("; ")
     }
 }
@@ -479,7 +509,7 @@ pub struct BreakingChange {
     pub renamed_to: Option<String>,
 }
 
-/// Kinds of breaking changes. Column-level kinds will come with column lineage.
+/// Kinds of table breaking changes (column ones are [`ColumnBreakingChange`]s).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

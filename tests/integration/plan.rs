@@ -8,6 +8,7 @@
 //! and `loosened`.
 
 mod changes;
+mod columns;
 mod loosened;
 mod revisions;
 

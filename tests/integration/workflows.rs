@@ -294,7 +294,7 @@ fn the_example_workflows_deploy_one_at_a_time_with_full_history() {
         for (name, job) in entries(get(&file.root, "jobs").expect("jobs")) {
             let steps = items(get(job, "steps"));
             let scripts: Vec<&str> = steps.iter().filter_map(|s| string(get(s, "run"))).collect();
-            let reads_history = ["flowc deploy", "flowc comment", "flowc promote"]
+            let reads_history = ["flowc deploy", "flowc comment", "flowc promote", "flowc plan"]
                 .iter()
                 .any(|command| scripts.iter().any(|s| s.contains(command)));
             if reads_history {
@@ -330,4 +330,35 @@ fn the_example_workflows_deploy_one_at_a_time_with_full_history() {
         deploys, 4,
         "a dev and a prod deploy, in the example and in the scaffold"
     );
+}
+
+#[test]
+fn the_example_pull_requests_fail_on_breaking_changes() {
+    let folder = repo_root().join("examples/wingpay/.github/workflows");
+    let mut gates = 0;
+    for path in actions_files()
+        .iter()
+        .filter(|f| f.ends_with("pull-request.yml") && (f.starts_with(&folder) || f.starts_with(scaffolded())))
+    {
+        let file = parse(path);
+        for (name, job) in entries(get(&file.root, "jobs").expect("jobs")) {
+            let scripts: Vec<&str> = items(get(job, "steps"))
+                .iter()
+                .filter_map(|s| string(get(s, "run")))
+                .collect();
+            if scripts
+                .iter()
+                .any(|s| s.contains("flowc plan") && s.contains("--fail-on-breaking"))
+            {
+                gates += 1;
+                // Pull requests from forks are gated too: only commenting needs them skipped.
+                assert!(
+                    get(job, "if").is_none(),
+                    "{} job `{name}` runs for every pull request",
+                    file.name
+                );
+            }
+        }
+    }
+    assert_eq!(gates, 2, "the example's and the scaffold's pull-request workflows");
 }

@@ -1,13 +1,14 @@
 //! The planner and its views on small hand-made manifests: the fixtures here, the
 //! tests by subject in the files below.
 
+mod columns;
 mod planner;
 mod quality;
 mod views;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{PlanInput, Planner, Revision};
+use super::{PlanInput, Planner, Revision, RevisionColumns};
 use crate::plan::types::Plan;
 use crate::render::fingerprint;
 use crate::render::manifest::{EdgeEntry, Fingerprint, FlowEntry, Manifest, OperatorEntry, ScheduleEntry, TaskEntry};
@@ -167,13 +168,15 @@ fn plan_of(base: &[Spec<'_>], head: &[Spec<'_>], edit: impl FnOnce(&mut Manifest
     let (old, old_files) = manifest(base);
     let (mut new, new_files) = manifest(head);
     edit(&mut new);
-    plan_between((&old, &old_files), (&new, &new_files))
+    plan_between((&old, &old_files), (&new, &new_files), None, None)
 }
 
 /// The plan of `main` (the base) against the work tree (the head).
 fn plan_between(
     (old, old_files): (&Manifest, &BTreeMap<String, Vec<u8>>),
     (new, new_files): (&Manifest, &BTreeMap<String, Vec<u8>>),
+    old_columns: Option<&RevisionColumns<'_>>,
+    new_columns: Option<&RevisionColumns<'_>>,
 ) -> Plan {
     let (base_revision, head_revision) = (Revision::git("main", "0123456789abcdef"), Revision::work_tree());
     Planner::new().plan(
@@ -181,11 +184,13 @@ fn plan_between(
             revision: &base_revision,
             manifest: old,
             files: old_files,
+            columns: old_columns,
         },
         &PlanInput {
             revision: &head_revision,
             manifest: new,
             files: new_files,
+            columns: new_columns,
         },
     )
 }

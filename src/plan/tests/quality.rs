@@ -40,7 +40,7 @@ fn quality_plan(base: Vec<TaskEntry>, head: Vec<TaskEntry>) -> Plan {
     let (mut new, new_files) = manifest(BASE);
     old.flows[0].tasks.extend(base);
     new.flows[0].tasks.extend(head);
-    plan_between((&old, &old_files), (&new, &new_files))
+    plan_between((&old, &old_files), (&new, &new_files), None, None)
 }
 
 #[test]

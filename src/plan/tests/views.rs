@@ -3,8 +3,9 @@
 
 use super::{BASE, plan_of, replace};
 use crate::plan::types::{
-    BreakingChange, BreakingKind, Change, ChangeKind, Delta, FileDiff, Impact, Plan, QualityChange, Revision,
-    RuleChange, Status, Summary, TaskDiff,
+    BreakingChange, BreakingKind, Change, ChangeKind, ColumnAt, ColumnBreakingChange, ColumnBreakingKind,
+    ColumnChanges, ColumnReader, Delta, FileDiff, Impact, Plan, QualityChange, ReadKind, Revision, RuleChange, Status,
+    Summary, TableColumns, TaskDiff,
 };
 use crate::plan::{json, markdown, text};
 
@@ -54,7 +55,8 @@ fn huge_plan() -> Plan {
             quality_changes: 500,
             quality_loosened: 500,
             files_changed: 200,
-            breaking_changes: 50,
+            breaking_changes: 150,
+            tables_with_column_changes: 300,
             ..Summary::default()
         },
         flows: Vec::new(),
@@ -133,8 +135,51 @@ fn huge_plan() -> Plan {
                 cut_lines: 0,
             })
             .collect(),
+        columns: huge_columns(&names),
         manifest_changed: true,
         notes: Vec::new(),
+    }
+}
+
+/// 300 tables with column changes, 100 column breaking changes read in 3,000 places.
+fn huge_columns(names: &[String]) -> ColumnChanges {
+    let column = |i: usize| ColumnAt {
+        name: format!("column_{i}_{}", "x".repeat(i % 60)),
+        data_type: Some("bigint".to_owned()),
+        position: i + 1,
+    };
+    ColumnChanges {
+        tables: (0..300)
+            .map(|i| TableColumns {
+                table: format!("dws.t{i}"),
+                writer: Some(names[i].clone()),
+                added: (0..40).map(column).collect(),
+                removed: (0..40).map(column).collect(),
+                renamed: Vec::new(),
+                retyped: Vec::new(),
+                reordered: None,
+            })
+            .collect(),
+        breaking: (0..100)
+            .map(|i| ColumnBreakingChange {
+                kind: ColumnBreakingKind::Removed,
+                table: format!("dws.t{i}"),
+                column: Some(column(i).name),
+                renamed_to: None,
+                types: None,
+                readers: names
+                    .iter()
+                    .map(|task| ColumnReader {
+                        path: format!("flows/{task}.sql"),
+                        line: 3,
+                        col: 5,
+                        task: task.clone(),
+                        how: ReadKind::Name,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        external: Vec::new(),
     }
 }
 

@@ -4,7 +4,9 @@
 use std::fmt::Write as _;
 
 use super::counts;
-use crate::plan::types::{Change, Delta, Plan, Status};
+use crate::plan::types::{
+    Change, ColumnAt, ColumnBreakingChange, ColumnBreakingKind, Delta, Plan, ReadKind, RenameEvidence, Status,
+};
 use crate::words::plural;
 
 /// Lists are wrapped at this width.
@@ -33,6 +35,7 @@ pub fn render(plan: &Plan) -> String {
         return out;
     }
     breaking(&mut out, plan);
+    columns(&mut out, plan);
     access(&mut out, plan);
     quality(&mut out, plan);
     flows(&mut out, plan);
@@ -45,10 +48,11 @@ pub fn render(plan: &Plan) -> String {
 }
 
 fn breaking(out: &mut String, plan: &Plan) {
-    if plan.breaking.is_empty() {
+    if plan.breaking_count() == 0 {
         return;
     }
     out.push_str("\nBreaking changes:\n");
+    column_breaking(out, &plan.columns.breaking);
     for breaking in &plan.breaking {
         let _ = writeln!(
             out,
@@ -59,6 +63,87 @@ fn breaking(out: &mut String, plan: &Plan) {
         if let Some(new) = &breaking.renamed_to {
             let _ = writeln!(out, "      renamed to {new}? point its readers at the new name");
         }
+    }
+}
+
+/// Column breaking changes, each with every read: `  ! dws.t.c removed, but is still
+/// read at:` and a `path:line (task)` line per read.
+pub fn column_breaking(out: &mut String, changes: &[ColumnBreakingChange]) {
+    for change in changes {
+        let how = if change.kind == ColumnBreakingKind::Reordered {
+            "read by position at"
+        } else {
+            "still read at"
+        };
+        let _ = writeln!(out, "  ! {}, but is {how}:", change.describe());
+        for reader in &change.readers {
+            let _ = writeln!(
+                out,
+                "      {} ({}{})",
+                reader.location(),
+                reader.task,
+                read_kind(reader.how)
+            );
+        }
+    }
+}
+
+/// ``, `, by `*``, `, sync`.
+fn read_kind(how: ReadKind) -> &'static str {
+    match how {
+        ReadKind::Name => "",
+        ReadKind::Wildcard => ", by `*`",
+        ReadKind::Sync => ", sync by column index",
+    }
+}
+
+fn columns(out: &mut String, plan: &Plan) {
+    let changes = &plan.columns;
+    if changes.is_empty() {
+        return;
+    }
+    out.push_str("\nColumns:\n");
+    for table in &changes.tables {
+        let writer = table
+            .writer
+            .as_ref()
+            .map(|w| format!(" (written by {w})"))
+            .unwrap_or_default();
+        let _ = writeln!(out, "  ~ {}{writer}", table.table);
+        for column in &table.added {
+            let _ = writeln!(out, "      + {}{}", column.name, at(column));
+        }
+        for column in &table.removed {
+            let _ = writeln!(out, "      - {}{}", column.name, at(column));
+        }
+        for rename in &table.renamed {
+            let why = match rename.evidence {
+                RenameEvidence::SamePosition => "same position and sources",
+                RenameEvidence::SimilarName => "similar name",
+            };
+            let _ = writeln!(out, "      ~ {} → {}? (renamed: {why})", rename.from, rename.to);
+        }
+        for retype in &table.retyped {
+            let _ = writeln!(out, "      ~ {}: {} → {}", retype.column, retype.before, retype.after);
+        }
+        if let Some(order) = &table.reordered {
+            let _ = writeln!(out, "      ~ order: {}", order.before.join(", "));
+            let _ = writeln!(out, "           → {}", order.after.join(", "));
+        }
+    }
+    if !changes.external.is_empty() {
+        out.push_str("  for external consumers (nothing in the repository reads these tables):\n");
+        for change in &changes.external {
+            let _ = writeln!(out, "      ? {}", change.describe());
+        }
+    }
+}
+
+/// ` bigint, position 3`.
+fn at(column: &ColumnAt) -> String {
+    match &column.data_type {
+        Some(data_type) => format!(" {data_type}, position {}", column.position),
+        None => format!(", position {}", column.position),
     }
 }
 

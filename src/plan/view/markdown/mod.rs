@@ -3,7 +3,8 @@
 //!
 //! The first line is a hidden marker, `<!-- flowc:plan env=<env> -->`, by which
 //! `flowc comment` finds its own comment again. Then the summary, breaking changes in
-//! a warning block, flows, tasks, writers, downstream impact, and last the rendered
+//! a warning block (column ones first, each read as `path:line`), column changes per
+//! table, flows, tasks, writers, downstream impact, and last the rendered
 //! diffs in collapsible `<details>` blocks. The bound holds by construction: every
 //! piece goes through one `Writer` (`budget.rs`) that refuses what would not fit,
 //! keeping room for the closing note, and a piece is either written whole (fences and
@@ -11,6 +12,7 @@
 //! how to see it.
 
 mod budget;
+mod columns;
 mod escape;
 mod sections;
 
@@ -51,6 +53,8 @@ const CELL: usize = 1_000;
 /// Characters of a revision label at most.
 const LABEL: usize = 100;
 
+pub(crate) use columns::breaking_block;
+
 /// The hidden first line that marks flowc's plan for `environment`.
 pub fn marker(environment: &str) -> String {
     format!("<!-- flowc:plan env={} -->", marker_safe(environment))
@@ -86,7 +90,12 @@ pub fn render_within(plan: &Plan, budget: usize) -> String {
     }
     summary(&mut w, plan);
     let sections: Vec<Section<'_>> = [
-        sections::breaking(plan),
+        sections::breaking(plan, columns::breaking_rows(&plan.columns.breaking)),
+        Section {
+            title: "### Columns\n\n".to_owned(),
+            header: "",
+            rows: columns::column_rows(plan).into_iter().map(Row::Text).collect(),
+        },
         sections::access(plan),
         sections::quality(plan),
         sections::flows(plan),
@@ -164,8 +173,8 @@ fn summary(w: &mut Writer, plan: &Plan) {
         s.files_changed
     ));
     w.force(&format!(
-        "Indirectly affected tasks: **{}** · tables with a new writer: **{}** · breaking changes: **{}**\n\n",
-        s.tasks_indirectly_affected, s.writers_changed, s.breaking_changes
+        "Indirectly affected tasks: **{}** · tables with a new writer: **{}** · tables with column changes: **{}** · breaking changes: **{}**\n\n",
+        s.tasks_indirectly_affected, s.writers_changed, s.tables_with_column_changes, s.breaking_changes
     ));
 }
 

@@ -1,5 +1,5 @@
 //! The sections of the markdown view after the summary, one builder each: breaking
-//! changes, access, data quality, flows, tasks, writers, downstream impact and rendered
+//! changes (column ones from `columns.rs`), access, data quality, flows, tasks, writers, downstream impact and rendered
 //! files. A section is its title and rows; [`super::render_within`] decides how many
 //! rows fit.
 
@@ -44,28 +44,31 @@ impl Section<'_> {
     }
 }
 
-pub(super) fn breaking(plan: &Plan) -> Section<'_> {
-    let rows = plan
-        .breaking
-        .iter()
-        .map(|b| {
-            let mut row = format!(
-                "> - {} (written by {} in base) is no longer written, but is still read by {}",
-                code(&b.table, LABEL),
-                code(&b.writer, LABEL),
-                names(&b.readers, READERS_PER_LIST)
-            );
-            if let Some(new) = &b.renamed_to {
-                let _ = write!(row, " — renamed to {}? point its readers at it", code(new, LABEL));
-            }
-            row.push('\n');
-            Row::Text(row)
-        })
-        .collect();
+/// Breaking changes: `column_rows` (the column ones) first, then the table ones.
+pub(super) fn breaking(plan: &Plan, column_rows: Vec<String>) -> Section<'_> {
+    let mut rows: Vec<Row<'_>> = column_rows.into_iter().map(Row::Text).collect();
+    rows.extend(plan.breaking.iter().map(|b| {
+        let mut row = format!(
+            "> - {} (written by {} in base) is no longer written, but is still read by {}",
+            code(&b.table, LABEL),
+            code(&b.writer, LABEL),
+            names(&b.readers, READERS_PER_LIST)
+        );
+        if let Some(new) = &b.renamed_to {
+            let _ = write!(row, " — renamed to {}? point its readers at it", code(new, LABEL));
+        }
+        row.push('\n');
+        Row::Text(row)
+    }));
+    let what = match (plan.columns.breaking.is_empty(), plan.breaking.is_empty()) {
+        (false, true) => "columns the head revision still reads are removed, renamed, retyped or reordered",
+        (true, false) => "tables the head revision still reads are removed or renamed",
+        _ => "tables or columns the head revision still reads are removed or changed",
+    };
     Section {
         title: format!(
-            "> [!WARNING]\n> **{}**: tables the head revision still reads are removed or renamed.\n>\n",
-            plural(plan.breaking.len(), "breaking change")
+            "> [!WARNING]\n> **{}**: {what}.\n>\n",
+            plural(plan.breaking_count(), "breaking change")
         ),
         header: "",
         rows,
