@@ -160,10 +160,12 @@ impl LineageGraph {
         graph.finish()
     }
 
-    /// Column-level lineage: every DIRECT edge, and an INDIRECT edge from each
-    /// indirect source to every column the task writes into the table it influences.
-    /// Known schemas add their columns as nodes, so a column nothing reads is found.
-    pub fn columns(columns: &RepositoryColumns, io: &BTreeMap<TaskId, TaskIo>) -> Self {
+    /// Column-level lineage: every DIRECT edge and, when `indirect`, an INDIRECT edge
+    /// from each indirect source to every column the task writes into the table it
+    /// influences (followed like the others, they soon reach most of the warehouse, so
+    /// they are asked for). Known schemas add their columns as nodes, so a column
+    /// nothing reads is found.
+    pub fn columns(columns: &RepositoryColumns, io: &BTreeMap<TaskId, TaskIo>, indirect: bool) -> Self {
         let external: BTreeSet<&TableName> = io
             .values()
             .flat_map(|io| io.external_reads.iter().chain(&io.external_writes))
@@ -194,7 +196,8 @@ impl LineageGraph {
                 kind: EdgeKind::Direct(edge.transformation),
             });
         }
-        for (task, lineage) in &columns.tasks {
+        let with_indirect = columns.tasks.iter().filter(|_| indirect);
+        for (task, lineage) in with_indirect {
             for indirect in &lineage.indirect {
                 let from = node(&mut graph, &indirect.source.table, &indirect.source.column);
                 let targets = lineage.outputs.iter().filter(|o| o.table == indirect.target);
@@ -467,7 +470,7 @@ mod tests {
 
     #[test]
     fn a_column_is_traced_through_the_sync_task_to_its_source_database_column() {
-        let graph = LineageGraph::columns(&chain(), &io());
+        let graph = LineageGraph::columns(&chain(), &io(), true);
         let around = graph.neighbourhood("ads.report.total", 10, 3);
         assert_eq!(around.nodes.get("core_oracle.pay.orders.amount"), Some(&-4));
         assert_eq!(
@@ -490,7 +493,7 @@ mod tests {
 
     #[test]
     fn what_lies_beyond_the_depth_is_counted_not_shown() {
-        let graph = LineageGraph::columns(&chain(), &io());
+        let graph = LineageGraph::columns(&chain(), &io(), true);
         let around = graph.neighbourhood("dws.daily.total", 1, 0);
         let shown: Vec<&str> = around.nodes.keys().map(String::as_str).collect();
         assert_eq!(shown, ["dwd.orders.amount", "dws.daily.total"]);
@@ -516,7 +519,7 @@ mod tests {
 
     #[test]
     fn unknown_names_get_the_closest_known_one() {
-        let graph = LineageGraph::columns(&chain(), &io());
+        let graph = LineageGraph::columns(&chain(), &io(), true);
         assert_eq!(
             graph.find("report.total", Some("ads")).map(|n| n.id.as_str()),
             Ok("ads.report.total")

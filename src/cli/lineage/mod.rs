@@ -36,6 +36,10 @@ pub(crate) struct LineageArgs {
     /// Read this git revision (branch, tag, commit…) instead of the files on disk.
     #[arg(long, value_name = "REF")]
     pub(crate) rev: Option<String>,
+    /// For a column: also follow the columns that filter, join, group or sort the rows
+    /// (INDIRECT lineage), not only the ones its values are made of.
+    #[arg(long)]
+    pub(crate) indirect: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = LineageFormat::Text)]
     pub(crate) format: LineageFormat,
@@ -87,7 +91,7 @@ pub(crate) fn run(args: &LineageArgs, printer: &Printer) -> Result<Outcome, Erro
             let columns = report
                 .columns
                 .as_ref()
-                .map(|c| LineageGraph::columns(c, &report.task_io));
+                .map(|c| LineageGraph::columns(c, &report.task_io, args.indirect));
             match columns {
                 Some(columns) if columns.find(target, default_database).is_ok() => columns,
                 columns => return Err(not_found(target, &tables, columns.as_ref(), default_database)),
