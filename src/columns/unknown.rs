@@ -26,15 +26,24 @@ pub(super) fn unknown_schemas(
         let Some(task_columns) = columns.tasks.get(task) else {
             continue;
         };
-        for unresolved in &task_columns.unresolved {
-            let Some(table) = &unresolved.table else {
-                continue;
-            };
+        // Qualified references (and those of a FROM with one table) resolve to their
+        // table even when its schema is unknown: unchecked all the same.
+        let resolved = task_columns
+            .reads
+            .iter()
+            .map(|read| (&read.column.table, read.column.column.as_str(), read.span));
+        let unresolved = task_columns
+            .unresolved
+            .iter()
+            .filter_map(|u| Some((u.table.as_ref()?, u.column.as_str(), u.span)));
+        let mut references: Vec<(&TableName, &str, Span)> = resolved.chain(unresolved).collect();
+        references.sort_by_key(|(_, _, span)| (span.file, span.start));
+        for (table, column, span) in references {
             if columns.schemas.contains_key(table) {
                 continue;
             }
-            first.entry(table).or_insert((order, unresolved.span));
-            read.entry(table).or_default().insert(unresolved.column.as_str());
+            first.entry(table).or_insert((order, span));
+            read.entry(table).or_default().insert(column);
             *count.entry(table).or_default() += 1;
         }
     }
