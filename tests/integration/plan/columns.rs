@@ -18,7 +18,6 @@ WHERE dt = '${bizdate}';
 ";
 
 #[test]
-#[ignore = "needs the column resolver (h16-sql)"]
 fn a_renamed_column_still_read_downstream_fails_check_and_the_plan_at_the_reader() {
     let repo = Repo::example();
     repo.edit("flows/reporting/flow.yaml", |yaml| {
