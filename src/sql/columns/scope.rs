@@ -151,6 +151,7 @@ impl Resolver<'_> {
         };
         let mut columns = Vec::new();
         let mut reads = Vec::new();
+        let mut used: Vec<String> = Vec::new();
         for rel in &frame.relations {
             if let Some(qualifier) = qualifier
                 && !rel_matches(rel, qualifier)
@@ -163,6 +164,13 @@ impl Resolver<'_> {
                 continue;
             };
             for column in known.iter().filter(|c| !except.contains(&c.name)) {
+                // `*` over `JOIN … USING (c)` lists `c` once.
+                if qualifier.is_none() && frame.using.contains(&column.name) {
+                    if used.contains(&column.name) {
+                        continue;
+                    }
+                    used.push(column.name.clone());
+                }
                 let mut column = column.clone();
                 column.span = span;
                 if rel.table.is_some() {

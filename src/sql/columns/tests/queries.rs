@@ -316,3 +316,19 @@ fn a_lateral_view_does_not_make_the_one_table_uncertain() {
     );
     assert!(lineage.unresolved.is_empty(), "{:?}", lineage.unresolved);
 }
+
+#[test]
+fn a_star_over_a_using_join_lists_the_join_column_once() {
+    let lineage = clean(
+        "INSERT INTO dw.t SELECT * FROM s.a JOIN s.b USING (id)",
+        &[("s.a", &["id", "x"]), ("s.b", &["id", "y"])],
+    );
+    assert_eq!(
+        columns(&lineage),
+        [
+            "dw.t.id <- s.a.id (identity)",
+            "dw.t.x <- s.a.x (identity)",
+            "dw.t.y <- s.b.y (identity)",
+        ]
+    );
+}
