@@ -86,6 +86,9 @@ struct Collector<'e, 'a> {
     /// Depth of subqueries being walked past (already reduced on their own).
     depth: usize,
     lambdas: Vec<String>,
+    /// Field names after a `.` on a computed value (`from_json(j, …).a`): fields of
+    /// the value, not columns.
+    fields: Vec<sqlparser::tokenizer::Span>,
 }
 
 impl Collector<'_, '_> {
@@ -132,12 +135,24 @@ impl Visitor for Collector<'_, '_> {
             return ControlFlow::Continue(());
         }
         match expr {
+            ast::Expr::Identifier(ident) if self.fields.contains(&ident.span) => {}
             ast::Expr::Identifier(ident) => self.reference(std::slice::from_ref(ident)),
+            ast::Expr::CompoundFieldAccess { access_chain, .. } => {
+                let fields = access_chain.iter().filter_map(|access| match access {
+                    ast::AccessExpr::Dot(ast::Expr::Identifier(field)) => Some(field.span),
+                    _ => None,
+                });
+                self.fields.extend(fields);
+            }
             ast::Expr::CompoundIdentifier(idents) => self.reference(idents),
             ast::Expr::Function(function)
                 if function.over.is_some() || AGGREGATES.contains(&function_name(function).as_str()) =>
             {
                 self.aggregate = true;
+                if let Some(ast::WindowType::NamedWindow(name)) = &function.over {
+                    let refs = self.extraction.named_window(&lower(name));
+                    self.refs.extend(refs);
+                }
             }
             ast::Expr::Subquery(query) | ast::Expr::Exists { subquery: query, .. } => {
                 let plan = self.extraction.query(query);
@@ -206,6 +221,7 @@ impl Extraction<'_> {
             aggregate: false,
             depth: 0,
             lambdas: Vec::new(),
+            fields: Vec::new(),
         };
         let ControlFlow::Continue(()) = expr.visit(&mut collector);
         let Collector {

@@ -11,7 +11,7 @@ use sqlparser::ast::{
 };
 
 use super::IndirectKind;
-use super::plan::{Body, Expr, Item, Query, Relation, Select, Source, Statement, Write, WriteKind};
+use super::plan::{Body, ColumnRef, Expr, Item, Query, Relation, Select, Source, Statement, Write, WriteKind};
 use crate::diagnostic::Span;
 use crate::model::TableName;
 use crate::sql::names::{Namer, path_source};
@@ -26,10 +26,24 @@ pub(in crate::sql) struct Extraction<'a> {
     fallback: Span,
     /// Names of the CTEs visible at this point, innermost last.
     pub(super) ctes: Vec<String>,
+    /// The columns of each named window (`WINDOW w AS (…)`) in scope, innermost last:
+    /// a function `OVER w` uses them.
+    pub(super) windows: Vec<(String, Vec<ColumnRef>)>,
 }
 
 pub(super) fn lower(ident: &Ident) -> String {
     ident.value.to_lowercase()
+}
+
+/// The position a bare integer names (`GROUP BY 1`), from 1.
+fn ordinal(expr: &ast::Expr) -> Option<usize> {
+    match expr {
+        ast::Expr::Value(value) => match &value.value {
+            ast::Value::Number(number, _) => number.parse().ok().filter(|n| *n > 0),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn last_name(name: &ObjectName) -> String {
@@ -53,6 +67,7 @@ impl<'a> Extraction<'a> {
             default_database,
             fallback,
             ctes: Vec::new(),
+            windows: Vec::new(),
         }
     }
 
@@ -202,7 +217,7 @@ impl Extraction<'_> {
 
     /// The query's CTEs, each visible from the next on (all at once when recursive);
     /// the caller ends their scope.
-    fn ctes(&mut self, query: &ast::Query) -> Vec<(String, Query)> {
+    fn ctes(&mut self, query: &ast::Query) -> Vec<(String, Vec<String>, Query)> {
         let mut ctes = Vec::new();
         if let Some(with) = &query.with {
             if with.recursive {
@@ -211,11 +226,12 @@ impl Extraction<'_> {
             }
             for cte in &with.cte_tables {
                 let name = lower(&cte.alias.name);
+                let columns = cte.alias.columns.iter().map(|c| lower(&c.name)).collect();
                 let plan = self.query(&cte.query);
                 if !with.recursive {
                     self.ctes.push(name.clone());
                 }
-                ctes.push((name, plan));
+                ctes.push((name, columns, plan));
             }
         }
         ctes
@@ -245,6 +261,7 @@ impl Extraction<'_> {
             items: Vec::new(),
             using: Vec::new(),
             indirect: Vec::new(),
+            ordinals: Vec::new(),
         };
         for table in &select.from {
             self.joined(table, &mut plan);
@@ -267,6 +284,14 @@ impl Extraction<'_> {
                 source: Source::Generator { expr, columns },
             });
         }
+        let windows = self.windows.len();
+        for ast::NamedWindowDefinition(name, window) in &select.named_window {
+            let refs = match window {
+                ast::NamedWindowExpr::WindowSpec(spec) => self.window_refs(spec),
+                ast::NamedWindowExpr::NamedWindow(other) => self.named_window(&lower(other)),
+            };
+            self.windows.push((lower(name), refs));
+        }
         for item in &select.projection {
             self.item(item, &mut plan.items);
         }
@@ -276,6 +301,10 @@ impl Extraction<'_> {
         }
         if let GroupByExpr::Expressions(exprs, _) = &select.group_by {
             for expr in exprs {
+                if let Some(position) = ordinal(expr) {
+                    plan.ordinals.push((IndirectKind::GroupBy, position));
+                    continue;
+                }
                 let expr = self.expr(expr);
                 plan.indirect.push((IndirectKind::GroupBy, expr));
             }
@@ -293,7 +322,28 @@ impl Extraction<'_> {
             let expr = self.expr(expr);
             plan.indirect.push((IndirectKind::Sort, expr));
         }
+        self.windows.truncate(windows);
         plan
+    }
+
+    /// The column references of a window's PARTITION BY and ORDER BY.
+    pub(super) fn window_refs(&mut self, spec: &ast::WindowSpec) -> Vec<ColumnRef> {
+        let exprs = spec.partition_by.iter().chain(spec.order_by.iter().map(|o| &o.expr));
+        let mut refs: Vec<ColumnRef> = exprs.flat_map(|e| self.expr(e).refs).collect();
+        if let Some(base) = &spec.window_name {
+            refs.extend(self.named_window(&lower(base)));
+        }
+        refs
+    }
+
+    /// The column references of the named window `name` in scope.
+    pub(super) fn named_window(&self, name: &str) -> Vec<ColumnRef> {
+        self.windows
+            .iter()
+            .rev()
+            .find(|(window, _)| window == name)
+            .map(|(_, refs)| refs.clone())
+            .unwrap_or_default()
     }
 
     fn joined(&mut self, table: &ast::TableWithJoins, plan: &mut Select) {

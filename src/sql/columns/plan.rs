@@ -73,7 +73,8 @@ pub(super) struct Merge {
 /// A query: its CTEs, its body and its ORDER BY.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Query {
-    pub(super) ctes: Vec<(String, Query)>,
+    /// Each CTE: its name, its column list (`WITH c (a, b) AS …`), its query.
+    pub(super) ctes: Vec<(String, Vec<String>, Query)>,
     pub(super) body: Body,
     pub(super) order_by: Vec<Expr>,
 }
@@ -102,6 +103,8 @@ pub(super) struct Select {
     pub(super) using: Vec<String>,
     /// WHERE, JOIN, GROUP BY, HAVING … in clause order.
     pub(super) indirect: Vec<(IndirectKind, Expr)>,
+    /// `GROUP BY 1`: select items named by position (from 1).
+    pub(super) ordinals: Vec<(IndirectKind, usize)>,
 }
 
 /// A relation in a FROM clause.

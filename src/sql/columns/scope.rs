@@ -12,9 +12,10 @@ use super::{ColumnName, IndirectKind, Transformation};
 impl Resolver<'_> {
     pub(super) fn query(&mut self, query: &Query) -> Output {
         let visible = self.ctes.len();
-        for (name, cte) in &query.ctes {
+        for (name, columns, cte) in &query.ctes {
             let outer = std::mem::take(&mut self.indirect);
-            let output = self.query(cte);
+            let mut output = self.query(cte);
+            rename(&mut output.columns, columns);
             let indirect = std::mem::replace(&mut self.indirect, outer);
             self.ctes.push((name.clone(), Rc::new(Named { output, indirect })));
         }
@@ -126,6 +127,10 @@ impl Resolver<'_> {
             let aliases = (*kind != IndirectKind::Join).then_some(output.columns.as_slice());
             let resolved = self.expr(expr, aliases);
             self.indirect_from(resolved.sources, *kind);
+        }
+        for (kind, position) in &select.ordinals {
+            let sources = output.columns.get(position - 1).map(|c| c.sources.clone());
+            self.indirect_from(sources.unwrap_or_default(), *kind);
         }
         for expr in order_by {
             let resolved = self.expr(expr, Some(&output.columns));
