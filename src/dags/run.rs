@@ -134,7 +134,7 @@ environments:
   dev: {dag_prefix: dev__, databases: {dws: dev_dws, dq: dev_dq}, airflow_connections: {ding_oncall: ding_dev}}
   prod: {}
 teams: {data: {}}
-sources: [{table: ods.raw}]
+sources: [{table: ods.raw, columns: [{name: id, type: bigint}]}]
 defaults:
   retries: 4
   depends_on_past: true

@@ -439,7 +439,7 @@ mod tests {
     fn run(project_extra: &str) -> crate::compiler::CheckReport {
         let project = format!(
             "project: t\nenvironments: {{dev: {{databases: {{dwd: dev_dwd, dws: dev_dws}}}}, prod: {{}}}}\n\
-             sources:\n  - table: ods.users\n  - table: ods.orders\n{project_extra}"
+             sources:\n  - {{table: ods.users, columns: [{{name: id, type: bigint}}]}}\n  - {{table: ods.orders, columns: [{{name: uid, type: bigint}}]}}\n{project_extra}"
         );
         let flow = "name: risk\nowner: risk\nschedule: \"@daily\"\nstart_date: 2024-01-01\n\
                     tasks:\n  - name: score\n    type: sparksql\n    sql: score.sql\n";
@@ -499,7 +499,7 @@ mod tests {
     /// `ods.users` (columns `id`, `mid`, `fee`) and has the quality rule `rule`.
     fn check_rule(rule: &str) -> crate::compiler::CheckReport {
         let project = "project: t\nenvironments: {dev: {databases: {dws: dev_dws}}, prod: {}}\n\
-                       sources:\n  - table: ods.users\n  - table: dim.merchant\n\
+                       sources:\n  - {table: ods.users, columns: [{name: id, type: bigint}, {name: mid, type: bigint}, {name: fee, type: double}]}\n  - table: dim.merchant\n\
                        teams:\n  risk:\n    grants:\n      - read: ods.users\n      - write: dws.risk_*\n";
         let flow = format!(
             "name: risk\nowner: risk\nschedule: \"@daily\"\nstart_date: 2024-01-01\n\
