@@ -14,15 +14,8 @@ root="$PWD/.venv"
 mkdir -p "$root"
 python="${FLOWC_PYTHON:-python3}"
 
-if ! "$python" -m uv --version >/dev/null 2>&1; then
-  if [ ! -x "$root/tools/bin/uv" ]; then
-    "$python" -m venv "$root/tools"
-    "$root/tools/bin/pip" install --quiet "uv==0.9.*"
-  fi
-  uv="$root/tools/bin/uv"
-else
-  uv="$python -m uv"
-fi
+# shellcheck source=scripts/uv.sh
+source scripts/uv.sh
 
 make_venv() {
   local name=$1 airflow=$2 lock=$3; shift 3

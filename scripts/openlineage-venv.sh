@@ -16,15 +16,8 @@ mkdir -p "$root"
 python="${FLOWC_PYTHON:-python3}"
 lock=tests/openlineage/requirements.lock
 
-if ! "$python" -m uv --version >/dev/null 2>&1; then
-  if [ ! -x "$root/tools/bin/uv" ]; then
-    "$python" -m venv "$root/tools"
-    "$root/tools/bin/pip" install --quiet "uv==0.9.*"
-  fi
-  uv="$root/tools/bin/uv"
-else
-  uv="$python -m uv"
-fi
+# shellcheck source=scripts/uv.sh
+source scripts/uv.sh
 
 venv="$root/openlineage"
 # Contents only: the path the script is started by (relative, absolute) must not matter.

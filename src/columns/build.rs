@@ -208,13 +208,7 @@ fn inferred(output: &TableOutput, task: &TaskId) -> TableSchema {
         partition_columns: output
             .static_partitions
             .iter()
-            .map(|name| Column {
-                name: name.clone(),
-                data_type: None,
-                description: None,
-                classifications: Vec::new(),
-                span: None,
-            })
+            .map(|name| Column::partition(name, None))
             .collect(),
         origin: SchemaOrigin::Inferred(task.clone()),
         writer: Some(task.clone()),
@@ -271,13 +265,7 @@ fn sync_columns(task: &TaskId, job: &DataxJob, span: Span) -> (TaskColumns, Opti
             .partition
             .iter()
             .flat_map(|p| &p.spec)
-            .map(|(name, _)| Column {
-                name: name.to_lowercase(),
-                data_type: Some("string".to_owned()),
-                description: None,
-                classifications: Vec::new(),
-                span: None,
-            })
+            .map(|(name, _)| Column::partition(&name.to_lowercase(), Some("string")))
             .collect(),
         origin: SchemaOrigin::Sync(task.clone()),
         writer: Some(task.clone()),

@@ -59,6 +59,19 @@ pub struct Column {
     pub span: Option<Span>,
 }
 
+impl Column {
+    /// A partition column known only by its name (and maybe its type).
+    pub fn partition(name: &str, data_type: Option<&str>) -> Self {
+        Self {
+            name: name.to_owned(),
+            data_type: data_type.map(str::to_owned),
+            description: None,
+            classifications: Vec::new(),
+            span: None,
+        }
+    }
+}
+
 /// The schema of one table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TableSchema {
