@@ -32,7 +32,7 @@ fn write(path: &Path, text: &str) {
 fn generate(root: &Path, tasks: usize) {
     write(
         &root.join("flowc.yaml"),
-        "project: bench\nenvironments: {dev: {dag_prefix: dev__, databases: {dwd: dev_dwd}}, prod: {}}\nteams: {data: {}}\nsources:\n  - table: ods.events\n",
+        "project: bench\nenvironments: {dev: {dag_prefix: dev__, databases: {dwd: dev_dwd}}, prod: {}}\nteams: {data: {}}\nsources:\n  - table: ods.events\n    partitioned_by: [dt]\n    columns: [{name: id, type: bigint}, {name: amount, type: \"decimal(18,2)\"}, {name: merchant_id, type: bigint}, {name: user_id, type: bigint}, {name: status, type: string}, {name: region, type: string}]\n",
     );
     let flows = tasks.div_ceil(TASKS_PER_FLOW);
     for flow in 0..flows {
@@ -60,7 +60,7 @@ fn generate(root: &Path, tasks: usize) {
                  WITH recent AS (\n  SELECT id, amount, merchant_id FROM {a}\n  WHERE dt = '${{bizdate}}' AND region = '${{region}}'\n)\n\
                  INSERT OVERWRITE TABLE dwd.t{n:05} PARTITION (dt = '${{bizdate}}')\n\
                  SELECT r.id, r.merchant_id, SUM(r.amount) AS amount,\n       COUNT(DISTINCT o.user_id) AS users,\n       \
-                 ROW_NUMBER() OVER (PARTITION BY r.merchant_id ORDER BY SUM(r.amount) DESC) AS rnk\n\
+                 ROW_NUMBER() OVER (PARTITION BY r.merchant_id ORDER BY SUM(r.amount) DESC) AS rnk,\n       MIN(o.user_id) AS user_id, 'active' AS status, '${{region}}' AS region\n\
                  FROM recent r\nLEFT JOIN {b} o ON r.id = o.id AND o.dt = '{{{{ ds }}}}'\n\
                  WHERE r.amount > 0 AND r.merchant_id IN (SELECT id FROM {a} WHERE status = 'active')\n\
                  GROUP BY r.id, r.merchant_id;\n"
