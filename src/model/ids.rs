@@ -1,6 +1,7 @@
 //! Names that cross stage boundaries, as newtypes so they cannot be mixed up.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// A flow's name, e.g. `payments`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,9 +59,10 @@ impl fmt::Display for TaskId {
 }
 
 /// A table's normalised name: lower-case, without quotes, qualified as written or by
-/// the default database (`db.table`, or `catalog.db.table`).
+/// the default database (`db.table`, or `catalog.db.table`). Shared, not copied: a
+/// name is cloned into every column lineage edge, read and schema that mentions it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TableName(String);
+pub struct TableName(Arc<str>);
 
 impl TableName {
     /// Normalises a dotted name: trims, strips backticks and double quotes from each
@@ -70,13 +72,13 @@ impl TableName {
             .split('.')
             .map(|part| part.trim().trim_matches(|c| c == '`' || c == '"').to_lowercase())
             .collect();
-        Self(parts.join("."))
+        Self(parts.join(".").into())
     }
 
     /// Builds a name from already-unquoted parts.
     pub fn from_parts<'a>(parts: impl IntoIterator<Item = &'a str>) -> Self {
         let joined: Vec<String> = parts.into_iter().map(str::to_lowercase).collect();
-        Self(joined.join("."))
+        Self(joined.join(".").into())
     }
 
     /// The normalised name.
@@ -93,7 +95,7 @@ impl TableName {
     #[must_use]
     pub fn qualified_with(&self, database: Option<&str>) -> Self {
         match database {
-            Some(db) if !self.0.contains('.') => Self(format!("{}.{}", db.to_lowercase(), self.0)),
+            Some(db) if !self.0.contains('.') => Self(format!("{}.{}", db.to_lowercase(), self.0).into()),
             _ => self.clone(),
         }
     }
