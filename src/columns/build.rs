@@ -3,8 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rayon::prelude::*;
-
 use super::compare::compare;
 use super::unknown::unknown_schemas;
 use super::{Column, RepositoryColumns, SchemaOrigin, TableSchema, TaskColumns};
@@ -50,44 +48,53 @@ pub fn build(input: &ColumnsInput<'_>) -> (RepositoryColumns, Diagnostics) {
         .collect();
     let mut tasks = BTreeMap::new();
     let mut diagnostics = Diagnostics::new();
-    // Tasks of one level read nothing another of that level writes: each level is
-    // resolved in parallel against the schemas of the levels before it.
-    for level in levels(input.graph) {
-        let found: Vec<(&TaskId, Found)> = level
-            .par_iter()
-            .filter_map(|task| Some((*task, resolve_task(input, &known, &sync_targets, task)?)))
-            .collect();
-        for (task, found) in found {
-            let columns = match found {
-                Found::Sql(file) => {
-                    diagnostics.extend(file.diagnostics);
-                    for output in &file.outputs {
-                        match known.schemas.get(&output.table) {
-                            Some(schema) if matches!(schema.origin, SchemaOrigin::Declared(_)) => {
-                                diagnostics.extend(compare(output, schema));
-                            }
-                            _ if output.complete => known.insert(inferred(output, task)),
-                            _ => {}
-                        }
+    for task in input.graph.topological_order() {
+        let found = if let Some(plan) = input.plans.get(task) {
+            let io = input.task_io.get(task);
+            // A declared table the task writes is hidden from the resolver (unless the
+            // task reads it too), so that the items keep their own names to compare.
+            let hidden: Vec<&TableName> = io
+                .into_iter()
+                .flat_map(|io| &io.writes)
+                .map(|write| &write.name)
+                .filter(|name| known.is_declared(name))
+                .filter(|name| !io.is_some_and(|io| io.reads.iter().any(|read| &read.name == *name)))
+                .collect();
+            let file = columns::resolve(
+                plan,
+                &Hiding {
+                    known: &known.flat,
+                    hidden: &hidden,
+                },
+            );
+            diagnostics.extend(file.diagnostics);
+            for output in &file.outputs {
+                match known.schemas.get(&output.table) {
+                    Some(schema) if matches!(schema.origin, SchemaOrigin::Declared(_)) => {
+                        diagnostics.extend(compare(output, schema));
                     }
-                    TaskColumns {
-                        outputs: file.outputs,
-                        indirect: file.indirect,
-                        reads: file.reads,
-                        unresolved: file.unresolved,
-                    }
+                    _ if output.complete => known.insert(inferred(output, task)),
+                    _ => {}
                 }
-                Found::Sync(columns, schema) => {
-                    if let Some(schema) = schema
-                        && !known.schemas.contains_key(&schema.table)
-                    {
-                        known.insert(schema);
-                    }
-                    columns
-                }
-            };
-            tasks.insert(task.clone(), columns);
-        }
+            }
+            TaskColumns {
+                outputs: file.outputs,
+                indirect: file.indirect,
+                reads: file.reads,
+                unresolved: file.unresolved,
+            }
+        } else if let (Some(job), Some(&span)) = (input.datax_jobs.get(task), sync_targets.get(task)) {
+            let (found, schema) = sync_columns(task, job, span);
+            if let Some(schema) = schema
+                && !known.schemas.contains_key(&schema.table)
+            {
+                known.insert(schema);
+            }
+            found
+        } else {
+            continue;
+        };
+        tasks.insert(task.clone(), found);
     }
     let repository_columns = RepositoryColumns {
         schemas: known.schemas,
@@ -95,64 +102,6 @@ pub fn build(input: &ColumnsInput<'_>) -> (RepositoryColumns, Diagnostics) {
     };
     diagnostics.extend(unknown_schemas(input.repository, input.graph, &repository_columns));
     (repository_columns, diagnostics)
-}
-
-/// What one task gives, before it is added to what is known.
-enum Found {
-    /// A SQL task's resolved file.
-    Sql(columns::FileColumns),
-    /// A sync task's lineage and the schema of its target, when known.
-    Sync(TaskColumns, Option<TableSchema>),
-}
-
-/// The tasks by level: a task's level is one more than its deepest upstream task's.
-fn levels(graph: &DependencyGraph) -> Vec<Vec<&TaskId>> {
-    let mut level_of: BTreeMap<&TaskId, usize> = BTreeMap::new();
-    let mut levels: Vec<Vec<&TaskId>> = Vec::new();
-    for task in graph.topological_order() {
-        let level = graph
-            .upstream(task)
-            .into_iter()
-            .filter_map(|up| level_of.get(up).map(|l| l + 1))
-            .max()
-            .unwrap_or(0);
-        level_of.insert(task, level);
-        if levels.len() <= level {
-            levels.resize_with(level + 1, Vec::new);
-        }
-        levels[level].push(task);
-    }
-    levels
-}
-
-/// One task's columns against the schemas known before its level; `None` for a task
-/// that is neither SQL nor sync.
-fn resolve_task(
-    input: &ColumnsInput<'_>,
-    known: &Known,
-    sync_targets: &BTreeMap<&TaskId, Span>,
-    task: &TaskId,
-) -> Option<Found> {
-    if let Some(plan) = input.plans.get(task) {
-        let io = input.task_io.get(task);
-        // A declared table the task writes is hidden from the resolver (unless the
-        // task reads it too), so that the items keep their own names to compare.
-        let hidden: Vec<&TableName> = io
-            .into_iter()
-            .flat_map(|io| &io.writes)
-            .map(|write| &write.name)
-            .filter(|name| known.is_declared(name))
-            .filter(|name| !io.is_some_and(|io| io.reads.iter().any(|read| &read.name == *name)))
-            .collect();
-        let schemas = Hiding {
-            known: &known.flat,
-            hidden: &hidden,
-        };
-        return Some(Found::Sql(columns::resolve(plan, &schemas)));
-    }
-    let (job, span) = (input.datax_jobs.get(task)?, sync_targets.get(task)?);
-    let (columns, schema) = sync_columns(task, job, *span);
-    Some(Found::Sync(columns, schema))
 }
 
 /// The schemas known so far, and the same as plain column lists for the resolver.
