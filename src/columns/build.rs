@@ -275,6 +275,7 @@ fn sync_columns(task: &TaskId, job: &DataxJob, span: Span) -> (TaskColumns, Opti
         columns: target_columns,
         static_partitions: schema.partition_columns.iter().map(|c| c.name.clone()).collect(),
         complete: true,
+        by_name: false,
         span,
     };
     let columns = TaskColumns {

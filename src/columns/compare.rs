@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use super::types;
 use super::{Column, SchemaOrigin, TableSchema};
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::sql::columns::TableOutput;
+use crate::sql::columns::{TableOutput, TargetColumn};
 
 /// Every mismatch between what `output` writes and the declared schema of its table.
 /// Nothing is said of an output whose columns are not all known (a `*` over a table
@@ -36,6 +36,9 @@ pub(crate) fn compare(output: &TableOutput, declared: &TableSchema) -> Vec<Diagn
                 .filter(|c| !output.static_partitions.contains(&c.name)),
         )
         .collect();
+    if output.by_name {
+        return by_name(output, &expected, declared);
+    }
     if output.columns.len() != expected.len() {
         return vec![count_mismatch(output, &expected, declared, declared_span)];
     }
@@ -74,27 +77,62 @@ pub(crate) fn compare(output: &TableOutput, declared: &TableSchema) -> Vec<Diagn
             };
             found.push(diagnostic.with_help(help));
         }
-        if let (Some(from), Some(to)) = (&written.data_type, &column.data_type)
-            && !types::fits(from, to)
-        {
-            let (from, to) = (types::normalise(from), types::normalise(to));
-            let diagnostic = Diagnostic::error(
-                Code::ColumnTypeMismatch,
-                format!(
-                    "`{}.{}` is declared `{to}`, but the query writes a `{from}`",
-                    declared.table, column.name
-                ),
-            )
-            .at(written.span)
-            .with_label(format!("a `{from}`, which does not fit `{to}` without loss"));
-            found.push(
-                with_declared(diagnostic, column, format!("declared `{to}` here")).with_help(format!(
-                    "cast the value (`CAST(… AS {to})`) if the loss is intended, or declare the column `{from}`"
+        found.extend(type_mismatch(written, column, declared));
+    }
+    found
+}
+
+/// Columns written by name (an INSERT column list, MERGE assignments): each must be a
+/// declared column, of a type that fits; the others keep their values or get NULL.
+fn by_name(output: &TableOutput, expected: &[&Column], declared: &TableSchema) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for written in &output.columns {
+        match expected.iter().find(|c| c.name == written.name) {
+            Some(column) => found.extend(type_mismatch(written, column, declared)),
+            None => found.push(
+                Diagnostic::error(
+                    Code::ColumnOrderMismatch,
+                    format!(
+                        "`{}` writes `{}`, which it does not declare",
+                        declared.table, written.name
+                    ),
+                )
+                .at(written.span)
+                .with_label("no declared column of this name")
+                .with_help(format!(
+                    "name one of the declared columns ({}), or declare `{}`",
+                    expected.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", "),
+                    written.name
                 )),
-            );
+            ),
         }
     }
     found
+}
+
+/// Q312 when a written value of a known type does not fit its declared column.
+fn type_mismatch(written: &TargetColumn, column: &Column, declared: &TableSchema) -> Option<Diagnostic> {
+    let (Some(from), Some(to)) = (&written.data_type, &column.data_type) else {
+        return None;
+    };
+    if types::fits(from, to) {
+        return None;
+    }
+    let (from, to) = (types::normalise(from), types::normalise(to));
+    let diagnostic = Diagnostic::error(
+        Code::ColumnTypeMismatch,
+        format!(
+            "`{}.{}` is declared `{to}`, but the query writes a `{from}`",
+            declared.table, column.name
+        ),
+    )
+    .at(written.span)
+    .with_label(format!("a `{from}`, which does not fit `{to}` without loss"));
+    Some(
+        with_declared(diagnostic, column, format!("declared `{to}` here")).with_help(format!(
+            "cast the value (`CAST(… AS {to})`) if the loss is intended, or declare the column `{from}`"
+        )),
+    )
 }
 
 /// Q310: as many items as declared columns, or the query writes the wrong table.
@@ -219,6 +257,7 @@ mod tests {
                 .collect(),
             static_partitions: static_partitions.iter().map(|p| (*p).to_owned()).collect(),
             complete: true,
+            by_name: false,
             span: span(50),
         }
     }
@@ -234,6 +273,22 @@ mod tests {
         // A dynamic partition: its column is the last item.
         let output = written(&[("merchant_id", None), ("gmv", None), ("dt", Some("string"))], &[]);
         assert!(compare(&output, &declared()).is_empty());
+    }
+
+    #[test]
+    fn columns_written_by_name_are_matched_by_name_not_position() {
+        // `INSERT INTO ads.gmv (gmv, merchant_id) …`: Spark matches the list by name.
+        let mut output = written(&[("gmv", Some("decimal(10,2)")), ("merchant_id", Some("int"))], &["dt"]);
+        output.by_name = true;
+        assert!(compare(&output, &declared()).is_empty());
+        // A subset (MERGE's assignments) is no count mismatch; an unknown name is.
+        let mut output = written(&[("gmv", None), ("gmv_usd", None)], &["dt"]);
+        output.by_name = true;
+        assert_eq!(codes(&compare(&output, &declared())), [(Code::ColumnOrderMismatch, 1)]);
+        // Types still count.
+        let mut output = written(&[("gmv", Some("string"))], &["dt"]);
+        output.by_name = true;
+        assert_eq!(codes(&compare(&output, &declared())), [(Code::ColumnTypeMismatch, 0)]);
     }
 
     #[test]

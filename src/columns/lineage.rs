@@ -371,6 +371,7 @@ mod tests {
                 .collect(),
             static_partitions: Vec::new(),
             complete: true,
+            by_name: false,
             span: span(),
         }
     }

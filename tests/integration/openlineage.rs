@@ -47,6 +47,7 @@ fn output(table: &str, columns: Vec<TargetColumn>) -> TableOutput {
         columns,
         static_partitions: vec!["dt".to_owned()],
         complete: true,
+        by_name: false,
         span: span(),
     }
 }

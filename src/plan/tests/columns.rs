@@ -82,6 +82,7 @@ impl Side {
                 .collect(),
             static_partitions: Vec::new(),
             complete: true,
+            by_name: false,
             span,
         };
         self.columns
@@ -355,6 +356,7 @@ fn star_reader(mut side: Side) -> Side {
             .collect(),
         static_partitions: Vec::new(),
         complete: true,
+        by_name: false,
         span,
     });
     side.read_tables.push(TableName::new("dws.t"));

@@ -184,6 +184,7 @@ impl Resolver<'_> {
             columns: columns.into_iter().map(target_column).collect(),
             static_partitions: Vec::new(),
             complete,
+            by_name: true,
             span: merge.span,
         };
         self.output(table);

@@ -169,6 +169,9 @@ pub struct TableOutput {
     /// Whether every column is known: `false` when a `*` over a table of unknown
     /// schema feeds it (its columns are then only the ones named).
     pub complete: bool,
+    /// Whether the columns are written by name, not by position: an `INSERT INTO t
+    /// (b, a)` column list (or MERGE's assignments) names each target column.
+    pub by_name: bool,
     /// The statement's target name, where it is written.
     pub span: Span,
 }

@@ -147,6 +147,7 @@ impl Resolver<'_> {
             columns: columns.into_iter().map(target_column).collect(),
             static_partitions: statics,
             complete: output.complete,
+            by_name: write.kind == WriteKind::Insert && !write.columns.is_empty(),
             span: write.span,
         };
         self.output(table);
