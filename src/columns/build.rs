@@ -179,6 +179,17 @@ impl Schemas for Hiding<'_> {
     }
 }
 
+/// A column a task writes, as a schema column located at `span`.
+fn written_column(column: &TargetColumn, span: Span) -> Column {
+    Column {
+        name: column.name.clone(),
+        data_type: column.data_type.clone(),
+        description: None,
+        classifications: Vec::new(),
+        span: Some(span),
+    }
+}
+
 fn declared_column(column: &TableColumn) -> Column {
     Column {
         name: column.name.clone(),
@@ -194,17 +205,7 @@ fn declared_column(column: &TableColumn) -> Column {
 fn inferred(output: &TableOutput, task: &TaskId) -> TableSchema {
     TableSchema {
         table: output.table.clone(),
-        columns: output
-            .columns
-            .iter()
-            .map(|c| Column {
-                name: c.name.clone(),
-                data_type: c.data_type.clone(),
-                description: None,
-                classifications: Vec::new(),
-                span: Some(c.span),
-            })
-            .collect(),
+        columns: output.columns.iter().map(|c| written_column(c, c.span)).collect(),
         partition_columns: output
             .static_partitions
             .iter()
@@ -251,16 +252,7 @@ fn sync_columns(task: &TaskId, job: &DataxJob, span: Span) -> (TaskColumns, Opti
         .collect();
     let schema = TableSchema {
         table: target.clone(),
-        columns: target_columns
-            .iter()
-            .map(|c| Column {
-                name: c.name.clone(),
-                data_type: c.data_type.clone(),
-                description: None,
-                classifications: Vec::new(),
-                span: Some(span),
-            })
-            .collect(),
+        columns: target_columns.iter().map(|c| written_column(c, span)).collect(),
         partition_columns: job
             .partition
             .iter()

@@ -12,16 +12,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
 
 use flowc::diagnostic::SourceMap;
 use flowc::load::yaml;
 use rayon::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::support::{flowc_command, repo_root, text};
+use crate::support::{flowc_in, repo_root, text};
 
 /// The keys of the column-level part of an expectation.
 const COLUMN_KEYS: [&str; 2] = ["columns", "indirect"];
@@ -73,7 +71,7 @@ impl Case {
             args.extend(["--default-db", db]);
         }
         args.push("-");
-        let output = run_flowc(&args, self.sql.as_bytes());
+        let output = flowc_in(repo_root(), &args, self.sql.as_bytes());
         let stdout = text(&output.stdout);
         if !output.status.success() {
             let stderr = text(&output.stderr);
@@ -85,23 +83,6 @@ impl Case {
             _ => Err(format!("not a JSON object: {stdout}")),
         }
     }
-}
-
-/// Runs `flowc` with the SQL on stdin. Unlike `support::flowc`, a binary that exits
-/// before reading its input (an unknown flag) is a failed case, not a panic.
-fn run_flowc(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = flowc_command(repo_root())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("flowc starts");
-    if let Some(mut input) = child.stdin.take() {
-        // A broken pipe means flowc stopped early; its exit status tells why.
-        let _ = input.write_all(stdin);
-    }
-    child.wait_with_output().expect("flowc runs")
 }
 
 fn without_columns(map: &Map<String, Value>) -> Map<String, Value> {
