@@ -48,7 +48,8 @@ pub fn build(input: &ColumnsInput<'_>) -> (RepositoryColumns, Diagnostics) {
         .collect();
     let mut tasks = BTreeMap::new();
     let mut diagnostics = Diagnostics::new();
-    for task in input.graph.topological_order() {
+    let order = input.graph.topological_order();
+    for &task in &order {
         let found = if let Some(plan) = input.plans.get(task) {
             let io = input.task_io.get(task);
             // A declared table the task writes is hidden from the resolver (unless the
@@ -100,7 +101,12 @@ pub fn build(input: &ColumnsInput<'_>) -> (RepositoryColumns, Diagnostics) {
         schemas: known.schemas,
         tasks,
     };
-    diagnostics.extend(unknown_schemas(input.repository, input.graph, &repository_columns));
+    diagnostics.extend(unknown_schemas(
+        input.repository,
+        input.graph,
+        &order,
+        &repository_columns,
+    ));
     (repository_columns, diagnostics)
 }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::RepositoryColumns;
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::DependencyGraph;
-use crate::model::{Repository, TableName};
+use crate::model::{Repository, TableName, TaskId};
 
 /// At most this many columns are spelt out in the declaration the help suggests.
 const SHOWN_COLUMNS: usize = 6;
@@ -17,12 +17,13 @@ const SHOWN_COLUMNS: usize = 6;
 pub(super) fn unknown_schemas(
     repository: &Repository,
     graph: &DependencyGraph,
+    order: &[&TaskId],
     columns: &RepositoryColumns,
 ) -> Vec<Diagnostic> {
     let mut first: BTreeMap<&TableName, (usize, Span)> = BTreeMap::new();
     let mut read: BTreeMap<&TableName, BTreeSet<&str>> = BTreeMap::new();
     let mut count: BTreeMap<&TableName, usize> = BTreeMap::new();
-    for (order, task) in graph.topological_order().into_iter().enumerate() {
+    for (position, &task) in order.iter().enumerate() {
         let Some(task_columns) = columns.tasks.get(task) else {
             continue;
         };
@@ -42,7 +43,7 @@ pub(super) fn unknown_schemas(
             if columns.schemas.contains_key(table) {
                 continue;
             }
-            first.entry(table).or_insert((order, span));
+            first.entry(table).or_insert((position, span));
             read.entry(table).or_default().insert(column);
             *count.entry(table).or_default() += 1;
         }
@@ -167,7 +168,7 @@ mod tests {
                 writer: Some(task),
             },
         );
-        let found = unknown_schemas(repository, graph, &columns);
+        let found = unknown_schemas(repository, graph, &graph.topological_order(), &columns);
         let summary: Vec<(Code, &str, &str)> = found
             .iter()
             .map(|d| (d.code, d.message.as_str(), d.help.as_deref().unwrap_or_default()))

@@ -56,8 +56,6 @@ pub struct CheckReport {
     /// The data quality checks of each task with rules, when the repository has no
     /// errors before them.
     pub quality: BTreeMap<TaskId, Vec<crate::quality::Check>>,
-    /// The column plan of every sparksql task whose SQL was analysed.
-    pub column_plans: BTreeMap<TaskId, ColumnPlan>,
     /// Every table's schema and every task's column lineage, when the repository has
     /// no errors before the columns stage (its own errors, e.g. an unknown column, do
     /// not take it away: the plan names the readers of a removed column from it).
@@ -136,7 +134,6 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
     let mut sql_names = BTreeMap::new();
     let mut access = AccessReport::default();
     let mut quality = BTreeMap::new();
-    let mut column_plans = BTreeMap::new();
     let mut columns = None;
     if let Some(repository) = &validated.repository {
         // A flow that did not load or validate is missing from the model, so the file
@@ -145,6 +142,7 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         diagnostics.extend(codeowners_problems(tree, repository, complete, &mut sources)?);
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
         app_files = read_applications(tree, repository, &mut sources, &mut diagnostics)?;
+        let column_plans;
         (task_io, datax_jobs, sql_names, column_plans) = analyze(repository, &sql_files, &sources, &mut diagnostics);
         if !diagnostics.has_errors() {
             let (built, found) = crate::graph::build(repository, &task_io);
@@ -185,7 +183,6 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         sql_names,
         access,
         quality,
-        column_plans,
         columns,
         flow_files: loaded.flows.len(),
     })

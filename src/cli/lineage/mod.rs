@@ -121,7 +121,14 @@ pub(crate) fn run(args: &LineageArgs, printer: &Printer) -> Result<Outcome, Erro
                 .around
                 .as_ref()
                 .map(|around| around.edges.iter().map(|e| e.task.clone()).collect());
-            return openlineage_events(args, &repo, tree.as_ref(), tasks.as_ref(), printer);
+            // The events of one environment: the one asked for, else prod, else the first.
+            let environments = &repository.project.environments;
+            let wanted = match &args.env {
+                Some(env) => env.clone(),
+                None if environments.contains_key(PRODUCTION) => PRODUCTION.to_owned(),
+                None => environments.keys().next().cloned().unwrap_or_default(),
+            };
+            return openlineage_events(args, &repo, tree.as_ref(), &wanted, tasks.as_ref(), printer);
         }
     };
     printer.out(&output);
@@ -169,15 +176,12 @@ fn openlineage_events(
     args: &LineageArgs,
     repo: &Path,
     tree: &dyn crate::load::FileSource,
+    wanted: &str,
     tasks: Option<&BTreeSet<TaskId>>,
     printer: &Printer,
 ) -> Result<Outcome, Error> {
-    let environments = match &args.env {
-        Some(env) => vec![env.clone()],
-        None => Vec::new(),
-    };
     let request = CompileRequest {
-        environments,
+        environments: vec![wanted.to_owned()],
         airflow_version: None,
     };
     let (report, compiled) = match compile(tree, &request)? {
@@ -191,8 +195,7 @@ fn openlineage_events(
             return Ok(Outcome::InputErrors);
         }
     };
-    let wanted = args.env.as_deref().unwrap_or(PRODUCTION);
-    let chosen = compiled.iter().find(|c| c.name == wanted).or_else(|| compiled.first());
+    let chosen = compiled.first();
     let (Some(chosen), Some(repository)) = (chosen, report.repository.as_ref()) else {
         return Err(Error::Usage("the repository declares no environment".to_owned()));
     };
