@@ -6,6 +6,7 @@ Usage (with the python of one of the venvs made by scripts/airflow-venvs.sh):
     python tests/airflow/run_dag.py DAG_FOLDER DAG_ID [DAG_ID...] [--logical-date 2024-03-05]
         [--pools pools.json] [--violations DAG_ID.TASK_ID[,DAG_ID.TASK_ID...]]
         [--datax-home DIR] [--at DAG_ID=2024-03-04T17:00:00+00:00 ...]
+        [--spark MASTER] [--conn CONN_ID=URI_OR_JSON ...] [--path DIR ...] [--env NAME=VALUE ...]
 
 The DAGs run one after the other, for the same logical date (UTC midnight of
 `--logical-date`, or the instant `--at` gives that DAG), in one metadata database: a
@@ -13,7 +14,14 @@ later DAG's ExternalTaskSensor sees the task states of an earlier one. Airflow d
 each run's data interval from the logical date (a manual run's: the last complete
 interval, the one that ends there, on 2.10 and 3.x); it is printed with the run.
 
-The stand-ins never touch a cluster:
+With `--spark MASTER` (e.g. `local-spark://127.0.0.1:PORT`, the local Spark of
+tests/spark/server.py), `SparkSqlOperator` runs for real: Airflow renders the SQL, the
+provider's SparkSqlHook runs `spark-sql` (tests/spark/bin/spark-sql, given with
+`--path`) against that Spark through the `spark_sql_default` connection, and what it
+printed is recorded per task (`spark`). `--conn` sets more Airflow connections,
+`--env` environment variables of the tasks.
+
+Otherwise the stand-ins never touch a cluster:
 - `SparkSubmitOperator` (ml tasks, sql_runner) succeeds;
 - `BashOperator` (DataX) succeeds, unless `--datax-home DIR` is given: then it runs for
   real — the rendered command, flowc's DataX launcher, and whatever `DIR/bin/datax.py`
@@ -59,6 +67,10 @@ def parse_args(argv):
     parser.add_argument("--violations", default="", help="comma-separated dag_id.task_id")
     parser.add_argument("--datax-home", help="run BashOperator for real with this DATAX_HOME")
     parser.add_argument("--at", action="append", default=[], metavar="DAG_ID=ISO", help="this DAG's logical date")
+    parser.add_argument("--spark", metavar="MASTER", help="run SparkSqlOperator for real on this Spark")
+    parser.add_argument("--conn", action="append", default=[], metavar="CONN_ID=URI_OR_JSON")
+    parser.add_argument("--path", action="append", default=[], metavar="DIR", help="prepended to PATH")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
     return parser.parse_args(argv)
 
 
@@ -89,9 +101,47 @@ def airflow_cli(home, *args):
 
 
 STAND_IN = []
+SPARK = []
 
 
-def install_stand_ins(violations, real_bash):
+def observe_spark_sql():
+    """Not a stand-in: SparkSqlOperator runs for real; the lines spark-sql printed (the
+    hook logs them) and the error it failed with are recorded per task."""
+    import logging
+
+    from airflow.providers.apache.spark.operators.spark_sql import SparkSqlOperator
+
+    real_execute = SparkSqlOperator.execute
+
+    class Lines(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.INFO)
+            self.lines = []
+
+        def emit(self, record):
+            self.lines.append(record.getMessage())
+
+    def execute(self, context):
+        handler = Lines()
+        logger = logging.getLogger("airflow.task.hooks")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        entry = {"task": f"{self.dag_id}.{self.task_id}", "outcome": "pass", "lines": [], "error": None}
+        try:
+            return real_execute(self, context)
+        except Exception as error:
+            entry["outcome"] = "fail"
+            entry["error"] = str(error)
+            raise
+        finally:
+            logger.removeHandler(handler)
+            entry["lines"] = [line for line in handler.lines if "flowc-dq" in line or "Error in query" in line]
+            SPARK.append(entry)
+
+    SparkSqlOperator.execute = execute
+
+
+def install_stand_ins(violations, real_bash, real_spark):
     from airflow.exceptions import AirflowException
     from airflow.providers.apache.spark.operators.spark_sql import SparkSqlOperator
     from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
@@ -118,7 +168,10 @@ def install_stand_ins(violations, real_bash):
     def succeed(self, context):
         STAND_IN.append({"task": f"{self.dag_id}.{self.task_id}", "outcome": "pass", "line": ""})
 
-    SparkSqlOperator.execute = spark_sql
+    if real_spark:
+        observe_spark_sql()
+    else:
+        SparkSqlOperator.execute = spark_sql
     SparkSubmitOperator.execute = succeed
     observe_sensor_failures()
     import importlib
@@ -206,7 +259,20 @@ def main(argv):
         violations = {v for v in args.violations.split(",") if v}
         if args.datax_home:
             os.environ["DATAX_HOME"] = os.path.abspath(args.datax_home)
-        install_stand_ins(violations, real_bash=bool(args.datax_home))
+        for item in args.conn:
+            conn_id, _, value = item.partition("=")
+            os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = value
+        if args.spark:
+            host, _, port = args.spark.rpartition(":")
+            os.environ["AIRFLOW_CONN_SPARK_SQL_DEFAULT"] = json.dumps(
+                {"conn_type": "spark_sql", "host": host, "port": int(port)}
+            )
+        for item in args.env:
+            name, _, value = item.partition("=")
+            os.environ[name] = value
+        if args.path:
+            os.environ["PATH"] = os.pathsep.join([*map(os.path.abspath, args.path), os.environ["PATH"]])
+        install_stand_ins(violations, real_bash=bool(args.datax_home), real_spark=bool(args.spark))
         day = datetime.strptime(args.logical_date, "%Y-%m-%d").replace(tzinfo=timezone.utc)
         at = {}
         for item in args.at:
@@ -234,6 +300,7 @@ def main(argv):
                 "airflow_version": airflow.__version__,
                 "runs": runs,
                 "stand_in": STAND_IN,
+                "spark": SPARK,
                 "sensor_errors": SENSOR_ERRORS,
             },
             result_out,
