@@ -7,12 +7,19 @@ Usage (with the python of one of the venvs made by scripts/airflow-venvs.sh):
         [--pools pools.json] [--violations DAG_ID.TASK_ID[,DAG_ID.TASK_ID...]]
         [--datax-home DIR] [--at DAG_ID=2024-03-04T17:00:00+00:00 ...]
         [--spark MASTER] [--conn CONN_ID=URI_OR_JSON ...] [--path DIR ...] [--env NAME=VALUE ...]
+        [--scheduled] [--dag-conf DAG_ID=JSON ...]
 
 The DAGs run one after the other, for the same logical date (UTC midnight of
 `--logical-date`, or the instant `--at` gives that DAG), in one metadata database: a
 later DAG's ExternalTaskSensor sees the task states of an earlier one. Airflow decides
 each run's data interval from the logical date (a manual run's: the last complete
 interval, the one that ends there, on 2.10 and 3.x); it is printed with the run.
+
+With `--scheduled`, each run gets the data interval the scheduled run of its logical
+date has (the interval that starts there), as the scheduler would make it, instead of a
+manual run's (the one that ends there): runs of several DAGs for one business date then
+have the logical dates their sensors look for. `--dag-conf` is the run conf of a DAG
+(a triggered DAG's parameters).
 
 With `--spark MASTER` (e.g. `local-spark://127.0.0.1:PORT`, the local Spark of
 tests/spark/server.py), `SparkSqlOperator` runs for real: Airflow renders the SQL, the
@@ -71,6 +78,8 @@ def parse_args(argv):
     parser.add_argument("--conn", action="append", default=[], metavar="CONN_ID=URI_OR_JSON")
     parser.add_argument("--path", action="append", default=[], metavar="DIR", help="prepended to PATH")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--scheduled", action="store_true", help="scheduled runs' data intervals")
+    parser.add_argument("--dag-conf", action="append", default=[], metavar="DAG_ID=JSON")
     return parser.parse_args(argv)
 
 
@@ -119,16 +128,16 @@ def observe_spark_sql():
             self.lines = []
 
         def emit(self, record):
-            self.lines.append(record.getMessage())
+            self.lines.append(record.getMessage().rstrip("\n"))
 
-    def execute(self, context):
+    def execute(self, context, **kwargs):
         handler = Lines()
         logger = logging.getLogger("airflow.task.hooks")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         entry = {"task": f"{self.dag_id}.{self.task_id}", "outcome": "pass", "lines": [], "error": None}
         try:
-            return real_execute(self, context)
+            return real_execute(self, context, **kwargs)
         except Exception as error:
             entry["outcome"] = "fail"
             entry["error"] = str(error)
@@ -186,6 +195,19 @@ def install_stand_ins(violations, real_bash, real_spark):
 
 
 SENSOR_ERRORS = {}
+
+
+def scheduled_intervals():
+    """A run of a cron DAG gets the data interval that starts at its logical date, as a
+    scheduled run does, not the last complete one before it (a manual run's)."""
+    from airflow.timetables.base import DataInterval
+    from airflow.timetables.interval import CronDataIntervalTimetable
+
+    def infer(self, *, run_after):
+        start = self._align_to_prev(run_after)
+        return DataInterval(start=start, end=self._get_next(start))
+
+    CronDataIntervalTimetable.infer_manual_data_interval = infer
 
 
 def observe_sensor_failures():
@@ -273,6 +295,12 @@ def main(argv):
         if args.path:
             os.environ["PATH"] = os.pathsep.join([*map(os.path.abspath, args.path), os.environ["PATH"]])
         install_stand_ins(violations, real_bash=bool(args.datax_home), real_spark=bool(args.spark))
+        if args.scheduled:
+            scheduled_intervals()
+        dag_conf = {}
+        for item in args.dag_conf:
+            dag_id, _, value = item.partition("=")
+            dag_conf[dag_id] = json.loads(value)
         day = datetime.strptime(args.logical_date, "%Y-%m-%d").replace(tzinfo=timezone.utc)
         at = {}
         for item in args.at:
@@ -285,10 +313,11 @@ def main(argv):
                 raise SystemExit(f"no DAG {dag_id} in {folder}: {sorted(dags)}")
             dag = dags[dag_id]
             logical_date = at.get(dag_id, day)
+            conf = dag_conf.get(dag_id)
             if airflow.__version__.startswith("2."):
-                run = dag.test(execution_date=logical_date)
+                run = dag.test(execution_date=logical_date, run_conf=conf)
             else:
-                run = dag.test(logical_date=logical_date)
+                run = dag.test(logical_date=logical_date, run_conf=conf)
             states = {ti.task_id: text(ti.state) for ti in run.get_task_instances()}
             runs[dag_id] = {
                 "state": text(run.state),

@@ -33,7 +33,7 @@ impl AirflowVersion {
     }
 
     /// What `airflow.__version__` starts with.
-    fn version_prefix(self) -> &'static str {
+    pub(crate) fn version_prefix(self) -> &'static str {
         match self {
             Self::V2_10 => "2.10.",
             Self::V3 => "3.3.",
@@ -193,7 +193,7 @@ pub(crate) fn run_dags_at(version: AirflowVersion, dag_folder: &Path, runs: &[(&
 }
 
 /// The JSON `run_dag.py` prints, checked to come from Airflow `version`.
-fn run_dag_output(version: AirflowVersion, dag_folder: &Path, command: &mut Command) -> Value {
+pub(crate) fn run_dag_output(version: AirflowVersion, dag_folder: &Path, command: &mut Command) -> Value {
     let output = command.output().expect("the venv's python runs");
     assert!(
         output.status.success(),
