@@ -4,7 +4,7 @@ replaced by a stand-in, and print the state of each task as JSON.
 Usage (with the python of one of the venvs made by scripts/airflow-venvs.sh):
 
     python tests/airflow/run_dag.py DAG_FOLDER DAG_ID [DAG_ID...] [--logical-date 2024-03-05]
-        [--pools pools.json] [--violations DAG_ID.TASK_ID[,DAG_ID.TASK_ID...]]
+        [--pools pools.json]
         [--datax-home DIR] [--at DAG_ID=2024-03-04T17:00:00+00:00 ...]
         [--spark MASTER] [--conn CONN_ID=URI_OR_JSON ...] [--path DIR ...] [--env NAME=VALUE ...]
         [--scheduled] [--dag-conf DAG_ID=JSON ...]
@@ -33,21 +33,15 @@ Otherwise the stand-ins never touch a cluster:
 - `BashOperator` (DataX) succeeds, unless `--datax-home DIR` is given: then it runs for
   real — the rendered command, flowc's DataX launcher, and whatever `DIR/bin/datax.py`
   is (`DATAX_HOME=DIR`), with Airflow keeping its last output line as the task's XCom;
-- `SparkSqlOperator` plays spark-sql on the SQL Airflow rendered for the task: a task
-  listed in `--violations` (as `dag_id.task_id`) is a check whose data violates its rule, so its statements
-  run as they would on such data — SQL that calls `raise_error(...)` (a strong check)
-  fails like spark-sql exiting non-zero, SQL without it (a weak check) prints its
-  `flowc-dq WARN` line and succeeds; every other task succeeds.
-
-So which task fails is decided by the SQL flowc rendered, not by this script, and what
-happens downstream is decided by Airflow's scheduling of the DAG as flowc wrote it.
+- `SparkSqlOperator` records the SQL Airflow rendered for the task and succeeds (what
+  that SQL does on data is proven with `--spark`).
 
 Cross-flow sensors (ExternalTaskSensor) run for real; the error each one fails with is
 recorded.
 
 Prints {"airflow_version", "runs": {dag_id: {"state", "states": {task_id: state},
 "data_interval": [start, end] (UTC, ISO)}},
-"stand_in": [{"task", "outcome", "line", "sql"}], "sensor_errors": {task: message}} on
+"stand_in": [{"task", "outcome", "sql"}], "sensor_errors": {task: message}} on
 stdout (`task` is `dag_id.task_id`; `sql` is what Airflow rendered for a Spark SQL
 task); Airflow's logs go to stderr.
 """
@@ -71,7 +65,6 @@ def parse_args(argv):
     parser.add_argument("dag_ids", nargs="+", metavar="DAG_ID")
     parser.add_argument("--logical-date", default="2024-03-05")
     parser.add_argument("--pools", help="pools file in the `airflow pools import` format")
-    parser.add_argument("--violations", default="", help="comma-separated dag_id.task_id")
     parser.add_argument("--datax-home", help="run BashOperator for real with this DATAX_HOME")
     parser.add_argument("--at", action="append", default=[], metavar="DAG_ID=ISO", help="this DAG's logical date")
     parser.add_argument("--spark", metavar="MASTER", help="run SparkSqlOperator for real on this Spark")
@@ -150,32 +143,15 @@ def observe_spark_sql():
     SparkSqlOperator.execute = execute
 
 
-def install_stand_ins(violations, real_bash, real_spark):
-    from airflow.exceptions import AirflowException
+def install_stand_ins(real_bash, real_spark):
     from airflow.providers.apache.spark.operators.spark_sql import SparkSqlOperator
     from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
-    def spark_sql(self, context):
-        sql = self.sql or ""
-        task = f"{self.dag_id}.{self.task_id}"
-        start = sql.find("rule=")
-        rule = sql[start : sql.find(" ", start)] if start >= 0 else ""
-        if task not in violations:
-            line = f"flowc-dq PASS {rule}" if rule else ""
-            STAND_IN.append({"task": task, "outcome": "pass", "line": line, "sql": sql})
-            return None
-        if "raise_error(" in sql:
-            line = f"flowc-dq FAIL {rule} (stand-in: the data violates the rule)"
-            STAND_IN.append({"task": task, "outcome": "fail", "line": line, "sql": sql})
-            # What SparkSqlHook raises when spark-sql exits non-zero.
-            raise AirflowException(f"Cannot execute the SQL on spark-sql: {line}")
-        line = f"flowc-dq WARN {rule} (stand-in: the data violates the rule)"
-        STAND_IN.append({"task": task, "outcome": "warn", "line": line, "sql": sql})
-        print(line, file=sys.stderr)
-        return None
+    def spark_sql(self, context, **kwargs):
+        STAND_IN.append({"task": f"{self.dag_id}.{self.task_id}", "outcome": "pass", "sql": self.sql or ""})
 
-    def succeed(self, context):
-        STAND_IN.append({"task": f"{self.dag_id}.{self.task_id}", "outcome": "pass", "line": ""})
+    def succeed(self, context, **kwargs):
+        STAND_IN.append({"task": f"{self.dag_id}.{self.task_id}", "outcome": "pass"})
 
     if real_spark:
         observe_spark_sql()
@@ -278,7 +254,6 @@ def main(argv):
             airflow_cli(home, "pools", "import", os.path.abspath(args.pools))
         import airflow
 
-        violations = {v for v in args.violations.split(",") if v}
         if args.datax_home:
             os.environ["DATAX_HOME"] = os.path.abspath(args.datax_home)
         for item in args.conn:
@@ -294,7 +269,7 @@ def main(argv):
             os.environ[name] = value
         if args.path:
             os.environ["PATH"] = os.pathsep.join([*map(os.path.abspath, args.path), os.environ["PATH"]])
-        install_stand_ins(violations, real_bash=bool(args.datax_home), real_spark=bool(args.spark))
+        install_stand_ins(real_bash=bool(args.datax_home), real_spark=bool(args.spark))
         if args.scheduled:
             scheduled_intervals()
         dag_conf = {}

@@ -124,7 +124,11 @@ fn set_value_replaces_block_and_flow_style_values() {
         "a:\n  default_fs: \"file://\"\n  b: 1\n"
     );
     assert_eq!(
-        set_value("w: {type: hive, default_fs: \"hdfs://ns1\", warehouse_dir: /w}", "warehouse_dir:", "/tmp/x"),
+        set_value(
+            "w: {type: hive, default_fs: \"hdfs://ns1\", warehouse_dir: /w}",
+            "warehouse_dir:",
+            "/tmp/x"
+        ),
         "w: {type: hive, default_fs: \"hdfs://ns1\", warehouse_dir: /tmp/x}"
     );
 }
