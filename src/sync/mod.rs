@@ -35,6 +35,7 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{Environment, Flow, Project, Repository, SyncTask, Task, TaskId, TaskKind};
+pub use resolver::table_location;
 use resolver::Resolver;
 
 /// Business-date variables DataX fills in at run time (`datax.py -p "-Dbizdate=…"`).

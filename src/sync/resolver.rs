@@ -396,7 +396,7 @@ impl<'a> Resolver<'a> {
 /// In an explicit `location`, `${env}` is the environment's name (an environment other
 /// than `prod` may not write a table whose location lacks it: the policy stage's
 /// environment isolation, R606).
-pub(super) fn table_location(
+pub fn table_location(
     connection: &Connection,
     table: &TableDeclaration,
     environment: Option<&Environment>,
