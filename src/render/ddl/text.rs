@@ -127,7 +127,8 @@ pub fn string_literal(text: &str) -> String {
             '-' => next == Some('-'),
             '/' => next == Some('*'),
             '*' => next == Some('/'),
-            c => c.is_control() || invisible::is_invisible(c),
+            // Tag characters (U+E0000–U+E007F) are invisible too.
+            c => c.is_control() || invisible::is_invisible(c) || ('\u{e0000}'..='\u{e007f}').contains(&c),
         };
         if escape {
             let mut units = [0_u16; 2];
