@@ -195,6 +195,9 @@ fn disagreements<'a>(
         let written_dir = job_directory(synced.job);
         let connection = hive_connection(repository, Some(synced.sync), environment);
         let declarations = repository.flows.iter().flat_map(|f| &f.tables).filter(|t| &t.name.value == name);
+        let Some(followed) = repository.table(name) else {
+            continue;
+        };
         for declaration in declarations {
             let declared_dir = connection.map(|c| {
                 with_namenode(
@@ -207,6 +210,7 @@ fn disagreements<'a>(
                     table: &declaration.name.value,
                     declared_at: declaration.name.span,
                     written_at: synced.sync.target.table.span,
+                    followed_at: followed.name.span,
                     task: synced.task.id.to_string(),
                     what,
                     declared,

@@ -123,6 +123,8 @@ pub(super) struct Disagreement<'a> {
     pub(super) declared_at: Span,
     /// Where the sync task names its target.
     pub(super) written_at: Span,
+    /// Where the declaration the job follows (the first) names the table.
+    pub(super) followed_at: Span,
     /// The sync task.
     pub(super) task: String,
     /// What differs: `format`, `field delimiter` or `location`.
@@ -146,8 +148,9 @@ impl Disagreement<'_> {
         .at(self.declared_at)
         .with_label(format!("{} {}", self.what, self.declared))
         .with_secondary(self.written_at, format!("DataX writes {} here", self.written))
+        .with_secondary(self.followed_at, "the declaration DataX and the DDL follow (the first)")
         .with_help(
-            "a table has one storage: the DataX job and the DDL follow its first declaration, so Spark would read files in another layout than this one says; declare the table once, or make every declaration agree",
+            "a table has one storage: DataX writes it and the DDL creates it as its first declaration says, so a reader trusting this one would be wrong; declare the table once, or make every declaration agree",
         )
     }
 }

@@ -31,7 +31,7 @@ pub fn render(ddl: &Ddl, project: &str) -> String {
         let _ = write!(out, "\n{};\n", create_table(table));
     }
     if !ddl.left_out.is_empty() {
-        out.push_str("\n-- Left out: tables whose column types flowc does not know (declare them under `tables:`).\n");
+        out.push_str("\n-- Left out, each with why:\n");
         for table in &ddl.left_out {
             let _ = writeln!(
                 out,
