@@ -211,7 +211,10 @@ fn declared_column(column: &TableColumn) -> Column {
 /// last items written, with their types), as Spark requires them in `PARTITION (…)`.
 fn inferred(output: &TableOutput, task: &TaskId) -> TableSchema {
     let is_dynamic = |c: &&TargetColumn| output.dynamic_partitions.contains(&c.name);
-    let statics = output.static_partitions.iter().map(|name| Column::partition(name, None));
+    let statics = output
+        .static_partitions
+        .iter()
+        .map(|name| Column::partition(name, None));
     let dynamics = output
         .columns
         .iter()

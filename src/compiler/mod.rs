@@ -176,7 +176,7 @@ fn render_environments(
         };
         let (ddl, problems) = environment_ddl(&report, &dags.environment, &dags.datax_jobs)?;
         diagnostics.extend(problems.into_iter().map(|mut problem| {
-            if problem.code == Code::UnknownColumnTypes {
+            if problem.code == Code::ColumnTypesUnknown {
                 problem.severity = Severity::Warning;
             }
             problem

@@ -197,7 +197,7 @@ codes! {
     SlaNotAlerted = "R613",
     /// A warehouse table's column types cannot be known (inferred without a type, or
     /// written by a task flowc cannot see into), so flowc cannot write its DDL.
-    UnknownColumnTypes = "R614",
+    ColumnTypesUnknown = "R614",
     /// A declaration of a table gives another storage format, field delimiter or
     /// location than the DataX job that writes its files.
     StorageMismatch = "R615",

@@ -155,7 +155,11 @@ mod tests {
                 insert.starts_with(&format!("dq.results PARTITION ({} = ", super::sql::RESULT_PARTITION.0)),
                 "{insert}"
             );
-            let items = insert.split_once("SELECT\n").and_then(|(_, rest)| rest.split_once("\nFROM (")).expect("items").0;
+            let items = insert
+                .split_once("SELECT\n")
+                .and_then(|(_, rest)| rest.split_once("\nFROM ("))
+                .expect("items")
+                .0;
             let names: Vec<&str> = items
                 .split(",\n")
                 .map(|item| item.trim().rsplit(' ').next().unwrap_or_default())

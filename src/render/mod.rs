@@ -86,11 +86,7 @@ pub type Rendered = (BTreeMap<String, Vec<u8>>, Vec<Diagnostic>);
 
 /// Renders one environment: its files (`ddl.sql` from `ddl`), and the problems the
 /// templates found.
-pub fn render_environment(
-    dags: &EnvironmentDags,
-    input: &RenderInput<'_>,
-    ddl: &ddl::Ddl,
-) -> Result<Rendered, Error> {
+pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>, ddl: &ddl::Ddl) -> Result<Rendered, Error> {
     let (repository, version) = (input.repository, input.version);
     let mut diagnostics = Vec::new();
     let mut inputs: BTreeMap<String, Vec<u8>> = input

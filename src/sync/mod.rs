@@ -35,8 +35,8 @@ use std::collections::BTreeMap;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{Environment, Flow, Project, Repository, SyncTask, Task, TaskId, TaskKind};
-pub use resolver::table_location;
 use resolver::Resolver;
+pub use resolver::table_location;
 
 /// Business-date variables DataX fills in at run time (`datax.py -p "-Dbizdate=…"`).
 pub const RUNTIME_VARIABLES: &[&str] = &["bizdate", "bizdate_nodash"];

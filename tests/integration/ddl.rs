@@ -32,7 +32,9 @@ fn example_tables() -> BTreeSet<String> {
             line.strip_prefix("reads:").or_else(|| line.strip_prefix("writes:"))
         })
         .flat_map(|list| list.split(',').map(|t| t.trim().to_owned()).collect::<Vec<_>>())
-        .filter(|name| name.split('.').count() == 2 && !name.starts_with("bank_sftp.") && !name.starts_with("risk_hbase."))
+        .filter(|name| {
+            name.split('.').count() == 2 && !name.starts_with("bank_sftp.") && !name.starts_with("risk_hbase.")
+        })
         .collect()
 }
 
@@ -57,7 +59,10 @@ fn the_example_gets_a_table_for_everything_it_reads_and_writes_in_every_environm
             let name = format!("{prefix}{table}");
             assert!(created.contains(&name), "{env}: no CREATE TABLE for {name}");
         }
-        assert!(created.contains(&format!("{prefix}dq.results")), "{env}: the results table");
+        assert!(
+            created.contains(&format!("{prefix}dq.results")),
+            "{env}: the results table"
+        );
         assert_eq!(created.len(), wanted.len() + 1, "{env}: {created:?}");
         let databases: Vec<&str> = stdout
             .lines()
@@ -92,7 +97,10 @@ fn the_example_compiles_the_same_ddl_into_each_environment() {
         let (_, printed, _) = run_ddl(&example(), env);
         assert_eq!(written, printed, "{env}: compile and flowc ddl differ");
         let manifest = std::fs::read_to_string(out.path().join(env).join("manifest.json")).expect("manifest");
-        assert!(manifest.contains("\"ddl.sql\""), "{env}: ddl.sql is not in the manifest");
+        assert!(
+            manifest.contains("\"ddl.sql\""),
+            "{env}: ddl.sql is not in the manifest"
+        );
     }
 }
 
@@ -129,7 +137,10 @@ fn compile_leaves_tables_of_unknown_types_out_with_a_warning() {
         "{written}"
     );
     assert!(written.contains("-- dev_dwd.orders_daily: "), "{written}");
-    assert!(written.contains("CREATE TABLE IF NOT EXISTS `dev_ods`.`orders`"), "{written}");
+    assert!(
+        written.contains("CREATE TABLE IF NOT EXISTS `dev_ods`.`orders`"),
+        "{written}"
+    );
 }
 
 #[test]
@@ -171,7 +182,10 @@ fn hostile_descriptions_stay_inside_their_literals() {
     let body: Vec<&str> = stdout.lines().filter(|l| !l.starts_with("-- ")).collect();
     let body = body.join("\n");
     assert_eq!(body.matches(';').count(), 2, "{body}");
-    assert!(!body.contains("--") && !body.contains("/*") && !body.contains("*/"), "{body}");
+    assert!(
+        !body.contains("--") && !body.contains("/*") && !body.contains("*/"),
+        "{body}"
+    );
     for line in body.lines() {
         assert_eq!(line.matches('\'').count() % 2, 0, "an unbalanced quote: {line}");
     }
@@ -206,7 +220,14 @@ fn describe(spark: &Spark, table: &str) -> Described {
         } else {
             match section {
                 // A comment holding a tab spans several cells.
-                0 => described.columns.push((name, cell(1), row.get(2..).map_or_else(String::new, |c| c.join("\t")).trim().to_owned())),
+                0 => described.columns.push((
+                    name,
+                    cell(1),
+                    row.get(2..)
+                        .map_or_else(String::new, |c| c.join("\t"))
+                        .trim()
+                        .to_owned(),
+                )),
                 1 => described.partitions.push((name, cell(1))),
                 _ => {
                     described.info.insert(name, cell(1));
@@ -288,7 +309,10 @@ fn expected_tables(sql: &str) -> BTreeMap<String, Expected> {
 /// has the DDL's columns, partitions, format and location.
 fn assert_applied(spark: &Spark, sql: &str, env: &str) {
     let expected = expected_tables(sql);
-    let databases: BTreeSet<&str> = expected.keys().filter_map(|t| t.split_once('.').map(|(d, _)| d)).collect();
+    let databases: BTreeSet<&str> = expected
+        .keys()
+        .filter_map(|t| t.split_once('.').map(|(d, _)| d))
+        .collect();
     let mut listed = BTreeSet::new();
     for database in &databases {
         // Rows: namespace, table, temporary; or the table alone.
@@ -306,20 +330,31 @@ fn assert_applied(spark: &Spark, sql: &str, env: &str) {
         let columns: Vec<(String, String)> = got.columns.iter().map(|(n, t, _)| (n.clone(), t.clone())).collect();
         assert_eq!(columns, want.columns, "{env}: columns of {table}");
         assert_eq!(got.partitions, want.partitions, "{env}: partitions of {table}");
-        let serde = got.info.get("Serde Library").cloned().unwrap_or_default().to_lowercase();
+        let serde = got
+            .info
+            .get("Serde Library")
+            .cloned()
+            .unwrap_or_default()
+            .to_lowercase();
         let input = got.info.get("InputFormat").cloned().unwrap_or_default().to_lowercase();
         match want.format {
             "orc" => assert!(serde.contains("orc"), "{env}: {table} is {serde}"),
             "parquet" => assert!(serde.contains("parquet"), "{env}: {table} is {serde}"),
             _ => {
                 assert!(want.delimited);
-                assert!(serde.contains("lazysimpleserde") && input.contains("text"), "{env}: {table} is {serde}, {input}");
+                assert!(
+                    serde.contains("lazysimpleserde") && input.contains("text"),
+                    "{env}: {table} is {serde}, {input}"
+                );
             }
         }
         if let Some(location) = &want.location {
             let got = got.info.get("Location").cloned().unwrap_or_default();
             let path = location.trim_start_matches("file:").trim_start_matches("//");
-            assert!(got.ends_with(path), "{env}: {table} is at {got}, the DDL says {location}");
+            assert!(
+                got.ends_with(path),
+                "{env}: {table} is at {got}, the DDL says {location}"
+            );
         }
     }
 }
@@ -331,7 +366,10 @@ fn ddl_applies_on_spark() {
     let repo = on_local_warehouse(&example(), &spark);
     for env in ["dev", "prod"] {
         let sql = ddl(repo.path(), env);
-        assert!(sql.contains("LOCATION 'file:"), "{env}: the synced tables are on the local warehouse");
+        assert!(
+            sql.contains("LOCATION 'file:"),
+            "{env}: the synced tables are on the local warehouse"
+        );
         spark.sql(&sql);
         assert_applied(&spark, &sql, env);
         let described: Vec<String> = expected_tables(&sql)
@@ -365,13 +403,22 @@ fn hostile_descriptions_reach_spark_exactly() {
     let formatted: Vec<String> = spark
         .sql("DESCRIBE FORMATTED dev_dwd.orders")
         .iter()
-        .map(|row| row.iter().map(|c| c.trim()).collect::<Vec<_>>().join("\t").trim_end().to_owned())
+        .map(|row| {
+            row.iter()
+                .map(|c| c.trim())
+                .collect::<Vec<_>>()
+                .join("\t")
+                .trim_end()
+                .to_owned()
+        })
         .collect();
     let formatted = formatted.join("\n");
     assert!(formatted.contains(&format!("Comment\t{}", HOSTILE[0])), "{formatted}");
     let partition = spark.sql("DESCRIBE dev_dwd.orders");
     assert!(
-        partition.iter().any(|row| row.get(2).is_some_and(|c| c.trim() == HOSTILE[1])),
+        partition
+            .iter()
+            .any(|row| row.get(2).is_some_and(|c| c.trim() == HOSTILE[1])),
         "{partition:?}"
     );
     assert_eq!(spark.sql("SHOW TABLES IN dev_dwd").len(), 1, "nothing else was created");

@@ -20,8 +20,8 @@ use crate::columns::{Column, RepositoryColumns, SchemaOrigin, TableSchema};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::graph::TaskIo;
 use crate::model::{
-    Connection, ConnectionKind, Environment, Repository, SyncTask, TableDeclaration, TableFormat, TableName,
-    Task, TaskId, TaskKind,
+    Connection, ConnectionKind, Environment, Repository, SyncTask, TableDeclaration, TableFormat, TableName, Task,
+    TaskId, TaskKind,
 };
 use crate::quality::sql::{RESULT_COLUMNS, RESULT_PARTITION};
 use crate::sync::{self, DataxJob};
@@ -75,7 +75,13 @@ pub fn build(input: &DdlInput<'_>, environment: &Environment) -> (Ddl, Vec<Diagn
                     environment.name,
                     name.database().unwrap_or_default()
                 );
-                left_out.insert(table.name.clone(), LeftOut { name: table.name, reason });
+                left_out.insert(
+                    table.name.clone(),
+                    LeftOut {
+                        name: table.name,
+                        reason,
+                    },
+                );
             }
             Ok(table) => {
                 tables.insert(table.name.clone(), table);
@@ -108,7 +114,9 @@ pub fn build(input: &DdlInput<'_>, environment: &Environment) -> (Ddl, Vec<Diagn
 
 /// Whether `environment` maps the database of `table` (a table without one: yes).
 fn maps(environment: &Environment, table: &TableName) -> bool {
-    table.database().is_none_or(|database| environment.maps_database(database))
+    table
+        .database()
+        .is_none_or(|database| environment.maps_database(database))
 }
 
 fn leave_out(
@@ -194,7 +202,11 @@ fn disagreements<'a>(
         let written_delimiter = writer.field_delimiter.clone().unwrap_or_default();
         let written_dir = job_directory(synced.job);
         let connection = hive_connection(repository, Some(synced.sync), environment);
-        let declarations = repository.flows.iter().flat_map(|f| &f.tables).filter(|t| &t.name.value == name);
+        let declarations = repository
+            .flows
+            .iter()
+            .flat_map(|f| &f.tables)
+            .filter(|t| &t.name.value == name);
         let Some(followed) = repository.table(name) else {
             continue;
         };
@@ -218,7 +230,11 @@ fn disagreements<'a>(
                 });
             };
             if declaration.format.as_str() != written_format {
-                differs("format", format!("`{}`", declaration.format.as_str()), format!("{written_format} files"));
+                differs(
+                    "format",
+                    format!("`{}`", declaration.format.as_str()),
+                    format!("{written_format} files"),
+                );
             } else if declaration.format == TableFormat::Text && declaration.field_delimiter != written_delimiter {
                 differs(
                     "field delimiter",
@@ -369,9 +385,7 @@ fn inferred<'a>(
         table: &schema.table,
         span,
         flow_file: flow_file(input.repository, task),
-        why: format!(
-            "task `{task}` writes it, and flowc could not infer the type of every column from its SQL"
-        ),
+        why: format!("task `{task}` writes it, and flowc could not infer the type of every column from its SQL"),
         columns,
         partitions,
     })
@@ -445,11 +459,10 @@ fn write_span(input: &DdlInput<'_>, task: &TaskId, table: &TableName) -> Option<
 }
 
 fn flow_file(repository: &Repository, task: &TaskId) -> String {
-    repository
-        .flows
-        .iter()
-        .find(|f| &f.id == task.flow())
-        .map_or_else(|| "its flow's flow.yaml".to_owned(), |f| format!("{}/flow.yaml", f.folder))
+    repository.flows.iter().find(|f| &f.id == task.flow()).map_or_else(
+        || "its flow's flow.yaml".to_owned(),
+        |f| format!("{}/flow.yaml", f.folder),
+    )
 }
 
 /// The quality results table, named for the environment.

@@ -23,7 +23,7 @@ mod text;
 use std::collections::BTreeSet;
 
 pub use build::{DdlInput, build};
-pub use text::{add_columns, create_database, create_table, render, string_literal};
+pub use text::{add_columns, create_database, create_table, identifier, render, string_literal, table_name};
 
 use crate::model::TableName;
 

@@ -49,7 +49,7 @@ impl Untyped<'_> {
     pub(super) fn diagnostic(&self) -> Diagnostic {
         let unknown = self.unknown();
         let mut diagnostic = Diagnostic::error(
-            Code::UnknownColumnTypes,
+            Code::ColumnTypesUnknown,
             format!("the column types of `{}` are unknown", self.table),
         );
         if let Some(span) = self.span {
@@ -110,7 +110,10 @@ fn entry(column: &Partly) -> String {
     format!(
         "      - {{name: {}, type: {}}}",
         quoted(&column.name, ""),
-        column.data_type.as_deref().map_or_else(|| "TODO".to_owned(), |t| quoted(t, "()"))
+        column
+            .data_type
+            .as_deref()
+            .map_or_else(|| "TODO".to_owned(), |t| quoted(t, "()"))
     )
 }
 

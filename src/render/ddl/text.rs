@@ -106,12 +106,12 @@ fn column_list(columns: &[DdlColumn], indent: &str, separator: &str) -> String {
 }
 
 /// `` `db`.`t` ``.
-fn table_name(name: &TableName) -> String {
+pub fn table_name(name: &TableName) -> String {
     name.as_str().split('.').map(identifier).collect::<Vec<_>>().join(".")
 }
 
 /// A name in backticks, a backtick in it doubled.
-fn identifier(name: &str) -> String {
+pub fn identifier(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
@@ -223,7 +223,10 @@ mod tests {
             assert!(!inside.contains(bad), "{bad:?} in {literal}");
         }
         let supplementary = string_literal("\u{e0041}");
-        assert_eq!(supplementary, "'\\uDB40\\uDC41'", "a character beyond the BMP as two UTF-16 escapes");
+        assert_eq!(
+            supplementary, "'\\uDB40\\uDC41'",
+            "a character beyond the BMP as two UTF-16 escapes"
+        );
     }
 
     #[test]
