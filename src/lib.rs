@@ -18,7 +18,7 @@
 //! | 7 | `quality` | each task's data quality checks and their SQL |
 //! | 8 | `policy` | access grants, environment isolation, CODEOWNERS |
 //! | 9 | `dags` | one environment's DAG model: DAGs, tasks, operators, pools, sensors |
-//! | 10 | `render` | one environment's files in memory, the manifest, fingerprints |
+//! | 10 | `render` | one environment's files in memory (table DDL among them), the manifest, fingerprints |
 //! | 11 | `compiler` | runs stages 2–10 and owns the report: `check`, `compile` |
 //! | 12 | `output` | the compiled files written all-or-nothing |
 //! | 13 | `plan` | the pull-request plan: a diff of two compiles and its views |

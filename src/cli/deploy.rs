@@ -200,7 +200,13 @@ fn print(printer: &Printer, release: &Release, deployment: &Deployment, target: 
         }
     };
     printer.out(&text);
-    if let Some(reminder) = pools_reminder(release, deployment, target) {
+    for reminder in [
+        pools_reminder(release, deployment, target),
+        ddl_reminder(release, deployment, target),
+    ]
+    .into_iter()
+    .flatten()
+    {
         printer.out(&reminder);
     }
 }
@@ -210,27 +216,50 @@ fn print(printer: &Printer, release: &Release, deployment: &Deployment, target: 
 /// everything that runs there), and until they are imported the tasks wait on pools
 /// that do not exist or have the old slot counts.
 fn pools_reminder(release: &Release, deployment: &Deployment, target: &DeployTarget) -> Option<String> {
-    const POOLS: &str = "pools.json";
+    let (path, when) = touched(release, deployment, target, "pools.json", "import")?;
+    Some(format!(
+        "pools.json {when} so the tasks' pools exist with these slots:\n  airflow pools import {path}\n"
+    ))
+}
+
+/// The `spark-sql -f ddl.sql` to run when the deploy adds or changes `ddl.sql`: a
+/// documented step, not a task — creating databases takes rights the DAGs' Spark user
+/// need not have, and every table must exist before the first DAG runs. It is
+/// idempotent (`IF NOT EXISTS`); what it cannot change in place, `flowc plan` lists.
+fn ddl_reminder(release: &Release, deployment: &Deployment, target: &DeployTarget) -> Option<String> {
+    let (path, when) = touched(release, deployment, target, "ddl.sql", "apply")?;
+    Some(format!(
+        "ddl.sql {when} before the DAGs run, so every table they write exists (idempotent; what it cannot change in place, `flowc plan` lists):\n  spark-sql -f {path}\n"
+    ))
+}
+
+/// Where `file` of the deployed environment is, and what to say (`verb` it), when the
+/// deploy adds or changes it.
+fn touched(
+    release: &Release,
+    deployment: &Deployment,
+    target: &DeployTarget,
+    file: &str,
+    verb: &str,
+) -> Option<(String, String)> {
     let changes = &deployment.changes;
-    let touched = changes.added.iter().chain(&changes.changed).any(|path| path == POOLS);
+    let touched = changes.added.iter().chain(&changes.changed).any(|path| path == file);
     if !touched || matches!(deployment.outcome, release::Outcome::AlreadyDeployed { .. }) {
         return None;
     }
     let path = match target {
-        DeployTarget::Dir(_) => shell_word(&format!("{}/{POOLS}", deployment.location)),
+        DeployTarget::Dir(_) => shell_word(&format!("{}/{file}", deployment.location)),
         // Where git-sync checks the branch out is only known on the Airflow side.
         DeployTarget::Branch(_) => format!(
-            "<git-sync checkout>/{}_{}/{POOLS}",
+            "<git-sync checkout>/{}_{}/{file}",
             release.record.project, release.record.environment
         ),
     };
     let when = match deployment.outcome {
-        release::Outcome::DryRun => "would change: after the deploy, import it",
-        _ => "changed: import it",
+        release::Outcome::DryRun => format!("would change: after the deploy, {verb} it"),
+        _ => format!("changed: {verb} it"),
     };
-    Some(format!(
-        "{POOLS} {when} so the tasks' pools exist with these slots:\n  airflow pools import {path}\n"
-    ))
+    Some((path, when))
 }
 
 /// `text` as one shell word: as is when it holds only safe characters, else in single

@@ -9,6 +9,7 @@ mod check;
 mod codeowners;
 mod comment;
 mod compile;
+mod ddl;
 mod deploy;
 mod graph;
 mod init;
@@ -51,6 +52,9 @@ enum Command {
     Codeowners(codeowners::CodeownersArgs),
     /// Render Airflow DAG files, pools and a manifest for each environment.
     Compile(compile::CompileArgs),
+    /// Print the table DDL of one environment (CREATE DATABASE/TABLE IF NOT EXISTS for
+    /// every table whose schema flowc knows, and the quality results table).
+    Ddl(ddl::DdlArgs),
     /// Publish one environment: atomically into an Airflow DAGs folder, or as a commit
     /// on a deploy branch for git-sync (push it with `git push`).
     Deploy(deploy::DeployArgs),
@@ -86,6 +90,7 @@ impl Command {
             Command::Check(args) => &mut args.repo,
             Command::Codeowners(args) => &mut args.repo,
             Command::Compile(args) => &mut args.repo,
+            Command::Ddl(args) => &mut args.repo,
             Command::Deploy(args) => &mut args.repo,
             Command::Graph(args) => &mut args.repo,
             Command::Lineage(args) => &mut args.repo,
@@ -154,6 +159,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(args, &printer),
         Command::Codeowners(args) => codeowners::run(args, &printer),
         Command::Compile(args) => compile::run(args, &printer),
+        Command::Ddl(args) => ddl::run(args, &printer),
         Command::Deploy(args) => deploy::run(args, &printer),
         Command::Templates(args) => templates::run(args, &printer),
         Command::Graph(args) => graph::run(args, &printer),

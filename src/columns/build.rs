@@ -206,17 +206,29 @@ fn declared_column(column: &TableColumn) -> Column {
     }
 }
 
-/// The schema a query gives a table nobody declares: its columns in written order
-/// (dynamic partition columns last, as Spark lists them), static partitions after.
+/// The schema a query gives a table nobody declares: its columns in written order,
+/// then its partition columns: static ones (type unknown), then dynamic ones (the
+/// last items written, with their types), as Spark requires them in `PARTITION (…)`.
 fn inferred(output: &TableOutput, task: &TaskId) -> TableSchema {
+    let is_dynamic = |c: &&TargetColumn| output.dynamic_partitions.contains(&c.name);
+    let statics = output
+        .static_partitions
+        .iter()
+        .map(|name| Column::partition(name, None));
+    let dynamics = output
+        .columns
+        .iter()
+        .filter(is_dynamic)
+        .map(|c| written_column(c, c.span));
     TableSchema {
         table: output.table.clone(),
-        columns: output.columns.iter().map(|c| written_column(c, c.span)).collect(),
-        partition_columns: output
-            .static_partitions
+        columns: output
+            .columns
             .iter()
-            .map(|name| Column::partition(name, None))
+            .filter(|c| !is_dynamic(c))
+            .map(|c| written_column(c, c.span))
             .collect(),
+        partition_columns: statics.chain(dynamics).collect(),
         origin: SchemaOrigin::Inferred(task.clone()),
         writer: Some(task.clone()),
     }
@@ -272,6 +284,7 @@ fn sync_columns(task: &TaskId, job: &DataxJob, span: Span) -> (TaskColumns, Opti
         table: target,
         columns: target_columns,
         static_partitions: schema.partition_columns.iter().map(|c| c.name.clone()).collect(),
+        dynamic_partitions: Vec::new(),
         complete: true,
         by_name: false,
         span,

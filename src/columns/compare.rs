@@ -256,6 +256,7 @@ mod tests {
                 })
                 .collect(),
             static_partitions: static_partitions.iter().map(|p| (*p).to_owned()).collect(),
+            dynamic_partitions: Vec::new(),
             complete: true,
             by_name: false,
             span: span(50),

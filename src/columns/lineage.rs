@@ -370,6 +370,7 @@ mod tests {
                 })
                 .collect(),
             static_partitions: Vec::new(),
+            dynamic_partitions: Vec::new(),
             complete: true,
             by_name: false,
             span: span(),

@@ -21,12 +21,13 @@ pub use analyze::{BUILTIN_VARIABLES, CheckReport};
 
 use crate::Error;
 use crate::dags::{self, DagInput, EnvironmentDags, Mode};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
 use crate::load::{self, FileSource};
-use crate::model::{AirflowVersion, Environment, Repository};
+use crate::model::{AirflowVersion, Environment, Repository, TaskId};
 use crate::policy::isolation;
+use crate::render::ddl::{self, Ddl, DdlInput};
 use crate::render::{self, CompiledEnvironment, RenderInput, Templates};
-use crate::sync;
+use crate::sync::{self, DataxJob};
 
 /// What to compile.
 #[derive(Clone, Debug, Default)]
@@ -139,9 +140,11 @@ fn build_dags(report: &mut CheckReport, request: &CompileRequest, mode: Mode) ->
 }
 
 /// Stage 10 for each environment's model (the ml applications it copies were read
-/// by the check): its files rendered; `RenderFailed` when the templates found problems.
+/// by the check): its files rendered, its table DDL among them (a table whose column
+/// types are unknown is left out with a warning, R614: the error is `flowc ddl`'s);
+/// `RenderFailed` when the templates or the DDL found problems.
 fn render_environments(
-    report: CheckReport,
+    mut report: CheckReport,
     templates: &Templates,
     request: &CompileRequest,
     environments: Vec<EnvironmentDags>,
@@ -171,12 +174,20 @@ fn render_environments(
             task_io: &report.task_io,
             columns: report.columns.as_ref(),
         };
-        let (files, problems) = render::render_environment(&dags, &input)?;
+        let (ddl, problems) = environment_ddl(&report, &dags.environment, &dags.datax_jobs)?;
+        diagnostics.extend(problems.into_iter().map(|mut problem| {
+            if problem.code == Code::ColumnTypesUnknown {
+                problem.severity = Severity::Warning;
+            }
+            problem
+        }));
+        let (files, problems) = render::render_environment(&dags, &input, &ddl)?;
         diagnostics.extend(problems);
         compiled.push(CompiledEnvironment {
             name: dags.environment.clone(),
             files,
             dags,
+            ddl,
         });
     }
     diagnostics.sort();
@@ -184,11 +195,50 @@ fn render_environments(
     Ok(if diagnostics.has_errors() {
         Compiled::RenderFailed { report, diagnostics }
     } else {
+        report.diagnostics.extend(diagnostics);
+        report.diagnostics.sort();
+        report.diagnostics.dedup();
         Compiled::Done {
             report,
             environments: compiled,
         }
     })
+}
+
+/// The table DDL of environment `name` of a report without errors, from the
+/// environment's DataX jobs, and its problems: R614 (as errors) and R615.
+fn environment_ddl(
+    report: &CheckReport,
+    name: &str,
+    datax_jobs: &BTreeMap<TaskId, DataxJob>,
+) -> Result<(Ddl, Vec<Diagnostic>), Error> {
+    let (Some(repository), Some(columns)) = (report.repository.as_ref(), report.columns.as_ref()) else {
+        return Err(Error::Internal("the DDL needs a report without errors".to_owned()));
+    };
+    let Some(environment) = repository.project.environments.get(name) else {
+        return Err(Error::Internal(format!("environment `{name}` is not in the model")));
+    };
+    let input = DdlInput {
+        repository,
+        columns,
+        task_io: &report.task_io,
+        datax_jobs,
+    };
+    Ok(ddl::build(&input, environment))
+}
+
+/// `flowc ddl`: the table DDL of `environment` for a report without errors, and its
+/// problems (a table whose column types are unknown is an error here).
+pub fn ddl(report: &CheckReport, environment: &Environment) -> Result<(Ddl, Diagnostics), Error> {
+    let Some(repository) = report.repository.as_ref().filter(|_| !report.diagnostics.has_errors()) else {
+        return Err(Error::Internal("the DDL needs a report without errors".to_owned()));
+    };
+    // Their problems were the check's.
+    let (jobs, _) = sync::resolve_environment(repository, environment, &report.datax_jobs);
+    let (ddl, problems) = environment_ddl(report, &environment.name, &jobs)?;
+    let mut problems: Diagnostics = problems.into_iter().collect();
+    problems.sort();
+    Ok((ddl, problems))
 }
 
 /// The environments named (each once, in the order first named), or all of them; an

@@ -195,6 +195,12 @@ codes! {
     TemplateOutputTooLarge = "R612",
     /// A flow's `sla` has alerts Airflow 3's deadline alerts cannot call.
     SlaNotAlerted = "R613",
+    /// A warehouse table's column types cannot be known (inferred without a type, or
+    /// written by a task flowc cannot see into), so flowc cannot write its DDL.
+    ColumnTypesUnknown = "R614",
+    /// A declaration of a table gives another storage format, field delimiter or
+    /// location than the DataX job that writes its files.
+    StorageMismatch = "R615",
 
     /// `.github/CODEOWNERS` is missing or differs from what `flowc codeowners` writes.
     CodeownersOutOfDate = "D701",

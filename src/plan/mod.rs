@@ -41,8 +41,8 @@ pub use planner::{PlanInput, Planner};
 pub use revisions::{DEFAULT_ENVIRONMENT, Failure, PlanOutcome, Side, Source, plan_revisions, plan_sources};
 pub use types::{
     AccessChange, BreakingChange, BreakingKind, Change, ChangeKind, ColumnAt, ColumnBreakingChange, ColumnBreakingKind,
-    ColumnChanges, ColumnOrder, ColumnReader, ColumnRename, ColumnRetype, Delta, FileDiff, FlowDiff, Impact, Plan,
-    QualityChange, ReadKind, RenameEvidence, Revision, RuleChange, Status, Summary, TableColumns, TaskDiff, TypeChange,
-    WriterChange,
+    ColumnChanges, ColumnOrder, ColumnReader, ColumnRename, ColumnRetype, DdlChange, DdlChangeKind, Delta, FileDiff,
+    FlowDiff, Impact, Plan, QualityChange, ReadKind, RenameEvidence, Revision, RuleChange, Status, Summary,
+    TableColumns, TaskDiff, TypeChange, WriterChange,
 };
 pub use view::{json, markdown, text};

@@ -10,6 +10,7 @@ use super::breaking::breaking_changes;
 use super::breaking::columns::column_changes;
 use super::diff::access::access_changes;
 use super::diff::columns::RevisionColumns;
+use super::diff::ddl::ddl_changes;
 use super::diff::files::{DiffLimits, MANIFEST, diff_files};
 use super::diff::flows::flow_diffs;
 use super::diff::quality::quality_changes;
@@ -18,6 +19,7 @@ use super::diff::writers::writer_changes;
 use super::graph::Graph;
 use super::impact::{impact, indirectly_affected};
 use super::types::{ColumnChanges, Plan, Revision, Status, Summary};
+use crate::render::ddl::Ddl;
 use crate::render::manifest::Manifest;
 
 /// One side of a comparison: a compiled environment.
@@ -32,6 +34,9 @@ pub struct PlanInput<'a> {
     /// Its columns, when known: the plan compares columns only when both sides have
     /// them.
     pub columns: Option<&'a RevisionColumns<'a>>,
+    /// Its table DDL, when compiled (none: no table, e.g. a base without the
+    /// environment).
+    pub ddl: Option<&'a Ddl>,
 }
 
 /// Computes plans.
@@ -63,6 +68,8 @@ impl Planner {
             (Some(base), Some(head)) => column_changes(base, head),
             _ => ColumnChanges::default(),
         };
+        let no_tables = Ddl::default();
+        let ddl = ddl_changes(base.ddl.unwrap_or(&no_tables), head.ddl.unwrap_or(&no_tables));
         let access = access_changes(&old.access, &new.access);
         let quality = quality_changes(old, new);
         let files = diff_files(base.files, head.files, self.limits);
@@ -83,6 +90,7 @@ impl Planner {
             indirectly_affected,
             breaking,
             columns,
+            ddl,
             access,
             quality,
             files,
@@ -109,6 +117,12 @@ fn summary(plan: &Plan) -> Summary {
         tables_with_column_changes: plan.columns.tables.len(),
         breaking_changes: plan.breaking_count(),
         external_column_changes: plan.columns.external.len(),
+        ddl_changes: plan.ddl.len(),
+        ddl_not_in_place: plan
+            .ddl
+            .iter()
+            .filter(|c| c.kind == super::types::DdlChangeKind::NotInPlace)
+            .count(),
         access_changes: plan.access.len(),
         quality_changes: plan.quality.len(),
         quality_loosened: plan.quality.iter().filter(|q| q.is_loosened()).count(),

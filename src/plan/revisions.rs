@@ -204,12 +204,14 @@ pub fn plan_sources(
             manifest: &base_manifest,
             files: base_files,
             columns: base_columns.as_ref(),
+            ddl: base_environment.as_ref().map(|environment| &environment.ddl),
         },
         &PlanInput {
             revision: &head.revision,
             manifest: &head_manifest,
             files: &head_environment.files,
             columns: head_columns.as_ref(),
+            ddl: Some(&head_environment.ddl),
         },
     );
     if base_environment.is_none() {

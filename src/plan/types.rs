@@ -8,6 +8,9 @@ use serde::Serialize;
 use crate::words::plural;
 
 mod columns;
+mod ddl;
+
+pub use ddl::{DdlChange, DdlChangeKind};
 
 pub use columns::{
     ColumnAt, ColumnBreakingChange, ColumnBreakingKind, ColumnChanges, ColumnOrder, ColumnReader, ColumnRename,
@@ -47,6 +50,8 @@ pub struct Plan {
     /// Columns added, removed, renamed, retyped and reordered, per table, and the
     /// readers each change breaks (empty when either revision's columns are unknown).
     pub columns: ColumnChanges,
+    /// The table DDL the change needs, per table (`ddl.sql` of each revision compared).
+    pub ddl: Vec<DdlChange>,
     /// Access-control rules added, removed or changed (grants, classes, owners).
     pub access: Vec<AccessChange>,
     /// Data quality rules added, removed or changed, and whether they were loosened.
@@ -129,6 +134,10 @@ pub struct Summary {
     pub breaking_changes: usize,
     /// Removed, renamed or retyped columns of tables nothing in the repository reads.
     pub external_column_changes: usize,
+    /// Tables whose DDL changes (new, columns added, comments, not in place).
+    pub ddl_changes: usize,
+    /// Of those, the ones that cannot be applied to the existing table.
+    pub ddl_not_in_place: usize,
     /// Access-control rules changed.
     pub access_changes: usize,
     /// Quality rules added, removed or changed.
@@ -194,6 +203,14 @@ impl Summary {
             0 => {}
             1 => parts.push("1 table with column changes".to_owned()),
             n => parts.push(format!("{n} tables with column changes")),
+        }
+        match (self.ddl_changes, self.ddl_not_in_place) {
+            (0, _) => {}
+            (n, 0) => parts.push(plural(n, "table DDL change")),
+            (n, m) => parts.push(format!(
+                "{}, {m} not applicable in place",
+                plural(n, "table DDL change")
+            )),
         }
         parts.extend(counts(
             "file",

@@ -145,6 +145,30 @@ mod tests {
     }
 
     #[test]
+    fn every_check_inserts_the_results_table_columns_in_order() {
+        let report = run(&flow(EVERY_KIND, &[]));
+        let checks = &report.quality[&TaskId::new(crate::model::FlowId::new("pay"), "build")];
+        let expected: Vec<&str> = super::sql::RESULT_COLUMNS.iter().map(|(name, _, _)| *name).collect();
+        for check in checks {
+            let insert = check.sql.split("INSERT INTO TABLE ").nth(1).expect("an INSERT");
+            assert!(
+                insert.starts_with(&format!("dq.results PARTITION ({} = ", super::sql::RESULT_PARTITION.0)),
+                "{insert}"
+            );
+            let items = insert
+                .split_once("SELECT\n")
+                .and_then(|(_, rest)| rest.split_once("\nFROM ("))
+                .expect("items")
+                .0;
+            let names: Vec<&str> = items
+                .split(",\n")
+                .map(|item| item.trim().rsplit(' ').next().unwrap_or_default())
+                .collect();
+            assert_eq!(names, expected, "{}", check.rule.name.value);
+        }
+    }
+
+    #[test]
     fn a_rule_on_a_table_the_task_does_not_write_is_reported() {
         let report = run(&flow(
             "      - {name: r, table: dwd.order, severity: weak, completeness: {min_rows: 1}}\n",

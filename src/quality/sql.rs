@@ -49,6 +49,38 @@ pub struct CheckSpec<'a> {
     pub results_table: &'a TableName,
 }
 
+/// The columns of the results table, in the order every check's `INSERT` writes them:
+/// name, Spark type and comment. `flowc ddl` creates the table from this list, so the
+/// two cannot drift apart (a unit test reads the INSERT back).
+pub const RESULT_COLUMNS: &[(&str, &str, &str)] = &[
+    ("flow", "string", "the flow of the checked task"),
+    ("task", "string", "the checked task, without its flow"),
+    ("rule", "string", "the rule's name"),
+    ("dimension", "string", "the rule's quality dimension"),
+    ("kind", "string", "the kind of check"),
+    ("severity", "string", "strong (fails the task) or weak (warns)"),
+    ("table_name", "string", "the checked table, as the repository names it"),
+    (
+        "checked_partition",
+        "string",
+        "the checked partition (`dt=2024-03-05`), or `all`",
+    ),
+    ("observed", "double", "the value measured"),
+    (
+        "comparison",
+        "string",
+        "how observed is compared with threshold: <= or >=",
+    ),
+    ("threshold", "double", "the value observed is compared with"),
+    ("passed", "boolean", "whether the check passed"),
+    ("run_id", "string", "the Airflow run id"),
+    ("checked_at", "timestamp", "when the check ran"),
+];
+
+/// The partition column of the results table: every check writes the partition of its
+/// business date.
+pub const RESULT_PARTITION: (&str, &str, &str) = ("dt", "string", "the business date of the checked run");
+
 /// How the observed value is compared with the threshold.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Expectation {

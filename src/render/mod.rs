@@ -9,6 +9,7 @@
 
 pub mod budget;
 pub mod datax;
+pub mod ddl;
 pub mod fingerprint;
 pub mod manifest;
 pub mod openlineage;
@@ -41,6 +42,8 @@ pub struct CompiledEnvironment {
     pub files: BTreeMap<String, Vec<u8>>,
     /// What was rendered.
     pub dags: EnvironmentDags,
+    /// Its table DDL (`ddl.sql`).
+    pub ddl: ddl::Ddl,
 }
 
 /// What rendering reads besides the DAG model, borrowed.
@@ -81,8 +84,9 @@ struct DagContext<'a> {
 /// templates found.
 pub type Rendered = (BTreeMap<String, Vec<u8>>, Vec<Diagnostic>);
 
-/// Renders one environment: its files, and the problems the templates found.
-pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Result<Rendered, Error> {
+/// Renders one environment: its files (`ddl.sql` from `ddl`), and the problems the
+/// templates found.
+pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>, ddl: &ddl::Ddl) -> Result<Rendered, Error> {
     let (repository, version) = (input.repository, input.version);
     let mut diagnostics = Vec::new();
     let mut inputs: BTreeMap<String, Vec<u8>> = input
@@ -157,6 +161,10 @@ pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Re
     diagnostics.extend(problems);
     files.extend(jobs);
     files.insert("pools.json".to_owned(), pools_json(dags)?);
+    files.insert(
+        "ddl.sql".to_owned(),
+        ddl::render(ddl, &repository.project.name).into_bytes(),
+    );
     files.extend(openlineage_files(dags, input)?);
     let manifest = manifest::build(repository, input.graph, dags, &inputs, &files, version)?.to_json()?;
     files.insert("manifest.json".to_owned(), manifest);

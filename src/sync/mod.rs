@@ -36,6 +36,7 @@ use std::collections::BTreeMap;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Environment, Flow, Project, Repository, SyncTask, Task, TaskId, TaskKind};
 use resolver::Resolver;
+pub use resolver::table_location;
 
 /// Business-date variables DataX fills in at run time (`datax.py -p "-Dbizdate=…"`).
 pub const RUNTIME_VARIABLES: &[&str] = &["bizdate", "bizdate_nodash"];

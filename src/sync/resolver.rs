@@ -396,11 +396,7 @@ impl<'a> Resolver<'a> {
 /// In an explicit `location`, `${env}` is the environment's name (an environment other
 /// than `prod` may not write a table whose location lacks it: the policy stage's
 /// environment isolation, R606).
-pub(super) fn table_location(
-    connection: &Connection,
-    table: &TableDeclaration,
-    environment: Option<&Environment>,
-) -> String {
+pub fn table_location(connection: &Connection, table: &TableDeclaration, environment: Option<&Environment>) -> String {
     if let Some(location) = &table.location {
         let name = environment.map_or(crate::model::PRODUCTION, |environment| environment.name.as_str());
         return location.replace(ENV_PLACEHOLDER, name).trim_end_matches('/').to_owned();

@@ -201,6 +201,14 @@ const CODES_WITHOUT_FIXTURE: &[(&str, &str)] = &[
         "R612",
         "found by `flowc compile` (a repository's template override that prints too much): tests/integration/bounded.rs",
     ),
+    (
+        "R614",
+        "found by `flowc ddl` (an error) and `flowc compile` (a warning), not by `flowc check`: tests/fixtures/ddl/unknown_column_types, tests/integration/ddl.rs",
+    ),
+    (
+        "R615",
+        "found by `flowc ddl` and `flowc compile`, not by `flowc check`: tests/fixtures/ddl/storage_mismatch, tests/integration/ddl.rs",
+    ),
 ];
 
 /// Warnings no fixture is about, each shown in the snapshot of a fixture whose error

@@ -20,6 +20,7 @@ mod control_characters;
 mod datax_jobs;
 mod datax_launcher;
 mod datax_schema;
+mod ddl;
 mod deploy;
 mod environments;
 mod examples;

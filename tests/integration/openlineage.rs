@@ -46,6 +46,7 @@ fn output(table: &str, columns: Vec<TargetColumn>) -> TableOutput {
         table: TableName::new(table),
         columns,
         static_partitions: vec!["dt".to_owned()],
+        dynamic_partitions: Vec::new(),
         complete: true,
         by_name: false,
         span: span(),

@@ -9,6 +9,7 @@
 
 mod changes;
 mod columns;
+mod ddl;
 mod loosened;
 mod revisions;
 

@@ -1,11 +1,12 @@
 //! What differs between the two sides of a plan, one file per kind of thing: flows,
 //! tasks (and their operators), access-control rules, quality rules, table writers,
-//! table columns and rendered files. Each compares the base and head manifests (or files) and returns
+//! table columns, table DDL and rendered files. Each compares the base and head manifests (or files) and returns
 //! its part of the [`crate::plan::Plan`], sorted. Pure.
 
 pub(super) mod access;
 mod changes;
 pub(crate) mod columns;
+pub(super) mod ddl;
 pub(super) mod files;
 pub(super) mod flows;
 mod operator;

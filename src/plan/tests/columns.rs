@@ -81,6 +81,7 @@ impl Side {
                 })
                 .collect(),
             static_partitions: Vec::new(),
+            dynamic_partitions: Vec::new(),
             complete: true,
             by_name: false,
             span,
@@ -355,6 +356,7 @@ fn star_reader(mut side: Side) -> Side {
             })
             .collect(),
         static_partitions: Vec::new(),
+        dynamic_partitions: Vec::new(),
         complete: true,
         by_name: false,
         span,

@@ -185,12 +185,14 @@ fn plan_between(
             manifest: old,
             files: old_files,
             columns: old_columns,
+            ddl: None,
         },
         &PlanInput {
             revision: &head_revision,
             manifest: new,
             files: new_files,
             columns: new_columns,
+            ddl: None,
         },
     )
 }

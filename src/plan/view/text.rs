@@ -5,7 +5,8 @@ use std::fmt::Write as _;
 
 use super::counts;
 use crate::plan::types::{
-    Change, ColumnAt, ColumnBreakingChange, ColumnBreakingKind, Delta, Plan, ReadKind, RenameEvidence, Status,
+    Change, ColumnAt, ColumnBreakingChange, ColumnBreakingKind, DdlChangeKind, Delta, Plan, ReadKind, RenameEvidence,
+    Status,
 };
 use crate::words::plural;
 
@@ -36,6 +37,7 @@ pub fn render(plan: &Plan) -> String {
     }
     breaking(&mut out, plan);
     columns(&mut out, plan);
+    ddl(&mut out, plan);
     access(&mut out, plan);
     quality(&mut out, plan);
     flows(&mut out, plan);
@@ -135,6 +137,35 @@ fn columns(out: &mut String, plan: &Plan) {
         out.push_str("  for external consumers (nothing in the repository reads these tables):\n");
         for change in &changes.external {
             let _ = writeln!(out, "      ? {}", change.describe());
+        }
+    }
+}
+
+/// The table DDL the change needs: statements to run, or why there are none.
+fn ddl(out: &mut String, plan: &Plan) {
+    if plan.ddl.is_empty() {
+        return;
+    }
+    out.push_str("\nTable DDL:\n");
+    for change in &plan.ddl {
+        let (mark, what) = match change.kind {
+            DdlChangeKind::Create => ('+', "new table"),
+            DdlChangeKind::AddColumns => ('~', "columns added after the last one"),
+            DdlChangeKind::Comments => ('~', "comments changed"),
+            DdlChangeKind::NotInPlace => ('!', "cannot be applied in place"),
+            DdlChangeKind::NoLongerCreated => ('-', "no longer created"),
+        };
+        let _ = writeln!(out, "  {mark} {}: {what}", change.table);
+        for reason in &change.reasons {
+            let _ = writeln!(out, "      - {reason}");
+        }
+        if let Some(action) = &change.action {
+            let _ = writeln!(out, "      do: {action}");
+        }
+        for statement in &change.statements {
+            for line in statement.lines() {
+                let _ = writeln!(out, "      {line}");
+            }
         }
     }
 }

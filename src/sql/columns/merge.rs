@@ -183,6 +183,7 @@ impl Resolver<'_> {
             table: merge.target.clone(),
             columns: columns.into_iter().map(target_column).collect(),
             static_partitions: Vec::new(),
+            dynamic_partitions: Vec::new(),
             complete,
             by_name: true,
             span: merge.span,

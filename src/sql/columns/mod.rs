@@ -166,6 +166,9 @@ pub struct TableOutput {
     pub columns: Vec<TargetColumn>,
     /// Partition columns given a constant value (`PARTITION (dt = '${bizdate}')`).
     pub static_partitions: Vec<String>,
+    /// Partition columns given their value by the query (`PARTITION (p)`): the last
+    /// of `columns`, in this order.
+    pub dynamic_partitions: Vec<String>,
     /// Whether every column is known: `false` when a `*` over a table of unknown
     /// schema feeds it (its columns are then only the ones named).
     pub complete: bool,

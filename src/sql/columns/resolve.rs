@@ -146,6 +146,7 @@ impl Resolver<'_> {
             table: write.target.clone(),
             columns: columns.into_iter().map(target_column).collect(),
             static_partitions: statics,
+            dynamic_partitions: dynamic.into_iter().cloned().collect(),
             complete: output.complete,
             by_name: write.kind == WriteKind::Insert && !write.columns.is_empty(),
             span: write.span,

@@ -7,7 +7,7 @@ SELECT
     SUM(IF(is_paid, amount_cny, 0))                 AS pay_amount_cny,
     MAX(IF(is_paid, amount_cny, NULL))              AS max_amount_cny,
     COUNT(DISTINCT merchant_id)                     AS merchant_cnt,
-    COLLECT_SET(pay_method)                         AS pay_methods,
+    CONCAT_WS(',', SORT_ARRAY(COLLECT_SET(pay_method))) AS pay_methods,  -- a string: 'ALIPAY,CARD'
     MIN(paid_at)                                    AS first_paid_at,
     MAX(paid_at)                                    AS last_paid_at
 FROM dwd.dwd_pay_order_di

@@ -4,7 +4,7 @@
 //! The first line is a hidden marker, `<!-- flowc:plan env=<env> -->`, by which
 //! `flowc comment` finds its own comment again. Then the summary, breaking changes in
 //! a warning block (column ones first, each read as `path:line`), column changes per
-//! table, flows, tasks, writers, downstream impact, and last the rendered
+//! table, the table DDL the change needs, flows, tasks, writers, downstream impact, and last the rendered
 //! diffs in collapsible `<details>` blocks. The bound holds by construction: every
 //! piece goes through one `Writer` (`budget.rs`) that refuses what would not fit,
 //! keeping room for the closing note, and a piece is either written whole (fences and
@@ -13,6 +13,7 @@
 
 mod budget;
 mod columns;
+mod ddl;
 mod escape;
 mod sections;
 
@@ -96,6 +97,7 @@ pub fn render_within(plan: &Plan, budget: usize) -> String {
             header: "",
             rows: columns::column_rows(plan).into_iter().map(Row::Text).collect(),
         },
+        ddl::section(plan),
         sections::access(plan),
         sections::quality(plan),
         sections::flows(plan),
