@@ -42,6 +42,7 @@ mod partition;
 pub mod python;
 mod quality;
 mod run;
+mod run_date;
 pub(crate) mod schedule;
 mod spark;
 mod task;
@@ -50,6 +51,7 @@ mod types;
 pub use ids::dag_id;
 pub use operator::{Operator, UpstreamRun};
 pub use run::RunSettings;
+pub use run_date::{RunDate, run_date};
 pub use types::{Chain, Dag, DagParam, DagSchedule, DagTask, EnvironmentDags, PartitionTask, Pool, QualityTask};
 
 /// What a DAG model is built for.

@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use crate::diagnostic::{FileId, Span};
 use crate::model::{
-    Classification, Connection, Duration, Environment, Grant, ParamValue, QualitySettings, RunDefaults, TableColumn,
+    Classification, Connection, Duration, Environment, Grant, ParamValue, QualitySettings, RunDefaults, Runners, TableColumn,
     TableMetadata, TableName, TimeZone,
 };
 
@@ -246,6 +246,8 @@ pub struct Project {
     pub quality: QualitySettings,
     /// `defaults:`: run settings every flow and task inherits.
     pub defaults: RunDefaults,
+    /// `runners:`: the commands `flowc run` uses, unless an environment sets its own.
+    pub runners: Runners,
 }
 
 impl Project {
