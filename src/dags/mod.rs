@@ -48,6 +48,7 @@ mod spark;
 mod task;
 mod types;
 
+pub use datax_task::datax_bash_command;
 pub use ids::dag_id;
 pub use operator::{Operator, UpstreamRun};
 pub use run::RunSettings;
