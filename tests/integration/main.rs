@@ -35,6 +35,7 @@ mod output;
 mod partitions_in_airflow;
 mod plan;
 mod quality;
+mod run_dry;
 mod secrets;
 mod spark_harness;
 mod spark_runs;
