@@ -189,12 +189,13 @@ fn run_environment(
         run_dir: &run_dir,
     };
     printer.out(&format!(
-        "{} `{}` in {} for business date {} (logical date {}, run id {})\n",
+        "{} `{}` in {} for business date {} (data interval {} to {}, run id {})\n",
         if args.dry_run { "dry run of" } else { "running" },
         request.task.as_ref().map_or_else(|| request.flow.clone(), |t| format!("{}.{t}", request.flow)),
         compiled.name,
         run.bizdate,
         run.logical_date.format("%Y-%m-%dT%H:%M:%S%:z"),
+        run.data_interval_end.format("%Y-%m-%dT%H:%M:%S%:z"),
         crate::render::airflow_context::RunContext::run_id_of(&run),
     ));
     if temp.is_some() {

@@ -36,6 +36,7 @@ mod partitions_in_airflow;
 mod plan;
 mod quality;
 mod run_dry;
+mod run_rendering;
 mod run_spark;
 mod secrets;
 mod spark_harness;

@@ -35,7 +35,8 @@ fn a_sql_task_prints_its_spark_sql_command_and_the_sql_for_the_business_date() {
     // The flow runs at 02:30 in Asia/Shanghai: the run of 5 March starts on the 4th, UTC.
     assert!(
         stdout.starts_with(
-            "dry run of `payments.dwd_pay_order` in dev for business date 2024-03-05 (logical date 2024-03-04T18:30:00+00:00"
+            "dry run of `payments.dwd_pay_order` in dev for business date 2024-03-05 \
+             (data interval 2024-03-04T18:30:00+00:00 to 2024-03-05T18:30:00+00:00, run id flowc_run__2024-03-04T18:30:00+00:00)\n"
         ),
         "{stdout}"
     );
