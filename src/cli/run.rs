@@ -2,7 +2,7 @@
 //! the environment's runners (see [`crate::execute`]).
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -19,10 +19,12 @@ use crate::render::CompiledEnvironment;
 
 /// Arguments of `flowc run`.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Exit status: 0 when every task succeeded; the exit status of the first task that failed \
+#[command(
+    after_help = "Exit status: 0 when every task succeeded; the exit status of the first task that failed \
 (a strong quality check that failed included); 1 when the repository has errors; 2 when flowc cannot run what \
 was asked (unknown flow or task, a production environment without --allow-prod, a runner not installed, \
-credentials not set).")]
+credentials not set)."
+)]
 pub(crate) struct RunArgs {
     /// The repository (a folder holding flowc.yaml); may be left out before FLOW.
     #[arg(value_name = "REPO", default_value = ".")]
@@ -121,23 +123,22 @@ fn choose_environment<'a>(
     asked: Option<&str>,
     printer: &Printer,
 ) -> Result<Option<&'a CompiledEnvironment>, Error> {
-    let name = match asked {
-        Some(name) => name.to_owned(),
-        None => {
-            let others: Vec<&str> = environments(repository, &[])?
-                .into_iter()
-                .filter(|e| !e.is_production())
-                .map(|e| e.name.as_str())
-                .collect();
-            let [only] = others.as_slice() else {
-                printer.err(&format!(
-                    "error: name the environment to run in with --env: {}\n",
-                    others.join(", ")
-                ));
-                return Ok(None);
-            };
-            (*only).to_owned()
-        }
+    let name = if let Some(name) = asked {
+        name.to_owned()
+    } else {
+        let others: Vec<&str> = environments(repository, &[])?
+            .into_iter()
+            .filter(|e| !e.is_production())
+            .map(|e| e.name.as_str())
+            .collect();
+        let [only] = others.as_slice() else {
+            printer.err(&format!(
+                "error: name the environment to run in with --env: {}\n",
+                others.join(", ")
+            ));
+            return Ok(None);
+        };
+        (*only).to_owned()
     };
     Ok(compiled.iter().find(|c| c.name == name))
 }
@@ -173,10 +174,15 @@ fn run_environment(
     let temp = if args.dry_run {
         None
     } else {
-        Some(tempfile::Builder::new().prefix("flowc-run-").tempdir().map_err(|source| RunError::Io {
-            action: "create a temporary folder".to_owned(),
-            source,
-        })?)
+        Some(
+            tempfile::Builder::new()
+                .prefix("flowc-run-")
+                .tempdir()
+                .map_err(|source| RunError::Io {
+                    action: "create a temporary folder".to_owned(),
+                    source,
+                })?,
+        )
     };
     let run_dir = temp
         .as_ref()
@@ -191,7 +197,10 @@ fn run_environment(
     printer.out(&format!(
         "{} `{}` in {} for business date {} (data interval {} to {}, run id {})\n",
         if args.dry_run { "dry run of" } else { "running" },
-        request.task.as_ref().map_or_else(|| request.flow.clone(), |t| format!("{}.{t}", request.flow)),
+        request
+            .task
+            .as_ref()
+            .map_or_else(|| request.flow.clone(), |t| format!("{}.{t}", request.flow)),
         compiled.name,
         run.bizdate,
         run.logical_date.format("%Y-%m-%dT%H:%M:%S%:z"),
@@ -207,7 +216,7 @@ fn run_environment(
         run: &run,
         args,
         printer,
-        progress: std::io::stderr().is_terminal(),
+        progress: printer.err_is_terminal(),
     };
     runner.run_all(&tasks)
 }
@@ -265,8 +274,10 @@ impl Runner<'_> {
             let counter = format!("[{}/{total}]", n + 1);
             let Some(invocation) = process::invocation(&step, self.input.runners, self.input.run_dir) else {
                 if let Work::Skip(reason) = &step.work {
-                    self.printer
-                        .out(&format!("{counter} {} ({}): skipped: {reason}\n", step.name, step.task_type));
+                    self.printer.out(&format!(
+                        "{counter} {} ({}): skipped: {reason}\n",
+                        step.name, step.task_type
+                    ));
                 }
                 continue;
             };
@@ -318,26 +329,29 @@ impl Runner<'_> {
         match reported.last() {
             Some((verdict, rule)) => self.printer.out(&format!("{verdict} {rule}\n")),
             None if finished.code != 0 => self.printer.out(&format!("fail {}.{rule}\n", self.dag.flow)),
-            None => self.printer.out(&format!("pass {}.{rule} (no flowc-dq line seen)\n", self.dag.flow)),
+            None => self
+                .printer
+                .out(&format!("pass {}.{rule} (no flowc-dq line seen)\n", self.dag.flow)),
         }
     }
 
     fn print_dry_run(&self, counter: &str, step: &Step, invocation: &process::Invocation) {
         let mut text = format!("\n# {counter} {} ({})\n", step.name, step.task_type);
         for (name, value) in &invocation.env {
-            text.push_str(&format!("# with {name}={value}\n"));
+            let _ = writeln!(text, "# with {name}={value}");
         }
         if !invocation.credentials.is_empty() {
-            text.push_str(&format!(
-                "# credentials from the environment variables {} (values not shown)\n",
+            let _ = writeln!(
+                text,
+                "# credentials from the environment variables {} (values not shown)",
                 invocation.credentials.join(", ")
-            ));
+            );
         }
-        text.push_str(&format!("$ {}\n", invocation.display()));
+        let _ = writeln!(text, "$ {}", invocation.display());
         for (path, content) in &invocation.files {
             // Always one line break before the end marker, so the text between the
             // markers is the file and that break.
-            text.push_str(&format!("----- {path}\n{content}\n----- end of {path}\n"));
+            let _ = write!(text, "----- {path}\n{content}\n----- end of {path}\n");
         }
         self.printer.out(&text);
     }

@@ -40,7 +40,10 @@ fn run_date_of(schedule: &Schedule, cross_flow: CrossFlowMode, zone: TimeZone, b
     let how = Bizdate::new(schedule, cross_flow);
     let at = |local: NaiveDateTime| DateTime::from_timestamp(zone.instant(local.date(), local.time()), 0);
     let midnight = bizdate.and_time(NaiveTime::MIN);
-    let next_day = bizdate.checked_add_days(Days::new(1)).unwrap_or(bizdate).and_time(NaiveTime::MIN);
+    let next_day = bizdate
+        .checked_add_days(Days::new(1))
+        .unwrap_or(bizdate)
+        .and_time(NaiveTime::MIN);
     let day = (at(midnight), at(next_day));
     let (start, end) = match how {
         Bizdate::Param => {
@@ -81,9 +84,9 @@ fn scheduled(schedule: &Schedule, midnight: NaiveDateTime) -> Option<(NaiveDateT
 mod tests {
     use super::*;
 
-    fn run(schedule: Schedule, zone: &str, bizdate: &str) -> RunDate {
+    fn run(schedule: &Schedule, zone: &str, bizdate: &str) -> RunDate {
         let zone = TimeZone::named(zone).unwrap_or(TimeZone::UTC);
-        run_date_of(&schedule, CrossFlowMode::Sensor, zone, date(bizdate))
+        run_date_of(schedule, CrossFlowMode::Sensor, zone, date(bizdate))
     }
 
     fn date(text: &str) -> NaiveDate {
@@ -92,7 +95,7 @@ mod tests {
 
     #[test]
     fn a_zoned_daily_run_starts_on_the_business_date_in_its_zone() {
-        let run = run(Schedule::Cron("30 2 * * *".into()), "Asia/Shanghai", "2024-03-05");
+        let run = run(&Schedule::Cron("30 2 * * *".into()), "Asia/Shanghai", "2024-03-05");
         assert_eq!(run.logical_date.to_rfc3339(), "2024-03-04T18:30:00+00:00");
         assert_eq!(run.data_interval_end.to_rfc3339(), "2024-03-05T18:30:00+00:00");
         assert!(!run.bizdate_param);
@@ -100,14 +103,14 @@ mod tests {
 
     #[test]
     fn a_utc_preset_runs_at_midnight() {
-        let run = run(Schedule::Preset("@daily".into()), "UTC", "2024-03-05");
+        let run = run(&Schedule::Preset("@daily".into()), "UTC", "2024-03-05");
         assert_eq!(run.logical_date.to_rfc3339(), "2024-03-05T00:00:00+00:00");
         assert_eq!(run.data_interval_end.to_rfc3339(), "2024-03-06T00:00:00+00:00");
     }
 
     #[test]
     fn triggered_flows_take_the_date_as_their_param() {
-        let run = run(Schedule::Triggered, "Asia/Shanghai", "2024-03-05");
+        let run = run(&Schedule::Triggered, "Asia/Shanghai", "2024-03-05");
         assert!(run.bizdate_param);
         assert_eq!(run.logical_date.to_rfc3339(), "2024-03-05T00:00:00+00:00");
     }
@@ -115,7 +118,7 @@ mod tests {
     #[test]
     fn a_day_the_schedule_skips_gets_the_whole_day() {
         // Sundays only; 2024-03-05 is a Tuesday.
-        let run = run(Schedule::Cron("0 3 * * 0".into()), "UTC", "2024-03-05");
+        let run = run(&Schedule::Cron("0 3 * * 0".into()), "UTC", "2024-03-05");
         assert_eq!(run.logical_date.to_rfc3339(), "2024-03-05T00:00:00+00:00");
         assert_eq!(run.data_interval_end.to_rfc3339(), "2024-03-06T00:00:00+00:00");
     }

@@ -164,8 +164,7 @@ pub fn preflight(invocation: &Invocation, step: &Step) -> Result<(), RunError> {
     }
     if find_program(&invocation.program).is_none() {
         let what = match invocation.runner_key {
-            "spark_sql" => "install Spark and put its bin/ on PATH",
-            "spark_submit" => "install Spark and put its bin/ on PATH",
+            "spark_sql" | "spark_submit" => "install Spark and put its bin/ on PATH",
             _ => "install it",
         };
         return Err(RunError::MissingRunner {
@@ -220,7 +219,7 @@ pub fn run(invocation: &Invocation, line: &(dyn Fn(Stream, &str) + Sync)) -> Res
     let status = child
         .wait()
         .map_err(|source| io(format!("wait for `{}`", invocation.program), source))?;
-    let code = status.code().unwrap_or_else(|| signal_code(&status));
+    let code = status.code().unwrap_or_else(|| signal_code(status));
     let mut quality = out.quality;
     quality.extend(err.quality);
     Ok(Finished {
@@ -231,13 +230,13 @@ pub fn run(invocation: &Invocation, line: &(dyn Fn(Stream, &str) + Sync)) -> Res
 }
 
 #[cfg(unix)]
-fn signal_code(status: &std::process::ExitStatus) -> i32 {
+fn signal_code(status: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
     status.signal().map_or(1, |signal| 128 + signal)
 }
 
 #[cfg(not(unix))]
-fn signal_code(_: &std::process::ExitStatus) -> i32 {
+fn signal_code(_: std::process::ExitStatus) -> i32 {
     1
 }
 
@@ -317,7 +316,13 @@ mod tests {
             invocation.display(),
             "bin/spark-sql --master thrift://h:1 --conf spark.executor.memory=8g -f /run/sql/payments/dwd_pay_order.sql --name dev__payments.dwd_pay_order --queue root.dev"
         );
-        assert_eq!(invocation.files.get("/run/sql/payments/dwd_pay_order.sql").map(String::as_str), Some("SELECT 1"));
+        assert_eq!(
+            invocation
+                .files
+                .get("/run/sql/payments/dwd_pay_order.sql")
+                .map(String::as_str),
+            Some("SELECT 1")
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use crate::diagnostic::{FileId, Span};
 use crate::model::{
-    Classification, Connection, Duration, Environment, Grant, ParamValue, QualitySettings, RunDefaults, Runners, TableColumn,
-    TableMetadata, TableName, TimeZone,
+    Classification, Connection, Duration, Environment, Grant, ParamValue, QualitySettings, RunDefaults, Runners,
+    TableColumn, TableMetadata, TableName, TimeZone,
 };
 
 /// A value with the span it was written at.

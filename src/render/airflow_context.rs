@@ -103,12 +103,18 @@ fn environment() -> Environment<'static> {
     env.set_fuel(Some(FUEL));
     env.set_formatter(python_formatter);
     env.set_unknown_method_callback(string_methods);
-    for (name, format) in [("ds", "%Y-%m-%d"), ("ds_nodash", "%Y%m%d"), ("ts_nodash", "%Y%m%dT%H%M%S")] {
+    for (name, format) in [
+        ("ds", "%Y-%m-%d"),
+        ("ds_nodash", "%Y%m%d"),
+        ("ts_nodash", "%Y%m%dT%H%M%S"),
+    ] {
         env.add_filter(name, move |value: &Value| -> Result<String, Error> {
             Ok(moment(value)?.strftime(format))
         });
     }
-    env.add_filter("ts", |value: &Value| -> Result<String, Error> { Ok(moment(value)?.isoformat()) });
+    env.add_filter("ts", |value: &Value| -> Result<String, Error> {
+        Ok(moment(value)?.isoformat())
+    });
     env.add_filter("ts_nodash_with_tz", |value: &Value| -> Result<String, Error> {
         Ok(moment(value)?.isoformat().replace(['-', ':'], ""))
     });
@@ -118,7 +124,9 @@ fn environment() -> Environment<'static> {
 /// Writes a value as Python's `str` would: `True`, `False`, `None`.
 fn python_formatter(out: &mut minijinja::Output, state: &State<'_, '_>, value: &Value) -> Result<(), Error> {
     if value.kind() == minijinja::value::ValueKind::Bool {
-        return out.write_str(if value.is_true() { "True" } else { "False" }).map_err(Error::from);
+        return out
+            .write_str(if value.is_true() { "True" } else { "False" })
+            .map_err(Error::from);
     }
     if value.is_none() {
         return out.write_str("None").map_err(Error::from);
@@ -177,9 +185,9 @@ impl Object for Moment {
         match method {
             "in_timezone" | "in_tz" => {
                 let (name,): (&str,) = from_args(args)?;
-                let zone: Tz = name.parse().map_err(|_| {
-                    Error::new(ErrorKind::InvalidOperation, format!("unknown time zone `{name}`"))
-                })?;
+                let zone: Tz = name
+                    .parse()
+                    .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("unknown time zone `{name}`")))?;
                 Ok(Value::from_object(Moment(self.0.with_timezone(&zone))))
             }
             "strftime" => {
@@ -211,7 +219,10 @@ impl Object for TaskInstance {
         let task: Option<&str> = kwargs.get("task_ids")?;
         kwargs.assert_all_used()?;
         let task = task.or(positional).unwrap_or_default();
-        Ok(self.0.get(task).map_or(Value::from(()), |line| Value::from(line.as_str())))
+        Ok(self
+            .0
+            .get(task)
+            .map_or(Value::from(()), |line| Value::from(line.as_str())))
     }
 }
 
@@ -234,13 +245,19 @@ fn ds_format(ds: &str, input: &str, output: &str) -> Result<String, Error> {
 }
 
 fn parse_date(text: &str, format: &str) -> Result<NaiveDate, Error> {
-    NaiveDate::parse_from_str(text, format)
-        .map_err(|_| Error::new(ErrorKind::InvalidOperation, format!("`{text}` is not a date of format `{format}`")))
+    NaiveDate::parse_from_str(text, format).map_err(|_| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("`{text}` is not a date of format `{format}`"),
+        )
+    })
 }
 
 /// An error of minijinja as one line, with its detail.
 fn describe(error: &Error) -> String {
-    let mut text = error.detail().map_or_else(|| error.kind().to_string(), ToOwned::to_owned);
+    let mut text = error
+        .detail()
+        .map_or_else(|| error.kind().to_string(), ToOwned::to_owned);
     if let Some(line) = error.line() {
         text = format!("line {line}: {text}");
     }
@@ -253,7 +270,11 @@ mod tests {
     use crate::model::TimeZone;
 
     fn context() -> RunContext {
-        let at = |text: &str| DateTime::parse_from_rfc3339(text).map(|t| t.to_utc()).unwrap_or_default();
+        let at = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.to_utc())
+                .unwrap_or_default()
+        };
         let run = RunDate {
             bizdate: NaiveDate::from_ymd_opt(2024, 3, 5).unwrap_or_default(),
             zone: TimeZone::named("Asia/Shanghai").unwrap_or(TimeZone::UTC),
@@ -281,14 +302,23 @@ mod tests {
 
     #[test]
     fn the_business_date_is_the_local_date_of_the_interval_start() {
-        assert_eq!(render("{{ data_interval_start.in_timezone('Asia/Shanghai') | ds }}"), "2024-03-05");
+        assert_eq!(
+            render("{{ data_interval_start.in_timezone('Asia/Shanghai') | ds }}"),
+            "2024-03-05"
+        );
         assert_eq!(
             render("{{ data_interval_start.in_timezone('Asia/Shanghai') | ds_nodash }}"),
             "20240305"
         );
         // `ds` is the UTC date of the logical date, the day before here.
-        assert_eq!(render("{{ ds }} {{ ds_nodash }} {{ macros.ds_add(ds, -1) }}"), "2024-03-04 20240304 2024-03-03");
-        assert_eq!(render("{{ ts }}|{{ ts_nodash }}|{{ ts_nodash_with_tz }}"), "2024-03-04T18:30:00+00:00|20240304T183000|20240304T183000+0000");
+        assert_eq!(
+            render("{{ ds }} {{ ds_nodash }} {{ macros.ds_add(ds, -1) }}"),
+            "2024-03-04 20240304 2024-03-03"
+        );
+        assert_eq!(
+            render("{{ ts }}|{{ ts_nodash }}|{{ ts_nodash_with_tz }}"),
+            "2024-03-04T18:30:00+00:00|20240304T183000|20240304T183000+0000"
+        );
         assert_eq!(render("{{ data_interval_end }}"), "2024-03-05 18:30:00+00:00");
     }
 
@@ -311,7 +341,11 @@ mod tests {
 
     #[test]
     fn undefined_names_are_errors_and_trailing_newlines_go() {
-        assert!(render("{{ prev_ds }}").starts_with("error: "), "{}", render("{{ prev_ds }}"));
+        assert!(
+            render("{{ prev_ds }}").starts_with("error: "),
+            "{}",
+            render("{{ prev_ds }}")
+        );
         assert_eq!(render("SELECT 1;\n"), "SELECT 1;");
         assert_eq!(render("{{ dag.folder }}/../datax"), "/tmp/x/dags/../datax");
     }

@@ -27,7 +27,14 @@ pub(crate) fn dry_run_file<'a>(stdout: &'a str, path: &str) -> Option<&'a str> {
 #[test]
 fn a_sql_task_prints_its_spark_sql_command_and_the_sql_for_the_business_date() {
     let output = run_example(
-        &["payments.dwd_pay_order", "--env", "dev", "--date", "2024-03-05", "--dry-run"],
+        &[
+            "payments.dwd_pay_order",
+            "--env",
+            "dev",
+            "--date",
+            "2024-03-05",
+            "--dry-run",
+        ],
         &[],
     );
     let stdout = text(&output.stdout);
@@ -60,7 +67,15 @@ fn a_sql_task_prints_its_spark_sql_command_and_the_sql_for_the_business_date() {
 #[test]
 fn checks_follow_their_task_with_the_run_id_and_date_filled_in() {
     let output = run_example(
-        &["payments.dwd_pay_order", "--env", "dev", "--date", "2024-03-05", "--dry-run", "--with-checks"],
+        &[
+            "payments.dwd_pay_order",
+            "--env",
+            "dev",
+            "--date",
+            "2024-03-05",
+            "--dry-run",
+            "--with-checks",
+        ],
         &[],
     );
     let stdout = text(&output.stdout);
@@ -68,9 +83,16 @@ fn checks_follow_their_task_with_the_run_id_and_date_filled_in() {
     let headers: Vec<&str> = stdout.lines().filter(|l| l.starts_with("# [")).collect();
     assert_eq!(headers.len(), 9, "the task and its 8 checks: {headers:#?}");
     assert_eq!(headers[0], "# [1/9] payments.dwd_pay_order (sparksql)");
-    assert!(headers[1..].iter().all(|h| h.contains("dwd_pay_order__dq_") && h.ends_with("(quality)")));
-    let check = dry_run_file(&stdout, "<run>/sql/payments/dwd_pay_order__dq_pay_order_keys_present.sql")
-        .expect("the check's SQL is shown");
+    assert!(
+        headers[1..]
+            .iter()
+            .all(|h| h.contains("dwd_pay_order__dq_") && h.ends_with("(quality)"))
+    );
+    let check = dry_run_file(
+        &stdout,
+        "<run>/sql/payments/dwd_pay_order__dq_pay_order_keys_present.sql",
+    )
+    .expect("the check's SQL is shown");
     assert!(check.contains("INSERT INTO TABLE dev_dq.results PARTITION (dt = '2024-03-05')"));
     assert!(check.contains("'flowc_run__2024-03-04T18:30:00+00:00' AS run_id"));
     assert!(check.contains("AND r.run_id = 'flowc_run__2024-03-04T18:30:00+00:00'"));
@@ -101,7 +123,14 @@ fn a_flow_runs_its_tasks_in_dependency_order_and_says_what_it_skips() {
 fn a_sync_task_shows_credentials_by_name_never_their_value() {
     let secret = "s3cret-Value-never-shown";
     let output = run_example(
-        &["ods_ingest.sync_payment_order", "--env", "dev", "--date", "2024-03-05", "--dry-run"],
+        &[
+            "ods_ingest.sync_payment_order",
+            "--env",
+            "dev",
+            "--date",
+            "2024-03-05",
+            "--dry-run",
+        ],
         &[("CORE_ORACLE_PASSWORD", secret)],
     );
     let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
@@ -111,7 +140,9 @@ fn a_sync_task_shows_credentials_by_name_never_their_value() {
     let partition = stdout
         .find("# [1/2] ods_ingest.sync_payment_order__partition (partition)")
         .expect("partition step first");
-    let sync = stdout.find("# [2/2] ods_ingest.sync_payment_order (sync)").expect("then the sync");
+    let sync = stdout
+        .find("# [2/2] ods_ingest.sync_payment_order (sync)")
+        .expect("then the sync");
     assert!(partition < sync);
     assert!(stdout.contains("ALTER TABLE `dev_ods`.`pay_order` ADD IF NOT EXISTS PARTITION (`dt` = '2024-03-05')"));
     assert!(stdout.contains("# credentials from the environment variables CORE_ORACLE_PASSWORD (values not shown)\n"));
@@ -155,9 +186,20 @@ fn a_bad_date_is_a_usage_error() {
 fn production_needs_allow_prod() {
     let output = run_example(&["payments.dwd_pay_order", "--env", "prod", "--dry-run"], &[]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("environment `prod` writes production tables: flowc run refuses it without --allow-prod"));
+    assert!(
+        text(&output.stderr)
+            .contains("environment `prod` writes production tables: flowc run refuses it without --allow-prod")
+    );
     let output = run_example(
-        &["payments.dwd_pay_order", "--env", "prod", "--dry-run", "--allow-prod", "--date", "2024-03-05"],
+        &[
+            "payments.dwd_pay_order",
+            "--env",
+            "prod",
+            "--dry-run",
+            "--allow-prod",
+            "--date",
+            "2024-03-05",
+        ],
         &[],
     );
     assert!(output.status.success(), "{}", text(&output.stderr));

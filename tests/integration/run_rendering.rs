@@ -105,7 +105,15 @@ fn unquote(quoted: &str) -> String {
 #[test]
 #[ignore = "needs Airflow (Python 3.11, the network to install .venv/): run by scripts/test.sh"]
 fn flowc_run_renders_every_task_exactly_as_airflow_does() {
-    let flows = ["chargebacks", "merchants", "ods_ingest", "payments", "reporting", "risk", "users"];
+    let flows = [
+        "chargebacks",
+        "merchants",
+        "ods_ingest",
+        "payments",
+        "reporting",
+        "risk",
+        "users",
+    ];
     let runs: Vec<DryRun> = flows.iter().map(|flow| dry_run(flow)).collect();
     let compared: usize = runs.iter().map(|r| r.rendered.len()).sum();
     // Every load, partition step, check and sync of the example.

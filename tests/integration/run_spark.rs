@@ -2,6 +2,7 @@
 //! pointed at the test client, its tables created by SQL here, seed rows planted, and
 //! the partition a task writes read back; a flow run with its quality checks.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Output;
 
@@ -20,7 +21,7 @@ fn with_dev_runners(repo: &Path, spark: &Spark, datax_home: Option<&Path>) {
         spark.master()
     );
     if let Some(home) = datax_home {
-        runners.push_str(&format!("      datax_home: {}\n", home.display()));
+        let _ = writeln!(runners, "      datax_home: {}", home.display());
     }
     let at = yaml.find("\n  dev:").expect("a dev environment") + "\n  dev:".len();
     let line_end = at + yaml[at..].find('\n').expect("dev: ends its line");
@@ -85,7 +86,12 @@ fn a_task_run_writes_the_partition_its_dag_writes() {
         &["payments.dwd_pay_order", "--env", "dev", "--date", "2024-03-05"],
         &[],
     );
-    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
     // Computed here, not by flowc: the latest version of each order of the day, USD
     // at 7.1, amounts rounded to 2 places, statuses spelled out.
     let rows = spark.sql(
@@ -104,7 +110,12 @@ fn a_task_run_writes_the_partition_its_dag_writes() {
         spark.sql("SHOW PARTITIONS dev_dwd.dwd_pay_order_di"),
         vec![vec!["dt=2024-03-05".to_owned()]]
     );
-    assert!(spark.databases().iter().all(|db| db == "default" || db.starts_with("dev_")));
+    assert!(
+        spark
+            .databases()
+            .iter()
+            .all(|db| db == "default" || db.starts_with("dev_"))
+    );
 }
 
 #[test]
@@ -114,7 +125,14 @@ fn checks_report_pass_warn_and_fail_and_a_strong_failure_stops_the_run() {
     let repo = on_local_warehouse(&repo_root().join("examples/wingpay"), &spark);
     with_dev_runners(repo.path(), &spark, None);
     example_tables(&spark);
-    let args = ["payments.dwd_pay_order", "--env", "dev", "--date", "2024-03-05", "--with-checks"];
+    let args = [
+        "payments.dwd_pay_order",
+        "--env",
+        "dev",
+        "--date",
+        "2024-03-05",
+        "--with-checks",
+    ];
     let output = flowc_run(repo.path(), &args, &[]);
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
@@ -221,7 +239,9 @@ fn a_flow_run_with_checks_runs_sync_load_and_checks_in_order() {
         "{stdout}"
     );
     assert_eq!(
-        spark.sql(&format!("SELECT merchant_id, amount FROM dev_dws.order_summary WHERE dt = '{day}' ORDER BY merchant_id")),
+        spark.sql(&format!(
+            "SELECT merchant_id, amount FROM dev_dws.order_summary WHERE dt = '{day}' ORDER BY merchant_id"
+        )),
         vec![
             vec!["1".to_owned(), "2.2000005E7".to_owned()],
             vec!["2".to_owned(), "7.0".to_owned()]
