@@ -267,6 +267,15 @@ struct Runner<'a> {
 impl Runner<'_> {
     fn run_all(&self, tasks: &[&DagTask]) -> Result<Outcome, RunError> {
         let mut xcom = BTreeMap::new();
+        if !self.args.dry_run {
+            // Every runner installed and every credential set before anything runs.
+            for task in tasks {
+                let step = execute::prepare(self.input, self.dag, task, self.run, &xcom)?;
+                if let Some(invocation) = process::invocation(&step, self.input.runners, self.input.run_dir) {
+                    process::preflight(&invocation, &step)?;
+                }
+            }
+        }
         let total = tasks.len();
         let started = Instant::now();
         for (n, task) in tasks.iter().enumerate() {
@@ -285,7 +294,6 @@ impl Runner<'_> {
                 self.print_dry_run(&counter, &step, &invocation);
                 continue;
             }
-            process::preflight(&invocation, &step)?;
             if self.progress {
                 self.printer.err(&format!("{counter} {} …\n", step.name));
             }

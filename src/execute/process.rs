@@ -162,6 +162,9 @@ pub fn preflight(invocation: &Invocation, step: &Step) -> Result<(), RunError> {
             names: missing,
         });
     }
+    if invocation.runner_key == "datax" {
+        datax_preflight(invocation)?;
+    }
     if find_program(&invocation.program).is_none() {
         let what = match invocation.runner_key {
             "spark_sql" | "spark_submit" => "install Spark and put its bin/ on PATH",
@@ -173,6 +176,27 @@ pub fn preflight(invocation: &Invocation, step: &Step) -> Result<(), RunError> {
                 "{what}, or set `runners.{}` in flowc.yaml (for all environments, or under `environments.<env>.runners`)",
                 invocation.runner_key
             ),
+        });
+    }
+    Ok(())
+}
+
+/// What a sync step needs besides bash: `python3` for the launcher, and `DATAX_HOME`
+/// when its DataX command reads it.
+fn datax_preflight(invocation: &Invocation) -> Result<(), RunError> {
+    if find_program("python3").is_none() {
+        return Err(RunError::MissingRunner {
+            program: "python3".to_owned(),
+            help: "install Python 3: flowc's DataX launcher (flowc_datax.py) runs on it".to_owned(),
+        });
+    }
+    let reads_home = invocation.args.iter().any(|arg| arg.contains("${DATAX_HOME}"));
+    let home_set = invocation.env.contains_key("DATAX_HOME")
+        || std::env::var_os("DATAX_HOME").is_some_and(|home| !home.is_empty());
+    if reads_home && !home_set {
+        return Err(RunError::MissingRunner {
+            program: "DataX".to_owned(),
+            help: "its command reads DATAX_HOME, which is not set: export DATAX_HOME, or set `runners.datax_home` (or `runners.datax`) in flowc.yaml".to_owned(),
         });
     }
     Ok(())

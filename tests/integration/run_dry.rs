@@ -233,3 +233,51 @@ fn a_repository_with_errors_shows_its_diagnostics_and_exits_1() {
     assert!(stderr.contains("S208"), "{stderr}");
     assert!(stderr.ends_with("run stopped: the repository has errors\n"), "{stderr}");
 }
+
+/// A `PATH` whose `spark-sql` does nothing: the partition step before a sync finds
+/// its runner, and what the sync itself lacks is what stops the run.
+fn path_with_spark_sql() -> (tempfile::TempDir, String) {
+    let bin = tempfile::tempdir().expect("temp dir");
+    let program = bin.path().join("spark-sql");
+    std::fs::write(&program, "#!/bin/sh\ntouch \"$0.ran\"\n").expect("spark-sql");
+    let executable = <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o755);
+    std::fs::set_permissions(&program, executable).expect("chmod");
+    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap_or_default());
+    (bin, path)
+}
+
+#[test]
+fn a_sync_without_datax_home_says_how_to_set_it() {
+    let (_bin, path) = path_with_spark_sql();
+    let output = run_example(
+        &["ods_ingest.sync_payment_order", "--env", "dev", "--date", "2024-03-05"],
+        &[("CORE_ORACLE_PASSWORD", "x"), ("DATAX_HOME", ""), ("PATH", &path)],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains(
+            "error: `DataX` not found: its command reads DATAX_HOME, which is not set: export DATAX_HOME, or set \
+             `runners.datax_home` (or `runners.datax`) in flowc.yaml\n"
+        ),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn a_sync_without_its_credentials_runs_nothing() {
+    let (bin, path) = path_with_spark_sql();
+    let output = run_example(
+        &["ods_ingest.sync_payment_order", "--env", "dev", "--date", "2024-03-05"],
+        &[("CORE_ORACLE_PASSWORD", ""), ("PATH", &path)],
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains(
+        "error: `ods_ingest.sync_payment_order` reads its credentials from environment variables that are not set: \
+         CORE_ORACLE_PASSWORD; export them first\n"
+    ));
+    assert!(
+        !bin.path().join("spark-sql.ran").exists(),
+        "the partition step did not run"
+    );
+}
