@@ -64,6 +64,10 @@ const DRY_RUN_DIR: &str = "<run>";
 
 /// Runs `flowc run`.
 pub(crate) fn run(args: &RunArgs, printer: &Printer) -> Result<Outcome, Error> {
+    if args.target.is_none() && args.repo == Path::new(".") {
+        printer.err("error: name the flow to run: flowc run [REPO] FLOW[.TASK]\n");
+        return Ok(Outcome::Exit(2));
+    }
     // `flowc run FLOW`: the one positional given is the target.
     let (repo, target) = match &args.target {
         Some(target) => (args.repo.clone(), target.clone()),
@@ -152,7 +156,10 @@ fn run_environment(
     printer: &Printer,
 ) -> Result<Outcome, RunError> {
     let Some(environment) = repository.project.environments.get(&compiled.name) else {
-        return Err(RunError::ProductionRefused(compiled.name.clone()));
+        return Err(RunError::Io {
+            action: format!("find environment `{}` (this is a bug in flowc)", compiled.name),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        });
     };
     if environment.is_production() && !args.allow_prod {
         return Err(RunError::ProductionRefused(compiled.name.clone()));

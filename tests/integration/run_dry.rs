@@ -172,6 +172,20 @@ fn unknown_names_get_a_did_you_mean_and_exit_2() {
 }
 
 #[test]
+fn the_flow_can_be_given_alone_inside_the_repository() {
+    let output = flowc_command(&example())
+        .args(["run", "payments.dwd_pay_order", "--dry-run", "--date", "2024-03-05"])
+        .output()
+        .expect("flowc runs");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // dev: the one environment besides prod.
+    assert!(text(&output.stdout).starts_with("dry run of `payments.dwd_pay_order` in dev "));
+    let output = flowc_command(&example()).args(["run"]).output().expect("flowc runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(text(&output.stderr), "error: name the flow to run: flowc run [REPO] FLOW[.TASK]\n");
+}
+
+#[test]
 fn a_bad_date_is_a_usage_error() {
     let output = run_example(&["payments", "--env", "dev", "--date", "2024-02-30", "--dry-run"], &[]);
     assert_eq!(output.status.code(), Some(2));
