@@ -14,7 +14,7 @@ use crate::compiler::{CompileRequest, Compiled, compile, environments};
 use crate::dags::{Dag, DagTask, RunDate};
 use crate::execute::process::{self, Stream};
 use crate::execute::{self, RunError, RunInput, RunRequest, Step, Work};
-use crate::model::Repository;
+use crate::model::{Environment, Repository};
 use crate::render::CompiledEnvironment;
 
 /// Arguments of `flowc run`.
@@ -105,13 +105,19 @@ pub(crate) fn run(args: &RunArgs, printer: &Printer) -> Result<Outcome, Error> {
     let Some(compiled) = choose_environment(repository, &compiled, args.env.as_deref(), printer)? else {
         return Ok(Outcome::Exit(2));
     };
+    let Some(environment) = repository.project.environments.get(&compiled.name) else {
+        return Err(Error::Internal(format!(
+            "environment `{}` was compiled but not declared",
+            compiled.name
+        )));
+    };
     let request = RunRequest {
         flow,
         task,
         date: NaiveDate::MIN,
         with_checks: args.with_checks,
     };
-    match run_environment(repository, compiled, request, args, printer) {
+    match run_environment(repository, compiled, environment, request, args, printer) {
         Ok(outcome) => Ok(outcome),
         Err(error) => {
             printer.err(&format!("error: {error}\n"));
@@ -151,16 +157,11 @@ fn choose_environment<'a>(
 fn run_environment(
     repository: &Repository,
     compiled: &CompiledEnvironment,
+    environment: &Environment,
     mut request: RunRequest,
     args: &RunArgs,
     printer: &Printer,
 ) -> Result<Outcome, RunError> {
-    let Some(environment) = repository.project.environments.get(&compiled.name) else {
-        return Err(RunError::Io {
-            action: format!("find environment `{}` (this is a bug in flowc)", compiled.name),
-            source: std::io::Error::from(std::io::ErrorKind::NotFound),
-        });
-    };
     if environment.is_production() && !args.allow_prod {
         return Err(RunError::ProductionRefused(compiled.name.clone()));
     }

@@ -182,7 +182,10 @@ fn the_flow_can_be_given_alone_inside_the_repository() {
     assert!(text(&output.stdout).starts_with("dry run of `payments.dwd_pay_order` in dev "));
     let output = flowc_command(&example()).args(["run"]).output().expect("flowc runs");
     assert_eq!(output.status.code(), Some(2));
-    assert_eq!(text(&output.stderr), "error: name the flow to run: flowc run [REPO] FLOW[.TASK]\n");
+    assert_eq!(
+        text(&output.stderr),
+        "error: name the flow to run: flowc run [REPO] FLOW[.TASK]\n"
+    );
 }
 
 #[test]
