@@ -18,6 +18,7 @@ mod plan;
 mod printer;
 mod promote;
 mod pull_request;
+mod run;
 mod schema;
 mod sql;
 mod sql_columns;
@@ -69,6 +70,10 @@ enum Command {
     /// Show what merging a revision would change: tasks, downstream impact, breaking
     /// changes and the diff of every rendered file.
     Plan(plan::PlanArgs),
+    /// Run one task, or a flow's tasks in dependency order, once for one business date
+    /// in one environment, as its DAG would: rendered SQL through spark-sql, DataX jobs
+    /// through the launcher, quality checks with --with-checks; --dry-run prints it all.
+    Run(run::RunArgs),
     /// Print the JSON Schema of `flowc.yaml` (project) or `flow.yaml` (flow), for editors.
     Schema(schema::SchemaArgs),
     /// Analyse one SQL file or statement list on its own.
@@ -95,6 +100,7 @@ impl Command {
             Command::Graph(args) => &mut args.repo,
             Command::Lineage(args) => &mut args.repo,
             Command::Plan(args) => &mut args.repo,
+            Command::Run(args) => &mut args.repo,
             Command::Templates(args) => &mut args.repo,
             Command::Promote(args) => &mut args.repo,
             Command::Comment(args) => &mut args.repo,
@@ -133,6 +139,8 @@ pub(crate) enum Outcome {
     Clean,
     /// The input has errors.
     InputErrors,
+    /// The command ends with this exit status (`flowc run`: a task's).
+    Exit(u8),
 }
 
 /// Parses the arguments, runs the command and maps the result to an exit code:
@@ -166,6 +174,7 @@ pub fn run() -> ExitCode {
         Command::Init(args) => init::run(args, &printer),
         Command::Lineage(args) => lineage::run(args, &printer),
         Command::Plan(args) => plan::run(args, &printer),
+        Command::Run(args) => run::run(args, &printer),
         Command::Schema(args) => Ok(schema::run(args, &printer)),
         Command::Sql(sql::SqlCommand::Lineage(args)) => sql::lineage(args, &printer),
         Command::Promote(args) => promote::run(args, &printer),
@@ -192,6 +201,7 @@ fn exit_code(result: Result<Outcome, Error>, printer: &Printer) -> ExitCode {
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::InputErrors) => ExitCode::from(1),
+        Ok(Outcome::Exit(code)) => ExitCode::from(code),
         Err(error) => {
             printer.err(&format!("error: {error}\n"));
             ExitCode::from(2)

@@ -21,6 +21,8 @@ use crate::diagnostic::{Diagnostic, SourceMap, Span, invisible};
 #[derive(Debug)]
 pub struct Printer {
     color: Color,
+    /// Whether stderr is a terminal (progress lines go there only then).
+    err_terminal: bool,
     /// The first failure to write stdout, other than a closed pipe.
     out_failure: Mutex<Option<io::Error>>,
 }
@@ -29,15 +31,22 @@ impl Printer {
     /// A printer that colours stderr when it is a terminal and `NO_COLOR` is unset.
     pub fn new() -> Self {
         #[expect(clippy::disallowed_methods, reason = "the printer is the one writer")]
-        let color = if io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        let err_terminal = io::stderr().is_terminal();
+        let color = if err_terminal && std::env::var_os("NO_COLOR").is_none() {
             Color::Always
         } else {
             Color::Never
         };
         Self {
             color,
+            err_terminal,
             out_failure: Mutex::new(None),
         }
+    }
+
+    /// Whether stderr is a terminal: for progress lines, which a log does not want.
+    pub fn err_is_terminal(&self) -> bool {
+        self.err_terminal
     }
 
     /// Whether human diagnostics should be coloured.

@@ -27,7 +27,7 @@ impl Bizdate {
     }
 
     /// How a flow with this schedule and cross-flow mode computes it.
-    fn new(schedule: &Schedule, cross_flow: CrossFlowMode) -> Self {
+    pub(super) fn new(schedule: &Schedule, cross_flow: CrossFlowMode) -> Self {
         match (schedule, cross_flow) {
             (Schedule::Triggered, CrossFlowMode::Asset) => Bizdate::Assets,
             (Schedule::Triggered, CrossFlowMode::Sensor) => Bizdate::Param,

@@ -17,14 +17,7 @@ impl Builder<'_> {
         let airflow = &self.project.airflow;
         let sync = self.datax_jobs.entry(task.id.clone()).or_insert(resolved);
         let datax_job = format!("datax/{}/{}.json", flow.id, task_id);
-        let (bizdate, nodash) = Bizdate::of(flow).expressions(flow.timezone);
-        let root = &airflow.datax_job_root;
-        let command = format!(
-            "python3 \"{root}/flowc_datax.py\" \"{root}/{}/{}.json\" -- {} -p \"-Dbizdate={{{{ {bizdate} }}}} -Dbizdate_nodash={{{{ {nodash} }}}}\"",
-            flow.id,
-            task_id,
-            jinja::value(&airflow.datax_command, &Substitutions::default()),
-        );
+        let command = datax_bash_command(flow, task_id, &airflow.datax_job_root, &airflow.datax_command);
         let env = sync
             .credentials
             .iter()
@@ -46,4 +39,17 @@ impl Builder<'_> {
             credential_variables: sync.credentials.iter().map(|c| c.variable.clone()).collect(),
         })
     }
+}
+
+/// The `bash_command` (Jinja) that runs the DataX job of task `task_id` of `flow`
+/// through the launcher: job files under `root` (Jinja, as the workers see them),
+/// `datax_command` (text) run with the business date's variables.
+pub fn datax_bash_command(flow: &Flow, task_id: &str, root: &str, datax_command: &str) -> String {
+    let (bizdate, nodash) = Bizdate::of(flow).expressions(flow.timezone);
+    format!(
+        "python3 \"{root}/flowc_datax.py\" \"{root}/{}/{}.json\" -- {} -p \"-Dbizdate={{{{ {bizdate} }}}} -Dbizdate_nodash={{{{ {nodash} }}}}\"",
+        flow.id,
+        task_id,
+        jinja::value(datax_command, &Substitutions::default()),
+    )
 }

@@ -42,14 +42,17 @@ mod partition;
 pub mod python;
 mod quality;
 mod run;
+mod run_date;
 pub(crate) mod schedule;
 mod spark;
 mod task;
 mod types;
 
+pub use datax_task::datax_bash_command;
 pub use ids::dag_id;
 pub use operator::{Operator, UpstreamRun};
 pub use run::RunSettings;
+pub use run_date::{RunDate, run_date};
 pub use types::{Chain, Dag, DagParam, DagSchedule, DagTask, EnvironmentDags, PartitionTask, Pool, QualityTask};
 
 /// What a DAG model is built for.

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::diagnostic::Span;
-use crate::model::{Priority, Project, Spanned, TableName};
+use crate::model::{Priority, Project, Runners, Spanned, TableName};
 
 /// The name of the production environment.
 pub const PRODUCTION: &str = "prod";
@@ -71,6 +71,8 @@ pub struct Environment {
     pub yarn_queues: BTreeMap<String, String>,
     /// The branches a deploy must come from (empty: any source).
     pub deploy_from: Vec<String>,
+    /// The commands `flowc run` uses here, over the project's.
+    pub runners: Runners,
 }
 
 impl Environment {
@@ -89,6 +91,7 @@ impl Environment {
             queues: BTreeMap::new(),
             yarn_queues: BTreeMap::new(),
             deploy_from: Vec::new(),
+            runners: Runners::default(),
         }
     }
 

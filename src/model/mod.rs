@@ -12,6 +12,7 @@ mod param;
 mod project;
 mod quality;
 mod run;
+mod runners;
 mod sync;
 mod timezone;
 
@@ -31,6 +32,7 @@ pub use quality::{
     PartitionSpec, QualityCheck, QualityRule, QualitySettings, Severity,
 };
 pub use run::{Alert, RunDefaults};
+pub use runners::Runners;
 pub use sync::{
     Connection, ConnectionKind, Credentials, ErrorLimit, RowkeyRange, SyncColumn, SyncSource, SyncSpeed, SyncTarget,
     SyncTask, TableColumn, TableDeclaration, TableFormat,

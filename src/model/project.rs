@@ -6,8 +6,8 @@ use serde::Deserialize;
 
 use crate::diagnostic::{FileId, Span};
 use crate::model::{
-    Classification, Connection, Duration, Environment, Grant, ParamValue, QualitySettings, RunDefaults, TableColumn,
-    TableMetadata, TableName, TimeZone,
+    Classification, Connection, Duration, Environment, Grant, ParamValue, QualitySettings, RunDefaults, Runners,
+    TableColumn, TableMetadata, TableName, TimeZone,
 };
 
 /// A value with the span it was written at.
@@ -246,6 +246,8 @@ pub struct Project {
     pub quality: QualitySettings,
     /// `defaults:`: run settings every flow and task inherits.
     pub defaults: RunDefaults,
+    /// `runners:`: the commands `flowc run` uses, unless an environment sets its own.
+    pub runners: Runners,
 }
 
 impl Project {

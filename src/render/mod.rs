@@ -7,6 +7,7 @@
 //! disk until the whole compile succeeded (see [`crate::output`]). Pure: the
 //! templates lay the model out, [`manifest`] records it with its [`fingerprint`]s.
 
+pub mod airflow_context;
 pub mod budget;
 pub mod datax;
 pub mod ddl;

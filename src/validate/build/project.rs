@@ -62,6 +62,7 @@ pub(in crate::validate) fn project(document: &Document) -> Result<Project, Error
         params: params(raw.params),
         quality,
         defaults,
+        runners: raw.runners.runners(),
     })
 }
 
@@ -155,6 +156,7 @@ fn environment(name: &str, env: RawEnvironment, spans: &Spans<'_>) -> Environmen
         queues: env.queues,
         yarn_queues: env.yarn_queues,
         deploy_from: env.deploy_from,
+        runners: env.runners.runners(),
         ..Environment::as_written(name, spans.key_span(&at))
     }
 }

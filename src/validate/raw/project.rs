@@ -35,6 +35,29 @@ pub(crate) struct RawProject {
     pub(crate) quality: RawQualitySettings,
     #[serde(default)]
     pub(crate) defaults: RawRunDefaults,
+    #[serde(default)]
+    pub(crate) runners: RawRunners,
+}
+
+/// `runners:`, of the project or of an environment.
+#[derive(Default, Deserialize)]
+pub(crate) struct RawRunners {
+    pub(crate) spark_sql: Option<String>,
+    pub(crate) spark_submit: Option<String>,
+    pub(crate) datax: Option<String>,
+    pub(crate) datax_home: Option<String>,
+}
+
+impl RawRunners {
+    /// The model's runners.
+    pub(crate) fn runners(self) -> crate::model::Runners {
+        crate::model::Runners {
+            spark_sql: self.spark_sql,
+            spark_submit: self.spark_submit,
+            datax: self.datax,
+            datax_home: self.datax_home,
+        }
+    }
 }
 
 /// One entry of `classifications:`.
@@ -118,6 +141,8 @@ pub(crate) struct RawEnvironment {
     pub(crate) yarn_queues: BTreeMap<String, String>,
     #[serde(default)]
     pub(crate) deploy_from: Vec<String>,
+    #[serde(default)]
+    pub(crate) runners: RawRunners,
 }
 
 /// One entry of `priorities:`; what is left out keeps the level's default.
