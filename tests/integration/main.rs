@@ -36,6 +36,7 @@ mod partitions_in_airflow;
 mod plan;
 mod quality;
 mod secrets;
+mod spark_seeds;
 mod sql_column_lineage;
 mod sql_forms;
 mod sql_lineage;
