@@ -3,12 +3,14 @@
 //! expected rows are what their generators write, and the stand-in runs every DataX
 //! job of the compiled example through flowc's real launcher, writing files that read
 //! back in the job's format (tests/spark/test_datax.py, under the Spark venv's Python,
-//! which has pyarrow).
+//! which has pyarrow); the HTTP stand-ins (tests/spark/services.py) answer the real
+//! Airflow operators the example's DAGs use (tests/spark/test_services.py).
 
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
+use crate::airflow_harness::{AirflowVersion, venv_python};
 use crate::support::{example_copy, flowc_in, repo_root, text};
 
 /// Creates or reuses `.venv/spark` (scripts/spark-venv.sh), once per test process.
@@ -87,4 +89,20 @@ fn datax_stand_in_runs_every_job_of_the_example() {
     let output = format!("{}{}", text(&done.stdout), text(&done.stderr));
     assert!(done.status.success(), "{output}");
     assert!(output.contains("\n0 failed"), "{output}");
+}
+
+/// The Kylin, card-gateway and alert stand-ins answer what the real KylinCubeOperator,
+/// HttpSensor and DingTalk hook send, in both Airflow versions.
+#[test]
+#[ignore = "needs Airflow (Python 3.11 and the network to install .venv/airflow-*): run by scripts/test.sh"]
+fn the_http_stand_ins_answer_the_real_operators() {
+    for version in AirflowVersion::ALL {
+        let done = Command::new(venv_python(version))
+            .arg(repo_root().join("tests/spark/test_services.py"))
+            .output()
+            .expect("the Airflow venv's python runs");
+        let output = format!("{}{}", text(&done.stdout), text(&done.stderr));
+        assert!(done.status.success(), "{version:?}:\n{output}");
+        assert!(output.contains("\n0 failed"), "{version:?}:\n{output}");
+    }
 }

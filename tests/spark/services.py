@@ -4,8 +4,8 @@
     python3 tests/spark/services.py [--record FILE] [--published 20240305,...]
                                     [--gateway-load CMD]
 
-Starts two local HTTP servers on free ports of 127.0.0.1 and prints one JSON line,
-{"kylin": PORT, "gateway": PORT}; they stop when standard input closes (or on SIGTERM).
+Starts three local HTTP servers on free ports of 127.0.0.1 and prints one JSON line,
+{"alerts": PORT, "gateway": PORT, "kylin": PORT}; they stop when standard input closes (or on SIGTERM).
 Standard library only. Every request is recorded, in arrival order, as
 {"service", "method", "path", "query", "body"} (the body parsed as JSON when it is JSON):
 GET /_requests on either server returns the list, and --record FILE appends each one to
@@ -36,6 +36,13 @@ loads that batch into the warehouse, as the real one does: --gateway-load CMD is
 the date (yyyyMMdd) as its last argument (through the shell: CMD "$1"), e.g. a spark-sql
 client loading tests/fixtures/.../tables/ods.pay_chargeback_batch.json; if CMD fails, the
 gateway answers 503 and tries again on the next poke. Unpublished dates answer 404.
+
+alerts — where failure alerts go (the run with a planted strong violation fails tasks,
+and their on_failure_callback posts): the DingTalk robot API the dingding provider's hook
+calls (POST /robot/send?access_token=TOKEN with the message as JSON; answers
+{"errcode": 0}, or errcode 300001 without a token), and any other POST (a Slack
+incoming webhook: answers "ok"). Point the connections dingtalk_dw_dev (host
+http://127.0.0.1:PORT, password: any token) and slack_dw_dev at it.
 """
 
 import argparse
@@ -168,6 +175,19 @@ class Gateway(Handler):
         return 200, {"batch": day, "status": "PUBLISHED"}
 
 
+class Alerts(Handler):
+    service = "alerts"
+
+    def route(self, method, entry):
+        if method == "POST" and entry["path"] == "/robot/send":
+            if not entry["query"].get("access_token"):
+                return 200, {"errcode": 300001, "errmsg": "token is not exist"}
+            return 200, {"errcode": 0, "errmsg": "ok"}
+        if method == "POST":
+            return 200, "ok"
+        return 404, {"error": "not found"}
+
+
 def serve(handler, options):
     handler.options = options
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -183,7 +203,7 @@ def main(argv):
     parser.add_argument("--gateway-load", help="shell command run with the date before the first 200 for it")
     options = parser.parse_args(argv)
     options.published = None if options.published is None else set(options.published.split(","))
-    servers = {"kylin": serve(Kylin, options), "gateway": serve(Gateway, options)}
+    servers = {"kylin": serve(Kylin, options), "gateway": serve(Gateway, options), "alerts": serve(Alerts, options)}
     sys.stdout.write(json.dumps({name: s.server_address[1] for name, s in servers.items()}, sort_keys=True) + "\n")
     sys.stdout.flush()
     try:
