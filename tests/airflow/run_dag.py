@@ -4,8 +4,10 @@ replaced by a stand-in, and print the state of each task as JSON.
 Usage (with the python of one of the venvs made by scripts/airflow-venvs.sh):
 
     python tests/airflow/run_dag.py DAG_FOLDER DAG_ID [DAG_ID...] [--logical-date 2024-03-05]
-        [--pools pools.json] [--violations DAG_ID.TASK_ID[,DAG_ID.TASK_ID...]]
+        [--pools pools.json]
         [--datax-home DIR] [--at DAG_ID=2024-03-04T17:00:00+00:00 ...]
+        [--spark MASTER] [--conn CONN_ID=URI_OR_JSON ...] [--path DIR ...] [--env NAME=VALUE ...]
+        [--scheduled] [--dag-conf DAG_ID=JSON ...]
 
 The DAGs run one after the other, for the same logical date (UTC midnight of
 `--logical-date`, or the instant `--at` gives that DAG), in one metadata database: a
@@ -13,26 +15,33 @@ later DAG's ExternalTaskSensor sees the task states of an earlier one. Airflow d
 each run's data interval from the logical date (a manual run's: the last complete
 interval, the one that ends there, on 2.10 and 3.x); it is printed with the run.
 
-The stand-ins never touch a cluster:
+With `--scheduled`, each run gets the data interval the scheduled run of its logical
+date has (the interval that starts there), as the scheduler would make it, instead of a
+manual run's (the one that ends there): runs of several DAGs for one business date then
+have the logical dates their sensors look for. `--dag-conf` is the run conf of a DAG
+(a triggered DAG's parameters).
+
+With `--spark MASTER` (e.g. `local-spark://127.0.0.1:PORT`, the local Spark of
+tests/spark/server.py), `SparkSqlOperator` runs for real: Airflow renders the SQL, the
+provider's SparkSqlHook runs `spark-sql` (tests/spark/bin/spark-sql, given with
+`--path`) against that Spark through the `spark_sql_default` connection, and what it
+printed is recorded per task (`spark`). `--conn` sets more Airflow connections,
+`--env` environment variables of the tasks.
+
+Otherwise the stand-ins never touch a cluster:
 - `SparkSubmitOperator` (ml tasks, sql_runner) succeeds;
 - `BashOperator` (DataX) succeeds, unless `--datax-home DIR` is given: then it runs for
   real — the rendered command, flowc's DataX launcher, and whatever `DIR/bin/datax.py`
   is (`DATAX_HOME=DIR`), with Airflow keeping its last output line as the task's XCom;
-- `SparkSqlOperator` plays spark-sql on the SQL Airflow rendered for the task: a task
-  listed in `--violations` (as `dag_id.task_id`) is a check whose data violates its rule, so its statements
-  run as they would on such data — SQL that calls `raise_error(...)` (a strong check)
-  fails like spark-sql exiting non-zero, SQL without it (a weak check) prints its
-  `flowc-dq WARN` line and succeeds; every other task succeeds.
-
-So which task fails is decided by the SQL flowc rendered, not by this script, and what
-happens downstream is decided by Airflow's scheduling of the DAG as flowc wrote it.
+- `SparkSqlOperator` records the SQL Airflow rendered for the task and succeeds (what
+  that SQL does on data is proven with `--spark`).
 
 Cross-flow sensors (ExternalTaskSensor) run for real; the error each one fails with is
 recorded.
 
 Prints {"airflow_version", "runs": {dag_id: {"state", "states": {task_id: state},
 "data_interval": [start, end] (UTC, ISO)}},
-"stand_in": [{"task", "outcome", "line", "sql"}], "sensor_errors": {task: message}} on
+"stand_in": [{"task", "outcome", "sql"}], "sensor_errors": {task: message}} on
 stdout (`task` is `dag_id.task_id`; `sql` is what Airflow rendered for a Spark SQL
 task); Airflow's logs go to stderr.
 """
@@ -56,9 +65,14 @@ def parse_args(argv):
     parser.add_argument("dag_ids", nargs="+", metavar="DAG_ID")
     parser.add_argument("--logical-date", default="2024-03-05")
     parser.add_argument("--pools", help="pools file in the `airflow pools import` format")
-    parser.add_argument("--violations", default="", help="comma-separated dag_id.task_id")
     parser.add_argument("--datax-home", help="run BashOperator for real with this DATAX_HOME")
     parser.add_argument("--at", action="append", default=[], metavar="DAG_ID=ISO", help="this DAG's logical date")
+    parser.add_argument("--spark", metavar="MASTER", help="run SparkSqlOperator for real on this Spark")
+    parser.add_argument("--conn", action="append", default=[], metavar="CONN_ID=URI_OR_JSON")
+    parser.add_argument("--path", action="append", default=[], metavar="DIR", help="prepended to PATH")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--scheduled", action="store_true", help="scheduled runs' data intervals")
+    parser.add_argument("--dag-conf", action="append", default=[], metavar="DAG_ID=JSON")
     return parser.parse_args(argv)
 
 
@@ -89,36 +103,60 @@ def airflow_cli(home, *args):
 
 
 STAND_IN = []
+SPARK = []
 
 
-def install_stand_ins(violations, real_bash):
-    from airflow.exceptions import AirflowException
+def observe_spark_sql():
+    """Not a stand-in: SparkSqlOperator runs for real; the lines spark-sql printed (the
+    hook logs them) and the error it failed with are recorded per task."""
+    import logging
+
+    from airflow.providers.apache.spark.operators.spark_sql import SparkSqlOperator
+
+    real_execute = SparkSqlOperator.execute
+
+    class Lines(logging.Handler):
+        def __init__(self):
+            super().__init__(logging.INFO)
+            self.lines = []
+
+        def emit(self, record):
+            self.lines.append(record.getMessage().rstrip("\n"))
+
+    def execute(self, context, **kwargs):
+        handler = Lines()
+        logger = logging.getLogger("airflow.task.hooks")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        entry = {"task": f"{self.dag_id}.{self.task_id}", "outcome": "pass", "lines": [], "error": None}
+        try:
+            return real_execute(self, context, **kwargs)
+        except Exception as error:
+            entry["outcome"] = "fail"
+            entry["error"] = str(error)
+            raise
+        finally:
+            logger.removeHandler(handler)
+            entry["lines"] = [line for line in handler.lines if "flowc-dq" in line or "Error in query" in line]
+            SPARK.append(entry)
+
+    SparkSqlOperator.execute = execute
+
+
+def install_stand_ins(real_bash, real_spark):
     from airflow.providers.apache.spark.operators.spark_sql import SparkSqlOperator
     from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
-    def spark_sql(self, context):
-        sql = self.sql or ""
-        task = f"{self.dag_id}.{self.task_id}"
-        start = sql.find("rule=")
-        rule = sql[start : sql.find(" ", start)] if start >= 0 else ""
-        if task not in violations:
-            line = f"flowc-dq PASS {rule}" if rule else ""
-            STAND_IN.append({"task": task, "outcome": "pass", "line": line, "sql": sql})
-            return None
-        if "raise_error(" in sql:
-            line = f"flowc-dq FAIL {rule} (stand-in: the data violates the rule)"
-            STAND_IN.append({"task": task, "outcome": "fail", "line": line, "sql": sql})
-            # What SparkSqlHook raises when spark-sql exits non-zero.
-            raise AirflowException(f"Cannot execute the SQL on spark-sql: {line}")
-        line = f"flowc-dq WARN {rule} (stand-in: the data violates the rule)"
-        STAND_IN.append({"task": task, "outcome": "warn", "line": line, "sql": sql})
-        print(line, file=sys.stderr)
-        return None
+    def spark_sql(self, context, **kwargs):
+        STAND_IN.append({"task": f"{self.dag_id}.{self.task_id}", "outcome": "pass", "sql": self.sql or ""})
 
-    def succeed(self, context):
-        STAND_IN.append({"task": f"{self.dag_id}.{self.task_id}", "outcome": "pass", "line": ""})
+    def succeed(self, context, **kwargs):
+        STAND_IN.append({"task": f"{self.dag_id}.{self.task_id}", "outcome": "pass"})
 
-    SparkSqlOperator.execute = spark_sql
+    if real_spark:
+        observe_spark_sql()
+    else:
+        SparkSqlOperator.execute = spark_sql
     SparkSubmitOperator.execute = succeed
     observe_sensor_failures()
     import importlib
@@ -133,6 +171,19 @@ def install_stand_ins(violations, real_bash):
 
 
 SENSOR_ERRORS = {}
+
+
+def scheduled_intervals():
+    """A run of a cron DAG gets the data interval that starts at its logical date, as a
+    scheduled run does, not the last complete one before it (a manual run's)."""
+    from airflow.timetables.base import DataInterval
+    from airflow.timetables.interval import CronDataIntervalTimetable
+
+    def infer(self, *, run_after):
+        start = self._align_to_prev(run_after)
+        return DataInterval(start=start, end=self._get_next(start))
+
+    CronDataIntervalTimetable.infer_manual_data_interval = infer
 
 
 def observe_sensor_failures():
@@ -203,10 +254,28 @@ def main(argv):
             airflow_cli(home, "pools", "import", os.path.abspath(args.pools))
         import airflow
 
-        violations = {v for v in args.violations.split(",") if v}
         if args.datax_home:
             os.environ["DATAX_HOME"] = os.path.abspath(args.datax_home)
-        install_stand_ins(violations, real_bash=bool(args.datax_home))
+        for item in args.conn:
+            conn_id, _, value = item.partition("=")
+            os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = value
+        if args.spark:
+            host, _, port = args.spark.rpartition(":")
+            os.environ["AIRFLOW_CONN_SPARK_SQL_DEFAULT"] = json.dumps(
+                {"conn_type": "spark_sql", "host": host, "port": int(port)}
+            )
+        for item in args.env:
+            name, _, value = item.partition("=")
+            os.environ[name] = value
+        if args.path:
+            os.environ["PATH"] = os.pathsep.join([*map(os.path.abspath, args.path), os.environ["PATH"]])
+        install_stand_ins(real_bash=bool(args.datax_home), real_spark=bool(args.spark))
+        if args.scheduled:
+            scheduled_intervals()
+        dag_conf = {}
+        for item in args.dag_conf:
+            dag_id, _, value = item.partition("=")
+            dag_conf[dag_id] = json.loads(value)
         day = datetime.strptime(args.logical_date, "%Y-%m-%d").replace(tzinfo=timezone.utc)
         at = {}
         for item in args.at:
@@ -219,10 +288,11 @@ def main(argv):
                 raise SystemExit(f"no DAG {dag_id} in {folder}: {sorted(dags)}")
             dag = dags[dag_id]
             logical_date = at.get(dag_id, day)
+            conf = dag_conf.get(dag_id)
             if airflow.__version__.startswith("2."):
-                run = dag.test(execution_date=logical_date)
+                run = dag.test(execution_date=logical_date, run_conf=conf)
             else:
-                run = dag.test(logical_date=logical_date)
+                run = dag.test(logical_date=logical_date, run_conf=conf)
             states = {ti.task_id: text(ti.state) for ti in run.get_task_instances()}
             runs[dag_id] = {
                 "state": text(run.state),
@@ -234,6 +304,7 @@ def main(argv):
                 "airflow_version": airflow.__version__,
                 "runs": runs,
                 "stand_in": STAND_IN,
+                "spark": SPARK,
                 "sensor_errors": SENSOR_ERRORS,
             },
             result_out,

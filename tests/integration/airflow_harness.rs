@@ -33,7 +33,7 @@ impl AirflowVersion {
     }
 
     /// What `airflow.__version__` starts with.
-    fn version_prefix(self) -> &'static str {
+    pub(crate) fn version_prefix(self) -> &'static str {
         match self {
             Self::V2_10 => "2.10.",
             Self::V3 => "3.3.",
@@ -144,39 +144,10 @@ pub(crate) fn inspect_with(
     value
 }
 
-/// Runs `dag_ids` of `dag_folder` in order with Airflow `version`'s test runner
-/// (`tests/airflow/run_dag.py`: Spark jobs replaced by stand-ins, the checks in
-/// `violations` — `dag_id.task_id` — run on data that violates their rule) for
-/// [`SAMPLE_LOGICAL_DATE`], and returns its JSON: every task's state per DAG. With
-/// `datax_home`, DataX tasks run for real (the rendered command and flowc's launcher)
-/// on `<datax_home>/bin/datax.py`, with `env` set.
-pub(crate) fn run_dags(
-    version: AirflowVersion,
-    dag_folder: &Path,
-    dag_ids: &[&str],
-    pools: &Path,
-    violations: &[&str],
-    datax: Option<(&Path, &[(&str, &str)])>,
-) -> Value {
-    let mut command = Command::new(venv_python(version));
-    command
-        .arg(repo_root().join("tests/airflow/run_dag.py"))
-        .arg(dag_folder)
-        .args(dag_ids)
-        .args(["--logical-date", SAMPLE_LOGICAL_DATE])
-        .arg("--pools")
-        .arg(pools)
-        .arg("--violations")
-        .arg(violations.join(","))
-        .current_dir(repo_root());
-    if let Some((home, env)) = datax {
-        command.arg("--datax-home").arg(home).envs(env.iter().copied());
-    }
-    run_dag_output(version, dag_folder, &mut command)
-}
-
-/// Runs DAGs as [`run_dags`] does (no violations, no DataX), each for the logical date
-/// (an ISO instant) given with it, in order.
+/// Runs DAGs with Airflow `version`'s test runner (`tests/airflow/run_dag.py`: Spark
+/// jobs replaced by stand-ins that record the SQL Airflow rendered), each for the
+/// logical date (an ISO instant) given with it, in order; returns its JSON: every
+/// task's state per DAG. Real runs on Spark: `crate::spark_runs`.
 pub(crate) fn run_dags_at(version: AirflowVersion, dag_folder: &Path, runs: &[(&str, &str)], pools: &Path) -> Value {
     let mut command = Command::new(venv_python(version));
     command
@@ -193,7 +164,7 @@ pub(crate) fn run_dags_at(version: AirflowVersion, dag_folder: &Path, runs: &[(&
 }
 
 /// The JSON `run_dag.py` prints, checked to come from Airflow `version`.
-fn run_dag_output(version: AirflowVersion, dag_folder: &Path, command: &mut Command) -> Value {
+pub(crate) fn run_dag_output(version: AirflowVersion, dag_folder: &Path, command: &mut Command) -> Value {
     let output = command.output().expect("the venv's python runs");
     assert!(
         output.status.success(),

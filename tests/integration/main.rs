@@ -36,6 +36,8 @@ mod partitions_in_airflow;
 mod plan;
 mod quality;
 mod secrets;
+mod spark_harness;
+mod spark_runs;
 mod spark_seeds;
 mod sql_column_lineage;
 mod sql_forms;
