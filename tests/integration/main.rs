@@ -42,6 +42,7 @@ mod run_spark;
 mod secrets;
 mod spark_harness;
 mod spark_runs;
+mod spark_seeds;
 mod sql_column_lineage;
 mod sql_forms;
 mod sql_lineage;

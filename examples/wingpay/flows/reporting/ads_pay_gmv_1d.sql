@@ -1,26 +1,28 @@
 -- ads.ads_pay_gmv_1d: GMV per channel and day with day-over-day change.
--- Airflow macros are allowed next to flowc parameters: {{ ds }} is the run's logical date.
+-- Dates are the business date (bizdate), the day in the flow's time zone (Asia/Shanghai).
+-- Airflow's ds macro would not do: it is the UTC date of the run's logical date, which is
+-- the day before for this flow's midnight run in Beijing.
 WITH today AS (
     SELECT c.channel,
            SUM(c.amount_cny)      AS gmv_cny,
            SUM(c.success_cnt)     AS success_cnt,
            SUM(c.order_cnt)       AS order_cnt
     FROM dws.dws_pay_channel_1d c
-    WHERE c.dt = '{{ ds }}'
+    WHERE c.dt = '${bizdate}'
     GROUP BY c.channel
 ),
 merchants AS (
     SELECT COUNT(DISTINCT IF(paid_cnt > 0, merchant_id, NULL)) AS active_merchant_cnt,
            SUM(refund_cny)                                      AS refund_cny
     FROM dws.dws_pay_merchant_1d
-    WHERE dt = '{{ ds }}'
+    WHERE dt = '${bizdate}'
 ),
 yesterday AS (
     SELECT channel, gmv_cny
     FROM ads_pay_gmv_1d
-    WHERE dt = '{{ macros.ds_add(ds, -1) }}'
+    WHERE dt = DATE_SUB('${bizdate}', 1)
 )
-INSERT OVERWRITE TABLE ads_pay_gmv_1d PARTITION (dt = '{{ ds }}')
+INSERT OVERWRITE TABLE ads_pay_gmv_1d PARTITION (dt = '${bizdate}')
 SELECT
     t.channel,
     cal.is_holiday,
@@ -35,4 +37,4 @@ SELECT
 FROM today t
 CROSS JOIN merchants m
 LEFT JOIN yesterday y ON y.channel = t.channel
-LEFT JOIN dim.dim_calendar cal ON cal.calendar_date = '{{ ds }}';
+LEFT JOIN dim.dim_calendar cal ON cal.calendar_date = '${bizdate}';
