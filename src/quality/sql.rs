@@ -12,7 +12,10 @@
 //! 2. a `SELECT` of that row back, which prints a `flowc-dq` line naming rule, table,
 //!    partition and counts — and, for a strong rule that did not pass, calls
 //!    `raise_error` with that line, so spark-sql exits non-zero and the Airflow task
-//!    fails. The row is written before the failure, so failures are recorded too.
+//!    fails. The row is written before the failure, so failures are recorded too. The
+//!    newest row of the run is picked in a subquery before the report is computed: a
+//!    cleared and re-run task keeps its `run_id`, and Spark evaluates a projection
+//!    below an `ORDER BY … LIMIT`, so an older failed row would fail the re-run too.
 //!
 //! User text that is data (accepted values, regex patterns, range bounds) is written as
 //! Spark string literals with `{` and `$` as `\u` escapes, so neither flowc's
@@ -527,13 +530,16 @@ pub fn check_sql(spec: &CheckSpec<'_>) -> String {
     let _ = write!(
         sql,
         "SELECT {report} AS flowc_dq\n\
-         FROM {results} r\n\
-         WHERE r.dt = '${{bizdate}}'\n  \
-         AND r.flow = {flow}\n  \
-         AND r.rule = {name}\n  \
-         AND r.run_id = '{{{{ run_id }}}}'\n\
-         ORDER BY r.checked_at DESC\n\
-         LIMIT 1;\n",
+         FROM (\n    \
+         SELECT *\n    \
+         FROM {results}\n    \
+         WHERE dt = '${{bizdate}}'\n      \
+         AND flow = {flow}\n      \
+         AND rule = {name}\n      \
+         AND run_id = '{{{{ run_id }}}}'\n    \
+         ORDER BY checked_at DESC\n    \
+         LIMIT 1\n\
+         ) r;\n",
         flow = string(spec.flow),
         name = string(&rule.name.value),
     );

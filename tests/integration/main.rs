@@ -23,6 +23,8 @@ mod datax_schema;
 mod ddl;
 mod deploy;
 mod environments;
+mod example_on_spark;
+mod example_services;
 mod examples;
 mod flow_links;
 mod fuzz_corpus;

@@ -69,6 +69,12 @@ pub(crate) struct RunOptions<'a> {
     pub(crate) env: Vec<(String, String)>,
     /// `DATAX_HOME` of the sync tasks (they run their rendered command for real).
     pub(crate) datax_home: Option<PathBuf>,
+    /// Airflow's home, kept (a later run sees the earlier runs); default: a temporary one.
+    pub(crate) home: Option<PathBuf>,
+    /// ml tasks (`dag_id.task_id`) that run a SQL file instead: their output rows.
+    pub(crate) ml_sql: Vec<(String, PathBuf)>,
+    /// More folders for the tasks' PATH, after the spark-sql client's.
+    pub(crate) extra_path: Vec<PathBuf>,
 }
 
 /// Runs the DAGs of `env_dir` (a compiled environment folder) as scheduled runs in
@@ -104,8 +110,17 @@ pub(crate) fn run_on_spark(version: AirflowVersion, spark: &Spark, env_dir: &Pat
     for (name, value) in &options.env {
         command.arg("--env").arg(format!("{name}={value}"));
     }
+    for dir in &options.extra_path {
+        command.arg("--path").arg(dir);
+    }
     if let Some(home) = &options.datax_home {
         command.arg("--datax-home").arg(home);
+    }
+    if let Some(home) = &options.home {
+        command.arg("--home").arg(home);
+    }
+    for (task, file) in &options.ml_sql {
+        command.arg("--ml-sql").arg(format!("{task}={}", file.display()));
     }
     run_dag_output(version, &dag_folder, &mut command)
 }
