@@ -215,9 +215,7 @@ fn describe(spark: &Spark, table: &str) -> Described {
             section = 1;
         } else if name.starts_with("# Detailed Table Information") {
             section = 2;
-        } else if name.is_empty() || name.starts_with("# col_name") || name.starts_with('#') {
-            continue;
-        } else {
+        } else if !name.is_empty() && !name.starts_with('#') {
             match section {
                 // A comment holding a tab spans several cells.
                 0 => described.columns.push((

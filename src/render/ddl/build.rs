@@ -13,6 +13,7 @@
 //!   inserts ([`crate::quality::sql::RESULT_COLUMNS`]), partitioned by `dt`.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use super::problems::{Disagreement, Partly, Untyped};
 use super::{Ddl, DdlColumn, DdlTable, LeftOut, Storage};
@@ -161,12 +162,14 @@ fn synced_tables<'a>(input: &DdlInput<'a>) -> BTreeMap<TableName, Synced<'a>> {
 /// partition directories), with its NameNode: `<defaultFS><dir>`.
 fn job_directory(job: &DataxJob) -> Option<String> {
     let path = job.writer.path.as_deref()?;
-    let partition_dirs: String = job
+    let partition_dirs = job
         .partition
         .iter()
         .flat_map(|p| &p.spec)
-        .map(|(column, value)| format!("/{column}={value}"))
-        .collect();
+        .fold(String::new(), |mut dirs, (column, value)| {
+            let _ = write!(dirs, "/{column}={value}");
+            dirs
+        });
     let dir = path.strip_suffix(&partition_dirs).unwrap_or(path);
     Some(with_namenode(job.writer.default_fs.as_deref(), dir))
 }

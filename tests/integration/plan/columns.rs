@@ -38,7 +38,10 @@ fn a_renamed_column_still_read_downstream_fails_check_and_the_plan_at_the_reader
     });
     // The table is declared (for its DDL): the declaration follows the rename.
     repo.edit("flows/payments/flow.yaml", |yaml| {
-        yaml.replace("{name: net_gmv_cny, type: double}", "{name: net_gmv_cny_amount, type: double}")
+        yaml.replace(
+            "{name: net_gmv_cny, type: double}",
+            "{name: net_gmv_cny_amount, type: double}",
+        )
     });
     repo.commit_all("rename net_gmv_cny");
 
