@@ -115,7 +115,15 @@ fn time_compile(root: &Path) -> (Duration, Duration, usize) {
             task_io: &report.task_io,
             columns: report.columns.as_ref(),
         };
-        let (rendered, problems) = render_environment(&dags, &render).expect("renders");
+        // The DDL as `flowc compile` builds it (its warnings are not the bench's).
+        let ddl_input = flowc::render::ddl::DdlInput {
+            repository: input.repository,
+            columns: report.columns.as_ref().expect("columns"),
+            task_io: &report.task_io,
+            datax_jobs: &dags.datax_jobs,
+        };
+        let (ddl, _) = flowc::render::ddl::build(&ddl_input, prod);
+        let (rendered, problems) = render_environment(&dags, &render, &ddl).expect("renders");
         assert!(problems.is_empty(), "generated repository renders: {problems:?}");
         samples.push(started.elapsed());
         files = rendered.len();

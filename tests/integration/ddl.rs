@@ -105,6 +105,22 @@ fn the_example_compiles_the_same_ddl_into_each_environment() {
 }
 
 #[test]
+fn a_git_revision_gives_the_ddl_of_its_files_and_an_unknown_environment_exits_2() {
+    let (dir, _git) = crate::support::example_repository("");
+    let repo = dir.path().display().to_string();
+    let from_git = flowc(&["ddl", &repo, "--env", "dev", "--rev", "HEAD"], b"");
+    assert!(from_git.status.success(), "{}", text(&from_git.stderr));
+    let (_, from_files, _) = run_ddl(dir.path(), "dev");
+    assert_eq!(text(&from_git.stdout), from_files);
+    let (code, stdout, stderr) = run_ddl(dir.path(), "staging");
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stdout.is_empty() && stderr.contains("no environment `staging`"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn unknown_column_types_are_located_errors_and_nothing_is_printed() {
     let (code, stdout, stderr) = run_ddl(&fixture("unknown_column_types"), "dev");
     assert_eq!(code, Some(1), "{stderr}");
@@ -215,9 +231,7 @@ fn describe(spark: &Spark, table: &str) -> Described {
             section = 1;
         } else if name.starts_with("# Detailed Table Information") {
             section = 2;
-        } else if name.is_empty() || name.starts_with("# col_name") || name.starts_with('#') {
-            continue;
-        } else {
+        } else if !name.is_empty() && !name.starts_with('#') {
             match section {
                 // A comment holding a tab spans several cells.
                 0 => described.columns.push((

@@ -60,6 +60,7 @@ fn huge_plan() -> Plan {
             ..Summary::default()
         },
         flows: Vec::new(),
+        ddl: Vec::new(),
         access: Vec::new(),
         quality: names
             .iter()

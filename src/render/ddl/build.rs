@@ -13,6 +13,7 @@
 //!   inserts ([`crate::quality::sql::RESULT_COLUMNS`]), partitioned by `dt`.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use super::problems::{Disagreement, Partly, Untyped};
 use super::{Ddl, DdlColumn, DdlTable, LeftOut, Storage};
@@ -161,12 +162,14 @@ fn synced_tables<'a>(input: &DdlInput<'a>) -> BTreeMap<TableName, Synced<'a>> {
 /// partition directories), with its NameNode: `<defaultFS><dir>`.
 fn job_directory(job: &DataxJob) -> Option<String> {
     let path = job.writer.path.as_deref()?;
-    let partition_dirs: String = job
+    let partition_dirs = job
         .partition
         .iter()
         .flat_map(|p| &p.spec)
-        .map(|(column, value)| format!("/{column}={value}"))
-        .collect();
+        .fold(String::new(), |mut dirs, (column, value)| {
+            let _ = write!(dirs, "/{column}={value}");
+            dirs
+        });
     let dir = path.strip_suffix(&partition_dirs).unwrap_or(path);
     Some(with_namenode(job.writer.default_fs.as_deref(), dir))
 }
@@ -479,5 +482,72 @@ fn results_table(name: TableName) -> DdlTable {
         partition_columns: vec![column(RESULT_PARTITION)],
         storage: Storage::Orc,
         location: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::compiler::{self, check};
+    use crate::load::MemoryTree;
+    use crate::render::ddl::{Ddl, Storage};
+
+    const PROJECT: &str = "project: t\nenvironments: {dev: {databases: {dwd: dev_dwd}}, prod: {}}\nteams: {data: {}}\n\
+        connections:\n  warehouse: {type: hive, default_fs: \"hdfs://ns1\", warehouse_dir: /warehouse}\n\
+        sources:\n  - table: ods.raw\n    columns: [{name: id, type: bigint}, {name: hour, type: int}]\n    partitioned_by: [dt]\n";
+
+    /// The DDL of `env` for one flow writing `dwd.t` with `sql`.
+    fn ddl_of(sql: &str, env: &str) -> Ddl {
+        let flow = "name: pay\nowner: data\nschedule: \"0 2 * * *\"\nstart_date: \"2024-01-01\"\ntasks:\n  - name: build\n    type: sparksql\n    sql: build.sql\n";
+        let tree = MemoryTree::new()
+            .with("flowc.yaml", PROJECT)
+            .with("flows/pay/flow.yaml", flow)
+            .with("flows/pay/build.sql", sql);
+        let report = check(&tree).expect("checks");
+        assert!(!report.diagnostics.has_errors(), "{:?}", report.diagnostics);
+        let environment = &report.repository.as_ref().expect("model").project.environments[env];
+        let (ddl, problems) = compiler::ddl(&report, environment).expect("a DDL");
+        assert!(problems.is_empty(), "{problems:?}");
+        ddl
+    }
+
+    #[test]
+    fn dynamic_partition_columns_are_typed_partitions_after_the_static_ones() {
+        let ddl = ddl_of(
+            "INSERT OVERWRITE TABLE dwd.t PARTITION (dt = '${bizdate}', hour)\nSELECT id, hour FROM ods.raw WHERE dt = '${bizdate}';\n",
+            "prod",
+        );
+        let table = ddl.tables.iter().find(|t| t.name.as_str() == "dwd.t").expect("dwd.t");
+        let columns: Vec<(&str, &str)> = table
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.data_type.as_str()))
+            .collect();
+        assert_eq!(columns, [("id", "bigint")]);
+        let partitions: Vec<(&str, &str)> = table
+            .partition_columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.data_type.as_str()))
+            .collect();
+        assert_eq!(partitions, [("dt", "string"), ("hour", "int")]);
+        assert_eq!(table.storage, Storage::Orc);
+    }
+
+    #[test]
+    fn another_environment_leaves_production_tables_out() {
+        let sql = "INSERT OVERWRITE TABLE dwd.t PARTITION (dt = '${bizdate}')\nSELECT id FROM ods.raw WHERE dt = '${bizdate}';\n";
+        let dev = ddl_of(sql, "dev");
+        let names: Vec<&str> = dev.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["dev_dwd.t"]);
+        assert_eq!(dev.left_out.len(), 1);
+        assert_eq!(dev.left_out[0].name.as_str(), "ods.raw");
+        assert!(
+            dev.left_out[0].reason.contains("does not map database `ods`"),
+            "{:?}",
+            dev.left_out
+        );
+        let prod = ddl_of(sql, "prod");
+        let names: Vec<&str> = prod.tables.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["dwd.t", "ods.raw"]);
+        assert!(prod.left_out.is_empty());
     }
 }

@@ -48,10 +48,13 @@ fn blob_ids(files: &BTreeMap<String, Vec<u8>>, folder: &str) -> BTreeMap<String,
         .collect()
 }
 
-/// How the first deploy to `deploy/prod` ends: push it, import the pools.
+/// How the first deploy to `deploy/prod` ends: push it, import the pools, apply the DDL.
 const FIRST_DEPLOY_TAIL: &str = "publish it with `git push <remote> deploy/prod`\n\
     pools.json changed: import it so the tasks' pools exist with these slots:\n  \
-    airflow pools import <git-sync checkout>/wingpay_prod/pools.json\n";
+    airflow pools import <git-sync checkout>/wingpay_prod/pools.json\n\
+    ddl.sql changed: apply it before the DAGs run, so every table they write exists \
+    (idempotent; what it cannot change in place, `flowc plan` lists):\n  \
+    spark-sql -f <git-sync checkout>/wingpay_prod/ddl.sql\n";
 
 #[test]
 fn a_branch_deploy_commits_only_its_files_and_leaves_the_work_tree_alone() {

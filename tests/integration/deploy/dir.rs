@@ -73,10 +73,14 @@ fn a_dir_deploy_publishes_the_compiled_files_behind_a_link_and_repeats_nothing()
         format!(
             "prod → {}: 0 files changed, {} added, 0 removed (release {release}, from main {})\n\
              pools.json changed: import it so the tasks' pools exist with these slots:\n  \
-             airflow pools import {}/pools.json\n",
+             airflow pools import {}/pools.json\n\
+             ddl.sql changed: apply it before the DAGs run, so every table they write exists \
+             (idempotent; what it cannot change in place, `flowc plan` lists):\n  \
+             spark-sql -f {}/ddl.sql\n",
             link.display(),
             expected.len(),
             &head[..12],
+            link.display(),
             link.display(),
         )
     );
@@ -223,7 +227,10 @@ fn a_dry_run_lists_the_changes_and_touches_nothing() {
     assert!(
         stdout.ends_with(&format!(
             "; nothing written\npools.json would change: after the deploy, import it so the tasks' pools exist \
-             with these slots:\n  airflow pools import {}/pools.json\n",
+             with these slots:\n  airflow pools import {}/pools.json\n\
+             ddl.sql would change: after the deploy, apply it before the DAGs run, so every table they write \
+             exists (idempotent; what it cannot change in place, `flowc plan` lists):\n  spark-sql -f {}/ddl.sql\n",
+            dags.join("wingpay_prod").display(),
             dags.join("wingpay_prod").display()
         )),
         "{stdout}"
