@@ -120,26 +120,42 @@ SPARK = []
 
 def observe_spark_sql():
     """Not a stand-in: SparkSqlOperator runs for real; the lines spark-sql printed (the
-    hook logs them) and the error it failed with are recorded per task."""
-    import logging
+    hook reads them from the process's stdout) and the error it failed with are
+    recorded per task. The hook's subprocess module is wrapped so that the process's
+    output is also copied here: how the hook logs it differs between Airflow 2 and 3."""
+    import subprocess as real_subprocess
 
+    from airflow.providers.apache.spark.hooks import spark_sql as hook_module
     from airflow.providers.apache.spark.operators.spark_sql import SparkSqlOperator
 
+    current = []
+
+    class Tee:
+        def __init__(self, process):
+            self._process = process
+            self.stdout = self._lines(process.stdout)
+
+        def _lines(self, stream):
+            for line in stream:
+                current.append(line.rstrip("\n"))
+                yield line
+
+        def __getattr__(self, name):
+            return getattr(self._process, name)
+
+    class Subprocess:
+        def __getattr__(self, name):
+            return getattr(real_subprocess, name)
+
+        @staticmethod
+        def Popen(*args, **kwargs):
+            return Tee(real_subprocess.Popen(*args, **kwargs))
+
+    hook_module.subprocess = Subprocess()
     real_execute = SparkSqlOperator.execute
 
-    class Lines(logging.Handler):
-        def __init__(self):
-            super().__init__(logging.INFO)
-            self.lines = []
-
-        def emit(self, record):
-            self.lines.append(record.getMessage().rstrip("\n"))
-
     def execute(self, context, **kwargs):
-        handler = Lines()
-        logger = logging.getLogger("airflow.task.hooks")
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+        current.clear()
         entry = {"task": f"{self.dag_id}.{self.task_id}", "outcome": "pass", "lines": [], "error": None}
         try:
             return real_execute(self, context, **kwargs)
@@ -148,8 +164,7 @@ def observe_spark_sql():
             entry["error"] = str(error)
             raise
         finally:
-            logger.removeHandler(handler)
-            entry["lines"] = [line for line in handler.lines if "flowc-dq" in line or "Error in query" in line]
+            entry["lines"] = [line for line in current if "flowc-dq" in line or "Error in query" in line]
             SPARK.append(entry)
 
     SparkSqlOperator.execute = execute
