@@ -5,7 +5,7 @@
 # an embedded Derby metastore, the Thrift server and beeline. Spark needs a Java 17
 # runtime on the PATH (Debian: `apt-get install openjdk-17-jre-headless`).
 # Idempotent: a venv whose stamp matches the lock and this script is reused as is.
-#   .venv/spark   pyspark 3.5.x and py4j
+#   .venv/spark   a link to .venv/spark-<lock hash>: pyspark 3.5.x, py4j, pyarrow
 # To move the pin: edit tests/spark/requirements.in, then
 #   uv pip compile --python-version 3.11 --generate-hashes --no-header \
 #     tests/spark/requirements.in -o tests/spark/requirements.lock
@@ -26,15 +26,22 @@ fi
 # shellcheck source=scripts/uv.sh
 source scripts/uv.sh
 
-venv="$root/spark"
+# One venv per lock, named by its hash, and `.venv/spark` a link to the current one: a
+# Spark started from an older lock keeps its files while a newer one is installed.
 # Contents only: the path the script is started by (relative, absolute) must not matter.
 stamp=$(cat "$lock" "$script" | sha256sum | cut -c1-16)
-if [ -f "$venv/.flowc-stamp" ] && [ "$(cat "$venv/.flowc-stamp")" = "$stamp" ]; then
+venv="$root/spark-$stamp"
+if [ ! -f "$venv/.flowc-stamp" ]; then
+  echo "spark venv: installing pyspark from $lock"
+  rm -rf "$venv"
+  $uv venv --quiet --python "$python" "$venv"
+  $uv pip install --quiet --python "$venv/bin/python" --require-hashes -r "$lock"
+  echo "$stamp" > "$venv/.flowc-stamp"
+else
   echo "spark venv: up to date"
-  exit 0
 fi
-echo "spark venv: installing pyspark from $lock"
-rm -rf "$venv"
-$uv venv --quiet --python "$python" "$venv"
-$uv pip install --quiet --python "$venv/bin/python" --require-hashes -r "$lock"
-echo "$stamp" > "$venv/.flowc-stamp"
+# Atomically: a new link renamed over the old one (a directory left by an older
+# version of this script is removed first).
+if [ -d "$root/spark" ] && [ ! -L "$root/spark" ]; then rm -rf "$root/spark"; fi
+ln -sfn "spark-$stamp" "$root/spark.new"
+mv -T "$root/spark.new" "$root/spark"

@@ -78,7 +78,11 @@ fn start() -> Result<Server, String> {
         .tempdir()
         .map_err(|error| error.to_string())?;
     let log = std::fs::File::create(workdir.path().join("server.log")).map_err(|error| error.to_string())?;
-    let mut child = Command::new(repo_root().join(".venv/spark/bin/python"))
+    // The venv the link points at now: another test process may move the link.
+    let python = std::fs::canonicalize(repo_root().join(".venv/spark"))
+        .map_err(|error| format!(".venv/spark: {error}"))?
+        .join("bin/python");
+    let mut child = Command::new(python)
         .arg(repo_root().join("tests/spark/server.py"))
         .arg(workdir.path())
         .arg("--metastore")
