@@ -29,7 +29,8 @@ tests/spark/server.py), `SparkSqlOperator` runs for real: Airflow renders the SQ
 provider's SparkSqlHook runs `spark-sql` (tests/spark/bin/spark-sql, given with
 `--path`) against that Spark through the `spark_sql_default` connection, and what it
 printed is recorded per task (`spark`). `--conn` sets more Airflow connections,
-`--env` environment variables of the tasks. Two things change for such a run, both for
+`--env` environment variables of the tasks. Tasks are not retried (a failure shows at
+once, not after the retry delays). Two things change for such a run, both for
 reasons outside flowc: an ml task (`SparkSubmitOperator`) given with `--ml-sql` runs
 that SQL file on the Spark instead — its output rows, since the models and JARs it
 would submit are nowhere to be had; and `KylinCubeOperator` runs for real against the
@@ -374,6 +375,10 @@ def main(argv):
                 raise SystemExit(f"no DAG {dag_id} in {folder}: {sorted(dags)}")
             dag = dags[dag_id]
             logical_date = at.get(dag_id, day)
+            if args.spark:
+                # A real run that fails should say so now, not after its retry delays.
+                for task in dag.tasks:
+                    task.retries = 0
             conf = dag_conf.get(dag_id)
             if airflow.__version__.startswith("2."):
                 run = dag.test(execution_date=logical_date, run_conf=conf)

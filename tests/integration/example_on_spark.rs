@@ -183,7 +183,7 @@ fn warehouse_files(spark: &Spark, keep: impl Fn(&str) -> bool) -> BTreeMap<Strin
             if path.is_dir() {
                 stack.push(path);
             } else {
-                files.insert(relative, entry.metadata().map(|m| m.len()).unwrap_or(0));
+                files.insert(relative, entry.metadata().map_or(0, |m| m.len()));
             }
         }
     }
@@ -230,7 +230,7 @@ fn compare_table(spark: &Spark, expected: &Value) -> (Vec<Vec<String>>, Vec<Vec<
             .iter()
             .map(|(k, v)| format!("`{k}` = '{}'", v.as_str().unwrap_or_default()))
             .collect();
-        sql.push_str(&format!(" WHERE {}", filters.join(" AND ")));
+        sql = format!("{sql} WHERE {}", filters.join(" AND "));
     }
     let rows = expected["rows"].as_array().expect("rows");
     let mut want: Vec<Vec<String>> = rows
@@ -287,7 +287,7 @@ fn the_example_runs_for_a_business_date_on_spark_under_airflow() {
         for entry in std::fs::read_dir(data_dir().join("expected")).expect("expected rows") {
             let path = entry.expect("entry").path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            if !name.starts_with("ads_") || !name.ends_with(".json") {
+            if !name.starts_with("ads_") || path.extension().is_none_or(|e| e != "json") {
                 continue;
             }
             let (want, got) = compare_table(&spark, &read_json(&path));

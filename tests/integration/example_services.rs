@@ -64,12 +64,13 @@ impl Services {
                 .expect("a chargeback batch in the seed");
             let file = dir.join(format!("chargeback_batch_{date}.sql"));
             std::fs::write(&file, statement).expect("write the batch SQL");
-            script.push_str(&format!(
+            let line = format!(
                 "  {date}) exec '{}' --master '{}' -f '{}' ;;\n",
                 Spark::bin_dir().join("spark-sql").display(),
                 spark.master(),
                 file.display()
-            ));
+            );
+            script.push_str(&line);
         }
         script.push_str("  *) exit 1 ;;\nesac\n");
         let load = dir.join("load_batch.sh");

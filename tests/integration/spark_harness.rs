@@ -22,7 +22,6 @@ struct Server {
     warehouse: PathBuf,
     _stdin: Mutex<ChildStdin>,
     _child: Mutex<Child>,
-    _workdir: tempfile::TempDir,
 }
 
 /// A test's hold on the shared Spark: others wait until it is dropped.
@@ -73,19 +72,22 @@ fn start() -> Result<Server, String> {
             text(&venv.stderr)
         ));
     }
+    // The server deletes its folder when it stops (this process's end closes its stdin):
+    // a static is never dropped, so a TempDir here would never be removed.
     let workdir = tempfile::Builder::new()
         .prefix("flowc-spark-")
         .tempdir()
-        .map_err(|error| error.to_string())?;
-    let log = std::fs::File::create(workdir.path().join("server.log")).map_err(|error| error.to_string())?;
+        .map_err(|error| error.to_string())?
+        .keep();
+    let log = std::fs::File::create(workdir.join("server.log")).map_err(|error| error.to_string())?;
     // The venv the link points at now: another test process may move the link.
     let python = std::fs::canonicalize(repo_root().join(".venv/spark"))
         .map_err(|error| format!(".venv/spark: {error}"))?
         .join("bin/python");
     let mut child = Command::new(python)
         .arg(repo_root().join("tests/spark/server.py"))
-        .arg(workdir.path())
-        .arg("--metastore")
+        .arg(&workdir)
+        .args(["--metastore", "--remove-on-exit"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(log)
@@ -98,7 +100,7 @@ fn start() -> Result<Server, String> {
         .read_line(&mut line)
         .map_err(|error| error.to_string())?;
     let ready: serde_json::Value = serde_json::from_str(&line).map_err(|_| {
-        let log = std::fs::read_to_string(workdir.path().join("server.log")).unwrap_or_default();
+        let log = std::fs::read_to_string(workdir.join("server.log")).unwrap_or_default();
         format!("the server said {line:?}; its log:\n{log}")
     })?;
     let port = ready["port"]
@@ -120,7 +122,6 @@ fn start() -> Result<Server, String> {
         warehouse,
         _stdin: Mutex::new(stdin),
         _child: Mutex::new(child),
-        _workdir: workdir,
     })
 }
 

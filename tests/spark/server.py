@@ -8,7 +8,7 @@ costs it once per test run.
 
 Usage (with the python of .venv/spark, made by scripts/spark-venv.sh):
 
-    python tests/spark/server.py WORKDIR [--port N] [--thrift-port N] [--metastore]
+    python tests/spark/server.py WORKDIR [--port N] [--thrift-port N] [--metastore] [--remove-on-exit]
 
 Prints one line `{"port": N, "warehouse": DIR, "thrift_port": N|null,
 "metastore_port": N|null}` on stdout once it accepts SQL, then serves until its stdin
@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import socketserver
@@ -206,6 +207,7 @@ def main(argv):
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--thrift-port", type=int, default=0)
     parser.add_argument("--metastore", action="store_true")
+    parser.add_argument("--remove-on-exit", action="store_true", help="delete WORKDIR when it stops")
     args = parser.parse_args(argv)
     workdir = os.path.abspath(args.workdir)
     os.makedirs(workdir, exist_ok=True)
@@ -222,6 +224,8 @@ def main(argv):
     def stop(*_):
         server.shutdown()
         spark.stop()
+        if args.remove_on_exit:
+            shutil.rmtree(workdir, ignore_errors=True)
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
