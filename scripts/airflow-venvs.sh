@@ -5,8 +5,10 @@
 #   .venv/airflow-2.10   apache-airflow 2.10.5 + providers, constraints tests/airflow/locks/airflow-2.10.5-py3.11.txt
 #   .venv/airflow-3      apache-airflow 3.3.2  + providers, constraints tests/airflow/locks/airflow-3.3.2-py3.11.txt
 # The Spark and Hive providers are installed without their dependencies: importing
-# their operators and sensors does not import pyspark (about 490 MB alone) or the Hive
-# clients (hmsclient, pyhive, thrift), which only running them needs.
+# their operators and sensors does not import pyspark (about 490 MB alone), and of the
+# Hive clients only the metastore's (hmsclient and thrift, pinned here: the Airflow
+# constraints do not list them) is needed, by NamedHivePartitionSensor when the tests
+# run it against the local Spark's metastore.
 set -euo pipefail
 script="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/.."
@@ -32,7 +34,8 @@ make_venv() {
   # Airflow and the providers in one command, so a provider cannot upgrade Airflow.
   $uv pip install --quiet --python "$venv/bin/python" -c "$lock" "apache-airflow==$airflow" "$@"
   $uv pip install --quiet --python "$venv/bin/python" --no-deps -c "$lock" \
-    apache-airflow-providers-apache-spark apache-airflow-providers-apache-hive
+    apache-airflow-providers-apache-spark apache-airflow-providers-apache-hive \
+    hmsclient==0.1.1 thrift==0.22.0
   # This environment sets PYTHONDONTWRITEBYTECODE; compile once so DAG loads stay fast.
   "$venv/bin/python" -m compileall -q "$venv/lib" >/dev/null 2>&1 || true
   echo "$stamp" > "$venv/.flowc-stamp"

@@ -18,6 +18,7 @@ use crate::support::{repo_root, text};
 /// test process ends) stops it.
 struct Server {
     port: u16,
+    metastore_port: u16,
     warehouse: PathBuf,
     _stdin: Mutex<ChildStdin>,
     _child: Mutex<Child>,
@@ -80,6 +81,7 @@ fn start() -> Result<Server, String> {
     let mut child = Command::new(repo_root().join(".venv/spark/bin/python"))
         .arg(repo_root().join("tests/spark/server.py"))
         .arg(workdir.path())
+        .arg("--metastore")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(log)
@@ -99,6 +101,10 @@ fn start() -> Result<Server, String> {
         .as_u64()
         .and_then(|p| u16::try_from(p).ok())
         .ok_or("no port")?;
+    let metastore_port = ready["metastore_port"]
+        .as_u64()
+        .and_then(|p| u16::try_from(p).ok())
+        .ok_or("no metastore port")?;
     let warehouse = PathBuf::from(ready["warehouse"].as_str().ok_or("no warehouse")?);
     eprintln!(
         "local Spark ready on 127.0.0.1:{port} in {:.1} s (venv check and JVM start)",
@@ -106,6 +112,7 @@ fn start() -> Result<Server, String> {
     );
     Ok(Server {
         port,
+        metastore_port,
         warehouse,
         _stdin: Mutex::new(stdin),
         _child: Mutex::new(child),
@@ -117,6 +124,11 @@ impl Spark {
     /// The `--master` of the client: what a DAG's Spark SQL connection points at.
     pub(crate) fn master(&self) -> String {
         format!("local-spark://127.0.0.1:{}", self.server.port)
+    }
+
+    /// The Hive metastore's Thrift API over the same catalog, as `HOST:PORT`.
+    pub(crate) fn metastore(&self) -> String {
+        format!("127.0.0.1:{}", self.server.metastore_port)
     }
 
     /// The folder of `spark-sql` (the client): put it first on a task's PATH.
@@ -216,6 +228,35 @@ fn the_local_spark_runs_sql_like_spark_sql() {
         .expect_err("raise_error fails");
     assert!(error.contains("flowc-dq FAIL rule=probe"), "{error}");
     assert_eq!(spark.databases(), ["default", "flowc_probe"]);
+    // The metastore's Thrift API (what Airflow's Hive partition sensors ask) sees the
+    // partition Spark wrote.
+    let (host, port) = spark
+        .metastore()
+        .split_once(':')
+        .map(|(h, p)| (h.to_owned(), p.to_owned()))
+        .expect("HOST:PORT");
+    let asked = Command::new(crate::airflow_harness::venv_python(
+        crate::airflow_harness::AirflowVersion::V3,
+    ))
+    .args([
+        "-c",
+        "import sys, hmsclient\n\
+             from thrift.protocol import TBinaryProtocol\n\
+             from thrift.transport import TSocket, TTransport\n\
+             t = TTransport.TBufferedTransport(TSocket.TSocket(sys.argv[1], int(sys.argv[2])))\n\
+             with hmsclient.HMSClient(iprot=TBinaryProtocol.TBinaryProtocol(t)) as c:\n    \
+             print(c.get_partition_names('flowc_probe', 't', 10))",
+        &host,
+        &port,
+    ])
+    .output()
+    .expect("python runs");
+    assert_eq!(
+        text(&asked.stdout).trim(),
+        "['dt=2024-03-05']",
+        "{}",
+        text(&asked.stderr)
+    );
     drop(spark);
     // The next test starts from an empty metastore.
     assert_eq!(self::spark().databases(), ["default"]);

@@ -83,6 +83,12 @@ pub(crate) fn run_on_spark(version: AirflowVersion, spark: &Spark, env_dir: &Pat
         .arg("--pools")
         .arg(env_dir.join("pools.json"))
         .args(["--scheduled", "--spark", &spark.master()])
+        // Hive partition sensors ask the local Spark's metastore.
+        .arg("--conn")
+        .arg(format!(
+            r#"metastore_default={{"conn_type": "hive_metastore", "host": "127.0.0.1", "port": {}}}"#,
+            spark.metastore().rsplit(':').next().unwrap_or_default()
+        ))
         .arg("--path")
         .arg(Spark::bin_dir())
         .current_dir(repo_root());

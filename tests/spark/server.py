@@ -8,12 +8,15 @@ costs it once per test run.
 
 Usage (with the python of .venv/spark, made by scripts/spark-venv.sh):
 
-    python tests/spark/server.py WORKDIR [--port N] [--thrift-port N]
+    python tests/spark/server.py WORKDIR [--port N] [--thrift-port N] [--metastore]
 
-Prints one line `{"port": N, "warehouse": DIR, "thrift_port": N|null}` on stdout once it
-accepts SQL, then serves until its stdin is closed (so it dies with the process that
-started it) or it gets SIGTERM. `--thrift-port` also starts Spark's Thrift server
-(HiveServer2, NOSASL, 127.0.0.1) in the same driver, for JDBC tools and beeline.
+Prints one line `{"port": N, "warehouse": DIR, "thrift_port": N|null,
+"metastore_port": N|null}` on stdout once it accepts SQL, then serves until its stdin
+is closed (so it dies with the process that started it) or it gets SIGTERM.
+`--thrift-port` also starts Spark's Thrift server (HiveServer2, NOSASL, 127.0.0.1) in
+the same driver, for JDBC tools and beeline. `--metastore` also serves the Hive
+metastore's Thrift API (NOSASL, 127.0.0.1, a free port) over the same Derby database,
+in the same JVM: what Airflow's Hive partition sensors ask.
 
 The protocol, on 127.0.0.1:PORT, one JSON object per line each way:
     -> {"sql": TEXT, "conf": {KEY: VALUE}}
@@ -30,9 +33,11 @@ import argparse
 import json
 import os
 import signal
+import socket
 import socketserver
 import sys
 import threading
+import time
 
 
 def split_statements(text):
@@ -164,20 +169,55 @@ def start_spark(workdir, thrift_port):
     return spark, warehouse
 
 
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_metastore(spark, workdir, warehouse):
+    """The Hive metastore Thrift service of Hive 2.3 (in Spark's jars), on the Derby
+    database the Spark catalog uses; returns its port once it accepts connections."""
+    jvm = spark._jvm
+    conf = jvm.org.apache.hadoop.hive.conf.HiveConf()
+    conf.set("javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={workdir}/metastore_db;create=true")
+    conf.set("hive.metastore.warehouse.dir", warehouse)
+    conf.set("hive.metastore.schema.verification", "false")
+    bridge = jvm.org.apache.hadoop.hive.shims.ShimLoader.getHadoopThriftAuthBridge()
+    port = free_port()
+    # startMetaStore serves until the JVM exits: give it a thread of its own.
+    threading.Thread(
+        target=jvm.org.apache.hadoop.hive.metastore.HiveMetaStore.startMetaStore,
+        args=(port, bridge, conf),
+        daemon=True,
+    ).start()
+    for _ in range(600):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return port
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"the metastore did not start on port {port}")
+
+
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workdir")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--thrift-port", type=int, default=0)
+    parser.add_argument("--metastore", action="store_true")
     args = parser.parse_args(argv)
     workdir = os.path.abspath(args.workdir)
     os.makedirs(workdir, exist_ok=True)
     os.chdir(workdir)  # derby.log and stray metastore files stay in the work folder
     spark, warehouse = start_spark(workdir, args.thrift_port)
+    metastore_port = start_metastore(spark, workdir, warehouse) if args.metastore else None
     server = Server(("127.0.0.1", args.port), make_handler(spark))
     port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    print(json.dumps({"port": port, "warehouse": warehouse, "thrift_port": args.thrift_port or None}), flush=True)
+    ready = {"port": port, "warehouse": warehouse, "thrift_port": args.thrift_port or None}
+    ready["metastore_port"] = metastore_port
+    print(json.dumps(ready), flush=True)
 
     def stop(*_):
         server.shutdown()
