@@ -19,7 +19,13 @@ pub(crate) fn data_dir() -> PathBuf {
 }
 
 /// The dev environment's database mapping, as `seed_sql.py --db` arguments.
-const DEV_DATABASES: [&str; 4] = ["ods=dev_ods", "dwd=dev_dwd", "dws=dev_dws", "ads=dev_ads"];
+const DEV_DATABASES: [&str; 5] = [
+    "ods=dev_ods",
+    "dwd=dev_dwd",
+    "dws=dev_dws",
+    "ads=dev_ads",
+    "dim=dev_dim",
+];
 
 /// The statements `seed_sql.py` prints for `kind` (`tables` or `ml`) of a seed folder,
 /// mapped to the dev databases, each with the seed file's table.

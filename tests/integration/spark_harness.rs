@@ -193,8 +193,9 @@ impl Spark {
         let mut drops: Vec<String> = databases
             .map(|database| format!("DROP DATABASE IF EXISTS `{database}` CASCADE;"))
             .collect();
+        // spark-sql prints SHOW TABLES as the table names alone (Hive's format).
         for row in self.sql("SHOW TABLES IN default") {
-            if let Some(table) = row.get(1) {
+            if let Some(table) = row.first() {
                 drops.push(format!("DROP TABLE IF EXISTS default.`{table}`;"));
             }
         }
