@@ -136,10 +136,7 @@ fn checks_report_pass_warn_and_fail_and_a_strong_failure_stops_the_run() {
     let output = flowc_run(repo.path(), &args, &[]);
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
-    let verdicts: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.starts_with("pass ") || l.starts_with("warn ") || l.starts_with("fail "))
-        .collect();
+    let verdicts = verdicts(&stdout);
     assert_eq!(
         verdicts,
         [
@@ -222,10 +219,7 @@ fn a_flow_run_with_checks_runs_sync_load_and_checks_in_order() {
     );
     let stdout = text(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
-    let verdicts: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.starts_with("pass ") || l.starts_with("warn ") || l.starts_with("fail "))
-        .collect();
+    let verdicts = verdicts(&stdout);
     assert_eq!(
         verdicts,
         [
@@ -252,4 +246,12 @@ fn a_flow_run_with_checks_runs_sync_load_and_checks_in_order() {
         vec![vec!["13".to_owned()]]
     );
     assert!(!stdout.contains("not-a-secret"));
+}
+
+/// The `pass`/`warn`/`fail` lines `flowc run --with-checks` printed, in order.
+fn verdicts(stdout: &str) -> Vec<&str> {
+    stdout
+        .lines()
+        .filter(|l| l.starts_with("pass ") || l.starts_with("warn ") || l.starts_with("fail "))
+        .collect()
 }
