@@ -532,7 +532,7 @@ fn check_rendered(case: &str, version: AirflowVersion) {
                 "orders",
                 check,
                 "sql",
-                "AND r.run_id = 'scheduled__2024-03-05T02:30:00+00:00'",
+                "AND run_id = 'scheduled__2024-03-05T02:30:00+00:00'",
             );
             expect("orders", check, "sql", "ELSE raise_error(");
             expect("orders", "load__dq_amount_in_range", "sql", "'flowc-dq WARN '");

@@ -95,7 +95,7 @@ fn checks_follow_their_task_with_the_run_id_and_date_filled_in() {
     .expect("the check's SQL is shown");
     assert!(check.contains("INSERT INTO TABLE dev_dq.results PARTITION (dt = '2024-03-05')"));
     assert!(check.contains("'flowc_run__2024-03-04T18:30:00+00:00' AS run_id"));
-    assert!(check.contains("AND r.run_id = 'flowc_run__2024-03-04T18:30:00+00:00'"));
+    assert!(check.contains("AND run_id = 'flowc_run__2024-03-04T18:30:00+00:00'"));
 }
 
 #[test]
