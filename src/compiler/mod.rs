@@ -14,6 +14,7 @@
 //! [`FileSource`] functions), so stages 3–10 are pure.
 
 mod analyze;
+mod unit_tests;
 
 use std::collections::BTreeMap;
 
