@@ -59,6 +59,9 @@ pub struct CheckedTest {
     /// and writes (only what it writes when the task does not run) and what the
     /// checks named read, sorted.
     pub tables: Vec<TableName>,
+    /// Those among `tables` the run writes: the task's outputs and the quality
+    /// results table (real tables; the others only need to be read).
+    pub writes: Vec<TableName>,
 }
 
 /// One table's rows in a test.
@@ -145,13 +148,19 @@ fn check_test(
     if test.run_task {
         readable.extend(io.into_iter().flat_map(|io| io.reads.iter().map(|t| &t.name)));
     }
-    let tables: Vec<TableName> = readable.iter().map(|t| (*t).clone()).collect();
+    let mut tables: Vec<TableName> = readable.iter().map(|t| (*t).clone()).collect();
+    // Each check appends its result to the results table, then reads it back.
+    let results = &input.repository.project.quality.results_table.value;
+    if !checks.is_empty() && !tables.contains(results) {
+        tables.push(results.clone());
+        tables.sort();
+    }
     let context = TableContext {
         input,
         test,
         task: &task.id,
     };
-    for table in &tables {
+    for table in tables.iter().filter(|t| *t != results) {
         if !test.given.iter().any(|g| &g.table.value == table) {
             context.known_types(table, test.task.span, problems);
         }
@@ -166,12 +175,17 @@ fn check_test(
         .iter()
         .filter_map(|expected| context.rows(expected, &writes, "expect", problems))
         .collect();
+    let mut written: Vec<TableName> = writes.iter().map(|t| (*t).clone()).collect();
+    if !checks.is_empty() && !written.contains(results) {
+        written.push(results.clone());
+    }
     Some(CheckedTest {
         index,
         task: task.id.clone(),
         given,
         expect,
         tables,
+        writes: written,
     })
 }
 

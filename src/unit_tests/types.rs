@@ -39,6 +39,35 @@ impl SparkType {
         Parser { text: &compact, at: 0 }.parse().unwrap_or(Self::Other)
     }
 
+    /// The type as Spark SQL writes it (an unknown one as `string`, which the cast
+    /// to the column's own type turns into it).
+    pub fn sql(&self) -> String {
+        match self {
+            Self::Boolean => "boolean".to_owned(),
+            Self::Integral(_, max) => match *max {
+                127 => "tinyint",
+                32_767 => "smallint",
+                2_147_483_647 => "int",
+                _ => "bigint",
+            }
+            .to_owned(),
+            Self::Floating => "double".to_owned(),
+            Self::Decimal(precision, scale) => format!("decimal({precision},{scale})"),
+            Self::Text(_) | Self::Other => "string".to_owned(),
+            Self::Date => "date".to_owned(),
+            Self::Timestamp => "timestamp".to_owned(),
+            Self::Array(element) => format!("array<{}>", element.sql()),
+            Self::Map(key, value) => format!("map<{},{}>", key.sql(), value.sql()),
+            Self::Struct(fields) => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(name, ty)| format!("`{name}`:{}", ty.sql()))
+                    .collect();
+                format!("struct<{}>", fields.join(","))
+            }
+        }
+    }
+
     /// Whether its values are compared with a tolerance.
     pub const fn is_floating(&self) -> bool {
         matches!(self, Self::Floating)
