@@ -148,7 +148,7 @@ def start_spark(workdir, thrift_port):
         .config("spark.ui.enabled", "false")
         .config("spark.sql.warehouse.dir", warehouse)
         .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={metastore};create=true")
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={workdir}")
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={workdir} -Dderby.system.durability=test")
         .config("spark.sql.shuffle.partitions", "2")
         # Partitions written as Hive writes them, so a file a sync writes and a
         # partition Spark adds agree on the folder.
