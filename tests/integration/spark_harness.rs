@@ -1,5 +1,5 @@
 //! The Spark test harness: one real, long-lived local Spark 3.5 per test process
-//! (`tests/spark/server.py` in `.venv/spark`, made by `scripts/spark-venv.sh`; Java 17),
+//! (`src/execute/spark_server.py` in `.venv/spark`, made by `scripts/spark-venv.sh`; Java 17),
 //! shared by every test that needs it and used by one at a time. SQL reaches it
 //! through `tests/spark/bin/spark-sql`, the client that takes the command line
 //! Airflow's `SparkSqlHook` builds — the same path a DAG's Spark SQL task takes.
@@ -85,14 +85,14 @@ fn start() -> Result<Server, String> {
         .map_err(|error| format!(".venv/spark: {error}"))?
         .join("bin/python");
     let mut child = Command::new(python)
-        .arg(repo_root().join("tests/spark/server.py"))
+        .arg(repo_root().join("src/execute/spark_server.py"))
         .arg(&workdir)
         .args(["--metastore", "--remove-on-exit"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()
-        .map_err(|error| format!("cannot start tests/spark/server.py: {error}"))?;
+        .map_err(|error| format!("cannot start src/execute/spark_server.py: {error}"))?;
     let stdin = child.stdin.take().ok_or("no stdin")?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
     let mut line = String::new();
