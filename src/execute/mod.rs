@@ -13,6 +13,7 @@
 //!   Jinja) is filled in here.
 
 pub mod process;
+pub mod spark;
 
 use std::collections::{BTreeMap, BTreeSet};
 
