@@ -12,16 +12,18 @@
 //!   stops it and removes the folder.
 //! - Only `flowc test` needs Java and pyspark; nothing else in flowc starts Spark.
 
+mod connection;
 mod discovery;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+pub use connection::{FailureKind, SparkConnection, SqlFailure};
 pub use discovery::{Found, Machine, find_java, find_python, java_major};
 
 /// The server, shipped in the binary: a user's repository has no copy of it.
@@ -292,14 +294,12 @@ impl LocalSpark {
         // Something else listening there might never answer.
         let patience = Some(Duration::from_secs(30));
         connection
-            .writer
             .set_read_timeout(patience)
             .map_err(|error| unreachable(error.to_string()))?;
         connection
             .sql("", &BTreeMap::new())
             .map_err(|failure| unreachable(failure.message))?;
         connection
-            .writer
             .set_read_timeout(None)
             .map_err(|error| unreachable(error.to_string()))
     }
@@ -413,108 +413,6 @@ fn log_tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(LOG_TAIL)..].join("\n")
 }
 
-/// One connection to a local Spark: requests go one at a time, each in a new Spark
-/// session (its own SQL conf and temporary views).
-#[derive(Debug)]
-pub struct SparkConnection {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-    lost: bool,
-}
-
-/// Why a SQL text did not run to its end.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct SqlFailure {
-    /// Spark's message (the failing statement's error), or what happened to the
-    /// connection.
-    pub message: String,
-    /// The rows the statements before the failing one printed.
-    pub output: Vec<String>,
-    /// Whether Spark refused the SQL or the connection broke.
-    pub kind: FailureKind,
-}
-
-/// What kind of failure a [`SqlFailure`] is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FailureKind {
-    /// Spark ran the SQL and a statement failed: the SQL's fault.
-    Spark,
-    /// The connection broke, or the reply was not the server's: the local Spark's
-    /// fault; the connection is unusable from then on.
-    ConnectionLost,
-}
-
-/// The server's reply to one request.
-#[derive(serde::Deserialize)]
-struct Reply {
-    ok: bool,
-    #[serde(default)]
-    output: Vec<String>,
-    #[serde(default)]
-    error: Option<String>,
-}
-
-impl SparkConnection {
-    fn new(stream: TcpStream) -> std::io::Result<SparkConnection> {
-        Ok(SparkConnection {
-            reader: BufReader::new(stream.try_clone()?),
-            writer: stream,
-            lost: false,
-        })
-    }
-
-    /// Runs `text` (several statements allowed, stopping at the first that fails) in
-    /// a new Spark session with the SQL `conf`; the rows as `spark-sql` prints them
-    /// (Hive's result format: tab-separated, `NULL` for nulls), or the failure.
-    pub fn sql(&mut self, text: &str, conf: &BTreeMap<String, String>) -> Result<Vec<String>, SqlFailure> {
-        if self.lost {
-            return Err(lost("the connection broke earlier".to_owned()));
-        }
-        let result = self.exchange(text, conf);
-        if let Err(failure) = &result {
-            self.lost = failure.kind == FailureKind::ConnectionLost;
-        }
-        result
-    }
-
-    fn exchange(&mut self, text: &str, conf: &BTreeMap<String, String>) -> Result<Vec<String>, SqlFailure> {
-        let mut request = serde_json::json!({ "sql": text, "conf": conf }).to_string();
-        request.push('\n');
-        self.writer
-            .write_all(request.as_bytes())
-            .and_then(|()| self.writer.flush())
-            .map_err(|error| lost(format!("cannot send SQL to the local Spark: {error}")))?;
-        let mut line = String::new();
-        match self.reader.read_line(&mut line) {
-            Ok(0) => return Err(lost("the local Spark closed the connection (did it stop?)".to_owned())),
-            Ok(_) => {}
-            Err(error) => return Err(lost(format!("no reply from the local Spark: {error}"))),
-        }
-        let reply: Reply = serde_json::from_str(&line)
-            .map_err(|error| lost(format!("the local Spark's reply is not JSON ({error}): {line:?}")))?;
-        if reply.ok {
-            Ok(reply.output)
-        } else {
-            Err(SqlFailure {
-                message: reply
-                    .error
-                    .unwrap_or_else(|| "Spark failed without a message".to_owned()),
-                output: reply.output,
-                kind: FailureKind::Spark,
-            })
-        }
-    }
-}
-
-fn lost(message: String) -> SqlFailure {
-    SqlFailure {
-        message,
-        output: Vec::new(),
-        kind: FailureKind::ConnectionLost,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -553,47 +451,14 @@ mod tests {
         );
     }
 
-    /// A server that answers one request with `reply`, then closes.
-    fn one_reply(reply: &'static str) -> LocalSpark {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let address = listener.local_addr().expect("address").to_string();
-        std::thread::spawn(move || {
-            let (stream, _) = listener.accept().expect("accept");
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut request = String::new();
-            reader.read_line(&mut request).expect("request");
-            let mut writer = stream;
-            writer.write_all(reply.as_bytes()).expect("reply");
-        });
-        LocalSpark {
-            address,
+    #[test]
+    fn something_else_at_the_address_is_unreachable() {
+        let spark = LocalSpark {
+            address: connection::tests::one_reply("HTTP/1.1 400 Bad Request\r\n\r\n"),
             from: "--spark",
             startup: Duration::ZERO,
             server: None,
-        }
-    }
-
-    #[test]
-    fn a_spark_error_keeps_the_connection_and_a_closed_one_is_lost() {
-        let spark = one_reply("{\"ok\": false, \"error\": \"Table not found\", \"output\": [\"1\"]}\n");
-        let mut connection = spark.connect().expect("connect");
-        let failure = connection
-            .sql("SELECT 1; SELECT * FROM nope", &BTreeMap::new())
-            .expect_err("fails");
-        assert_eq!(
-            (failure.message.as_str(), failure.output, failure.kind),
-            ("Table not found", vec!["1".to_owned()], FailureKind::Spark)
-        );
-        // The fake server has closed: the next request finds the connection gone.
-        let failure = connection.sql("SELECT 1", &BTreeMap::new()).expect_err("closed");
-        assert_eq!(failure.kind, FailureKind::ConnectionLost);
-        let failure = connection.sql("SELECT 1", &BTreeMap::new()).expect_err("still lost");
-        assert!(failure.message.contains("earlier"), "{}", failure.message);
-    }
-
-    #[test]
-    fn something_else_at_the_address_is_unreachable() {
-        let spark = one_reply("HTTP/1.1 400 Bad Request\r\n\r\n");
+        };
         let error = spark.probe().expect_err("not a local Spark");
         assert!(matches!(error, SparkUnavailable::Unreachable { .. }), "{error}");
         assert!(error.to_string().contains("unset --spark"), "{error}");

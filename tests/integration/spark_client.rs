@@ -156,7 +156,7 @@ fn open_starts_a_local_spark_that_runs_sql_and_stops_when_dropped() {
     };
     let heard = RefCell::new(Vec::new());
     let spark = LocalSpark::open_on(&options, &Machine::from_env(), &|line| {
-        heard.borrow_mut().push(line.to_owned())
+        heard.borrow_mut().push(line.to_owned());
     })
     .unwrap_or_else(|error| panic!("{error}"));
     eprintln!(
@@ -217,7 +217,12 @@ fn open_starts_a_local_spark_that_runs_sql_and_stops_when_dropped() {
     assert_eq!(answers, zones.map(|zone| vec![format!("{zone}\t200000")]));
 
     drop(connection);
+    let stopping = std::time::Instant::now();
     drop(spark);
+    eprintln!(
+        "flowc's local Spark stopped in {:.1} s",
+        stopping.elapsed().as_secs_f64()
+    );
     assert!(!work.exists(), "{} is left after drop", work.display());
 }
 
@@ -235,8 +240,10 @@ fn open_connects_to_a_running_local_spark_without_starting_one() {
         ..Machine::default()
     };
     let heard = RefCell::new(Vec::new());
-    let spark = LocalSpark::open_on(&options, &machine, &|line| heard.borrow_mut().push(line.to_owned()))
-        .unwrap_or_else(|error| panic!("{error}"));
+    let spark = LocalSpark::open_on(&options, &machine, &|line| {
+        heard.borrow_mut().push(line.to_owned());
+    })
+    .unwrap_or_else(|error| panic!("{error}"));
     assert!(!spark.started_here());
     assert!(spark.work_folder().is_none());
     assert_eq!(format!("local-spark://{}", spark.address()), harness.master());

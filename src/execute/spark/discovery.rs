@@ -91,11 +91,13 @@ pub fn find_python(options: &SparkOptions, machine: &Machine) -> Result<Found, S
         .map(|path| (path.as_os_str(), "--python"))
         .or_else(|| machine.flowc_python.as_deref().map(|path| (path, "FLOWC_PYTHON")));
     if let Some((program, from)) = given {
-        // A bare name is looked up on PATH, as a shell would.
+        // A bare name is looked up on PATH, as a shell would; a relative path is made
+        // absolute (the server runs in another folder), not canonical (a venv's python
+        // is a link that must stay one).
         let path = if Path::new(program).components().count() == 1 {
             machine.on_path(&program.to_string_lossy())
         } else {
-            Some(PathBuf::from(program))
+            Some(std::path::absolute(program).unwrap_or_else(|_| PathBuf::from(program)))
         };
         return path
             .map(|path| Found { path, from })
