@@ -150,9 +150,7 @@ pub enum SparkUnavailable {
         from: &'static str,
     },
     /// Nothing answers as a local Spark at the address.
-    #[error(
-        "cannot reach a local Spark at {address} ({from}): {message}; check that it is running, or unset {from} to let flowc start one"
-    )]
+    #[error("cannot reach the local Spark at {address} ({from}): {message}; {help}")]
     Unreachable {
         /// `HOST:PORT`.
         address: String,
@@ -160,6 +158,8 @@ pub enum SparkUnavailable {
         from: &'static str,
         /// What went wrong.
         message: String,
+        /// What to do, or the end of the log of the server flowc started.
+        help: String,
     },
 }
 
@@ -259,11 +259,6 @@ impl LocalSpark {
     /// One connection; several may be used from several threads at once, each
     /// running its requests in order.
     pub fn connect(&self) -> Result<SparkConnection, SparkUnavailable> {
-        let unreachable = |message: String| SparkUnavailable::Unreachable {
-            address: self.address.clone(),
-            from: self.from,
-            message,
-        };
         let addresses: Vec<_> = self
             .address
             .to_socket_addrs()
@@ -275,33 +270,49 @@ impl LocalSpark {
         let mut last = "the address resolves to nothing".to_owned();
         for address in addresses {
             match TcpStream::connect_timeout(&address, Duration::from_secs(10)) {
-                Ok(stream) => return SparkConnection::new(stream).map_err(|error| unreachable(error.to_string())),
+                Ok(stream) => return SparkConnection::new(stream).map_err(|error| self.unreachable(&error)),
                 Err(error) => last = error.to_string(),
             }
         }
-        Err(unreachable(last))
+        Err(self.unreachable(&last))
+    }
+
+    /// That the server does not answer: what to do about a running one, what its log
+    /// says about one flowc started.
+    fn unreachable(&self, message: &dyn std::fmt::Display) -> SparkUnavailable {
+        let help = match &self.server {
+            Some(server) => format!(
+                "the local Spark flowc started has stopped; the end of its log:\n{}",
+                log_tail(&server.work.path().join("server.log"))
+            ),
+            None => format!(
+                "check that it is running, or unset {} to let flowc start one",
+                self.from
+            ),
+        };
+        SparkUnavailable::Unreachable {
+            address: self.address.clone(),
+            from: self.from,
+            message: message.to_string(),
+            help,
+        }
     }
 
     /// Checks that a local Spark answers at the address: an empty request, which
     /// runs no statement.
     fn probe(&self) -> Result<(), SparkUnavailable> {
         let mut connection = self.connect()?;
-        let unreachable = |message: String| SparkUnavailable::Unreachable {
-            address: self.address.clone(),
-            from: self.from,
-            message,
-        };
         // Something else listening there might never answer.
         let patience = Some(Duration::from_secs(30));
         connection
             .set_read_timeout(patience)
-            .map_err(|error| unreachable(error.to_string()))?;
+            .map_err(|error| self.unreachable(&error))?;
         connection
             .sql("", &BTreeMap::new())
-            .map_err(|failure| unreachable(failure.message))?;
+            .map_err(|failure| self.unreachable(&failure.message))?;
         connection
             .set_read_timeout(None)
-            .map_err(|error| unreachable(error.to_string()))
+            .map_err(|error| self.unreachable(&error))
     }
 }
 

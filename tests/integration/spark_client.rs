@@ -117,6 +117,67 @@ fn a_python_without_pyspark_gets_the_pip_command() {
     );
 }
 
+/// A `java` (17) and a `python3` whose pyspark is 3.5 and which runs the server as
+/// `server` (a shell script body).
+fn stand_ins(server: &str) -> tempfile::TempDir {
+    scripts(&[
+        ("java", "echo 'openjdk version \"17.0.15\" 2025-04-15' >&2"),
+        (
+            "python3",
+            &format!("if [ \"$1\" = -c ]; then echo 3.5.9; exit 0; fi\n{server}"),
+        ),
+    ])
+}
+
+#[test]
+fn a_server_that_dies_at_start_is_reported_with_its_log() {
+    let bin =
+        stand_ins("echo 'starting'; echo 'Java gateway process exited before sending its port number' >&2; exit 1");
+    let error = open_error(&SparkOptions::default(), &machine_on(bin.path()));
+    assert!(matches!(error, SparkUnavailable::NotReady { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("Java gateway process exited"), "{message}");
+    assert!(message.contains("first line is not the ready line"), "{message}");
+}
+
+#[test]
+fn a_started_server_is_stopped_and_its_folder_removed_when_dropped() {
+    // Says it is ready, then serves until its stdin closes, like the real one.
+    let bin = stand_ins("echo '{\"port\": 1, \"warehouse\": \"w\"}'; cat >/dev/null; echo stopped >&2");
+    let heard = RefCell::new(Vec::new());
+    let spark = LocalSpark::open_on(&SparkOptions::default(), &machine_on(bin.path()), &|line| {
+        heard.borrow_mut().push(line.to_owned());
+    })
+    .unwrap_or_else(|error| panic!("{error}"));
+    assert!(spark.started_here());
+    assert_eq!(spark.address(), "127.0.0.1:1");
+    let heard = heard.into_inner();
+    assert_eq!(heard.len(), 2, "{heard:?}");
+    assert!(
+        heard[0].starts_with("starting a local Spark (Java 17, pyspark 3.5.9"),
+        "{heard:?}"
+    );
+    assert!(
+        heard[1].starts_with("local Spark ready on 127.0.0.1:1 in "),
+        "{heard:?}"
+    );
+    let work = spark.work_folder().expect("a work folder").to_path_buf();
+    assert!(work.join("spark_server.py").is_file());
+    // Nothing listens on port 1: the error says the server flowc started is gone.
+    let error = spark.connect().expect_err("nothing there");
+    assert!(
+        error.to_string().contains("the local Spark flowc started has stopped"),
+        "{error}"
+    );
+    let stopping = std::time::Instant::now();
+    drop(spark);
+    assert!(
+        stopping.elapsed() < std::time::Duration::from_secs(5),
+        "the stand-in was killed, not stopped"
+    );
+    assert!(!work.exists(), "{} is left after drop", work.display());
+}
+
 #[test]
 fn nothing_listening_at_flowc_spark_is_unreachable() {
     // A port that was free a moment ago.
