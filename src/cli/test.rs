@@ -299,7 +299,8 @@ fn run_selected(
                     let checked = selected[number];
                     let test = &repository.unit_tests[checked.index];
                     let prefix = format!("{run_prefix}_{number}");
-                    let (outcome, cleanup) = match unit_test::plan(report, environment, version, checked, test, &prefix) {
+                    let (outcome, cleanup) = match unit_test::plan(report, environment, version, checked, test, &prefix)
+                    {
                         Ok(plan) => (unit_test::run(&mut connection, &plan), plan.cleanup),
                         Err(message) => (errored(message), String::new()),
                     };
@@ -327,7 +328,12 @@ fn run_selected(
         && let Ok(mut connection) = spark.connect()
     {
         // A Spark that outlives the run keeps no test's databases.
-        let cleanup: Vec<&str> = results.iter().flatten().map(|(_, c)| c.as_str()).filter(|c| !c.is_empty()).collect();
+        let cleanup: Vec<&str> = results
+            .iter()
+            .flatten()
+            .map(|(_, c)| c.as_str())
+            .filter(|c| !c.is_empty())
+            .collect();
         if !cleanup.is_empty() {
             let _ = connection.sql(&cleanup.join(";\n"), &std::collections::BTreeMap::new());
         }
