@@ -149,8 +149,21 @@ fn table_details(f: &Finished<'_>, diff: &TableDiff, sources: &SourceMap) -> Str
     out
 }
 
+/// A value as the report shows it: plain when it reads unambiguously, else quoted.
 fn shown(value: Option<&String>) -> String {
-    value.map_or_else(|| "NULL".to_owned(), |v| format!("{v:?}"))
+    match value {
+        None => "NULL".to_owned(),
+        Some(text)
+            if !text.is_empty()
+                && text != "NULL"
+                && text.chars().all(|c| c.is_alphanumeric() || "-_.:+ ".contains(c))
+                && !text.starts_with(' ')
+                && !text.ends_with(' ') =>
+        {
+            text.clone()
+        }
+        Some(text) => format!("{text:?}"),
+    }
 }
 
 fn row_text(values: &Values) -> String {

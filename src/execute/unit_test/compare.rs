@@ -1,12 +1,21 @@
 //! Expected rows against written rows: which match, which differ in some columns,
 //! which are missing and which were not expected.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use crate::model::TableName;
 
-/// A row's values by column, as Spark casts them to text; `None` is NULL.
-pub type Values = BTreeMap<String, Option<String>>;
+/// A row's values by column, in table (or test) order, as Spark casts them to text;
+/// `None` is NULL.
+pub type Values = Vec<(String, Option<String>)>;
+
+/// The value of `column` in `values`; NULL when it is not there.
+fn value<'a>(values: &'a Values, column: &str) -> Option<&'a str> {
+    values
+        .iter()
+        .find(|(name, _)| name == column)
+        .and_then(|(_, v)| v.as_deref())
+}
 
 /// An expected row that matched no written row, but one closely.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,16 +52,23 @@ impl TableDiff {
     }
 }
 
-/// Compares `expected` rows (each with the columns it gives) with `written` rows;
-/// `floating` columns compare with a relative tolerance of 1e-9; `ordered` compares
-/// row by row.
-pub fn compare(
-    table: &TableName,
-    expected: &[Values],
-    written: &[Values],
-    floating: &BTreeSet<String>,
-    ordered: bool,
-) -> TableDiff {
+/// How to compare a table's rows.
+#[derive(Clone, Copy, Debug)]
+pub struct Rules<'a> {
+    /// Columns compared with a relative tolerance of 1e-9 (float, double).
+    pub floating: &'a BTreeSet<String>,
+    /// Partition columns: equal ones do not make two rows alike.
+    pub partitions: &'a BTreeSet<String>,
+    /// Compare row by row.
+    pub ordered: bool,
+}
+
+/// Compares `expected` rows (each with the columns it gives) with `written` rows.
+/// Unordered, an expected row that matches no written row is shown against the
+/// written row left that agrees with it on the most columns (a partition column
+/// does not count), when there is one.
+pub fn compare(table: &TableName, expected: &[Values], written: &[Values], rules: Rules<'_>) -> TableDiff {
+    let floating = rules.floating;
     let mut diff = TableDiff {
         table: table.clone(),
         expected_rows: expected.len(),
@@ -61,7 +77,7 @@ pub fn compare(
         missing: Vec::new(),
         unexpected: Vec::new(),
     };
-    if ordered {
+    if rules.ordered {
         for (index, row) in expected.iter().enumerate() {
             match written.get(index) {
                 Some(other) => {
@@ -91,11 +107,17 @@ pub fn compare(
     }
     for index in unmatched {
         let row = &expected[index];
-        // The closest written row left: most columns equal, at least half of them.
+        let alike = |j: usize| {
+            let differ = differences(row, &written[j], floating);
+            row.iter()
+                .filter(|(column, _)| !rules.partitions.contains(column))
+                .filter(|(column, _)| !differ.iter().any(|(d, _, _)| d == column))
+                .count()
+        };
         let closest = (0..written.len())
             .filter(|&j| !used[j])
-            .map(|j| (row.len() - differences(row, &written[j], floating).len(), j))
-            .filter(|(equal, _)| *equal > 0 && equal * 2 >= row.len())
+            .map(|j| (alike(j), j))
+            .filter(|(equal, _)| *equal > 0)
             .max_by_key(|(equal, j)| (*equal, std::cmp::Reverse(*j)));
         match closest {
             Some((_, j)) => {
@@ -127,9 +149,9 @@ fn differences(
     expected
         .iter()
         .filter_map(|(column, want)| {
-            let got = written.get(column).cloned().flatten();
-            (!same(want.as_deref(), got.as_deref(), floating.contains(column)))
-                .then(|| (column.clone(), want.clone(), got))
+            let got = value(written, column);
+            (!same(want.as_deref(), got, floating.contains(column)))
+                .then(|| (column.clone(), want.clone(), got.map(str::to_owned)))
         })
         .collect()
 }
@@ -157,6 +179,15 @@ mod tests {
             .collect()
     }
 
+    fn rules(floating: &BTreeSet<String>, ordered: bool) -> Rules<'_> {
+        static NONE: BTreeSet<String> = BTreeSet::new();
+        Rules {
+            floating,
+            partitions: &NONE,
+            ordered,
+        }
+    }
+
     #[test]
     fn rows_match_in_any_order_on_the_columns_each_gives() {
         let table = TableName::new("dwd.t");
@@ -173,9 +204,9 @@ mod tests {
             row(&[("id", Some("2")), ("amount", None), ("dt", Some("2024-03-05"))]),
         ];
         let floating = BTreeSet::from(["amount".to_owned()]);
-        assert!(compare(&table, &expected, &written, &floating, false).is_empty());
+        assert!(compare(&table, &expected, &written, rules(&floating, false)).is_empty());
         // Without the tolerance, the double differs: one changed row, located.
-        let diff = compare(&table, &expected, &written, &BTreeSet::new(), false);
+        let diff = compare(&table, &expected, &written, rules(&BTreeSet::new(), false));
         assert_eq!(diff.changed.len(), 1);
         assert_eq!(diff.changed[0].expected, 1);
         assert_eq!(
@@ -200,10 +231,48 @@ mod tests {
             row(&[("id", Some("3")), ("v", Some("c"))]),
             row(&[("id", Some("3")), ("v", Some("c"))]),
         ];
-        let diff = compare(&table, &expected, &written, &BTreeSet::new(), false);
+        let diff = compare(&table, &expected, &written, rules(&BTreeSet::new(), false));
         assert!(diff.changed.is_empty());
         assert_eq!(diff.missing, vec![(1, expected[1].clone())]);
         assert_eq!(diff.unexpected.len(), 2, "a duplicate written row is unexpected twice");
+    }
+
+    #[test]
+    fn a_row_alike_in_a_column_other_than_a_partition_is_shown_as_changed() {
+        let table = TableName::new("dwd.t");
+        let partitions = BTreeSet::from(["dt".to_owned()]);
+        let rules = Rules {
+            floating: &BTreeSet::new(),
+            partitions: &partitions,
+            ordered: false,
+        };
+        let expected = [row(&[
+            ("id", Some("1")),
+            ("v", Some("a")),
+            ("w", Some("b")),
+            ("dt", Some("d")),
+        ])];
+        let written = [row(&[
+            ("id", Some("1")),
+            ("v", Some("x")),
+            ("w", Some("y")),
+            ("dt", Some("d")),
+        ])];
+        let diff = compare(&table, &expected, &written, rules);
+        assert_eq!(diff.changed.len(), 1);
+        assert_eq!(diff.changed[0].differences.len(), 2);
+        let written = [row(&[
+            ("id", Some("2")),
+            ("v", Some("x")),
+            ("w", Some("y")),
+            ("dt", Some("d")),
+        ])];
+        let diff = compare(&table, &expected, &written, rules);
+        assert_eq!(
+            (diff.missing.len(), diff.unexpected.len()),
+            (1, 1),
+            "only the partition is alike"
+        );
     }
 
     #[test]
@@ -211,8 +280,8 @@ mod tests {
         let table = TableName::new("dwd.t");
         let expected = [row(&[("id", Some("1"))]), row(&[("id", Some("2"))])];
         let written = [row(&[("id", Some("2"))]), row(&[("id", Some("1"))])];
-        assert!(compare(&table, &expected, &written, &BTreeSet::new(), false).is_empty());
-        let diff = compare(&table, &expected, &written, &BTreeSet::new(), true);
+        assert!(compare(&table, &expected, &written, rules(&BTreeSet::new(), false)).is_empty());
+        let diff = compare(&table, &expected, &written, rules(&BTreeSet::new(), true));
         assert_eq!(diff.changed.len(), 2);
     }
 }

@@ -5,7 +5,7 @@
 pub mod compare;
 pub mod plan;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 pub use compare::{TableDiff, Values};
@@ -136,16 +136,18 @@ fn run_steps(session: &mut dyn SqlSession, plan: &TestPlan) -> TestOutcome {
             .expected
             .iter()
             .zip(expected_lines)
-            .map(|((row, _), line)| {
-                let parsed = parse(line);
-                row.values
-                    .iter()
-                    .map(|v| (v.column.value.clone(), parsed.get(&v.column.value).cloned().flatten()))
-                    .collect()
-            })
+            .map(|((row, _), line)| parse(line, row.values.iter().map(|v| v.column.value.as_str())))
             .collect();
-        let written: Vec<Values> = written_lines.iter().map(|line| parse(line)).collect();
-        let diff = compare::compare(&read.table, &expected, &written, &read.floating, read.ordered);
+        let written: Vec<Values> = written_lines
+            .iter()
+            .map(|line| parse(line, read.columns.iter().map(String::as_str)))
+            .collect();
+        let rules = compare::Rules {
+            floating: &read.floating,
+            partitions: &read.partitions,
+            ordered: read.ordered,
+        };
+        let diff = compare::compare(&read.table, &expected, &written, rules);
         if !diff.is_empty() {
             outcome.verdict = Verdict::Failed;
         }
@@ -162,25 +164,21 @@ fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or_default().trim().to_owned()
 }
 
-/// A JSON line of `to_json(named_struct(…))`: column → text; a column left out is NULL.
-fn parse(line: &str) -> Values {
-    let Ok(serde_json::Value::Object(object)) = serde_json::from_str::<serde_json::Value>(line) else {
-        return Values::new();
+/// The `columns` of a JSON line of `to_json(named_struct(…))`, in that order: a
+/// column left out is NULL.
+fn parse<'a>(line: &str, columns: impl Iterator<Item = &'a str>) -> Values {
+    let object = match serde_json::from_str::<serde_json::Value>(line) {
+        Ok(serde_json::Value::Object(object)) => object,
+        _ => serde_json::Map::new(),
     };
-    object
-        .into_iter()
-        .map(|(key, value)| {
-            let text = match value {
-                serde_json::Value::Null => None,
-                serde_json::Value::String(text) => Some(text),
-                other => Some(other.to_string()),
+    columns
+        .map(|column| {
+            let text = match object.get(column) {
+                None | Some(serde_json::Value::Null) => None,
+                Some(serde_json::Value::String(text)) => Some(text.clone()),
+                Some(other) => Some(other.to_string()),
             };
-            (key, text)
+            (column.to_owned(), text)
         })
         .collect()
-}
-
-/// The columns compared in a test's tables, for messages.
-pub fn columns_of(rows: &[Values]) -> BTreeSet<&str> {
-    rows.iter().flat_map(|r| r.keys().map(String::as_str)).collect()
 }

@@ -42,6 +42,10 @@ pub struct TableRead {
     pub expected: Vec<(TestRow, String)>,
     /// The query that prints the written rows as JSON lines (NULL columns left out).
     pub actual: String,
+    /// Every column of the table, partition columns last.
+    pub columns: Vec<String>,
+    /// Its partition columns.
+    pub partitions: BTreeSet<String>,
     /// Columns compared with a tolerance (float, double).
     pub floating: BTreeSet<String>,
     /// Compare in order.
@@ -370,6 +374,8 @@ fn table_read(
         table: expected.table.clone(),
         expected: rows.into_iter().zip(expected_queries).collect(),
         actual,
+        columns: all_columns(table).map(|(c, _)| c.name.clone()).collect(),
+        partitions: table.partition_columns.iter().map(|c| c.name.clone()).collect(),
         floating,
         ordered: !expected.order_by.is_empty(),
     })
