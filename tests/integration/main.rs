@@ -53,4 +53,5 @@ mod stdout;
 mod support;
 mod template_overrides;
 mod timezone;
+mod unit_tests;
 mod workflows;
