@@ -16,7 +16,7 @@
 //! | 5 | `sync` | each sync task's DataX job and the tables it reads and writes |
 //! | 6 | `graph` `columns` | the dependency graph across flows, cycles, duplicate writers; every table's schema and every task's column lineage |
 //! | 7 | `quality` | each task's data quality checks and their SQL |
-//! | 8 | `policy` | access grants, environment isolation, CODEOWNERS |
+//! | 8 | `policy` `unit_tests` | access grants, environment isolation, CODEOWNERS; unit tests checked against the schemas |
 //! | 9 | `dags` | one environment's DAG model: DAGs, tasks, operators, pools, sensors |
 //! | 10 | `render` | one environment's files in memory (table DDL among them), the manifest, fingerprints |
 //! | 11 | `compiler` | runs stages 2–10 and owns the report: `check`, `compile` |
@@ -53,6 +53,7 @@ pub mod graph;
 pub mod quality;
 // Stage 8.
 pub mod policy;
+pub mod unit_tests;
 // Stage 9.
 pub mod dags;
 // Stage 10.

@@ -84,7 +84,7 @@ pub(crate) fn run(args: &CheckArgs, printer: &Printer) -> Result<Outcome, Error>
 
 /// The repository folder as a `/`-separated prefix when it is a relative path below
 /// the current folder (where GitHub Actions runs), else nothing.
-fn github_prefix(repo: &std::path::Path) -> String {
+pub(super) fn github_prefix(repo: &std::path::Path) -> String {
     use std::path::Component;
     let mut parts = Vec::new();
     for component in repo.components() {

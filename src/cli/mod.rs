@@ -23,6 +23,8 @@ mod schema;
 mod sql;
 mod sql_columns;
 mod templates;
+mod test;
+mod test_report;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -74,11 +76,15 @@ enum Command {
     /// in one environment, as its DAG would: rendered SQL through spark-sql, DataX jobs
     /// through the launcher, quality checks with --with-checks; --dry-run prints it all.
     Run(run::RunArgs),
-    /// Print the JSON Schema of `flowc.yaml` (project) or `flow.yaml` (flow), for editors.
+    /// Print the JSON Schema of `flowc.yaml` (project), `flow.yaml` (flow) or a test
+    /// file (test), for editors.
     Schema(schema::SchemaArgs),
     /// Analyse one SQL file or statement list on its own.
     #[command(subcommand)]
     Sql(sql::SqlCommand),
+    /// Run the SQL unit tests of `flows/<flow>/tests/*.yaml` on a local Spark: rows
+    /// given, the task's SQL run for the test's date, rows and check outcomes compared.
+    Test(test::TestArgs),
     /// List the templates DAG files are rendered with, and which the repository overrides.
     Templates(templates::TemplatesArgs),
     /// Open, or update if one is open, the pull request promoting one branch into another.
@@ -102,6 +108,7 @@ impl Command {
             Command::Plan(args) => &mut args.repo,
             Command::Run(args) => &mut args.repo,
             Command::Templates(args) => &mut args.repo,
+            Command::Test(args) => &mut args.repo,
             Command::Promote(args) => &mut args.repo,
             Command::Comment(args) => &mut args.repo,
             // `init` creates a repository where it is told, never above.
@@ -175,6 +182,7 @@ pub fn run() -> ExitCode {
         Command::Lineage(args) => lineage::run(args, &printer),
         Command::Plan(args) => plan::run(args, &printer),
         Command::Run(args) => run::run(args, &printer),
+        Command::Test(args) => test::run(args, &printer),
         Command::Schema(args) => Ok(schema::run(args, &printer)),
         Command::Sql(sql::SqlCommand::Lineage(args)) => sql::lineage(args, &printer),
         Command::Promote(args) => promote::run(args, &printer),

@@ -201,6 +201,7 @@ fn run_environment(
         files: &compiled.files,
         runners: &runners,
         run_dir: &run_dir,
+        params: &BTreeMap::new(),
     };
     printer.out(&format!(
         "{} `{}` in {} for business date {} (data interval {} to {}, run id {})\n",

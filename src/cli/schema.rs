@@ -20,6 +20,8 @@ pub(crate) enum SchemaName {
     Project,
     /// `flows/<flow>/flow.yaml`.
     Flow,
+    /// A unit test file, `flows/<flow>/tests/*.yaml`.
+    Test,
     /// A rendered DataX job file (`datax/<flow>/<task>.json`).
     Datax,
 }
@@ -29,6 +31,7 @@ pub(crate) fn run(args: &SchemaArgs, printer: &Printer) -> Outcome {
     let text = match args.kind {
         SchemaName::Project => SchemaKind::Project.text(),
         SchemaName::Flow => SchemaKind::Flow.text(),
+        SchemaName::Test => SchemaKind::UnitTest.text(),
         SchemaName::Datax => crate::render::datax::SCHEMA,
     };
     printer.out(text);

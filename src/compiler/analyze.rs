@@ -60,6 +60,8 @@ pub struct CheckReport {
     /// no errors before the columns stage (its own errors, e.g. an unknown column, do
     /// not take it away: the plan names the readers of a removed column from it).
     pub columns: Option<RepositoryColumns>,
+    /// The unit tests without problems, when the repository has no errors before them.
+    pub unit_tests: Vec<crate::unit_tests::CheckedTest>,
     /// Flow files found, whether or not they validated.
     pub(super) flow_files: usize,
 }
@@ -135,6 +137,7 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
     let mut access = AccessReport::default();
     let mut quality = BTreeMap::new();
     let mut columns = None;
+    let mut unit_tests = Vec::new();
     if let Some(repository) = &validated.repository {
         // A flow that did not load or validate is missing from the model, so the file
         // is judged only against a complete one (else: a false D701).
@@ -164,6 +167,10 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
             let (checks, problems) = crate::quality::resolve(repository, &task_io, columns.as_ref());
             diagnostics.extend(problems);
             quality = checks;
+            if let Some(columns) = columns.as_ref().filter(|_| !diagnostics.has_errors()) {
+                let analysed = (&task_io, &quality, columns);
+                unit_tests = super::unit_tests::check(tree, repository, analysed, &mut sources, &mut diagnostics)?;
+            }
         }
         // After quality: the tables a check reads are checked with its task's team.
         let (report, found) = access::audit(repository, &task_io, &sql_names, &quality);
@@ -184,6 +191,7 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         access,
         quality,
         columns,
+        unit_tests,
         flow_files: loaded.flows.len(),
     })
 }

@@ -14,6 +14,7 @@
 //! [`FileSource`] functions), so stages 3–10 are pure.
 
 mod analyze;
+mod unit_tests;
 
 use std::collections::BTreeMap;
 
@@ -239,6 +240,40 @@ pub fn ddl(report: &CheckReport, environment: &Environment) -> Result<(Ddl, Diag
     let mut problems: Diagnostics = problems.into_iter().collect();
     problems.sort();
     Ok((ddl, problems))
+}
+
+/// The DAG model and table DDL of an environment flowc.yaml does not declare (a unit
+/// test's own databases), built like a declared one's, for a report without errors.
+pub fn scratch_environment(
+    report: &CheckReport,
+    environment: &Environment,
+    version: AirflowVersion,
+) -> Result<(EnvironmentDags, Ddl), Error> {
+    let (Some(input), Some(columns)) = (
+        report.dag_input().filter(|_| !report.diagnostics.has_errors()),
+        report.columns.as_ref(),
+    ) else {
+        return Err(Error::Internal(
+            "an environment needs a report without errors".to_owned(),
+        ));
+    };
+    let (jobs, _) = sync::resolve_environment(input.repository, environment, input.datax_jobs);
+    let dag_input = DagInput {
+        datax_jobs: &jobs,
+        ..input
+    };
+    let dags = dags::build(&dag_input, environment, version, Mode::Render).map_err(|problems| {
+        let messages: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+        Error::Internal(format!("environment `{}`: {}", environment.name, messages.join("; ")))
+    })?;
+    let ddl_input = DdlInput {
+        repository: input.repository,
+        columns,
+        task_io: &report.task_io,
+        datax_jobs: &jobs,
+    };
+    let (ddl, _) = ddl::build(&ddl_input, environment);
+    Ok((dags, ddl))
 }
 
 /// The environments named (each once, in the order first named), or all of them; an

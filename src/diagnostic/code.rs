@@ -1,7 +1,7 @@
 //! Stable diagnostic codes, grouped by the stage that finds the problem.
 //!
 //! `L1xx` load, `S2xx` schema and model validation, `Q3xx` SQL, `G4xx` graph,
-//! `P5xx` permissions and quality, `R6xx` render, `D7xx` deploy. A code is named for
+//! `P5xx` permissions and quality, `R6xx` render, `D7xx` deploy, `T8xx` unit tests. A code is named for
 //! the problem, never for the fix, and never changes meaning once released.
 
 use std::fmt;
@@ -207,6 +207,26 @@ codes! {
     /// A flow, or the project's own files, would have no code owner: no team with a
     /// GitHub handle owns them.
     MissingCodeOwner = "D702",
+
+    /// A unit test names a task its flow does not have, or one it cannot run.
+    UnknownTestTask = "T801",
+    /// A unit test gives rows of a table its task does not use, or expects rows of one
+    /// it does not write.
+    TestTableNotUsed = "T802",
+    /// A unit test names a column its table does not have.
+    UnknownTestColumn = "T803",
+    /// A unit test's value does not fit its column's type.
+    TestValueType = "T804",
+    /// A unit test needs a table whose column types flowc does not know.
+    TestTableSchemaUnknown = "T805",
+    /// A unit test names a quality rule its task does not have.
+    UnknownTestCheck = "T806",
+    /// A unit test sets a parameter its task does not use.
+    UnknownTestParam = "T807",
+    /// Two unit tests of a flow have the same name.
+    DuplicateTestName = "T808",
+    /// A unit test's CSV file cannot be read as rows.
+    TestCsv = "T809",
 }
 
 impl fmt::Display for Code {
@@ -226,7 +246,7 @@ mod tests {
         for code in Code::ALL {
             assert!(seen.insert(code.as_str()), "duplicate code {code}");
             let stage = code.as_str().as_bytes()[0];
-            assert!(b"LSQGPRD".contains(&stage), "unknown stage letter in {code}");
+            assert!(b"LSQGPRDT".contains(&stage), "unknown stage letter in {code}");
         }
     }
 }

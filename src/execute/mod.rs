@@ -13,6 +13,8 @@
 //!   Jinja) is filled in here.
 
 pub mod process;
+pub mod spark;
+pub mod unit_test;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -245,6 +247,8 @@ pub struct RunInput<'a> {
     pub runners: &'a Runners,
     /// The folder the run's files are in (`dag.folder` is `<run dir>/dags`).
     pub run_dir: &'a str,
+    /// Parameter values over the DAG's and the task's (a unit test's `params:`).
+    pub params: &'a BTreeMap<String, serde_json::Value>,
 }
 
 /// The run of `dag`'s flow for `date`.
@@ -267,6 +271,7 @@ pub fn prepare(
         .iter()
         .chain(&task.params)
         .filter_map(|(key, param)| Some((key.clone(), param.default.clone()?)))
+        .chain(input.params.iter().map(|(key, value)| (key.clone(), value.clone())))
         .collect();
     if run.bizdate_param {
         params.insert("bizdate".to_owned(), run.bizdate.format("%Y-%m-%d").to_string().into());

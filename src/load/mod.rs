@@ -30,6 +30,8 @@ pub const PROJECT_FILE: &str = "flowc.yaml";
 pub const FLOWS_DIR: &str = "flows";
 /// The flow file inside each flow folder.
 pub const FLOW_FILE: &str = "flow.yaml";
+/// The folder of a flow's unit test files (`*.yaml`, `*.yml`).
+pub const TESTS_DIR: &str = "tests";
 
 /// A parsed YAML file.
 #[derive(Debug)]
@@ -58,11 +60,13 @@ pub struct LoadedRepo {
     pub project: Option<Document>,
     /// The flows, sorted by folder name.
     pub flows: Vec<FlowDocument>,
+    /// The unit test files of the flows, sorted by path; `folder` is the flow's.
+    pub tests: Vec<FlowDocument>,
     /// Problems found while loading.
     pub diagnostics: Diagnostics,
 }
 
-/// Reads `flowc.yaml` and every `flows/*/flow.yaml`.
+/// Reads `flowc.yaml`, every `flows/*/flow.yaml` and every `flows/*/tests/*.yaml`.
 ///
 /// A folder without `flowc.yaml` is not a flowc repository: that is an [`Error`], not a
 /// diagnostic, because there is nothing to check.
@@ -77,6 +81,7 @@ pub fn load(tree: &dyn FileSource) -> Result<LoadedRepo, Error> {
     }
     let project = read_yaml(tree, &mut sources, &mut diagnostics, PROJECT_FILE)?;
     let mut flows = Vec::new();
+    let mut tests = Vec::new();
     for folder in tree.sub_folders(FLOWS_DIR)? {
         let path = format!("{FLOWS_DIR}/{folder}/{FLOW_FILE}");
         if matches!(tree.read(&path)?, ReadOutcome::NotFound) {
@@ -90,12 +95,23 @@ pub fn load(tree: &dyn FileSource) -> Result<LoadedRepo, Error> {
             continue;
         }
         let document = read_yaml(tree, &mut sources, &mut diagnostics, &path)?;
+        let tests_dir = format!("{FLOWS_DIR}/{folder}/{TESTS_DIR}");
+        for name in tree.files(&tests_dir)? {
+            if name.ends_with(".yaml") || name.ends_with(".yml") {
+                let document = read_yaml(tree, &mut sources, &mut diagnostics, &format!("{tests_dir}/{name}"))?;
+                tests.push(FlowDocument {
+                    folder: folder.clone(),
+                    document,
+                });
+            }
+        }
         flows.push(FlowDocument { folder, document });
     }
     Ok(LoadedRepo {
         sources,
         project,
         flows,
+        tests,
         diagnostics,
     })
 }

@@ -13,7 +13,7 @@ use crate::Error;
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// The result of reading one repository file.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum ReadOutcome {
     /// The file's bytes.
     Bytes(Vec<u8>),

@@ -15,6 +15,7 @@ mod run;
 mod runners;
 mod sync;
 mod timezone;
+mod unit_test;
 
 pub use access::{Access, Classification, Grant, TableMetadata, TablePattern};
 pub use environment::{Environment, PRODUCTION, ScheduleOverride};
@@ -38,6 +39,7 @@ pub use sync::{
     SyncTask, TableColumn, TableDeclaration, TableFormat,
 };
 pub use timezone::TimeZone;
+pub use unit_test::{Cell, CheckOutcome, TestRow, TestRows, TestTable, TestValue, UnitTest};
 
 /// The whole repository: the project and its flows, sorted by name.
 #[derive(Clone, Debug)]
@@ -46,6 +48,8 @@ pub struct Repository {
     pub project: Project,
     /// Every flow, sorted by name.
     pub flows: Vec<Flow>,
+    /// Every unit test, by flow, in file order.
+    pub unit_tests: Vec<UnitTest>,
 }
 
 impl Repository {

@@ -28,7 +28,7 @@ use crate::Error;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, FileId, SourceMap, Span};
 use crate::load::{FLOW_FILE, FLOWS_DIR, LoadedRepo, PROJECT_FILE};
-use crate::model::{Flow, Project, Repository, Schedule, TaskKind};
+use crate::model::{Flow, Project, Repository, Schedule, TaskKind, UnitTest};
 use crate::words::lowercase_first;
 
 /// What validation produced.
@@ -72,12 +72,17 @@ pub fn validate(loaded: &LoadedRepo) -> Result<Validated, Error> {
         }
     }
     check_unique_flow_names(&flows, &mut diagnostics);
+    let unit_tests = unit_tests(loaded, &flows, &mut diagnostics)?;
     diagnostics.extend(secrets_in_unparsed_yaml(loaded));
 
     let repository = match project {
         Some(project) if !diagnostics.has_errors() && !loaded.diagnostics.has_errors() => {
             flows.sort_by(|a, b| a.id.cmp(&b.id));
-            Some(Repository { project, flows })
+            Some(Repository {
+                project,
+                flows,
+                unit_tests,
+            })
         }
         _ => None,
     };
@@ -85,6 +90,49 @@ pub fn validate(loaded: &LoadedRepo) -> Result<Validated, Error> {
         repository,
         diagnostics,
     })
+}
+
+/// The unit tests of the flows that validated, each file checked against its schema;
+/// a test name used twice in a flow is an error (T808).
+fn unit_tests(loaded: &LoadedRepo, flows: &[Flow], diagnostics: &mut Diagnostics) -> Result<Vec<UnitTest>, Error> {
+    let mut tests: Vec<UnitTest> = Vec::new();
+    for test_document in &loaded.tests {
+        let Some(document) = &test_document.document else {
+            continue;
+        };
+        let found = schema_and_secrets(SchemaKind::UnitTest, document, &loaded.sources);
+        let clean = found.is_empty();
+        diagnostics.extend(found);
+        let Some(flow) = flows
+            .iter()
+            .find(|f| f.folder.rsplit('/').next() == Some(test_document.folder.as_str()))
+        else {
+            continue;
+        };
+        if clean {
+            let text = loaded.sources.file(document.file).text();
+            tests.extend(build::unit_tests(document, flow.id.as_str(), text)?);
+        }
+    }
+    let mut seen: BTreeMap<(String, String), Span> = BTreeMap::new();
+    for test in &tests {
+        let key = (test.flow.as_str().to_owned(), test.name.value.clone());
+        if let Some(first) = seen.get(&key) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::DuplicateTestName,
+                    format!("flow `{}` has two tests named `{}`", test.flow, test.name.value),
+                )
+                .at(test.name.span)
+                .with_label("second test of this name")
+                .with_secondary(*first, "first one here")
+                .with_help("give each test of a flow its own name: `flowc test` and its reports name tests by it"),
+            );
+        } else {
+            seen.insert(key, test.name.span);
+        }
+    }
+    Ok(tests)
 }
 
 /// Literal secrets in the YAML files that did not parse, searched for as text: a

@@ -32,17 +32,20 @@ pub enum SchemaKind {
     Project,
     /// `flows/<flow>/flow.yaml`.
     Flow,
+    /// `flows/<flow>/tests/*.yaml`.
+    UnitTest,
 }
 
 impl SchemaKind {
     /// Every schema, for `flowc schema`.
-    pub const ALL: [SchemaKind; 2] = [SchemaKind::Project, SchemaKind::Flow];
+    pub const ALL: [SchemaKind; 3] = [SchemaKind::Project, SchemaKind::Flow, SchemaKind::UnitTest];
 
     /// The schema's file name in `schemas/`.
     pub const fn file_name(self) -> &'static str {
         match self {
             SchemaKind::Project => "flowc.schema.json",
             SchemaKind::Flow => "flow.schema.json",
+            SchemaKind::UnitTest => "test.schema.json",
         }
     }
 
@@ -51,6 +54,7 @@ impl SchemaKind {
         match self {
             SchemaKind::Project => include_str!("../../schemas/flowc.schema.json"),
             SchemaKind::Flow => include_str!("../../schemas/flow.schema.json"),
+            SchemaKind::UnitTest => include_str!("../../schemas/test.schema.json"),
         }
     }
 
@@ -59,6 +63,7 @@ impl SchemaKind {
         match self {
             SchemaKind::Project => "flowc.yaml",
             SchemaKind::Flow => "flow.yaml",
+            SchemaKind::UnitTest => "the test file",
         }
     }
 
@@ -67,15 +72,18 @@ impl SchemaKind {
         match self {
             SchemaKind::Project => "project",
             SchemaKind::Flow => "flow",
+            SchemaKind::UnitTest => "test",
         }
     }
 
     fn compiled(self) -> &'static Compiled {
         static PROJECT: OnceLock<Compiled> = OnceLock::new();
         static FLOW: OnceLock<Compiled> = OnceLock::new();
+        static UNIT_TEST: OnceLock<Compiled> = OnceLock::new();
         let cell = match self {
             SchemaKind::Project => &PROJECT,
             SchemaKind::Flow => &FLOW,
+            SchemaKind::UnitTest => &UNIT_TEST,
         };
         cell.get_or_init(|| Compiled::new(self))
     }

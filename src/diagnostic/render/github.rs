@@ -6,11 +6,13 @@
 
 use crate::diagnostic::{Diagnostic, Severity, SourceMap};
 
-fn escape_data(text: &str) -> String {
+/// A workflow command's message, escaped as the runner reads it.
+pub fn escape_data(text: &str) -> String {
     text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
-fn escape_property(text: &str) -> String {
+/// A workflow command's property value, escaped as the runner reads it.
+pub fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 

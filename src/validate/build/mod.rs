@@ -10,6 +10,7 @@ mod columns;
 mod flow;
 mod project;
 mod task;
+mod unit_test;
 
 use std::collections::BTreeMap;
 
@@ -19,6 +20,7 @@ use crate::model::{Duration, ParamValue};
 
 pub(super) use flow::flow;
 pub(super) use project::project;
+pub(super) use unit_test::unit_tests;
 
 fn duration(text: Option<&str>) -> Option<Duration> {
     text.and_then(Duration::parse)

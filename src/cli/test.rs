@@ -1,0 +1,334 @@
+//! `flowc test`: the repository's unit tests (`flows/<flow>/tests/*.yaml`) run on a
+//! local Spark, each in its own databases.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::ValueEnum;
+
+use super::test_report::{self, Finished};
+use super::{Outcome, Printer, open_tree, repository_above};
+use crate::Error;
+use crate::compiler::{CheckReport, check, environments};
+use crate::execute::spark::{LocalSpark, SparkOptions};
+use crate::execute::unit_test::{self, SqlSession, TestOutcome, Verdict};
+use crate::load::{FileSource, GitTree};
+use crate::model::{Environment, Repository, TestRows};
+use crate::plan::{DEFAULT_ENVIRONMENT, PlanOutcome, plan_revisions};
+use crate::unit_tests::{CheckedTest, csv_path};
+
+/// Arguments of `flowc test`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit status: 0 when every test passed (or none was selected); 1 when the repository has \
+errors or a test failed; 2 when flowc cannot run the tests (no Java or pyspark, unknown FLOW or TASK, a bad --base)."
+)]
+pub(crate) struct TestArgs {
+    /// The repository (a folder holding flowc.yaml); may be left out before FLOW.
+    #[arg(value_name = "REPO", default_value = ".")]
+    pub(crate) repo: PathBuf,
+    /// Run only the tests of these flows (`flow`) or tasks (`flow.task`).
+    #[arg(value_name = "FLOW[.TASK]")]
+    pub(crate) targets: Vec<String>,
+    /// Run only the tests of tasks whose output the change since --base can affect
+    /// (the changed tasks and everything downstream, as `flowc plan` computes it),
+    /// and the tests whose files changed.
+    #[arg(long, requires = "base")]
+    pub(crate) changed: bool,
+    /// The revision the change is compared with (`main`, `origin/main`, a commit).
+    #[arg(long, value_name = "REF")]
+    pub(crate) base: Option<String>,
+    /// The environment whose settings the tasks run with (`${env}`, connections);
+    /// tables are always the test's own. Default: the one environment other than
+    /// prod, when there is one, else prod.
+    #[arg(long, value_name = "ENV")]
+    pub(crate) env: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub(crate) format: TestFormat,
+    /// A running local Spark to use (`HOST:PORT`, as `scripts/local-spark.sh` prints
+    /// it) instead of starting one; default: $FLOWC_SPARK.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub(crate) spark: Option<String>,
+    /// The Python whose pyspark starts the local Spark; default: $FLOWC_PYTHON, else
+    /// python3.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) python: Option<PathBuf>,
+}
+
+/// Output formats of `flowc test`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TestFormat {
+    /// One line per test, then each failure with its diff, on stdout.
+    Human,
+    /// One JSON document on stdout.
+    Json,
+    /// JUnit XML on stdout, for CI systems' test reports.
+    Junit,
+    /// GitHub Actions `::error file=…,line=…::` annotations, and the human report.
+    Github,
+}
+
+/// Runs `flowc test`.
+pub(crate) fn run(args: &TestArgs, printer: &Printer) -> Result<Outcome, Error> {
+    let (repo, targets) = repo_and_targets(args);
+    let tree = open_tree(&repo, None)?;
+    let report = check(tree.as_ref())?;
+    if report.diagnostics.has_errors() {
+        printer.diagnostics(&report.diagnostics, &report.sources);
+        printer.err(&format!(
+            "error: the repository has {} error(s); flowc test runs once `flowc check` passes\n",
+            report.diagnostics.error_count()
+        ));
+        return Ok(Outcome::InputErrors);
+    }
+    let Some(repository) = report.repository.as_ref() else {
+        return Ok(Outcome::InputErrors);
+    };
+    let Some(environment) = base_environment(repository, args.env.as_deref(), printer)? else {
+        return Ok(Outcome::Exit(2));
+    };
+    let mut selected: Vec<&CheckedTest> = report.unit_tests.iter().collect();
+    if !targets.is_empty() {
+        match filter_targets(repository, &targets, selected) {
+            Ok(kept) => selected = kept,
+            Err(message) => {
+                printer.err(&format!("error: {message}\n"));
+                return Ok(Outcome::Exit(2));
+            }
+        }
+    }
+    if args.changed
+        && let Some(base) = &args.base
+    {
+        let affected = affected_tasks(&repo, base, printer)?;
+        let changed_files = changed_test_files(&repo, base, &report, tree.as_ref())?;
+        selected.retain(|t| {
+            affected.contains("*")
+                || affected.contains(&t.task.to_string())
+                || changed_files.contains(&repository.unit_tests[t.index].file)
+        });
+        printer.err(&format!(
+            "{} test(s) of tasks the change since `{base}` can affect\n",
+            selected.len()
+        ));
+    }
+    if selected.is_empty() {
+        printer.out("no tests to run\n");
+        return Ok(Outcome::Clean);
+    }
+    run_selected(args, &repo, &report, environment, &selected, printer)
+}
+
+/// The repository and the targets: a first positional that is not a repository is a
+/// target, and the repository is the one around the current folder.
+fn repo_and_targets(args: &TestArgs) -> (PathBuf, Vec<String>) {
+    if args.repo == Path::new(".") || args.repo.join("flowc.yaml").is_file() {
+        return (args.repo.clone(), args.targets.clone());
+    }
+    let mut targets = vec![args.repo.display().to_string()];
+    targets.extend(args.targets.iter().cloned());
+    (
+        repository_above(Path::new(".")).unwrap_or_else(|| PathBuf::from(".")),
+        targets,
+    )
+}
+
+/// `--env`, else the one environment other than prod, else prod.
+fn base_environment<'a>(
+    repository: &'a Repository,
+    asked: Option<&str>,
+    printer: &Printer,
+) -> Result<Option<&'a Environment>, Error> {
+    if let Some(name) = asked {
+        return match environments(repository, &[name.to_owned()]) {
+            Ok(found) => Ok(found.into_iter().next()),
+            Err(error) => {
+                printer.err(&format!("error: {error}\n"));
+                Ok(None)
+            }
+        };
+    }
+    let all = environments(repository, &[])?;
+    let others: Vec<&Environment> = all.iter().copied().filter(|e| !e.is_production()).collect();
+    Ok(match others.as_slice() {
+        [only] => Some(*only),
+        _ => all.iter().copied().find(|e| e.is_production()).or(all.first().copied()),
+    })
+}
+
+/// The tests of the flows and tasks named; an unknown one is an error.
+fn filter_targets<'a>(
+    repository: &Repository,
+    targets: &[String],
+    tests: Vec<&'a CheckedTest>,
+) -> Result<Vec<&'a CheckedTest>, String> {
+    for target in targets {
+        let (flow, task) = target
+            .split_once('.')
+            .map_or((target.as_str(), None), |(f, t)| (f, Some(t)));
+        let Some(found) = repository.flows.iter().find(|f| f.id.as_str() == flow) else {
+            return Err(format!("no flow `{flow}`"));
+        };
+        if let Some(task) = task
+            && !found.tasks.iter().any(|t| t.id.task() == task)
+        {
+            return Err(format!("flow `{flow}` has no task `{task}`"));
+        }
+    }
+    Ok(tests
+        .into_iter()
+        .filter(|t| {
+            targets.iter().any(|target| {
+                let name = t.task.to_string();
+                *target == name || *target == t.task.flow().as_str()
+            })
+        })
+        .collect())
+}
+
+/// The tasks whose output the change since `base` can affect: `flowc plan`'s changed
+/// tasks and their downstream, in prod.
+fn affected_tasks(repo: &Path, base: &str, printer: &Printer) -> Result<BTreeSet<String>, Error> {
+    match plan_revisions(repo, base, None, DEFAULT_ENVIRONMENT)? {
+        PlanOutcome::Planned(plan) => {
+            let mut tasks: BTreeSet<String> = plan
+                .tasks
+                .iter()
+                .filter(|t| t.affects_data)
+                .map(|t| t.task.clone())
+                .collect();
+            tasks.extend(plan.impact.iter().flat_map(|i| i.downstream_tasks.iter().cloned()));
+            Ok(tasks)
+        }
+        PlanOutcome::Failed(failure) => {
+            printer.err(&format!("warning: {}; every test is run\n", failure.headline()));
+            Ok(plan_all())
+        }
+    }
+}
+
+/// A set that stands for every task: the base cannot be planned.
+fn plan_all() -> BTreeSet<String> {
+    BTreeSet::from(["*".to_owned()])
+}
+
+/// The test files (by id) that differ from `base`, or whose CSV files do.
+fn changed_test_files(
+    repo: &Path,
+    base: &str,
+    report: &CheckReport,
+    tree: &dyn FileSource,
+) -> Result<BTreeSet<crate::diagnostic::FileId>, Error> {
+    let base_tree = GitTree::open(repo, base)?;
+    let Some(repository) = report.repository.as_ref() else {
+        return Ok(BTreeSet::new());
+    };
+    let mut changed = BTreeSet::new();
+    for test in &repository.unit_tests {
+        let path = report.sources.file(test.file).path();
+        let mut paths = vec![path.to_owned()];
+        for table in test.given.iter().chain(&test.expect) {
+            if let TestRows::Csv(csv) = &table.rows {
+                paths.push(csv_path(path, &csv.value));
+            }
+        }
+        for path in paths {
+            if base_tree.read(&path)? != tree.read(&path)? {
+                changed.insert(test.file);
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Plans every selected test, starts (or reaches) the Spark, runs them and reports.
+fn run_selected(
+    args: &TestArgs,
+    repo: &Path,
+    report: &CheckReport,
+    environment: &Environment,
+    selected: &[&CheckedTest],
+    printer: &Printer,
+) -> Result<Outcome, Error> {
+    let Some(repository) = report.repository.as_ref() else {
+        return Ok(Outcome::InputErrors);
+    };
+    let version = repository.project.airflow.version;
+    let run_prefix = format!("flowc_test_{}", std::process::id());
+    let options = SparkOptions {
+        address: args.spark.clone().or_else(|| std::env::var("FLOWC_SPARK").ok()),
+        python: args
+            .python
+            .clone()
+            .or_else(|| std::env::var_os("FLOWC_PYTHON").map(PathBuf::from)),
+    };
+    let status = |line: &str| printer.err(&format!("{line}\n"));
+    let spark = match LocalSpark::open(&options, &status) {
+        Ok(spark) => spark,
+        Err(unavailable) => {
+            printer.err(&format!("error: {unavailable}\n"));
+            return Ok(Outcome::Exit(2));
+        }
+    };
+    let mut connection = match spark.connect() {
+        Ok(connection) => connection,
+        Err(unavailable) => {
+            printer.err(&format!("error: {unavailable}\n"));
+            return Ok(Outcome::Exit(2));
+        }
+    };
+    let began = Instant::now();
+    let mut finished = Vec::with_capacity(selected.len());
+    for (number, checked) in selected.iter().enumerate() {
+        let test = &repository.unit_tests[checked.index];
+        if printer.err_is_terminal() {
+            printer.err(&format!(
+                "[{}/{}] {} {} ({:.1} s)\n",
+                number + 1,
+                selected.len(),
+                test.task_name(),
+                test.name.value,
+                began.elapsed().as_secs_f64()
+            ));
+        }
+        let prefix = format!("{run_prefix}_{number}");
+        let outcome = match unit_test::plan(report, environment, version, checked, test, &prefix) {
+            Ok(plan) => unit_test::run(&mut connection, &plan, !spark.started_here()),
+            Err(message) => TestOutcome {
+                verdict: Verdict::Error,
+                message: Some(message),
+                tables: Vec::new(),
+                checks: Vec::new(),
+                duration: Duration::ZERO,
+            },
+        };
+        finished.push(Finished { test, checked, outcome });
+    }
+    let timing = test_report::Timing {
+        startup: spark.startup(),
+        started_here: spark.started_here(),
+        total: began.elapsed(),
+    };
+    let text = match args.format {
+        TestFormat::Human => test_report::human(&finished, &report.sources, &timing),
+        TestFormat::Json => test_report::json(&finished, &report.sources, &timing),
+        TestFormat::Junit => test_report::junit(&finished, &report.sources, &timing),
+        TestFormat::Github => {
+            let prefix = super::check::github_prefix(repo);
+            let mut text = test_report::github(&finished, &report.sources, &prefix);
+            text.push_str(&test_report::human(&finished, &report.sources, &timing));
+            text
+        }
+    };
+    printer.out(&text);
+    let failed = finished.iter().any(|f| f.outcome.verdict != Verdict::Passed);
+    Ok(if failed { Outcome::InputErrors } else { Outcome::Clean })
+}
+
+impl SqlSession for crate::execute::spark::SparkConnection {
+    fn sql(&mut self, text: &str, conf: &std::collections::BTreeMap<String, String>) -> Result<Vec<String>, String> {
+        crate::execute::spark::SparkConnection::sql(self, text, conf).map_err(|failure| failure.message)
+    }
+}
