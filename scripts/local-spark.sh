@@ -15,7 +15,7 @@ workdir="${1:-.flowc-spark}"
 bash scripts/spark-venv.sh >&2
 echo "starting Spark (about 10 s) in $workdir ..." >&2
 # The server serves until its stdin closes: keep it open until Ctrl-C.
-tail -f /dev/null | .venv/spark/bin/python tests/spark/server.py "$workdir" --thrift-port "${FLOWC_SPARK_THRIFT_PORT:-10000}" |
+tail -f /dev/null | .venv/spark/bin/python src/execute/spark_server.py "$workdir" --thrift-port "${FLOWC_SPARK_THRIFT_PORT:-10000}" |
   while read -r line; do
     port=$(printf '%s' "$line" | python3 -c 'import json,sys; print(json.load(sys.stdin)["port"])')
     echo "local Spark ready; JDBC (beeline, NOSASL) on 127.0.0.1:${FLOWC_SPARK_THRIFT_PORT:-10000}. In another shell:"

@@ -22,7 +22,7 @@
 //! | 11 | `compiler` | runs stages 2–10 and owns the report: `check`, `compile` |
 //! | 12 | `output` | the compiled files written all-or-nothing |
 //! | 13 | `plan` | the pull-request plan: a diff of two compiles and its views |
-//! | 14 | `deploy` `execute` | atomic publish to a folder or a branch; the GitHub edge; `flowc run`'s processes |
+//! | 14 | `deploy` `execute` | atomic publish to a folder or a branch; the GitHub edge; `flowc run`'s processes; `flowc test`'s local Spark |
 //! | 15 | `cli` | clap arguments, one `run` per subcommand, the one printer |
 //!
 //! Every stage reports problems in the user's input as [`diagnostic::Diagnostic`]

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::ValueEnum;
@@ -55,6 +57,9 @@ pub(crate) struct TestArgs {
     /// python3.
     #[arg(long, value_name = "PATH")]
     pub(crate) python: Option<PathBuf>,
+    /// Tests run at once, each on its own connection to the one Spark.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub(crate) jobs: usize,
 }
 
 /// Output formats of `flowc test`.
@@ -272,44 +277,80 @@ fn run_selected(
             return Ok(Outcome::Exit(2));
         }
     };
-    let mut connection = match spark.connect() {
-        Ok(connection) => connection,
+    let began = Instant::now();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<(TestOutcome, String)>>> = Mutex::new(vec![None; selected.len()]);
+    let connections: Result<Vec<_>, _> = (0..args.jobs.clamp(1, selected.len()))
+        .map(|_| spark.connect())
+        .collect::<Result<_, _>>();
+    let connections = match connections {
+        Ok(connections) => connections,
         Err(unavailable) => {
             printer.err(&format!("error: {unavailable}\n"));
             return Ok(Outcome::Exit(2));
         }
     };
-    let began = Instant::now();
-    let mut finished = Vec::with_capacity(selected.len());
-    for (number, checked) in selected.iter().enumerate() {
-        let test = &repository.unit_tests[checked.index];
-        if printer.err_is_terminal() {
-            printer.err(&format!(
-                "[{}/{}] {} {} ({:.1} s)\n",
-                number + 1,
-                selected.len(),
-                test.task_name(),
-                test.name.value,
-                began.elapsed().as_secs_f64()
-            ));
+    let (next, done, results_ref, run_prefix) = (&next, &done, &results, &run_prefix);
+    std::thread::scope(|scope| {
+        for mut connection in connections {
+            scope.spawn(move || {
+                while let Some(number) = Some(next.fetch_add(1, Ordering::Relaxed)).filter(|n| *n < selected.len()) {
+                    let checked = selected[number];
+                    let test = &repository.unit_tests[checked.index];
+                    let prefix = format!("{run_prefix}_{number}");
+                    let (outcome, cleanup) = match unit_test::plan(report, environment, version, checked, test, &prefix)
+                    {
+                        Ok(plan) => (unit_test::run(&mut connection, &plan), plan.cleanup),
+                        Err(message) => (errored(message), String::new()),
+                    };
+                    let count = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if printer.err_is_terminal() {
+                        printer.err(&format!(
+                            "[{count}/{}] {} {} {} ({:.1} s)\n",
+                            selected.len(),
+                            outcome.verdict.as_str(),
+                            test.task_name(),
+                            test.name.value,
+                            began.elapsed().as_secs_f64()
+                        ));
+                    }
+                    if let Ok(mut results) = results_ref.lock() {
+                        results[number] = Some((outcome, cleanup));
+                    }
+                }
+            });
         }
-        let prefix = format!("{run_prefix}_{number}");
-        let outcome = match unit_test::plan(report, environment, version, checked, test, &prefix) {
-            Ok(plan) => unit_test::run(&mut connection, &plan, !spark.started_here()),
-            Err(message) => TestOutcome {
-                verdict: Verdict::Error,
-                message: Some(message),
-                tables: Vec::new(),
-                checks: Vec::new(),
-                duration: Duration::ZERO,
-            },
-        };
-        finished.push(Finished { test, checked, outcome });
+    });
+    let total = began.elapsed();
+    let results = results.into_inner().unwrap_or_default();
+    if !spark.started_here()
+        && let Ok(mut connection) = spark.connect()
+    {
+        // A Spark that outlives the run keeps no test's databases.
+        let cleanup: Vec<&str> = results
+            .iter()
+            .flatten()
+            .map(|(_, c)| c.as_str())
+            .filter(|c| !c.is_empty())
+            .collect();
+        if !cleanup.is_empty() {
+            let _ = connection.sql(&cleanup.join(";\n"), &std::collections::BTreeMap::new());
+        }
     }
+    let finished: Vec<Finished<'_>> = selected
+        .iter()
+        .zip(results)
+        .map(|(checked, result)| Finished {
+            test: &repository.unit_tests[checked.index],
+            checked,
+            outcome: result.map_or_else(|| errored("the test did not run".to_owned()), |(outcome, _)| outcome),
+        })
+        .collect();
     let timing = test_report::Timing {
         startup: spark.startup(),
         started_here: spark.started_here(),
-        total: began.elapsed(),
+        total,
     };
     let text = match args.format {
         TestFormat::Human => test_report::human(&finished, &report.sources, &timing),
@@ -325,6 +366,17 @@ fn run_selected(
     printer.out(&text);
     let failed = finished.iter().any(|f| f.outcome.verdict != Verdict::Passed);
     Ok(if failed { Outcome::InputErrors } else { Outcome::Clean })
+}
+
+/// The outcome of a test flowc could not run.
+fn errored(message: String) -> TestOutcome {
+    TestOutcome {
+        verdict: Verdict::Error,
+        message: Some(message),
+        tables: Vec::new(),
+        checks: Vec::new(),
+        duration: Duration::ZERO,
+    }
 }
 
 impl SqlSession for crate::execute::spark::SparkConnection {

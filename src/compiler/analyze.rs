@@ -141,17 +141,17 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
     if let Some(repository) = &validated.repository {
         // A flow that did not load or validate is missing from the model, so the file
         // is judged only against a complete one (else: a false D701).
-        let complete = !diagnostics.has_errors();
+        let complete = !blocking(&diagnostics, &sources);
         diagnostics.extend(codeowners_problems(tree, repository, complete, &mut sources)?);
         sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
         app_files = read_applications(tree, repository, &mut sources, &mut diagnostics)?;
         let column_plans;
         (task_io, datax_jobs, sql_names, column_plans) = analyze(repository, &sql_files, &sources, &mut diagnostics);
-        if !diagnostics.has_errors() {
+        if !blocking(&diagnostics, &sources) {
             let (built, found) = crate::graph::build(repository, &task_io);
             diagnostics.extend(found);
             graph = built;
-            if let Some(graph) = graph.as_ref().filter(|_| !diagnostics.has_errors()) {
+            if let Some(graph) = graph.as_ref().filter(|_| !blocking(&diagnostics, &sources)) {
                 let input = ColumnsInput {
                     repository,
                     graph,
@@ -167,7 +167,7 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
             let (checks, problems) = crate::quality::resolve(repository, &task_io, columns.as_ref());
             diagnostics.extend(problems);
             quality = checks;
-            if let Some(columns) = columns.as_ref().filter(|_| !diagnostics.has_errors()) {
+            if let Some(columns) = columns.as_ref().filter(|_| !blocking(&diagnostics, &sources)) {
                 let analysed = (&task_io, &quality, columns);
                 unit_tests = super::unit_tests::check(tree, repository, analysed, &mut sources, &mut diagnostics)?;
             }
@@ -193,6 +193,17 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         columns,
         unit_tests,
         flow_files: loaded.flows.len(),
+    })
+}
+
+/// Whether `diagnostics` hold an error that stops the stages after it: any error but
+/// a unit test file's own (a broken test leaves the pipeline, and the other tests,
+/// to check).
+fn blocking(diagnostics: &Diagnostics, sources: &SourceMap) -> bool {
+    diagnostics.iter().any(|d| {
+        d.is_error()
+            && d.span
+                .is_none_or(|span| !load::is_test_file(sources.file(span.file).path()))
     })
 }
 

@@ -11,6 +11,8 @@
 //! - Nothing is rendered a second way: the SQL is the DAG's SQL template, tables
 //!   mapped and `${name}` substituted by `dags`, and only Airflow's part (the
 //!   Jinja) is filled in here.
+//! - [`spark`] is the local Spark `flowc test` runs SQL on (started, or connected
+//!   to); nothing else here needs Spark.
 
 pub mod process;
 pub mod spark;

@@ -66,6 +66,12 @@ pub struct LoadedRepo {
     pub diagnostics: Diagnostics,
 }
 
+/// Whether `path` is a unit test file, or a file beside one (`flows/<flow>/tests/…`).
+pub fn is_test_file(path: &str) -> bool {
+    let mut parts = path.split('/');
+    parts.next() == Some(FLOWS_DIR) && parts.next().is_some() && parts.next() == Some(TESTS_DIR)
+}
+
 /// Reads `flowc.yaml`, every `flows/*/flow.yaml` and every `flows/*/tests/*.yaml`.
 ///
 /// A folder without `flowc.yaml` is not a flowc repository: that is an [`Error`], not a
@@ -188,13 +194,18 @@ pub fn read_bytes(
         Some(span) => diagnostic.at(span),
         None => diagnostic.at(Span::file_start(sources.add(path, ""))),
     };
+    let base = if is_test_file(path) {
+        "the test file's folder"
+    } else {
+        "the flow's folder"
+    };
     let bytes = match tree.read(path)? {
         ReadOutcome::Bytes(bytes) => bytes,
         ReadOutcome::NotFound => {
             let (folder, name) = path.rsplit_once('/').unwrap_or(("", path));
             let present = tree.files(folder)?;
             let help = did_you_mean(name, present.iter().map(String::as_str))
-                .unwrap_or_else(|| "check the path; it is relative to the flow's folder".to_owned());
+                .unwrap_or_else(|| format!("check the path; it is relative to {base}"));
             let diagnostic = Diagnostic::error(Code::MissingFile, format!("file `{path}` does not exist"))
                 .with_label("named here")
                 .with_help(help);
@@ -225,10 +236,10 @@ pub fn read_bytes(
                 format!("path `{written}` leads outside the repository"),
             )
             .with_label("resolves outside the repository (through `..`, an absolute path or a symbolic link)")
-            .with_help(
-                "keep every file inside the repository and name it relative to the flow's folder; \
-                 a symbolic link must point inside the repository too",
-            );
+            .with_help(format!(
+                "keep every file inside the repository and name it relative to {base}; \
+                 a symbolic link must point inside the repository too"
+            ));
             return Ok(Err(Box::new(locate(diagnostic, sources))));
         }
         ReadOutcome::TooLarge(size) => {

@@ -8,6 +8,7 @@ use crate::model::{Cell, Spanned, TestRow, TestValue};
 pub(super) fn rows(file: FileId, text: &str) -> Result<Vec<TestRow>, Box<Diagnostic>> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
+        .flexible(true)
         .from_reader(text.as_bytes());
     let mut records = reader.records();
     let problem = |offset: u64, message: String| {

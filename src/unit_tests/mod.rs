@@ -438,7 +438,7 @@ fn quoted(names: &[&str]) -> String {
 fn type_name(ty: &SparkType) -> String {
     match ty {
         SparkType::Boolean => "a boolean".to_owned(),
-        SparkType::Integral(min, max) => format!("an integer from {min} to {max}"),
+        SparkType::Integral(min, max) => format!("{} (an integer from {min} to {max})", ty.sql()),
         SparkType::Floating => "a floating-point number".to_owned(),
         SparkType::Decimal(precision, scale) => format!("decimal({precision},{scale})"),
         SparkType::Text(Some(limit)) => format!("text of at most {limit} characters"),

@@ -72,7 +72,9 @@ pub fn validate(loaded: &LoadedRepo) -> Result<Validated, Error> {
         }
     }
     check_unique_flow_names(&flows, &mut diagnostics);
-    let unit_tests = unit_tests(loaded, &flows, &mut diagnostics)?;
+    // A test file's problems do not hold back the model: the rest is still checked.
+    let mut test_problems = Diagnostics::new();
+    let unit_tests = unit_tests(loaded, &flows, &mut test_problems)?;
     diagnostics.extend(secrets_in_unparsed_yaml(loaded));
 
     let repository = match project {
@@ -86,6 +88,7 @@ pub fn validate(loaded: &LoadedRepo) -> Result<Validated, Error> {
         }
         _ => None,
     };
+    diagnostics.extend(test_problems);
     Ok(Validated {
         repository,
         diagnostics,

@@ -25,7 +25,7 @@ have the logical dates their sensors look for. `--dag-conf` is the run conf of a
 folder, so a later run for another business date sees the earlier runs.
 
 With `--spark MASTER` (e.g. `local-spark://127.0.0.1:PORT`, the local Spark of
-tests/spark/server.py), `SparkSqlOperator` runs for real: Airflow renders the SQL, the
+src/execute/spark_server.py), `SparkSqlOperator` runs for real: Airflow renders the SQL, the
 provider's SparkSqlHook runs `spark-sql` (tests/spark/bin/spark-sql, given with
 `--path`) against that Spark through the `spark_sql_default` connection, and what it
 printed is recorded per task (`spark`). `--conn` sets more Airflow connections,

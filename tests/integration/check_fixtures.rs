@@ -157,6 +157,13 @@ const CASES: &[(&str, &[&str])] = &[
     ("sync_unknown_variable_in_where", &["Q302"]),
     ("task_key_of_other_type", &["S201"]),
     ("trigger_http_missing_endpoint", &["S202"]),
+    ("unit_test_files", &["L106", "S203", "S204", "T808", "T809"]),
+    (
+        "unit_test_problems",
+        &[
+            "T801", "T802", "T802", "T803", "T803", "T804", "T804", "T804", "T805", "T806", "T807",
+        ],
+    ),
     ("unknown_connection", &["S212"]),
     ("unknown_depends_on", &["G404"]),
     ("unknown_depends_on_other_flow", &["G404"]),

@@ -42,6 +42,7 @@ mod run_dry;
 mod run_rendering;
 mod run_spark;
 mod secrets;
+mod spark_client;
 mod spark_harness;
 mod spark_runs;
 mod spark_seeds;

@@ -1,5 +1,5 @@
 //! The Spark test harness: one real, long-lived local Spark 3.5 per test process
-//! (`tests/spark/server.py` in `.venv/spark`, made by `scripts/spark-venv.sh`; Java 17),
+//! (`src/execute/spark_server.py` in `.venv/spark`, made by `scripts/spark-venv.sh`; Java 17),
 //! shared by every test that needs it and used by one at a time. SQL reaches it
 //! through `tests/spark/bin/spark-sql`, the client that takes the command line
 //! Airflow's `SparkSqlHook` builds — the same path a DAG's Spark SQL task takes.
@@ -52,6 +52,33 @@ fn server() -> &'static Server {
     }
 }
 
+/// The Python of `.venv/spark` (pyspark 3.5), created or reused by
+/// `scripts/spark-venv.sh` once per test process.
+pub(crate) fn spark_python() -> Result<PathBuf, String> {
+    static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let venv = Command::new("bash")
+                .arg(repo_root().join("scripts/spark-venv.sh"))
+                .current_dir(repo_root())
+                .output()
+                .map_err(|error| format!("cannot run bash: {error}"))?;
+            if !venv.status.success() {
+                return Err(format!(
+                    "scripts/spark-venv.sh: {}\n{}{}",
+                    venv.status,
+                    text(&venv.stdout),
+                    text(&venv.stderr)
+                ));
+            }
+            // The venv the link points at now: another test process may move the link.
+            Ok(std::fs::canonicalize(repo_root().join(".venv/spark"))
+                .map_err(|error| format!(".venv/spark: {error}"))?
+                .join("bin/python"))
+        })
+        .clone()
+}
+
 /// Creates or reuses `.venv/spark` and starts the server; says how long it took.
 #[expect(
     clippy::print_stderr,
@@ -59,19 +86,7 @@ fn server() -> &'static Server {
 )]
 fn start() -> Result<Server, String> {
     let began = Instant::now();
-    let venv = Command::new("bash")
-        .arg(repo_root().join("scripts/spark-venv.sh"))
-        .current_dir(repo_root())
-        .output()
-        .map_err(|error| format!("cannot run bash: {error}"))?;
-    if !venv.status.success() {
-        return Err(format!(
-            "scripts/spark-venv.sh: {}\n{}{}",
-            venv.status,
-            text(&venv.stdout),
-            text(&venv.stderr)
-        ));
-    }
+    let python = spark_python()?;
     // The server deletes its folder when it stops (this process's end closes its stdin):
     // a static is never dropped, so a TempDir here would never be removed.
     let workdir = tempfile::Builder::new()
@@ -80,19 +95,15 @@ fn start() -> Result<Server, String> {
         .map_err(|error| error.to_string())?
         .keep();
     let log = std::fs::File::create(workdir.join("server.log")).map_err(|error| error.to_string())?;
-    // The venv the link points at now: another test process may move the link.
-    let python = std::fs::canonicalize(repo_root().join(".venv/spark"))
-        .map_err(|error| format!(".venv/spark: {error}"))?
-        .join("bin/python");
     let mut child = Command::new(python)
-        .arg(repo_root().join("tests/spark/server.py"))
+        .arg(repo_root().join("src/execute/spark_server.py"))
         .arg(&workdir)
         .args(["--metastore", "--remove-on-exit"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()
-        .map_err(|error| format!("cannot start tests/spark/server.py: {error}"))?;
+        .map_err(|error| format!("cannot start src/execute/spark_server.py: {error}"))?;
     let stdin = child.stdin.take().ok_or("no stdin")?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
     let mut line = String::new();

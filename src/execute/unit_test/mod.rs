@@ -71,15 +71,10 @@ pub struct TestOutcome {
     pub duration: Duration,
 }
 
-/// Runs `plan` on `session`; drops its databases after when `cleanup` (a Spark that
-/// outlives the run), keeps them otherwise.
-pub fn run(session: &mut dyn SqlSession, plan: &TestPlan, cleanup: bool) -> TestOutcome {
+/// Runs `plan` on `session`; its databases stay (see [`TestPlan::cleanup`]).
+pub fn run(session: &mut dyn SqlSession, plan: &TestPlan) -> TestOutcome {
     let began = Instant::now();
     let mut outcome = run_steps(session, plan);
-    if cleanup && !plan.cleanup.is_empty() {
-        // A failure to drop leaves databases with this run's prefix: nothing to report.
-        let _ = session.sql(&plan.cleanup, &BTreeMap::new());
-    }
     outcome.duration = began.elapsed();
     outcome
 }

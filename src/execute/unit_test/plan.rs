@@ -59,7 +59,7 @@ pub struct TestPlan {
     pub checks: Vec<CheckStep>,
     /// What to compare.
     pub reads: Vec<TableRead>,
-    /// Drops its databases.
+    /// Drops its databases: for a Spark that outlives the run, once every test ran.
     pub cleanup: String,
 }
 

@@ -1,14 +1,15 @@
-"""A long-lived local Spark for flowc's tests, and for anyone who wants one.
+"""A long-lived local Spark for `flowc test`, flowc's own tests, and anyone who wants one.
 
 One Spark 3.5 driver (pyspark, Hive support, an embedded Derby metastore and a warehouse
-in WORKDIR) that runs SQL sent by `tests/spark/bin/spark-sql`, the client that takes
-the command line Airflow's SparkSqlHook builds. Starting a JVM costs about 8 s on two
-cores; a spark-sql process per task would cost that for every task and check, this
-costs it once per test run.
+in WORKDIR) that runs SQL sent by `flowc test` (src/execute/spark.rs, which embeds this
+file and starts it from a temporary folder) or by `tests/spark/bin/spark-sql`, the client
+that takes the command line Airflow's SparkSqlHook builds. Starting a JVM costs about 8 s
+on two cores; a spark-sql process per task would cost that for every task and check, this
+costs it once per run.
 
 Usage (with the python of .venv/spark, made by scripts/spark-venv.sh):
 
-    python tests/spark/server.py WORKDIR [--port N] [--thrift-port N] [--metastore] [--remove-on-exit]
+    python src/execute/spark_server.py WORKDIR [--port N] [--thrift-port N] [--metastore] [--remove-on-exit]
 
 Prints one line `{"port": N, "warehouse": DIR, "thrift_port": N|null,
 "metastore_port": N|null}` on stdout once it accepts SQL, then serves until its stdin
@@ -148,7 +149,7 @@ def start_spark(workdir, thrift_port):
         .config("spark.ui.enabled", "false")
         .config("spark.sql.warehouse.dir", warehouse)
         .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={metastore};create=true")
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={workdir}")
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={workdir} -Dderby.system.durability=test")
         .config("spark.sql.shuffle.partitions", "2")
         # Partitions written as Hive writes them, so a file a sync writes and a
         # partition Spark adds agree on the folder.
