@@ -294,9 +294,15 @@ fn the_example_workflows_deploy_one_at_a_time_with_full_history() {
         for (name, job) in entries(get(&file.root, "jobs").expect("jobs")) {
             let steps = items(get(job, "steps"));
             let scripts: Vec<&str> = steps.iter().filter_map(|s| string(get(s, "run"))).collect();
-            let reads_history = ["flowc deploy", "flowc comment", "flowc promote", "flowc plan"]
-                .iter()
-                .any(|command| scripts.iter().any(|s| s.contains(command)));
+            let reads_history = [
+                "flowc deploy",
+                "flowc comment",
+                "flowc promote",
+                "flowc plan",
+                "flowc test --changed",
+            ]
+            .iter()
+            .any(|command| scripts.iter().any(|s| s.contains(command)));
             if reads_history {
                 let checkout = steps
                     .iter()

@@ -43,6 +43,10 @@ fn a_renamed_column_still_read_downstream_fails_check_and_the_plan_at_the_reader
             "{name: net_gmv_cny_amount, type: double}",
         )
     });
+    // So does the task's unit test, which expects the column (T803 otherwise).
+    repo.edit("flows/payments/tests/dws_pay_merchant_1d.yaml", |yaml| {
+        yaml.replace("net_gmv_cny:", "net_gmv_cny_amount:")
+    });
     repo.commit_all("rename net_gmv_cny");
 
     // The check fails at the report's column.
