@@ -123,7 +123,7 @@ pub(crate) fn run(args: &TestArgs, printer: &Printer) -> Result<Outcome, Error> 
         printer.out("no tests to run\n");
         return Ok(Outcome::Clean);
     }
-    run_selected(args, &repo, &report, environment, &selected, printer)
+    Ok(run_selected(args, &repo, &report, environment, &selected, printer))
 }
 
 /// The repository and the targets: a first positional that is not a repository is a
@@ -256,9 +256,9 @@ fn run_selected(
     environment: &Environment,
     selected: &[&CheckedTest],
     printer: &Printer,
-) -> Result<Outcome, Error> {
+) -> Outcome {
     let Some(repository) = report.repository.as_ref() else {
-        return Ok(Outcome::InputErrors);
+        return Outcome::InputErrors;
     };
     let version = repository.project.airflow.version;
     let run_prefix = format!("flowc_test_{}", std::process::id());
@@ -274,7 +274,7 @@ fn run_selected(
         Ok(spark) => spark,
         Err(unavailable) => {
             printer.err(&format!("error: {unavailable}\n"));
-            return Ok(Outcome::Exit(2));
+            return Outcome::Exit(2);
         }
     };
     let began = Instant::now();
@@ -288,7 +288,7 @@ fn run_selected(
         Ok(connections) => connections,
         Err(unavailable) => {
             printer.err(&format!("error: {unavailable}\n"));
-            return Ok(Outcome::Exit(2));
+            return Outcome::Exit(2);
         }
     };
     let (next, done, results_ref, run_prefix) = (&next, &done, &results, &run_prefix);
@@ -365,7 +365,7 @@ fn run_selected(
     };
     printer.out(&text);
     let failed = finished.iter().any(|f| f.outcome.verdict != Verdict::Passed);
-    Ok(if failed { Outcome::InputErrors } else { Outcome::Clean })
+    if failed { Outcome::InputErrors } else { Outcome::Clean }
 }
 
 /// The outcome of a test flowc could not run.

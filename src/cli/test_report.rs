@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::diagnostic::render::github::{escape_data as data, escape_property as property};
 use crate::diagnostic::{SourceMap, Span};
 use crate::execute::unit_test::{TableDiff, TestOutcome, Values, Verdict};
-use crate::model::UnitTest;
+use crate::model::{CheckOutcome, UnitTest};
 use crate::unit_tests::CheckedTest;
 
 /// One test and how it ended.
@@ -63,7 +63,8 @@ pub(super) fn human(finished: &[Finished<'_>], sources: &SourceMap, timing: &Tim
     let passed = finished.iter().filter(|f| f.outcome.verdict == Verdict::Passed).count();
     let failed = finished.iter().filter(|f| f.outcome.verdict == Verdict::Failed).count();
     let errors = finished.len() - passed - failed;
-    let per_test = timing.total.as_secs_f64() / finished.len().max(1) as f64;
+    let count = u32::try_from(finished.len().max(1)).unwrap_or(u32::MAX);
+    let per_test = timing.total.as_secs_f64() / f64::from(count);
     let spark = if timing.started_here {
         format!("local Spark started in {:.1} s", timing.startup.as_secs_f64())
     } else {
@@ -201,7 +202,7 @@ pub(super) fn json(finished: &[Finished<'_>], sources: &SourceMap, timing: &Timi
                 .outcome
                 .checks
                 .iter()
-                .map(|c| json!({"rule": c.rule, "expected": c.expected.as_str(), "got": c.got.map(|g| g.as_str()), "line": c.line}))
+                .map(|c| json!({"rule": c.rule, "expected": c.expected.as_str(), "got": c.got.map(CheckOutcome::as_str), "line": c.line}))
                 .collect();
             let position = sources.line_col(f.test.name.span);
             json!({
@@ -228,7 +229,7 @@ pub(super) fn json(finished: &[Finished<'_>], sources: &SourceMap, timing: &Timi
             "failed": count(Verdict::Failed),
             "errors": count(Verdict::Error),
             "seconds": timing.total.as_secs_f64(),
-            "spark_startup_seconds": timing.started_here.then(|| timing.startup.as_secs_f64()),
+            "spark_startup_seconds": timing.started_here.then_some(timing.startup.as_secs_f64()),
         }
     });
     format!("{value:#}\n")

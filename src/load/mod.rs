@@ -103,7 +103,8 @@ pub fn load(tree: &dyn FileSource) -> Result<LoadedRepo, Error> {
         let document = read_yaml(tree, &mut sources, &mut diagnostics, &path)?;
         let tests_dir = format!("{FLOWS_DIR}/{folder}/{TESTS_DIR}");
         for name in tree.files(&tests_dir)? {
-            if name.ends_with(".yaml") || name.ends_with(".yml") {
+            let extension = std::path::Path::new(&name).extension().and_then(|e| e.to_str());
+            if extension.is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml")) {
                 let document = read_yaml(tree, &mut sources, &mut diagnostics, &format!("{tests_dir}/{name}"))?;
                 tests.push(FlowDocument {
                     folder: folder.clone(),

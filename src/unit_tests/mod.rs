@@ -231,32 +231,31 @@ fn check_rules<'a>(
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<&'a Check> {
     let checks = input.quality.get(&task.id).map(Vec::as_slice).unwrap_or_default();
-    let mut named = Vec::new();
+    let mut chosen = Vec::new();
     for (rule, _) in &test.checks {
-        match checks.iter().find(|c| c.rule.name.value == rule.value) {
-            Some(check) => named.push(check),
-            None => {
-                let names = task.quality.iter().map(|r| r.name.value.as_str());
-                let help = did_you_mean(&rule.value, names.clone()).unwrap_or_else(|| {
-                    let all: Vec<&str> = names.collect();
-                    if all.is_empty() {
-                        "the task has no `quality:` rules".to_owned()
-                    } else {
-                        format!("its rules: {}", all.join(", "))
-                    }
-                });
-                problems.push(
-                    Diagnostic::error(
-                        Code::UnknownTestCheck,
-                        format!("task `{}` has no quality rule `{}`", test.task_name(), rule.value),
-                    )
-                    .at(rule.span)
-                    .with_help(help),
-                );
-            }
+        if let Some(check) = checks.iter().find(|c| c.rule.name.value == rule.value) {
+            chosen.push(check);
+        } else {
+            let names = task.quality.iter().map(|r| r.name.value.as_str());
+            let help = did_you_mean(&rule.value, names.clone()).unwrap_or_else(|| {
+                let all: Vec<&str> = names.collect();
+                if all.is_empty() {
+                    "the task has no `quality:` rules".to_owned()
+                } else {
+                    format!("its rules: {}", all.join(", "))
+                }
+            });
+            problems.push(
+                Diagnostic::error(
+                    Code::UnknownTestCheck,
+                    format!("task `{}` has no quality rule `{}`", test.task_name(), rule.value),
+                )
+                .at(rule.span)
+                .with_help(help),
+            );
         }
     }
-    named
+    chosen
 }
 
 struct TableContext<'a> {
@@ -363,10 +362,10 @@ impl TableContext<'_> {
         };
         let before = problems.len();
         for order in &table.order_by {
-            self.column(&columns, name, &order.value, order.span, problems);
+            Self::column(&columns, name, &order.value, order.span, problems);
         }
         for value in rows.iter().flat_map(|r| &r.values) {
-            let Some(ty) = self.column(&columns, name, &value.column.value, value.column.span, problems) else {
+            let Some(ty) = Self::column(&columns, name, &value.column.value, value.column.span, problems) else {
                 continue;
             };
             if let Err(why) = types::fits(&value.value, ty) {
@@ -391,7 +390,6 @@ impl TableContext<'_> {
 
     /// T803 when `table` has no column `column`.
     fn column<'c>(
-        &self,
         columns: &'c [(String, SparkType)],
         table: &TableName,
         column: &str,

@@ -181,7 +181,7 @@ impl Parser<'_> {
 /// Why `cell` does not fit a column of type `ty`, or `Ok`.
 pub fn fits(cell: &Cell, ty: &SparkType) -> Result<(), String> {
     match (cell, ty) {
-        (Cell::Null, _) | (_, SparkType::Other) => Ok(()),
+        (Cell::Null, _) | (_, SparkType::Other) | (Cell::Bool(_), SparkType::Boolean | SparkType::Text(None)) => Ok(()),
         (Cell::List(items), SparkType::Array(element)) => items.iter().try_for_each(|(item, _)| fits(item, element)),
         (Cell::Map(entries), SparkType::Map(key, value)) => entries.iter().try_for_each(|(name, item, _)| {
             fits(&Cell::Text(name.clone()), key)?;
@@ -202,7 +202,6 @@ pub fn fits(cell: &Cell, ty: &SparkType) -> Result<(), String> {
         (_, SparkType::Array(_) | SparkType::Map(..) | SparkType::Struct(_)) => {
             Err("write a sequence for an array, a mapping for a map or struct".to_owned())
         }
-        (Cell::Bool(_), SparkType::Boolean | SparkType::Text(None)) => Ok(()),
         (Cell::Bool(_), _) => Err("true/false fits a boolean column".to_owned()),
         (Cell::Number(text) | Cell::Text(text), _) => scalar_fits(text, ty),
     }

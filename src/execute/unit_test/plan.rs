@@ -427,7 +427,6 @@ pub(super) fn literal(cell: &Cell, data_type: &str) -> String {
 
 fn expression(cell: &Cell, ty: &SparkType) -> String {
     match (cell, ty) {
-        (Cell::Null, _) => "NULL".to_owned(),
         (Cell::Bool(flag), _) => flag.to_string(),
         (Cell::Number(text) | Cell::Text(text), _) => string_literal(text),
         (Cell::List(items), SparkType::Array(element)) => {
@@ -454,12 +453,50 @@ fn expression(cell: &Cell, ty: &SparkType) -> String {
                 .collect();
             format!("map({})", pairs.join(", "))
         }
-        // The check found none of these: a value that does not fit its column.
-        (Cell::List(_) | Cell::Map(_), _) => "NULL".to_owned(),
+        // A list or mapping for another type was reported by the check.
+        (Cell::Null | Cell::List(_) | Cell::Map(_), _) => "NULL".to_owned(),
     }
 }
 
 /// An element of a complex value, cast to its own type.
 fn typed(cell: &Cell, ty: &SparkType) -> String {
     format!("CAST({} AS {})", expression(cell, ty), ty.sql())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::{FileId, Span};
+
+    fn at() -> Span {
+        Span::file_start(FileId::from_index(0))
+    }
+
+    #[test]
+    fn values_become_typed_spark_literals_that_no_text_can_escape() {
+        assert_eq!(literal(&Cell::Null, "bigint"), "CAST(NULL AS bigint)");
+        assert_eq!(
+            literal(&Cell::Number("10.50".into()), "decimal(18,2)"),
+            "CAST('10.50' AS decimal(18,2))"
+        );
+        assert_eq!(
+            literal(&Cell::Text("it's ${x}".into()), "string"),
+            format!("CAST({} AS string)", string_literal("it's ${x}"))
+        );
+        assert!(!literal(&Cell::Text("'; DROP TABLE t; --".into()), "string").contains("';"));
+        let list = Cell::List(vec![(Cell::Number("1".into()), at()), (Cell::Null, at())]);
+        assert_eq!(
+            literal(&list, "array<int>"),
+            "CAST(array(CAST('1' AS int), CAST(NULL AS int)) AS array<int>)"
+        );
+        let map = Cell::Map(vec![("a".into(), Cell::Number("1".into()), at())]);
+        assert_eq!(
+            literal(&map, "map<string,bigint>"),
+            "CAST(map(CAST('a' AS string), CAST('1' AS bigint)) AS map<string,bigint>)"
+        );
+        assert_eq!(
+            literal(&map, "struct<a:int,b:string>"),
+            "CAST(named_struct('a', CAST('1' AS int), 'b', CAST(NULL AS string)) AS struct<a:int,b:string>)"
+        );
+    }
 }
