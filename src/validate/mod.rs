@@ -17,6 +17,7 @@ mod quality;
 mod raw;
 pub mod schema;
 mod schema_hints;
+mod schema_kind;
 pub(crate) mod secrets;
 mod spans;
 

@@ -20,73 +20,23 @@ use crate::words::lowercase_first;
 use super::schema_hints::{
     display_value, duration_help, expected_type_name, fitting_name, json_type_name, not_one_of, quote_list,
 };
+pub use super::schema_kind::SchemaKind;
 
 /// The schemas' `format` of a time-zone name, checked against the IANA database
 /// compiled into flowc.
 const TIME_ZONE_FORMAT: &str = "iana-time-zone";
 
-/// The file formats flowc validates.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SchemaKind {
-    /// `flowc.yaml`.
-    Project,
-    /// `flows/<flow>/flow.yaml`.
-    Flow,
-    /// `flows/<flow>/tests/*.yaml`.
-    UnitTest,
-}
-
-impl SchemaKind {
-    /// Every schema, for `flowc schema`.
-    pub const ALL: [SchemaKind; 3] = [SchemaKind::Project, SchemaKind::Flow, SchemaKind::UnitTest];
-
-    /// The schema's file name in `schemas/`.
-    pub const fn file_name(self) -> &'static str {
-        match self {
-            SchemaKind::Project => "flowc.schema.json",
-            SchemaKind::Flow => "flow.schema.json",
-            SchemaKind::UnitTest => "test.schema.json",
-        }
-    }
-
-    /// The schema's text, as embedded at build time.
-    pub const fn text(self) -> &'static str {
-        match self {
-            SchemaKind::Project => include_str!("../../schemas/flowc.schema.json"),
-            SchemaKind::Flow => include_str!("../../schemas/flow.schema.json"),
-            SchemaKind::UnitTest => include_str!("../../schemas/test.schema.json"),
-        }
-    }
-
-    /// How the file is named in messages.
-    const fn file_label(self) -> &'static str {
-        match self {
-            SchemaKind::Project => "flowc.yaml",
-            SchemaKind::Flow => "flow.yaml",
-            SchemaKind::UnitTest => "the test file",
-        }
-    }
-
-    /// The short name used on the command line (`flowc schema project`).
-    pub const fn name(self) -> &'static str {
-        match self {
-            SchemaKind::Project => "project",
-            SchemaKind::Flow => "flow",
-            SchemaKind::UnitTest => "test",
-        }
-    }
-
-    fn compiled(self) -> &'static Compiled {
-        static PROJECT: OnceLock<Compiled> = OnceLock::new();
-        static FLOW: OnceLock<Compiled> = OnceLock::new();
-        static UNIT_TEST: OnceLock<Compiled> = OnceLock::new();
-        let cell = match self {
-            SchemaKind::Project => &PROJECT,
-            SchemaKind::Flow => &FLOW,
-            SchemaKind::UnitTest => &UNIT_TEST,
-        };
-        cell.get_or_init(|| Compiled::new(self))
-    }
+/// The compiled schema of `kind`, built once.
+fn compiled(kind: SchemaKind) -> &'static Compiled {
+    static PROJECT: OnceLock<Compiled> = OnceLock::new();
+    static FLOW: OnceLock<Compiled> = OnceLock::new();
+    static UNIT_TEST: OnceLock<Compiled> = OnceLock::new();
+    let cell = match kind {
+        SchemaKind::Project => &PROJECT,
+        SchemaKind::Flow => &FLOW,
+        SchemaKind::UnitTest => &UNIT_TEST,
+    };
+    cell.get_or_init(|| Compiled::new(kind))
 }
 
 struct Compiled {
@@ -110,7 +60,7 @@ impl Compiled {
 
 /// Validates a document against its schema; returns one diagnostic per violation.
 pub fn validate(kind: SchemaKind, document: &Document) -> Vec<Diagnostic> {
-    let compiled = kind.compiled();
+    let compiled = compiled(kind);
     let instance = document.root.to_json();
     let errors: Vec<ValidationError<'_>> = compiled.validator.iter_errors(&instance).collect();
     // When a task's `type` (or an alert's or wait's `kind`) itself is invalid, which
@@ -458,7 +408,7 @@ mod tests {
     #[test]
     fn embedded_schemas_compile() {
         for kind in SchemaKind::ALL {
-            let _ = kind.compiled();
+            let _ = compiled(kind);
         }
     }
 
