@@ -262,3 +262,46 @@ fn a_repository_with_errors_is_not_tested() {
     assert!(stderr.contains("error[T804]"), "{stderr}");
     assert!(stderr.contains("flowc test runs once `flowc check` passes"), "{stderr}");
 }
+
+#[test]
+#[ignore = "needs the local Spark (scripts/test.sh runs it)"]
+fn the_examples_tests_pass_and_catch_a_broken_window() {
+    let spark = spark();
+    let dir = tempfile::tempdir().expect("tempdir");
+    copy_dir(&repo_root().join("examples/wingpay"), dir.path());
+    let output = flowc_test(dir.path(), Some(&spark.master()), &["--format", "json"]);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    let report = json(&output);
+    assert_eq!(report["summary"]["tests"], 14, "{}", report["summary"]);
+    assert_eq!(report["summary"]["passed"], 14, "{}", report["summary"]);
+
+    // Keeping the first version of an order instead of the last: the test that feeds
+    // it three versions fails, and says where and how.
+    let sql = dir.path().join("flows/payments/dwd_pay_order.sql");
+    let broken = std::fs::read_to_string(&sql)
+        .expect("sql")
+        .replace("ORDER BY o.gmt_modified DESC", "ORDER BY o.gmt_modified ASC");
+    std::fs::write(&sql, broken).expect("write");
+    let output = flowc_test(dir.path(), Some(&spark.master()), &["payments.dwd_pay_order"]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let human = text(&output.stdout);
+    assert!(
+        human.contains("FAIL  payments.dwd_pay_order latest_version_wins"),
+        "{human}"
+    );
+    assert!(
+        human.contains(
+            "--- FAIL payments.dwd_pay_order latest_version_wins\n  --> flows/payments/tests/dwd_pay_order.yaml:"
+        ),
+        "{human}"
+    );
+    assert!(
+        human.contains("order_status: expected REFUNDED, got PROCESSING"),
+        "{human}"
+    );
+}
