@@ -44,6 +44,10 @@ const SCAFFOLD: &[(&str, &str)] = &[
         include_str!("../../scaffold/flows/orders/dws_orders_1d.sql"),
     ),
     (
+        "flows/orders/tests/dwd_orders.yaml",
+        include_str!("../../scaffold/flows/orders/tests/dwd_orders.yaml"),
+    ),
+    (
         ".github/workflows/pull-request.yml",
         include_str!("../../scaffold/.github/workflows/pull-request.yml"),
     ),
@@ -110,6 +114,7 @@ fn scaffold(project: &str) -> Vec<(String, String)> {
     for (path, kind) in [
         ("schemas/flowc.schema.json", SchemaKind::Project),
         ("schemas/flow.schema.json", SchemaKind::Flow),
+        ("schemas/test.schema.json", SchemaKind::UnitTest),
     ] {
         files.push((path.to_owned(), kind.text().to_owned()));
     }

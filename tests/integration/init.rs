@@ -53,8 +53,10 @@ fn init_writes_a_repository_that_checks_and_compiles_clean() {
             "flows/orders/dwd_orders.sql",
             "flows/orders/dws_orders_1d.sql",
             "flows/orders/flow.yaml",
+            "flows/orders/tests/dwd_orders.yaml",
             "schemas/flow.schema.json",
             "schemas/flowc.schema.json",
+            "schemas/test.schema.json",
         ]
     );
     let check = flowc_in(dir, &["check"], b"");
@@ -122,7 +124,7 @@ fn init_into_the_current_folder_keeps_what_is_there() {
     let output = flowc_in(temp.path(), &["init", "--project", "shop"], b"");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(
-        text(&output.stdout).starts_with("created project `shop` in . (12 files)\n"),
+        text(&output.stdout).starts_with("created project `shop` in . (14 files)\n"),
         "{}",
         text(&output.stdout)
     );

@@ -305,3 +305,27 @@ fn the_examples_tests_pass_and_catch_a_broken_window() {
         "{human}"
     );
 }
+
+#[test]
+#[ignore = "needs the local Spark (scripts/test.sh runs it)"]
+fn the_scaffolds_tests_pass() {
+    let spark = spark();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let init = flowc_command(dir.path())
+        .args(["init", "--project", "shop"])
+        .output()
+        .expect("flowc runs");
+    assert!(init.status.success(), "{}", text(&init.stderr));
+    let output = flowc_test(dir.path(), Some(&spark.master()), &[]);
+    assert!(
+        output.status.success(),
+        "{}\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    assert!(
+        text(&output.stdout).contains("2 test(s): 2 passed, 0 failed, 0 error(s)"),
+        "{}",
+        text(&output.stdout)
+    );
+}
