@@ -32,6 +32,23 @@ fn flowc_test(dir: &Path, master: Option<&str>, args: &[&str]) -> Output {
     command.output().expect("flowc runs")
 }
 
+/// Replaces `from` with `to` in the file at `path` (which must hold it).
+fn replace_in(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("read");
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replace(from, to)).expect("write");
+}
+
+/// The tests `flowc test --changed --base HEAD` runs in `dir`, all passing.
+fn changed_tests(dir: &Path, master: &str) -> Vec<String> {
+    let output = flowc_test(dir, Some(master), &["--changed", "--base", "HEAD", "--format", "json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let names: Vec<String> = outcomes(&json(&output)).into_iter().map(|(name, _)| name).collect();
+    let said = format!("{} test(s) of tasks the change since `HEAD` can affect", names.len());
+    assert!(text(&output.stderr).contains(&said), "{}", text(&output.stderr));
+    names
+}
+
 fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", text(&output.stdout), text(&output.stderr)))
@@ -118,11 +135,11 @@ fn the_fixture_tests_pass_on_spark_in_every_format() {
 fn a_broken_sql_change_fails_its_test_with_a_diff_that_points_at_the_test() {
     let spark = spark();
     let dir = fixture();
-    let sql = dir.path().join("flows/shop/dwd_orders.sql");
-    let broken = std::fs::read_to_string(&sql)
-        .expect("sql")
-        .replace("updated_at DESC", "updated_at ASC");
-    std::fs::write(&sql, broken).expect("write");
+    replace_in(
+        &dir.path().join("flows/shop/dwd_orders.sql"),
+        "updated_at DESC",
+        "updated_at ASC",
+    );
     let output = flowc_test(dir.path(), Some(&spark.master()), &["shop.dwd_orders"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let human = text(&output.stdout);
@@ -171,46 +188,27 @@ fn changed_runs_the_tests_of_the_changed_task_and_its_downstream() {
     // dws_user_td, which reads it, run; dwd_orders (upstream) and split_orders
     // (a sibling) do not.
     let sql = dir.path().join("flows/shop/dws_user_1d.sql");
-    let changed = std::fs::read_to_string(&sql)
-        .expect("sql")
-        .replace("WITH paid AS", "WITH paid_orders AS")
-        .replace("FROM paid p", "FROM paid_orders p");
-    std::fs::write(&sql, changed).expect("write");
-    let output = flowc_test(
-        dir.path(),
-        Some(&spark.master()),
-        &["--changed", "--base", "HEAD", "--format", "json"],
-    );
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    let names: Vec<String> = outcomes(&json(&output)).into_iter().map(|(name, _)| name).collect();
+    replace_in(&sql, "WITH paid AS", "WITH paid_orders AS");
+    replace_in(&sql, "FROM paid p", "FROM paid_orders p");
     assert_eq!(
-        names,
+        changed_tests(dir.path(), &spark.master()),
         [
             "shop.dws_user_1d refunds_join_their_orders",
             "shop.dws_user_td adds_today_to_yesterday"
         ]
     );
-    assert!(
-        text(&output.stderr).contains("2 test(s) of tasks the change since `HEAD` can affect"),
-        "{}",
-        text(&output.stderr)
-    );
 
     // A test file changed on its own: its tests run, and only they.
     commit_all(&repository, "rename the CTE");
-    let tests = dir.path().join("flows/shop/tests/split_orders.yaml");
-    let edited = std::fs::read_to_string(&tests)
-        .expect("tests")
-        .replace("{order_id: 2, amount: 99.99}", "{order_id: 2, amount: 99.990}");
-    std::fs::write(&tests, edited).expect("write");
-    let output = flowc_test(
-        dir.path(),
-        Some(&spark.master()),
-        &["--changed", "--base", "HEAD", "--format", "json"],
+    replace_in(
+        &dir.path().join("flows/shop/tests/split_orders.yaml"),
+        "{order_id: 2, amount: 99.99}",
+        "{order_id: 2, amount: 99.990}",
     );
-    assert!(output.status.success(), "{}", text(&output.stderr));
-    let names: Vec<String> = outcomes(&json(&output)).into_iter().map(|(name, _)| name).collect();
-    assert_eq!(names, ["shop.split_orders one_scan_two_tables"]);
+    assert_eq!(
+        changed_tests(dir.path(), &spark.master()),
+        ["shop.split_orders one_scan_two_tables"]
+    );
 }
 
 #[test]
@@ -251,11 +249,11 @@ fn unknown_targets_exit_2_and_no_tests_is_not_a_failure() {
 #[test]
 fn a_repository_with_errors_is_not_tested() {
     let dir = fixture();
-    let tests = dir.path().join("flows/shop/tests/dwd_orders.yaml");
-    let broken = std::fs::read_to_string(&tests)
-        .expect("tests")
-        .replace("is_paid: true", "is_paid: maybe");
-    std::fs::write(&tests, broken).expect("write");
+    replace_in(
+        &dir.path().join("flows/shop/tests/dwd_orders.yaml"),
+        "is_paid: true",
+        "is_paid: maybe",
+    );
     let output = flowc_test(dir.path(), None, &[]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let stderr = text(&output.stderr);
@@ -282,11 +280,11 @@ fn the_examples_tests_pass_and_catch_a_broken_window() {
 
     // Keeping the first version of an order instead of the last: the test that feeds
     // it three versions fails, and says where and how.
-    let sql = dir.path().join("flows/payments/dwd_pay_order.sql");
-    let broken = std::fs::read_to_string(&sql)
-        .expect("sql")
-        .replace("ORDER BY o.gmt_modified DESC", "ORDER BY o.gmt_modified ASC");
-    std::fs::write(&sql, broken).expect("write");
+    replace_in(
+        &dir.path().join("flows/payments/dwd_pay_order.sql"),
+        "ORDER BY o.gmt_modified DESC",
+        "ORDER BY o.gmt_modified ASC",
+    );
     let output = flowc_test(dir.path(), Some(&spark.master()), &["payments.dwd_pay_order"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let human = text(&output.stdout);
