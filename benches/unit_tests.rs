@@ -150,6 +150,7 @@ fn python() -> PathBuf {
 }
 
 /// Runs `flowc test` on `repo` and prints its figures.
+#[expect(clippy::print_stdout, reason = "a benchmark reports its timings on stdout")]
 fn measure(label: &str, repo: &Path, jobs: usize) {
     let began = Instant::now();
     let output = flowc()
@@ -186,6 +187,7 @@ fn measure(label: &str, repo: &Path, jobs: usize) {
     );
 }
 
+#[expect(clippy::print_stdout, reason = "a benchmark reports its timings on stdout")]
 fn main() {
     let benchmarking = std::env::args().any(|arg| arg == "--bench");
     let dir = tempfile::tempdir().expect("temp dir");
