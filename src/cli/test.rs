@@ -260,8 +260,6 @@ fn run_selected(
     let Some(repository) = report.repository.as_ref() else {
         return Outcome::InputErrors;
     };
-    let version = repository.project.airflow.version;
-    let run_prefix = format!("flowc_test_{}", std::process::id());
     let options = SparkOptions {
         address: args.spark.clone().or_else(|| std::env::var("FLOWC_SPARK").ok()),
         python: args
@@ -277,10 +275,6 @@ fn run_selected(
             return Outcome::Exit(2);
         }
     };
-    let began = Instant::now();
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<(TestOutcome, String)>>> = Mutex::new(vec![None; selected.len()]);
     let connections: Result<Vec<_>, _> = (0..args.jobs.clamp(1, selected.len()))
         .map(|_| spark.connect())
         .collect::<Result<_, _>>();
@@ -291,39 +285,17 @@ fn run_selected(
             return Outcome::Exit(2);
         }
     };
-    let (next, done, results_ref, run_prefix) = (&next, &done, &results, &run_prefix);
-    std::thread::scope(|scope| {
-        for mut connection in connections {
-            scope.spawn(move || {
-                while let Some(number) = Some(next.fetch_add(1, Ordering::Relaxed)).filter(|n| *n < selected.len()) {
-                    let checked = selected[number];
-                    let test = &repository.unit_tests[checked.index];
-                    let prefix = format!("{run_prefix}_{number}");
-                    let (outcome, cleanup) = match unit_test::plan(report, environment, version, checked, test, &prefix)
-                    {
-                        Ok(plan) => (unit_test::run(&mut connection, &plan), plan.cleanup),
-                        Err(message) => (errored(message), String::new()),
-                    };
-                    let count = done.fetch_add(1, Ordering::Relaxed) + 1;
-                    if printer.err_is_terminal() {
-                        printer.err(&format!(
-                            "[{count}/{}] {} {} {} ({:.1} s)\n",
-                            selected.len(),
-                            outcome.verdict.as_str(),
-                            test.task_name(),
-                            test.name.value,
-                            began.elapsed().as_secs_f64()
-                        ));
-                    }
-                    if let Ok(mut results) = results_ref.lock() {
-                        results[number] = Some((outcome, cleanup));
-                    }
-                }
-            });
-        }
-    });
+    let began = Instant::now();
+    let run = Run {
+        report,
+        environment,
+        selected,
+        prefix: format!("flowc_test_{}", std::process::id()),
+        printer,
+        began,
+    };
+    let results = run.on(connections);
     let total = began.elapsed();
-    let results = results.into_inner().unwrap_or_default();
     if !spark.started_here()
         && let Ok(mut connection) = spark.connect()
     {
@@ -352,20 +324,106 @@ fn run_selected(
         started_here: spark.started_here(),
         total,
     };
-    let text = match args.format {
-        TestFormat::Human => test_report::human(&finished, &report.sources, &timing),
-        TestFormat::Json => test_report::json(&finished, &report.sources, &timing),
-        TestFormat::Junit => test_report::junit(&finished, &report.sources, &timing),
-        TestFormat::Github => {
-            let prefix = super::check::github_prefix(repo);
-            let mut text = test_report::github(&finished, &report.sources, &prefix);
-            text.push_str(&test_report::human(&finished, &report.sources, &timing));
-            text
-        }
-    };
+    let text = render(args.format, repo, &finished, &report.sources, &timing);
     printer.out(&text);
     let failed = finished.iter().any(|f| f.outcome.verdict != Verdict::Passed);
     if failed { Outcome::InputErrors } else { Outcome::Clean }
+}
+
+/// The report in `format`.
+fn render(
+    format: TestFormat,
+    repo: &Path,
+    finished: &[Finished<'_>],
+    sources: &crate::diagnostic::SourceMap,
+    timing: &test_report::Timing,
+) -> String {
+    match format {
+        TestFormat::Human => test_report::human(finished, sources, timing),
+        TestFormat::Json => test_report::json(finished, sources, timing),
+        TestFormat::Junit => test_report::junit(finished, sources, timing),
+        TestFormat::Github => {
+            let prefix = super::check::github_prefix(repo);
+            let mut text = test_report::github(finished, sources, &prefix);
+            text.push_str(&test_report::human(finished, sources, timing));
+            text
+        }
+    }
+}
+
+/// The selected tests and what running them needs.
+struct Run<'a> {
+    report: &'a CheckReport,
+    environment: &'a Environment,
+    selected: &'a [&'a CheckedTest],
+    /// Each test's databases are `<prefix>_<number>_<db>`.
+    prefix: String,
+    printer: &'a Printer,
+    began: Instant,
+}
+
+impl Run<'_> {
+    /// Runs every test, one thread per connection taking the next test; each test's
+    /// outcome and the SQL that drops its databases, in the order selected.
+    fn on(&self, connections: Vec<crate::execute::spark::SparkConnection>) -> Vec<Option<(TestOutcome, String)>> {
+        let next = AtomicUsize::new(0);
+        let done = AtomicUsize::new(0);
+        let results: Mutex<Vec<Option<(TestOutcome, String)>>> = Mutex::new(vec![None; self.selected.len()]);
+        let (next, done, results_ref) = (&next, &done, &results);
+        std::thread::scope(|scope| {
+            for mut connection in connections {
+                scope.spawn(move || {
+                    while let Some(number) =
+                        Some(next.fetch_add(1, Ordering::Relaxed)).filter(|n| *n < self.selected.len())
+                    {
+                        let result = self.one(&mut connection, number);
+                        let count = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        self.progress(count, number, &result.0);
+                        if let Ok(mut results) = results_ref.lock() {
+                            results[number] = Some(result);
+                        }
+                    }
+                });
+            }
+        });
+        results.into_inner().unwrap_or_default()
+    }
+
+    /// Plans and runs test `number`.
+    fn one(&self, connection: &mut crate::execute::spark::SparkConnection, number: usize) -> (TestOutcome, String) {
+        let checked = self.selected[number];
+        let Some(repository) = self.report.repository.as_ref() else {
+            return (errored("the repository has errors".to_owned()), String::new());
+        };
+        let test = &repository.unit_tests[checked.index];
+        let version = repository.project.airflow.version;
+        let prefix = format!("{}_{number}", self.prefix);
+        match unit_test::plan(self.report, self.environment, version, checked, test, &prefix) {
+            Ok(plan) => (unit_test::run(connection, &plan), plan.cleanup),
+            Err(message) => (errored(message), String::new()),
+        }
+    }
+
+    /// `[count/total] outcome flow.task test (elapsed)` on a terminal.
+    fn progress(&self, count: usize, number: usize, outcome: &TestOutcome) {
+        let Some(repository) = self
+            .report
+            .repository
+            .as_ref()
+            .filter(|_| self.printer.err_is_terminal())
+        else {
+            return;
+        };
+        let test = &repository.unit_tests[self.selected[number].index];
+        self.printer.err(&format!(
+            "[{count}/{}] {} {} {} ({:.1} s)\n",
+            self.selected.len(),
+            outcome.verdict.as_str(),
+            test.task_name(),
+            test.name.value,
+            self.began.elapsed().as_secs_f64()
+        ));
+    }
 }
 
 /// The outcome of a test flowc could not run.
