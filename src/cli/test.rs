@@ -30,8 +30,9 @@ pub(crate) struct TestArgs {
     /// The repository (a folder holding flowc.yaml); may be left out before FLOW.
     #[arg(value_name = "REPO", default_value = ".")]
     pub(crate) repo: PathBuf,
-    /// Run only the tests of these flows (`flow`) or tasks (`flow.task`).
-    #[arg(value_name = "FLOW[.TASK]")]
+    /// Run only the tests of these flows (`flow`), tasks (`flow.task`) or the tests
+    /// named (`flow.task.test`).
+    #[arg(value_name = "FLOW[.TASK[.TEST]]")]
     pub(crate) targets: Vec<String>,
     /// Run only the tests of tasks whose output the change since --base can affect
     /// (the changed tasks and everything downstream, as `flowc plan` computes it),
@@ -163,34 +164,64 @@ fn base_environment<'a>(
     })
 }
 
-/// The tests of the flows and tasks named; an unknown one is an error.
+/// The tests of the flows, tasks and tests named (`flow`, `flow.task`,
+/// `flow.task.test`); an unknown one is an error, with the names there are.
 fn filter_targets<'a>(
     repository: &Repository,
     targets: &[String],
     tests: Vec<&'a CheckedTest>,
 ) -> Result<Vec<&'a CheckedTest>, String> {
     for target in targets {
-        let (flow, task) = target
-            .split_once('.')
-            .map_or((target.as_str(), None), |(f, t)| (f, Some(t)));
+        let mut parts = target.splitn(3, '.');
+        let (flow, task, test) = (parts.next().unwrap_or_default(), parts.next(), parts.next());
         let Some(found) = repository.flows.iter().find(|f| f.id.as_str() == flow) else {
-            return Err(format!("no flow `{flow}`"));
+            let names = repository.flows.iter().map(|f| f.id.as_str());
+            return Err(format!("no flow `{flow}`{}", suggestion(flow, names)));
         };
         if let Some(task) = task
             && !found.tasks.iter().any(|t| t.id.task() == task)
         {
-            return Err(format!("flow `{flow}` has no task `{task}`"));
+            let names = found.tasks.iter().map(|t| t.id.task());
+            return Err(format!("flow `{flow}` has no task `{task}`{}", suggestion(task, names)));
+        }
+        if let (Some(task), Some(test)) = (task, test) {
+            let names = repository
+                .unit_tests
+                .iter()
+                .filter(|t| t.flow.as_str() == flow && t.task.value == task)
+                .map(|t| t.name.value.as_str());
+            if !names.clone().any(|name| name == test) {
+                return Err(format!(
+                    "task `{flow}.{task}` has no test `{test}`{}",
+                    suggestion(test, names)
+                ));
+            }
         }
     }
     Ok(tests
         .into_iter()
-        .filter(|t| {
-            targets.iter().any(|target| {
-                let name = t.task.to_string();
-                *target == name || *target == t.task.flow().as_str()
-            })
+        .filter(|checked| {
+            let test = &repository.unit_tests[checked.index];
+            let task = checked.task.to_string();
+            let full = format!("{task}.{}", test.name.value);
+            targets
+                .iter()
+                .any(|target| *target == full || *target == task || *target == checked.task.flow().as_str())
         })
         .collect())
+}
+
+/// `; did you mean …?`, or the names there are.
+fn suggestion<'a>(name: &str, names: impl Iterator<Item = &'a str> + Clone) -> String {
+    let help = crate::diagnostic::suggest::did_you_mean(name, names.clone()).unwrap_or_else(|| {
+        let all: Vec<&str> = names.collect();
+        if all.is_empty() {
+            "there are none".to_owned()
+        } else {
+            format!("there are: {}", all.join(", "))
+        }
+    });
+    format!("; {help}")
 }
 
 /// The tasks whose output the change since `base` can affect: `flowc plan`'s changed

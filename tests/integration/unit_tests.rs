@@ -118,13 +118,18 @@ fn the_fixture_tests_pass_on_spark_in_every_format() {
     let output = flowc_test(
         dir.path(),
         Some(&spark.master()),
-        &["--format", "junit", "shop.dwd_orders"],
+        &[
+            "--format",
+            "junit",
+            "shop.dwd_orders",
+            "shop.split_orders.one_scan_two_tables",
+        ],
     );
     assert!(output.status.success(), "{}", text(&output.stderr));
     let xml = text(&output.stdout);
     assert!(xml.starts_with("<?xml"), "{xml}");
     assert!(
-        xml.contains("<testsuites name=\"flowc test\" tests=\"3\" failures=\"0\" errors=\"0\""),
+        xml.contains("<testsuites name=\"flowc test\" tests=\"4\" failures=\"0\" errors=\"0\""),
         "{xml}"
     );
     assert!(xml.contains("classname=\"shop.dwd_orders\" name=\"latest_version_wins\" file=\"flows/shop/tests/dwd_orders.yaml\" line=\"3\""), "{xml}");
@@ -236,7 +241,15 @@ fn unknown_targets_exit_2_and_no_tests_is_not_a_failure() {
     let output = flowc_test(dir.path(), None, &["shop.nope"]);
     assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
     assert!(
-        text(&output.stderr).contains("flow `shop` has no task `nope`"),
+        text(&output.stderr).contains("flow `shop` has no task `nope`; there are: dwd_orders"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = flowc_test(dir.path(), None, &["shop.dwd_orders.latest_versoin_wins"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr)
+            .contains("task `shop.dwd_orders` has no test `latest_versoin_wins`; did you mean `latest_version_wins`?"),
         "{}",
         text(&output.stderr)
     );
