@@ -413,7 +413,13 @@
   // ---- column paths ----------------------------------------------------------------
   // The upstream path of column c to its sources and its downstream path to every leaf,
   // DIRECT edges only unless indirect is on: the columns and the edges walked.
+  var pathCache = { key: null, value: null };
   function columnPath(c, indirect) {
+    var key = c + (indirect ? 'i' : 'd');
+    if (pathCache.key !== key) pathCache = { key: key, value: computePath(c, indirect) };
+    return pathCache.value;
+  }
+  function computePath(c, indirect) {
     var up = walk(c, X.upOff, X.upEdge, X.eFrom, indirect), down = walk(c, X.downOff, X.downEdge, X.eTo, indirect);
     var cols = new Set(up.cols);
     down.cols.forEach(function (v) { cols.add(v); });
@@ -583,15 +589,11 @@
     return r === undefined ? null : { p: p, y: p.y + HEAD_H + r * ROW_H + ROW_H / 2 };
   }
   function drawColumnEdges(layer, path, layout) {
-    layout.pos.forEach(function (p, t) {
-      p.rows = new Map();
-      var n = 0;
-      path.cols.forEach(function (c) { if (X.colTable[c] === t) p.rows.set(c, n++); });
-    });
     // Rows follow the column order in the table, as drawn by drawNode.
-    layout.pos.forEach(function (p) {
-      var sorted = Array.from(p.rows.keys()).sort(function (a, b) { return a - b; });
-      p.rows = new Map(sorted.map(function (c, i) { return [c, i]; }));
+    layout.pos.forEach(function (p) { p.rows = new Map(); });
+    Array.from(path.cols).sort(function (a, b) { return a - b; }).forEach(function (c) {
+      var p = layout.pos.get(X.colTable[c]);
+      if (p) p.rows.set(c, p.rows.size);
     });
     [path.upEdges, path.downEdges].forEach(function (set) {
       set.forEach(function (e) {
@@ -648,15 +650,23 @@
   function depth(id) { var v = parseInt($(id).value, 10); return isNaN(v) || v < 0 ? 0 : Math.min(v, 50); }
 
   function start() {
+    mark('flowc-start');
     D = JSON.parse($('flowc-data').textContent);
+    mark('flowc-parsed');
     X = buildIndexes(D);
+    mark('flowc-indexed');
     $('project').textContent = D.project;
     $('environment').textContent = D.environment + (D.revision ? ' @ ' + String(D.revision).slice(0, 12) : '');
     fillFilters();
     $('search').addEventListener('input', renderResults);
     ['filter-flow', 'filter-team', 'filter-layer', 'filter-class'].forEach(function (id) { $(id).addEventListener('change', renderResults); });
     ['depth-up', 'depth-down'].forEach(function (id) {
-      $(id).addEventListener('change', function () { state.depthUp = depth('depth-up'); state.depthDown = depth('depth-down'); renderGraph(); });
+      $(id).addEventListener('change', function () {
+        var up = depth('depth-up'), down = depth('depth-down');
+        if (up === state.depthUp && down === state.depthDown) return;
+        state.depthUp = up; state.depthDown = down;
+        renderGraph();
+      });
     });
     $('indirect').addEventListener('change', function () { state.indirect = $('indirect').checked; renderDetails(); renderGraph(); });
     window.addEventListener('hashchange', function () { select(parseHash(location.hash), false); });
@@ -664,7 +674,10 @@
     renderResults();
     select(parseHash(location.hash), false);
     document.body.dataset.ready = '1';
+    mark('flowc-ready');
   }
+  // Timings the bench reads (performance.getEntriesByType('mark')).
+  function mark(name) { if (window.performance && performance.mark) performance.mark(name); }
 
   try { start(); } catch (err) {
     document.body.dataset.error = '1';
