@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: formatting, lints, unit, integration and
-# snapshot tests (the #[ignore]d ones too: real Airflow, python3, Node.js), and the
+# snapshot tests (the #[ignore]d ones too: real Airflow, python3, Node.js, Chromium), and the
 # bundled example. Installs what the tests need by itself.
 # Usage: scripts/test.sh            (the README's test command; CI runs it too)
 set -euo pipefail
@@ -16,6 +16,11 @@ echo "==> workflow linters (pinned, into target/workflow-linter/)"
 # The workflow tests install them too; doing it here first fails early and loudly
 # when Node.js or npm is missing.
 bash scripts/workflow-linter.sh >/dev/null
+
+echo "==> Chromium and playwright-core for the browser tests (into target/browser/)"
+# The docs page test installs them too; doing it here first fails early and loudly
+# when Node.js, npm or the chromium package is missing.
+bash scripts/browser.sh >/dev/null
 
 echo "==> cargo test"
 # insta must never write or accept snapshots on its own here: a changed snapshot fails.
