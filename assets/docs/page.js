@@ -659,6 +659,15 @@
     $('environment').textContent = D.environment + (D.revision ? ' @ ' + String(D.revision).slice(0, 12) : '');
     fillFilters();
     $('search').addEventListener('input', renderResults);
+    // Enter opens the first result; "/" anywhere else jumps to the search box.
+    $('search').addEventListener('keydown', function (ev) {
+      var first = document.querySelector('#results a');
+      if (ev.key === 'Enter' && first) { ev.preventDefault(); location.hash = first.getAttribute('href'); }
+    });
+    document.addEventListener('keydown', function (ev) {
+      var t = ev.target.tagName;
+      if (ev.key === '/' && t !== 'INPUT' && t !== 'SELECT' && t !== 'TEXTAREA') { ev.preventDefault(); $('search').focus(); }
+    });
     ['filter-flow', 'filter-team', 'filter-layer', 'filter-class'].forEach(function (id) { $(id).addEventListener('change', renderResults); });
     ['depth-up', 'depth-down'].forEach(function (id) {
       $(id).addEventListener('change', function () {
