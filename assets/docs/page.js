@@ -212,8 +212,11 @@
     var res = search($('search').value), list = clear($('results')), it = X.items;
     res.items.forEach(function (i) {
       var kind = KINDS[it.kind[i]], ref = it.ref[i], name = nameOf(kind, ref);
-      var a = el('a', { href: hrefOf(kind, ref), 'data-result': kind + ':' + name },
-        el('span', { class: 'kind ' + kind }, kind), ' ', el('span', { class: 'name' }, name), hint(kind, ref));
+      // A column or a task by its own name first, then where it lives.
+      var dot = kind === 'column' || kind === 'task' ? name.lastIndexOf('.') : -1;
+      var label = dot < 0 ? name : [el('b', null, name.slice(dot + 1)), ' ', el('span', { class: 'ctx' }, name.slice(0, dot))];
+      var a = el('a', { href: hrefOf(kind, ref), 'data-result': kind + ':' + name, title: name + hint(kind, ref) },
+        el('span', { class: 'kind ' + kind }, kind), ' ', el('span', { class: 'name' }, label));
       if (state.sel && state.sel.kind === kind && state.sel.i === ref) a.className = 'current';
       list.appendChild(el('li', null, a));
     });
@@ -224,10 +227,10 @@
   }
   function hint(kind, i) {
     var text = null;
-    if (kind === 'column') { var c = colOf(i); text = c.type; }
+    if (kind === 'column') text = colOf(i).type;
     else if (kind === 'task') text = D.tasks[i].type;
     else if (kind === 'table' && D.tables[i].external) text = 'external';
-    return text ? el('span', { class: 'hint' }, text) : null;
+    return text ? ' (' + text + ')' : '';
   }
 
   // ---- selection and the URL fragment ----------------------------------------------
@@ -393,6 +396,19 @@
     'true false semi anti using window rows range preceding following current row unbounded nulls first last ' +
     'set drop alter add columns tablesample cluster distribute sort merge update delete matched qualify').split(' '));
   var CLASSES = ['comment', 'string', 'placeholder', 'ident', 'number'];
+  // A string literal, with the placeholders in it marked too ('${bizdate}').
+  var IN_STRING = /\$\{[^}\n]*\}|\{\{[\s\S]*?\}\}/g;
+  function stringToken(text) {
+    var span = el('span', { class: 'tok-string' }), last = 0, m;
+    IN_STRING.lastIndex = 0;
+    while ((m = IN_STRING.exec(text)) !== null) {
+      span.appendChild(document.createTextNode(text.slice(last, m.index)));
+      span.appendChild(el('span', { class: 'tok-placeholder' }, m[0]));
+      last = IN_STRING.lastIndex;
+    }
+    span.appendChild(document.createTextNode(text.slice(last)));
+    return span;
+  }
   function sqlBlock(sql) {
     var pre = el('pre', { class: 'sql' }), code = el('code'), last = 0, m;
     SQL_TOKEN.lastIndex = 0;
@@ -402,7 +418,7 @@
       var cls = null;
       for (var g = 1; g <= 5; g++) if (m[g] !== undefined) { cls = CLASSES[g - 1]; break; }
       if (!cls && KEYWORDS.has(m[0].toLowerCase())) cls = 'keyword';
-      code.appendChild(cls ? el('span', { class: 'tok-' + cls }, m[0]) : document.createTextNode(m[0]));
+      code.appendChild(cls === 'string' ? stringToken(m[0]) : cls ? el('span', { class: 'tok-' + cls }, m[0]) : document.createTextNode(m[0]));
       last = SQL_TOKEN.lastIndex;
     }
     if (last < sql.length) code.appendChild(document.createTextNode(sql.slice(last)));
@@ -512,7 +528,9 @@
     var g = graphNodes(focus, pathTables);
     var layout = place(g.nodes, rowsOf);
     var edges = tableEdges(g.nodes, focus);
-    var svg = sv('svg', { width: layout.width, height: layout.height, viewBox: '0 0 ' + layout.width + ' ' + layout.height, class: 'lineage' });
+    // Shrunk to fit the panel's width, down to MIN_SCALE; scrolled past that.
+    var scale = Math.max(MIN_SCALE, Math.min(1, (box.clientWidth - 4) / layout.width));
+    var svg = sv('svg', { width: Math.ceil(layout.width * scale), height: Math.ceil(layout.height * scale), viewBox: '0 0 ' + layout.width + ' ' + layout.height, class: 'lineage' });
     var edgeLayer = sv('g', { class: 'edges' }), nodeLayer = sv('g', { class: 'nodes' });
     edges.forEach(function (e) {
       var a = layout.pos.get(e[0]), b = layout.pos.get(e[1]);
@@ -529,11 +547,11 @@
       (g.left ? '; ' + g.left + ' more not shown (at most ' + GRAPH_CAP + ')' : '') +
       (path ? '; ' + path.cols.size + ' columns on the path' : '');
     var f = layout.pos.get(focus[0]);
-    if (f) { box.scrollLeft = Math.max(0, f.x + f.w / 2 - box.clientWidth / 2); box.scrollTop = Math.max(0, f.y - box.clientHeight / 3); }
+    if (f) { box.scrollLeft = Math.max(0, (f.x + f.w / 2) * scale - box.clientWidth / 2); box.scrollTop = Math.max(0, f.y * scale - box.clientHeight / 3); }
   }
 
   // Columns = the layers present, compressed, upstream on the left; rows by `order`.
-  var NODE_W = 230, GAP_X = 80, GAP_Y = 14, HEAD_H = 42, ROW_H = 20, PAD = 16;
+  var NODE_W = 240, GAP_X = 70, MIN_SCALE = 0.65, GAP_Y = 14, HEAD_H = 42, ROW_H = 20, PAD = 16;
   function place(nodes, rowsOf) {
     var layers = new Map();
     nodes.forEach(function (_, t) {
@@ -611,7 +629,7 @@
     var tb = D.tables[t], isFocus = focus.indexOf(t) >= 0;
     var g = sv('g', { 'data-node': tb.name, class: 'node' + (isFocus ? ' focus' : '') + (tb.external ? ' external' : ''), transform: 'translate(' + p.x + ',' + p.y + ')' });
     g.appendChild(sv('rect', { width: p.w, height: p.h, rx: 6, class: 'box' }));
-    var label = tb.name.length > 32 ? tb.name.slice(0, 31) + '…' : tb.name;
+    var label = fit(tb.name, 27);
     g.appendChild(sv('text', { x: 10, y: 17, class: 'name' }, label, sv('title', null, tb.name + (tb.description ? '\n' + tb.description : ''))));
     g.addEventListener('click', function () { go('table', t); });
     var hiddenUp = X.tUp[t].filter(function (u) { return !nodes.has(u); }).length;
@@ -623,11 +641,17 @@
       var col = colOf(c), y = HEAD_H + r * ROW_H;
       var row = sv('g', { 'data-column': colId(c), class: 'path' + (path && c === state.sel.i ? ' focus' : '') },
         sv('rect', { x: 4, y: y, width: p.w - 8, height: ROW_H - 2, rx: 3 }),
-        sv('text', { x: 12, y: y + 13 }, col.name.length > 30 ? col.name.slice(0, 29) + '…' : col.name, sv('title', null, colId(c) + (col.type ? ' ' + col.type : ''))));
+        sv('text', { x: 12, y: y + 13 }, fit(col.name, 28), sv('title', null, colId(c) + (col.type ? ' ' + col.type : ''))));
       row.addEventListener('click', function (ev) { ev.stopPropagation(); go('column', c); });
       g.appendChild(row);
     });
     return g;
+  }
+  // Text cut to what fits a node (monospace), the middle elided so both ends show.
+  function fit(text, max) {
+    if (text.length <= max) return text;
+    var head = Math.ceil((max - 1) / 2);
+    return text.slice(0, head) + '…' + text.slice(text.length - (max - 1 - head));
   }
   function badge(dir, t, text, x, anchor) {
     var b = sv('text', { x: x, y: 34, class: 'badge', 'text-anchor': anchor, 'data-expand': dir === 'u' ? 'upstream' : 'downstream', role: 'button' }, text,

@@ -56,17 +56,22 @@ try {
     requests.push(url);
     return route.abort();
   });
-  const page = await context.newPage();
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-  page.on('request', (r) => { if (r.url().split('#')[0] !== pageUrl) requests.push(r.url()); });
-
-  const ready = () => page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+  // Every check starts from a fresh load in a new tab (a goto that only changes the
+  // fragment would not reload the page).
+  let page = null;
+  async function open(hash = '') {
+    if (page) await page.close();
+    page = await context.newPage();
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') errors.push(`console ${m.type()}: ${m.text()}`); });
+    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    page.on('request', (r) => { if (r.url().split('#')[0] !== pageUrl) requests.push(r.url()); });
+    await page.goto(pageUrl + hash);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 15000 });
+  }
   const pathColumns = () => page.$$eval('#graph [data-column].path', (els) => els.map((e) => e.getAttribute('data-column')));
   const shot = (name) => page.screenshot({ path: join(args.out, `${name}.png`) });
 
-  await page.goto(pageUrl);
-  await ready();
+  await open();
   await shot('overview');
   const data = await page.evaluate(() => JSON.parse(document.getElementById('flowc-data').textContent));
   check(data.version === 1 && data.tables.length > 0, `the page holds the data (${data.tables.length} tables)`);
@@ -77,15 +82,13 @@ try {
     check(expected.length > 2, `flowc lineage gives ${focus} a path of ${expected.length} columns`);
 
     // By URL fragment, on a fresh load.
-    await page.goto(`${pageUrl}#column/${encodeURIComponent(focus)}`);
-    await ready();
+    await open(`#column/${encodeURIComponent(focus)}`);
     await page.waitForSelector(`#graph [data-column="${focus}"]`);
     sameSet(await pathColumns(), expected, `${focus} by URL fragment`);
     await shot(`column-${focus}`);
 
     // By search and a click on the result, from another selection.
-    await page.goto(pageUrl);
-    await ready();
+    await open();
     const leaf = focus.slice(focus.lastIndexOf('.') + 1);
     await page.fill('#search', leaf);
     const result = page.locator(`#results [data-result="column:${focus}"]`);
@@ -98,8 +101,7 @@ try {
   }
 
   // A flow filter hides what belongs to other flows.
-  await page.goto(pageUrl);
-  await ready();
+  await open();
   const flowOf = (id) => {
     const [kind, name] = [id.slice(0, id.indexOf(':')), id.slice(id.indexOf(':') + 1)];
     const tableFlow = (t) => (t.writer === null ? null : data.flows[data.tasks[t.writer].flow].name);
@@ -126,8 +128,7 @@ try {
 
   // Expanding a node one step shows more tables; depth 0 both ways shows the focus only.
   const focusTable = data.tables.find((t) => t.writer !== null && t.readers.length > 0).name;
-  await page.goto(`${pageUrl}#table/${encodeURIComponent(focusTable)}`);
-  await ready();
+  await open(`#table/${encodeURIComponent(focusTable)}`);
   await page.fill('#depth-up', '0');
   await page.dispatchEvent('#depth-up', 'change');
   await page.fill('#depth-down', '0');
@@ -140,8 +141,7 @@ try {
   // Hostile text in a description is shown as text and runs nothing.
   if (args['hostile-flow']) {
     const text = readFileSync(args['hostile-text'], 'utf8').trim();
-    await page.goto(`${pageUrl}#flow/${encodeURIComponent(args['hostile-flow'])}`);
-    await ready();
+    await open(`#flow/${encodeURIComponent(args['hostile-flow'])}`);
     const shown = await page.locator('#details .desc').textContent();
     check(shown === text, `the hostile description is shown as text (${JSON.stringify(shown)})`);
     check(await page.evaluate(() => document.body.dataset.pwned === undefined), 'no hostile script ran');
@@ -153,10 +153,12 @@ try {
 
   // The picture for the README: a column path from the source database to the report.
   if (args.readme && args.expect.length) {
-    const focus = JSON.parse(readFileSync(args.expect[args.expect.length - 1], 'utf8')).focus;
-    await page.goto(`${pageUrl}#column/${encodeURIComponent(focus)}`);
-    await ready();
-    await page.fill('#search', focus.slice(focus.lastIndexOf('.') + 1));
+    const focus = JSON.parse(readFileSync(args.expect[0], "utf8")).focus;
+    await open(`#column/${encodeURIComponent(focus)}`);
+    await page.setViewportSize({ width: 1600, height: 1000 });
+    await page.reload();
+    await page.waitForSelector('body[data-ready="1"]');
+    await page.fill('#search', 'amount');
     await page.screenshot({ path: args.readme });
   }
 } finally {
