@@ -94,13 +94,14 @@
     for (t = 0; t < nT; t++) x.colTable.fill(t, x.colStart[t], x.colStart[t + 1]);
 
     // Column lineage as two compressed adjacency lists of edge numbers.
-    var L = d.lineage, E = L.n, v = L.v;
-    x.eFrom = new Int32Array(E); x.eTo = new Int32Array(E); x.eTask = new Int32Array(E);
-    x.eDirect = L.direct; x.eSub = L.sub; x.subNames = L.names;
+    var L = d.lineage, E = L.length;
+    x.eFrom = new Int32Array(E); x.eTo = new Int32Array(E);
+    x.eTask = new Int32Array(E); x.eDirect = new Uint8Array(E); x.eSub = new Array(E);
     var upOff = new Int32Array(n + 1), downOff = new Int32Array(n + 1);
     for (var e = 0; e < E; e++) {
-      var from = x.colStart[v[e * 5]] + v[e * 5 + 1], to = x.colStart[v[e * 5 + 2]] + v[e * 5 + 3];
-      x.eFrom[e] = from; x.eTo[e] = to; x.eTask[e] = v[e * 5 + 4];
+      var l = L[e];
+      var from = x.colStart[l[0]] + l[1], to = x.colStart[l[2]] + l[3];
+      x.eFrom[e] = from; x.eTo[e] = to; x.eTask[e] = l[4]; x.eSub[e] = l[5]; x.eDirect[e] = l[6] ? 1 : 0;
       upOff[to + 1]++; downOff[from + 1]++;
     }
     for (var c = 0; c < n; c++) { upOff[c + 1] += upOff[c]; downOff[c + 1] += downOff[c]; }
@@ -179,74 +180,6 @@
     x.items = it;
   }
   function own(v) { return v === null || v === undefined ? -1 : v; }
-
-  // ---- reading the data --------------------------------------------------------------
-  // The column lineage is most of the bytes (arrays of five numbers, a word and a flag):
-  // when it is the last key, as flowc writes it, a small scanner reads it straight into
-  // typed arrays, several times faster than JSON.parse; anything unexpected falls back
-  // to JSON.parse of the whole text. `,"lineage":[` cannot occur inside a JSON string
-  // (a quote there is escaped), so it is a key, and the scan must end the text.
-  function readData(text) {
-    var at = text.lastIndexOf(',"lineage":[');
-    var packed = at < 0 ? null : scanLineage(text, at + 11);
-    if (packed) {
-      var data = JSON.parse(text.slice(0, at) + '}');
-      data.lineage = packed;
-      return data;
-    }
-    var d = JSON.parse(text);
-    d.lineage = packLineage(d.lineage || []);
-    return d;
-  }
-  function newPacked(cap) { return { n: 0, v: new Int32Array(cap * 5), sub: new Uint8Array(cap), direct: new Uint8Array(cap), names: [], codes: new Map() }; }
-  function subCode(p, name) {
-    var c = p.codes.get(name);
-    if (c === undefined) { c = p.names.length; p.names.push(name); p.codes.set(name, c); }
-    return c;
-  }
-  function packLineage(list) {
-    var p = newPacked(list.length);
-    list.forEach(function (l, e) {
-      for (var k = 0; k < 5; k++) p.v[e * 5 + k] = l[k];
-      p.sub[e] = subCode(p, String(l[5])); p.direct[e] = l[6] ? 1 : 0;
-    });
-    p.n = list.length;
-    return p;
-  }
-  function scanLineage(s, i) {
-    var len = s.length, p = newPacked(Math.ceil((len - i) / 18) + 1), e = 0, c, k, num, q;
-    if (s.charCodeAt(i++) !== 91) return null; // [
-    if (s.charCodeAt(i) === 93) i++; // ]: none
-    else {
-      for (;;) {
-        if (s.charCodeAt(i++) !== 91) return null; // [
-        for (k = 0; k < 5; k++) {
-          num = 0; q = i;
-          while ((c = s.charCodeAt(i)) >= 48 && c <= 57) { num = num * 10 + c - 48; i++; }
-          if (i === q || s.charCodeAt(i++) !== 44) return null; // digits then ,
-          p.v[e * 5 + k] = num;
-        }
-        if (s.charCodeAt(i++) !== 34) return null; // "
-        q = s.indexOf('"', i);
-        if (q < 0 || q - i > 40) return null;
-        var word = s.slice(i, q);
-        if (!/^[A-Z_]+$/.test(word)) return null;
-        p.sub[e] = subCode(p, word);
-        i = q + 1;
-        if (s.charCodeAt(i++) !== 44) return null; // ,
-        c = s.charCodeAt(i++);
-        if (c !== 48 && c !== 49) return null; // 0 | 1
-        p.direct[e++] = c - 48;
-        if (s.charCodeAt(i++) !== 93) return null; // ]
-        c = s.charCodeAt(i++);
-        if (c === 93) break; // ]: the last edge
-        if (c !== 44) return null; // ,
-      }
-    }
-    if (s.slice(i).trim() !== '}') return null;
-    p.n = e;
-    return p;
-  }
 
   // ---- search and filters ----------------------------------------------------------
   function filterValue(id) { var v = $(id).value; return v === '' ? -1 : Number(v); }
@@ -341,7 +274,7 @@
   function overview() {
     return el('div', null, el('h2', null, D.project),
       el('p', null, D.tables.length + ' tables, ' + X.colTable.length + ' columns, ' + D.tasks.length + ' tasks in ' +
-        D.flows.length + ' flows of ' + D.teams.length + ' teams; ' + D.lineage.n + ' column lineage edges.'),
+        D.flows.length + ' flows of ' + D.teams.length + ' teams; ' + D.lineage.length + ' column lineage edges.'),
       el('p', { class: 'muted' }, 'Search on the left, or pick a flow:'), capped(D.flows.map(function (f, i) { return link('flow', i); })));
   }
   function heading(kind, title, sub) {
@@ -450,7 +383,7 @@
     var rows = [];
     for (var j = off[c]; j < off[c + 1]; j++) {
       var e = list[j];
-      rows.push(el('span', null, link('column', other[e]), ' ', el('span', { class: 'tag ' + (X.eDirect[e] ? 'direct' : 'indirect') }, X.subNames[X.eSub[e]]), ' via ', link('task', X.eTask[e])));
+      rows.push(el('span', null, link('column', other[e]), ' ', el('span', { class: 'tag ' + (X.eDirect[e] ? 'direct' : 'indirect') }, X.eSub[e]), ' via ', link('task', X.eTask[e])));
     }
     return capped(rows);
   }
@@ -686,7 +619,7 @@
         if (!a || !b) return;
         var d = a.p === b.p ? loop(a.p.x + a.p.w, a.y, b.y) : curve(a.p.x + a.p.w, a.y, b.p.x, b.y);
         layer.appendChild(sv('path', { d: d, class: 'edge col path' + (X.eDirect[e] ? '' : ' indirect'), 'data-edge': colId(X.eFrom[e]) + '>' + colId(X.eTo[e]) },
-          sv('title', null, colId(X.eFrom[e]) + ' → ' + colId(X.eTo[e]) + ' ' + X.subNames[X.eSub[e]] + ' via ' + taskId(X.eTask[e]))));
+          sv('title', null, colId(X.eFrom[e]) + ' → ' + colId(X.eTo[e]) + ' ' + X.eSub[e] + ' via ' + taskId(X.eTask[e]))));
       });
     });
   }
@@ -742,7 +675,7 @@
 
   function start() {
     mark('flowc-start');
-    D = readData($('flowc-data').textContent);
+    D = JSON.parse($('flowc-data').textContent);
     mark('flowc-parsed');
     X = buildIndexes(D);
     mark('flowc-indexed');
