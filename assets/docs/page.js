@@ -1,0 +1,2 @@
+"use strict";
+// The page script: see the page helper.
