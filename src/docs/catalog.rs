@@ -120,8 +120,16 @@ pub(super) fn build(input: &DocsInput<'_>) -> Catalog {
     let table_names = tables::names(input);
     let indexes = Indexes {
         teams: teams.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect(),
-        tasks: task_ids.iter().enumerate().map(|(i, (_, t))| (t.id.clone(), i)).collect(),
-        tables: table_names.iter().enumerate().map(|(i, (name, _))| (name.clone(), i)).collect(),
+        tasks: task_ids
+            .iter()
+            .enumerate()
+            .map(|(i, (_, t))| (t.id.clone(), i))
+            .collect(),
+        tables: table_names
+            .iter()
+            .enumerate()
+            .map(|(i, (name, _))| (name.clone(), i))
+            .collect(),
     };
     let flow_entries = flows
         .iter()
@@ -167,7 +175,10 @@ fn task_entry(
 ) -> TaskEntry {
     let io = input.task_io.get(&task.id);
     let table_indexes = |names: Vec<&TableName>| -> Vec<usize> {
-        let mut found: Vec<usize> = names.into_iter().filter_map(|n| indexes.tables.get(n).copied()).collect();
+        let mut found: Vec<usize> = names
+            .into_iter()
+            .filter_map(|n| indexes.tables.get(n).copied())
+            .collect();
         found.sort_unstable();
         found.dedup();
         found
@@ -179,7 +190,10 @@ fn task_entry(
         table_indexes(io.writes.iter().map(|w| &w.name).chain(&io.external_writes).collect())
     });
     let task_indexes = |ids: Vec<&TaskId>| -> Vec<usize> {
-        let mut found: Vec<usize> = ids.into_iter().filter_map(|id| indexes.tasks.get(id).copied()).collect();
+        let mut found: Vec<usize> = ids
+            .into_iter()
+            .filter_map(|id| indexes.tasks.get(id).copied())
+            .collect();
         found.sort_unstable();
         found
     };

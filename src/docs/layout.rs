@@ -154,7 +154,10 @@ mod tests {
 
     #[test]
     fn the_same_graph_gives_the_same_layout() {
-        let edges: Vec<(usize, usize)> = (1..200).map(|n| (n / 3, n)).chain((5..200).map(|n| (n - 5, n))).collect();
+        let edges: Vec<(usize, usize)> = (1..200)
+            .map(|n| (n / 3, n))
+            .chain((5..200).map(|n| (n - 5, n)))
+            .collect();
         assert_eq!(layered(200, &edges), layered(200, &edges));
     }
 }

@@ -107,7 +107,9 @@ mod tests {
         for marker in ["{{title}}", "{{style}}", "{{script}}", "{{data}}"] {
             assert!(!page.contains(marker), "{marker} left in the page");
         }
-        let start = page.find("id=\"flowc-data\">").map(|at| at + "id=\"flowc-data\">".len());
+        let start = page
+            .find("id=\"flowc-data\">")
+            .map(|at| at + "id=\"flowc-data\">".len());
         let start = start.expect("the data element");
         let end = start + page[start..].find("</script>").expect("its end");
         let data: serde_json::Value = serde_json::from_str(&page[start..end]).expect("JSON");

@@ -129,7 +129,10 @@ pub(super) fn build(
         }
     }
     for (table, names) in extra {
-        let at = columns[table].iter().position(|c| c.partition).unwrap_or(columns[table].len());
+        let at = columns[table]
+            .iter()
+            .position(|c| c.partition)
+            .unwrap_or(columns[table].len());
         let added = names.into_iter().map(|name| ColumnEntry {
             name: name.to_owned(),
             data_type: None,
@@ -200,23 +203,40 @@ impl<'a> Lookups<'a> {
     }
 }
 
-fn table_entry(input: &DocsInput<'_>, indexes: &Indexes, lookups: &Lookups<'_>, name: &TableName, external: bool) -> TableEntry {
+fn table_entry(
+    input: &DocsInput<'_>,
+    indexes: &Indexes,
+    lookups: &Lookups<'_>,
+    name: &TableName,
+    external: bool,
+) -> TableEntry {
     let key = name.to_string();
     let usage = input.access.tables.get(&key);
-    let writer = input.graph.writer(name).or_else(|| lookups.external_writers.get(name).copied());
+    let writer = input
+        .graph
+        .writer(name)
+        .or_else(|| lookups.external_writers.get(name).copied());
     let writer_team = writer.and_then(|task| lookups.flow_owners.get(task.flow().as_str()).copied());
     let owner = usage.and_then(|u| u.owner.as_deref()).or(writer_team);
     TableEntry {
         name: key.clone(),
         database: name.database().unwrap_or_default().to_owned(),
-        physical: if external { key.clone() } else { input.environment.table(name).to_string() },
+        physical: if external {
+            key.clone()
+        } else {
+            input.environment.table(name).to_string()
+        },
         external,
         source: lookups.sources.contains(name),
         description: lookups.descriptions.get(name).map(|d| (*d).to_owned()),
         owner: owner.and_then(|team| indexes.teams.get(team).copied()),
         classifications: usage.map(|u| u.classifications.clone()).unwrap_or_default(),
         writer: writer.and_then(|task| indexes.tasks.get(task).copied()),
-        readers: lookups.readers.get(name).map(|r| r.iter().copied().collect()).unwrap_or_default(),
+        readers: lookups
+            .readers
+            .get(name)
+            .map(|r| r.iter().copied().collect())
+            .unwrap_or_default(),
         columns: Vec::new(),
         rules: Vec::new(),
         grants: lookups.grants.get(key.as_str()).cloned().unwrap_or_default(),
@@ -238,7 +258,9 @@ fn table_columns(input: &DocsInput<'_>, name: &TableName) -> Vec<ColumnEntry> {
         partition,
     };
     let columns = schema.columns.iter().map(|c| entry(c, false));
-    columns.chain(schema.partition_columns.iter().map(|c| entry(c, true))).collect()
+    columns
+        .chain(schema.partition_columns.iter().map(|c| entry(c, true)))
+        .collect()
 }
 
 /// Table-level edges by index: every table a task reads to every table it writes.
@@ -257,7 +279,9 @@ fn lineage(graph: &LineageGraph, indexes: &Indexes, columns: &[Vec<ColumnEntry>]
     let locate = |id: &str| -> Option<(usize, usize)> {
         let node = graph.nodes.get(id)?;
         let table = *indexes.tables.get(&node.table)?;
-        let column = columns[table].iter().position(|c| Some(c.name.as_str()) == node.column.as_deref())?;
+        let column = columns[table]
+            .iter()
+            .position(|c| Some(c.name.as_str()) == node.column.as_deref())?;
         Some((table, column))
     };
     let mut tuples: Vec<LineageTuple> = graph
