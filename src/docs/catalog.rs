@@ -1,10 +1,8 @@
 //! The catalog's teams, flows and tasks, and the whole [`Catalog`].
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use super::DocsInput;
+use super::{DocsInput, Indexes};
 use super::tables::{self, LineageTuple, TableEntry};
 use crate::model::{Schedule, TableName, TaskId, TaskKind};
 
@@ -89,13 +87,6 @@ pub struct TaskEntry {
     pub file: Option<String>,
     /// Its SQL as written.
     pub sql: Option<String>,
-}
-
-/// Index lookups shared by the parts of the build.
-pub(super) struct Indexes {
-    pub(super) teams: BTreeMap<String, usize>,
-    pub(super) tasks: BTreeMap<TaskId, usize>,
-    pub(super) tables: BTreeMap<TableName, usize>,
 }
 
 pub(super) fn build(input: &DocsInput<'_>) -> Catalog {

@@ -42,15 +42,14 @@ fn longest_path_layers(preds: &[Vec<usize>], succs: &[Vec<usize>]) -> Vec<usize>
     let mut ready: std::collections::BTreeSet<usize> = (0..nodes).filter(|&n| waiting[n] == 0).collect();
     let mut next_unplaced = 0;
     for _ in 0..nodes {
-        let node = match ready.pop_first() {
-            Some(node) => node,
-            None => {
-                // Only cycles are left: break one at its lowest node.
-                while placed[next_unplaced] {
-                    next_unplaced += 1;
-                }
-                next_unplaced
+        let node = if let Some(node) = ready.pop_first() {
+            node
+        } else {
+            // Only cycles are left: break one at its lowest node.
+            while placed[next_unplaced] {
+                next_unplaced += 1;
             }
+            next_unplaced
         };
         placed[node] = true;
         for &succ in &succs[node] {
@@ -79,9 +78,9 @@ fn reduce_crossings(layers: &[usize], preds: &[Vec<usize>], succs: &[Vec<usize>]
     }
     let mut position = vec![0.0f64; layers.len()];
     let place = |by_layer: &[Vec<usize>], position: &mut [f64], layer: usize| {
-        let size = by_layer[layer].len() as f64;
+        let size = float(by_layer[layer].len());
         for (order, &node) in by_layer[layer].iter().enumerate() {
-            position[node] = (order as f64 + 0.5) / size;
+            position[node] = (float(order) + 0.5) / size;
         }
     };
     for layer in 0..depth {
@@ -102,7 +101,7 @@ fn reduce_crossings(layers: &[usize], preds: &[Vec<usize>], succs: &[Vec<usize>]
                     let key = if around.is_empty() {
                         position[node]
                     } else {
-                        around.iter().map(|&n| position[n]).sum::<f64>() / around.len() as f64
+                        around.iter().map(|&n| position[n]).sum::<f64>() / float(around.len())
                     };
                     (key, node)
                 })
@@ -119,6 +118,11 @@ fn reduce_crossings(layers: &[usize], preds: &[Vec<usize>], succs: &[Vec<usize>]
         }
     }
     order
+}
+
+/// A count as a float; counts past `u32::MAX` (never reached) saturate.
+fn float(count: usize) -> f64 {
+    f64::from(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use crate::columns::RepositoryColumns;
 use crate::diagnostic::{FileId, SourceMap};
 use crate::graph::{DependencyGraph, TaskIo};
-use crate::model::{Environment, Repository, TaskId};
+use crate::model::{Environment, Repository, TableName, TaskId};
 use crate::policy::access::AccessReport;
 use crate::quality::Check;
 
@@ -60,3 +60,11 @@ pub struct DocsInput<'a> {
 pub fn build(input: &DocsInput<'_>) -> Catalog {
     catalog::build(input)
 }
+
+/// Index lookups shared by the parts of the build.
+struct Indexes {
+    teams: BTreeMap<String, usize>,
+    tasks: BTreeMap<TaskId, usize>,
+    tables: BTreeMap<TableName, usize>,
+}
+

@@ -25,15 +25,12 @@ pub fn page(catalog: &Catalog) -> String {
         ]
         .into_iter()
         .find(|(marker, _)| after.starts_with(marker));
-        match filled {
-            Some((marker, text)) => {
-                page.push_str(&text);
-                rest = &after[marker.len()..];
-            }
-            None => {
-                page.push_str("{{");
-                rest = &after[2..];
-            }
+        if let Some((marker, text)) = filled {
+            page.push_str(&text);
+            rest = &after[marker.len()..];
+        } else {
+            page.push_str("{{");
+            rest = &after[2..];
         }
     }
     page.push_str(rest);

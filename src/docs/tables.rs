@@ -5,8 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::DocsInput;
-use super::catalog::Indexes;
+use super::{DocsInput, Indexes};
 use super::layout;
 use crate::columns::lineage::{EdgeKind, LineageGraph};
 use crate::model::TableName;

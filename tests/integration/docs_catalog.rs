@@ -213,7 +213,7 @@ fn repository_text_stays_text_in_the_page() {
     let hostile = "</script><script>alert(1)</script><!-- & -->";
     let edited = yaml.replace(
         "description: The reconciliation numbers finance signs off every morning.",
-        &format!("description: {:?}", hostile),
+        &format!("description: {hostile:?}"),
     );
     assert_ne!(edited, yaml);
     std::fs::write(&flow, edited).expect("edit");
