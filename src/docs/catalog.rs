@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 
-use super::{DocsInput, Indexes};
 use super::tables::{self, LineageTuple, TableEntry};
+use super::{DocsInput, Indexes};
 use crate::model::{Schedule, TableName, TaskId, TaskKind};
 
 /// The version of the page's data; the page's script reads this one.

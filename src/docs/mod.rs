@@ -67,4 +67,3 @@ struct Indexes {
     tasks: BTreeMap<TaskId, usize>,
     tables: BTreeMap<TableName, usize>,
 }
-

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::{DocsInput, Indexes};
 use super::layout;
+use super::{DocsInput, Indexes};
 use crate::columns::lineage::{EdgeKind, LineageGraph};
 use crate::model::TableName;
 use crate::policy::access::Allowed;
