@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::tables::{self, LineageTuple, TableEntry};
+use super::tables::{self, IndirectTuple, LineageTuple, TableEntry};
 use super::{DocsInput, Indexes};
 use crate::model::{Schedule, TableName, TaskId, TaskKind};
 
@@ -29,8 +29,10 @@ pub struct Catalog {
     pub tasks: Vec<TaskEntry>,
     /// Every table, in the warehouse or outside it.
     pub tables: Vec<TableEntry>,
-    /// Every column lineage edge.
+    /// Every DIRECT column lineage edge.
     pub lineage: Vec<LineageTuple>,
+    /// Every INDIRECT source of the tables tasks write.
+    pub indirect: Vec<IndirectTuple>,
 }
 
 /// One team.
@@ -143,7 +145,7 @@ pub(super) fn build(input: &DocsInput<'_>) -> Catalog {
         .iter()
         .map(|&(flow, task)| task_entry(input, &indexes, flow, flows[flow], task))
         .collect();
-    let (tables, lineage) = tables::build(input, &indexes, &table_names);
+    let (tables, lineage, indirect) = tables::build(input, &indexes, &table_names);
     Catalog {
         version: VERSION,
         project: repository.project.name.clone(),
@@ -154,6 +156,7 @@ pub(super) fn build(input: &DocsInput<'_>) -> Catalog {
         tasks,
         tables,
         lineage,
+        indirect,
     }
 }
 

@@ -20,7 +20,7 @@ mod tables;
 
 pub use catalog::{Catalog, FlowEntry, TaskEntry, TeamEntry};
 pub use page::page;
-pub use tables::{ColumnEntry, GrantEntry, LineageTuple, RuleEntry, TableEntry};
+pub use tables::{ColumnEntry, GrantEntry, IndirectTuple, LineageTuple, RuleEntry, TableEntry};
 
 use std::collections::BTreeMap;
 

@@ -85,6 +85,7 @@ mod tests {
             tasks: Vec::new(),
             tables: Vec::new(),
             lineage: Vec::new(),
+            indirect: Vec::new(),
         }
     }
 

@@ -11,9 +11,14 @@ use crate::columns::lineage::{EdgeKind, LineageGraph};
 use crate::model::TableName;
 use crate::policy::access::Allowed;
 
-/// One column lineage edge: `(from table, from column, to table, to column, task,
-/// subtype, 1 for DIRECT or 0 for INDIRECT)`; columns index the table's `columns`.
+/// One DIRECT column lineage edge: `(from table, from column, to table, to column,
+/// task, subtype, 1)`; columns index the table's `columns`.
 pub type LineageTuple = (usize, usize, usize, usize, usize, &'static str, u8);
+
+/// One INDIRECT source: `(from table, from column, to table, task, subtype)` — the
+/// column decides which rows the task writes into the table, so it bears on every
+/// column the task writes there (listed once, not once per written column).
+pub type IndirectTuple = (usize, usize, usize, usize, &'static str);
 
 /// One table.
 #[derive(Clone, Debug, Serialize)]
@@ -52,18 +57,24 @@ pub struct TableEntry {
 }
 
 /// One column.
+///
+/// A repository of ten thousand tables has a hundred thousand columns: a field without
+/// a value is left out (the page reads it as `null`, `[]` or `false`).
 #[derive(Clone, Debug, Serialize)]
 pub struct ColumnEntry {
     /// Lower case.
     pub name: String,
     /// Its Spark/Hive type, when known.
-    #[serde(rename = "type")]
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
     pub data_type: Option<String>,
     /// Its comment.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Classes of sensitive data it holds.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub classifications: Vec<String>,
     /// Whether it is a partition column.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub partition: bool,
 }
 
@@ -114,13 +125,24 @@ pub(super) fn build(
     input: &DocsInput<'_>,
     indexes: &Indexes,
     names: &[(TableName, bool)],
-) -> (Vec<TableEntry>, Vec<LineageTuple>) {
-    let graph = LineageGraph::columns(input.columns, input.task_io, true);
+) -> (Vec<TableEntry>, Vec<LineageTuple>, Vec<IndirectTuple>) {
+    let graph = LineageGraph::columns(input.columns, input.task_io, false);
     let mut columns: Vec<Vec<ColumnEntry>> = names.iter().map(|(name, _)| table_columns(input, name)).collect();
     // Columns only lineage knows (a source system's), before the partition columns.
     let mut extra: BTreeMap<usize, BTreeSet<&str>> = BTreeMap::new();
-    for node in graph.nodes.values() {
-        let (Some(&table), Some(column)) = (indexes.tables.get(&node.table), node.column.as_deref()) else {
+    let indirect_sources = input
+        .columns
+        .tasks
+        .values()
+        .flat_map(|t| &t.indirect)
+        .map(|i| &i.source);
+    let named = graph
+        .nodes
+        .values()
+        .filter_map(|node| Some((&node.table, node.column.as_deref()?)))
+        .chain(indirect_sources.map(|source| (&source.table, source.column.as_str())));
+    for (table, column) in named {
+        let Some(&table) = indexes.tables.get(table) else {
             continue;
         };
         if !columns[table].iter().any(|c| c.name == column) {
@@ -142,6 +164,7 @@ pub(super) fn build(
         columns[table].splice(at..at, added);
     }
     let lineage = lineage(&graph, indexes, &columns);
+    let indirect = indirect(input, indexes, &columns);
     let placed = layout::layered(names.len(), &table_edges(input, indexes));
     let mut rules = rules(input, indexes);
     let lookups = Lookups::new(input, indexes);
@@ -158,7 +181,7 @@ pub(super) fn build(
             ..table_entry(input, indexes, &lookups, name, *external)
         })
         .collect();
-    (tables, lineage)
+    (tables, lineage, indirect)
 }
 
 /// What each table's entry looks up, gathered once (a pass per table over every task
@@ -293,6 +316,33 @@ fn lineage(graph: &LineageGraph, indexes: &Indexes, columns: &[Vec<ColumnEntry>]
             let direct = u8::from(matches!(edge.kind, EdgeKind::Direct(_)));
             let subtype = edge.kind.subtype().unwrap_or("TABLE");
             Some((from_table, from_column, to_table, to_column, task, subtype, direct))
+        })
+        .collect();
+    tuples.sort_unstable();
+    tuples.dedup();
+    tuples
+}
+
+/// Every INDIRECT source by indexes, sorted.
+fn indirect(input: &DocsInput<'_>, indexes: &Indexes, columns: &[Vec<ColumnEntry>]) -> Vec<IndirectTuple> {
+    let mut tuples: Vec<IndirectTuple> = input
+        .columns
+        .tasks
+        .iter()
+        .flat_map(|(task, lineage)| lineage.indirect.iter().map(move |i| (task, i)))
+        .filter_map(|(task, indirect)| {
+            let from_table = *indexes.tables.get(&indirect.source.table)?;
+            let from_column = columns[from_table]
+                .iter()
+                .position(|c| c.name == indirect.source.column)?;
+            let to_table = *indexes.tables.get(&indirect.target)?;
+            Some((
+                from_table,
+                from_column,
+                to_table,
+                *indexes.tasks.get(task)?,
+                indirect.kind.as_str(),
+            ))
         })
         .collect();
     tuples.sort_unstable();
