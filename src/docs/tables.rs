@@ -136,12 +136,12 @@ pub(super) fn build(
         .values()
         .flat_map(|t| &t.indirect)
         .map(|i| &i.source);
-    let named = graph
+    let mentioned = graph
         .nodes
         .values()
         .filter_map(|node| Some((&node.table, node.column.as_deref()?)))
         .chain(indirect_sources.map(|source| (&source.table, source.column.as_str())));
-    for (table, column) in named {
+    for (table, column) in mentioned {
         let Some(&table) = indexes.tables.get(table) else {
             continue;
         };
