@@ -28,6 +28,7 @@ mod breaking;
 mod diff;
 mod graph;
 mod impact;
+mod impact_graph;
 mod planner;
 mod revisions;
 #[cfg(test)]
@@ -42,7 +43,7 @@ pub use revisions::{DEFAULT_ENVIRONMENT, Failure, PlanOutcome, Side, Source, pla
 pub use types::{
     AccessChange, BreakingChange, BreakingKind, Change, ChangeKind, ColumnAt, ColumnBreakingChange, ColumnBreakingKind,
     ColumnChanges, ColumnOrder, ColumnReader, ColumnRename, ColumnRetype, DdlChange, DdlChangeKind, Delta, FileDiff,
-    FlowDiff, Impact, Plan, QualityChange, ReadKind, RenameEvidence, Revision, RuleChange, Status, Summary,
+    FlowDiff, Impact, ImpactEdge, ImpactEdgeKind, ImpactGraph, ImpactNode, ImpactNodeKind, ImpactRole, Plan, QualityChange, ReadKind, RenameEvidence, Revision, RuleChange, Status, Summary,
     TableColumns, TaskDiff, TypeChange, WriterChange,
 };
 pub use view::{json, markdown, text};

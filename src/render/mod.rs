@@ -13,6 +13,7 @@ pub mod datax;
 pub mod ddl;
 pub mod fingerprint;
 pub mod manifest;
+pub mod mermaid;
 pub mod openlineage;
 mod python_syntax;
 pub mod templates;
