@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::graph::Graph;
 use super::types::{
-    BreakingChange, ColumnBreakingChange, Impact, ImpactEdge, ImpactEdgeKind, ImpactGraph, ImpactNode,
-    ImpactNodeKind, ImpactRole, Status, TaskDiff,
+    BreakingChange, ColumnBreakingChange, Impact, ImpactEdge, ImpactEdgeKind, ImpactGraph, ImpactNode, ImpactNodeKind,
+    ImpactRole, Status, TaskDiff,
 };
 
 /// What the impact graph is made of: parts of the plan already computed.
@@ -52,7 +52,13 @@ impl<'p> Members<'p> {
                 .extend(b.readers.iter().map(|r| r.task.as_str()));
         }
         let mut tasks: BTreeSet<&str> = changed.keys().copied().collect();
-        tasks.extend(parts.impact.iter().flat_map(|i| &i.downstream_tasks).map(String::as_str));
+        tasks.extend(
+            parts
+                .impact
+                .iter()
+                .flat_map(|i| &i.downstream_tasks)
+                .map(String::as_str),
+        );
         tasks.extend(breaks.values().flatten().copied());
         let mut members = Self {
             changed,
@@ -143,14 +149,27 @@ pub(crate) fn impact_graph(parts: &ImpactParts<'_>, base: &Graph<'_>, head: &Gra
     }
     for (reader, &to) in &task_index {
         let reads = members.side(reader, base, head).reads_of(reader);
-        let breaking = members.breaks.iter().filter(|(_, r)| r.contains(reader)).map(|(t, _)| *t);
+        let breaking = members
+            .breaks
+            .iter()
+            .filter(|(_, r)| r.contains(reader))
+            .map(|(t, _)| *t);
         let tables: BTreeSet<&str> = reads.iter().copied().chain(breaking).collect();
         for table in tables {
             let Some(&from) = table_index.get(table) else {
                 continue;
             };
             let breaks = members.breaks.get(table).is_some_and(|r| r.contains(reader));
-            let kind = if breaks { ImpactEdgeKind::Breaks } else { ImpactEdgeKind::Reads };
+            let writes_it = members.writers.get(table).is_some_and(|w| w.contains(reader));
+            // A task reading its own table (an earlier partition) adds no impact, only a loop.
+            if writes_it && !breaks {
+                continue;
+            }
+            let kind = if breaks {
+                ImpactEdgeKind::Breaks
+            } else {
+                ImpactEdgeKind::Reads
+            };
             edges.insert(edge(from, to, kind));
             for writer in members.writers.get(table).into_iter().flatten() {
                 through_table.insert((writer, reader));

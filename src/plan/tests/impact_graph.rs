@@ -29,8 +29,14 @@ fn edge(from: &str, kind: ImpactEdgeKind, to: &str) -> (String, ImpactEdgeKind, 
 fn an_sql_change_draws_the_task_its_table_and_everything_downstream() {
     use ImpactEdgeKind::{Reads, Writes};
     use ImpactRole::{Affected, Changed};
-    let head = replace(BASE, "a.load", ("a.load", &["ods.raw"], &["dwd.x"], "select 10"));
-    let plan = plan_of(BASE, &head, |_| {});
+    // c.report also reads its own table (yesterday's partition): no loop is drawn.
+    let base = replace(
+        BASE,
+        "c.report",
+        ("c.report", &["dws.y", "ads.z"], &["ads.z"], "select 3"),
+    );
+    let head = replace(&base, "a.load", ("a.load", &["ods.raw"], &["dwd.x"], "select 10"));
+    let plan = plan_of(&base, &head, |_| {});
     let kinds: Vec<ImpactNodeKind> = plan.impact_graph.nodes.iter().map(|n| n.kind).collect();
     assert_eq!(kinds, [[ImpactNodeKind::Task; 3], [ImpactNodeKind::Table; 3]].concat());
     assert_eq!(

@@ -5,8 +5,8 @@ use super::{BASE, plan_of, replace};
 use crate::plan::types::{
     BreakingChange, BreakingKind, Change, ChangeKind, ColumnAt, ColumnBreakingChange, ColumnBreakingKind,
     ColumnChanges, ColumnReader, Delta, FileDiff, Impact, ImpactEdge, ImpactEdgeKind, ImpactGraph, ImpactNode,
-    ImpactNodeKind, ImpactRole, Plan, QualityChange, ReadKind, Revision, RuleChange, Status,
-    Summary, TableColumns, TaskDiff,
+    ImpactNodeKind, ImpactRole, Plan, QualityChange, ReadKind, Revision, RuleChange, Status, Summary, TableColumns,
+    TaskDiff,
 };
 use crate::plan::{json, markdown, text};
 
@@ -154,7 +154,11 @@ fn huge_graph(names: &[String]) -> ImpactGraph {
         .map(|(i, name)| ImpactNode {
             name: name.clone(),
             kind: ImpactNodeKind::Task,
-            role: if i < 30 { ImpactRole::Changed } else { ImpactRole::Affected },
+            role: if i < 30 {
+                ImpactRole::Changed
+            } else {
+                ImpactRole::Affected
+            },
         })
         .collect();
     nodes.extend((0..n).map(|i| ImpactNode {
@@ -164,10 +168,22 @@ fn huge_graph(names: &[String]) -> ImpactGraph {
     }));
     let mut edges = Vec::new();
     for i in 0..n {
-        edges.push(ImpactEdge { from: i, to: n + i, kind: ImpactEdgeKind::Writes });
+        edges.push(ImpactEdge {
+            from: i,
+            to: n + i,
+            kind: ImpactEdgeKind::Writes,
+        });
         if i + 1 < n {
-            let kind = if i % 7 == 0 { ImpactEdgeKind::Breaks } else { ImpactEdgeKind::Reads };
-            edges.push(ImpactEdge { from: n + i, to: i + 1, kind });
+            let kind = if i % 7 == 0 {
+                ImpactEdgeKind::Breaks
+            } else {
+                ImpactEdgeKind::Reads
+            };
+            edges.push(ImpactEdge {
+                from: n + i,
+                to: i + 1,
+                kind,
+            });
         }
     }
     ImpactGraph { nodes, edges }

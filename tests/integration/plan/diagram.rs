@@ -44,9 +44,15 @@ fn the_impact_diagram_of_an_sql_change_draws_the_change_and_what_it_reaches() {
     let (tasks, tables) = super::downstream(&repo.manifest("dev"), "payments.dwd_pay_order");
     let all = 1 + tasks.len() + 1 + tables.len();
     let diagram = diagram(&markdown);
-    assert!(diagram.starts_with("flowchart LR\n  n0(\"payments.dwd_pay_order\")\n  n1[(\"dwd.dwd_pay_order_di\")]\n"), "{diagram}");
+    assert!(
+        diagram.starts_with("flowchart LR\n  n0(\"payments.dwd_pay_order\")\n  n1[(\"dwd.dwd_pay_order_di\")]\n"),
+        "{diagram}"
+    );
     assert!(diagram.contains("\n  class n0,n1 changed\n"), "{diagram}");
-    assert!(!diagram.contains("broken") && !diagram.contains("==>"), "nothing breaks: {diagram}");
+    assert!(
+        !diagram.contains("broken") && !diagram.contains("==>"),
+        "nothing breaks: {diagram}"
+    );
     // Every label is a task or table of the plan, or says how many more there are.
     let labels = labels(diagram);
     assert!(labels.len() > 20, "{labels:?}");
@@ -61,7 +67,10 @@ fn the_impact_diagram_of_an_sql_change_draws_the_change_and_what_it_reaches() {
     assert!(labels.len() <= 40, "{diagram}");
     if all > 40 {
         let drawn = labels.iter().filter(|l| !l.starts_with("… ")).count();
-        assert!(markdown.contains(&format!(" {drawn} of {all} nodes drawn")), "{markdown}");
+        assert!(
+            markdown.contains(&format!(" {drawn} of {all} nodes drawn")),
+            "{markdown}"
+        );
         assert!(drawn < labels.len(), "'… more' nodes: {diagram}");
     }
     // Before the lists, after the writers.
@@ -95,7 +104,11 @@ fn a_broken_reader_is_drawn_red_behind_a_thick_red_edge() {
             .lines()
             .find(|l| l.contains(&format!("\"{label}\"")))
             .unwrap_or_else(|| panic!("{label} drawn in\n{diagram}"));
-        line.trim_start().split(['(', '[']).next().unwrap_or_default().to_owned()
+        line.trim_start()
+            .split(['(', '['])
+            .next()
+            .unwrap_or_default()
+            .to_owned()
     };
     let table = id_of("dwd.dwd_pay_chargeback_di");
     let reader = id_of("chargebacks.ads_merchant_chargeback");
@@ -195,17 +208,37 @@ fn chain(hostile: bool) -> ImpactGraph {
     nodes.extend((0..n).map(|i| ImpactNode {
         name: name(i, "dwd.t"),
         kind: ImpactNodeKind::Table,
-        role: if i == 0 { ImpactRole::Changed } else { ImpactRole::Affected },
+        role: if i == 0 {
+            ImpactRole::Changed
+        } else {
+            ImpactRole::Affected
+        },
     }));
     let mut edges = Vec::new();
     for i in 0..n {
-        edges.push(ImpactEdge { from: i, to: n + i, kind: ImpactEdgeKind::Writes });
+        edges.push(ImpactEdge {
+            from: i,
+            to: n + i,
+            kind: ImpactEdgeKind::Writes,
+        });
         if i + 1 < n {
-            let kind = if (i + 1) % 5 == 0 { ImpactEdgeKind::Breaks } else { ImpactEdgeKind::Reads };
-            edges.push(ImpactEdge { from: n + i, to: i + 1, kind });
+            let kind = if (i + 1) % 5 == 0 {
+                ImpactEdgeKind::Breaks
+            } else {
+                ImpactEdgeKind::Reads
+            };
+            edges.push(ImpactEdge {
+                from: n + i,
+                to: i + 1,
+                kind,
+            });
         }
         if i + 2 < n && i % 11 == 0 {
-            edges.push(ImpactEdge { from: i, to: i + 2, kind: ImpactEdgeKind::RunsAfter });
+            edges.push(ImpactEdge {
+                from: i,
+                to: i + 2,
+                kind: ImpactEdgeKind::RunsAfter,
+            });
         }
     }
     edges.sort();
@@ -226,7 +259,12 @@ fn parser() -> &'static Path {
             text(&output.stdout),
             text(&output.stderr)
         );
-        PathBuf::from(text(&output.stdout).lines().last().expect("the script prints the parse command"))
+        PathBuf::from(
+            text(&output.stdout)
+                .lines()
+                .last()
+                .expect("the script prints the parse command"),
+        )
     })
 }
 
@@ -257,7 +295,13 @@ fn every_diagram_flowc_writes_parses_with_mermaid_and_sets_no_configuration() {
     }
     let lineage = flowc_in(
         &repo_root(),
-        &["lineage", "examples/wingpay", "dws.dws_pay_merchant_1d.net_gmv_cny", "--format", "mermaid"],
+        &[
+            "lineage",
+            "examples/wingpay",
+            "dws.dws_pay_merchant_1d.net_gmv_cny",
+            "--format",
+            "mermaid",
+        ],
         b"",
     );
     assert!(lineage.status.success(), "{}", text(&lineage.stderr));

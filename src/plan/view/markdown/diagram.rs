@@ -9,6 +9,7 @@
 //! only appear in quoted labels ([`crate::render::mermaid`]).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt::Write as _;
 
 use super::LABEL;
 use crate::plan::types::{ImpactEdge, ImpactEdgeKind, ImpactGraph, ImpactNodeKind, ImpactRole};
@@ -81,25 +82,57 @@ pub(super) fn block(graph: &ImpactGraph, limit: usize) -> Option<String> {
     if text.len() > MAX_TEXT {
         return None;
     }
-    let shown = if hidden == 0 {
-        String::new()
-    } else {
-        format!(
+    Some(format!(
+        "{}\n\n```mermaid\n{text}```\n\n",
+        legend(graph, &drawn, hidden)
+    ))
+}
+
+/// What the colours and lines of the drawn diagram mean, and how much is not drawn.
+fn legend(graph: &ImpactGraph, drawn: &[usize], hidden: usize) -> String {
+    let roles: BTreeSet<ImpactRole> = drawn.iter().map(|&i| graph.nodes[i].role).collect();
+    let is_drawn: BTreeSet<usize> = drawn.iter().copied().collect();
+    let runs_after = graph
+        .edges
+        .iter()
+        .any(|e| e.kind == ImpactEdgeKind::RunsAfter && is_drawn.contains(&e.from) && is_drawn.contains(&e.to));
+    let mut parts = vec!["Tasks are round, tables are cylinders".to_owned()];
+    for (role, meaning) in [
+        (ImpactRole::Changed, "yellow: changed"),
+        (ImpactRole::Removed, "dashed grey: removed"),
+        (ImpactRole::Affected, "blue: downstream"),
+        (
+            ImpactRole::Broken,
+            "red: a reader a breaking change breaks, over a thick red edge",
+        ),
+    ] {
+        if roles.contains(&role) {
+            parts.push(meaning.to_owned());
+        }
+    }
+    if runs_after {
+        parts.push("dotted: runs after, through no table drawn".to_owned());
+    }
+    let mut legend = format!("{}.", parts.join("; "));
+    if hidden > 0 {
+        let _ = write!(
+            legend,
             " {} of {} drawn: the changes, the readers they break and the nearest steps downstream; the lists below name everything.",
             drawn.len(),
             plural(graph.nodes.len(), "node")
-        )
-    };
-    Some(format!(
-        "Tasks are round, tables are cylinders. Yellow: changed; dashed: removed; blue: downstream; red: a reader a breaking change breaks, over a thick red edge; dotted: runs after, through no table drawn.{shown}\n\n```mermaid\n{text}```\n\n"
-    ))
+        );
+    }
+    legend
 }
 
 /// The class of each role and the one of the "… N more" nodes, with their styles:
 /// dark text on light fills, readable in GitHub's light and dark themes.
 const CLASSES: [(&str, &str); 5] = [
     ("changed", "fill:#fff3bf,stroke:#f08c00,stroke-width:2px,color:#000"),
-    ("removed", "fill:#f1f3f5,stroke:#868e96,stroke-width:2px,stroke-dasharray:5 5,color:#000"),
+    (
+        "removed",
+        "fill:#f1f3f5,stroke:#868e96,stroke-width:2px,stroke-dasharray:5 5,color:#000",
+    ),
     ("affected", "fill:#e7f5ff,stroke:#4dabf7,color:#000"),
     ("broken", "fill:#ffe3e3,stroke:#e03131,stroke-width:3px,color:#000"),
     ("more", "fill:#f8f9fa,stroke:#adb5bd,stroke-dasharray:3 3,color:#000"),
@@ -306,7 +339,13 @@ mod tests {
              class n3,n4 affected\n  class n2 broken\n  class n0,n1 changed\n  \
              linkStyle 2 stroke:#e03131,stroke-width:3px\n"
         );
-        assert!(!block.contains("drawn:"), "nothing summarised: {block}");
+        assert!(
+            block.starts_with(
+                "Tasks are round, tables are cylinders; yellow: changed; blue: downstream; red: a reader a \
+                 breaking change breaks, over a thick red edge; dotted: runs after, through no table drawn.\n\n"
+            ),
+            "the legend names what is drawn, nothing summarised: {block}"
+        );
     }
 
     /// A chain of `n` tasks, each writing a table the next reads: the first task
@@ -327,7 +366,11 @@ mod tests {
         for i in 0..n {
             edges.push(edge(i, n + i, ImpactEdgeKind::Writes));
             if i + 1 < n {
-                let kind = if i + 2 == n { ImpactEdgeKind::Breaks } else { ImpactEdgeKind::Reads };
+                let kind = if i + 2 == n {
+                    ImpactEdgeKind::Breaks
+                } else {
+                    ImpactEdgeKind::Reads
+                };
                 edges.push(edge(n + i, i + 1, kind));
             }
         }
@@ -339,22 +382,40 @@ mod tests {
         let graph = chain(100);
         let block = block(&graph, 40).expect("a diagram");
         let text = mermaid(&block);
-        let nodes: Vec<&str> = text.lines().filter(|l| l.contains("(\"") || l.contains("[\"")).collect();
+        let nodes: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("(\"") || l.contains("[\""))
+            .collect();
         assert_eq!(nodes.len(), 40, "38 drawn and two '… more' nodes:\n{text}");
         assert!(text.contains("  n0(\"f.t000\")\n"), "the change first:\n{text}");
         assert!(text.contains("  n1(\"f.t099\")\n"), "then the broken reader:\n{text}");
         // 36 nearest steps: t001…t018 and the tables dwd.t000…dwd.t017.
-        assert!(text.contains("(\"f.t018\")") && !text.contains("(\"f.t019\")"), "{text}");
-        assert!(text.contains("[(\"dwd.t017\")]") && !text.contains("dwd.t018"), "{text}");
+        assert!(
+            text.contains("(\"f.t018\")") && !text.contains("(\"f.t019\")"),
+            "{text}"
+        );
+        assert!(
+            text.contains("[(\"dwd.t017\")]") && !text.contains("dwd.t018"),
+            "{text}"
+        );
         // Past f.t018: dwd.t018 … f.t098, dwd.t098 (f.t099 is drawn); its own table after it.
         let mores: Vec<&str> = text.lines().filter(|l| l.contains("… ")).collect();
         assert_eq!(mores.len(), 2, "{text}");
-        assert!(mores.iter().any(|l| l.contains("\"… 80 more tasks, 81 more tables\"")), "{mores:?}");
-        assert!(mores.iter().any(|l| l.contains("\"… 1 more table\"")), "f.t099's own table: {mores:?}");
+        assert!(
+            mores.iter().any(|l| l.contains("\"… 80 more tasks, 81 more tables\"")),
+            "{mores:?}"
+        );
+        assert!(
+            mores.iter().any(|l| l.contains("\"… 1 more table\"")),
+            "f.t099's own table: {mores:?}"
+        );
         assert!(block.contains("38 of 200 nodes drawn"), "{block}");
         // The breaking edge into the broken reader is not drawn (its table is not),
         // so no link style points past the edges there are.
-        let edges = text.lines().filter(|l| l.contains("-->") || l.contains("==>") || l.contains("-.->")).count();
+        let edges = text
+            .lines()
+            .filter(|l| l.contains("-->") || l.contains("==>") || l.contains("-.->"))
+            .count();
         for line in text.lines().filter(|l| l.trim_start().starts_with("linkStyle")) {
             for index in line.split_whitespace().nth(1).unwrap_or_default().split(',') {
                 assert!(index.parse::<usize>().is_ok_and(|i| i < edges), "{line}\n{text}");
@@ -387,7 +448,10 @@ mod tests {
             assert_eq!(line.matches('"').count(), 2, "{line}");
         }
         assert!(!text.contains(['<', '`', '%']), "{text}");
-        assert!(text.contains("n0(\"a#quot;]   n9[#quot;x#quot;] --#gt; n0 #96;#96;#96; #37;#37;{init:"), "{text}");
+        assert!(
+            text.contains("n0(\"a#quot;]   n9[#quot;x#quot;] --#gt; n0 #96;#96;#96; #37;#37;{init:"),
+            "{text}"
+        );
         assert!(text.contains("#lt;script#gt;#35;quot;"), "{text}");
         assert!(text.contains("…\")]"), "a long name is cut: {text}");
     }

@@ -269,7 +269,11 @@ pub(super) fn diagram(plan: &Plan) -> Section<'_> {
     Section {
         title: "### Impact diagram\n\n".to_owned(),
         header: "",
-        rows: if blocks.is_empty() { Vec::new() } else { vec![Row::Diagram(blocks)] },
+        rows: if blocks.is_empty() {
+            Vec::new()
+        } else {
+            vec![Row::Diagram(blocks)]
+        },
     }
 }
 
