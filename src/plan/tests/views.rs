@@ -174,7 +174,7 @@ fn huge_graph(names: &[String]) -> ImpactGraph {
             kind: ImpactEdgeKind::Writes,
         });
         if i + 1 < n {
-            let kind = if i % 7 == 0 {
+            let kind = if i.is_multiple_of(7) {
                 ImpactEdgeKind::Breaks
             } else {
                 ImpactEdgeKind::Reads

@@ -188,7 +188,7 @@ fn plan_of(graph: ImpactGraph) -> Plan {
 fn chain(hostile: bool) -> ImpactGraph {
     let n = 200;
     let name = |i: usize, what: &str| {
-        if hostile && i % 3 == 0 {
+        if hostile && i.is_multiple_of(3) {
             format!("{what}{i}\"] --> x\n```\n%%{{init: {{\"theme\": \"dark\"}}}}%% <b>#quot;&amp; |`")
         } else {
             format!("{what}{i:03}")
@@ -200,7 +200,7 @@ fn chain(hostile: bool) -> ImpactGraph {
             kind: ImpactNodeKind::Task,
             role: match i {
                 0 | 1 => ImpactRole::Changed,
-                i if i % 5 == 0 => ImpactRole::Broken,
+                i if i.is_multiple_of(5) => ImpactRole::Broken,
                 _ => ImpactRole::Affected,
             },
         })
@@ -222,7 +222,7 @@ fn chain(hostile: bool) -> ImpactGraph {
             kind: ImpactEdgeKind::Writes,
         });
         if i + 1 < n {
-            let kind = if (i + 1) % 5 == 0 {
+            let kind = if (i + 1).is_multiple_of(5) {
                 ImpactEdgeKind::Breaks
             } else {
                 ImpactEdgeKind::Reads
@@ -233,7 +233,7 @@ fn chain(hostile: bool) -> ImpactGraph {
                 kind,
             });
         }
-        if i + 2 < n && i % 11 == 0 {
+        if i + 2 < n && i.is_multiple_of(11) {
             edges.push(ImpactEdge {
                 from: i,
                 to: i + 2,
@@ -294,7 +294,7 @@ fn every_diagram_flowc_writes_parses_with_mermaid_and_sets_no_configuration() {
         }
     }
     let lineage = flowc_in(
-        &repo_root(),
+        repo_root(),
         &[
             "lineage",
             "examples/wingpay",
