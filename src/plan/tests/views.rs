@@ -272,3 +272,35 @@ fn markdown_shows_breaking_changes_in_a_warning_block() {
         "{markdown}"
     );
 }
+
+#[test]
+fn a_tight_budget_shrinks_the_impact_diagram_before_it_drops_it() {
+    let head = replace(BASE, "a.load", ("a.load", &["ods.raw"], &["dwd.x"], "select 10"));
+    let mut plan = plan_of(BASE, &head, |_| {});
+    let names: Vec<String> = (0..300).map(|i| format!("flow_{:02}.task_{i:05}", i % 40)).collect();
+    plan.impact_graph = huge_graph(&names);
+    let nodes = |budget: usize| -> usize {
+        let markdown = markdown::render_within(&plan, budget);
+        assert!(markdown.len() <= budget, "{budget}");
+        let Some(start) = markdown.find("```mermaid\n") else {
+            assert!(
+                markdown.contains("_The diagram does not fit in this comment._"),
+                "{markdown}"
+            );
+            return 0;
+        };
+        let end = start + markdown[start..].find("\n```\n").expect("the fence is closed");
+        markdown[start..end]
+            .lines()
+            .filter(|l| l.contains("(\"") || l.contains("[\""))
+            .count()
+    };
+    let sizes: Vec<usize> = [65_000, 9_000, 6_000, 4_500, 2_500].into_iter().map(nodes).collect();
+    assert_eq!(sizes[0], 40, "{sizes:?}");
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+    assert!(
+        sizes[1..4].iter().any(|&n| n > 0 && n < 40),
+        "shrunk before dropped: {sizes:?}"
+    );
+    assert_eq!(sizes[4], 0, "no room at all: {sizes:?}");
+}
