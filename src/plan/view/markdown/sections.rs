@@ -1,6 +1,6 @@
 //! The sections of the markdown view after the summary, one builder each: breaking
-//! changes (column ones from `columns.rs`), access, data quality, flows, tasks, writers, downstream impact and rendered
-//! files. A section is its title and rows; [`super::render_within`] decides how many
+//! changes (column ones from `columns.rs`), access, data quality, flows, tasks, writers,
+//! the impact diagram (drawn by `diagram.rs`), downstream impact and rendered files. A section is its title and rows; [`super::render_within`] decides how many
 //! rows fit.
 
 use std::fmt::Write as _;
