@@ -17,6 +17,10 @@ echo "==> workflow linters (pinned, into target/workflow-linter/)"
 # when Node.js or npm is missing.
 bash scripts/workflow-linter.sh >/dev/null
 
+echo "==> Mermaid's parser (pinned, into target/mermaid-parser/)"
+# For the test that parses every diagram flowc writes; it installs it too.
+bash scripts/mermaid-parser.sh >/dev/null
+
 echo "==> cargo test"
 # insta must never write or accept snapshots on its own here: a changed snapshot fails.
 # The tests that need Airflow, python3 or Node.js are #[ignore]d so that a plain
