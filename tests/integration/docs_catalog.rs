@@ -269,3 +269,17 @@ fn errors_write_nothing_and_an_unknown_environment_is_named() {
         .collect();
     assert!(leftovers.is_empty(), "a temporary file was left behind");
 }
+
+/// What the example's and the scaffold's `docs` workflow runs, in a fresh scaffold.
+#[test]
+fn the_docs_workflow_command_builds_the_scaffolds_page() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = flowc_in(dir.path(), &["init", "."], b"");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let workflow = std::fs::read_to_string(dir.path().join(".github/workflows/docs.yml")).expect("the docs workflow");
+    assert!(workflow.contains("flowc docs . --out site/index.html"), "{workflow}");
+    let output = flowc_in(dir.path(), &["docs", ".", "--out", "site/index.html"], b"");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let data = data_of(&std::fs::read_to_string(dir.path().join("site/index.html")).expect("the page"));
+    assert!(!data["tables"].as_array().expect("tables").is_empty());
+}
