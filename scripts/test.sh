@@ -17,6 +17,10 @@ echo "==> workflow linters (pinned, into target/workflow-linter/)"
 # when Node.js or npm is missing.
 bash scripts/workflow-linter.sh >/dev/null
 
+echo "==> Mermaid's parser (pinned, into target/mermaid-parser/)"
+# For the test that parses every diagram flowc writes; it installs it too.
+bash scripts/mermaid-parser.sh >/dev/null
+
 echo "==> Chromium and playwright-core for the browser tests (into target/browser/)"
 # The docs page test installs them too; doing it here first fails early and loudly
 # when Node.js, npm or the chromium package is missing.

@@ -18,7 +18,7 @@
 //! | 7 | `quality` | each task's data quality checks and their SQL |
 //! | 8 | `policy` `unit_tests` | access grants, environment isolation, CODEOWNERS; unit tests checked against the schemas |
 //! | 9 | `dags` | one environment's DAG model: DAGs, tasks, operators, pools, sensors |
-//! | 10 | `render` | one environment's files in memory (table DDL among them), the manifest, fingerprints |
+//! | 10 | `render` `docs` | one environment's files in memory (table DDL among them), the manifest, fingerprints; the catalog and lineage page |
 //! | 11 | `compiler` | runs stages 2–10 and owns the report: `check`, `compile` |
 //! | 12 | `output` | the compiled files written all-or-nothing |
 //! | 13 | `plan` | the pull-request plan: a diff of two compiles and its views |
@@ -57,6 +57,7 @@ pub mod unit_tests;
 // Stage 9.
 pub mod dags;
 // Stage 10.
+pub mod docs;
 pub mod render;
 // Stage 11.
 pub mod compiler;

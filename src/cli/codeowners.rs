@@ -2,14 +2,15 @@
 //! with `--check` only say whether it is up to date (for CI).
 
 use crate::words::plural;
-use std::fs;
-use std::path::{Path, PathBuf};
+
+use std::path::PathBuf;
 
 use super::{Outcome, Printer};
 use crate::Error;
 use crate::compiler::check;
 use crate::diagnostic::{Code, Diagnostics};
 use crate::load::{FileSource, ReadOutcome, WorkTree};
+use crate::output::files::write_atomically;
 use crate::policy::codeowners::{self, CODEOWNERS_PATH, Codeowners};
 
 /// Arguments of `flowc codeowners`.
@@ -81,25 +82,4 @@ fn diff(current: &str, generated: &Codeowners) -> String {
         .context_radius(2)
         .header(CODEOWNERS_PATH, &format!("{CODEOWNERS_PATH} (generated)"))
         .to_string()
-}
-
-/// Writes `bytes` to a temporary file next to `path`, then renames it over `path`:
-/// readers see the old file or the new one, never half of one.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    use std::io::Write as _;
-    let folder = path.parent().unwrap_or_else(|| Path::new("."));
-    fs::create_dir_all(folder).map_err(|e| Error::io("create", folder, e))?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".CODEOWNERS.");
-    // A committed file, readable by all like any other checkout (tempfile makes 0600).
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut temp = builder
-        .tempfile_in(folder)
-        .map_err(|e| Error::io("create a temporary file in", folder, e))?;
-    temp.write_all(bytes)
-        .and_then(|()| temp.as_file().sync_all())
-        .map_err(|e| Error::io("write", temp.path().to_path_buf(), e))?;
-    temp.persist(path).map_err(|e| Error::io("write", path, e.error))?;
-    Ok(())
 }

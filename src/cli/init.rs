@@ -59,6 +59,10 @@ const SCAFFOLD: &[(&str, &str)] = &[
         ".github/workflows/deploy-prod.yml",
         include_str!("../../scaffold/.github/workflows/deploy-prod.yml"),
     ),
+    (
+        ".github/workflows/docs.yml",
+        include_str!("../../scaffold/.github/workflows/docs.yml"),
+    ),
     (".gitignore", include_str!("../../scaffold/.gitignore")),
     ("README.md", include_str!("../../scaffold/README.md")),
 ];

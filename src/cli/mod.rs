@@ -11,6 +11,7 @@ mod comment;
 mod compile;
 mod ddl;
 mod deploy;
+mod docs;
 mod graph;
 mod init;
 mod lineage;
@@ -61,6 +62,9 @@ enum Command {
     /// Publish one environment: atomically into an Airflow DAGs folder, or as a commit
     /// on a deploy branch for git-sync (push it with `git push`).
     Deploy(deploy::DeployArgs),
+    /// Write the catalog and lineage page of the whole repository: one self-contained
+    /// HTML file (tables, columns, tasks, flows, teams, lineage down to columns).
+    Docs(docs::DocsArgs),
     /// Show the inferred dependencies and each task's reads and writes.
     Graph(graph::GraphArgs),
     /// Show the lineage around a table or a column, both ways, through sync tasks to the
@@ -103,6 +107,7 @@ impl Command {
             Command::Compile(args) => &mut args.repo,
             Command::Ddl(args) => &mut args.repo,
             Command::Deploy(args) => &mut args.repo,
+            Command::Docs(args) => &mut args.repo,
             Command::Graph(args) => &mut args.repo,
             Command::Lineage(args) => &mut args.repo,
             Command::Plan(args) => &mut args.repo,
@@ -179,6 +184,7 @@ pub fn run() -> ExitCode {
         Command::Templates(args) => templates::run(args, &printer),
         Command::Graph(args) => graph::run(args, &printer),
         Command::Init(args) => init::run(args, &printer),
+        Command::Docs(args) => docs::run(args, &printer),
         Command::Lineage(args) => lineage::run(args, &printer),
         Command::Plan(args) => plan::run(args, &printer),
         Command::Run(args) => run::run(args, &printer),

@@ -26,6 +26,34 @@ pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         .map_err(|e| Error::io("write", path, e))
 }
 
+/// Writes `bytes` to a temporary file next to `path`, then renames it over `path`:
+/// readers see the old file or the new one, never half of one, and a failure leaves
+/// the old one. The file is readable by all, like a checkout's files.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    fs::create_dir_all(folder).map_err(|e| Error::io("create", folder, e))?;
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    // tempfile makes 0600; a written page or CODEOWNERS is meant to be read by others.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut temp = builder
+        .tempfile_in(folder)
+        .map_err(|e| Error::io("create a temporary file in", folder, e))?;
+    temp.write_all(bytes)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(|e| Error::io("write", temp.path().to_path_buf(), e))?;
+    temp.persist(path).map_err(|e| Error::io("write", path, e.error))?;
+    Ok(())
+}
+
 /// Syncs a folder's entries to disk (the names of what was created, renamed or
 /// removed in it).
 pub fn sync_dir(path: &Path) -> Result<(), Error> {

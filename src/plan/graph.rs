@@ -64,8 +64,13 @@ impl<'a> Graph<'a> {
         &self.writers
     }
 
+    /// Tables the task reads.
+    pub(crate) fn reads_of(&self, task: &str) -> &[&'a str] {
+        self.reads.get(task).map_or(&[], Vec::as_slice)
+    }
+
     /// The tasks directly downstream of `task`.
-    fn children(&self, task: &str) -> impl Iterator<Item = &'a str> + '_ {
+    pub(crate) fn children(&self, task: &str) -> impl Iterator<Item = &'a str> + '_ {
         self.downstream.get(task).into_iter().flatten().copied()
     }
 

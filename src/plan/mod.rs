@@ -7,7 +7,8 @@
 //! what changed), tables whose writer changed, the downstream impact of every task
 //! whose output may change (every task and table reachable downstream, across flows),
 //! breaking changes (tables removed or renamed while still read; columns removed,
-//! renamed, retyped or reordered while still read, each read located), the column
+//! renamed, retyped or reordered while still read, each read located), the impact as
+//! a graph of tasks and tables for the markdown view's diagram, the column
 //! changes of every table both revisions know, access-control and
 //! data quality rule changes (loosened ones flagged), and the unified diff
 //! of every rendered file. Every list is sorted, so the same inputs give the same
@@ -28,6 +29,7 @@ mod breaking;
 mod diff;
 mod graph;
 mod impact;
+mod impact_graph;
 mod planner;
 mod revisions;
 #[cfg(test)]
@@ -42,7 +44,8 @@ pub use revisions::{DEFAULT_ENVIRONMENT, Failure, PlanOutcome, Side, Source, pla
 pub use types::{
     AccessChange, BreakingChange, BreakingKind, Change, ChangeKind, ColumnAt, ColumnBreakingChange, ColumnBreakingKind,
     ColumnChanges, ColumnOrder, ColumnReader, ColumnRename, ColumnRetype, DdlChange, DdlChangeKind, Delta, FileDiff,
-    FlowDiff, Impact, Plan, QualityChange, ReadKind, RenameEvidence, Revision, RuleChange, Status, Summary,
-    TableColumns, TaskDiff, TypeChange, WriterChange,
+    FlowDiff, Impact, ImpactEdge, ImpactEdgeKind, ImpactGraph, ImpactNode, ImpactNodeKind, ImpactRole, Plan,
+    QualityChange, ReadKind, RenameEvidence, Revision, RuleChange, Status, Summary, TableColumns, TaskDiff, TypeChange,
+    WriterChange,
 };
 pub use view::{json, markdown, text};

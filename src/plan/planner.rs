@@ -18,6 +18,7 @@ use super::diff::tasks::task_diffs;
 use super::diff::writers::writer_changes;
 use super::graph::Graph;
 use super::impact::{impact, indirectly_affected};
+use super::impact_graph::{ImpactParts, impact_graph};
 use super::types::{ColumnChanges, Plan, Revision, Status, Summary};
 use crate::render::ddl::Ddl;
 use crate::render::manifest::Manifest;
@@ -72,6 +73,16 @@ impl Planner {
         let ddl = ddl_changes(base.ddl.unwrap_or(&no_tables), head.ddl.unwrap_or(&no_tables));
         let access = access_changes(&old.access, &new.access);
         let quality = quality_changes(old, new);
+        let impact_graph = impact_graph(
+            &ImpactParts {
+                tasks: &tasks,
+                impact: &impact,
+                breaking: &breaking,
+                column_breaking: &columns.breaking,
+            },
+            &base_graph,
+            &head_graph,
+        );
         let files = diff_files(base.files, head.files, self.limits);
         let manifest_changed = match (base.files.get(MANIFEST), head.files.get(MANIFEST)) {
             (Some(a), Some(b)) => a != b,
@@ -88,6 +99,7 @@ impl Planner {
             writers,
             impact,
             indirectly_affected,
+            impact_graph,
             breaking,
             columns,
             ddl,

@@ -9,8 +9,10 @@ use crate::words::plural;
 
 mod columns;
 mod ddl;
+mod impact;
 
 pub use ddl::{DdlChange, DdlChangeKind};
+pub use impact::{ImpactEdge, ImpactEdgeKind, ImpactGraph, ImpactNode, ImpactNodeKind, ImpactRole};
 
 pub use columns::{
     ColumnAt, ColumnBreakingChange, ColumnBreakingKind, ColumnChanges, ColumnOrder, ColumnReader, ColumnRename,
@@ -45,6 +47,9 @@ pub struct Plan {
     /// Tasks downstream of a task whose output may change, whose own definition of what
     /// they compute did not change (scheduling changes aside).
     pub indirectly_affected: Vec<String>,
+    /// The impact as a graph of tasks and tables, breaking reads marked: what the
+    /// markdown view draws.
+    pub impact_graph: ImpactGraph,
     /// Tables removed or renamed while something in the head revision still reads them.
     pub breaking: Vec<BreakingChange>,
     /// Columns added, removed, renamed, retyped and reordered, per table, and the

@@ -6,6 +6,7 @@
 //! applications, DataX jobs, `pools.json`, `manifest.json`), so nothing touches the
 //! disk until the whole compile succeeded (see [`crate::output`]). Pure: the
 //! templates lay the model out, [`manifest`] records it with its [`fingerprint`]s.
+//! [`mermaid`] writes Mermaid flowcharts for the views of later stages.
 
 pub mod airflow_context;
 pub mod budget;
@@ -13,6 +14,7 @@ pub mod datax;
 pub mod ddl;
 pub mod fingerprint;
 pub mod manifest;
+pub mod mermaid;
 pub mod openlineage;
 mod python_syntax;
 pub mod templates;

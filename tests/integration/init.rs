@@ -46,6 +46,7 @@ fn init_writes_a_repository_that_checks_and_compiles_clean() {
             ".github/CODEOWNERS",
             ".github/workflows/deploy-dev.yml",
             ".github/workflows/deploy-prod.yml",
+            ".github/workflows/docs.yml",
             ".github/workflows/pull-request.yml",
             ".gitignore",
             "README.md",
@@ -124,7 +125,7 @@ fn init_into_the_current_folder_keeps_what_is_there() {
     let output = flowc_in(temp.path(), &["init", "--project", "shop"], b"");
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(
-        text(&output.stdout).starts_with("created project `shop` in . (14 files)\n"),
+        text(&output.stdout).starts_with("created project `shop` in . (15 files)\n"),
         "{}",
         text(&output.stdout)
     );

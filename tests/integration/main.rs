@@ -22,6 +22,7 @@ mod datax_launcher;
 mod datax_schema;
 mod ddl;
 mod deploy;
+mod docs_catalog;
 mod docs_page;
 mod environments;
 mod example_on_spark;

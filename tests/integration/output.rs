@@ -105,7 +105,7 @@ fn a_compile_waits_for_the_lock() {
         .open(out.path().join(".flowc/lock"))
         .expect("the lock file exists");
     lock.try_lock().expect("the test takes the lock");
-    let child = flowc_command(repo.path())
+    let mut child = flowc_command(repo.path())
         .args([
             "compile",
             ".",
@@ -119,8 +119,32 @@ fn a_compile_waits_for_the_lock() {
         .spawn()
         .expect("flowc starts");
     let lock_path = out.path().join(".flowc/lock");
-    // The compile itself runs in memory; only the write waits.
-    thread::sleep(Duration::from_secs(2));
+    let waiting = format!(
+        "waiting for another flowc writing to {} (it holds {})",
+        out.path().display(),
+        lock_path.display()
+    );
+    // The compile itself runs in memory; only the write waits, and says so: read its
+    // stderr until it does (however slow a loaded machine makes the compile).
+    let stderr = child.stderr.take().expect("stderr piped");
+    let (said, heard) = std::sync::mpsc::channel();
+    let reader = thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            all.push_str(&line);
+            all.push('\n');
+            let _ = said.send(line);
+        }
+        all
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let line = heard.recv_timeout(left).expect("flowc says it is waiting for the lock");
+        if line.contains(&waiting) {
+            break;
+        }
+    }
     assert_eq!(
         tree(&out.path().join("prod")),
         before,
@@ -128,16 +152,8 @@ fn a_compile_waits_for_the_lock() {
     );
     drop(lock);
     let output = child.wait_with_output().expect("wait");
-    assert_succeeds(&output);
-    let stderr = text(&output.stderr);
-    assert!(
-        stderr.contains(&format!(
-            "waiting for another flowc writing to {} (it holds {})",
-            out.path().display(),
-            lock_path.display()
-        )),
-        "{stderr}"
-    );
+    let stderr = reader.join().expect("stderr read");
+    assert!(output.status.success(), "{stderr}");
     assert_ne!(tree(&out.path().join("prod")), before);
 }
 

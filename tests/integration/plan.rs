@@ -10,6 +10,7 @@
 mod changes;
 mod columns;
 mod ddl;
+mod diagram;
 mod loosened;
 mod revisions;
 

@@ -368,3 +368,89 @@ fn the_example_pull_requests_fail_on_breaking_changes() {
     }
     assert_eq!(gates, 2, "the example's and the scaffold's pull-request workflows");
 }
+
+/// `key: value` pairs of a map whose values are strings, sorted.
+fn string_map(node: Option<&YamlNode>) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = node
+        .into_iter()
+        .flat_map(entries)
+        .map(|(k, v)| (k.to_owned(), string(Some(v)).unwrap_or_default().to_owned()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+#[test]
+fn the_docs_page_is_published_on_every_push_to_main_with_least_privilege() {
+    let folder = repo_root().join("examples/wingpay/.github/workflows");
+    let pair = |k: &str, v: &str| (k.to_owned(), v.to_owned());
+    let mut published = 0;
+    for path in actions_files()
+        .iter()
+        .filter(|f| f.starts_with(&folder) || f.starts_with(scaffolded()))
+    {
+        let file = parse(path);
+        let jobs = get(&file.root, "jobs").expect("jobs");
+        let builds_the_page = |job: &YamlNode| {
+            items(get(job, "steps"))
+                .iter()
+                .any(|s| string(get(s, "run")).is_some_and(|r| r.contains("flowc docs . --out site/index.html")))
+        };
+        let Some((build_name, build)) = entries(jobs).find(|(_, job)| builds_the_page(job)) else {
+            continue;
+        };
+        published += 1;
+        let name = &file.name;
+        let on_push = get(&file.root, "on").and_then(|on| get(on, "push"));
+        let branches: Vec<&str> = items(on_push.and_then(|p| get(p, "branches")))
+            .iter()
+            .filter_map(|b| string(Some(b)))
+            .collect();
+        assert_eq!(branches, ["main"], "{name}: built on every push to main");
+        assert_eq!(
+            string_map(get(build, "permissions")),
+            [pair("contents", "read")],
+            "{name} job `{build_name}`: reads the repository, nothing more"
+        );
+        let uploads: Vec<&str> = items(get(build, "steps"))
+            .iter()
+            .filter_map(|s| string(get(s, "uses")))
+            .filter(|u| u.starts_with("actions/upload-pages-artifact@"))
+            .collect();
+        assert_eq!(uploads.len(), 1, "{name}: the page is uploaded for Pages");
+        let (deploy_name, deploy) = entries(jobs)
+            .find(|(_, job)| {
+                items(get(job, "steps"))
+                    .iter()
+                    .any(|s| string(get(s, "uses")).is_some_and(|u| u.starts_with("actions/deploy-pages@")))
+            })
+            .expect("a job publishes it with actions/deploy-pages");
+        assert_eq!(string(get(deploy, "needs")), Some(build_name), "{name}");
+        assert_eq!(
+            string_map(get(deploy, "permissions")),
+            [pair("id-token", "write"), pair("pages", "write")],
+            "{name} job `{deploy_name}`: only what publishing needs"
+        );
+        let environment = get(deploy, "environment").expect("the deploy job's environment");
+        assert_eq!(string(get(environment, "name")), Some("github-pages"), "{name}");
+        // Pages actions pinned by commit.
+        for uses in uploads.iter().copied().chain(
+            items(get(deploy, "steps"))
+                .iter()
+                .filter_map(|s| string(get(s, "uses"))),
+        ) {
+            let sha = uses.split_once('@').map_or("", |(_, v)| v);
+            assert!(
+                sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{name}: `{uses}` is pinned by commit"
+            );
+        }
+        let concurrency = get(&file.root, "concurrency").expect("one publication at a time");
+        assert_eq!(
+            get(concurrency, "cancel-in-progress").map(|c| &c.value),
+            Some(&YamlValue::Bool(false)),
+            "{name}: a publication under way is not cancelled half-way"
+        );
+    }
+    assert_eq!(published, 2, "the example's and the scaffold's docs workflows");
+}

@@ -8,7 +8,12 @@ use serde_json::{Value, json};
 
 use super::Shown;
 use crate::columns::lineage::{EdgeKind, LineageEdge, LineageNode};
+use crate::render::mermaid::{Arrow, Flowchart, NodeId, Shape};
 use crate::words::plural;
+
+/// Characters of a Mermaid label at most: beyond any real `db.table.column`, a
+/// bound on hostile ones.
+const MERMAID_LABEL: usize = 1_000;
 
 /// The edges shown: the neighbourhood's, else every edge.
 fn edges(shown: &Shown) -> &[LineageEdge] {
@@ -243,46 +248,33 @@ pub(super) fn dot(shown: &Shown) -> String {
     out
 }
 
-/// A Mermaid label: inside double quotes, with quotes and angle brackets as entities.
-fn mermaid_text(text: &str) -> String {
-    text.replace('"', "#quot;").replace('<', "#lt;").replace('>', "#gt;")
-}
-
 /// The Mermaid view: nodes `n0`, `n1` … in id order with their names as labels,
 /// external tables as cylinders, INDIRECT edges dotted, the focus in the `focus` class.
 pub(super) fn mermaid(shown: &Shown) -> String {
-    let mut out = String::from("flowchart LR\n");
-    let shown_nodes = nodes(shown);
-    let ids: BTreeMap<&str, String> = shown_nodes
-        .iter()
-        .enumerate()
-        .map(|(i, (node, _))| (node.id.as_str(), format!("n{i}")))
+    let mut chart = Flowchart::new(MERMAID_LABEL);
+    let ids: BTreeMap<&str, NodeId> = nodes(shown)
+        .into_iter()
+        .map(|(node, _)| {
+            let shape = if node.external { Shape::Cylinder } else { Shape::Box };
+            (node.id.as_str(), chart.node(&node.id, shape))
+        })
         .collect();
-    for (node, _) in &shown_nodes {
-        let text = mermaid_text(&node.id);
-        let id = &ids[node.id.as_str()];
-        if node.external {
-            let _ = writeln!(out, "  {id}[(\"{text}\")]");
-        } else {
-            let _ = writeln!(out, "  {id}[\"{text}\"]");
-        }
-    }
     for edge in edges(shown) {
         let (Some(from), Some(to)) = (ids.get(edge.from.as_str()), ids.get(edge.to.as_str())) else {
             continue;
         };
         let arrow = if matches!(edge.kind, EdgeKind::Indirect(_)) {
-            "-.->"
+            Arrow::Dotted
         } else {
-            "-->"
+            Arrow::Solid
         };
-        let _ = writeln!(out, "  {from} {arrow}|\"{}\"| {to}", mermaid_text(&label(edge)));
+        chart.edge(from, to, arrow, Some(&label(edge)));
     }
     if let Some(focus) = shown.around.as_ref().and_then(|a| ids.get(a.focus.as_str())) {
-        let _ = writeln!(out, "  classDef focus stroke-width:3px");
-        let _ = writeln!(out, "  class {focus} focus");
+        chart.class_def("focus", "stroke-width:3px");
+        chart.class(focus, "focus");
     }
-    out
+    chart.finish()
 }
 
 #[cfg(test)]

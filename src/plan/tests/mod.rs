@@ -2,6 +2,7 @@
 //! tests by subject in the files below.
 
 mod columns;
+mod impact_graph;
 mod planner;
 mod quality;
 mod views;

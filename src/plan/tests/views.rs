@@ -4,8 +4,9 @@
 use super::{BASE, plan_of, replace};
 use crate::plan::types::{
     BreakingChange, BreakingKind, Change, ChangeKind, ColumnAt, ColumnBreakingChange, ColumnBreakingKind,
-    ColumnChanges, ColumnReader, Delta, FileDiff, Impact, Plan, QualityChange, ReadKind, Revision, RuleChange, Status,
-    Summary, TableColumns, TaskDiff,
+    ColumnChanges, ColumnReader, Delta, FileDiff, Impact, ImpactEdge, ImpactEdgeKind, ImpactGraph, ImpactNode,
+    ImpactNodeKind, ImpactRole, Plan, QualityChange, ReadKind, Revision, RuleChange, Status, Summary, TableColumns,
+    TaskDiff,
 };
 use crate::plan::{json, markdown, text};
 
@@ -115,6 +116,7 @@ fn huge_plan() -> Plan {
             })
             .collect(),
         indirectly_affected: names.clone(),
+        impact_graph: huge_graph(&names),
         breaking: (0..50)
             .map(|i| BreakingChange {
                 kind: BreakingKind::TableNoLongerWritten,
@@ -140,6 +142,51 @@ fn huge_plan() -> Plan {
         manifest_changed: true,
         notes: Vec::new(),
     }
+}
+
+/// A chain of every task through a table each, the first 30 changed, hostile
+/// names among the tables.
+fn huge_graph(names: &[String]) -> ImpactGraph {
+    let n = names.len();
+    let mut nodes: Vec<ImpactNode> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| ImpactNode {
+            name: name.clone(),
+            kind: ImpactNodeKind::Task,
+            role: if i < 30 {
+                ImpactRole::Changed
+            } else {
+                ImpactRole::Affected
+            },
+        })
+        .collect();
+    nodes.extend((0..n).map(|i| ImpactNode {
+        name: format!("dwd.t{i}_\"]```%%{{init}}%%{}", "#".repeat(i % 150)),
+        kind: ImpactNodeKind::Table,
+        role: ImpactRole::Affected,
+    }));
+    let mut edges = Vec::new();
+    for i in 0..n {
+        edges.push(ImpactEdge {
+            from: i,
+            to: n + i,
+            kind: ImpactEdgeKind::Writes,
+        });
+        if i + 1 < n {
+            let kind = if i.is_multiple_of(7) {
+                ImpactEdgeKind::Breaks
+            } else {
+                ImpactEdgeKind::Reads
+            };
+            edges.push(ImpactEdge {
+                from: n + i,
+                to: i + 1,
+                kind,
+            });
+        }
+    }
+    ImpactGraph { nodes, edges }
 }
 
 /// 300 tables with column changes, 100 column breaking changes read in 3,000 places.
@@ -204,6 +251,10 @@ fn markdown_of_a_huge_plan_stays_under_the_github_limit_and_says_it_was_cut() {
         markdown.matches("</details>").count()
     );
     assert_eq!(markdown.matches("```").count() % 2, 0);
+    // The impact diagram, shrunk to its share, hostile names and all.
+    let diagram = markdown.find("```mermaid\n").expect("an impact diagram");
+    let diagram = &markdown[diagram..diagram + markdown[diagram..].find("\n```\n").expect("closed")];
+    assert!(diagram.lines().count() > 5 && !diagram.contains("%%"), "{diagram}");
     // Smaller budgets hold too.
     for budget in [2_000, 10_000, 30_000] {
         assert!(markdown::render_within(&plan, budget).len() <= budget, "{budget}");
@@ -220,4 +271,36 @@ fn markdown_shows_breaking_changes_in_a_warning_block() {
         markdown.contains("> - `dwd.x` (written by `a.load` in base) is no longer written, but is still read by `b.use` — renamed to `dwd.x_v2`?"),
         "{markdown}"
     );
+}
+
+#[test]
+fn a_tight_budget_shrinks_the_impact_diagram_before_it_drops_it() {
+    let head = replace(BASE, "a.load", ("a.load", &["ods.raw"], &["dwd.x"], "select 10"));
+    let mut plan = plan_of(BASE, &head, |_| {});
+    let names: Vec<String> = (0..300).map(|i| format!("flow_{:02}.task_{i:05}", i % 40)).collect();
+    plan.impact_graph = huge_graph(&names);
+    let nodes = |budget: usize| -> usize {
+        let markdown = markdown::render_within(&plan, budget);
+        assert!(markdown.len() <= budget, "{budget}");
+        let Some(start) = markdown.find("```mermaid\n") else {
+            assert!(
+                markdown.contains("_The diagram does not fit in this comment._"),
+                "{markdown}"
+            );
+            return 0;
+        };
+        let end = start + markdown[start..].find("\n```\n").expect("the fence is closed");
+        markdown[start..end]
+            .lines()
+            .filter(|l| l.contains("(\"") || l.contains("[\""))
+            .count()
+    };
+    let sizes: Vec<usize> = [65_000, 9_000, 6_000, 4_500, 2_500].into_iter().map(nodes).collect();
+    assert_eq!(sizes[0], 40, "{sizes:?}");
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+    assert!(
+        sizes[1..4].iter().any(|&n| n > 0 && n < 40),
+        "shrunk before dropped: {sizes:?}"
+    );
+    assert_eq!(sizes[4], 0, "no room at all: {sizes:?}");
 }

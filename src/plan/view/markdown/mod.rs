@@ -4,7 +4,8 @@
 //! The first line is a hidden marker, `<!-- flowc:plan env=<env> -->`, by which
 //! `flowc comment` finds its own comment again. Then the summary, breaking changes in
 //! a warning block (column ones first, each read as `path:line`), column changes per
-//! table, the table DDL the change needs, flows, tasks, writers, downstream impact, and last the rendered
+//! table, the table DDL the change needs, flows, tasks, writers, the impact diagram (a
+//! Mermaid flowchart, `diagram.rs`), downstream impact, and last the rendered
 //! diffs in collapsible `<details>` blocks. The bound holds by construction: every
 //! piece goes through one `Writer` (`budget.rs`) that refuses what would not fit,
 //! keeping room for the closing note, and a piece is either written whole (fences and
@@ -14,6 +15,7 @@
 mod budget;
 mod columns;
 mod ddl;
+mod diagram;
 mod escape;
 mod sections;
 
@@ -103,6 +105,7 @@ pub fn render_within(plan: &Plan, budget: usize) -> String {
         sections::flows(plan),
         sections::tasks(plan),
         sections::writers(plan),
+        sections::diagram(plan),
         sections::impact(plan),
         sections::files(plan),
     ]
@@ -133,6 +136,10 @@ fn write_section(w: &mut Writer, cut: &mut Cut, section: &Section<'_>) {
         let text = match row {
             Row::Text(text) => Some(text.clone()).filter(|t| prefix.len() + t.len() <= w.room(MORE)),
             Row::File(file) => file_block(w.room(MORE).saturating_sub(prefix.len()), cut, file),
+            Row::Diagram(blocks) => blocks
+                .iter()
+                .find(|block| prefix.len() + block.len() <= w.room(MORE))
+                .cloned(),
         };
         match text {
             Some(text) if w.push(&format!("{prefix}{text}"), MORE) => started = true,
@@ -145,12 +152,14 @@ fn write_section(w: &mut Writer, cut: &mut Cut, section: &Section<'_>) {
             }
         }
     }
-    if matches!(section.rows.first(), Some(Row::Text(_))) {
+    if matches!(section.rows.first(), Some(Row::Text(_) | Row::Diagram(_))) {
         cut.items += left_out;
     }
+    let diagram = matches!(section.rows.first(), Some(Row::Diagram(_)));
     let ending = match (started, left_out) {
         (true, 0) => "\n".to_owned(),
         (true, n) => format!("\n_… and {n} more not shown here._\n\n"),
+        (false, _) if diagram => format!("{}_The diagram does not fit in this comment._\n\n", section.title),
         (false, n) => format!("{}_{n} not shown here._\n\n", section.title),
     };
     // Short and kept room for: fits in the body even when the share is spent.

@@ -1,10 +1,11 @@
 //! The sections of the markdown view after the summary, one builder each: breaking
-//! changes (column ones from `columns.rs`), access, data quality, flows, tasks, writers, downstream impact and rendered
-//! files. A section is its title and rows; [`super::render_within`] decides how many
+//! changes (column ones from `columns.rs`), access, data quality, flows, tasks, writers,
+//! the impact diagram (drawn by `diagram.rs`), downstream impact and rendered files. A section is its title and rows; [`super::render_within`] decides how many
 //! rows fit.
 
 use std::fmt::Write as _;
 
+use super::diagram;
 use super::escape::{code, code_text, escape_cell, html, one_line};
 use super::{CELL, ITEMS_PER_CHANGE, LABEL, MORE, NAMES_PER_LIST, READERS_PER_LIST};
 use crate::plan::types::{Change, Delta, FileDiff, Plan, QualityChange, Status};
@@ -26,6 +27,8 @@ pub(super) enum Row<'a> {
     Text(String),
     /// A file's diff: shown whole, cut to what fits, or as its name only.
     File(&'a FileDiff),
+    /// The impact diagram, drawn smaller and smaller: the first that fits is shown.
+    Diagram(Vec<String>),
 }
 
 impl Section<'_> {
@@ -37,6 +40,7 @@ impl Section<'_> {
             .map(|row| match row {
                 Row::Text(text) => text.len(),
                 Row::File(file) => file.diff.as_ref().map_or(0, String::len) + 300,
+                Row::Diagram(blocks) => blocks.first().map_or(0, String::len),
             })
             .sum();
         // With the room rows keep for the "… and N more" line.
@@ -248,6 +252,28 @@ pub(super) fn impact(plan: &Plan) -> Section<'_> {
         ),
         header: "",
         rows,
+    }
+}
+
+/// The impact diagram ([`super::diagram`]) at each size it can be drawn, largest
+/// first, so a small budget can still show a smaller one.
+pub(super) fn diagram(plan: &Plan) -> Section<'_> {
+    let mut blocks: Vec<String> = Vec::new();
+    for limit in diagram::LIMITS {
+        if let Some(block) = diagram::block(&plan.impact_graph, limit)
+            && blocks.last() != Some(&block)
+        {
+            blocks.push(block);
+        }
+    }
+    Section {
+        title: "### Impact diagram\n\n".to_owned(),
+        header: "",
+        rows: if blocks.is_empty() {
+            Vec::new()
+        } else {
+            vec![Row::Diagram(blocks)]
+        },
     }
 }
 
