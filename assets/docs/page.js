@@ -76,6 +76,33 @@
   }
   function idx(map, name) { var i = map.get(name); return i === undefined ? -1 : i; }
 
+  // ---- the data, with what flowc leaves out filled in ------------------------------
+  var NONE = [];
+  function normalize(d) {
+    ['teams', 'flows', 'tasks', 'tables', 'lineage', 'indirect'].forEach(function (k) { if (!Array.isArray(d[k])) d[k] = []; });
+    function lists(o, keys) { keys.forEach(function (k) { if (!Array.isArray(o[k])) o[k] = NONE; }); }
+    function nulls(o, keys) { keys.forEach(function (k) { if (o[k] === undefined) o[k] = null; }); }
+    d.flows.forEach(function (f) { lists(f, ['tasks']); nulls(f, ['team', 'schedule', 'description', 'file']); });
+    d.tasks.forEach(function (k) {
+      lists(k, ['reads', 'writes', 'upstream', 'downstream']);
+      nulls(k, ['schedule', 'priority', 'description', 'file', 'sql']);
+    });
+    d.tables.forEach(function (tb) {
+      lists(tb, ['columns', 'readers', 'rules', 'grants', 'classifications']);
+      nulls(tb, ['description', 'owner', 'writer']);
+      if (!tb.database) tb.database = tb.name.split('.')[0];
+      if (!tb.physical) tb.physical = tb.name;
+      if (typeof tb.layer !== 'number') tb.layer = 0;
+      if (typeof tb.order !== 'number') tb.order = 0;
+      tb.columns.forEach(function (col) {
+        lists(col, ['classifications']);
+        nulls(col, ['type', 'description']);
+        col.partition = !!col.partition;
+      });
+    });
+    return d;
+  }
+
   // ---- indexes, built once ---------------------------------------------------------
   function buildIndexes(d) {
     var T = d.tables, K = d.tasks, nT = T.length, x = {};
@@ -109,6 +136,23 @@
     x.upEdge = new Int32Array(E); x.downEdge = new Int32Array(E);
     var upFill = upOff.slice(0, n), downFill = downOff.slice(0, n);
     for (e = 0; e < E; e++) { x.upEdge[upFill[x.eTo[e]]++] = e; x.downEdge[downFill[x.eFrom[e]]++] = e; }
+
+    // INDIRECT sources: a column that bears on every column a task writes into a table;
+    // grouped by that table and by the source column.
+    var I = d.indirect, NI = I.length;
+    x.iFrom = new Int32Array(NI); x.iTo = new Int32Array(NI); x.iTask = new Int32Array(NI); x.iSub = new Array(NI);
+    var byTo = new Int32Array(nT + 1), byFrom = new Int32Array(n + 1);
+    for (var j = 0; j < NI; j++) {
+      var it = I[j];
+      x.iFrom[j] = x.colStart[it[0]] + it[1]; x.iTo[j] = it[2]; x.iTask[j] = it[3]; x.iSub[j] = it[4];
+      byTo[it[2] + 1]++; byFrom[x.iFrom[j] + 1]++;
+    }
+    for (t = 0; t < nT; t++) byTo[t + 1] += byTo[t];
+    for (c = 0; c < n; c++) byFrom[c + 1] += byFrom[c];
+    x.iByToOff = byTo; x.iByFromOff = byFrom;
+    x.iByTo = new Int32Array(NI); x.iByFrom = new Int32Array(NI);
+    var toFill = byTo.slice(0, nT), fromFill = byFrom.slice(0, n);
+    for (j = 0; j < NI; j++) { x.iByTo[toFill[x.iTo[j]]++] = j; x.iByFrom[fromFill[x.iFrom[j]]++] = j; }
 
     // Table-level edges: every table a task reads to every table it writes.
     x.tUp = []; x.tDown = [];
@@ -274,7 +318,7 @@
   function overview() {
     return el('div', null, el('h2', null, D.project),
       el('p', null, D.tables.length + ' tables, ' + X.colTable.length + ' columns, ' + D.tasks.length + ' tasks in ' +
-        D.flows.length + ' flows of ' + D.teams.length + ' teams; ' + D.lineage.length + ' column lineage edges.'),
+        D.flows.length + ' flows of ' + D.teams.length + ' teams; ' + D.lineage.length + ' DIRECT column lineage edges and ' + D.indirect.length + ' INDIRECT sources.'),
       el('p', { class: 'muted' }, 'Search on the left, or pick a flow:'), capped(D.flows.map(function (f, i) { return link('flow', i); })));
   }
   function heading(kind, title, sub) {
@@ -362,30 +406,24 @@
   }
   function columnDetails(c) {
     var col = colOf(c), t = X.colTable[c], path = columnPath(c, state.indirect);
-    var sources = [], leaves = [];
-    path.cols.forEach(function (p) {
-      if (p !== c && path.up.has(p) && !hasEdge(X.upOff, X.upEdge, p, path.upEdges)) sources.push(p);
-      if (p !== c && path.down.has(p) && !hasEdge(X.downOff, X.downEdge, p, path.downEdges)) leaves.push(p);
-    });
+    var sources = path.sources, leaves = path.leaves, from = [], feeds = [], j, i;
+    for (j = X.upOff[c]; j < X.upOff[c + 1]; j++) from.push(edgeRow(X.eFrom[X.upEdge[j]], X.upEdge[j]));
+    for (j = X.iByToOff[t]; j < X.iByToOff[t + 1]; j++) from.push(edgeRow(X.iFrom[X.iByTo[j]], -1 - X.iByTo[j]));
+    for (j = X.downOff[c]; j < X.downOff[c + 1]; j++) feeds.push(edgeRow(X.eTo[X.downEdge[j]], X.downEdge[j]));
+    for (j = X.iByFromOff[c]; j < X.iByFromOff[c + 1]; j++) { i = X.iByFrom[j]; feeds.push(edgeRow(-1, -1 - i, X.iTo[i])); }
     return el('div', null, heading('column', colId(c), ['in ', link('table', t)]), desc(col.description),
       facts([['type', col.type ? el('code', null, col.type) : null], ['classifications', col.classifications.length ? tags(col.classifications) : 'none'],
         ['partition column', col.partition ? 'yes' : 'no'], ['owner', D.tables[t].owner === null ? 'none' : link('team', D.tables[t].owner)]]),
-      section('Comes from', edgeList(X.upOff, X.upEdge, c, X.eFrom)),
-      section('Feeds', edgeList(X.downOff, X.downEdge, c, X.eTo)),
-      section('Sources at the start of its path (' + sources.length + ')', capped(sources.map(function (p) { return link('column', p); }), 'none: nothing upstream')),
-      section('Columns at the end of its path (' + leaves.length + ')', capped(leaves.map(function (p) { return link('column', p); }), 'none: nothing downstream')));
+      section('Comes from', capped(from)),
+      section('Feeds', capped(feeds)),
+      section('Sources at the start of its ' + (state.indirect ? '' : 'DIRECT ') + 'path (' + sources.length + ')', capped(sources.map(function (p) { return link('column', p); }), 'none: nothing upstream')),
+      section('Columns at the end of its ' + (state.indirect ? '' : 'DIRECT ') + 'path (' + leaves.length + ')', capped(leaves.map(function (p) { return link('column', p); }), 'none: nothing downstream')));
   }
-  function hasEdge(off, list, c, used) {
-    for (var j = off[c]; j < off[c + 1]; j++) if (used.has(list[j])) return true;
-    return false;
-  }
-  function edgeList(off, list, c, other) {
-    var rows = [];
-    for (var j = off[c]; j < off[c + 1]; j++) {
-      var e = list[j];
-      rows.push(el('span', null, link('column', other[e]), ' ', el('span', { class: 'tag ' + (X.eDirect[e] ? 'direct' : 'indirect') }, X.eSub[e]), ' via ', link('task', X.eTask[e])));
-    }
-    return capped(rows);
+  // One step of a column's lineage: the column at its other end (or, for an INDIRECT
+  // source it feeds, every column of a table), how, and by which task.
+  function edgeRow(other, ref, table) {
+    return el('span', null, other >= 0 ? link('column', other) : ['every column of ', link('table', table)], ' ',
+      el('span', { class: 'tag ' + (ref >= 0 && X.eDirect[ref] ? 'direct' : 'indirect') }, linkSub(ref)), ' via ', link('task', linkTask(ref)));
   }
 
   // ---- SQL highlighting: a small tokenizer, rendered as text nodes in spans --------
@@ -428,7 +466,8 @@
 
   // ---- column paths ----------------------------------------------------------------
   // The upstream path of column c to its sources and its downstream path to every leaf,
-  // DIRECT edges only unless indirect is on: the columns and the edges walked.
+  // DIRECT edges only unless indirect is on. A link is [from, to, ref]: ref >= 0 is a
+  // DIRECT edge, ref < 0 the INDIRECT source -1 - ref (on every column of its table).
   var pathCache = { key: null, value: null };
   function columnPath(c, indirect) {
     var key = c + (indirect ? 'i' : 'd');
@@ -436,24 +475,38 @@
     return pathCache.value;
   }
   function computePath(c, indirect) {
-    var up = walk(c, X.upOff, X.upEdge, X.eFrom, indirect), down = walk(c, X.downOff, X.downEdge, X.eTo, indirect);
+    var up = walk(c, true, indirect), down = walk(c, false, indirect);
     var cols = new Set(up.cols);
     down.cols.forEach(function (v) { cols.add(v); });
-    return { cols: cols, up: up.cols, down: down.cols, upEdges: up.edges, downEdges: down.edges };
+    return { cols: cols, up: up.cols, down: down.cols, links: up.links.concat(down.links), sources: up.ends, leaves: down.ends };
   }
-  function walk(c, off, list, other, indirect) {
-    var cols = new Set([c]), edges = new Set(), queue = [c];
-    for (var q = 0; q < queue.length; q++) {
-      var v = queue[q];
-      for (var j = off[v]; j < off[v + 1]; j++) {
-        var e = list[j];
-        if (!indirect && !X.eDirect[e]) continue;
-        edges.add(e);
-        if (!cols.has(other[e])) { cols.add(other[e]); queue.push(other[e]); }
-      }
+  function walk(c, up, indirect) {
+    var cols = new Set([c]), links = [], ends = [], queue = [c];
+    function visit(from, to, ref) {
+      links.push([from, to, ref]);
+      var next = up ? from : to;
+      if (!cols.has(next)) { cols.add(next); queue.push(next); }
     }
-    return { cols: cols, edges: edges };
+    for (var q = 0; q < queue.length; q++) {
+      var v = queue[q], before = links.length, j, e;
+      // (`lineage` holds DIRECT edges; one marked INDIRECT is followed only when asked.)
+      if (up) for (j = X.upOff[v]; j < X.upOff[v + 1]; j++) { e = X.upEdge[j]; if (indirect || X.eDirect[e]) visit(X.eFrom[e], v, e); }
+      else for (j = X.downOff[v]; j < X.downOff[v + 1]; j++) { e = X.downEdge[j]; if (indirect || X.eDirect[e]) visit(v, X.eTo[e], e); }
+      if (indirect && up) {
+        var t = X.colTable[v];
+        for (j = X.iByToOff[t]; j < X.iByToOff[t + 1]; j++) visit(X.iFrom[X.iByTo[j]], v, -1 - X.iByTo[j]);
+      } else if (indirect) {
+        for (j = X.iByFromOff[v]; j < X.iByFromOff[v + 1]; j++) {
+          var i = X.iByFrom[j], to = X.iTo[i];
+          for (var cc = X.colStart[to]; cc < X.colStart[to + 1]; cc++) visit(v, cc, -1 - i);
+        }
+      }
+      if (v !== c && links.length === before) ends.push(v);
+    }
+    return { cols: cols, links: links, ends: ends };
   }
+  function linkSub(ref) { return ref >= 0 ? X.eSub[ref] : X.iSub[-1 - ref]; }
+  function linkTask(ref) { return ref >= 0 ? X.eTask[ref] : X.iTask[-1 - ref]; }
 
   // ---- the lineage graph -----------------------------------------------------------
   // Which tables to show: the focus, its neighbourhood to the depths asked (level by
@@ -613,14 +666,12 @@
       var p = layout.pos.get(X.colTable[c]);
       if (p) p.rows.set(c, p.rows.size);
     });
-    [path.upEdges, path.downEdges].forEach(function (set) {
-      set.forEach(function (e) {
-        var a = rowY(layout, X.eFrom[e]), b = rowY(layout, X.eTo[e]);
-        if (!a || !b) return;
-        var d = a.p === b.p ? loop(a.p.x + a.p.w, a.y, b.y) : curve(a.p.x + a.p.w, a.y, b.p.x, b.y);
-        layer.appendChild(sv('path', { d: d, class: 'edge col path' + (X.eDirect[e] ? '' : ' indirect'), 'data-edge': colId(X.eFrom[e]) + '>' + colId(X.eTo[e]) },
-          sv('title', null, colId(X.eFrom[e]) + ' → ' + colId(X.eTo[e]) + ' ' + X.eSub[e] + ' via ' + taskId(X.eTask[e]))));
-      });
+    path.links.forEach(function (l) {
+      var a = rowY(layout, l[0]), b = rowY(layout, l[1]);
+      if (!a || !b) return;
+      var d = a.p === b.p ? loop(a.p.x + a.p.w, a.y, b.y) : curve(a.p.x + a.p.w, a.y, b.p.x, b.y);
+      layer.appendChild(sv('path', { d: d, class: 'edge col path' + (l[2] >= 0 && X.eDirect[l[2]] ? '' : ' indirect'), 'data-edge': colId(l[0]) + '>' + colId(l[1]) },
+        sv('title', null, colId(l[0]) + ' → ' + colId(l[1]) + ' ' + linkSub(l[2]) + ' via ' + taskId(linkTask(l[2])))));
     });
   }
   function loop(x, y1, y2) { return 'M' + x + ',' + y1 + ' C' + (x + 40) + ',' + y1 + ' ' + (x + 40) + ',' + y2 + ' ' + x + ',' + y2; }
@@ -675,7 +726,7 @@
 
   function start() {
     mark('flowc-start');
-    D = JSON.parse($('flowc-data').textContent);
+    D = normalize(JSON.parse($('flowc-data').textContent));
     mark('flowc-parsed');
     X = buildIndexes(D);
     mark('flowc-indexed');

@@ -7,21 +7,24 @@
 //
 //   node tests/browser/docs_page.mjs --page DOCS.html --out DIR [--readme PNG]
 //        [--hostile-flow FLOW --hostile-text FILE] --expect LINEAGE.json…
+//        [--expect-indirect LINEAGE.json…]
 //
 // Each LINEAGE.json is `flowc lineage REPO COLUMN --format json` output; the page's
 // path for its focus must be exactly its nodes (so run flowc with --downstream 99, or
-// with --downstream 0 on a column nothing reads). Exits non-zero with the failures.
+// with --downstream 0 on a column nothing reads); --expect-indirect: the same with
+// --indirect, whose nodes the page's path must hold when its indirect box is ticked.
+// Exits non-zero with the failures.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launch } from './chromium.mjs';
 
 function parseArgs(argv) {
-  const args = { expect: [] };
+  const args = { expect: [], 'expect-indirect': [] };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     if (argv[i + 1] === undefined) throw new Error(`${argv[i]} needs a value`);
-    if (key === 'expect') args.expect.push(argv[i + 1]);
+    if (Array.isArray(args[key])) args[key].push(argv[i + 1]);
     else args[key] = argv[i + 1];
   }
   if (!args.page || !args.out) throw new Error('usage: docs_page.mjs --page FILE --out DIR [--readme PNG] [--hostile-flow F --hostile-text FILE] --expect JSON…');
@@ -98,6 +101,24 @@ try {
     check(decodeURIComponent(new URL(page.url()).hash) === `#column/${focus}`, `clicking the result selects it (${page.url().split('#')[1]})`);
     sameSet(await pathColumns(), expected, `${focus} by clicking its search result`);
     check(await page.locator(`#details h2`).textContent() === focus, 'the details show the column');
+  }
+
+  // With the indirect box ticked, the path is `flowc lineage --indirect`'s.
+  for (const file of args['expect-indirect']) {
+    const lineage = JSON.parse(readFileSync(file, 'utf8'));
+    const focus = lineage.focus, expected = lineage.nodes.map((n) => n.id);
+    await open(`#column/${encodeURIComponent(focus)}`);
+    const direct = await pathColumns();
+    await page.check('#indirect');
+    const withIndirect = await pathColumns();
+    check(withIndirect.length > direct.length, `the indirect box adds columns to ${focus}'s path (${direct.length} → ${withIndirect.length})`);
+    // The data lists an INDIRECT source once per table it bears on (for every column
+    // the task writes there), where flowc lineage knows the columns one by one: the
+    // page's path holds flowc's and may hold more, never less.
+    const have = new Set(withIndirect), missing = expected.filter((id) => !have.has(id));
+    check(missing.length === 0, `${focus} with INDIRECT edges holds all ${expected.length} columns of flowc lineage --indirect (${withIndirect.length} shown)` +
+      (missing.length ? `; missing ${missing.join(', ')}` : ''));
+    await shot(`indirect-${focus}`);
   }
 
   // A flow filter hides what belongs to other flows.

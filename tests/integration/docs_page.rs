@@ -3,7 +3,7 @@
 //! `tests/browser/docs_page.mjs` as a person would use it: offline from a `file://`
 //! URL with no console errors; search finds a column; selecting a column (by URL
 //! fragment and by clicking its search result) highlights exactly the path
-//! `flowc lineage` computes; a flow filter hides other flows' results; a node expands;
+//! `flowc lineage` computes (and, with INDIRECT edges on, at least `--indirect`'s); a flow filter hides other flows' results; a node expands;
 //! a hostile description stays text. Screenshots go to `target/browser/`.
 
 use std::fs;
@@ -69,10 +69,10 @@ fn hostile_example(to: &Path) {
     });
 }
 
-/// `flowc lineage` of `column` as JSON, written to `out`.
-fn lineage(column: &str, downstream: &str, out: &Path) {
+/// `flowc lineage` of `column` as JSON (with `extra` arguments), written to `out`.
+fn lineage(column: &str, downstream: &str, extra: &[&str], out: &Path) {
     let example = example();
-    let args = [
+    let mut args = vec![
         "lineage",
         example.to_str().expect("UTF-8 path"),
         column,
@@ -83,6 +83,7 @@ fn lineage(column: &str, downstream: &str, out: &Path) {
         "--format",
         "json",
     ];
+    args.extend_from_slice(extra);
     let output = flowc(&args, b"");
     assert!(
         output.status.success(),
@@ -119,9 +120,12 @@ fn docs_page_works_in_chromium() {
     let leaf = dir.path().join("leaf.json");
     let middle = dir.path().join("middle.json");
     // The brief's comparison: the upstream path only, of a column nothing reads.
-    lineage(LEAF_COLUMN, "0", &leaf);
+    lineage(LEAF_COLUMN, "0", &[], &leaf);
     // Both ways, so the page's downstream path is checked too.
-    lineage(MIDDLE_COLUMN, "99", &middle);
+    lineage(MIDDLE_COLUMN, "99", &[], &middle);
+    // With the INDIRECT edges (the columns that filter, join or group its rows).
+    let indirect = dir.path().join("indirect.json");
+    lineage(MIDDLE_COLUMN, "99", &["--indirect"], &indirect);
     let hostile = dir.path().join("hostile.txt");
     fs::write(&hostile, HOSTILE).expect("write the hostile text");
 
@@ -136,6 +140,7 @@ fn docs_page_works_in_chromium() {
         .args(["--hostile-text".as_ref(), hostile.as_os_str()])
         .args(["--expect".as_ref(), leaf.as_os_str()])
         .args(["--expect".as_ref(), middle.as_os_str()])
+        .args(["--expect-indirect".as_ref(), indirect.as_os_str()])
         .output()
         .expect("node runs tests/browser/docs_page.mjs");
     assert!(
