@@ -466,8 +466,9 @@
 
   // ---- column paths ----------------------------------------------------------------
   // The upstream path of column c to its sources and its downstream path to every leaf,
-  // DIRECT edges only unless indirect is on. A link is [from, to, ref]: ref >= 0 is a
-  // DIRECT edge, ref < 0 the INDIRECT source -1 - ref (on every column of its table).
+  // DIRECT edges only unless indirect is on. A link runs from a column to a column by
+  // ref: ref >= 0 is an edge of `lineage`, ref < 0 the INDIRECT source -1 - ref (on
+  // every column of its table).
   var pathCache = { key: null, value: null };
   function columnPath(c, indirect) {
     var key = c + (indirect ? 'i' : 'd');
@@ -478,32 +479,38 @@
     var up = walk(c, true, indirect), down = walk(c, false, indirect);
     var cols = new Set(up.cols);
     down.cols.forEach(function (v) { cols.add(v); });
-    return { cols: cols, up: up.cols, down: down.cols, links: up.links.concat(down.links), sources: up.ends, leaves: down.ends };
+    return { cols: cols, up: up.cols, down: down.cols, indirect: indirect, sources: up.ends, leaves: down.ends };
   }
   function walk(c, up, indirect) {
-    var cols = new Set([c]), links = [], ends = [], queue = [c];
-    function visit(from, to, ref) {
-      links.push([from, to, ref]);
+    var cols = new Set([c]), ends = [], queue = [c], v, any;
+    function visit(from, to) {
       var next = up ? from : to;
+      any = true;
       if (!cols.has(next)) { cols.add(next); queue.push(next); }
     }
     for (var q = 0; q < queue.length; q++) {
-      var v = queue[q], before = links.length, j, e;
-      // (`lineage` holds DIRECT edges; one marked INDIRECT is followed only when asked.)
-      if (up) for (j = X.upOff[v]; j < X.upOff[v + 1]; j++) { e = X.upEdge[j]; if (indirect || X.eDirect[e]) visit(X.eFrom[e], v, e); }
-      else for (j = X.downOff[v]; j < X.downOff[v + 1]; j++) { e = X.downEdge[j]; if (indirect || X.eDirect[e]) visit(v, X.eTo[e], e); }
-      if (indirect && up) {
-        var t = X.colTable[v];
-        for (j = X.iByToOff[t]; j < X.iByToOff[t + 1]; j++) visit(X.iFrom[X.iByTo[j]], v, -1 - X.iByTo[j]);
-      } else if (indirect) {
-        for (j = X.iByFromOff[v]; j < X.iByFromOff[v + 1]; j++) {
-          var i = X.iByFrom[j], to = X.iTo[i];
-          for (var cc = X.colStart[to]; cc < X.colStart[to + 1]; cc++) visit(v, cc, -1 - i);
-        }
-      }
-      if (v !== c && links.length === before) ends.push(v);
+      v = queue[q]; any = false;
+      eachLink(v, up, indirect, visit);
+      if (v !== c && !any) ends.push(v);
     }
-    return { cols: cols, links: links, ends: ends };
+    return { cols: cols, ends: ends };
+  }
+  // Calls fn(from, to, ref) for every link into column v (up) or out of it.
+  function eachLink(v, up, indirect, fn) {
+    var j, e, i;
+    // (`lineage` holds DIRECT edges; one marked INDIRECT is followed only when asked.)
+    if (up) for (j = X.upOff[v]; j < X.upOff[v + 1]; j++) { e = X.upEdge[j]; if (indirect || X.eDirect[e]) fn(X.eFrom[e], v, e); }
+    else for (j = X.downOff[v]; j < X.downOff[v + 1]; j++) { e = X.downEdge[j]; if (indirect || X.eDirect[e]) fn(v, X.eTo[e], e); }
+    if (!indirect) return;
+    if (up) {
+      var t = X.colTable[v];
+      for (j = X.iByToOff[t]; j < X.iByToOff[t + 1]; j++) { i = X.iByTo[j]; fn(X.iFrom[i], v, -1 - i); }
+    } else {
+      for (j = X.iByFromOff[v]; j < X.iByFromOff[v + 1]; j++) {
+        i = X.iByFrom[j];
+        for (var cc = X.colStart[X.iTo[i]]; cc < X.colStart[X.iTo[i] + 1]; cc++) fn(v, cc, -1 - i);
+      }
+    }
   }
   function linkSub(ref) { return ref >= 0 ? X.eSub[ref] : X.iSub[-1 - ref]; }
   function linkTask(ref) { return ref >= 0 ? X.eTask[ref] : X.iTask[-1 - ref]; }
@@ -591,20 +598,21 @@
       edgeLayer.appendChild(sv('path', { d: curve(a.x + a.w, a.y + 15, b.x, b.y + 15), class: 'edge' + (e[2] ? ' path' : '') + (path ? ' faint' : ''), 'data-edge': D.tables[e[0]].name + '>' + D.tables[e[1]].name },
         sv('title', null, D.tables[e[0]].name + ' → ' + D.tables[e[1]].name + ' (' + tasks.map(taskId).join(', ') + ')')));
     });
-    if (path) drawColumnEdges(edgeLayer, path, layout);
+    var undrawn = path ? drawColumnEdges(edgeLayer, path, layout) : 0;
     g.nodes.forEach(function (_, t) { nodeLayer.appendChild(drawNode(t, layout.pos.get(t), rowsOf.get(t), focus, path, g.nodes)); });
     svg.appendChild(edgeLayer);
     svg.appendChild(nodeLayer);
     box.appendChild(svg);
     note.textContent = g.nodes.size + (g.nodes.size === 1 ? ' table' : ' tables') +
       (g.left ? '; ' + g.left + ' more not shown (at most ' + GRAPH_CAP + ')' : '') +
-      (path ? '; ' + path.cols.size + ' columns on the path' : '');
+      (path ? '; ' + path.cols.size + ' columns on the path' : '') +
+      (undrawn ? '; ' + undrawn + ' column links not drawn (at most ' + EDGE_CAP + ')' : '');
     var f = layout.pos.get(focus[0]);
     if (f) { box.scrollLeft = Math.max(0, (f.x + f.w / 2) * scale - box.clientWidth / 2); box.scrollTop = Math.max(0, f.y * scale - box.clientHeight / 3); }
   }
 
   // Columns = the layers present, compressed, upstream on the left; rows by `order`.
-  var NODE_W = 240, GAP_X = 70, MIN_SCALE = 0.65, GAP_Y = 14, HEAD_H = 42, ROW_H = 20, PAD = 16;
+  var NODE_W = 240, GAP_X = 70, EDGE_CAP = 2000, MIN_SCALE = 0.65, GAP_Y = 14, HEAD_H = 42, ROW_H = 20, PAD = 16;
   function place(nodes, rowsOf) {
     var layers = new Map();
     nodes.forEach(function (_, t) {
@@ -666,13 +674,34 @@
       var p = layout.pos.get(X.colTable[c]);
       if (p) p.rows.set(c, p.rows.size);
     });
-    path.links.forEach(function (l) {
+    // A link is on the path when its target is upstream of the focus or its source
+    // downstream: all links into the up set and out of the down set, between rows shown.
+    // One line per pair of columns (a DIRECT edge before INDIRECT ones), at most
+    // EDGE_CAP of them.
+    var links = new Map(), n = X.colTable.length;
+    function add(a, b, ref) {
+      if (!layout.pos.has(X.colTable[a]) || !layout.pos.has(X.colTable[b])) return;
+      var key = a * n + b, had = links.get(key);
+      if (had === undefined || (ref >= 0 && X.eDirect[ref] && !(had >= 0 && X.eDirect[had]))) links.set(key, ref);
+    }
+    layout.pos.forEach(function (p) {
+      p.rows.forEach(function (_, v) {
+        if (path.up.has(v)) eachLink(v, true, path.indirect, add);
+        if (path.down.has(v)) eachLink(v, false, path.indirect, add);
+      });
+    });
+    var drawn = 0;
+    links.forEach(function (ref, key) {
+      if (drawn >= EDGE_CAP) return;
+      var l = [Math.floor(key / n), key % n, ref];
       var a = rowY(layout, l[0]), b = rowY(layout, l[1]);
       if (!a || !b) return;
+      drawn++;
       var d = a.p === b.p ? loop(a.p.x + a.p.w, a.y, b.y) : curve(a.p.x + a.p.w, a.y, b.p.x, b.y);
       layer.appendChild(sv('path', { d: d, class: 'edge col path' + (l[2] >= 0 && X.eDirect[l[2]] ? '' : ' indirect'), 'data-edge': colId(l[0]) + '>' + colId(l[1]) },
         sv('title', null, colId(l[0]) + ' → ' + colId(l[1]) + ' ' + linkSub(l[2]) + ' via ' + taskId(linkTask(l[2])))));
     });
+    return links.size - drawn;
   }
   function loop(x, y1, y2) { return 'M' + x + ',' + y1 + ' C' + (x + 40) + ',' + y1 + ' ' + (x + 40) + ',' + y2 + ' ' + x + ',' + y2; }
 
