@@ -200,7 +200,7 @@
       it.cls[i] = cls; i++;
     }
     d.teams.forEach(function (tm, n) { add(0, n, tm.name, null, -1, n, -1, null); });
-    d.flows.forEach(function (f, n) { add(1, n, f.name, f.description, n, f.team, -1, null); });
+    d.flows.forEach(function (f, n) { add(1, n, f.name, f.description, n, own(f.team), -1, null); });
     var tFlow = new Int32Array(T.length), tCls = new Array(T.length);
     T.forEach(function (tb, n) {
       var flow = tb.writer === null ? -1 : d.tasks[tb.writer].flow, set = null;
@@ -212,7 +212,7 @@
     });
     d.tasks.forEach(function (k, n) {
       var w = k.writes.length ? x.dbIndex.get(T[k.writes[0]].database) : -1;
-      add(3, n, d.flows[k.flow].name + '.' + k.name, k.description, k.flow, d.flows[k.flow].team, w, null);
+      add(3, n, d.flows[k.flow].name + '.' + k.name, k.description, k.flow, own(d.flows[k.flow].team), w, null);
     });
     T.forEach(function (tb, n) {
       var db = x.dbIndex.get(tb.database), team = own(tb.owner);
