@@ -119,6 +119,13 @@
     x.colStart[nT] = n;
     x.colTable = new Int32Array(n);
     for (t = 0; t < nT; t++) x.colTable.fill(t, x.colStart[t], x.colStart[t + 1]);
+    // The columns each table's writer writes: an INDIRECT source bears on these.
+    x.written = new Uint8Array(n);
+    for (t = 0; t < nT; t++) {
+      (Array.isArray(T[t].written) ? T[t].written : []).forEach(function (ci) {
+        if (ci >= 0 && ci < T[t].columns.length) x.written[x.colStart[t] + ci] = 1;
+      });
+    }
 
     // Column lineage as two compressed adjacency lists of edge numbers.
     var L = d.lineage, E = L.length;
@@ -137,7 +144,8 @@
     var upFill = upOff.slice(0, n), downFill = downOff.slice(0, n);
     for (e = 0; e < E; e++) { x.upEdge[upFill[x.eTo[e]]++] = e; x.downEdge[downFill[x.eFrom[e]]++] = e; }
 
-    // INDIRECT sources: a column that bears on every column a task writes into a table;
+    // INDIRECT sources: a column that bears on every column a task writes into a table
+    // (the table's `written` columns);
     // grouped by that table and by the source column.
     var I = d.indirect, NI = I.length;
     x.iFrom = new Int32Array(NI); x.iTo = new Int32Array(NI); x.iTask = new Int32Array(NI); x.iSub = new Array(NI);
@@ -503,12 +511,13 @@
     else for (j = X.downOff[v]; j < X.downOff[v + 1]; j++) { e = X.downEdge[j]; if (indirect || X.eDirect[e]) fn(v, X.eTo[e], e); }
     if (!indirect) return;
     if (up) {
+      if (!X.written[v]) return;
       var t = X.colTable[v];
       for (j = X.iByToOff[t]; j < X.iByToOff[t + 1]; j++) { i = X.iByTo[j]; fn(X.iFrom[i], v, -1 - i); }
     } else {
       for (j = X.iByFromOff[v]; j < X.iByFromOff[v + 1]; j++) {
         i = X.iByFrom[j];
-        for (var cc = X.colStart[X.iTo[i]]; cc < X.colStart[X.iTo[i] + 1]; cc++) fn(v, cc, -1 - i);
+        for (var cc = X.colStart[X.iTo[i]]; cc < X.colStart[X.iTo[i] + 1]; cc++) if (X.written[cc]) fn(v, cc, -1 - i);
       }
     }
   }

@@ -46,6 +46,10 @@ pub struct TableEntry {
     /// Its columns in table order, then columns only lineage knows, then partition
     /// columns.
     pub columns: Vec<ColumnEntry>,
+    /// The columns its writer's SQL writes (indexes into `columns`): an INDIRECT source
+    /// into the table bears on each of these.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub written: Vec<usize>,
     /// The quality rules on it.
     pub rules: Vec<RuleEntry>,
     /// Which teams may read or write it, and why.
@@ -174,6 +178,7 @@ pub(super) fn build(
         .zip(placed)
         .enumerate()
         .map(|(index, (((name, external), columns), (layer, order)))| TableEntry {
+            written: written_columns(input, name, &columns),
             columns,
             rules: rules.remove(&index).unwrap_or_default(),
             layer,
@@ -260,6 +265,7 @@ fn table_entry(
             .map(|r| r.iter().copied().collect())
             .unwrap_or_default(),
         columns: Vec::new(),
+        written: Vec::new(),
         rules: Vec::new(),
         grants: lookups.grants.get(key.as_str()).cloned().unwrap_or_default(),
         layer: 0,
@@ -283,6 +289,22 @@ fn table_columns(input: &DocsInput<'_>, name: &TableName) -> Vec<ColumnEntry> {
     columns
         .chain(schema.partition_columns.iter().map(|c| entry(c, true)))
         .collect()
+}
+
+/// The indexes of the columns the tasks that write `table` write into it, as
+/// `flowc lineage --indirect` follows an INDIRECT source to them.
+fn written_columns(input: &DocsInput<'_>, table: &TableName, columns: &[ColumnEntry]) -> Vec<usize> {
+    let written: BTreeSet<usize> = input
+        .graph
+        .writer(table)
+        .and_then(|task| input.columns.tasks.get(task))
+        .into_iter()
+        .flat_map(|lineage| &lineage.outputs)
+        .filter(|output| &output.table == table)
+        .flat_map(|output| &output.columns)
+        .filter_map(|column| columns.iter().position(|c| c.name == column.name))
+        .collect();
+    written.into_iter().collect()
 }
 
 /// Table-level edges by index: every table a task reads to every table it writes.

@@ -3,7 +3,7 @@
 //! `tests/browser/docs_page.mjs` as a person would use it: offline from a `file://`
 //! URL with no console errors; search finds a column; selecting a column (by URL
 //! fragment and by clicking its search result) highlights exactly the path
-//! `flowc lineage` computes (and, with INDIRECT edges on, at least `--indirect`'s); a flow filter hides other flows' results; a node expands;
+//! `flowc lineage` computes (and, with INDIRECT edges on, `--indirect`'s); a flow filter hides other flows' results; a node expands;
 //! a hostile description stays text. Screenshots go to `target/browser/`.
 
 use std::fs;
