@@ -3,12 +3,14 @@
 use crate::words::plural;
 use serde_json::json;
 use std::path::PathBuf;
+use std::time::Instant;
 
 use clap::ValueEnum;
 
+use super::progress::{DisplayArgs, Progress, timings_table};
 use super::{Outcome, Printer, open_tree};
 use crate::Error;
-use crate::compiler::{CheckReport, check};
+use crate::compiler::{CheckReport, check_observed};
 use crate::diagnostic::render::{github, json as json_render};
 
 /// Arguments of `flowc check`.
@@ -24,6 +26,8 @@ pub(crate) struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub(crate) format: CheckFormat,
+    #[command(flatten)]
+    pub(crate) display: DisplayArgs,
 }
 
 /// Output formats of `flowc check`.
@@ -39,12 +43,21 @@ pub(crate) enum CheckFormat {
 
 /// Runs `flowc check`.
 pub(crate) fn run(args: &CheckArgs, printer: &Printer) -> Result<Outcome, Error> {
+    let started = Instant::now();
     let tree = open_tree(&args.repo, args.rev.as_deref())?;
-    let report = check(tree.as_ref())?;
+    let progress = Progress::start(printer, args.display, "check");
+    let report = check_observed(tree.as_ref(), &progress);
+    progress.finish();
+    let report = report?;
+    if args.display.timings {
+        printer.err(&timings_table(&report.timings, started));
+    }
     match args.format {
         CheckFormat::Human => {
             printer.diagnostics(&report.diagnostics, &report.sources);
-            printer.out(&format!("{}\n", summary(&report)));
+            if !args.display.quiet {
+                printer.out(&format!("{}\n", summary(&report)));
+            }
         }
         CheckFormat::Json => {
             let diagnostics: Vec<_> = report

@@ -2,12 +2,14 @@
 
 use crate::words::plural;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use clap::ValueEnum;
 
+use super::progress::{DisplayArgs, Progress, timings_table};
 use super::{Outcome, Printer, open_tree};
 use crate::Error;
-use crate::compiler::{CompileRequest, Compiled, compile};
+use crate::compiler::{CompileRequest, Compiled, Unobserved, compile_observed};
 use crate::output;
 
 /// Arguments of `flowc compile`.
@@ -29,6 +31,8 @@ pub(crate) struct CompileArgs {
     /// Render for this Airflow version instead of `airflow.version` in flowc.yaml.
     #[arg(long, value_enum, value_name = "VERSION")]
     pub(crate) airflow_version: Option<AirflowVersionArg>,
+    #[command(flatten)]
+    pub(crate) display: DisplayArgs,
 }
 
 /// Airflow versions on the command line.
@@ -53,15 +57,19 @@ impl From<AirflowVersionArg> for crate::model::AirflowVersion {
 
 /// Runs `flowc compile`.
 pub(crate) fn run(args: &CompileArgs, printer: &Printer) -> Result<Outcome, Error> {
+    let started = Instant::now();
     let tree = open_tree(&args.repo, args.rev.as_deref())?;
     let request = CompileRequest {
         environments: args.env.clone(),
         airflow_version: args.airflow_version.map(Into::into),
     };
-    let compiled = match compile(tree.as_ref(), &request)? {
+    let progress = Progress::start(printer, args.display, "compile");
+    let compiled = compile_observed(tree.as_ref(), &request, &progress);
+    progress.finish();
+    let (mut timings, compiled) = match compiled? {
         Compiled::Done { report, environments } => {
             printer.diagnostics(&report.diagnostics, &report.sources);
-            environments
+            (report.timings, environments)
         }
         Compiled::CheckFailed { report } => {
             printer.diagnostics(&report.diagnostics, &report.sources);
@@ -91,14 +99,23 @@ pub(crate) fn run(args: &CompileArgs, printer: &Printer) -> Result<Outcome, Erro
             output::LOCK_WAIT.as_secs()
         ));
     };
-    let summaries = output::write(
-        &args.out,
-        compiled.iter().map(|c| (c.name.as_str(), &c.files)),
-        &on_wait,
-    )?;
+    let summaries = timings.time(&Unobserved, "output", || {
+        output::write(
+            &args.out,
+            compiled.iter().map(|c| (c.name.as_str(), &c.files)),
+            &on_wait,
+        )
+    });
+    let summaries = summaries?;
+    if args.display.timings {
+        printer.err(&timings_table(&timings, started));
+    }
     for (environment, summary) in compiled.iter().zip(summaries) {
         for warning in &summary.warnings {
             printer.err(&format!("warning: {warning}\n"));
+        }
+        if args.display.quiet {
+            continue;
         }
         let tasks: usize = environment.dags.dags.iter().map(|d| d.tasks.len()).sum();
         printer.out(&format!(

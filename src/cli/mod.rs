@@ -17,6 +17,7 @@ mod init;
 mod lineage;
 mod plan;
 mod printer;
+mod progress;
 mod promote;
 mod pull_request;
 mod run;

@@ -1,11 +1,14 @@
 //! `flowc plan`: what merging a revision would change in one environment.
 
 use std::path::PathBuf;
+use std::time::Instant;
 
 use clap::ValueEnum;
 
+use super::progress::{DisplayArgs, Progress, timings_table};
 use super::{Outcome, Printer};
 use crate::Error;
+use crate::compiler::Timings;
 use crate::plan::{self, Failure, PlanOutcome};
 
 /// Arguments of `flowc plan`.
@@ -31,6 +34,8 @@ pub(crate) struct PlanArgs {
     /// Exit 1 when the plan has breaking changes (for CI); the plan is printed either way.
     #[arg(long)]
     pub(crate) fail_on_breaking: bool,
+    #[command(flatten)]
+    pub(crate) display: DisplayArgs,
 }
 
 /// Output formats of `flowc plan`.
@@ -47,14 +52,26 @@ pub(crate) enum PlanFormat {
 /// Runs `flowc plan`. Exits 0 whether or not there are changes; 1 when either
 /// revision has errors, or with `--fail-on-breaking` when there are breaking changes.
 pub(crate) fn run(args: &PlanArgs, printer: &Printer) -> Result<Outcome, Error> {
-    let outcome = plan::plan_revisions(&args.repo, &args.base, args.head.as_deref(), &args.env)?;
+    let started = Instant::now();
+    let progress = Progress::start(printer, args.display, "plan");
+    let outcome = plan::plan_revisions(&args.repo, &args.base, args.head.as_deref(), &args.env, &progress);
+    progress.finish();
+    let mut timings = Timings::default();
+    timings.push("compile both revisions, plan", started.elapsed());
+    let outcome = outcome?;
     match outcome {
         PlanOutcome::Planned(plan) => {
-            printer.out(&match args.format {
+            let view = Instant::now();
+            let text = match args.format {
                 PlanFormat::Text => plan::text::render(&plan),
                 PlanFormat::Markdown => plan::markdown::render(&plan),
                 PlanFormat::Json => plan::json::render(&plan)?,
-            });
+            };
+            timings.push("view", view.elapsed());
+            printer.out(&text);
+            if args.display.timings {
+                printer.err(&timings_table(&timings, started));
+            }
             if args.fail_on_breaking && plan.breaking_count() > 0 {
                 printer.err(&format!(
                     "plan failed: {} (--fail-on-breaking)\n",

@@ -6,6 +6,7 @@ use std::path::Path;
 use super::Printer;
 use super::plan::print_failure;
 use crate::Error;
+use crate::compiler::Unobserved;
 use crate::deploy::github::GitHubSettings;
 use crate::plan::{PlanOutcome, plan_revisions};
 
@@ -55,7 +56,7 @@ pub(crate) fn plan_markdown(
     env: &str,
     printer: &Printer,
 ) -> Result<Body, Error> {
-    let outcome = plan_revisions(repo, base, head, env)?;
+    let outcome = plan_revisions(repo, base, head, env, &Unobserved)?;
     let markdown = outcome.markdown();
     if let PlanOutcome::Failed(failure) = &outcome {
         print_failure(failure, printer);

@@ -12,7 +12,7 @@ use clap::ValueEnum;
 use super::test_report::{self, Finished};
 use super::{Outcome, Printer, open_tree, repository_above};
 use crate::Error;
-use crate::compiler::{CheckReport, check, environments};
+use crate::compiler::{CheckReport, Unobserved, check, environments};
 use crate::execute::spark::{LocalSpark, SparkOptions};
 use crate::execute::unit_test::{self, SqlSession, TestOutcome, Verdict};
 use crate::load::{FileSource, GitTree};
@@ -227,7 +227,7 @@ fn suggestion<'a>(name: &str, names: impl Iterator<Item = &'a str> + Clone) -> S
 /// The tasks whose output the change since `base` can affect: `flowc plan`'s changed
 /// tasks and their downstream, in prod.
 fn affected_tasks(repo: &Path, base: &str, printer: &Printer) -> Result<BTreeSet<String>, Error> {
-    match plan_revisions(repo, base, None, DEFAULT_ENVIRONMENT)? {
+    match plan_revisions(repo, base, None, DEFAULT_ENVIRONMENT, &Unobserved)? {
         PlanOutcome::Planned(plan) => {
             let mut tasks: BTreeSet<String> = plan
                 .tasks

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rayon::prelude::*;
 
+use super::observe::{Observer, Timings};
 use crate::Error;
 use crate::columns::{ColumnsInput, RepositoryColumns};
 use crate::dags::DagInput;
@@ -64,6 +65,8 @@ pub struct CheckReport {
     pub unit_tests: Vec<crate::unit_tests::CheckedTest>,
     /// Flow files found, whether or not they validated.
     pub(super) flow_files: usize,
+    /// How long each stage took.
+    pub timings: Timings,
 }
 
 impl CheckReport {
@@ -121,11 +124,13 @@ impl CheckReport {
     }
 }
 
-/// Runs stages 2–8 on the repository behind `tree`. The diagnostics are not sorted yet.
-pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, Error> {
-    let mut loaded = load::load(tree)?;
+/// Runs stages 2–8 on the repository behind `tree`, telling `observer` of each. The
+/// diagnostics are not sorted yet.
+pub(super) fn analyze_repository(tree: &dyn FileSource, observer: &dyn Observer) -> Result<CheckReport, Error> {
+    let mut timings = Timings::default();
+    let mut loaded = timings.time(observer, "load", || load::load(tree))?;
     let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
-    let validated = crate::validate::validate(&loaded)?;
+    let validated = timings.time(observer, "validate", || crate::validate::validate(&loaded))?;
     diagnostics.extend(validated.diagnostics);
     let mut sources = loaded.sources;
     let mut task_io = BTreeMap::new();
@@ -142,13 +147,18 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         // A flow that did not load or validate is missing from the model, so the file
         // is judged only against a complete one (else: a false D701).
         let complete = !blocking(&diagnostics, &sources);
-        diagnostics.extend(codeowners_problems(tree, repository, complete, &mut sources)?);
-        sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
-        app_files = read_applications(tree, repository, &mut sources, &mut diagnostics)?;
+        timings.time(observer, "read", || -> Result<(), Error> {
+            diagnostics.extend(codeowners_problems(tree, repository, complete, &mut sources)?);
+            sql_files = read_sql_files(tree, repository, &mut sources, &mut diagnostics)?;
+            app_files = read_applications(tree, repository, &mut sources, &mut diagnostics)?;
+            Ok(())
+        })?;
         let column_plans;
-        (task_io, datax_jobs, sql_names, column_plans) = analyze(repository, &sql_files, &sources, &mut diagnostics);
+        (task_io, datax_jobs, sql_names, column_plans) = timings.time(observer, "sql", || {
+            analyze(repository, &sql_files, &sources, &mut diagnostics)
+        });
         if !blocking(&diagnostics, &sources) {
-            let (built, found) = crate::graph::build(repository, &task_io);
+            let (built, found) = timings.time(observer, "graph", || crate::graph::build(repository, &task_io));
             diagnostics.extend(found);
             graph = built;
             if let Some(graph) = graph.as_ref().filter(|_| !blocking(&diagnostics, &sources)) {
@@ -159,21 +169,27 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
                     plans: &column_plans,
                     datax_jobs: &datax_jobs,
                 };
-                let (built, found) = crate::columns::build(&input);
+                let (built, found) = timings.time(observer, "columns", || crate::columns::build(&input));
                 diagnostics.extend(found);
                 columns = Some(built);
             }
             // Quality rules name columns of declared tables, or of inferred ones.
-            let (checks, problems) = crate::quality::resolve(repository, &task_io, columns.as_ref());
+            let (checks, problems) = timings.time(observer, "quality", || {
+                crate::quality::resolve(repository, &task_io, columns.as_ref())
+            });
             diagnostics.extend(problems);
             quality = checks;
             if let Some(columns) = columns.as_ref().filter(|_| !blocking(&diagnostics, &sources)) {
                 let analysed = (&task_io, &quality, columns);
-                unit_tests = super::unit_tests::check(tree, repository, analysed, &mut sources, &mut diagnostics)?;
+                unit_tests = timings.time(observer, "unit tests", || {
+                    super::unit_tests::check(tree, repository, analysed, &mut sources, &mut diagnostics)
+                })?;
             }
         }
         // After quality: the tables a check reads are checked with its task's team.
-        let (report, found) = access::audit(repository, &task_io, &sql_names, &quality);
+        let (report, found) = timings.time(observer, "access", || {
+            access::audit(repository, &task_io, &sql_names, &quality)
+        });
         access = report;
         diagnostics.extend(found);
     }
@@ -193,6 +209,7 @@ pub(super) fn analyze_repository(tree: &dyn FileSource) -> Result<CheckReport, E
         columns,
         unit_tests,
         flow_files: loaded.flows.len(),
+        timings,
     })
 }
 

@@ -14,11 +14,13 @@
 //! [`FileSource`] functions), so stages 3–10 are pure.
 
 mod analyze;
+mod observe;
 mod unit_tests;
 
 use std::collections::BTreeMap;
 
 pub use analyze::{BUILTIN_VARIABLES, CheckReport};
+pub use observe::{Observer, Timings, Unobserved};
 
 use crate::Error;
 use crate::dags::{self, DagInput, EnvironmentDags, Mode};
@@ -65,15 +67,37 @@ pub enum Compiled {
 
 /// Checks the repository behind `tree`: stages 2–9, nothing rendered.
 pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
-    let mut report = analyze::analyze_repository(tree)?;
-    build_dags(&mut report, &CompileRequest::default(), Mode::Check);
+    check_observed(tree, &Unobserved)
+}
+
+/// [`check`], telling `observer` of each stage.
+pub fn check_observed(tree: &dyn FileSource, observer: &dyn Observer) -> Result<CheckReport, Error> {
+    let mut report = analyze::analyze_repository(tree, observer)?;
+    let mut timings = std::mem::take(&mut report.timings);
+    timings.time(observer, "environments", || {
+        build_dags(&mut report, &CompileRequest::default(), Mode::Check)
+    });
+    report.timings = timings;
     Ok(report)
 }
 
 /// Checks and renders the repository behind `tree`.
 pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compiled, Error> {
-    let mut report = analyze::analyze_repository(tree)?;
-    let mut built = build_dags(&mut report, request, Mode::Render);
+    compile_observed(tree, request, &Unobserved)
+}
+
+/// [`compile`], telling `observer` of each stage.
+pub fn compile_observed(
+    tree: &dyn FileSource,
+    request: &CompileRequest,
+    observer: &dyn Observer,
+) -> Result<Compiled, Error> {
+    let mut report = analyze::analyze_repository(tree, observer)?;
+    let mut timings = std::mem::take(&mut report.timings);
+    let mut built = timings.time(observer, "environments", || {
+        build_dags(&mut report, request, Mode::Render)
+    });
+    report.timings = timings;
     let Some(repository) = report.repository.as_ref().filter(|_| !report.diagnostics.has_errors()) else {
         return Ok(Compiled::CheckFailed { report });
     };
@@ -98,7 +122,13 @@ pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compil
         };
         ordered.push(dags);
     }
-    render_environments(report, &templates, request, ordered)
+    observer.stage("render");
+    let started = std::time::Instant::now();
+    let mut compiled = render_environments(report, &templates, request, ordered)?;
+    if let Compiled::Done { report, .. } | Compiled::RenderFailed { report, .. } = &mut compiled {
+        report.timings.push("render", started.elapsed());
+    }
+    Ok(compiled)
 }
 
 /// Stages 5, 8 and 9 for every environment, once the stages before found no error:

@@ -13,7 +13,7 @@ use super::types::{ColumnChanges, Plan, Revision};
 use super::view::markdown;
 use crate::Error;
 use crate::compiler::CheckReport;
-use crate::compiler::{CompileRequest, Compiled, compile};
+use crate::compiler::{CompileRequest, Compiled, Observer, compile_observed};
 use crate::diagnostic::Diagnostics;
 use crate::diagnostic::render::human::{self, Color};
 use crate::load::{FileSource, GitTree, WorkTree};
@@ -106,7 +106,13 @@ pub struct Source<'a> {
 /// Plans `head` (a git revision, or the work tree at `repo` when `None`) against
 /// `base` (a git revision) of the repository at `repo`, for `environment` (the CLI's
 /// default is [`DEFAULT_ENVIRONMENT`]).
-pub fn plan_revisions(repo: &Path, base: &str, head: Option<&str>, environment: &str) -> Result<PlanOutcome, Error> {
+pub fn plan_revisions(
+    repo: &Path,
+    base: &str,
+    head: Option<&str>,
+    environment: &str,
+    observer: &dyn Observer,
+) -> Result<PlanOutcome, Error> {
     let base_tree = GitTree::open(repo, base)?;
     let base = Source {
         files: &base_tree,
@@ -119,18 +125,19 @@ pub fn plan_revisions(repo: &Path, base: &str, head: Option<&str>, environment: 
             files: &head_tree,
             revision: Revision::git(head, &head_tree.commit_id()),
         };
-        plan_sources(&base, &head, environment, &planner)
+        plan_sources(&base, &head, environment, &planner, observer)
     } else {
         let work_tree = WorkTree::open(repo)?;
         let head = Source {
             files: &work_tree,
             revision: Revision::work_tree(),
         };
-        plan_sources(&base, &head, environment, &planner)
+        plan_sources(&base, &head, environment, &planner, observer)
     }
 }
 
-/// Compiles both revisions (in parallel) and plans the head against the base.
+/// Compiles both revisions (in parallel, both told to `observer`) and plans the head
+/// against the base.
 ///
 /// A head that does not compile is not planned, but when its errors come from its
 /// columns (a reader naming a column its table lost) the column changes are still
@@ -140,13 +147,16 @@ pub fn plan_sources(
     head: &Source<'_>,
     environment: &str,
     planner: &Planner,
+    observer: &dyn Observer,
 ) -> Result<PlanOutcome, Error> {
     let request = CompileRequest {
         environments: vec![environment.to_owned()],
         airflow_version: None,
     };
-    let (base_compiled, head_compiled) =
-        rayon::join(|| compile(base.files, &request), || compile(head.files, &request));
+    let (base_compiled, head_compiled) = rayon::join(
+        || compile_observed(base.files, &request, observer),
+        || compile_observed(head.files, &request, observer),
+    );
     let (head_report, head_result) = split(head_compiled?);
     let head_environment = match head_result {
         Ok(environments) => environments
@@ -187,6 +197,7 @@ pub fn plan_sources(
             }
         },
     };
+    observer.stage("plan");
     let head_manifest = read_manifest(&head_environment, &head.revision)?;
     let no_files = BTreeMap::new();
     let (base_manifest, base_files) = match &base_environment {

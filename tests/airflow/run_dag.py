@@ -115,6 +115,25 @@ def airflow_cli(home, *args):
         raise SystemExit(f"airflow {' '.join(args)} failed:\n{completed.stdout}{completed.stderr}")
 
 
+def migrated_database(home):
+    """The Airflow home's `airflow.db`, migrated: `airflow db migrate` runs once per
+    venv (several seconds of CPU each time) into a template kept in the venv, which
+    every later home copies; a home that already has its database (a kept --home) keeps
+    it."""
+    database = os.path.join(home, "airflow.db")
+    if os.path.exists(database):
+        return
+    template = os.path.join(sys.prefix, "flowc-migrated-airflow.db")
+    if not os.path.exists(template):
+        airflow_cli(home, "db", "migrate")
+        # Another run may be making it too: each writes its own copy, then renames.
+        partial = f"{template}.{os.getpid()}"
+        shutil.copyfile(database, partial)
+        os.replace(partial, template)
+        return
+    shutil.copyfile(template, database)
+
+
 STAND_IN = []
 SPARK = []
 
@@ -353,10 +372,16 @@ def main(argv):
     os.makedirs(home, exist_ok=True)
     try:
         configure_environment(home, folder)
-        airflow_cli(home, "db", "migrate")
-        if args.pools:
-            airflow_cli(home, "pools", "import", os.path.abspath(args.pools))
+        migrated_database(home)
         import airflow
+
+        if args.pools:
+            # `airflow pools import` through Airflow's own command-line parser, in this
+            # process: the command's code, without a second Airflow start-up.
+            from airflow.cli.cli_parser import get_parser
+
+            command = get_parser().parse_args(["pools", "import", os.path.abspath(args.pools)])
+            command.func(command)
 
         if args.datax_home:
             os.environ["DATAX_HOME"] = os.path.abspath(args.datax_home)

@@ -217,7 +217,16 @@ struct Described {
 }
 
 fn describe(spark: &Spark, table: &str) -> Described {
-    let rows = spark.sql(&format!("DESCRIBE FORMATTED {table}"));
+    parse_described(spark.sql(&format!("DESCRIBE FORMATTED {table}")))
+}
+
+/// `DESCRIBE FORMATTED` of each table, in one client call.
+fn describe_all<'a>(spark: &Spark, tables: impl Iterator<Item = &'a String>) -> Vec<Vec<Vec<String>>> {
+    let statements: Vec<String> = tables.map(|t| format!("DESCRIBE FORMATTED {t}")).collect();
+    spark.sql_each(&statements)
+}
+
+fn parse_described(rows: Vec<Vec<String>>) -> Described {
     let mut described = Described {
         columns: Vec::new(),
         partitions: Vec::new(),
@@ -321,7 +330,9 @@ fn expected_tables(sql: &str) -> BTreeMap<String, Expected> {
 
 /// Checks every table of `sql` in `spark`: SHOW TABLES lists exactly them, and each
 /// has the DDL's columns, partitions, format and location.
-fn assert_applied(spark: &Spark, sql: &str, env: &str) {
+/// Asserts that `sql` was applied as written; returns each table's `DESCRIBE FORMATTED`
+/// rows.
+fn assert_applied(spark: &Spark, sql: &str, env: &str) -> Vec<Vec<Vec<String>>> {
     let expected = expected_tables(sql);
     let databases: BTreeSet<&str> = expected
         .keys()
@@ -339,8 +350,9 @@ fn assert_applied(spark: &Spark, sql: &str, env: &str) {
     }
     let wanted: BTreeSet<String> = expected.keys().cloned().collect();
     assert_eq!(listed, wanted, "{env}: SHOW TABLES");
-    for (table, want) in &expected {
-        let got = describe(spark, table);
+    let described = describe_all(spark, expected.keys());
+    for ((table, want), rows) in expected.iter().zip(&described) {
+        let got = parse_described(rows.clone());
         let columns: Vec<(String, String)> = got.columns.iter().map(|(n, t, _)| (n.clone(), t.clone())).collect();
         assert_eq!(columns, want.columns, "{env}: columns of {table}");
         assert_eq!(got.partitions, want.partitions, "{env}: partitions of {table}");
@@ -371,6 +383,7 @@ fn assert_applied(spark: &Spark, sql: &str, env: &str) {
             );
         }
     }
+    described
 }
 
 #[test]
@@ -385,17 +398,10 @@ fn ddl_applies_on_spark() {
             "{env}: the synced tables are on the local warehouse"
         );
         spark.sql(&sql);
-        assert_applied(&spark, &sql, env);
-        let described: Vec<String> = expected_tables(&sql)
-            .keys()
-            .map(|t| format!("{:?}", spark.sql(&format!("DESCRIBE FORMATTED {t}"))))
-            .collect();
+        let described = assert_applied(&spark, &sql, env);
         // Applying it again changes nothing.
         spark.sql(&sql);
-        let again: Vec<String> = expected_tables(&sql)
-            .keys()
-            .map(|t| format!("{:?}", spark.sql(&format!("DESCRIBE FORMATTED {t}"))))
-            .collect();
+        let again = describe_all(&spark, expected_tables(&sql).keys());
         assert_eq!(described, again, "{env}: a second apply changed a table");
     }
     let databases = spark.databases();

@@ -55,5 +55,6 @@ mod stdout;
 mod support;
 mod template_overrides;
 mod timezone;
+mod timings;
 mod unit_tests;
 mod workflows;

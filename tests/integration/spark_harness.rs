@@ -181,6 +181,28 @@ impl Spark {
             .collect())
     }
 
+    /// Runs each statement of `statements` in one client call (one process, one Spark
+    /// session, instead of one of each per statement) and returns each one's rows.
+    pub(crate) fn sql_each(&self, statements: &[String]) -> Vec<Vec<Vec<String>>> {
+        // A query whose only row marks where a statement's rows end.
+        const END: &str = "flowc: the end of one statement";
+        let sql: Vec<String> = statements
+            .iter()
+            .map(|statement| format!("{statement};\nSELECT '{END}'"))
+            .collect();
+        let mut each = vec![Vec::new()];
+        for row in self.sql(&sql.join(";\n")) {
+            if row.len() == 1 && row[0] == END {
+                each.push(Vec::new());
+            } else if let Some(rows) = each.last_mut() {
+                rows.push(row);
+            }
+        }
+        each.pop();
+        assert_eq!(each.len(), statements.len(), "the rows of each statement");
+        each
+    }
+
     /// Runs a SQL file through the client, as `spark-sql -f FILE`.
     pub(crate) fn run_file(&self, path: &Path) -> Vec<Vec<String>> {
         let sql = std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
