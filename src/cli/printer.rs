@@ -76,6 +76,17 @@ impl Printer {
 
     /// Writes diagnostics to stderr in the human format.
     pub fn diagnostics<'a>(&self, diagnostics: impl IntoIterator<Item = &'a Diagnostic>, sources: &SourceMap) {
+        let (text, color) = Self::diagnostics_text(diagnostics, sources, self.color);
+        self.write_diagnostics(&text, color);
+    }
+
+    /// The human format of `diagnostics` as [`Printer::diagnostics`] writes it with
+    /// colours `color`, and the colours it was rendered with.
+    pub fn diagnostics_text<'a>(
+        diagnostics: impl IntoIterator<Item = &'a Diagnostic>,
+        sources: &SourceMap,
+        color: Color,
+    ) -> (String, Color) {
         let diagnostics: Vec<&Diagnostic> = diagnostics.into_iter().collect();
         // The renderer shows a file's path as it is: one that needs neutralising is
         // rendered without colours, and then the whole text can be neutralised.
@@ -84,15 +95,20 @@ impl Printer {
             .iter()
             .flat_map(|d| d.span.iter().chain(d.labels.iter().map(|label| &label.span)))
             .all(safe_path);
-        let color = if paths_safe { self.color } else { Color::Never };
+        let color = if paths_safe { color } else { Color::Never };
         let text: String = diagnostics
             .iter()
             .map(|d| human::render(&neutralised(d), sources, color))
             .collect();
+        (text, color)
+    }
+
+    /// Writes a text of [`Printer::diagnostics_text`] to stderr.
+    pub fn write_diagnostics(&self, text: &str, color: Color) {
         match color {
             // Rendered with flowc's colours from neutralised text: written as it is.
-            Color::Always => Self::write_err(&text),
-            Color::Never => self.err(&text),
+            Color::Always => Self::write_err(text),
+            Color::Never => self.err(text),
         }
     }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::ids::{dag_id_of, gate_task_id, sanitize_id, sensor_task_id, unique_var};
 use super::operator::UpstreamRun;
-use super::schedule::{Alignment, Misalignment, Timing, align};
+use super::schedule::{Alignment, Misalignment, Timing, align_with};
 use super::{Builder, DagTask, Links, Operator};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::graph::{DependencyGraph, EdgeReason};
@@ -137,10 +137,11 @@ impl Builder<'_> {
             let Some(up_flow) = self.repository.flows.iter().find(|f| &f.id == upstream.flow()) else {
                 continue;
             };
+            let offsets = &mut self.offsets;
             let alignment = self
                 .alignments
                 .entry((up_flow.id.to_string(), flow.id.to_string()))
-                .or_insert_with(|| align(timing(up_flow), timing(flow)))
+                .or_insert_with(|| align_with(timing(up_flow), timing(flow), offsets))
                 .clone();
             let alignment = match alignment {
                 Ok(alignment) => alignment,

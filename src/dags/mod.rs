@@ -113,6 +113,7 @@ pub fn build(
         gated: quality::gated(input.quality),
         version,
         alignments: BTreeMap::new(),
+        offsets: schedule::Offsets::default(),
     };
     for (upstream, downstream, edge) in graph.edges() {
         builder
@@ -208,6 +209,8 @@ struct Builder<'a> {
     /// for, by (upstream, downstream) flow: the same for every sensor between the two,
     /// and comparing two zones takes a pass over years of days.
     alignments: BTreeMap<(String, String), Result<schedule::Alignment, schedule::Misalignment>>,
+    /// The zones' offset profiles the alignments compare.
+    offsets: schedule::Offsets,
 }
 
 impl Builder<'_> {

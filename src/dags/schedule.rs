@@ -13,7 +13,9 @@
 //! differ by season, they do not: the sensor then works the upstream run out from
 //! the business date, at the upstream flow's wall-clock time in its zone.
 
-use chrono::{Days, NaiveDate, NaiveTime};
+use std::collections::BTreeMap;
+
+use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::model::{Schedule, TimeZone};
 
@@ -150,8 +152,54 @@ pub(crate) enum Misalignment {
     },
 }
 
+/// How far a wall-clock time of day in a zone lies from the same time in UTC on each
+/// day of the horizon from a start date, as the days it changes on: zones change their
+/// offset a few times a year at most, so a profile is short, and it is computed once
+/// per zone, time and start however many pairs of flows compare it.
+#[derive(Debug, Default)]
+pub(crate) struct Offsets {
+    /// By zone name, minute of the day and start.
+    profiles: BTreeMap<(String, i64, NaiveDate), Vec<(u64, i64)>>,
+}
+
+impl Offsets {
+    /// The profile of `minute` of the day in `zone` from `start`: (day number, seconds
+    /// the instant lies after the same wall-clock time in UTC) where it changes, the
+    /// first at day 0; `None` for a minute past the day.
+    fn profile(&mut self, zone: TimeZone, minute: i64, start: NaiveDate) -> Option<&[(u64, i64)]> {
+        let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(minute * 60).ok()?, 0)?;
+        let profile = self
+            .profiles
+            .entry((zone.to_string(), minute, start))
+            .or_insert_with(|| {
+                let mut changes: Vec<(u64, i64)> = Vec::new();
+                for n in 0..ALIGNMENT_HORIZON_DAYS {
+                    let Some(day) = start.checked_add_days(Days::new(n)) else {
+                        break;
+                    };
+                    let shift = zone.instant(day, time) - NaiveDateTime::new(day, time).and_utc().timestamp();
+                    if changes.last().is_none_or(|(_, last)| *last != shift) {
+                        changes.push((n, shift));
+                    }
+                }
+                changes
+            });
+        Some(profile)
+    }
+}
+
 /// How a run of `downstream` finds the run of `upstream` with the same business date.
+#[cfg(test)]
 pub(crate) fn align(upstream: Timing<'_>, downstream: Timing<'_>) -> Result<Alignment, Misalignment> {
+    align_with(upstream, downstream, &mut Offsets::default())
+}
+
+/// [`align`], with the zones' offset profiles kept in `offsets` for the next pair.
+pub(crate) fn align_with(
+    upstream: Timing<'_>,
+    downstream: Timing<'_>,
+    offsets: &mut Offsets,
+) -> Result<Alignment, Misalignment> {
     let Some(up) = Cron::of(upstream.schedule) else {
         return Err(Misalignment::UpstreamUnscheduled);
     };
@@ -188,7 +236,12 @@ pub(crate) fn align(upstream: Timing<'_>, downstream: Timing<'_>) -> Result<Alig
                     .or_else(|| NaiveDate::from_ymd_opt(2000, 1, 1))
                     .unwrap_or_default();
                 Ok(
-                    match fixed_delta(upstream.zone, up_minute, downstream.zone, down_minute, start) {
+                    match fixed_delta(
+                        offsets,
+                        (upstream.zone, up_minute),
+                        (downstream.zone, down_minute),
+                        start,
+                    ) {
                         Some(seconds) => Alignment::Delta { seconds },
                         None => Alignment::ZonedRun {
                             minute_of_day: up_minute,
@@ -220,23 +273,35 @@ pub(crate) fn align(upstream: Timing<'_>, downstream: Timing<'_>) -> Result<Alig
 /// `down_minute` in `down_zone`), when it is the same on every day of the horizon
 /// from `start`.
 fn fixed_delta(
-    up_zone: TimeZone,
-    up_minute: i64,
-    down_zone: TimeZone,
-    down_minute: i64,
+    offsets: &mut Offsets,
+    (up_zone, up_minute): (TimeZone, i64),
+    (down_zone, down_minute): (TimeZone, i64),
     start: NaiveDate,
 ) -> Option<i64> {
+    let wall = (down_minute - up_minute) * 60;
     if up_zone.is_utc() && down_zone.is_utc() {
-        return Some((down_minute - up_minute) * 60);
+        return Some(wall);
     }
-    let wall = |minute: i64| NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(minute * 60).ok()?, 0);
-    let (up_time, down_time) = (wall(up_minute)?, wall(down_minute)?);
-    let delta = |day: NaiveDate| down_zone.instant(day, down_time) - up_zone.instant(day, up_time);
-    let first = delta(start);
-    (1..ALIGNMENT_HORIZON_DAYS)
-        .filter_map(|n| start.checked_add_days(Days::new(n)))
-        .all(|day| delta(day) == first)
-        .then_some(first)
+    // delta(day) = wall + down's shift(day) - up's shift(day): fixed when the
+    // difference of the two profiles is the same on every day.
+    let up = offsets.profile(up_zone, up_minute, start)?.to_vec();
+    let down = offsets.profile(down_zone, down_minute, start)?;
+    let shift_on = |profile: &[(u64, i64)], day: u64| {
+        profile
+            .iter()
+            .take_while(|(from, _)| *from <= day)
+            .last()
+            .map_or(0, |(_, shift)| *shift)
+    };
+    let mut days: Vec<u64> = up.iter().chain(down.iter()).map(|(day, _)| *day).collect();
+    days.sort_unstable();
+    days.dedup();
+    let differences: Vec<i64> = days
+        .iter()
+        .map(|day| shift_on(down, *day) - shift_on(&up, *day))
+        .collect();
+    let first = *differences.first()?;
+    differences.iter().all(|d| *d == first).then_some(wall + first)
 }
 
 #[cfg(test)]

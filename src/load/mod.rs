@@ -10,11 +10,13 @@
 //! stages 3–10 are pure.
 
 mod git;
+mod record;
 mod source;
 pub mod yaml;
 
 pub use git::GitTree;
 pub(crate) use git::relative_folder;
+pub use record::{Call, Inputs, Recording};
 pub use source::{FileSource, MAX_FILE_BYTES, MemoryTree, ReadOutcome, WorkTree};
 pub use yaml::{YamlEntry, YamlNode, YamlValue};
 

@@ -35,6 +35,7 @@ use std::time::Duration;
 
 mod discard;
 pub mod files;
+pub mod memo;
 mod next;
 pub mod scaffold;
 pub mod store;

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::airflow_harness::{AirflowVersion, SAMPLE_LOGICAL_DATE, inspect_with};
-use crate::support::{example, example_copy, flowc, flowc_in, names, text, tree};
+use crate::support::{example, example_copy, flowc, flowc_in, names, output_tree, text, tree};
 
 /// Compiles `repo` for `env` into `out`; asserts exit 0.
 pub(crate) fn compile(repo: &Path, env: &str, out: &Path, version: AirflowVersion) {
@@ -376,7 +376,7 @@ fn compiling_twice_gives_byte_identical_output() {
         let second = tempfile::tempdir().expect("temp dir");
         compile(&example(), "prod", first.path(), version);
         compile(&example(), "prod", second.path(), version);
-        let (a, b) = (tree(first.path()), tree(second.path()));
+        let (a, b) = (output_tree(first.path()), output_tree(second.path()));
         assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
         for (path, bytes) in &a {
             assert!(bytes == &b[path], "{path} differs between two compiles");
@@ -421,7 +421,7 @@ fn an_environment_named_twice_is_compiled_once() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(text(&output.stdout).lines().count(), 1, "{}", text(&output.stdout));
     assert!(
-        tree(once.path()) == tree(twice.path()),
+        output_tree(once.path()) == output_tree(twice.path()),
         "the output differs from one --env prod"
     );
 }
@@ -473,7 +473,7 @@ fn a_failed_compile_leaves_the_previous_output_untouched() {
     assert_eq!(names(out.path()), [".flowc", "prod"], "something was left behind");
     assert_eq!(
         names(&out.path().join(".flowc")),
-        [".airflowignore", "compile", "lock"],
+        [".airflowignore", "compile", "lock", "memo"],
         "something was left behind"
     );
     assert_eq!(

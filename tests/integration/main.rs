@@ -14,6 +14,7 @@ mod check_fixtures;
 mod codeowners;
 mod column_lineage_corpus;
 mod compile;
+mod compile_memo;
 mod compile_snapshots;
 mod compiled_in_airflow;
 mod control_characters;

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::support::{flowc, repo_root, text, tree};
+use crate::support::{flowc, output_tree, repo_root, text, tree};
 use flowc::columns::{Column, RepositoryColumns, SchemaOrigin, TableSchema, TaskColumns};
 use flowc::compiler::{CompileRequest, Compiled, compile};
 use flowc::diagnostic::{FileId, Span};
@@ -247,8 +247,8 @@ fn compile_writes_one_event_per_task_and_environment_byte_for_byte_the_same() {
         out
     };
     let (one, two) = (compile_into(), compile_into());
-    let files = tree(one.path());
-    assert_eq!(files, tree(two.path()), "deterministic");
+    let files = output_tree(one.path());
+    assert_eq!(files, output_tree(two.path()), "deterministic");
     let events: Vec<&String> = files.keys().filter(|p| p.contains("/openlineage/")).collect();
     assert_eq!(
         events,

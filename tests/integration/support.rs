@@ -28,6 +28,15 @@ pub(crate) fn example_copy() -> tempfile::TempDir {
     dir
 }
 
+/// What `tree` gives of a compile's output folder, without the compile memo
+/// (`.flowc/memo/`: what the last compile read and left, a cache that names inodes and
+/// times, not output).
+pub(crate) fn output_tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = tree(root);
+    files.retain(|path, _| !path.starts_with(".flowc/memo/"));
+    files
+}
+
 /// A git repository (branch `main`) whose folder `project` (empty: the root) holds
 /// the example, committed.
 pub(crate) fn example_repository(project: &str) -> (tempfile::TempDir, Repository) {

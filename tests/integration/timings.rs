@@ -39,6 +39,7 @@ fn compile_timings_list_every_stage_then_the_total_and_peak_memory() {
     assert_eq!(
         names,
         [
+            "memo",
             "load",
             "validate",
             "read",

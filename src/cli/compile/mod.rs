@@ -1,5 +1,7 @@
 //! `flowc compile`: check, render every environment asked for, write all or nothing.
 
+mod memo;
+
 use crate::words::plural;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -9,8 +11,10 @@ use clap::ValueEnum;
 use super::progress::{DisplayArgs, Progress, timings_table};
 use super::{Outcome, Printer, open_tree};
 use crate::Error;
-use crate::compiler::{CompileRequest, Compiled, Unobserved, compile_observed};
+use crate::compiler::{CompileRequest, Compiled, Timings, Unobserved, compile_observed};
+use crate::load::Recording;
 use crate::output;
+use crate::render::CompiledEnvironment;
 
 /// Arguments of `flowc compile`.
 #[derive(Debug, clap::Args)]
@@ -59,17 +63,35 @@ impl From<AirflowVersionArg> for crate::model::AirflowVersion {
 pub(crate) fn run(args: &CompileArgs, printer: &Printer) -> Result<Outcome, Error> {
     let started = Instant::now();
     let tree = open_tree(&args.repo, args.rev.as_deref())?;
+    let on_wait = |lock: &Path| {
+        printer.err(&format!(
+            "waiting for another flowc writing to {} (it holds {}), for up to {} s…\n",
+            display(&args.out),
+            display(lock),
+            output::LOCK_WAIT.as_secs()
+        ));
+    };
+    let mut timings = Timings::default();
+    if timings.time(&Unobserved, "memo", || {
+        memo::replay(args, printer, tree.as_ref(), &on_wait)
+    })? {
+        if args.display.timings {
+            printer.err(&timings_table(&timings, started));
+        }
+        return Ok(Outcome::Clean);
+    }
     let request = CompileRequest {
         environments: args.env.clone(),
         airflow_version: args.airflow_version.map(Into::into),
     };
+    let recording = Recording::new(tree.as_ref());
     let progress = Progress::start(printer, args.display, "compile");
-    let compiled = compile_observed(tree.as_ref(), &request, &progress);
+    let compiled = compile_observed(&recording, &request, &progress);
     progress.finish();
-    let (mut timings, compiled) = match compiled? {
+    let (report, compiled) = match compiled? {
         Compiled::Done { report, environments } => {
             printer.diagnostics(&report.diagnostics, &report.sources);
-            (report.timings, environments)
+            (report, environments)
         }
         Compiled::CheckFailed { report } => {
             printer.diagnostics(&report.diagnostics, &report.sources);
@@ -91,22 +113,15 @@ pub(crate) fn run(args: &CompileArgs, printer: &Printer) -> Result<Outcome, Erro
             return Ok(Outcome::InputErrors);
         }
     };
-    let on_wait = |lock: &Path| {
-        printer.err(&format!(
-            "waiting for another flowc writing to {} (it holds {}), for up to {} s…\n",
-            display(&args.out),
-            display(lock),
-            output::LOCK_WAIT.as_secs()
-        ));
-    };
+    timings.stages.extend(report.timings.stages.iter().copied());
     let summaries = timings.time(&Unobserved, "output", || {
         output::write(
             &args.out,
             compiled.iter().map(|c| (c.name.as_str(), &c.files)),
             &on_wait,
         )
-    });
-    let summaries = summaries?;
+    })?;
+    memo::remember(args, printer, tree.as_ref(), recording.inputs(), &report, &compiled);
     if args.display.timings {
         printer.err(&timings_table(&timings, started));
     }
@@ -114,23 +129,38 @@ pub(crate) fn run(args: &CompileArgs, printer: &Printer) -> Result<Outcome, Erro
         for warning in &summary.warnings {
             printer.err(&format!("warning: {warning}\n"));
         }
-        if args.display.quiet {
-            continue;
+        if !args.display.quiet {
+            let files = format!(
+                "{} written, {} unchanged, {} removed",
+                plural(summary.written, "file"),
+                summary.unchanged,
+                summary.removed
+            );
+            printer.out(&summary_line(
+                &environment.name,
+                &environment_summary(environment),
+                &args.out,
+                &files,
+            ));
         }
-        let tasks: usize = environment.dags.dags.iter().map(|d| d.tasks.len()).sum();
-        printer.out(&format!(
-            "{}: {}, {} (Airflow {}) → {}: {} written, {} unchanged, {} removed\n",
-            environment.name,
-            plural(environment.dags.dags.len(), "DAG"),
-            plural(tasks, "Airflow task"),
-            environment.dags.airflow_version,
-            display(&args.out.join(&environment.name)),
-            plural(summary.written, "file"),
-            summary.unchanged,
-            summary.removed,
-        ));
     }
     Ok(Outcome::Clean)
+}
+
+/// What an environment's line says of it: `7 DAGs, 104 Airflow tasks (Airflow 3)`.
+pub(super) fn environment_summary(environment: &CompiledEnvironment) -> String {
+    let tasks: usize = environment.dags.dags.iter().map(|d| d.tasks.len()).sum();
+    format!(
+        "{}, {} (Airflow {})",
+        plural(environment.dags.dags.len(), "DAG"),
+        plural(tasks, "Airflow task"),
+        environment.dags.airflow_version
+    )
+}
+
+/// An environment's line: `prod: 7 DAGs, … → build/prod: 3 files written, …`.
+pub(super) fn summary_line(name: &str, summary: &str, out: &Path, files: &str) -> String {
+    format!("{name}: {summary} → {}: {files}\n", display(&out.join(name)))
 }
 
 fn display(path: &Path) -> String {
