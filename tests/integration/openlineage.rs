@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::support::{flowc, output_tree, repo_root, text, tree};
+use crate::support::{flowc, output_tree, repo_root, text};
 use flowc::columns::{Column, RepositoryColumns, SchemaOrigin, TableSchema, TaskColumns};
 use flowc::compiler::{CompileRequest, Compiled, compile};
 use flowc::diagnostic::{FileId, Span};
