@@ -142,6 +142,12 @@ fn say(text: &str) {
     println!("{text}");
 }
 
+/// A measure as soon as it is done, on stderr: a 100,000-task run takes a while.
+#[expect(clippy::print_stderr, reason = "a benchmark reports its progress on stderr")]
+fn progress(text: &str) {
+    eprintln!("{text}");
+}
+
 /// The ceiling's process: read, sanitise and parse every file of `list`, all threads.
 fn ceiling(list: &Path) {
     let list = std::fs::read_to_string(list).expect("the ceiling's file list");
@@ -171,6 +177,7 @@ fn ceiling(list: &Path) {
 fn measure_size(tasks: usize, runs: usize, settings: &Settings) -> SizeReport {
     let dir = tempfile::tempdir().expect("temp dir");
     let repo = dir.path().join("repo");
+    progress(&format!("{} tasks: generating", thousands(tasks)));
     let generated = varied::generate(&repo, tasks);
     let base = git_commit(&repo, "base");
     let list = dir.path().join("sql-files.txt");
@@ -300,6 +307,11 @@ fn measure(name: &'static str, runs: usize, settings: &Settings, mut one: impl F
             (a, b) => a.or(b),
         };
     }
+    progress(&format!(
+        "  {name}: {}, peak {}",
+        best.map_or_else(|| note.clone().unwrap_or_default(), |s| format!("{s:.3} s")),
+        peak.map_or("n/a".to_owned(), |p| format!("{p:.0} MB"))
+    ));
     Measure {
         name,
         seconds: best,
@@ -339,6 +351,8 @@ fn git_commit(repo: &Path, message: &str) -> String {
         let output = std::process::Command::new("git")
             .args(["-c", "user.name=flowc bench", "-c", "user.email=bench@example.invalid"])
             .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+            // No background gc or maintenance running into the measures.
+            .args(["-c", "gc.auto=0", "-c", "maintenance.auto=false"])
             .args(args)
             .current_dir(repo)
             .output()
