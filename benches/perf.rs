@@ -14,7 +14,8 @@
 //!
 //! `FLOWC_BENCH_TASKS=1000,10000` picks the sizes, `FLOWC_BENCH_RUNS` the runs per
 //! measure; a command is killed past `FLOWC_BENCH_MAX_MB` resident (default 8000) or
-//! `FLOWC_BENCH_MAX_SECONDS` (default 900). Under `cargo test` (no `--bench`) it runs
+//! `FLOWC_BENCH_MAX_SECONDS` (default 900); `FLOWC_BENCH_KEEP=1` keeps each generated
+//! repository (its path on stderr) to profile a command by hand. Under `cargo test` (no `--bench`) it runs
 //! every measure once on 200 tasks and asserts that each command succeeds and that the
 //! repository checks clean. `docs/performance.md` explains the figures.
 
@@ -175,7 +176,12 @@ fn ceiling(list: &Path) {
 
 /// Generates a repository of `tasks` tasks and measures everything on it.
 fn measure_size(tasks: usize, runs: usize, settings: &Settings) -> SizeReport {
-    let dir = tempfile::tempdir().expect("temp dir");
+    let mut dir = tempfile::tempdir().expect("temp dir");
+    // Kept for profiling a command by hand afterwards.
+    if std::env::var_os("FLOWC_BENCH_KEEP").is_some() {
+        dir.disable_cleanup(true);
+        progress(&format!("keeping {}", dir.path().display()));
+    }
     let repo = dir.path().join("repo");
     progress(&format!("{} tasks: generating", thousands(tasks)));
     let generated = varied::generate(&repo, tasks);

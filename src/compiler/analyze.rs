@@ -285,6 +285,15 @@ fn read_sql_files(
 ) -> Result<BTreeMap<TaskId, FileId>, Error> {
     let mut files = BTreeMap::new();
     let mut read: BTreeMap<String, Option<FileId>> = BTreeMap::new();
+    let paths: BTreeSet<&str> = repository
+        .tasks()
+        .filter_map(|(_, task)| match &task.kind {
+            TaskKind::SparkSql(spark) => Some(spark.sql.value.as_str()),
+            _ => None,
+        })
+        .collect();
+    let tree = load::Prefetched::new(tree, paths);
+    let mut scanned = BTreeSet::new();
     for (_, task) in repository.tasks() {
         let TaskKind::SparkSql(spark) = &task.kind else {
             continue;
@@ -293,7 +302,7 @@ fn read_sql_files(
         let file = if let Some(file) = read.get(path) {
             *file
         } else {
-            let file = match load::read_text(tree, sources, path, Some(spark.sql.span))? {
+            let file = match load::read_text(&tree, sources, path, Some(spark.sql.span))? {
                 TextFile::Read(file) => Some(file),
                 TextFile::Unusable(diagnostic) => {
                     diagnostics.push(*diagnostic);
@@ -305,12 +314,16 @@ fn read_sql_files(
         };
         if let Some(file) = file {
             // A SQL file shared by several tasks is scanned once.
-            if !files.values().any(|f| *f == file) {
-                diagnostics.extend(crate::validate::secrets::scan_text(file, sources.file(file).text()));
-            }
+            scanned.insert(file);
             files.insert(task.id.clone(), file);
         }
     }
+    let scanned: Vec<FileId> = scanned.into_iter().collect();
+    let found: Vec<Vec<Diagnostic>> = scanned
+        .par_iter()
+        .map(|file| crate::validate::secrets::scan_text(*file, sources.file(*file).text()))
+        .collect();
+    diagnostics.extend(found.into_iter().flatten());
     Ok(files)
 }
 

@@ -10,12 +10,14 @@
 //! stages 3–10 are pure.
 
 mod git;
+mod prefetch;
 mod record;
 mod source;
 pub mod yaml;
 
 pub use git::GitTree;
 pub(crate) use git::relative_folder;
+pub use prefetch::Prefetched;
 pub use record::{Call, Inputs, Recording};
 pub use source::{FileSource, MAX_FILE_BYTES, MemoryTree, ReadOutcome, WorkTree};
 pub use yaml::{YamlEntry, YamlNode, YamlValue};
