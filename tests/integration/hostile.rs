@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use crate::airflow_harness::{AirflowVersion, inspect};
-use crate::support::{copy_dir_editing, flowc_in, repo_root, text, tree};
+use crate::support::{copy_dir_editing, flowc_in, output_tree, repo_root, text};
 
 /// The token the fixture holds in every free-text field.
 const TOKEN: &str = "__HOSTILE__";
@@ -201,7 +201,7 @@ fn check_version(hostile: &Hostile, version: AirflowVersion) {
     hostile.compile(flag, &out);
     let again = hostile.dir.path().join(format!("again-{flag}"));
     hostile.compile(flag, &again);
-    let (first, second) = (tree(&out), tree(&again));
+    let (first, second) = (output_tree(&out), output_tree(&again));
     assert_eq!(
         first.keys().collect::<Vec<_>>(),
         second.keys().collect::<Vec<_>>(),
