@@ -9,25 +9,49 @@ cd "$(dirname "$0")/.."
 started=$SECONDS
 step() { echo "==> $1 (at $((SECONDS - started)) s)"; }
 
+# What the tests install (npm packages, Chromium, the Airflow, Spark and OpenLineage
+# venvs) is mostly download and unpacking: it runs in the background while cargo builds,
+# one script after another, and the tests start once it is all there. Each script is
+# idempotent, and the tests call them too.
+setup_log="$(mktemp)"
+(
+  set -e
+  started_setup=$SECONDS
+  done_in() { echo "    $1 ready (after $((SECONDS - started_setup)) s)"; }
+  # Workflow linters, Mermaid's parser, playwright-core (into target/…): these fail
+  # early and loudly when Node.js, npm or the chromium package is missing.
+  bash scripts/workflow-linter.sh >/dev/null
+  done_in "workflow linters"
+  bash scripts/mermaid-parser.sh >/dev/null
+  done_in "Mermaid's parser"
+  bash scripts/browser.sh >/dev/null
+  done_in "Chromium and playwright-core"
+  bash scripts/airflow-venvs.sh
+  done_in "Airflow venvs"
+  bash scripts/spark-venv.sh
+  done_in "Spark venv"
+  bash scripts/openlineage-venv.sh
+  done_in "OpenLineage venv"
+) >"$setup_log" 2>&1 &
+setup=$!
+trap 'kill "$setup" 2>/dev/null || true; rm -f "$setup_log"' EXIT
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy (warnings are errors)"
 cargo clippy --all-targets --locked -- -D warnings
 
-step "workflow linters (pinned, into target/workflow-linter/)"
-# The workflow tests install them too; doing it here first fails early and loudly
-# when Node.js or npm is missing.
-bash scripts/workflow-linter.sh >/dev/null
+step "cargo build of the tests"
+cargo test --all-targets --locked --no-run
 
-step "Mermaid's parser (pinned, into target/mermaid-parser/)"
-# For the test that parses every diagram flowc writes; it installs it too.
-bash scripts/mermaid-parser.sh >/dev/null
-
-step "Chromium and playwright-core for the browser tests (into target/browser/)"
-# The docs page test installs them too; doing it here first fails early and loudly
-# when Node.js, npm or the chromium package is missing.
-bash scripts/browser.sh >/dev/null
+step "what the tests need (installed in the background since the start)"
+if ! wait "$setup"; then
+  cat "$setup_log" >&2
+  echo "installing what the tests need failed (above)" >&2
+  exit 1
+fi
+cat "$setup_log"
 
 step "cargo test"
 # insta must never write or accept snapshots on its own here: a changed snapshot fails.
@@ -37,6 +61,6 @@ INSTA_UPDATE=no CI="${CI:-true}" cargo test --all-targets --locked -- --include-
 
 step "flowc compile examples/wingpay"
 out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
+trap 'rm -rf "$out" "$setup_log"' EXIT
 cargo run --quiet --locked -- compile examples/wingpay --out "$out"
 step "done"

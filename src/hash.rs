@@ -23,6 +23,17 @@ pub fn hash_files<'a>(files: impl IntoIterator<Item = (&'a str, &'a Vec<u8>)>) -
     hex(&hasher.finalize())
 }
 
+/// SHA-256 of a sequence of byte strings, each preceded by its length, so no two
+/// different sequences hash alike.
+pub fn digest_parts<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hasher.finalize().into()
+}
+
 /// SHA-256 of one file's bytes, hex.
 pub fn hash_bytes(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))

@@ -8,6 +8,7 @@ use std::time::Instant;
 use clap::ValueEnum;
 
 use super::progress::{DisplayArgs, Progress, timings_table};
+use super::sql_cache::RepoCache;
 use super::{Outcome, Printer, open_tree};
 use crate::Error;
 use crate::compiler::{CheckReport, check_observed};
@@ -45,12 +46,15 @@ pub(crate) enum CheckFormat {
 pub(crate) fn run(args: &CheckArgs, printer: &Printer) -> Result<Outcome, Error> {
     let started = Instant::now();
     let tree = open_tree(&args.repo, args.rev.as_deref())?;
+    let cache = RepoCache::open(&args.repo);
     let progress = Progress::start(printer, args.display, "check");
-    let report = check_observed(tree.as_ref(), &progress);
+    let report = check_observed(tree.as_ref(), &progress, cache.cache());
     progress.finish();
     let report = report?;
+    cache.save();
     if args.display.timings {
         printer.err(&timings_table(&report.timings, started));
+        cache.report(printer);
     }
     match args.format {
         CheckFormat::Human => {

@@ -23,6 +23,7 @@ mod pull_request;
 mod run;
 mod schema;
 mod sql;
+mod sql_cache;
 mod sql_columns;
 mod templates;
 mod test;

@@ -1,5 +1,6 @@
 //! `flowc plan`: what merging a revision would change in one environment.
 
+use super::sql_cache::RepoCache;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -53,9 +54,18 @@ pub(crate) enum PlanFormat {
 /// revision has errors, or with `--fail-on-breaking` when there are breaking changes.
 pub(crate) fn run(args: &PlanArgs, printer: &Printer) -> Result<Outcome, Error> {
     let started = Instant::now();
+    let cache = RepoCache::open(&args.repo);
     let progress = Progress::start(printer, args.display, "plan");
-    let outcome = plan::plan_revisions(&args.repo, &args.base, args.head.as_deref(), &args.env, &progress);
+    let outcome = plan::plan_revisions(
+        &args.repo,
+        &args.base,
+        args.head.as_deref(),
+        &args.env,
+        &progress,
+        cache.cache(),
+    );
     progress.finish();
+    cache.save();
     let mut timings = Timings::default();
     timings.push("compile both revisions, plan", started.elapsed());
     let outcome = outcome?;
@@ -71,6 +81,7 @@ pub(crate) fn run(args: &PlanArgs, printer: &Printer) -> Result<Outcome, Error> 
             printer.out(&text);
             if args.display.timings {
                 printer.err(&timings_table(&timings, started));
+                cache.report(printer);
             }
             if args.fail_on_breaking && plan.breaking_count() > 0 {
                 printer.err(&format!(

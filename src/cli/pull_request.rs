@@ -1,6 +1,7 @@
 //! What `flowc promote` and `flowc comment` share: where their GitHub requests go, and
 //! the markdown they publish on a pull request (a `--body-file`, or the plan).
 
+use super::sql_cache::RepoCache;
 use std::path::Path;
 
 use super::Printer;
@@ -56,7 +57,10 @@ pub(crate) fn plan_markdown(
     env: &str,
     printer: &Printer,
 ) -> Result<Body, Error> {
-    let outcome = plan_revisions(repo, base, head, env, &Unobserved)?;
+    let cache = RepoCache::open(repo);
+    let outcome = plan_revisions(repo, base, head, env, &Unobserved, cache.cache());
+    cache.save();
+    let outcome = outcome?;
     let markdown = outcome.markdown();
     if let PlanOutcome::Failed(failure) = &outcome {
         print_failure(failure, printer);

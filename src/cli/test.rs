@@ -1,6 +1,7 @@
 //! `flowc test`: the repository's unit tests (`flows/<flow>/tests/*.yaml`) run on a
 //! local Spark, each in its own databases.
 
+use super::sql_cache::RepoCache;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -227,7 +228,10 @@ fn suggestion<'a>(name: &str, names: impl Iterator<Item = &'a str> + Clone) -> S
 /// The tasks whose output the change since `base` can affect: `flowc plan`'s changed
 /// tasks and their downstream, in prod.
 fn affected_tasks(repo: &Path, base: &str, printer: &Printer) -> Result<BTreeSet<String>, Error> {
-    match plan_revisions(repo, base, None, DEFAULT_ENVIRONMENT, &Unobserved)? {
+    let cache = RepoCache::open(repo);
+    let outcome = plan_revisions(repo, base, None, DEFAULT_ENVIRONMENT, &Unobserved, cache.cache());
+    cache.save();
+    match outcome? {
         PlanOutcome::Planned(plan) => {
             let mut tasks: BTreeSet<String> = plan
                 .tasks

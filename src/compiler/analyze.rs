@@ -22,6 +22,7 @@ use crate::model::{Repository, Spanned, TableName, TaskId, TaskKind};
 use crate::policy::access::{self, AccessReport};
 use crate::policy::codeowners;
 use crate::policy::isolation::IsolationInput;
+use crate::sql::cache::SqlCache;
 use crate::sql::columns::ColumnPlan;
 use crate::sql::{self, SqlOptions, TableNames, TableRef};
 use crate::sync::DataxJob;
@@ -124,9 +125,14 @@ impl CheckReport {
     }
 }
 
-/// Runs stages 2–8 on the repository behind `tree`, telling `observer` of each. The
-/// diagnostics are not sorted yet.
-pub(super) fn analyze_repository(tree: &dyn FileSource, observer: &dyn Observer) -> Result<CheckReport, Error> {
+/// Runs stages 2–8 on the repository behind `tree`, telling `observer` of each and
+/// loading each SQL file's analysis from `cache` when it has it. The diagnostics are
+/// not sorted yet.
+pub(super) fn analyze_repository(
+    tree: &dyn FileSource,
+    observer: &dyn Observer,
+    cache: &SqlCache,
+) -> Result<CheckReport, Error> {
     let mut timings = Timings::default();
     let mut loaded = timings.time(observer, "load", || load::load(tree))?;
     let mut diagnostics = std::mem::take(&mut loaded.diagnostics);
@@ -155,7 +161,7 @@ pub(super) fn analyze_repository(tree: &dyn FileSource, observer: &dyn Observer)
         })?;
         let column_plans;
         (task_io, datax_jobs, sql_names, column_plans) = timings.time(observer, "sql", || {
-            analyze(repository, &sql_files, &sources, &mut diagnostics)
+            analyze(repository, &sql_files, &sources, cache, &mut diagnostics)
         });
         if !blocking(&diagnostics, &sources) {
             let (built, found) = timings.time(observer, "graph", || crate::graph::build(repository, &task_io));
@@ -379,11 +385,13 @@ fn declared(reads: &[Spanned<TableName>], writes: &[Spanned<TableName>]) -> Task
     }
 }
 
-/// Analyses every SQL file in parallel and collects each task's reads and writes.
+/// Analyses every SQL file in parallel (or loads its analysis from `cache`) and
+/// collects each task's reads and writes.
 fn analyze(
     repository: &Repository,
     sql_files: &BTreeMap<TaskId, FileId>,
     sources: &SourceMap,
+    cache: &SqlCache,
     diagnostics: &mut Diagnostics,
 ) -> Analyzed {
     let tasks: Vec<_> = repository.tasks().collect();
@@ -406,7 +414,9 @@ fn analyze(
                     params: Some(&params),
                     known_variables: Some(&known),
                 };
-                let analysis = sql::analyze(file, sources.file(file).text(), &options);
+                let text = sources.file(file).text();
+                let key = cache.key(text, &options);
+                let analysis = cache.analysis(key, file, || sql::analyze(file, text, &options));
                 let mut found = analysis.diagnostics;
                 // A file that only alters (`ALTER TABLE … ADD PARTITION`, `DROP`, `MSCK`…)
                 // does what it is for: it is no "only reads" file.

@@ -30,6 +30,7 @@ use crate::model::{AirflowVersion, Environment, Repository, TaskId};
 use crate::policy::isolation;
 use crate::render::ddl::{self, Ddl, DdlInput};
 use crate::render::{self, CompiledEnvironment, RenderInput, Templates};
+use crate::sql::cache::SqlCache;
 use crate::sync::{self, DataxJob};
 
 /// What to compile.
@@ -67,12 +68,12 @@ pub enum Compiled {
 
 /// Checks the repository behind `tree`: stages 2–9, nothing rendered.
 pub fn check(tree: &dyn FileSource) -> Result<CheckReport, Error> {
-    check_observed(tree, &Unobserved)
+    check_observed(tree, &Unobserved, &SqlCache::none())
 }
 
-/// [`check`], telling `observer` of each stage.
-pub fn check_observed(tree: &dyn FileSource, observer: &dyn Observer) -> Result<CheckReport, Error> {
-    let mut report = analyze::analyze_repository(tree, observer)?;
+/// [`check`], telling `observer` of each stage and using `cache`'s SQL analyses.
+pub fn check_observed(tree: &dyn FileSource, observer: &dyn Observer, cache: &SqlCache) -> Result<CheckReport, Error> {
+    let mut report = analyze::analyze_repository(tree, observer, cache)?;
     let mut timings = std::mem::take(&mut report.timings);
     timings.time(observer, "environments", || {
         build_dags(&mut report, &CompileRequest::default(), Mode::Check)
@@ -83,16 +84,17 @@ pub fn check_observed(tree: &dyn FileSource, observer: &dyn Observer) -> Result<
 
 /// Checks and renders the repository behind `tree`.
 pub fn compile(tree: &dyn FileSource, request: &CompileRequest) -> Result<Compiled, Error> {
-    compile_observed(tree, request, &Unobserved)
+    compile_observed(tree, request, &Unobserved, &SqlCache::none())
 }
 
-/// [`compile`], telling `observer` of each stage.
+/// [`compile`], telling `observer` of each stage and using `cache`'s SQL analyses.
 pub fn compile_observed(
     tree: &dyn FileSource,
     request: &CompileRequest,
     observer: &dyn Observer,
+    cache: &SqlCache,
 ) -> Result<Compiled, Error> {
-    let mut report = analyze::analyze_repository(tree, observer)?;
+    let mut report = analyze::analyze_repository(tree, observer, cache)?;
     let mut timings = std::mem::take(&mut report.timings);
     let mut built = timings.time(observer, "environments", || {
         build_dags(&mut report, request, Mode::Render)

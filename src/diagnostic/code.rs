@@ -9,7 +9,7 @@ use std::fmt;
 macro_rules! codes {
     ($( $(#[$doc:meta])* $variant:ident = $code:literal ),* $(,)?) => {
         /// A stable diagnostic code.
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub enum Code {
             $( $(#[$doc])* $variant, )*
         }

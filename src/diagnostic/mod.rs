@@ -9,16 +9,19 @@
 //! [`crate::Error`] values.
 
 mod code;
+pub mod in_file;
 pub mod invisible;
 pub mod render;
 mod source_map;
 pub mod suggest;
 
+use serde::{Deserialize, Serialize};
+
 pub use code::Code;
 pub use source_map::{Excerpt, FileId, LineCol, SourceFile, SourceMap, Span};
 
 /// How bad a diagnostic is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Severity {
     /// The input is wrong; flowc exits 1 and writes nothing.
     Error,
@@ -37,7 +40,7 @@ impl Severity {
 }
 
 /// A secondary location with a short explanation.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Label {
     /// Where.
     pub span: Span,
@@ -46,7 +49,7 @@ pub struct Label {
 }
 
 /// One problem found in the user's input.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     /// Stable code, e.g. `G402`.
     pub code: Code,

@@ -7,6 +7,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use serde::{Deserialize, Serialize};
+
 /// Index of a file in a [`SourceMap`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(u32);
@@ -23,10 +25,12 @@ impl FileId {
     }
 }
 
-/// A byte range `start..end` in one source file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A byte range `start..end` in one source file. Saved and loaded only within one
+/// file ([`super::in_file`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Span {
     /// The file the range is in.
+    #[serde(with = "super::in_file")]
     pub file: FileId,
     /// Byte offset of the first byte.
     pub start: u32,

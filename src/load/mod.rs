@@ -9,12 +9,14 @@
 //! [`read_all`], and
 //! stages 3–10 are pure.
 
+mod cache;
 mod git;
 mod prefetch;
 mod record;
 mod source;
 pub mod yaml;
 
+pub use cache::read_cache;
 pub use git::GitTree;
 pub(crate) use git::relative_folder;
 pub use prefetch::Prefetched;

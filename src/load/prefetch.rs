@@ -53,6 +53,10 @@ impl FileSource for Prefetched<'_> {
     fn files(&self, path: &str) -> Result<Vec<String>, Error> {
         self.inner.files(path)
     }
+
+    fn stamp(&self, path: &str) -> Option<String> {
+        self.inner.stamp(path)
+    }
 }
 
 #[cfg(test)]

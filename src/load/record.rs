@@ -4,7 +4,7 @@
 //! [`Recording`] wraps any [`FileSource`] and notes every call made through it (each
 //! file read, with its content's SHA-256 or what stopped the read; each folder listed,
 //! with a hash of its names). [`Inputs::unchanged`] makes the same calls again and
-//! compares: a file edited, added where a folder was listed, or removed, and the
+//! compares (a file whose [`FileSource::stamp`] is as it was is not read again): a file edited, added where a folder was listed, or removed, and the
 //! answer is no. Every byte a compile depends on comes through its `FileSource`, so
 //! equal calls mean an equal compile.
 
@@ -27,6 +27,10 @@ pub enum Call {
         path: String,
         /// The content's SHA-256, or what stopped the read.
         answer: String,
+        /// The file's [`FileSource::stamp`] before it was read, when it had one: the
+        /// same stamp again means the same content, without reading it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stamp: Option<String>,
     },
     /// [`FileSource::files`].
     Files {
@@ -82,10 +86,13 @@ impl<'a> Recording<'a> {
 
 impl FileSource for Recording<'_> {
     fn read(&self, path: &str) -> Result<ReadOutcome, Error> {
+        // Before the read: a change while it reads leaves a stamp that no longer fits.
+        let stamp = self.inner.stamp(path);
         let outcome = self.inner.read(path)?;
         self.note(Call::Read {
             path: path.to_owned(),
             answer: read_answer(&outcome),
+            stamp: stamp.filter(|_| matches!(outcome, ReadOutcome::Bytes(_))),
         });
         Ok(outcome)
     }
@@ -101,6 +108,10 @@ impl FileSource for Recording<'_> {
 
     fn location(&self) -> String {
         self.inner.location()
+    }
+
+    fn stamp(&self, path: &str) -> Option<String> {
+        self.inner.stamp(path)
     }
 
     fn files(&self, path: &str) -> Result<Vec<String>, Error> {
@@ -128,7 +139,10 @@ impl Inputs {
     pub fn unchanged(&self, tree: &dyn FileSource) -> Result<bool, Error> {
         let changed = self.calls.par_iter().map(|call| -> Result<bool, Error> {
             Ok(match call {
-                Call::Read { path, answer } => read_answer(&tree.read(path)?) != *answer,
+                Call::Read { path, answer, stamp } => {
+                    let same_stamp = stamp.is_some() && tree.stamp(path) == *stamp;
+                    !same_stamp && read_answer(&tree.read(path)?) != *answer
+                }
                 Call::Files { path, answer } => names_answer(&tree.files(path)?) != *answer,
                 Call::SubFolders { path, answer } => names_answer(&tree.sub_folders(path)?) != *answer,
             })
@@ -215,5 +229,61 @@ mod tests {
         let text = serde_json::to_string(&inputs).expect("serialises");
         let back: Inputs = serde_json::from_str(&text).expect("parses");
         assert_eq!(back, inputs);
+    }
+
+    /// A tree whose files have stamps, counting its reads.
+    struct Stamped {
+        tree: MemoryTree,
+        stamps: std::collections::BTreeMap<String, String>,
+        reads: std::sync::atomic::AtomicUsize,
+    }
+
+    impl FileSource for Stamped {
+        fn read(&self, path: &str) -> Result<ReadOutcome, Error> {
+            self.reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.tree.read(path)
+        }
+        fn sub_folders(&self, path: &str) -> Result<Vec<String>, Error> {
+            self.tree.sub_folders(path)
+        }
+        fn location(&self) -> String {
+            self.tree.location()
+        }
+        fn files(&self, path: &str) -> Result<Vec<String>, Error> {
+            self.tree.files(path)
+        }
+        fn stamp(&self, path: &str) -> Option<String> {
+            self.stamps.get(path).cloned()
+        }
+    }
+
+    fn stamped(project: &str, stamp: Option<&str>) -> Stamped {
+        Stamped {
+            tree: tree(project, &[]),
+            stamps: stamp
+                .map(|s| ("flowc.yaml".to_owned(), s.to_owned()))
+                .into_iter()
+                .collect(),
+            reads: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    #[test]
+    fn a_file_whose_stamp_is_as_it_was_is_not_read_again() {
+        let recording_tree = stamped("project: p\n", Some("1"));
+        let recording = Recording::new(&recording_tree);
+        recording.read("flowc.yaml").expect("reads");
+        let inputs = recording.inputs();
+        // Same stamp: not read.
+        let same = stamped("project: p\n", Some("1"));
+        assert!(inputs.unchanged(&same).expect("replays"));
+        assert_eq!(same.reads.load(std::sync::atomic::Ordering::Relaxed), 0);
+        // Another stamp, or none: read and compared.
+        for stamp in [Some("2"), None] {
+            let other = stamped("project: p\n", stamp);
+            assert!(inputs.unchanged(&other).expect("replays"));
+            assert_eq!(other.reads.load(std::sync::atomic::Ordering::Relaxed), 1);
+            assert!(!inputs.unchanged(&stamped("project: q\n", stamp)).expect("replays"));
+        }
     }
 }

@@ -47,7 +47,20 @@ pub trait FileSource: Sync {
     /// Names of the files directly in a repository-relative folder, sorted; empty when
     /// the folder does not exist.
     fn files(&self, path: &str) -> Result<Vec<String>, Error>;
+
+    /// What identifies a file's present content without reading it, when the tree can
+    /// tell: any change of the content changes it. `None` (the default) when it cannot,
+    /// or when the file changed so recently that a change to come could leave it
+    /// the same (see [`WorkTree`]'s).
+    fn stamp(&self, _path: &str) -> Option<String> {
+        None
+    }
 }
+
+/// How long ago a file must have changed for its stamp to be trusted: a write within
+/// the same tick of the file system's clock as the last one may leave its times as
+/// they were.
+const SETTLED: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Files in a directory on disk.
 #[derive(Debug)]
@@ -167,6 +180,35 @@ impl FileSource for WorkTree {
 
     fn files(&self, path: &str) -> Result<Vec<String>, Error> {
         self.entries(path, std::fs::FileType::is_file)
+    }
+
+    /// The device, inode, size, modification and status-change times of the file the
+    /// path leads to (one `stat`). Writing a file changes its status-change time, which
+    /// no program can set back, and replacing it changes its inode; a file changed
+    /// within [`SETTLED`] has no stamp.
+    #[cfg(unix)]
+    fn stamp(&self, path: &str) -> Option<String> {
+        use std::os::unix::fs::MetadataExt as _;
+        let full = contained(&self.canonical_root, path).filter(|_| !path.contains('\0'))?;
+        let metadata = std::fs::metadata(full).ok().filter(std::fs::Metadata::is_file)?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs();
+        let latest = metadata.ctime().max(metadata.mtime());
+        let settled = u64::try_from(latest).ok()?.saturating_add(SETTLED.as_secs()) < now;
+        settled.then(|| {
+            format!(
+                "{}:{}:{}:{}.{}:{}.{}",
+                metadata.dev(),
+                metadata.ino(),
+                metadata.size(),
+                metadata.mtime(),
+                metadata.mtime_nsec(),
+                metadata.ctime(),
+                metadata.ctime_nsec()
+            )
+        })
     }
 
     fn sub_folders(&self, path: &str) -> Result<Vec<String>, Error> {

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::LOCK_WAIT;
@@ -27,7 +28,7 @@ use crate::hash::hash_bytes;
 use crate::load::{FileSource, Inputs};
 
 /// The memo's own format; a memo of another is ignored.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 /// The memo's folder in the store.
 const MEMO_DIR: &str = "memo";
 
@@ -159,14 +160,20 @@ pub fn current(
     }
     let store = out.join(STORE_DIR);
     let lock = lock_waiting(&store, LOCK_WAIT, on_wait)?;
-    let written = memo.environments.iter().all(|environment| {
-        let folder = out.join(&environment.name);
-        environment
-            .files
-            .iter()
-            .all(|file| stamp(&folder.join(&file.path)) == Some((file.size, file.modified_ns, file.inode)))
-    });
-    let current = written && memo.inputs.unchanged(tree)?;
+    // The outputs' stats and the inputs' hashes, side by side, each in parallel.
+    let (written, unchanged) = rayon::join(
+        || {
+            memo.environments.iter().all(|environment| {
+                let folder = out.join(&environment.name);
+                environment
+                    .files
+                    .par_iter()
+                    .all(|file| stamp(&folder.join(&file.path)) == Some((file.size, file.modified_ns, file.inode)))
+            })
+        },
+        || memo.inputs.unchanged(tree),
+    );
+    let current = written && unchanged?;
     drop(lock);
     Ok(current.then_some(memo))
 }

@@ -33,6 +33,7 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
+pub mod cache;
 mod discard;
 pub mod files;
 pub mod memo;

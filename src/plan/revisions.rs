@@ -19,6 +19,7 @@ use crate::diagnostic::render::human::{self, Color};
 use crate::load::{FileSource, GitTree, WorkTree};
 use crate::render::CompiledEnvironment;
 use crate::render::manifest::{MANIFEST_VERSION, Manifest};
+use crate::sql::cache::SqlCache;
 
 /// The environment planned when none is named; every project has it.
 pub const DEFAULT_ENVIRONMENT: &str = "prod";
@@ -105,13 +106,14 @@ pub struct Source<'a> {
 
 /// Plans `head` (a git revision, or the work tree at `repo` when `None`) against
 /// `base` (a git revision) of the repository at `repo`, for `environment` (the CLI's
-/// default is [`DEFAULT_ENVIRONMENT`]).
+/// default is [`DEFAULT_ENVIRONMENT`]), both revisions using `cache`'s SQL analyses.
 pub fn plan_revisions(
     repo: &Path,
     base: &str,
     head: Option<&str>,
     environment: &str,
     observer: &dyn Observer,
+    cache: &SqlCache,
 ) -> Result<PlanOutcome, Error> {
     let base_tree = GitTree::open(repo, base)?;
     let base = Source {
@@ -125,19 +127,19 @@ pub fn plan_revisions(
             files: &head_tree,
             revision: Revision::git(head, &head_tree.commit_id()),
         };
-        plan_sources(&base, &head, environment, &planner, observer)
+        plan_sources(&base, &head, environment, &planner, observer, cache)
     } else {
         let work_tree = WorkTree::open(repo)?;
         let head = Source {
             files: &work_tree,
             revision: Revision::work_tree(),
         };
-        plan_sources(&base, &head, environment, &planner, observer)
+        plan_sources(&base, &head, environment, &planner, observer, cache)
     }
 }
 
-/// Compiles both revisions (in parallel, both told to `observer`) and plans the head
-/// against the base.
+/// Compiles both revisions (in parallel, both told to `observer`, both using `cache`)
+/// and plans the head against the base.
 ///
 /// A head that does not compile is not planned, but when its errors come from its
 /// columns (a reader naming a column its table lost) the column changes are still
@@ -148,14 +150,15 @@ pub fn plan_sources(
     environment: &str,
     planner: &Planner,
     observer: &dyn Observer,
+    cache: &SqlCache,
 ) -> Result<PlanOutcome, Error> {
     let request = CompileRequest {
         environments: vec![environment.to_owned()],
         airflow_version: None,
     };
     let (base_compiled, head_compiled) = rayon::join(
-        || compile_observed(base.files, &request, observer),
-        || compile_observed(head.files, &request, observer),
+        || compile_observed(base.files, &request, observer, cache),
+        || compile_observed(head.files, &request, observer, cache),
     );
     let (head_report, head_result) = split(head_compiled?);
     let head_environment = match head_result {

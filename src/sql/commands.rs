@@ -7,6 +7,7 @@
 //! brings into the session, located so that their text is read from the original file
 //! (placeholders and all).
 
+use serde::{Deserialize, Serialize};
 use sqlparser::ast::ObjectName;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
@@ -48,7 +49,7 @@ pub enum SparkCommand {
 }
 
 /// What a resource is, as `ADD` and `CREATE FUNCTION … USING` name it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ResourceKind {
     /// A jar, put on the class path.
     Jar,

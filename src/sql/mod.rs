@@ -23,6 +23,7 @@
 
 mod blank;
 mod blocks;
+pub mod cache;
 pub mod columns;
 mod commands;
 mod create_table;
@@ -51,6 +52,8 @@ pub use parse::{ParsedSql, ParsedStatement, SparkStatement, parse};
 pub use placeholder::{Placeholder, PlaceholderKind};
 pub use select::{QueryShape, query_shape};
 
+use serde::{Deserialize, Serialize};
+
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, FileId, Span};
 use crate::model::TableName;
@@ -68,7 +71,7 @@ pub struct SqlOptions<'a> {
 }
 
 /// A table mentioned in the SQL, with where it was first mentioned.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableRef {
     /// The normalised table name.
     pub name: TableName,
@@ -77,7 +80,7 @@ pub struct TableRef {
 }
 
 /// Where a database name is written: in a qualified table name, or a `USE db`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DatabaseMention {
     /// The database as written, unquoted, lower case.
     pub database: String,
@@ -91,7 +94,7 @@ pub struct DatabaseMention {
 
 /// One place a table read or written is named (CTEs, temporary views and table
 /// functions are not tables and never appear here).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableMention {
     /// The table, qualified as the analyser resolved it.
     pub table: TableName,
@@ -107,7 +110,7 @@ pub struct TableMention {
 
 /// Every table name and `USE` database of one file, in file order: what an
 /// environment's database mapping rewrites (see [`rewrite`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableNames {
     /// Table names read or written, each span once.
     pub tables: Vec<TableMention>,
@@ -120,7 +123,7 @@ pub struct TableNames {
 }
 
 /// A function a file defines with `CREATE [TEMPORARY] FUNCTION`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionRef {
     /// The function's name as written, unquoted, lower case.
     pub name: String,
@@ -134,7 +137,7 @@ pub struct FunctionRef {
 
 /// A jar, file or archive a file adds to the session (`ADD JAR`, `CREATE FUNCTION …
 /// USING JAR`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResourceRef {
     /// Jar, file or archive.
     pub kind: ResourceKind,
@@ -146,7 +149,7 @@ pub struct ResourceRef {
 
 /// A path queried directly as a table: ``parquet.`/data/x` `` (Spark's SQL on files).
 /// It is no table: it is neither read nor written lineage, nor rewritten per environment.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PathRef {
     /// The data source format, lower case (`parquet`, `delta`…).
     pub format: String,
@@ -159,7 +162,7 @@ pub struct PathRef {
 }
 
 /// The result of analysing one SQL file.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SqlAnalysis {
     /// Tables read, sorted by name, each once.
     pub reads: Vec<TableRef>,

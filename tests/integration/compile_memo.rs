@@ -150,3 +150,27 @@ fn a_revision_compile_is_remembered_until_the_revision_moves() {
     commit_all(&repository, "a change");
     assert!(!hit(&compile(dir.path(), out.path(), &["--rev", "main"])));
 }
+
+#[test]
+fn a_settled_input_is_not_read_again_yet_a_same_size_edit_in_place_compiles_again() {
+    let repo = example_copy();
+    // Inputs changed over two seconds ago are checked by their stamp (a stat) alone.
+    std::thread::sleep(std::time::Duration::from_millis(2_200));
+    let out = tempfile::tempdir().expect("temp dir");
+    compile(repo.path(), out.path(), &[]);
+    assert!(hit(&compile(repo.path(), out.path(), &[])));
+    // The same file, the same size, another byte: written in place (same inode).
+    let sql = repo.path().join("flows/users/dim_user.sql");
+    let text = fs::read_to_string(&sql).expect("read");
+    let edited = text.replacen("SELECT", "select", 1);
+    assert_eq!(edited.len(), text.len());
+    assert_ne!(edited, text);
+    let before_edit = tree(&out.path().join("prod"));
+    let mut file = fs::OpenOptions::new().write(true).open(&sql).expect("open");
+    std::io::Write::write_all(&mut file, edited.as_bytes()).expect("write in place");
+    drop(file);
+    assert!(!hit(&compile(repo.path(), out.path(), &[])));
+    let after_edit = tree(&out.path().join("prod"));
+    assert!(after_edit != before_edit, "the edit shows");
+    assert!(after_edit == cold(repo.path()), "a cold compile's output");
+}

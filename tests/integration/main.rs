@@ -49,6 +49,7 @@ mod spark_client;
 mod spark_harness;
 mod spark_runs;
 mod spark_seeds;
+mod sql_cache;
 mod sql_column_lineage;
 mod sql_forms;
 mod sql_lineage;

@@ -97,11 +97,15 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// Copies a folder recursively; a file for which `edit` returns contents is written
-/// with those instead of being copied.
+/// with those instead of being copied. A `.flowc` folder (the SQL analysis cache a run
+/// in the source folder left, git-ignored) is not copied: a copy starts cold.
 pub(crate) fn copy_dir_editing(from: &Path, to: &Path, edit: &dyn Fn(&Path) -> Option<String>) {
     fs::create_dir_all(to).expect("create");
     for entry in fs::read_dir(from).expect("list") {
         let entry = entry.expect("entry");
+        if entry.file_name() == ".flowc" {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.path().is_dir() {
             copy_dir_editing(&entry.path(), &target, edit);

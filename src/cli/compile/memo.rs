@@ -20,24 +20,6 @@ const PLAIN: &str = "warnings";
 const COLOURED: &str = "warnings in colour";
 const COLOURED_AS: &str = "warnings in colour rendered as";
 
-/// flowc's build as a memo names it: its version, and its binary's size and time, so
-/// that a rebuilt flowc never trusts an older build's memo.
-fn build() -> String {
-    let binary = std::env::current_exe()
-        .and_then(std::fs::metadata)
-        .ok()
-        .map(|metadata| {
-            let modified = metadata
-                .modified()
-                .ok()
-                .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |time| time.as_nanos());
-            format!("{} bytes, {modified}", metadata.len())
-        })
-        .unwrap_or_default();
-    format!("flowc {} ({binary})", env!("CARGO_PKG_VERSION"))
-}
-
 /// What was asked, as a memo names it.
 fn request(args: &CompileArgs, tree: &dyn FileSource) -> String {
     format!(
@@ -57,7 +39,14 @@ pub(super) fn replay(
     tree: &dyn FileSource,
     on_wait: &dyn Fn(&Path),
 ) -> Result<bool, Error> {
-    let Some(memo) = memo::current(&args.out, &build(), &request(args, tree), tree, on_wait)? else {
+    let Some(memo) = memo::current(
+        &args.out,
+        &super::super::sql_cache::build(),
+        &request(args, tree),
+        tree,
+        on_wait,
+    )?
+    else {
         return Ok(false);
     };
     let (text, color) = match printer.color() {
@@ -100,7 +89,7 @@ pub(super) fn remember(
     report: &CheckReport,
     compiled: &[CompiledEnvironment],
 ) {
-    let mut memo = Memo::new(&build(), &request(args, tree), inputs);
+    let mut memo = Memo::new(&super::super::sql_cache::build(), &request(args, tree), inputs);
     let (plain, _) = Printer::diagnostics_text(&report.diagnostics, &report.sources, Color::Never);
     let (coloured, coloured_as) = Printer::diagnostics_text(&report.diagnostics, &report.sources, Color::Always);
     memo.shown.insert(PLAIN.to_owned(), plain);

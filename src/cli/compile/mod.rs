@@ -9,6 +9,7 @@ use std::time::Instant;
 use clap::ValueEnum;
 
 use super::progress::{DisplayArgs, Progress, timings_table};
+use super::sql_cache::RepoCache;
 use super::{Outcome, Printer, open_tree};
 use crate::Error;
 use crate::compiler::{CompileRequest, Compiled, Timings, Unobserved, compile_observed};
@@ -85,9 +86,11 @@ pub(crate) fn run(args: &CompileArgs, printer: &Printer) -> Result<Outcome, Erro
         airflow_version: args.airflow_version.map(Into::into),
     };
     let recording = Recording::new(tree.as_ref());
+    let cache = RepoCache::open(&args.repo);
     let progress = Progress::start(printer, args.display, "compile");
-    let compiled = compile_observed(&recording, &request, &progress);
+    let compiled = compile_observed(&recording, &request, &progress, cache.cache());
     progress.finish();
+    cache.save();
     let (report, compiled) = match compiled? {
         Compiled::Done { report, environments } => {
             printer.diagnostics(&report.diagnostics, &report.sources);
@@ -124,6 +127,7 @@ pub(crate) fn run(args: &CompileArgs, printer: &Printer) -> Result<Outcome, Erro
     memo::remember(args, printer, tree.as_ref(), recording.inputs(), &report, &compiled);
     if args.display.timings {
         printer.err(&timings_table(&timings, started));
+        cache.report(printer);
     }
     for (environment, summary) in compiled.iter().zip(summaries) {
         for warning in &summary.warnings {

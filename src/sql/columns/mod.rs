@@ -28,13 +28,15 @@ mod types;
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::TableName;
 
 /// A column of a table: `db.table.column`. External tables (a sync task's source
 /// system) are named `<connection>.<schema>.<table>`, as in
 /// [`crate::graph::TaskIo::external_reads`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ColumnName {
     /// The table, qualified as the table-level lineage qualifies it.
     pub table: TableName,
@@ -60,7 +62,7 @@ impl fmt::Display for ColumnName {
 
 /// How a target column is made from its direct sources (OpenLineage's DIRECT
 /// subtypes), ordered weakest first: along a chain the strongest one wins.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Transformation {
     /// The value is copied unchanged (a column, maybe renamed or cast-free).
     #[default]
@@ -83,7 +85,7 @@ impl Transformation {
 }
 
 /// Why a column is an INDIRECT source (OpenLineage's INDIRECT subtypes).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum IndirectKind {
     /// A JOIN condition.
     Join,
@@ -231,7 +233,7 @@ pub struct FileColumns {
 
 /// The schema-independent reduction of a file's statements that [`resolve`] reads.
 /// Built while the file is parsed; holds no syntax tree.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnPlan {
     /// The statements that matter to column lineage, in file order.
     statements: Vec<plan::Statement>,

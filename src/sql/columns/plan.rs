@@ -3,12 +3,14 @@
 //! references they use, wildcards, and the references of the clauses that only
 //! influence rows (WHERE, JOIN, GROUP BY …). No syntax tree, no schema.
 
+use serde::{Deserialize, Serialize};
+
 use super::{IndirectKind, Transformation};
 use crate::diagnostic::Span;
 use crate::model::TableName;
 
 /// One statement of the file that matters to column lineage.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) enum Statement {
     /// A query whose rows go nowhere (a plain `SELECT`): its references are still read.
     Read(Query),
@@ -29,7 +31,7 @@ pub(super) enum Statement {
 }
 
 /// What kind of statement writes the target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) enum WriteKind {
     /// `INSERT`: positional, named from the target's column list or known schema.
     Insert,
@@ -39,7 +41,7 @@ pub(super) enum WriteKind {
 }
 
 /// A statement that writes a table from a query.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Write {
     pub(super) target: TableName,
     pub(super) span: Span,
@@ -52,7 +54,7 @@ pub(super) struct Write {
 }
 
 /// `MERGE INTO target USING source ON … WHEN …`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Merge {
     pub(super) target: TableName,
     pub(super) span: Span,
@@ -71,7 +73,7 @@ pub(super) struct Merge {
 }
 
 /// A query: its CTEs, its body and its ORDER BY.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Query {
     /// Each CTE: its name, its column list (`WITH c (a, b) AS …`), its query.
     pub(super) ctes: Vec<(String, Vec<String>, Query)>,
@@ -80,7 +82,7 @@ pub(super) struct Query {
 }
 
 /// A query body.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) enum Body {
     Select(Box<Select>),
     /// UNION, INTERSECT, EXCEPT: both branches, column by column.
@@ -94,7 +96,7 @@ pub(super) enum Body {
 }
 
 /// One `SELECT … FROM … WHERE …`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Select {
     /// FROM tables and JOINs, then LATERAL VIEWs, in order.
     pub(super) relations: Vec<Relation>,
@@ -108,7 +110,7 @@ pub(super) struct Select {
 }
 
 /// A relation in a FROM clause.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Relation {
     /// `AS alias`, lower case.
     pub(super) alias: Option<String>,
@@ -118,7 +120,7 @@ pub(super) struct Relation {
 }
 
 /// What a relation reads.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) enum Source {
     /// A table, qualified as the table-level lineage qualifies it.
     Table(TableName),
@@ -136,7 +138,7 @@ pub(super) enum Source {
 }
 
 /// A select item.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) enum Item {
     /// `*` or `t.*` (`qualifier` lower case), `EXCEPT (a, b)`.
     Wildcard {
@@ -153,7 +155,7 @@ pub(super) enum Item {
 }
 
 /// An expression reduced to the columns it uses.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Expr {
     pub(super) refs: Vec<ColumnRef>,
     /// Subqueries inside it: every column they use counts.
@@ -167,14 +169,14 @@ pub(super) struct Expr {
 }
 
 /// A column reference as written: `c`, `t.c`, `db.t.c`, `s.field` …, lower case.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct ColumnRef {
     pub(super) parts: Vec<String>,
     pub(super) span: Span,
 }
 
 /// How an expression's type follows from its parts.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) enum TypeHint {
     #[default]
     Unknown,
