@@ -8,6 +8,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::discard::{NEXT_DIR, discard};
 use super::files::entries_under;
 use super::{MANIFEST, WriteSummary, outputs_of};
@@ -126,26 +128,37 @@ fn build(
         summary.written += 1;
     }
     let new_outputs = files.get(MANIFEST).map(|bytes| outputs_of(bytes)).unwrap_or_default();
-    for (path, bytes) in files.iter().filter(|(path, _)| *path != MANIFEST) {
-        let target = next.join(path);
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
-        }
-        let unchanged = new_outputs
-            .get(path)
-            .is_some_and(|hash| old_outputs.get(path) == Some(hash));
-        let source = live.join(path);
-        if unchanged
-            && fs::symlink_metadata(&source)
-                .is_ok_and(|m| m.is_file() && m.len() == u64::try_from(bytes.len()).unwrap_or(u64::MAX))
-            && fs::hard_link(&source, &target).is_ok()
-        {
-            summary.unchanged += 1;
-        } else {
-            write(&target, bytes)?;
-            summary.written += 1;
-        }
+    let others: Vec<(&String, &Vec<u8>)> = files.iter().filter(|(path, _)| *path != MANIFEST).collect();
+    // The folders first, each once; then the files side by side.
+    let folders: BTreeSet<PathBuf> = others
+        .iter()
+        .filter_map(|(path, _)| next.join(path).parent().map(Path::to_path_buf))
+        .collect();
+    for folder in &folders {
+        fs::create_dir_all(folder).map_err(|e| Error::io("create", folder, e))?;
     }
+    let linked: Vec<bool> = others
+        .par_iter()
+        .map(|(path, bytes)| -> Result<bool, Error> {
+            let target = next.join(path);
+            let unchanged = new_outputs
+                .get(*path)
+                .is_some_and(|hash| old_outputs.get(*path) == Some(hash));
+            let source = live.join(path);
+            if unchanged
+                && fs::symlink_metadata(&source)
+                    .is_ok_and(|m| m.is_file() && m.len() == u64::try_from(bytes.len()).unwrap_or(u64::MAX))
+                && fs::hard_link(&source, &target).is_ok()
+            {
+                return Ok(true);
+            }
+            write(&target, bytes)?;
+            Ok(false)
+        })
+        .collect::<Result<_, _>>()?;
+    let unchanged = linked.iter().filter(|linked| **linked).count();
+    summary.unchanged += unchanged;
+    summary.written += linked.len() - unchanged;
     if kind == Live::Folder {
         carry_foreign(live, next, files, old_outputs)?;
     }

@@ -21,6 +21,7 @@ pub mod templates;
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::Error;
@@ -118,28 +119,41 @@ pub fn render_environment(dags: &EnvironmentDags, input: &RenderInput<'_>, ddl: 
         files.insert(format!("dags/{path}"), text.as_bytes().to_vec());
     }
     let mut python_override = airflow_override(input);
-    for dag in &dags.dags {
-        let source_hash = hash_files(
-            dag.sources
-                .iter()
-                .filter_map(|s| inputs.get(s).map(|b| (s.as_str(), b))),
-        );
-        let context = DagContext {
-            dag,
-            environment: &dags.environment,
-            airflow_version: version.as_str(),
-            v3: version == AirflowVersion::V3,
-            flowc_version: env!("CARGO_PKG_VERSION"),
-            source_hash,
-            uses_assets: dag_uses_assets(dag),
-        };
-        let budget = Budget::for_tasks(dag.tasks.len());
-        match templates::render(input.env, DAG_TEMPLATE, &context, budget) {
+    // Each DAG file on its own (in parallel); what they found in DAG order.
+    let rendered: Vec<_> = dags
+        .dags
+        .par_iter()
+        .map(|dag| {
+            let source_hash = hash_files(
+                dag.sources
+                    .iter()
+                    .filter_map(|s| inputs.get(s).map(|b| (s.as_str(), b))),
+            );
+            let context = DagContext {
+                dag,
+                environment: &dags.environment,
+                airflow_version: version.as_str(),
+                v3: version == AirflowVersion::V3,
+                flowc_version: env!("CARGO_PKG_VERSION"),
+                source_hash,
+                uses_assets: dag_uses_assets(dag),
+            };
+            let budget = Budget::for_tasks(dag.tasks.len());
+            let rendered = templates::render(input.env, DAG_TEMPLATE, &context, budget);
+            let problem = match (&rendered, python_override) {
+                (Ok(text), Some(_)) => python_syntax::problem(&String::from_utf8_lossy(text)),
+                _ => None,
+            };
+            (rendered, problem)
+        })
+        .collect();
+    for (dag, (rendered, problem)) in dags.dags.iter().zip(rendered) {
+        match rendered {
             Ok(text) => {
                 let path = format!("dags/{}.py", dag.dag_id);
                 // One report per template: every DAG file shares its problem.
                 if let Some((template, span)) = python_override
-                    && let Some(problem) = python_syntax::problem(&String::from_utf8_lossy(&text))
+                    && let Some(problem) = problem
                 {
                     diagnostics.push(invalid_python(template, span, &dag.flow, &problem));
                     python_override = None;
@@ -191,9 +205,9 @@ fn openlineage_files(dags: &EnvironmentDags, input: &RenderInput<'_>) -> Result<
         source: None,
         only: None,
     };
-    openlineage::events(dags, &lineage)
+    openlineage::events_as(dags, &lineage, |event| json_bytes(&event))
         .into_iter()
-        .map(|(name, event)| Ok((format!("openlineage/{name}"), json_bytes(&event)?)))
+        .map(|(name, bytes)| Ok((format!("openlineage/{name}"), bytes?)))
         .collect()
 }
 

@@ -24,10 +24,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use crate::columns::RepositoryColumns;
-use crate::dags::{DagTask, EnvironmentDags, Operator};
+use crate::dags::{Dag, DagTask, EnvironmentDags, Operator};
 use crate::graph::TaskIo;
 use crate::model::{ConnectionKind, Environment, Project, Repository, TableName, Task, TaskId};
 use crate::sql::columns::ColumnName;
@@ -76,6 +77,16 @@ pub fn job_namespace(project: &str, environment: &str) -> String {
 
 /// One event per task of the environment, by file name `<job name>.json`.
 pub fn events(dags: &EnvironmentDags, input: &LineageInput<'_>) -> BTreeMap<String, Value> {
+    events_as(dags, input, |event| event)
+}
+
+/// [`events`], each turned into what `convert` makes of it as soon as it is built
+/// (e.g. its bytes), so that the events never all exist at once.
+pub fn events_as<T: Send>(
+    dags: &EnvironmentDags,
+    input: &LineageInput<'_>,
+    convert: impl Fn(Value) -> T + Sync,
+) -> BTreeMap<String, T> {
     let tasks: BTreeMap<String, &Task> = input
         .repository
         .tasks()
@@ -98,59 +109,71 @@ pub fn events(dags: &EnvironmentDags, input: &LineageInput<'_>) -> BTreeMap<Stri
             .flat_map(|io| io.external_reads.iter().chain(&io.external_writes))
             .collect(),
     };
-    let mut events = BTreeMap::new();
-    for dag in &dags.dags {
-        for dag_task in &dag.tasks {
+    // Each DAG's tasks on their own, in parallel; the events sorted by name.
+    dags.dags
+        .par_iter()
+        .flat_map_iter(|dag| dag.tasks.iter().map(move |dag_task| (dag, dag_task)))
+        .filter_map(|(dag, dag_task)| {
             // Not the sensors, partitions, checks and gates flowc adds around tasks.
-            let Some(task) = tasks
+            let task = tasks
                 .get(&dag_task.name)
-                .filter(|task| task.kind.type_name() == dag_task.task_type)
-            else {
-                continue;
-            };
+                .filter(|task| task.kind.type_name() == dag_task.task_type)?;
             if input.only.is_some_and(|only| !only.contains(&task.id)) {
-                continue;
+                return None;
             }
-            let name = format!("{}.{}", dag.dag_id, dag_task.task_id);
-            let owner = owners.get(task.id.flow().as_str()).copied().unwrap_or_default();
-            let job = json!({
-                "namespace": job_namespace(&input.repository.project.name, &dags.environment),
-                "name": name,
-                "facets": job_facets(task, dag_task, dags, owner, input),
-            });
-            let io = input.task_io.get(&task.id).cloned().unwrap_or_default();
-            let lineage = input.columns.and_then(|c| c.tasks.get(&task.id));
-            let inputs: BTreeSet<&TableName> = io.reads.iter().map(|r| &r.name).chain(&io.external_reads).collect();
-            let outputs: BTreeSet<&TableName> = io.writes.iter().map(|w| &w.name).chain(&io.external_writes).collect();
-            let schema = |table: &TableName| input.columns.and_then(|c| schema_facet(c, table));
-            let inputs: Vec<Value> = inputs
-                .iter()
-                .map(|table| datasets.dataset(table, schema(table)))
-                .collect();
-            let outputs: Vec<Value> = outputs
-                .iter()
-                .map(|table| {
-                    let mut dataset = datasets.dataset(table, schema(table));
-                    if let Some(facet) = lineage.and_then(|l| datasets.column_lineage(l, table))
-                        && let Some(facets) = dataset["facets"].as_object_mut()
-                    {
-                        facets.insert("columnLineage".to_owned(), facet);
-                    }
-                    dataset
-                })
-                .collect();
-            let event = json!({
-                "eventTime": EVENT_TIME,
-                "producer": PRODUCER,
-                "schemaURL": SPEC,
-                "job": job,
-                "inputs": inputs,
-                "outputs": outputs,
-            });
-            events.insert(format!("{name}.json"), event);
-        }
-    }
-    events
+            let (name, event) = event(dag, dag_task, task, &datasets, &owners, dags, input);
+            Some((name, convert(event)))
+        })
+        .collect()
+}
+
+/// The OpenLineage event of `task`, run as `dag_task` of `dag`: its file name and JSON.
+fn event(
+    dag: &Dag,
+    dag_task: &DagTask,
+    task: &Task,
+    datasets: &Datasets<'_>,
+    owners: &BTreeMap<&str, &str>,
+    dags: &EnvironmentDags,
+    input: &LineageInput<'_>,
+) -> (String, Value) {
+    let name = format!("{}.{}", dag.dag_id, dag_task.task_id);
+    let owner = owners.get(task.id.flow().as_str()).copied().unwrap_or_default();
+    let job = json!({
+        "namespace": job_namespace(&input.repository.project.name, &dags.environment),
+        "name": name,
+        "facets": job_facets(task, dag_task, dags, owner, input),
+    });
+    let io = input.task_io.get(&task.id).cloned().unwrap_or_default();
+    let lineage = input.columns.and_then(|c| c.tasks.get(&task.id));
+    let inputs: BTreeSet<&TableName> = io.reads.iter().map(|r| &r.name).chain(&io.external_reads).collect();
+    let outputs: BTreeSet<&TableName> = io.writes.iter().map(|w| &w.name).chain(&io.external_writes).collect();
+    let schema = |table: &TableName| input.columns.and_then(|c| schema_facet(c, table));
+    let inputs: Vec<Value> = inputs
+        .iter()
+        .map(|table| datasets.dataset(table, schema(table)))
+        .collect();
+    let outputs: Vec<Value> = outputs
+        .iter()
+        .map(|table| {
+            let mut dataset = datasets.dataset(table, schema(table));
+            if let Some(facet) = lineage.and_then(|l| datasets.column_lineage(l, table))
+                && let Some(facets) = dataset["facets"].as_object_mut()
+            {
+                facets.insert("columnLineage".to_owned(), facet);
+            }
+            dataset
+        })
+        .collect();
+    let event = json!({
+        "eventTime": EVENT_TIME,
+        "producer": PRODUCER,
+        "schemaURL": SPEC,
+        "job": job,
+        "inputs": inputs,
+        "outputs": outputs,
+    });
+    (format!("{name}.json"), event)
 }
 
 /// A facet object with its `_producer` and `_schemaURL`.

@@ -9,7 +9,9 @@
 //! (`tests/fixtures/spark/wingpay/expected/`), and the dev run touched only `dev_*`
 //! databases. A run of 2024-03-06 on top, with planted violations, fails one strong
 //! rule and leaves everything downstream `upstream_failed` across flows while a weak one
-//! warns.
+//! warns: in Airflow 3 only, since what a failed check stops is Airflow's own doing and
+//! `quality` runs both rule kinds on Spark in both versions (the run costs minutes of
+//! the test command's shared Spark).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -356,7 +358,9 @@ fn the_example_runs_for_a_business_date_on_spark_under_airflow() {
             assert_eq!(build["body"]["endTime"], 1_709_683_200_000_i64, "{build:#}");
         }
 
-        violations_run(version, &spark, &prepared);
+        if version == AirflowVersion::V3 {
+            violations_run(version, &spark, &prepared);
+        }
     });
 }
 
