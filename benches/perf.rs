@@ -210,8 +210,10 @@ fn measure_size(tasks: usize, runs: usize, settings: &Settings) -> SizeReport {
         );
         run
     }));
-    measures.push(measure("check", runs, settings, |_| {
-        let run = flowc(&["check", &repo_arg], dir.path(), settings);
+    // The SQL analysis cache (`REPO/.flowc/cache/`): gone before a cold measure, kept
+    // by the runs after.
+    let cache = repo.join(".flowc");
+    let checked = |run: Run| {
         let stdout = String::from_utf8_lossy(&run.output.stdout);
         assert!(
             run.killed.is_some() || stdout.contains(": 0 errors, 0 warnings"),
@@ -219,13 +221,21 @@ fn measure_size(tasks: usize, runs: usize, settings: &Settings) -> SizeReport {
             String::from_utf8_lossy(&run.output.stderr)
         );
         run
+    };
+    measures.push(measure("check, no cache", runs, settings, |_| {
+        let _ = std::fs::remove_dir_all(&cache);
+        checked(flowc(&["check", &repo_arg], dir.path(), settings))
+    }));
+    measures.push(measure("check, cache kept", runs, settings, |_| {
+        checked(flowc(&["check", &repo_arg], dir.path(), settings))
     }));
     let out = dir.path().join("out");
     let out_arg = out.display().to_string();
     let compile = ["compile", repo_arg.as_str(), "--env", "prod", "--out", out_arg.as_str()];
-    measures.push(measure("compile, cold (new folder)", runs, settings, |_| {
-        // Not timed: the previous run's output goes, so every run starts cold.
+    measures.push(measure("compile, cold (new folder, no cache)", runs, settings, |_| {
+        // Not timed: the previous run's output and the cache go, so every run starts cold.
         let _ = std::fs::remove_dir_all(&out);
+        let _ = std::fs::remove_dir_all(&cache);
         flowc(&compile, dir.path(), settings)
     }));
     measures.push(measure("compile, unchanged", runs, settings, |_| {
@@ -330,8 +340,8 @@ fn measure(name: &'static str, runs: usize, settings: &Settings, mut one: impl F
 
 fn set_targets(m: &mut Measure) {
     let (time, memory) = match m.name {
-        "check" => (Some(CHECK_TARGET), false),
-        "compile, cold (new folder)" => (Some(COLD_TARGET), true),
+        "check, no cache" | "check, cache kept" => (Some(CHECK_TARGET), false),
+        "compile, cold (new folder, no cache)" => (Some(COLD_TARGET), true),
         "compile, unchanged" => (Some(UNCHANGED_TARGET), true),
         "compile, one SQL file changed" => (Some(CHANGED_TARGET), true),
         "plan, one SQL file changed" => (Some(PLAN_TARGET), true),
