@@ -61,7 +61,9 @@ step "cargo test"
 # insta must never write or accept snapshots on its own here: a changed snapshot fails.
 # The tests that need Airflow, python3 or Node.js are #[ignore]d so that a plain
 # `cargo test` needs only Rust; here they all run.
-INSTA_UPDATE=no CI="${CI:-true}" cargo test --all-targets --locked -- --include-ignored
+# Three test threads on a 2-core machine: the Spark tests take turns on the one shared
+# Spark, and a thread waiting for its turn would otherwise leave a core without work.
+INSTA_UPDATE=no CI="${CI:-true}" cargo test --all-targets --locked -- --include-ignored --test-threads=3
 
 step "flowc compile examples/wingpay"
 out="$(mktemp -d)"

@@ -1,7 +1,9 @@
 //! [`build`]: every task in dependency order, each read against the schemas known so
-//! far.
+//! far; the tasks of one level of the graph side by side.
 
 use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
 
 use super::compare::compare;
 use super::unknown::unknown_schemas;
@@ -49,53 +51,44 @@ pub fn build(input: &ColumnsInput<'_>) -> (RepositoryColumns, Diagnostics) {
     let mut tasks = BTreeMap::new();
     let mut diagnostics = Diagnostics::new();
     let order = input.graph.topological_order();
-    for &task in &order {
-        let found = if let Some(plan) = input.plans.get(task) {
-            let io = input.task_io.get(task);
-            // A declared table the task writes is hidden from the resolver (unless the
-            // task reads it too), so that the items keep their own names to compare.
-            let hidden: Vec<&TableName> = io
-                .into_iter()
-                .flat_map(|io| &io.writes)
-                .map(|write| &write.name)
-                .filter(|name| known.is_declared(name))
-                .filter(|name| !io.is_some_and(|io| io.reads.iter().any(|read| &read.name == *name)))
-                .collect();
-            let file = columns::resolve(
-                plan,
-                &Hiding {
-                    known: &known.flat,
-                    hidden: &hidden,
-                },
-            );
-            diagnostics.extend(file.diagnostics);
-            for output in &file.outputs {
-                match known.schemas.get(&output.table) {
-                    Some(schema) if matches!(schema.origin, SchemaOrigin::Declared(_)) => {
-                        diagnostics.extend(compare(output, schema));
+    // Tasks of one level (none reads what another writes) are resolved side by side
+    // against the schemas known before it; what they add is then added in order.
+    for level in levels(input.graph, &order) {
+        let resolved: Vec<(&TaskId, Resolved)> = level
+            .par_iter()
+            .filter_map(|&task| Some((task, resolve_task(task, input, &known, &sync_targets)?)))
+            .collect();
+        for (task, resolved) in resolved {
+            let found = match resolved {
+                Resolved::Sql(file) => {
+                    diagnostics.extend(file.diagnostics);
+                    for output in &file.outputs {
+                        match known.schemas.get(&output.table) {
+                            Some(schema) if matches!(schema.origin, SchemaOrigin::Declared(_)) => {
+                                diagnostics.extend(compare(output, schema));
+                            }
+                            _ if output.complete => known.insert(inferred(output, task)),
+                            _ => {}
+                        }
                     }
-                    _ if output.complete => known.insert(inferred(output, task)),
-                    _ => {}
+                    TaskColumns {
+                        outputs: file.outputs,
+                        indirect: file.indirect,
+                        reads: file.reads,
+                        unresolved: file.unresolved,
+                    }
                 }
-            }
-            TaskColumns {
-                outputs: file.outputs,
-                indirect: file.indirect,
-                reads: file.reads,
-                unresolved: file.unresolved,
-            }
-        } else if let (Some(job), Some(&span)) = (input.datax_jobs.get(task), sync_targets.get(task)) {
-            let (found, schema) = sync_columns(task, job, span);
-            if let Some(schema) = schema
-                && !known.schemas.contains_key(&schema.table)
-            {
-                known.insert(schema);
-            }
-            found
-        } else {
-            continue;
-        };
-        tasks.insert(task.clone(), found);
+                Resolved::Sync(found, schema) => {
+                    if let Some(schema) = schema
+                        && !known.schemas.contains_key(&schema.table)
+                    {
+                        known.insert(schema);
+                    }
+                    found
+                }
+            };
+            tasks.insert(task.clone(), found);
+        }
     }
     let repository_columns = RepositoryColumns {
         schemas: known.schemas,
@@ -108,6 +101,69 @@ pub fn build(input: &ColumnsInput<'_>) -> (RepositoryColumns, Diagnostics) {
         &repository_columns,
     ));
     (repository_columns, diagnostics)
+}
+
+/// What resolving one task found, before it is added to what is known.
+enum Resolved {
+    /// A sparksql task's file.
+    Sql(columns::FileColumns),
+    /// A sync task's columns and the schema of its target, when known.
+    Sync(TaskColumns, Option<TableSchema>),
+}
+
+/// Resolves `task` against the schemas `known` so far; `None` for a task without
+/// columns (neither SQL nor a sync with a target).
+fn resolve_task(
+    task: &TaskId,
+    input: &ColumnsInput<'_>,
+    known: &Known,
+    sync_targets: &BTreeMap<&TaskId, Span>,
+) -> Option<Resolved> {
+    if let Some(plan) = input.plans.get(task) {
+        let io = input.task_io.get(task);
+        // A declared table the task writes is hidden from the resolver (unless the
+        // task reads it too), so that the items keep their own names to compare.
+        let hidden: Vec<&TableName> = io
+            .into_iter()
+            .flat_map(|io| &io.writes)
+            .map(|write| &write.name)
+            .filter(|name| known.is_declared(name))
+            .filter(|name| !io.is_some_and(|io| io.reads.iter().any(|read| &read.name == *name)))
+            .collect();
+        let file = columns::resolve(
+            plan,
+            &Hiding {
+                known: &known.flat,
+                hidden: &hidden,
+            },
+        );
+        return Some(Resolved::Sql(file));
+    }
+    let (job, &span) = (input.datax_jobs.get(task)?, sync_targets.get(task)?);
+    let (found, schema) = sync_columns(task, job, span);
+    Some(Resolved::Sync(found, schema))
+}
+
+/// `order` (a topological order) cut into levels: a task's level is one past the
+/// highest of its upstream tasks', so no task reads what another of its level writes.
+/// Each level keeps the tasks in `order`'s order.
+fn levels<'a>(graph: &DependencyGraph, order: &[&'a TaskId]) -> Vec<Vec<&'a TaskId>> {
+    let mut level_of: BTreeMap<&TaskId, usize> = BTreeMap::new();
+    let mut levels: Vec<Vec<&TaskId>> = Vec::new();
+    for &task in order {
+        let level = graph
+            .upstream(task)
+            .into_iter()
+            .filter_map(|up| level_of.get(up).map(|level| level + 1))
+            .max()
+            .unwrap_or(0);
+        level_of.insert(task, level);
+        if levels.len() <= level {
+            levels.resize_with(level + 1, Vec::new);
+        }
+        levels[level].push(task);
+    }
+    levels
 }
 
 /// The schemas known so far, and the same as plain column lists for the resolver.
