@@ -83,7 +83,17 @@ fn measure(subject: &Subject<'_>) -> (Duration, Duration) {
 /// checks its folder each time; returns how often a folder held the old output, the
 /// new one, and leftovers.
 fn kill_repeatedly(subjects: &[Subject<'_>]) -> (usize, usize, usize) {
-    let (to_writing, total) = measure(&subjects[0]);
+    // Measured in every lane at once, as the kills run: a command that uses both cores
+    // alone takes longer beside the others.
+    let measured: Vec<(Duration, Duration)> = thread::scope(|scope| {
+        let lanes: Vec<_> = subjects
+            .iter()
+            .map(|subject| scope.spawn(move || measure(subject)))
+            .collect();
+        lanes.into_iter().map(|lane| lane.join().expect("a lane")).collect()
+    });
+    let to_writing = measured.iter().map(|m| m.0).max().unwrap_or_default();
+    let total = measured.iter().map(|m| m.1).max().unwrap_or_default();
     let writing_phase = total.saturating_sub(to_writing).max(Duration::from_millis(2));
     let counts: Vec<(usize, usize, usize)> = thread::scope(|scope| {
         let lanes: Vec<_> = subjects
