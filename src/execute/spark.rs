@@ -390,8 +390,15 @@ impl Server {
                 .map_or_else(|error| error.to_string(), |s| s.to_string());
             return Err(format!("it stopped ({status})"));
         }
-        let ready: serde_json::Value =
-            serde_json::from_str(&line).map_err(|_| format!("its first line is not the ready line: {line:?}"))?;
+        let ready: serde_json::Value = serde_json::from_str(&line).map_err(|_| {
+            // A server that is dying writes the rest of its log as it goes: let it end
+            // (a moment at most), so the log shown is the whole of it.
+            let deadline = Instant::now() + Duration::from_secs(2);
+            while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            format!("its first line is not the ready line: {line:?}")
+        })?;
         ready["port"]
             .as_u64()
             .and_then(|port| u16::try_from(port).ok())
