@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use super::super::sql_cache::build;
 use super::{CompileArgs, environment_summary, summary_line};
 use crate::Error;
 use crate::cli::Printer;
@@ -39,14 +40,7 @@ pub(super) fn replay(
     tree: &dyn FileSource,
     on_wait: &dyn Fn(&Path),
 ) -> Result<bool, Error> {
-    let Some(memo) = memo::current(
-        &args.out,
-        &super::super::sql_cache::build(),
-        &request(args, tree),
-        tree,
-        on_wait,
-    )?
-    else {
+    let Some(memo) = memo::current(&args.out, &build(), &request(args, tree), tree, on_wait)? else {
         return Ok(false);
     };
     let (text, color) = match printer.color() {
@@ -89,7 +83,7 @@ pub(super) fn remember(
     report: &CheckReport,
     compiled: &[CompiledEnvironment],
 ) {
-    let mut memo = Memo::new(&super::super::sql_cache::build(), &request(args, tree), inputs);
+    let mut memo = Memo::new(&build(), &request(args, tree), inputs);
     let (plain, _) = Printer::diagnostics_text(&report.diagnostics, &report.sources, Color::Never);
     let (coloured, coloured_as) = Printer::diagnostics_text(&report.diagnostics, &report.sources, Color::Always);
     memo.shown.insert(PLAIN.to_owned(), plain);
