@@ -4,9 +4,10 @@ use crate::words::plural;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
+use super::compile::finished;
 use super::{Outcome, Printer};
 use crate::Error;
-use crate::compiler::{CompileRequest, Compiled, compile};
+use crate::compiler::{CompileRequest, compile};
 use crate::deploy::branch::BranchTarget;
 use crate::deploy::dir::{AbortPoint, DirOptions, DirTarget, Faults};
 use crate::deploy::release::{self, Changes, Deployment, Provenance, Release};
@@ -81,28 +82,10 @@ pub(crate) fn run(args: &DeployArgs, printer: &Printer) -> Result<Outcome, Error
         environments: vec![args.env.clone()],
         airflow_version: None,
     };
-    let (report, mut environments) = match compile(tree.as_ref(), &request)? {
-        Compiled::Done { report, environments } => {
-            printer.diagnostics(&report.diagnostics, &report.sources);
-            (report, environments)
-        }
-        Compiled::CheckFailed { report } => {
-            printer.diagnostics(&report.diagnostics, &report.sources);
-            printer.out(&format!(
-                "deploy stopped: {} in the repository; {target} left untouched\n",
-                plural(report.diagnostics.error_count(), "error"),
-            ));
-            return Ok(Outcome::InputErrors);
-        }
-        Compiled::RenderFailed { report, diagnostics } => {
-            printer.diagnostics(&report.diagnostics, &report.sources);
-            printer.diagnostics(&diagnostics, &report.sources);
-            printer.out(&format!(
-                "deploy stopped: {}; {target} left untouched\n",
-                plural(diagnostics.error_count(), "error"),
-            ));
-            return Ok(Outcome::InputErrors);
-        }
+    let stopped = ["deploy stopped"; 2];
+    let Some((report, mut environments)) = finished(compile(tree.as_ref(), &request)?, printer, stopped, &target)
+    else {
+        return Ok(Outcome::InputErrors);
     };
     let (Some(repository), Some(environment)) = (report.repository.as_ref(), environments.pop()) else {
         return Err(Error::Internal("a finished compile without its environment".to_owned()));

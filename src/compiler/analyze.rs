@@ -415,8 +415,7 @@ fn analyze(
                     known_variables: Some(&known),
                 };
                 let text = sources.file(file).text();
-                let key = cache.key(text, &options);
-                let analysis = cache.analysis(key, file, || sql::analyze(file, text, &options));
+                let analysis = cache.analysis((file, text), &options, || sql::analyze(file, text, &options));
                 let mut found = analysis.diagnostics;
                 // A file that only alters (`ALTER TABLE … ADD PARTITION`, `DROP`, `MSCK`…)
                 // does what it is for: it is no "only reads" file.

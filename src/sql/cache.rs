@@ -89,7 +89,7 @@ impl SqlCache {
     }
 
     /// The key of analysing `text` with `options`.
-    pub fn key(&self, text: &str, options: &SqlOptions<'_>) -> Key {
+    fn key(&self, text: &str, options: &SqlOptions<'_>) -> Key {
         // Which options are given, and how many names each list holds, then the values.
         let count = |n: Option<usize>| n.map_or(0, |n| n as u64 + 1).to_le_bytes();
         let shape = [
@@ -107,12 +107,19 @@ impl SqlCache {
         digest_parts(parts)
     }
 
-    /// The analysis of `file` under `key`: the cached one, or `analyse()`'s, which is
-    /// then saved. Spans are in `file` either way.
-    pub fn analysis(&self, key: Key, file: FileId, analyse: impl FnOnce() -> SqlAnalysis) -> SqlAnalysis {
+    /// The analysis of `file`, whose `text` is analysed with `options`: the cached one,
+    /// or `analyse()`'s, which is then saved. Spans are in `file` either way. With no
+    /// cache ([`SqlCache::none`]) nothing is hashed.
+    pub fn analysis(
+        &self,
+        (file, text): (FileId, &str),
+        options: &SqlOptions<'_>,
+        analyse: impl FnOnce() -> SqlAnalysis,
+    ) -> SqlAnalysis {
         if self.build.is_empty() {
             return analyse();
         }
+        let key = self.key(text, options);
         let cached = self
             .entries
             .get(&key)
@@ -199,7 +206,7 @@ mod tests {
 
     fn run(cache: &SqlCache, file: FileId) -> SqlAnalysis {
         let options = SqlOptions::default();
-        cache.analysis(cache.key(SQL, &options), file, || analyze(file, SQL, &options))
+        cache.analysis((file, SQL), &options, || analyze(file, SQL, &options))
     }
 
     #[test]

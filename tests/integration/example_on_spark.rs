@@ -156,22 +156,45 @@ fn run_day(version: AirflowVersion, spark: &Spark, prepared: &Prepared, seed: &P
     run_on_spark(version, spark, &prepared.env_dir, &options)
 }
 
-/// Every table's partitions, per database: what the metastore holds.
+/// Every table's partitions, per database: what the metastore holds. Three client
+/// calls, however many tables (each call is a process and a session): the tables, then
+/// which are partitioned, then their partitions.
 fn metastore(spark: &Spark) -> BTreeMap<String, Vec<String>> {
-    let mut tables = BTreeMap::new();
-    for database in spark.databases() {
-        // spark-sql prints SHOW TABLES as the table names alone (Hive's format).
-        for row in spark.sql(&format!("SHOW TABLES IN `{database}`")) {
-            let Some(table) = row.first() else { continue };
-            let name = format!("{database}.{table}");
-            let partitions = spark
-                .try_sql(&format!("SHOW PARTITIONS `{database}`.`{table}`"))
-                .map(|rows| rows.into_iter().map(|r| r.join("\t")).collect())
-                .unwrap_or_default();
-            tables.insert(name, partitions);
-        }
+    let databases = spark.databases();
+    let shows: Vec<String> = databases.iter().map(|db| format!("SHOW TABLES IN `{db}`")).collect();
+    // spark-sql prints SHOW TABLES as the table names alone (Hive's format).
+    let tables: Vec<(String, String)> = databases
+        .iter()
+        .zip(spark.sql_each(&shows))
+        .flat_map(|(db, rows)| {
+            rows.into_iter()
+                .filter_map(|row| row.into_iter().next())
+                .map(move |table| (format!("{db}.{table}"), format!("`{db}`.`{table}`")))
+        })
+        .collect();
+    let describes: Vec<String> = tables
+        .iter()
+        .map(|(_, quoted)| format!("DESCRIBE TABLE {quoted}"))
+        .collect();
+    let partitioned: Vec<&(String, String)> = tables
+        .iter()
+        .zip(spark.sql_each(&describes))
+        .filter(|(_, rows)| {
+            rows.iter()
+                .any(|row| row.first().is_some_and(|c| c.trim() == "# Partition Information"))
+        })
+        .map(|(table, _)| table)
+        .collect();
+    let shows: Vec<String> = partitioned
+        .iter()
+        .map(|(_, quoted)| format!("SHOW PARTITIONS {quoted}"))
+        .collect();
+    let mut metastore: BTreeMap<String, Vec<String>> =
+        tables.iter().map(|(name, _)| (name.clone(), Vec::new())).collect();
+    for ((name, _), rows) in partitioned.into_iter().zip(spark.sql_each(&shows)) {
+        metastore.insert(name.clone(), rows.into_iter().map(|r| r.join("\t")).collect());
     }
-    tables
+    metastore
 }
 
 /// The files under a database's folders of the warehouse, with their sizes.

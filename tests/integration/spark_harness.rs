@@ -30,10 +30,19 @@ pub(crate) struct Spark {
     _turn: MutexGuard<'static, ()>,
 }
 
+/// Set by `scripts/test.sh` for the test process that runs every test but the Spark
+/// ones (the modules it names run in a process of their own, which holds the run's one
+/// Spark): a test there that asks for Spark is in a module the script does not name.
+const NO_SPARK: &str = "FLOWC_TEST_NO_SPARK";
+
 /// The shared Spark, started on first use, with every database but `default` dropped:
 /// each test starts from an empty metastore and warehouse.
 pub(crate) fn spark() -> Spark {
     static TURN: Mutex<()> = Mutex::new(());
+    assert!(
+        std::env::var_os(NO_SPARK).is_none(),
+        "this test needs Spark, but scripts/test.sh runs its module in the process without one ({NO_SPARK} is set): add the module to SPARK_MODULES there"
+    );
     // A test that failed while holding the Spark poisons nothing the next one needs.
     let turn = TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let spark = Spark {
@@ -186,6 +195,9 @@ impl Spark {
     pub(crate) fn sql_each(&self, statements: &[String]) -> Vec<Vec<Vec<String>>> {
         // A query whose only row marks where a statement's rows end.
         const END: &str = "flowc: the end of one statement";
+        if statements.is_empty() {
+            return Vec::new();
+        }
         let sql: Vec<String> = statements
             .iter()
             .map(|statement| format!("{statement};\nSELECT '{END}'"))

@@ -12,7 +12,7 @@ use super::progress::{DisplayArgs, Progress, timings_table};
 use super::sql_cache::RepoCache;
 use super::{Outcome, Printer, open_tree};
 use crate::Error;
-use crate::compiler::{CompileRequest, Compiled, Timings, Unobserved, compile_observed};
+use crate::compiler::{CheckReport, CompileRequest, Compiled, Timings, Unobserved, compile_observed};
 use crate::load::Recording;
 use crate::output;
 use crate::render::CompiledEnvironment;
@@ -91,30 +91,13 @@ pub(crate) fn run(args: &CompileArgs, printer: &Printer) -> Result<Outcome, Erro
     let compiled = compile_observed(&recording, &request, &progress, cache.cache());
     progress.finish();
     cache.save();
-    let (report, compiled) = match compiled? {
-        Compiled::Done { report, environments } => {
-            printer.diagnostics(&report.diagnostics, &report.sources);
-            (report, environments)
-        }
-        Compiled::CheckFailed { report } => {
-            printer.diagnostics(&report.diagnostics, &report.sources);
-            printer.out(&format!(
-                "compile stopped: {} in the repository; {} left untouched\n",
-                plural(report.diagnostics.error_count(), "error"),
-                args.out.display()
-            ));
-            return Ok(Outcome::InputErrors);
-        }
-        Compiled::RenderFailed { report, diagnostics } => {
-            printer.diagnostics(&report.diagnostics, &report.sources);
-            printer.diagnostics(&diagnostics, &report.sources);
-            printer.out(&format!(
-                "compile failed: {}; {} left untouched\n",
-                plural(diagnostics.error_count(), "error"),
-                args.out.display()
-            ));
-            return Ok(Outcome::InputErrors);
-        }
+    let Some((report, compiled)) = finished(
+        compiled?,
+        printer,
+        ["compile stopped", "compile failed"],
+        &args.out.display().to_string(),
+    ) else {
+        return Ok(Outcome::InputErrors);
     };
     timings.stages.extend(report.timings.stages.iter().copied());
     let summaries = timings.time(&Unobserved, "output", || {
@@ -149,6 +132,43 @@ pub(crate) fn run(args: &CompileArgs, printer: &Printer) -> Result<Outcome, Erro
         }
     }
     Ok(Outcome::Clean)
+}
+
+/// The report and environments of a compile that succeeded (its warnings printed);
+/// `None` when it found errors, which are printed with the line `<stopped[0]>: N errors
+/// in the repository; <target> left untouched` (or `<stopped[1]>: N errors; …` when
+/// rendering failed).
+pub(super) fn finished(
+    compiled: Compiled,
+    printer: &Printer,
+    stopped: [&str; 2],
+    target: &str,
+) -> Option<(CheckReport, Vec<CompiledEnvironment>)> {
+    match compiled {
+        Compiled::Done { report, environments } => {
+            printer.diagnostics(&report.diagnostics, &report.sources);
+            Some((report, environments))
+        }
+        Compiled::CheckFailed { report } => {
+            printer.diagnostics(&report.diagnostics, &report.sources);
+            printer.out(&format!(
+                "{}: {} in the repository; {target} left untouched\n",
+                stopped[0],
+                plural(report.diagnostics.error_count(), "error"),
+            ));
+            None
+        }
+        Compiled::RenderFailed { report, diagnostics } => {
+            printer.diagnostics(&report.diagnostics, &report.sources);
+            printer.diagnostics(&diagnostics, &report.sources);
+            printer.out(&format!(
+                "{}: {}; {target} left untouched\n",
+                stopped[1],
+                plural(diagnostics.error_count(), "error"),
+            ));
+            None
+        }
+    }
 }
 
 /// What an environment's line says of it: `7 DAGs, 104 Airflow tasks (Airflow 3)`.
