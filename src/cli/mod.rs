@@ -22,6 +22,7 @@ mod promote;
 mod pull_request;
 mod run;
 mod schema;
+mod shell;
 mod sql;
 mod sql_cache;
 mod sql_columns;
@@ -97,6 +98,10 @@ enum Command {
     Promote(promote::PromoteArgs),
     /// Post the plan as one sticky comment on a pull request, edited on later runs.
     Comment(comment::CommentArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(shell::CompletionsArgs),
+    /// Print the man page of flowc, or of one of its commands (roff).
+    Man(shell::ManArgs),
 }
 
 impl Command {
@@ -119,7 +124,9 @@ impl Command {
             Command::Promote(args) => &mut args.repo,
             Command::Comment(args) => &mut args.repo,
             // `init` creates a repository where it is told, never above.
-            Command::Schema(_) | Command::Sql(_) | Command::Init(_) => return None,
+            Command::Schema(_) | Command::Sql(_) | Command::Init(_) | Command::Completions(_) | Command::Man(_) => {
+                return None;
+            }
         })
     }
 }
@@ -195,6 +202,8 @@ pub fn run() -> ExitCode {
         Command::Sql(sql::SqlCommand::Lineage(args)) => sql::lineage(args, &printer),
         Command::Promote(args) => promote::run(args, &printer),
         Command::Comment(args) => comment::run(args, &printer),
+        Command::Completions(args) => Ok(shell::completions(args, &printer)),
+        Command::Man(args) => shell::man(args, &printer),
     };
     exit_code(result, &printer)
 }

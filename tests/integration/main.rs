@@ -45,6 +45,7 @@ mod run_dry;
 mod run_rendering;
 mod run_spark;
 mod secrets;
+mod shell;
 mod spark_client;
 mod spark_harness;
 mod spark_runs;
