@@ -13,8 +13,8 @@ if [ "${CI:-}" = true ]; then
   export CARGO_INCREMENTAL=0
 fi
 
-# What the tests install (npm packages, Chromium, the Airflow, Spark and OpenLineage
-# venvs) is mostly download and unpacking: it runs in the background while cargo builds,
+# What the tests install (npm packages, Chromium, the Airflow, Spark, OpenLineage and
+# maturin venvs) is mostly download and unpacking: it runs in the background while cargo builds,
 # one script after another, and the tests start once it is all there. Each script is
 # idempotent, and the tests call them too.
 setup_log="$(mktemp)"
@@ -36,6 +36,8 @@ setup_log="$(mktemp)"
   done_in "Spark venv"
   bash scripts/openlineage-venv.sh
   done_in "OpenLineage venv"
+  bash scripts/maturin-venv.sh
+  done_in "maturin venv"
 ) >"$setup_log" 2>&1 &
 setup=$!
 trap 'kill "$setup" 2>/dev/null || true; rm -f "$setup_log"' EXIT

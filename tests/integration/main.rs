@@ -60,4 +60,5 @@ mod template_overrides;
 mod timezone;
 mod timings;
 mod unit_tests;
+mod wheel;
 mod workflows;
