@@ -6,6 +6,7 @@
 //! `--include-ignored`.
 
 mod access;
+mod action;
 mod airflow;
 mod airflow_harness;
 mod architecture;

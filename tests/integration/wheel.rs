@@ -55,63 +55,31 @@ fn cargo_version() -> String {
     line.trim_start_matches("version = ").trim_matches('"').to_owned()
 }
 
-#[test]
-#[ignore = "needs python3 with venv and the Python registry (maturin), and builds flowc once more: run by scripts/test.sh"]
-fn a_wheel_built_from_a_clean_clone_installs_with_pip_and_compiles_the_example() {
-    let work = tempfile::tempdir().expect("temp dir");
-    let source = work.path().join("flowc");
-    clean_copy(&source);
-    assert!(
-        source.join("pyproject.toml").is_file(),
-        "pyproject.toml is not tracked: git add it"
-    );
-    assert!(!source.join("target").exists() && !source.join(".venv").exists());
-
-    // The dev profile, as the tests build: a release build would cost minutes and test
-    // nothing more about the packaging. The target folder is shared with the tests'
-    // build, so only flowc itself is compiled again.
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target"));
-    let dist = work.path().join("dist");
+/// Builds the wheel of the project in `source` into `dist` with the pinned maturin and
+/// returns its path.
+fn build_wheel(source: &Path, dist: &Path) -> PathBuf {
+    // The dev profile, as the tests build (a release build would cost minutes and test
+    // nothing more about the packaging), without debug info for flowc's own crates (the
+    // dependencies have none in the tests' build either). The target folder is shared
+    // with the tests' build, so only flowc itself is compiled again.
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from);
     run(Command::new(maturin())
         .args(["build", "--profile", "dev", "--out"])
-        .arg(&dist)
-        .current_dir(&source)
-        .env("CARGO_TARGET_DIR", &target));
-    let wheels: Vec<PathBuf> = fs::read_dir(&dist)
+        .arg(dist)
+        .current_dir(source)
+        .env("CARGO_TARGET_DIR", &target)
+        .env("CARGO_PROFILE_DEV_DEBUG", "0"));
+    let wheels: Vec<PathBuf> = fs::read_dir(dist)
         .expect("dist/")
         .map(|e| e.expect("an entry").path())
         .collect();
     assert_eq!(wheels.len(), 1, "one wheel: {wheels:?}");
-    let wheel = &wheels[0];
-    let version = cargo_version();
-    let name = wheel.file_name().and_then(|n| n.to_str()).expect("a wheel name");
-    // The binary needs no Python: any Python 3, no ABI.
-    assert!(
-        name.starts_with(&format!("flowc-{version}-py3-none-")) && name.ends_with(".whl"),
-        "{name}"
-    );
+    wheels[0].clone()
+}
 
-    // A fresh venv, nothing but pip, and no index: the wheel needs nothing else.
-    let venv = work.path().join("venv");
-    run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
-    run(Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "--no-index", "--disable-pip-version-check"])
-        .arg(wheel));
-    let installed = venv.join("bin/flowc");
-    assert!(installed.is_file(), "pip put flowc into the venv's bin/");
-
-    let output = run(Command::new(&installed).arg("--version"));
-    assert_eq!(text(&output.stdout).trim(), format!("flowc {version}"));
-    assert_eq!(
-        text(&output.stdout),
-        text(&flowc(&["--version"], b"").stdout),
-        "the same version as the binary under test"
-    );
-
-    // The package's metadata, as Python reads it once installed.
-    let output = run(Command::new(venv.join("bin/python")).args([
+/// The installed distribution's metadata, as Python reads it, has what PyPI shows.
+fn assert_metadata(python: &Path, version: &str) {
+    let output = run(Command::new(python).args([
         "-c",
         "import importlib.metadata as m\n\
          d = m.metadata('flowc')\n\
@@ -137,24 +105,23 @@ fn a_wheel_built_from_a_clean_clone_installs_with_pip_and_compiles_the_example()
             "no `{line}` in the metadata:\n{metadata}"
         );
     }
+}
 
-    // The installed flowc checks and compiles the example, and writes what the binary
-    // under test writes, byte for byte.
-    let output = run(Command::new(&installed)
-        .arg("check")
-        .arg(example())
-        .env("NO_COLOR", "1"));
+/// The installed flowc checks and compiles the example, and writes what the binary
+/// under test writes, byte for byte.
+fn assert_compiles_the_example(installed: &Path, work: &Path) {
+    let output = run(Command::new(installed).arg("check").arg(example()).env("NO_COLOR", "1"));
     let summary = text(&output.stdout);
     assert!(
         summary.contains("7 flows, 44 tasks") && summary.contains(": 0 errors"),
         "{summary}"
     );
-    let from_wheel = work.path().join("from-wheel");
-    run(Command::new(&installed)
+    let from_wheel = work.join("from-wheel");
+    run(Command::new(installed)
         .args(["compile", "--quiet", "--out"])
         .arg(&from_wheel)
         .arg(example()));
-    let under_test = work.path().join("under-test");
+    let under_test = work.join("under-test");
     let output = flowc(
         &[
             "compile",
@@ -176,15 +143,16 @@ fn a_wheel_built_from_a_clean_clone_installs_with_pip_and_compiles_the_example()
         written == output_tree(&under_test),
         "the wheel's flowc writes the same files"
     );
+}
 
-    // The sdist, for platforms without a wheel: pip builds it with cargo. It carries
-    // what that build needs and the licence.
-    let sdist = work.path().join("sdist");
+/// The sdist, for platforms without a wheel (pip builds it with cargo), carries what
+/// that build needs and the licence, and no tests or examples.
+fn assert_sdist(source: &Path, out: &Path, version: &str) {
     run(Command::new(maturin())
         .args(["sdist", "--out"])
-        .arg(&sdist)
-        .current_dir(&source));
-    let archive = fs::read_dir(&sdist)
+        .arg(out)
+        .current_dir(source));
+    let archive = fs::read_dir(out)
         .expect("sdist/")
         .map(|e| e.expect("an entry").path())
         .next()
@@ -213,4 +181,47 @@ fn a_wheel_built_from_a_clean_clone_installs_with_pip_and_compiles_the_example()
             .any(|d| l.starts_with(&format!("{root}{d}")))),
         "the sdist carries no tests or examples:\n{listing}"
     );
+}
+
+#[test]
+#[ignore = "needs python3 with venv and the Python registry (maturin), and builds flowc once more: run by scripts/test.sh"]
+fn a_wheel_built_from_a_clean_clone_installs_with_pip_and_compiles_the_example() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let source = work.path().join("flowc");
+    clean_copy(&source);
+    assert!(
+        source.join("pyproject.toml").is_file(),
+        "pyproject.toml is not tracked: git add it"
+    );
+    assert!(!source.join("target").exists() && !source.join(".venv").exists());
+
+    let wheel = build_wheel(&source, &work.path().join("dist"));
+    let version = cargo_version();
+    let name = wheel.file_name().and_then(|n| n.to_str()).expect("a wheel name");
+    // The binary needs no Python: any Python 3, no ABI.
+    assert!(
+        name.starts_with(&format!("flowc-{version}-py3-none-"))
+            && Path::new(name).extension().is_some_and(|e| e == "whl"),
+        "{name}"
+    );
+
+    // A fresh venv, nothing but pip, and no index: the wheel needs nothing else.
+    let venv = work.path().join("venv");
+    run(Command::new("python3").args(["-m", "venv"]).arg(&venv));
+    run(Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--no-index", "--disable-pip-version-check"])
+        .arg(&wheel));
+    let installed = venv.join("bin/flowc");
+    assert!(installed.is_file(), "pip put flowc into the venv's bin/");
+
+    let output = run(Command::new(&installed).arg("--version"));
+    assert_eq!(text(&output.stdout).trim(), format!("flowc {version}"));
+    assert_eq!(
+        text(&output.stdout),
+        text(&flowc(&["--version"], b"").stdout),
+        "the same version as the binary under test"
+    );
+    assert_metadata(&venv.join("bin/python"), &version);
+    assert_compiles_the_example(&installed, work.path());
+    assert_sdist(&source, &work.path().join("sdist"), &version);
 }

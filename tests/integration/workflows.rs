@@ -78,6 +78,7 @@ fn workflows_and_the_action_pass_actionlint_and_action_validator() {
     let names: Vec<String> = files.iter().map(|f| relative(f)).collect();
     for expected in [
         ".github/workflows/ci.yml",
+        ".github/workflows/release.yml",
         "action.yml",
         "examples/wingpay/.github/workflows/deploy-dev.yml",
         "examples/wingpay/.github/workflows/deploy-prod.yml",
@@ -160,12 +161,12 @@ fn a_broken_action_is_reported_by_its_schema() {
 }
 
 /// A parsed Actions file.
-struct Parsed {
+pub(crate) struct Parsed {
     name: String,
-    root: YamlNode,
+    pub(crate) root: YamlNode,
 }
 
-fn parse(path: &Path) -> Parsed {
+pub(crate) fn parse(path: &Path) -> Parsed {
     let mut sources = SourceMap::new();
     let text = fs::read_to_string(path).expect("readable");
     let id = sources.add(relative(path), text);
@@ -177,7 +178,7 @@ fn parse(path: &Path) -> Parsed {
     }
 }
 
-fn entries(node: &YamlNode) -> impl Iterator<Item = (&str, &YamlNode)> {
+pub(crate) fn entries(node: &YamlNode) -> impl Iterator<Item = (&str, &YamlNode)> {
     let entries = match &node.value {
         YamlValue::Map(entries) => entries.as_slice(),
         _ => &[],
@@ -185,18 +186,18 @@ fn entries(node: &YamlNode) -> impl Iterator<Item = (&str, &YamlNode)> {
     entries.iter().map(|e| (e.key.as_str(), &e.value))
 }
 
-fn get<'a>(node: &'a YamlNode, key: &str) -> Option<&'a YamlNode> {
+pub(crate) fn get<'a>(node: &'a YamlNode, key: &str) -> Option<&'a YamlNode> {
     node.entry(key).map(|e| &e.value)
 }
 
-fn string(node: Option<&YamlNode>) -> Option<&str> {
+pub(crate) fn string(node: Option<&YamlNode>) -> Option<&str> {
     match node.map(|n| &n.value) {
         Some(YamlValue::String(s)) => Some(s),
         _ => None,
     }
 }
 
-fn items(node: Option<&YamlNode>) -> &[YamlNode] {
+pub(crate) fn items(node: Option<&YamlNode>) -> &[YamlNode] {
     match node.map(|n| &n.value) {
         Some(YamlValue::Seq(items)) => items,
         _ => &[],
@@ -453,4 +454,133 @@ fn the_docs_page_is_published_on_every_push_to_main_with_least_privilege() {
         );
     }
     assert_eq!(published, 2, "the example's and the scaffold's docs workflows");
+}
+
+/// Whether a job's (or the workflow's) `permissions` grant `scope: write`.
+fn grants_write(permissions: Option<&YamlNode>, scope: &str) -> bool {
+    string(permissions) == Some("write-all") || permissions.and_then(|p| string(get(p, scope))) == Some("write")
+}
+
+/// A pushed version tag publishes flowc: each job holds only the write it needs, the
+/// Python registry is reached by trusted publishing alone, third-party actions are
+/// pinned by commit, and the binaries keep the names other parts of the project use.
+#[test]
+fn the_release_workflow_publishes_with_least_privilege() {
+    let file = parse(&repo_root().join(".github/workflows/release.yml"));
+    let name = &file.name;
+    let on = get(&file.root, "on").expect("triggers");
+    let tags: Vec<&str> = items(get(on, "push").and_then(|p| get(p, "tags")))
+        .iter()
+        .filter_map(|t| string(Some(t)))
+        .collect();
+    assert_eq!(tags, ["v*"], "{name}: released by pushing a version tag");
+
+    let default = get(&file.root, "permissions").expect("top-level permissions");
+    assert!(
+        matches!(default.value, YamlValue::Map(_)) && !entries(default).any(|(_, v)| string(Some(v)) == Some("write")),
+        "{name}: the default permissions grant no write"
+    );
+    let concurrency = get(&file.root, "concurrency").expect("one release per tag at a time");
+    assert_eq!(
+        get(concurrency, "cancel-in-progress").map(|c| &c.value),
+        Some(&YamlValue::Bool(false)),
+        "{name}: a release under way is never cancelled half-published"
+    );
+
+    let jobs = get(&file.root, "jobs").expect("jobs");
+    let granting = |scope: &str| -> Vec<&str> {
+        entries(jobs)
+            .filter(|(_, job)| grants_write(get(job, "permissions"), scope))
+            .map(|(job, _)| job)
+            .collect()
+    };
+    let oidc = granting("id-token");
+    assert!(
+        oidc.contains(&"pypi") && oidc.iter().all(|job| ["pypi", "attest"].contains(job)),
+        "{name}: only the pypi and attest jobs mint OIDC tokens: {oidc:?}"
+    );
+    assert_eq!(
+        granting("contents"),
+        ["release"],
+        "{name}: only the release job writes the repository"
+    );
+
+    let pypi = get(jobs, "pypi").expect("a pypi job");
+    assert_eq!(
+        string(get(pypi, "environment")),
+        Some("pypi"),
+        "{name}: trusted publishing from the pypi environment"
+    );
+    let condition = string(get(pypi, "if")).unwrap_or_default();
+    assert!(
+        condition.contains("github.event_name == 'push'") && condition.contains("refs/tags/v"),
+        "{name}: the pypi job runs only for a pushed tag, never by hand: `{condition}`"
+    );
+
+    let mut publishes = 0;
+    for (job, steps) in step_lists(&file) {
+        for step in steps {
+            let Some(uses) = string(get(step, "uses")) else {
+                continue;
+            };
+            if !uses.starts_with("actions/") && !uses.starts_with("./") {
+                let sha = uses.split_once('@').map_or("", |(_, v)| v);
+                assert!(
+                    sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+                    "{name} job `{job}`: `{uses}` is pinned by commit"
+                );
+            }
+            if uses.starts_with("pypa/gh-action-pypi-publish@") {
+                publishes += 1;
+                assert_eq!(job, "pypi", "{name}: publishing is the pypi job's alone");
+                let inputs: Vec<&str> = get(step, "with")
+                    .into_iter()
+                    .flat_map(entries)
+                    .map(|(k, _)| k)
+                    .collect();
+                assert!(
+                    !inputs.iter().any(|k| k.contains("password") || k.contains("token")),
+                    "{name}: trusted publishing takes no password or token: {inputs:?}"
+                );
+            }
+        }
+    }
+    assert_eq!(publishes, 1, "{name}: one publish step");
+    let text = fs::read_to_string(repo_root().join(name)).expect("readable");
+    assert!(!text.contains("secrets."), "{name}: no secret anywhere");
+
+    // The binaries other parts of the project download, by the names they expect.
+    let binaries = get(jobs, "binaries").expect("a binaries job");
+    let targets: Vec<&str> = items(
+        get(binaries, "strategy")
+            .and_then(|s| get(s, "matrix"))
+            .and_then(|m| get(m, "include")),
+    )
+    .iter()
+    .filter_map(|row| string(get(row, "target")))
+    .collect();
+    for target in [
+        "x86_64-unknown-linux-musl",
+        "aarch64-unknown-linux-musl",
+        "x86_64-apple-darwin",
+        "aarch64-apple-darwin",
+        "x86_64-pc-windows-msvc",
+    ] {
+        assert!(targets.contains(&target), "{name}: a binary for {target}: {targets:?}");
+    }
+    let scripts: String = step_lists(&file)
+        .iter()
+        .flat_map(|(_, steps)| steps.iter().filter_map(|s| string(get(s, "run"))))
+        .collect();
+    for asset in [
+        "flowc-$TARGET.tar.gz",
+        "flowc-$TARGET.zip",
+        "> SHA256SUMS",
+        "> \"$archive.sha256\"",
+    ] {
+        assert!(
+            scripts.contains(asset),
+            "{name}: the release assets are named as documented: {asset}"
+        );
+    }
 }
