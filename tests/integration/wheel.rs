@@ -61,10 +61,15 @@ fn build_wheel(source: &Path, dist: &Path) -> PathBuf {
     // The dev profile, as the tests build (a release build would cost minutes and test
     // nothing more about the packaging), without debug info for flowc's own crates (the
     // dependencies have none in the tests' build either). The target folder is shared
-    // with the tests' build, so only flowc itself is compiled again.
+    // with the tests' build. Its dependencies were built with the features the
+    // dev-dependencies (wiremock, insta) add to them; asking for the same ones here
+    // lets this build reuse all but four of them (hyper's `full` cannot be asked for)
+    // instead of building some thirty again. flowc uses none of these features: the
+    // binary behaves the same. Only the time would tell if this list went stale.
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| repo_root().join("target"), PathBuf::from);
+    let features = "tokio/macros,tokio/io-util,hyper-util/server,hyper-util/http2,similar/inline,globset/default";
     run(Command::new(maturin())
-        .args(["build", "--profile", "dev", "--out"])
+        .args(["build", "--profile", "dev", "--features", features, "--out"])
         .arg(dist)
         .current_dir(source)
         .env("CARGO_TARGET_DIR", &target)
