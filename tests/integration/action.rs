@@ -116,6 +116,14 @@ struct Run {
     _runner: tempfile::TempDir,
 }
 
+impl Run {
+    /// Panics unless a step failed and the log says `message`.
+    fn fails_saying(&self, message: &str) {
+        assert!(!self.success, "the action succeeded:\n{}", self.log);
+        assert!(self.log.contains(message), "no `{message}` in:\n{}", self.log);
+    }
+}
+
 /// A runner for the one composite action, `action.yml`: inputs in, steps run in order
 /// until one fails.
 struct Runner {
@@ -374,13 +382,11 @@ fn a_pinned_checksum_is_checked_instead_of_the_release_sums() {
     // The release's own list agrees with the download, but the pin does not.
     let wrong = "0123456789abcdef".repeat(4);
     let run = Runner::new(&[("releases-url", &url), ("sha256", &wrong)]).run(workspace.path());
-    assert!(!run.success);
-    assert!(run.log.contains(&format!("--sha256 says {wrong}")), "{}", run.log);
+    run.fails_saying(&format!("--sha256 says {wrong}"));
     assert!(!run.runner_temp.join("flowc/bin/flowc").exists());
 
     let run = Runner::new(&[("releases-url", &url), ("sha256", "not-a-sum")]).run(workspace.path());
-    assert!(!run.success);
-    assert!(run.log.contains("--sha256 takes the 64 hex digits"), "{}", run.log);
+    run.fails_saying("--sha256 takes the 64 hex digits");
 }
 
 #[test]
@@ -389,12 +395,7 @@ fn a_version_without_a_release_fails_and_says_how_to_build_from_source() {
     let workspace = example_copy();
     let url = releases.url();
     let run = Runner::new(&[("releases-url", &url), ("version", "v9.9.9")]).run(workspace.path());
-    assert!(!run.success);
-    assert!(
-        run.log.contains(&format!("could not download {url}/v9.9.9/{ARCHIVE}")),
-        "{}",
-        run.log
-    );
+    run.fails_saying(&format!("could not download {url}/v9.9.9/{ARCHIVE}"));
     assert!(run.log.contains("from-source: true"), "{}", run.log);
 }
 
@@ -407,20 +408,14 @@ fn a_release_whose_binary_reports_another_version_is_refused() {
     let workspace = example_copy();
     let url = releases.url();
     let run = Runner::new(&[("releases-url", &url), ("version", "9.9.9")]).run(workspace.path());
-    assert!(!run.success);
-    assert!(
-        run.log.contains(&format!("says `flowc {VERSION}`, not `flowc 9.9.9`")),
-        "{}",
-        run.log
-    );
+    run.fails_saying(&format!("says `flowc {VERSION}`, not `flowc 9.9.9`"));
 }
 
 #[test]
 fn the_releases_address_must_be_https() {
     let workspace = example_copy();
     let run = Runner::new(&[("releases-url", "http://mirror.example.com/flowc")]).run(workspace.path());
-    assert!(!run.success);
-    assert!(run.log.contains("must be an https:// address"), "{}", run.log);
+    run.fails_saying("must be an https:// address");
 }
 
 #[test]
