@@ -50,7 +50,8 @@ cargo fmt --all -- --check
 # of a whole `cargo check` of every crate before it (about two minutes on 2 cores). These
 # are the variables `cargo clippy` sets; every cargo command below shares them, so none
 # rebuilds.
-export RUSTC_WORKSPACE_WRAPPER="$(rustc --print sysroot)/bin/clippy-driver"
+sysroot="$(rustc --print sysroot)"
+export RUSTC_WORKSPACE_WRAPPER="$sysroot/bin/clippy-driver"
 export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 # CLIPPY_ARGS is cargo-clippy's own way of passing `-D warnings`: make sure this
 # clippy-driver still reads it, or the lints would only warn.
@@ -99,23 +100,36 @@ trap 'kill "$spark_tests" 2>/dev/null || true; rm -f "$setup_log" "$spark_log"' 
 # (nice) and takes what it leaves.
 step "cargo test: unit tests, the bench's smoke runs"
 nice -n 10 cargo test --lib --bins --benches --locked -- --include-ignored
+# The wheel test builds flowc once more (with maturin, from a clean copy): one long
+# serial chain of compiles. Sorted by name it would start last and end alone; it starts
+# now, in a process of its own (after the cargo command above: they share the target
+# folder's lock).
+step "cargo test: the wheel test starts (its log is shown at its end)"
+wheel_log="$(mktemp)"
+"$integration" --include-ignored wheel:: >"$wheel_log" 2>&1 &
+wheel_test=$!
+trap 'kill "$spark_tests" "$wheel_test" 2>/dev/null || true; rm -f "$setup_log" "$spark_log" "$wheel_log"' EXIT
 step "cargo test: the other integration tests"
 skips=()
-for module in "${SPARK_MODULES[@]}"; do skips+=(--skip "$module"); done
+for module in "${SPARK_MODULES[@]}" wheel::; do skips+=(--skip "$module"); done
 others=0
 FLOWC_TEST_NO_SPARK=1 nice -n 10 "$integration" --include-ignored "${skips[@]}" || others=$?
+wheel=0
+wait "$wheel_test" || wheel=$?
+step "the wheel test's log"
+cat "$wheel_log"
 spark=0
 wait "$spark_tests" || spark=$?
 step "the Spark tests' log"
 cat "$spark_log"
-if [ "$others" -ne 0 ] || [ "$spark" -ne 0 ]; then
-  echo "integration tests failed: the others exited $others, the Spark ones $spark" >&2
+if [ "$others" -ne 0 ] || [ "$spark" -ne 0 ] || [ "$wheel" -ne 0 ]; then
+  echo "integration tests failed: the others exited $others, the Spark ones $spark, the wheel's $wheel" >&2
   exit 1
 fi
 
 step "flowc compile examples/wingpay"
 out="$(mktemp -d)"
-trap 'rm -rf "$out" "$setup_log" "$spark_log"' EXIT
+trap 'rm -rf "$out" "$setup_log" "$spark_log" "$wheel_log"' EXIT
 # The binary the tests ran: `cargo run` would build flowc once more, without the test
 # build's dev-dependency features (about 90 s on a 2-core machine).
 "${CARGO_TARGET_DIR:-target}/debug/flowc" compile examples/wingpay --out "$out"
