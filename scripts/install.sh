@@ -52,7 +52,11 @@ while [ $# -gt 0 ]; do
       shift 2
       ;;
     -h | --help)
-      sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+      if [ -f "$0" ]; then
+        sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+      else
+        echo "usage: install.sh [--version V] [--to DIR] [--sha256 HEX] [--releases-url URL] [--target T]"
+      fi
       exit 0
       ;;
     *) fail "unknown option $1 (see --help)" ;;
