@@ -40,17 +40,6 @@ releases_url=""
 target=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --version | --to | --sha256 | --releases-url | --target)
-      [ $# -ge 2 ] || fail "$1 needs a value"
-      case "$1" in
-        --version) version="$2" ;;
-        --to) to="$2" ;;
-        --sha256) sha256="$2" ;;
-        --releases-url) releases_url="$2" ;;
-        --target) target="$2" ;;
-      esac
-      shift 2
-      ;;
     -h | --help)
       if [ -f "$0" ]; then
         sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
@@ -59,8 +48,15 @@ while [ $# -gt 0 ]; do
       fi
       exit 0
       ;;
+    --version) version="${2-}" ;;
+    --to) to="${2-}" ;;
+    --sha256) sha256="${2-}" ;;
+    --releases-url) releases_url="${2-}" ;;
+    --target) target="${2-}" ;;
     *) fail "unknown option $1 (see --help)" ;;
   esac
+  [ $# -ge 2 ] || fail "$1 needs a value"
+  shift 2
 done
 
 # `key = "value"` of Cargo.toml's [package], beside this script.

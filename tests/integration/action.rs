@@ -449,13 +449,10 @@ fn from_source_builds_from_the_checkout_and_downloads_nothing() {
 #[test]
 fn the_install_script_defaults_to_the_project_home() {
     let script = fs::read_to_string(repo_root().join("scripts/install.sh")).expect("install.sh");
-    let manifest = fs::read_to_string(repo_root().join("Cargo.toml")).expect("Cargo.toml");
-    let home = manifest
-        .lines()
-        .find_map(|l| l.strip_prefix("repository = "))
-        .expect("Cargo.toml names the repository");
+    let home = env!("CARGO_PKG_REPOSITORY");
+    assert!(!home.is_empty(), "Cargo.toml names the repository");
     assert!(
-        script.contains(&format!("home={home}")),
+        script.contains(&format!("home=\"{home}\"")),
         "scripts/install.sh's home is Cargo.toml's repository, {home}"
     );
 }

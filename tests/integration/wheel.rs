@@ -45,16 +45,6 @@ fn maturin() -> PathBuf {
     repo_root().join(".venv/maturin/bin/maturin")
 }
 
-/// The `version` of Cargo.toml's `[package]`.
-fn cargo_version() -> String {
-    let manifest = fs::read_to_string(repo_root().join("Cargo.toml")).expect("Cargo.toml");
-    let line = manifest
-        .lines()
-        .find(|l| l.starts_with("version = "))
-        .expect("a version line");
-    line.trim_start_matches("version = ").trim_matches('"').to_owned()
-}
-
 /// Builds the wheel of the project in `source` into `dist` with the pinned maturin and
 /// returns its path.
 fn build_wheel(source: &Path, dist: &Path) -> PathBuf {
@@ -201,7 +191,7 @@ fn a_wheel_built_from_a_clean_clone_installs_with_pip_and_compiles_the_example()
     assert!(!source.join("target").exists() && !source.join(".venv").exists());
 
     let wheel = build_wheel(&source, &work.path().join("dist"));
-    let version = cargo_version();
+    let version = env!("CARGO_PKG_VERSION");
     let name = wheel.file_name().and_then(|n| n.to_str()).expect("a wheel name");
     // The binary needs no Python: any Python 3, no ABI.
     assert!(
@@ -226,7 +216,7 @@ fn a_wheel_built_from_a_clean_clone_installs_with_pip_and_compiles_the_example()
         text(&flowc(&["--version"], b"").stdout),
         "the same version as the binary under test"
     );
-    assert_metadata(&venv.join("bin/python"), &version);
+    assert_metadata(&venv.join("bin/python"), version);
     assert_compiles_the_example(&installed, work.path());
-    assert_sdist(&source, &work.path().join("sdist"), &version);
+    assert_sdist(&source, &work.path().join("sdist"), version);
 }

@@ -234,6 +234,16 @@ fn no_expression_is_pasted_into_a_script() {
     }
 }
 
+/// Whether `version` is a full commit id (40 hex digits).
+fn is_commit(version: &str) -> bool {
+    version.len() == 40 && version.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Whether `uses` (`owner/repo@version`) names its action by a full commit id.
+fn pinned_by_commit(uses: &str) -> bool {
+    uses.split_once('@').is_some_and(|(_, version)| is_commit(version))
+}
+
 #[test]
 fn actions_are_pinned_to_a_version() {
     let pinned = |uses: &str| {
@@ -244,8 +254,7 @@ fn actions_are_pinned_to_a_version() {
                         && v.split('.')
                             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
                 });
-                let sha = version.len() == 40 && version.bytes().all(|b| b.is_ascii_hexdigit());
-                tag || sha
+                tag || is_commit(version)
             })
     };
     for file in actions_files().iter().map(|f| parse(f)) {
@@ -440,11 +449,7 @@ fn the_docs_page_is_published_on_every_push_to_main_with_least_privilege() {
                 .iter()
                 .filter_map(|s| string(get(s, "uses"))),
         ) {
-            let sha = uses.split_once('@').map_or("", |(_, v)| v);
-            assert!(
-                sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
-                "{name}: `{uses}` is pinned by commit"
-            );
+            assert!(pinned_by_commit(uses), "{name}: `{uses}` is pinned by commit");
         }
         let concurrency = get(&file.root, "concurrency").expect("one publication at a time");
         assert_eq!(
@@ -524,9 +529,8 @@ fn the_release_workflow_publishes_with_least_privilege() {
                 continue;
             };
             if !uses.starts_with("actions/") && !uses.starts_with("./") {
-                let sha = uses.split_once('@').map_or("", |(_, v)| v);
                 assert!(
-                    sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+                    pinned_by_commit(uses),
                     "{name} job `{job}`: `{uses}` is pinned by commit"
                 );
             }
